@@ -1,0 +1,297 @@
+"""Building the multimodal network graph from the layers, the sea layer and the zones.
+
+``load_network`` is the entry point: it reads and validates everything, derives each leg's geodesic
+length, the countries its line crosses and the chokepoints it passes, and returns a
+``networkx.MultiDiGraph`` (one edge per direction of a leg, keyed by the leg id). The result is cached
+on disk keyed by a hash of every input file and of the code that builds it, so a stale cache is never
+used (see :mod:`corridors.cache`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from . import cache, sea
+from .errors import NetworkValidationError, Problem
+from .geo import Coord, geodesic_km, haversine_km, line_geometry
+from .io import MARNET, Layers, Record, read_layers
+from .validate import check_records
+from .zones import Index, Zone, chokepoints_path, countries_path, read_countries, read_zones
+
+log = logging.getLogger(__name__)
+
+END_TOLERANCE_KM = 5.0
+COUNTRY_MIN_KM = 1.0
+LENGTH_MAX_RATIO = 1.6
+BUILD_VERSION = "5"  # bump when the build logic changes (invalidates caches)
+
+
+def _leg_countries(coords: Sequence[Coord], countries: Index | None) -> tuple[str, ...]:
+    """ISO-3 codes of the countries the line crosses for more than 1 km, in order along the line.
+
+    Port sea spurs get ``countries=None``: they cross no territory by construction (the land test
+    checks the drawing).
+    """
+    if countries is None:
+        return ()
+    geom = line_geometry(coords)
+    found: list[tuple[float, str]] = []
+    for i in countries.hits(geom):
+        inter = geom.intersection(countries.geoms[i])
+        if inter.is_empty:
+            continue
+        parts = getattr(inter, "geoms", [inter])
+        km = sum(geodesic_km(list(p.coords)) for p in parts if p.geom_type == "LineString")
+        if km > COUNTRY_MIN_KM:
+            # order by position along the line: distance of the first intersection point from the start
+            first = min(geom.project(p.interpolate(0)) for p in parts if p.geom_type == "LineString")
+            found.append((first, countries.items[i]))
+    return tuple(code for _, code in sorted(found))
+
+
+def _zone_hits(coords: Sequence[Coord], zones: list[Zone], index: Index) -> list[Zone]:
+    geom = line_geometry(coords)
+    hits = [zones[i] for i in index.hits(geom)]
+    # order chokepoints along the line
+    return sorted(hits, key=lambda z: geom.project(geom.intersection(z.geometry).representative_point()))
+
+
+def build_network(
+    network: Sequence[str | Path] | None = None,
+    overlays: Iterable[str | Path] = (),
+) -> tuple[nx.MultiDiGraph, list[Problem]]:
+    """Build the graph and return it with every problem found (errors and warnings); never raises
+    for bad data. Use :func:`load_network` for the raising, cached version."""
+    layers = read_layers(network, overlays)
+    problems = list(layers.problems)
+    problems.extend(check_records(layers))
+    countries = read_countries(problems=problems)
+    zones = read_zones(problems=problems)
+    zone_index = Index(zones, [z.geometry for z in zones])
+    G = nx.MultiDiGraph(crs="EPSG:4326")
+    G.graph["files"] = list(layers.files)
+    G.graph["chokepoints"] = {z.id: z for z in zones}
+    _add_nodes(G, layers, countries, problems)
+    spurs = _add_legs(G, layers, countries, zones, zone_index, problems)
+    _add_sea(G, spurs, zones, zone_index, problems)
+    _check_components(G, layers, problems)
+    return G, problems
+
+
+def _add_nodes(G: nx.MultiDiGraph, layers: Layers, countries: Index, problems: list[Problem]) -> None:
+    from shapely.geometry import Point
+
+    for rec in layers.nodes.values():
+        lon, lat = rec.coords[0]
+        p = rec.props
+        code = p.get("country")
+        if isinstance(code, str) and code in countries.items:
+            pt = Point(lon, lat)
+            poly = countries.geoms[countries.items.index(code)]
+            if not poly.intersects(pt.buffer(0.3)):  # about 30 km
+                swapped = Point(lat, lon) if -180 <= lat <= 180 and -90 <= lon <= 90 else None
+                hint = " (lon and lat look swapped)" if swapped is not None and poly.intersects(swapped.buffer(0.3)) else ""
+                problems.append(Problem(rec.file, rec.index, rec.id, "geometry", f"position [{lon}, {lat}] is not in or near {code}{hint}"))
+        attrs: dict[str, Any] = {k: v for k, v in p.items() if k not in ("id",)}
+        attrs.setdefault("aliases", [])
+        attrs.update(x=lon, y=lat, file=rec.file)
+        G.add_node(rec.id, **attrs)
+
+
+def _add_legs(
+    G: nx.MultiDiGraph,
+    layers: Layers,
+    countries: Index,
+    zones: list[Zone],
+    zone_index: Index,
+    problems: list[Problem],
+) -> list[Record]:
+    spurs: list[Record] = []
+    for rec in layers.legs.values():
+        p = rec.props
+        u, v = p.get("from"), p.get("to")
+        if u not in G or (v not in G and v != MARNET):
+            continue  # reported by check_records
+        ok = True
+        for end, nid, c in (("from", u, rec.coords[0]), ("to", v, rec.coords[-1])):
+            if nid == MARNET:
+                continue
+            n = G.nodes[nid]
+            d = haversine_km((n["x"], n["y"]), c)
+            if d > END_TOLERANCE_KM:
+                problems.append(Problem(rec.file, rec.index, rec.id, "geometry", f"the {'first' if end == 'from' else 'last'} coordinate is {d:.1f} km from node {nid!r} (must be within {END_TOLERANCE_KM:g} km)"))
+                ok = False
+        if not ok:
+            continue
+        if v == MARNET:
+            spurs.append(rec)
+            continue
+        _add_leg(G, rec, countries, zones, zone_index, problems, str(u), str(v))
+    return spurs
+
+
+def _add_leg(
+    G: nx.MultiDiGraph,
+    rec: Record,
+    countries: Index | None,
+    zones: list[Zone],
+    zone_index: Index,
+    problems: list[Problem],
+    u: str,
+    v: str,
+) -> None:
+    p = rec.props
+    coords = rec.coords
+    geo_km = geodesic_km(coords)
+    length = p.get("length_km")
+    if isinstance(length, int | float) and not isinstance(length, bool):
+        if length < geo_km * 0.999 or length > geo_km * LENGTH_MAX_RATIO:
+            problems.append(Problem(rec.file, rec.index, rec.id, "length_km", f"length_km {length:g} is not between the drawn line's geodesic length {geo_km:.1f} km and {LENGTH_MAX_RATIO:g} times it (fix the figure or the geometry)"))
+        length_km, length_from = float(length), "published"
+    else:
+        length_km, length_from = geo_km, "geometry"
+    mode = p.get("mode")
+    crossed = _leg_countries(coords, countries)
+    hits = _zone_hits(coords, zones, zone_index) if mode in ("sea", "ferry") else []
+    chokes = tuple(z.id for z in hits if z.is_chokepoint)
+    territory = tuple(c for z in hits if z.is_chokepoint for c in z.territory)
+    months = _months(p.get("months"), hits)
+    attrs = {
+        "id": rec.id,
+        "mode": mode,
+        "status": p.get("status"),
+        "gauge_mm": p.get("gauge_mm"),
+        "length_km": length_km,
+        "length_from": length_from,
+        "geodesic_km": geo_km,
+        "months": months,
+        "frequency_per_week": p.get("frequency_per_week"),
+        "speed_kmh": p.get("speed_kmh"),
+        "countries": tuple(dict.fromkeys(crossed + territory)),
+        "chokepoints": chokes,
+        "source": p.get("source", ""),
+        "note": p.get("note", ""),
+        "origin": "data",
+        "file": rec.file,
+    }
+    geom = line_geometry(coords)
+    G.add_edge(u, v, key=rec.id, geometry=geom, reverse=False, **attrs)
+    if p.get("bidirectional", True):
+        G.add_edge(v, u, key=rec.id, geometry=line_geometry(coords[::-1]), reverse=True, **attrs)
+
+
+def _months(own: Any, hits: list[Zone]) -> tuple[int, ...] | None:
+    allowed = set(own) if own else set(range(1, 13))
+    for z in hits:
+        if z.months:
+            allowed &= set(z.months)
+    return None if len(allowed) == 12 else tuple(sorted(allowed))
+
+
+def _add_sea(
+    G: nx.MultiDiGraph,
+    spurs: list[Record],
+    zones: list[Zone],
+    zone_index: Index,
+    problems: list[Problem],
+) -> None:
+    net = sea.build_sea([rec.coords[-1] for rec in spurs])
+    for nid, (lon, lat) in net.nodes.items():
+        G.add_node(nid, name="sea lane junction", kind="junction", country=None, aliases=[], x=lon, y=lat, source=sea.SEA_SOURCE)
+    for rec in spurs:
+        end = rec.coords[-1]
+        target = net.attached[end]
+        tx, ty = net.nodes[target]
+        d = haversine_km(end, (tx, ty))
+        if d > END_TOLERANCE_KM:
+            problems.append(Problem(rec.file, rec.index, rec.id, "geometry", f"the spur ends {d:.1f} km from the nearest sea-lane node at [{tx}, {ty}] (must be within {END_TOLERANCE_KM:g} km)"))
+            continue
+        coords = [*rec.coords[:-1], (tx, ty)] if d > 0 else rec.coords
+        rec2 = Record(rec.id, rec.props, coords, rec.file, rec.index)
+        _add_leg(G, rec2, None, zones, zone_index, problems, str(rec.props["from"]), target)
+    for leg in net.legs:
+        coords = list(leg.coords)
+        hits = _zone_hits(coords, zones, zone_index)
+        chokes = tuple(z.id for z in hits if z.is_chokepoint)
+        territory = tuple(c for z in hits if z.is_chokepoint for c in z.territory)
+        km = geodesic_km(coords)
+        attrs = {
+            "id": leg.id,
+            "mode": "sea",
+            "status": "operational",
+            "gauge_mm": None,
+            "length_km": km,
+            "length_from": "geometry",
+            "geodesic_km": km,
+            "months": _months(None, hits),
+            "frequency_per_week": None,
+            "speed_kmh": None,
+            "countries": tuple(dict.fromkeys(territory)),
+            "chokepoints": chokes,
+            "source": sea.SEA_SOURCE,
+            "note": "",
+            "origin": "marnet",
+            "file": "searoute:marnet_searoute.geojson",
+        }
+        G.add_edge(leg.u, leg.v, key=leg.id, geometry=line_geometry(coords), reverse=False, **attrs)
+        G.add_edge(leg.v, leg.u, key=leg.id, geometry=line_geometry(coords[::-1]), reverse=True, **attrs)
+
+
+def _check_components(G: nx.MultiDiGraph, layers: Layers, problems: list[Problem]) -> None:
+    if G.number_of_nodes() == 0:
+        return
+    comps = sorted(nx.weakly_connected_components(G), key=len, reverse=True)
+    for comp in comps[1:]:
+        named = sorted(n for n in comp if not str(n).startswith("sea:"))
+        if not named:
+            continue
+        rec = layers.nodes.get(named[0])
+        problems.append(
+            Problem(
+                rec.file if rec else "network",
+                rec.index if rec else None,
+                named[0],
+                None,
+                f"disconnected from the main network: {', '.join(named[:6])}{' ...' if len(named) > 6 else ''} (add a leg that joins them)",
+            )
+        )
+
+
+def input_files(network: Sequence[str | Path] | None, overlays: Sequence[str | Path]) -> list[Path]:
+    from .io import bundled_network_files
+
+    files = [Path(p) for p in network] if network is not None else bundled_network_files()
+    return [*files, *map(Path, overlays), countries_path(), chokepoints_path(), sea.marnet_path()]
+
+
+def load_network(
+    overlays: Sequence[str | Path] = (),
+    network: Sequence[str | Path] | None = None,
+    use_cache: bool = True,
+) -> nx.MultiDiGraph:
+    """Load the corridor network: bundled (or ``network``), with ``overlays`` merged over it.
+
+    Raises
+    ------
+    NetworkValidationError
+        With every problem (file, feature index, id, field) when the data has errors.
+    """
+    key = cache.key_for(input_files(network, overlays), extra=(BUILD_VERSION, repr(sea.EXCLUDED_AREAS), repr(sea.REPLACED_SEGMENTS), repr(sea.ADDED_LINES)))
+    if use_cache:
+        G = cache.load("network", key)
+        if G is not None:
+            return G  # type: ignore[no-any-return]
+    G, problems = build_network(network, overlays)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise NetworkValidationError(errors)
+    G.graph["warnings"] = [p.as_dict() for p in problems]
+    G.graph["cache_key"] = key
+    if use_cache:
+        cache.save("network", key, G)
+    return G

@@ -1,0 +1,301 @@
+"""Routes as values: a route is a sequence of legs (moves) and stops (dwell at a node).
+
+A :class:`Route` remembers which edge (leg id and direction) it used, not only its node path, and can
+become a pandas row (:meth:`Route.summary`) and a GeoDataFrame of its legs (:func:`legs_frame`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .geo import KM_PER_NM
+
+
+@dataclass(frozen=True)
+class Move:
+    """One leg of a route, or consecutive sea-lane legs merged into one voyage."""
+
+    leg_ids: tuple[str, ...]
+    from_id: str
+    to_id: str
+    from_name: str
+    to_name: str
+    mode: str
+    status: str
+    gauge_mm: int | None
+    length_km: float
+    moving_h: float
+    wait_h: float
+    cost_usd: float
+    co2_kg: float
+    exposure: float
+    countries: tuple[str, ...]
+    chokepoints: tuple[str, ...]
+    months: tuple[int, ...] | None
+    source: str
+    coords: tuple[tuple[float, float], ...]
+    start_h: float = 0.0  # hours after departure when this leg starts
+
+    @property
+    def time_h(self) -> float:
+        return self.moving_h + self.wait_h
+
+    @property
+    def kind(self) -> str:
+        return "leg"
+
+
+@dataclass(frozen=True)
+class Stop:
+    """Dwell at a node: a transfer between modes, a transshipment, a border, a break of gauge."""
+
+    node_id: str
+    name: str
+    country: str | None
+    kind: str  # transfer | transshipment | border | gauge_change | border+transfer ...
+    from_mode: str
+    to_mode: str
+    dwell_h: float
+    cost_usd: float
+    co2_kg: float
+    start_h: float = 0.0
+
+
+@dataclass(frozen=True)
+class Route:
+    """A route with its legs and stops in order, and the totals derived from them."""
+
+    origin: str
+    destination: str
+    origin_name: str
+    destination_name: str
+    objective: str
+    steps: tuple[Move | Stop, ...]
+    family: str | None = None
+    label: str = ""
+    departure: str | None = None
+    node_kinds: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    node_countries: dict[str, str | None] = field(default_factory=dict, compare=False, hash=False)
+
+    # -- parts
+    @property
+    def moves(self) -> list[Move]:
+        return [s for s in self.steps if isinstance(s, Move)]
+
+    @property
+    def stops(self) -> list[Stop]:
+        return [s for s in self.steps if isinstance(s, Stop)]
+
+    # -- totals
+    @property
+    def length_km(self) -> float:
+        return sum(m.length_km for m in self.moves)
+
+    @property
+    def sea_km(self) -> float:
+        return sum(m.length_km for m in self.moves if m.mode in ("sea", "ferry"))
+
+    @property
+    def sea_nm(self) -> float:
+        return self.sea_km / KM_PER_NM
+
+    @property
+    def moving_h(self) -> float:
+        return sum(m.moving_h for m in self.moves)
+
+    @property
+    def wait_h(self) -> float:
+        return sum(m.wait_h for m in self.moves)
+
+    @property
+    def dwell_h(self) -> float:
+        return sum(s.dwell_h for s in self.stops) + self.wait_h
+
+    @property
+    def time_h(self) -> float:
+        return self.moving_h + self.dwell_h
+
+    @property
+    def time_days(self) -> float:
+        return self.time_h / 24.0
+
+    @property
+    def cost_usd(self) -> float:
+        return sum(m.cost_usd for m in self.moves) + sum(s.cost_usd for s in self.stops)
+
+    @property
+    def co2_kg(self) -> float:
+        return sum(m.co2_kg for m in self.moves) + sum(s.co2_kg for s in self.stops)
+
+    @property
+    def exposure(self) -> float:
+        return sum(m.exposure for m in self.moves)
+
+    @property
+    def chokepoints(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c for m in self.moves for c in m.chokepoints))
+
+    @property
+    def countries(self) -> tuple[str, ...]:
+        """Countries whose territory the route crosses (land legs, canals) or whose nodes it passes."""
+        out: list[str] = []
+        for s in self.steps:
+            if isinstance(s, Move):
+                out.extend(s.countries)
+                for nid in (s.from_id, s.to_id):
+                    c = self.node_countries.get(nid)
+                    if c and self.node_kinds.get(nid) != "junction":
+                        out.append(c)
+        return tuple(dict.fromkeys(out))
+
+    @property
+    def ports(self) -> tuple[tuple[str, str, str | None], ...]:
+        """Ports called at: (node id, name, country), in order."""
+        seen: dict[str, tuple[str, str, str | None]] = {}
+        for m in self.moves:
+            for nid, name in ((m.from_id, m.from_name), (m.to_id, m.to_name)):
+                if self.node_kinds.get(nid) == "port" and nid not in seen:
+                    seen[nid] = (nid, name, self.node_countries.get(nid))
+        return tuple(seen.values())
+
+    @property
+    def mode_km(self) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for m in self.moves:
+            out[m.mode] = out.get(m.mode, 0.0) + m.length_km
+        return out
+
+    @property
+    def transshipments(self) -> int:
+        return sum(1 for s in self.stops if "transfer" in s.kind or "transshipment" in s.kind)
+
+    @property
+    def border_crossings(self) -> int:
+        return sum(1 for s in self.stops if "border" in s.kind)
+
+    @property
+    def gauge_changes(self) -> int:
+        return sum(1 for s in self.stops if "gauge" in s.kind)
+
+    @property
+    def not_operational(self) -> tuple[tuple[str, str], ...]:
+        """(leg id, status) of every leg that is planned or under construction."""
+        return tuple((m.leg_ids[0], m.status) for m in self.moves if m.status != "operational")
+
+    @property
+    def seasonal(self) -> tuple[tuple[str, tuple[int, ...]], ...]:
+        return tuple((m.leg_ids[0], m.months) for m in self.moves if m.months)
+
+    @property
+    def leg_ids(self) -> tuple[str, ...]:
+        return tuple(i for m in self.moves for i in m.leg_ids)
+
+    @property
+    def via(self) -> str:
+        """A short description: the named places where the mode changes or a border is crossed."""
+        names = [s.name for s in self.stops]
+        return " – ".join(dict.fromkeys(names))
+
+    def summary(self) -> dict[str, Any]:
+        """One flat row for a DataFrame / table / CSV."""
+        return {
+            "label": self.label or (self.family or self.objective),
+            "family": self.family,
+            "origin": self.origin_name,
+            "destination": self.destination_name,
+            "time_days": round(self.time_days, 2),
+            "moving_days": round(self.moving_h / 24, 2),
+            "dwell_days": round(self.dwell_h / 24, 2),
+            "length_km": round(self.length_km, 1),
+            "sea_nm": round(self.sea_nm, 1),
+            "cost_usd": round(self.cost_usd, 0),
+            "co2_kg": round(self.co2_kg, 1),
+            "exposure": round(self.exposure, 3),
+            "chokepoints": ",".join(self.chokepoints),
+            "countries": ",".join(self.countries),
+            "ports": ",".join(f"{n} ({c})" for _, n, c in self.ports),
+            "modes": ",".join(f"{k}:{v:.0f}km" for k, v in sorted(self.mode_km.items())),
+            "transshipments": self.transshipments,
+            "border_crossings": self.border_crossings,
+            "gauge_changes": self.gauge_changes,
+            "not_operational": ",".join(f"{i} ({s})" for i, s in self.not_operational),
+            "seasonal": ",".join(f"{i} (months {','.join(map(str, m))})" for i, m in self.seasonal),
+            "via": self.via,
+            "departure": self.departure,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything, JSON-ready (the summary plus each leg and stop)."""
+        out = self.summary()
+        out["origin_id"] = self.origin
+        out["destination_id"] = self.destination
+        out["objective"] = self.objective
+        out["steps"] = [_step_dict(s) for s in self.steps]
+        return out
+
+
+def _step_dict(s: Move | Stop) -> dict[str, Any]:
+    if isinstance(s, Stop):
+        return {
+            "type": "stop",
+            "node": s.node_id,
+            "name": s.name,
+            "country": s.country,
+            "kind": s.kind,
+            "from_mode": s.from_mode,
+            "to_mode": s.to_mode,
+            "dwell_h": round(s.dwell_h, 2),
+            "cost_usd": round(s.cost_usd, 2),
+            "co2_kg": round(s.co2_kg, 2),
+            "start_h": round(s.start_h, 2),
+        }
+    return {
+        "type": "leg",
+        "legs": list(s.leg_ids),
+        "from": s.from_id,
+        "to": s.to_id,
+        "from_name": s.from_name,
+        "to_name": s.to_name,
+        "mode": s.mode,
+        "status": s.status,
+        "gauge_mm": s.gauge_mm,
+        "length_km": round(s.length_km, 2),
+        "moving_h": round(s.moving_h, 2),
+        "wait_h": round(s.wait_h, 2),
+        "cost_usd": round(s.cost_usd, 2),
+        "co2_kg": round(s.co2_kg, 2),
+        "exposure": round(s.exposure, 3),
+        "countries": list(s.countries),
+        "chokepoints": list(s.chokepoints),
+        "months": list(s.months) if s.months else None,
+        "source": s.source,
+        "start_h": round(s.start_h, 2),
+    }
+
+
+def routes_frame(routes: list[Route]) -> Any:
+    """A pandas DataFrame, one row per route (:meth:`Route.summary`)."""
+    import pandas as pd
+
+    return pd.DataFrame([r.summary() for r in routes])
+
+
+def legs_frame(routes: list[Route]) -> Any:
+    """A GeoDataFrame of every leg of every route (EPSG:4326), with the route's label."""
+    import geopandas as gpd
+
+    from .geo import line_geometry
+
+    rows = []
+    for i, r in enumerate(routes):
+        for j, m in enumerate(r.moves):
+            d = _step_dict(m)
+            d.pop("type")
+            d["legs"] = ",".join(m.leg_ids)
+            d["countries"] = ",".join(m.countries)
+            d["chokepoints"] = ",".join(m.chokepoints)
+            d["months"] = ",".join(map(str, m.months)) if m.months else None
+            d.update(route=i, route_label=r.label or r.family or r.objective, seq=j, geometry=line_geometry(m.coords))
+            rows.append(d)
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")

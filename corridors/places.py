@@ -1,0 +1,110 @@
+"""Finding nodes by id, name, alias, UN/LOCODE, or a ``lon,lat`` position (snapped to the nearest node)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import networkx as nx
+
+from .errors import UnknownPlaceError
+from .geo import haversine_km
+
+_LONLAT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
+
+
+def normalize(text: str) -> str:
+    """Lower case, accents and punctuation removed: 'Bandar-e Abbās' -> 'bandar e abbas'."""
+    t = unicodedata.normalize("NFKD", text)
+    t = "".join(ch for ch in t if not unicodedata.combining(ch)).lower()
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", t).split())
+
+
+@dataclass(frozen=True)
+class Place:
+    """A resolved place: the node id, and how far a ``lon,lat`` query was snapped (0 otherwise)."""
+
+    id: str
+    name: str
+    query: str
+    snap_km: float = 0.0
+
+
+def named_nodes(G: nx.MultiDiGraph) -> list[str]:
+    """All nodes but the sea-lane junctions."""
+    return [n for n in G.nodes if not str(n).startswith("sea:")]
+
+
+def _keys(G: nx.MultiDiGraph, n: str) -> list[str]:
+    d = G.nodes[n]
+    keys = [n, str(d.get("name", ""))]
+    keys += list(d.get("aliases") or [])
+    if d.get("locode"):
+        keys.append(str(d["locode"]))
+    return [normalize(k) for k in keys if k]
+
+
+def _index(G: nx.MultiDiGraph) -> dict[str, list[str]]:
+    idx = G.graph.get("_place_index")
+    if idx is None:
+        idx = {}
+        for n in named_nodes(G):
+            for k in _keys(G, n):
+                idx.setdefault(k, [])
+                if n not in idx[k]:
+                    idx[k].append(n)
+        G.graph["_place_index"] = idx
+    return idx  # type: ignore[no-any-return]
+
+
+_KIND_RANK = {"port": 0, "rail_terminal": 1, "city": 2, "border_crossing": 3, "junction": 4}
+
+
+def resolve(G: nx.MultiDiGraph, query: str, snap_max_km: float = 500.0) -> Place:
+    """Resolve a place query to one node.
+
+    An exact id, name, alias or UN/LOCODE (case and accents ignored) wins; a name shared by several
+    nodes (the city Mumbai and the port of Mumbai) prefers a port, then a rail terminal. ``lon,lat``
+    snaps to the nearest named node within ``snap_max_km``.
+
+    Raises
+    ------
+    UnknownPlaceError
+        With close-match suggestions.
+    """
+    if query in G and not str(query).startswith("sea:"):
+        return Place(query, str(G.nodes[query].get("name", query)), query)
+    m = _LONLAT.match(query)
+    if m:
+        lon, lat = float(m.group(1)), float(m.group(2))
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            msg = f"position {query!r} is out of range (write lon,lat with lon in -180..180, lat in -90..90)"
+            raise UnknownPlaceError(query, (), "position") from ValueError(msg)
+        best = min(named_nodes(G), key=lambda n: haversine_km((lon, lat), (G.nodes[n]["x"], G.nodes[n]["y"])))
+        d = haversine_km((lon, lat), (G.nodes[best]["x"], G.nodes[best]["y"]))
+        if d > snap_max_km:
+            raise UnknownPlaceError(query, (), f"position (nearest node {best} is {d:.0f} km away)")
+        return Place(best, str(G.nodes[best].get("name", best)), query, d)
+    idx = _index(G)
+    hits = idx.get(normalize(query), [])
+    if hits:
+        best = sorted(hits, key=lambda n: (_KIND_RANK.get(G.nodes[n].get("kind", ""), 9), n))[0]
+        return Place(best, str(G.nodes[best].get("name", best)), query)
+    raise UnknownPlaceError(query, list(idx))
+
+
+def search(G: nx.MultiDiGraph, query: str = "", limit: int = 50) -> list[str]:
+    """Node ids whose id, name, alias or UN/LOCODE contains ``query`` (all named nodes if empty)."""
+    q = normalize(query)
+    out = []
+    for n in sorted(named_nodes(G)):
+        if not q or any(q in k for k in _keys(G, n)):
+            out.append(n)
+    return out[:limit] if limit else out
+
+
+def suggestions(G: nx.MultiDiGraph, query: str) -> list[str]:
+    import difflib
+
+    return difflib.get_close_matches(normalize(query), list(_index(G)), n=5, cutoff=0.6)

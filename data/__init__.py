@@ -1,0 +1,1 @@
+"""Bundled corridor data (GeoJSON, TOML); see README.md in this folder."""
