@@ -435,6 +435,10 @@ class Router:
         G = self.G
         steps: list[Move | Stop] = []
         t = 0.0
+        first = self._origin_stop(o.id, sol)
+        if first is not None:
+            steps.append(first)
+            t = first.dwell_h
         for e in sol.edges:
             et = int(eng.etype[e])
             if et == LEG:
@@ -516,6 +520,30 @@ class Router:
             departure=c.depart.isoformat() if c.depart else None,
             node_kinds={n: str(G.nodes[n].get("kind")) for n in node_ids},
             node_countries={n: G.nodes[n].get("country") for n in node_ids},
+        )
+
+    def _origin_stop(self, nid: str, sol: Solution) -> Stop | None:
+        """Handling at the origin: the node's transfer dwell (loading, waiting for the first train or
+        vessel). Not counted at the destination: a route ends on arrival. Constant per origin, so it
+        does not change which route is best."""
+        nd = self.G.nodes[nid]
+        transfer, _, _ = _dwell(nd, self.params)
+        if not transfer:
+            return None
+        eng = self.engine
+        first_mode = next((eng.state_mode[eng.src[e]] for e in sol.edges if eng.etype[e] == LEG), "")
+        hk = "port_transfer" if nd.get("kind") == "port" else "rail_terminal_transfer"
+        return Stop(
+            node_id=nid,
+            name=str(nd.get("name", nid)),
+            country=nd.get("country"),
+            kind="origin_handling",
+            from_mode="",
+            to_mode=first_mode,
+            dwell_h=float(transfer),
+            cost_usd=float(self.params.handling_usd_per_teu.get(hk, 0.0)),
+            co2_kg=float(self.params.co2_kg_per_teu_handled),
+            start_h=0.0,
         )
 
     # ------------------------------------------------------------------ explanations

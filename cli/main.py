@@ -1,0 +1,90 @@
+"""Entry point: ``corridors [GLOBAL OPTIONS] COMMAND ...``."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import click
+
+from corridors import __version__
+
+from .context import State
+
+
+class CorridorsGroup(click.Group):
+    """Turns the library's errors into one clear line and an exit code: 2 for bad input, 1 for a
+    domain failure (no route, invalid data); never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from corridors.convert import OutputExistsError
+        from corridors.errors import (
+            ConstraintError,
+            CorridorsError,
+            DataFileError,
+            NetworkValidationError,
+            NoRouteError,
+            ParameterError,
+            ScenarioError,
+            UnknownPlaceError,
+        )
+
+        try:
+            return super().invoke(ctx)
+        except (UnknownPlaceError, ConstraintError) as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(2)
+        except NetworkValidationError as exc:
+            click.echo(f"Error: {exc} (run `corridors network validate FILE` for the full list)", err=True)
+            sys.exit(1)
+        except (NoRouteError, ParameterError, ScenarioError, DataFileError, OutputExistsError) as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(1)
+        except CorridorsError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(1)
+        except ModuleNotFoundError as exc:
+            click.echo(f"Error: {exc} (reinstall corridors with `pip install .`)", err=True)
+            sys.exit(1)
+        except BrokenPipeError:
+            sys.exit(0)
+
+
+@click.group(cls=CorridorsGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="corridors")
+@click.option("--network", "network", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
+              help="Use this GeoJSON network instead of the bundled one (repeat for several files).")
+@click.option("--layer", "layers", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
+              help="Merge this GeoJSON layer over the network: add or replace features by id, or remove one with \"action\": \"remove\" (repeatable).")
+@click.option("--params", type=click.Path(dir_okay=False), metavar="FILE",
+              help="TOML file of cost-model parameters merged over the bundled data/parameters.toml.")
+@click.option("--no-cache", is_flag=True, help="Rebuild the network instead of reading the on-disk cache.")
+@click.option("-v", "--verbose", count=True, help="Log more to stderr (-v info, -vv debug).")
+@click.pass_context
+def cli(ctx: click.Context, network: tuple[str, ...], layers: tuple[str, ...], params: str | None, no_cache: bool, verbose: int) -> None:
+    """Trade-corridor logistics calculator: routes between Russia, Central Asia, Iran and India by rail,
+    sea, Caspian ferry and road, with transit time, distance, cost, CO2 and chokepoint exposure.
+
+    \b
+    Examples:
+      corridors compare Chelyabinsk Mumbai --map compare.html
+      corridors route Moscow "Nhava Sheva" --avoid-country AZE --optimize cost
+      corridors route Chelyabinsk Mumbai --avoid-chokepoint hormuz --format json
+      corridors places bandar
+    """
+    logging.basicConfig(level=logging.WARNING - 10 * min(verbose, 2), stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    ctx.obj = State(network=network, layers=layers, params=params, use_cache=not no_cache)
+
+
+def _register() -> None:
+    from . import network, places, route
+
+    cli.add_command(network.network)
+    cli.add_command(places.places)
+    cli.add_command(places.chokepoints)
+    cli.add_command(route.route)
+    cli.add_command(route.compare)
+
+
+_register()

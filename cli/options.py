@@ -1,0 +1,121 @@
+"""Options shared by the routing commands (route, compare, scenario run), and their parsing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from corridors.routing import OBJECTIVES, Constraints
+
+F = Callable[..., Any]
+
+
+def _split(values: tuple[str, ...]) -> tuple[str, ...]:
+    out: list[str] = []
+    for v in values:
+        out.extend(x.strip() for x in v.split(",") if x.strip())
+    return tuple(out)
+
+
+def parse_objective(value: str) -> str | dict[str, float]:
+    """'time' or a blend 'time=1,cost=0.5'."""
+    if "=" not in value:
+        if value not in OBJECTIVES:
+            msg = f"{value!r} is not one of {', '.join(OBJECTIVES)} (or a blend like time=1,cost=0.5)"
+            raise click.BadParameter(msg, param_hint="'--optimize'")
+        return value
+    blend: dict[str, float] = {}
+    for part in value.split(","):
+        k, _, v = part.partition("=")
+        k = k.strip()
+        if k not in OBJECTIVES:
+            msg = f"{k!r} is not one of {', '.join(OBJECTIVES)}"
+            raise click.BadParameter(msg, param_hint="'--optimize'")
+        try:
+            blend[k] = float(v)
+        except ValueError:
+            msg = f"weight {v!r} for {k} is not a number"
+            raise click.BadParameter(msg, param_hint="'--optimize'") from None
+    return blend
+
+
+def parse_date(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        msg = f"{value!r} is not a date like 2026-07-15"
+        raise click.BadParameter(msg, param_hint="'--depart'") from None
+
+
+def parse_weights(values: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
+    out = []
+    for v in _split(values):
+        k, _, w = v.partition("=")
+        try:
+            out.append((k.strip(), float(w)))
+        except ValueError:
+            msg = f"{v!r} is not ID=WEIGHT, e.g. hormuz=3"
+            raise click.BadParameter(msg, param_hint="'--chokepoint-weight'") from None
+    return tuple(out)
+
+
+def constraint_options(f: F) -> F:
+    """Decorate a command with every constraint option."""
+    opts = [
+        click.option("--avoid-country", "avoid_country", multiple=True, metavar="ISO3",
+                     help="Avoid a country (ISO-3 code, e.g. IRN); repeat or comma-separate."),
+        click.option("--country-scope", type=click.Choice(["both", "territory", "ports"]), default="both", show_default=True,
+                     help="What --avoid-country forbids: land territory and canals, port calls, or both."),
+        click.option("--avoid-chokepoint", "avoid_chokepoint", multiple=True, metavar="ID",
+                     help="Avoid a chokepoint (e.g. hormuz, suez, bab_el_mandeb); `corridors chokepoints` lists them."),
+        click.option("--avoid-port", "avoid_port", multiple=True, metavar="PLACE",
+                     help="Avoid a port or any node (name, alias, UN/LOCODE or id); repeatable."),
+        click.option("--avoid-leg", "avoid_leg", multiple=True, metavar="ID", help="Avoid a leg by id; repeatable."),
+        click.option("--modes", metavar="LIST", help="Allowed modes, comma-separated: rail,sea,ferry,road (default all)."),
+        click.option("--include-planned", is_flag=True, help="Allow planned and under-construction links (Rasht–Astara, Chabahar–Zahedan)."),
+        click.option("--depart", metavar="DATE", help="Departure date (YYYY-MM-DD): seasonal legs (NSR, northern Caspian) must be open when reached."),
+        click.option("--via", multiple=True, metavar="PLACE", help="Pass through this place (repeat for several, in order)."),
+        click.option("--max-transshipments", type=click.IntRange(min=0), help="At most this many transfers between modes or vessels."),
+        click.option("--chokepoint-weight", "chokepoint_weight", multiple=True, metavar="ID=W",
+                     help="Exposure weight of a chokepoint, e.g. hormuz=3 (default weights from the data)."),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+def build_constraints(kw: dict[str, Any]) -> Constraints:
+    """Pop the constraint options from a command's keyword arguments into :class:`Constraints`."""
+    modes = kw.pop("modes")
+    return Constraints(
+        avoid_countries=tuple(c.upper() for c in _split(kw.pop("avoid_country"))),
+        country_scope=kw.pop("country_scope"),
+        avoid_chokepoints=_split(kw.pop("avoid_chokepoint")),
+        avoid_nodes=_split(kw.pop("avoid_port")),
+        avoid_legs=_split(kw.pop("avoid_leg")),
+        modes=_split((modes,)) if modes else None,
+        include_planned=kw.pop("include_planned"),
+        depart=parse_date(kw.pop("depart")),
+        via=tuple(kw.pop("via")),
+        max_transshipments=kw.pop("max_transshipments"),
+        chokepoint_weights=parse_weights(kw.pop("chokepoint_weight")),
+    )
+
+
+def output_options(formats: tuple[str, ...]) -> Callable[[F], F]:
+    def deco(f: F) -> F:
+        f = click.option("--format", "fmt", type=click.Choice(list(formats)), default=formats[0], show_default=True, help="Output format (written to stdout, or to --output).")(f)
+        f = click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the result to this file instead of stdout.")(f)
+        f = click.option("--map", "map_path", type=click.Path(dir_okay=False), metavar="FILE.html", help="Also write an interactive HTML map of the result.")(f)
+        f = click.option("--open", "open_map", is_flag=True, help="Open the map in the default web browser (with --map).")(f)
+        f = click.option("--online-tiles/--offline", "online_tiles", default=False, show_default=True,
+                         help="Map basemap: OpenStreetMap tiles (needs internet) or the bundled country outlines (works offline).")(f)
+        f = click.option("--force", is_flag=True, help="Replace output files even if corridors did not write them.")(f)
+        return f
+
+    return deco

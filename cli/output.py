@@ -1,0 +1,131 @@
+"""Rendering results as text tables, JSON, CSV and GeoJSON, to stdout or a file (atomically)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from corridors.convert import GENERATOR, write_atomic
+from corridors.model import Move, Route
+
+COLUMNS = [
+    ("label", "route", None),
+    ("time_days", "days", "min"),
+    ("length_km", "km", "min"),
+    ("sea_nm", "sea nm", None),
+    ("cost_usd", "USD/TEU", "min"),
+    ("co2_kg", "kg CO2/TEU", "min"),
+    ("exposure", "exposure", "min"),
+    ("transshipments", "transfers", "min"),
+    ("border_crossings", "borders", None),
+    ("gauge_changes", "gauge", None),
+    ("chokepoints", "chokepoints", None),
+]
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:,.1f}" if abs(v) < 1e6 else f"{v:,.0f}"
+    return "" if v is None else str(v)
+
+
+def table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str, str | None]] = COLUMNS, mark_best: bool = True) -> str:
+    """A plain text table; with ``mark_best`` the best value of each marked column gets a ``*``."""
+    best: dict[str, Any] = {}
+    if mark_best and len(rows) > 1:
+        for key, _, how in columns:
+            if how == "min":
+                best[key] = min(r[key] for r in rows)
+    cells = [[h for _, h, _ in columns]]
+    for r in rows:
+        line = []
+        for key, _, _ in columns:
+            s = _fmt(r[key])
+            if key in best and r[key] == best[key]:
+                s += "*"
+            line.append(s)
+        cells.append(line)
+    widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
+    out = []
+    for j, row in enumerate(cells):
+        out.append("  ".join(c.ljust(widths[i]) if i == 0 or i == len(columns) - 1 else c.rjust(widths[i]) for i, c in enumerate(row)).rstrip())
+        if j == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return "\n".join(out)
+
+
+def route_text(r: Route) -> str:
+    """One route in detail: the summary, then every leg and stop."""
+    s = r.summary()
+    lines = [
+        f"{r.origin_name} -> {r.destination_name}  [{s['label']}]",
+        f"  time {s['time_days']:.1f} days (moving {s['moving_days']:.1f}, dwell and waits {s['dwell_days']:.1f}); "
+        f"distance {s['length_km']:,.0f} km (sea {s['sea_nm']:,.0f} nm)",
+        f"  cost ~{s['cost_usd']:,.0f} USD/TEU, CO2 ~{s['co2_kg']:,.0f} kg/TEU (estimates); exposure {s['exposure']:.2f}",
+        f"  chokepoints: {s['chokepoints'] or 'none'}",
+        f"  countries crossed: {s['countries'] or 'none'}",
+        f"  ports called: {s['ports'] or 'none'}",
+        f"  modes: {s['modes']}; transshipments {s['transshipments']}, border crossings {s['border_crossings']}, gauge changes {s['gauge_changes']}",
+    ]
+    if s["not_operational"]:
+        lines.append(f"  NOT YET OPERATIONAL: {s['not_operational']}")
+    if s["seasonal"]:
+        lines.append(f"  seasonal legs: {s['seasonal']}")
+    if r.departure:
+        lines.append(f"  departure {r.departure}")
+    lines.append("  steps:")
+    for st in r.steps:
+        day = st.start_h / 24
+        if isinstance(st, Move):
+            extra = f", wait {st.wait_h:.0f} h" if st.wait_h else ""
+            ch = f" via {','.join(st.chokepoints)}" if st.chokepoints else ""
+            status = "" if st.status == "operational" else f" [{st.status}]"
+            lines.append(
+                f"    d{day:5.1f}  {st.mode:<5} {st.from_name} -> {st.to_name}: {st.length_km:,.0f} km, {st.moving_h:.0f} h{extra}{ch}{status}"
+            )
+        else:
+            lines.append(f"    d{day:5.1f}  stop  {st.name} ({st.country}): {st.kind} {st.from_mode}->{st.to_mode}, {st.dwell_h:.0f} h")
+    return "\n".join(lines)
+
+
+def routes_csv(routes: Sequence[Route]) -> str:
+    rows = [r.summary() for r in routes]
+    buf = io.StringIO()
+    if rows:
+        w = csv.DictWriter(buf, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    return buf.getvalue()
+
+
+def routes_json(routes: Sequence[Route], extra: dict[str, Any] | None = None) -> str:
+    doc = {"generator": GENERATOR, **(extra or {}), "routes": [r.to_dict() for r in routes]}
+    return json.dumps(doc, indent=2, ensure_ascii=False)
+
+
+def routes_geojson(routes: Sequence[Route]) -> str:
+    from corridors.geo import line_geometry
+
+    feats = []
+    for i, r in enumerate(routes):
+        for j, m in enumerate(r.moves):
+            d = r.to_dict()["steps"]
+            props = next(x for x in d if x["type"] == "leg" and x["legs"] == list(m.leg_ids))
+            props = {**props, "route": i, "route_label": r.label, "seq": j, "origin": r.origin, "destination": r.destination}
+            props.pop("type")
+            feats.append({"type": "Feature", "properties": props, "geometry": line_geometry(m.coords).__geo_interface__})
+    doc = {"type": "FeatureCollection", "generator": GENERATOR, "features": feats}
+    return json.dumps(doc, ensure_ascii=False, default=list)
+
+
+def emit(text: str, output: str | None, force: bool) -> None:
+    if output:
+        write_atomic(output, text if text.endswith("\n") else text + "\n", force=force)
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text)

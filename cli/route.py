@@ -1,0 +1,126 @@
+"""``corridors route`` and ``corridors compare``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from .context import State, pass_state
+from .options import build_constraints, constraint_options, output_options, parse_objective
+from .output import emit, route_text, routes_csv, routes_geojson, routes_json, table
+
+
+def _write_map(state: State, routes: list[Any], kw: dict[str, Any], title: str, constraints: Any) -> None:
+    path = kw.get("map_path")
+    if not path:
+        if kw.get("open_map"):
+            raise click.UsageError("--open needs --map FILE.html")
+        return
+    from corridors.maps import save_map
+
+    save_map(routes, path, G=state.G, title=title, constraints=constraints, online_tiles=kw["online_tiles"], force=kw["force"])
+    click.echo(f"wrote map {path}", err=True)
+    if kw.get("open_map"):
+        import webbrowser
+        from pathlib import Path
+
+        webbrowser.open(Path(path).resolve().as_uri())
+
+
+@click.command()
+@click.argument("origin")
+@click.argument("destination")
+@click.option("--optimize", "optimize", default="time", show_default=True, metavar="OBJECTIVE",
+              help="time, distance, cost, co2 or exposure, or a blend like time=1,cost=0.5 (weights per day, 1000 km, 1000 USD, tonne CO2, exposure point).")
+@click.option("--family", metavar="ID", help="Stay within one corridor family (instc_east, instc_west, trans_caspian, chabahar, suez, cape, nsr, vladivostok_chennai).")
+@click.option("--alternatives", "k", type=click.IntRange(min=1, max=10), default=1, show_default=True, help="Also show up to K-1 diverse alternatives.")
+@constraint_options
+@output_options(("table", "json", "csv", "geojson"))
+@pass_state
+def route(state: State, origin: str, destination: str, optimize: str, family: str | None, k: int, **kw: Any) -> None:
+    """Best route from ORIGIN to DESTINATION (a name, alias, UN/LOCODE, id, or lon,lat).
+
+    \b
+    Examples:
+      corridors route Chelyabinsk Mumbai
+      corridors route Moscow "Nhava Sheva" --avoid-country AZE --optimize cost
+      corridors route Chelyabinsk Mundra --avoid-chokepoint hormuz --include-planned
+    """
+    c = build_constraints(kw)
+    objective = parse_objective(optimize)
+    r = state.router
+    if k > 1:
+        if family:
+            raise click.UsageError("--alternatives cannot be combined with --family")
+        routes = r.alternatives(origin, destination, k=k, objective=objective, constraints=c)
+    else:
+        routes = [r.route(origin, destination, objective=objective, constraints=c, family=family)]
+    fmt = kw["fmt"]
+    if fmt == "table":
+        text = "\n\n".join(route_text(x) for x in routes)
+        if len(routes) > 1:
+            text = table([x.summary() for x in routes]) + "\n\n" + text
+    elif fmt == "json":
+        text = routes_json(routes, {"constraints": c.describe()})
+    elif fmt == "csv":
+        text = routes_csv(routes)
+    else:
+        text = routes_geojson(routes)
+    emit(text, kw["output"], kw["force"])
+    _write_map(state, routes, kw, f"{routes[0].origin_name} → {routes[0].destination_name}", c)
+
+
+@click.command()
+@click.argument("origin")
+@click.argument("destination")
+@click.option("--optimize", default="time", show_default=True, metavar="OBJECTIVE", help="What each family's best route minimises (as for `route`); the table is sorted by it.")
+@click.option("--family", "families", multiple=True, metavar="ID", help="Only these corridor families (repeatable; default all).")
+@click.option("--pareto", is_flag=True, help="Show the Pareto front over time, cost and exposure instead of one route per family.")
+@constraint_options
+@output_options(("table", "json", "csv", "geojson"))
+@pass_state
+def compare(state: State, origin: str, destination: str, optimize: str, families: tuple[str, ...], pareto: bool, **kw: Any) -> None:
+    """Compare corridors from ORIGIN to DESTINATION: the best route of each corridor family side by
+    side (INSTC eastern, western, Trans-Caspian, Chabahar, Suez, Cape, NSR, Trans-Siberian +
+    Vladivostok–Chennai), the best value of each column marked with *.
+
+    \b
+    Examples:
+      corridors compare Chelyabinsk Mumbai --map chelyabinsk-mumbai.html
+      corridors compare Moscow Mundra --avoid-chokepoint hormuz,bab_el_mandeb --depart 2026-01-15
+    """
+    c = build_constraints(kw)
+    objective = parse_objective(optimize)
+    r = state.router
+    if pareto:
+        routes = r.pareto(origin, destination, constraints=c)
+        unavailable: dict[str, str] = {}
+    else:
+        res = r.compare(origin, destination, constraints=c, objective=objective, families=list(families) or None)
+        routes, unavailable = res.routes, res.unavailable
+        if not routes:
+            from corridors.errors import NoRouteError
+
+            first = next(iter(unavailable.values()), "no family has a route")
+            raise NoRouteError(first)
+    fmt = kw["fmt"]
+    if fmt == "table":
+        head = f"{routes[0].origin_name} -> {routes[0].destination_name}"
+        rules = c.describe()
+        text = head + (f" ({'; '.join(rules)})" if rules else "") + "\n" + table([x.summary() for x in routes])
+        if unavailable:
+            text += "\n\nno route:\n" + "\n".join(f"  {k}: {v}" for k, v in unavailable.items())
+        notes = [f"  {x.label}: {x.summary()['not_operational']}" for x in routes if x.not_operational]
+        notes += [f"  {x.label}: seasonal {x.summary()['seasonal']}" for x in routes if x.seasonal and not c.depart]
+        if notes:
+            text += "\n\nnotes:\n" + "\n".join(notes)
+        text += "\n\ncost and CO2 are per TEU estimates (data/parameters.toml); * marks the best value of a column."
+    elif fmt == "json":
+        text = routes_json(routes, {"constraints": c.describe(), "unavailable": unavailable})
+    elif fmt == "csv":
+        text = routes_csv(routes)
+    else:
+        text = routes_geojson(routes)
+    emit(text, kw["output"], kw["force"])
+    _write_map(state, routes, kw, f"{routes[0].origin_name} → {routes[0].destination_name}: corridors compared", c)

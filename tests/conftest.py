@@ -1,0 +1,39 @@
+"""Shared fixtures. Tests are offline; the bundled network is built once per session into a temporary
+cache folder (never the user's cache)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import pytest
+
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    d = tmp_path_factory.mktemp("corridors-cache")
+    old = os.environ.get("CORRIDORS_CACHE_DIR")
+    os.environ["CORRIDORS_CACHE_DIR"] = str(d)
+    yield d
+    if old is None:
+        os.environ.pop("CORRIDORS_CACHE_DIR", None)
+    else:
+        os.environ["CORRIDORS_CACHE_DIR"] = old
+
+
+@pytest.fixture(scope="session")
+def G() -> nx.MultiDiGraph:
+    from corridors.graph import load_network
+
+    return load_network()
+
+
+@pytest.fixture(scope="session")
+def router(G: nx.MultiDiGraph) -> Any:
+    from corridors.routing import Router
+
+    return Router(G)
