@@ -31,11 +31,59 @@ EXCLUDED_AREAS: tuple[tuple[str, float, float, float, float, str], ...] = (
     ("volga_don", 38.6, 45.5, 48.0, 49.5, "Volga-Don waterway: river-sea vessels only, no container service to the ocean"),
 )
 
-#: Marnet segments (pairs of vertices, rounded to 4 decimals) to drop: defects found by the land test.
-REPLACED_SEGMENTS: tuple[tuple[Coord, Coord, str], ...] = ()
+#: Marnet segments to drop (pairs of vertices, [lon, lat]; reason). Found by tests/test_sea.py's land
+#: test against Natural Earth 1:50m countries; each crossed land by more than the test's tolerance.
+REPLACED_SEGMENTS: tuple[tuple[Coord, Coord, str], ...] = (
+    ((-180.0, 62.1), (167.9, 59.6), "crosses the Koryak coast near Cape Olyutorsky (25 km of land); replaced at sea"),
+    ((-180.0, 62.1), (172.9, 52.6), "crosses Attu Island, Near Islands (21 km of land); replaced at sea"),
+    ((-180.0, 50.0), (179.546718, 52.444362), "crosses Semisopochnoi Island, Rat Islands (16 km of land)"),
+    ((-176.955364, 52.857175), (-176.7, 51.6), "crosses the Andreanof Islands (20 km of land)"),
+    ((-161.722, 60.7633), (-155.5917, 62.9602), "Kuskokwim River above Bethel: not navigable by sea-going ships, a straight line over Alaska"),
+    ((-162.836, 66.9258), (-157.8624, 67.0822), "Kobuk River: a straight line over Alaska"),
+    ((155.5219, 58.1331), (163.4886, 61.4359), "straight line over the Taygonos peninsula (dead end into Penzhina Bay)"),
+    ((163.4886, 61.4359), (164.4002, 62.3784), "Penzhina Bay dead end over land"),
+    ((160.0, -10.0), (162.70752, -9.463144), "crosses Guadalcanal (42 km of land)"),
+    ((131.4, -3.0), (134.423123, -4.950402), "crosses the Bomberai peninsula, New Guinea (31 km of land)"),
+    ((3.728416, 40.341835), (4.509103, 39.7329), "crosses Menorca (28 km of land)"),
+    ((8.3614, 39.831), (8.4301, 38.6096), "crosses south-west Sardinia (13 km of land)"),
+)
 
 #: Lines added at sea to replace dropped segments: (coordinates, reason).
-ADDED_LINES: tuple[tuple[tuple[Coord, ...], str], ...] = ()
+ADDED_LINES: tuple[tuple[tuple[Coord, ...], str], ...] = (
+    (((-180.0, 62.1), (175.5, 60.3), (171.0, 59.4), (167.9, 59.6)), "Bering Sea south of Cape Olyutorsky, replacing the Koryak land crossing"),
+    (((-180.0, 62.1), (172.0, 53.6), (172.2, 52.7), (172.9, 52.6)), "west of Attu Island, replacing the Near Islands land crossing"),
+)
+
+#: Navigable inland waterways and canals where a sea lane legitimately crosses the land polygons of
+#: a 1:50m country layer: (name, lon_min, lat_min, lon_max, lat_max). Used by the land test only.
+WATERWAYS: tuple[tuple[str, float, float, float, float], ...] = (
+    ("Suez Canal", 32.2, 29.85, 32.65, 31.35),
+    ("Turkish Straits and Sea of Marmara", 26.0, 39.9, 29.3, 41.3),
+    ("Corinth Canal", 22.8, 37.85, 23.1, 38.1),
+    ("Kola Bay (Murmansk)", 32.9, 68.85, 33.7, 69.4),
+    ("Kaliningrad Sea Canal", 19.0, 54.5, 20.6, 55.0),
+    ("Yangtze estuary", 118.5, 31.0, 122.0, 32.5),
+    ("Hooghly River (Kolkata)", 87.9, 21.0, 88.4, 22.6),
+    ("Shatt al-Arab and Khor Musa", 47.9, 29.6, 50.3, 30.7),
+    ("Congo River estuary", 11.5, -6.2, 13.5, -5.7),
+    ("Dutch inland waterways, IJsselmeer, Rotterdam", 3.85, 51.6, 6.0, 53.1),
+    ("Elbe (Hamburg)", 8.2, 53.45, 10.0, 53.95),
+    ("Thames estuary", 0.2, 51.44, 0.9, 51.56),
+    ("Severn estuary", -2.85, 51.45, -2.25, 51.86),
+    ("Moray Firth (Inverness)", -4.45, 57.55, -3.9, 57.72),
+    ("Oslofjord", 10.2, 59.4, 10.8, 59.95),
+    ("Bergen fjords", 5.2, 59.7, 5.6, 60.2),
+    ("Vestfjord and Bodø approaches", 13.4, 67.05, 15.5, 67.35),
+    ("Lillebælt (Fredericia)", 9.6, 55.6, 10.2, 55.75),
+    ("Kuskokwim River to Bethel", -163.7, 58.9, -161.6, 60.85),
+    ("Nushagak and Bristol Bay rivers", -161.5, 58.2, -160.2, 59.1),
+    ("Swan River (Fremantle)", 115.4, -32.0, 115.9, -31.9),
+    ("Brisbane River and Moreton Bay", 153.0, -27.5, 153.5, -26.95),
+)
+
+#: The land test covers the Old World seas and the Bering Sea, where the corridors run: from 25°W
+#: eastwards to 150°W. Marnet's American inland waterways are outside it and kept as they are.
+LAND_TEST_LON = (-25.0, -150.0)
 
 SEA_SOURCE = "searoute 1.6.0 marnet (Eurostat SeaRoute, EUPL-1.2; ORNL Global Shipping Lane Network) [D1]"
 
