@@ -82,7 +82,7 @@ def split_antimeridian(coords: Sequence[Coord]) -> list[list[Coord]]:
             parts[-1].append((edge, ylat))
             parts.append([(-edge, ylat)])
         parts[-1].append((lon, lat))
-    return [p for p in parts if len(p) >= 2]
+    return [p for p in parts if len(p) >= 2 and any(q != p[0] for q in p[1:])]
 
 
 def line_geometry(coords: Sequence[Coord]) -> BaseGeometry:
