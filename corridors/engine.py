@@ -194,14 +194,14 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
             "length_km": length,
             "cost_usd": length * p.cost_usd_per_teu_km[md],
             "co2_kg": co2,
-            "exposure": sum(weight_of.get(c, p.default_chokepoint_weight) for c in chokes),
+            "exposure": sum(weight_of.get(c, p.default_chokepoint_weight) for c in d.get("enters", chokes)),
         }
         if k not in eng.leg_id_index:
             eng.leg_id_index[k] = len(eng.leg_ids)
             eng.leg_ids.append(k)
         i = add(out_of[(u, mk)], in_of[(v, mk)], LEG, len(eng.edge_refs), MODE_CODES.get(md, 9), STATUS_CODES.get(str(d.get("status")), 2), _bits(d.get("months")), mv, wt, vals)
         eng.edge_refs.append((u, v, k))
-        eng.edge_chokepoints[i] = chokes
+        eng.edge_chokepoints[i] = tuple(d.get("enters", chokes))
         for c in countries:
             by_country.setdefault(c, []).append(i)
         for c in chokes:

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 END_TOLERANCE_KM = 5.0
 COUNTRY_MIN_KM = 1.0
 LENGTH_MAX_RATIO = 1.6
-BUILD_VERSION = "5"  # bump when the build logic changes (invalidates caches)
+BUILD_VERSION = "6"  # bump when the build logic changes (invalidates caches)
 
 
 def _leg_countries(coords: Sequence[Coord], countries: Index | None) -> tuple[str, ...]:
@@ -180,9 +180,19 @@ def _add_leg(
         "file": rec.file,
     }
     geom = line_geometry(coords)
-    G.add_edge(u, v, key=rec.id, geometry=geom, reverse=False, **attrs)
+    G.add_edge(u, v, key=rec.id, geometry=geom, reverse=False, enters=_enters(hits, coords[0], True), **attrs)
     if p.get("bidirectional", True):
-        G.add_edge(v, u, key=rec.id, geometry=line_geometry(coords[::-1]), reverse=True, **attrs)
+        G.add_edge(v, u, key=rec.id, geometry=line_geometry(coords[::-1]), reverse=True, enters=_enters(hits, coords[-1], True), **attrs)
+
+
+def _enters(hits: list[Zone], start: Coord, from_node: bool) -> tuple[str, ...]:
+    """The chokepoints a directed leg *enters*: all it touches when it starts at a named node (a port
+    inside a strait, like Bandar Abbas, is entered on leaving), else those whose polygon does not
+    contain its start. Exposure counts each passage once, however many sea-lane legs lie inside."""
+    from shapely.geometry import Point
+
+    pt = Point(start)
+    return tuple(z.id for z in hits if z.is_chokepoint and (from_node or not z.geometry.contains(pt)))
 
 
 def _months(own: Any, hits: list[Zone]) -> tuple[int, ...] | None:
@@ -238,8 +248,8 @@ def _add_sea(
             "origin": "marnet",
             "file": "searoute:marnet_searoute.geojson",
         }
-        G.add_edge(leg.u, leg.v, key=leg.id, geometry=line_geometry(coords), reverse=False, **attrs)
-        G.add_edge(leg.v, leg.u, key=leg.id, geometry=line_geometry(coords[::-1]), reverse=True, **attrs)
+        G.add_edge(leg.u, leg.v, key=leg.id, geometry=line_geometry(coords), reverse=False, enters=_enters(hits, coords[0], False), **attrs)
+        G.add_edge(leg.v, leg.u, key=leg.id, geometry=line_geometry(coords[::-1]), reverse=True, enters=_enters(hits, coords[-1], False), **attrs)
 
 
 def _check_components(G: nx.MultiDiGraph, layers: Layers, problems: list[Problem]) -> None:

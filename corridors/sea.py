@@ -79,6 +79,8 @@ WATERWAYS: tuple[tuple[str, float, float, float, float], ...] = (
     ("Nushagak and Bristol Bay rivers", -161.5, 58.2, -160.2, 59.1),
     ("Swan River (Fremantle)", 115.4, -32.0, 115.9, -31.9),
     ("Brisbane River and Moreton Bay", 153.0, -27.5, 153.5, -26.95),
+    ("Northern Dvina delta (Arkhangelsk)", 39.75, 64.5, 40.6, 64.8),
+    ("Volga delta and Volga-Caspian Ship Canal (Astrakhan, Olya)", 46.9, 45.3, 48.3, 46.4),
 )
 
 #: The land test covers the Old World seas and the Bering Sea, where the corridors run: from 25°W
