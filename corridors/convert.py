@@ -78,18 +78,20 @@ def graph_to_gdfs(G: nx.MultiDiGraph, nodes: bool = True, legs: bool = True, sea
         out.append(gpd.GeoDataFrame(rows, geometry="geometry", crs=G.graph.get("crs", "EPSG:4326")).set_index("id"))
     if legs:
         rows = []
-        seen: dict[str, dict[str, Any]] = {}
+        back: dict[str, dict[str, Any]] = {}
         for u, v, k, d in G.edges(keys=True, data=True):
             if not sea_lanes and d.get("origin") == "marnet":
                 continue
             if d.get("reverse"):
-                if k in seen:
-                    seen[k]["bidirectional"] = True
+                back[k] = d
                 continue
             row = {kk: vv for kk, vv in d.items() if kk not in ("reverse", "file")}
-            row.update({"from": u, "to": v, "bidirectional": False})
-            seen[k] = row
+            row.update({"from": u, "to": v})
             rows.append(row)
+        for row in rows:
+            rev = back.get(row["id"])
+            row["bidirectional"] = rev is not None
+            row["enters_reverse"] = rev.get("enters") if rev is not None else None
         out.append(gpd.GeoDataFrame(rows, geometry="geometry", crs=G.graph.get("crs", "EPSG:4326")).set_index("id"))
     return tuple(out) if len(out) > 1 else out[0]
 
@@ -101,7 +103,7 @@ def graph_from_gdfs(gdf_nodes: Any, gdf_legs: Any, graph_attrs: dict[str, Any] |
         d = {k: v for k, v in row.items() if k != "geometry" and not _isna(v)}
         G.add_node(n, **d)
     for k, row in gdf_legs.iterrows():
-        d = {kk: vv for kk, vv in row.items() if kk not in ("from", "to", "bidirectional") and not _isna(vv)}
+        d = {kk: vv for kk, vv in row.items() if kk not in ("from", "to", "bidirectional", "enters_reverse") and not _isna(vv)}
         d["id"] = k
         u, v = row["from"], row["to"]
         G.add_edge(u, v, key=k, reverse=False, **d)
@@ -111,7 +113,7 @@ def graph_from_gdfs(gdf_nodes: Any, gdf_legs: Any, graph_attrs: dict[str, Any] |
             from .geo import line_geometry
 
             back = line_geometry(line_coords(row["geometry"])[::-1]) if row["geometry"] is not None else LineString()
-            G.add_edge(v, u, key=k, **{**d, "geometry": back, "reverse": True})
+            G.add_edge(v, u, key=k, **{**d, "geometry": back, "reverse": True, "enters": row.get("enters_reverse") or ()})
     return G
 
 

@@ -41,7 +41,7 @@ class Problem:
         self,
         file: str,
         feature: int | None,
-        id: str | None,  # noqa: A002 - the GeoJSON property is called id
+        id: str | None,
         field: str | None,
         message: str,
         severity: str = "error",

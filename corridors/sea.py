@@ -234,7 +234,8 @@ def _contract(adj: dict[Coord, list[Coord]], keep: set[Coord]) -> list[SeaLeg]:
                 used.add((step, cur))
                 prev, cur = cur, step
                 chain.append(cur)
-            legs.append(_leg(chain))
+            if chain[0] != chain[-1]:  # a loop back to its start never shortens a route
+                legs.append(_leg(chain))
     # loops made only of degree-2 vertices (no kept vertex) are not reachable from anything kept
     return legs
 

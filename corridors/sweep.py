@@ -1,0 +1,761 @@
+"""Sweeps: many scenarios × many origin–destination pairs into one table.
+
+One *task* is one (scenario, pair): the best route of every corridor family under the scenario plus
+the best route overall. Tasks run on every core (a process pool whose workers each load the network
+once, from the on-disk cache) or on a Dask distributed cluster. Each finished task is appended to a
+checkpoint (``OUT.partial.jsonl``) at once, so an interrupted sweep resumes where it stopped: a rerun
+skips the (scenario, pair) keys already there. The final table (CSV or Parquet) is written atomically
+and the checkpoint removed.
+
+::
+
+    from corridors.sweep import run_sweep
+    result = run_sweep(["data/scenarios"], [("Chelyabinsk", "Mumbai")], "out.csv")
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import logging
+import multiprocessing
+import os
+import pickle
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConstraintError, CorridorsError, DataFileError, ScenarioError
+from .model import Route
+from .routing import OBJECTIVES, Constraints, Router
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "ROW_FIELDS",
+    "SweepConfig",
+    "SweepError",
+    "SweepResult",
+    "Task",
+    "collect_scenarios",
+    "read_pairs",
+    "run_sweep",
+]
+
+BASELINE = "baseline"
+#: columns of the sweep table, in order
+ROW_FIELDS = (
+    "scenario",
+    "scenario_name",
+    "origin",
+    "destination",
+    "origin_id",
+    "destination_id",
+    "family",
+    "family_name",
+    "status",
+    "rank",
+    "time_days",
+    "cost_usd",
+    "co2_kg",
+    "exposure",
+    "length_km",
+    "sea_nm",
+    "transshipments",
+    "border_crossings",
+    "gauge_changes",
+    "chokepoints",
+    "countries",
+    "ports",
+    "not_operational",
+    "via",
+    "reason",
+    "scenario_digest",
+)
+
+
+class SweepError(CorridorsError, RuntimeError):
+    """A sweep cannot start or go on (an optional dependency is missing, a checkpoint does not match)."""
+
+
+@dataclass(frozen=True)
+class SweepConfig:
+    """How every worker builds its network and router (all plain values: it travels to workers)."""
+
+    network: tuple[str, ...] | None = None
+    layers: tuple[str, ...] = ()
+    params: str | None = None
+    use_cache: bool = True
+    objective: str = "time"
+
+
+@dataclass(frozen=True)
+class Task:
+    """One scenario and one origin–destination pair. ``scenario_text`` is None for the baseline."""
+
+    index: int
+    scenario_id: str
+    scenario_digest: str
+    scenario_file: str
+    scenario_text: str | None
+    origin: str
+    destination: str
+    origin_id: str
+    destination_id: str
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.scenario_id, self.scenario_digest, self.origin_id, self.destination_id)
+
+
+@dataclass
+class SweepResult:
+    """What a sweep did. ``complete`` is False when it stopped early (``max_tasks``)."""
+
+    output: Path | None
+    checkpoint: Path
+    rows: list[dict[str, Any]]
+    tasks_total: int
+    tasks_run: int
+    tasks_skipped: int
+    seconds: float
+    task_seconds: list[float] = field(default_factory=list)
+    complete: bool = True
+    workers: int = 1
+
+
+# ------------------------------------------------------------------------------------------ inputs
+def collect_scenarios(specs: Iterable[str | Path]) -> list[Path]:
+    """Scenario files from paths, folders (every ``*.toml``, by name), bundled scenario names, or
+    comma-separated lists of these."""
+    from .scenario import find_scenario
+
+    out: list[Path] = []
+    for spec in specs:
+        parts = (
+            [p.strip() for p in str(spec).split(",") if p.strip()]
+            if not Path(spec).exists()
+            else [str(spec)]
+        )
+        for part in parts:
+            p = Path(part)
+            if p.is_dir():
+                found = sorted(p.glob("*.toml"))
+                if not found:
+                    msg = f"{p}: no scenario files (*.toml) in this folder"
+                    raise ScenarioError(msg)
+                out.extend(found)
+            else:
+                out.append(find_scenario(part))
+    return list(dict.fromkeys(out))
+
+
+def read_pairs(spec: str | Path) -> list[tuple[str, str]]:
+    """Origin–destination pairs from a CSV file (columns ``origin,destination``; more columns are
+    ignored, ``#`` lines skipped) or an inline list ``"Chelyabinsk:Mumbai,Moscow:Mundra"`` (use ``->``
+    instead of ``:`` between places whose ids contain a colon: ``rail:chelyabinsk->port:INBOM``)."""
+    p = Path(spec)
+    if p.is_file():
+        text = p.read_text(encoding="utf-8")
+        lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+        rows = list(csv.reader(lines))
+        if not rows:
+            msg = f"{p}: no pairs (write a CSV with columns origin,destination)"
+            raise DataFileError(msg)
+        head = [h.strip().lower() for h in rows[0]]
+        if "origin" in head and "destination" in head:
+            io_, id_ = head.index("origin"), head.index("destination")
+            body = rows[1:]
+        else:
+            io_, id_ = 0, 1
+            body = rows
+        pairs = []
+        for n, r in enumerate(body, 2 if body is not rows else 1):
+            if len(r) <= max(io_, id_) or not r[io_].strip() or not r[id_].strip():
+                msg = f"{p}, row {n}: needs an origin and a destination"
+                raise DataFileError(msg)
+            pairs.append((r[io_].strip(), r[id_].strip()))
+    else:
+        pairs = []
+        for part in str(spec).split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if "->" in part:
+                a, _, b = part.partition("->")
+            elif part.count(":") == 1:
+                a, _, b = part.partition(":")
+            else:
+                hint = (
+                    " (use -> between ids that contain a colon: rail:chelyabinsk->port:INBOM)"
+                    if part.count(":") > 1
+                    else ""
+                )
+                msg = f"{spec}: {part!r} is not a pair ORIGIN:DESTINATION, and no such pairs file exists{hint}"
+                raise DataFileError(msg)
+            pairs.append((a.strip(), b.strip()))
+    if not pairs:
+        msg = f"{spec}: no origin–destination pairs"
+        raise DataFileError(msg)
+    return list(dict.fromkeys(pairs))
+
+
+# ------------------------------------------------------------------------------------------ workers
+_STATE: dict[str, Any] = {}
+_LOCK = threading.Lock()
+
+
+def _state_key(config: SweepConfig, blob_id: str | None) -> tuple[Any, ...]:
+    return (config, blob_id)
+
+
+def _ensure_state(
+    config: SweepConfig, blob: bytes | None = None, blob_id: str | None = None
+) -> dict[str, Any]:
+    """The worker's network and base router: built once per process (per config)."""
+    key = _state_key(config, blob_id)
+    if _STATE.get("key") != key:
+        _STATE.clear()
+        if blob is not None:
+            router = pickle.loads(blob)
+        else:
+            from .graph import load_network
+            from .params import load_parameters
+
+            G = load_network(
+                config.layers,
+                list(config.network) if config.network else None,
+                use_cache=config.use_cache,
+            )
+            router = Router(G, load_parameters(config.params))
+        _STATE.update(key=key, router=router, scenarios={})
+    return _STATE
+
+
+def _set_state(config: SweepConfig, router: Router, blob_id: str | None) -> None:
+    _STATE.clear()
+    _STATE.update(key=_state_key(config, blob_id), router=router, scenarios={})
+
+
+def _init_worker(config: SweepConfig, blob: bytes | None, blob_id: str | None) -> None:
+    _ensure_state(config, blob, blob_id)
+
+
+def _scenario_router(state: dict[str, Any], task: Task) -> tuple[Router, Constraints, str]:
+    cache: dict[tuple[str, str], tuple[Router, Constraints, str]] = state["scenarios"]
+    k = (task.scenario_id, task.scenario_digest)
+    if k not in cache:
+        base: Router = state["router"]
+        if task.scenario_text is None:
+            cache[k] = (base, Constraints(), "baseline")
+        else:
+            from .scenario import apply_scenario, parse_scenario
+
+            s = parse_scenario(task.scenario_text, task.scenario_file)
+            a = apply_scenario(s, base)
+            cache[k] = (a.router, a.constraints, s.name)
+    return cache[k]
+
+
+def _run_task(task: Task, config: SweepConfig) -> dict[str, Any]:
+    """Run one task in a worker whose state is ready (process pool, or in-process)."""
+    t0 = time.perf_counter()
+    key = _STATE.get("key")
+    state = _STATE if key is not None and key[0] == config else _ensure_state(config)
+    router, c, name = _scenario_router(state, task)
+    rows = task_rows(router, c, task, name, config.objective)
+    return {
+        "key": list(task.key),
+        "rows": rows,
+        "seconds": round(time.perf_counter() - t0, 4),
+        "pid": os.getpid(),
+    }
+
+
+def _dask_task(
+    task: Task, config: SweepConfig, blob: bytes | None, blob_id: str | None
+) -> dict[str, Any]:
+    """A task on a Dask worker: the state is built on first use in that worker process (the lock
+    serialises threads of one process, which share it)."""
+    with _LOCK:
+        t0 = time.perf_counter()
+        state = _ensure_state(config, blob, blob_id)
+        router, c, name = _scenario_router(state, task)
+        rows = task_rows(router, c, task, name, config.objective)
+        return {
+            "key": list(task.key),
+            "rows": rows,
+            "seconds": round(time.perf_counter() - t0, 4),
+            "pid": os.getpid(),
+        }
+
+
+def task_rows(
+    router: Router, c: Constraints, task: Task, scenario_name: str, objective: str = "time"
+) -> list[dict[str, Any]]:
+    """The rows of one task: one per corridor family, then the best route overall (family "best")."""
+    from .scenario import best_route, doubles_back
+
+    res = router.compare(task.origin_id, task.destination_id, c, objective)
+    attr = OBJECTIVES[objective]
+    by = {r.family: r for r in res.routes}
+    genuine = sorted((r for r in res.routes if not doubles_back(r)), key=lambda r: getattr(r, attr))
+    rank = {r.family: i + 1 for i, r in enumerate(genuine)}
+    rows = []
+    for fid, fam in router.families.items():
+        r = by.get(fid)
+        reason = res.unavailable.get(fid, "")
+        back = doubles_back(r)
+        status = "no_route" if r is None else ("turns_back" if back else "ok")
+        if back:
+            reason = f"the family's only route turns back ({back})"
+        rows.append(_row(task, scenario_name, fid, fam.name, status, rank.get(fid), r, reason))
+    try:
+        best = best_route(router, task.origin_id, task.destination_id, objective, c)
+    except ConstraintError as exc:
+        best, why = None, str(exc)
+    else:
+        why = "" if best is not None else "no route satisfies the scenario's rules"
+    rows.append(
+        _row(
+            task,
+            scenario_name,
+            "best",
+            f"best overall by {objective}",
+            "ok" if best else "no_route",
+            None,
+            best,
+            why,
+        )
+    )
+    return rows
+
+
+def _row(
+    task: Task,
+    scenario_name: str,
+    fid: str,
+    fname: str,
+    status: str,
+    rank: int | None,
+    r: Route | None,
+    reason: str,
+) -> dict[str, Any]:
+    row: dict[str, Any] = dict.fromkeys(ROW_FIELDS)
+    row.update(
+        scenario=task.scenario_id,
+        scenario_name=scenario_name,
+        scenario_digest=task.scenario_digest,
+        origin=task.origin,
+        destination=task.destination,
+        origin_id=task.origin_id,
+        destination_id=task.destination_id,
+        family=fid,
+        family_name=fname,
+        status=status,
+        rank=rank,
+        reason=reason,
+    )
+    if r is not None:
+        s = r.summary()
+        for k in (
+            "time_days",
+            "cost_usd",
+            "co2_kg",
+            "exposure",
+            "length_km",
+            "sea_nm",
+            "transshipments",
+            "border_crossings",
+            "gauge_changes",
+            "chokepoints",
+            "countries",
+            "ports",
+            "not_operational",
+            "via",
+        ):
+            row[k] = s[k]
+    return row
+
+
+# ------------------------------------------------------------------------------------------ checkpoint
+def checkpoint_path(output: str | Path) -> Path:
+    """``out.csv`` -> ``out.partial.jsonl`` (shared by any output format of the same name)."""
+    p = Path(output)
+    return p.with_name(p.stem + ".partial.jsonl")
+
+
+def _read_checkpoint(path: Path, meta: dict[str, Any]) -> dict[tuple[str, ...], dict[str, Any]]:
+    done: dict[tuple[str, ...], dict[str, Any]] = {}
+    if not path.exists():
+        return done
+    with path.open(encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError:
+                log.warning("%s: ignoring unreadable line %d (an interrupted write)", path, n)
+                continue
+            if "meta" in rec:
+                if rec["meta"] != meta:
+                    diff = [k for k in meta if rec["meta"].get(k) != meta[k]]
+                    msg = (
+                        f"{path}: this checkpoint was written by a sweep with other settings ({', '.join(diff)} differ); "
+                        "rerun with the same options, or pass --restart (or delete the file) to start over"
+                    )
+                    raise SweepError(msg)
+                continue
+            if isinstance(rec.get("key"), list) and isinstance(rec.get("rows"), list):
+                done[tuple(rec["key"])] = rec
+    return done
+
+
+class _Checkpoint:
+    """Append-only JSON lines, flushed and synced after every record."""
+
+    def __init__(self, path: Path, meta: dict[str, Any]) -> None:
+        self.path = path
+        new = not path.exists() or path.stat().st_size == 0
+        if not new:
+            with path.open("rb") as fh:
+                fh.seek(-1, os.SEEK_END)
+                tail = fh.read(1)
+        self.fh = path.open("a", encoding="utf-8")
+        if new:
+            self._write({"meta": meta})
+        elif tail != b"\n":
+            self.fh.write("\n")  # end a line cut short by an interruption
+
+    def _write(self, rec: dict[str, Any]) -> None:
+        self.fh.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":")) + "\n")
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
+
+    def add(self, rec: dict[str, Any]) -> None:
+        self._write(rec)
+
+    def close(self) -> None:
+        self.fh.close()
+
+
+# ------------------------------------------------------------------------------------------ output
+def _table_bytes(rows: Sequence[dict[str, Any]], fmt: str) -> bytes:
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=list(ROW_FIELDS), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+        return buf.getvalue().encode("utf-8")
+    try:
+        import pandas as pd
+        import pyarrow  # noqa: F401
+    except ImportError as exc:
+        msg = "Parquet output needs pyarrow: pip install 'corridors[dask]' (or pyarrow), or write a .csv"
+        raise SweepError(msg) from exc
+    df = pd.DataFrame(list(rows), columns=list(ROW_FIELDS))
+    df["rank"] = df["rank"].astype("Int64")
+    buf2 = io.BytesIO()
+    df.to_parquet(buf2, index=False)
+    return buf2.getvalue()
+
+
+def _format_of(output: Path) -> str:
+    suffix = output.suffix.lower()
+    if suffix == ".csv":
+        return "csv"
+    if suffix in (".parquet", ".pq"):
+        return "parquet"
+    msg = f"{output}: the output must end in .csv or .parquet"
+    raise SweepError(msg)
+
+
+# ------------------------------------------------------------------------------------------ the sweep
+def _meta(config: SweepConfig, router: Router, baseline: bool) -> dict[str, Any]:
+    from . import __version__
+
+    pfiles = []
+    for f in router.params.files:
+        try:
+            pfiles.append(hashlib.sha256(Path(f).read_bytes()).hexdigest()[:12])
+        except OSError:
+            pfiles.append(f)
+    return {
+        "version": __version__,
+        "objective": config.objective,
+        "network": str(router.G.graph.get("cache_key", "")),
+        "params": pfiles,
+        "families": sorted(router.families),
+    }
+
+
+def make_tasks(
+    scenarios: Sequence[Path],
+    pairs: Sequence[tuple[str, str]],
+    router: Router,
+    baseline: bool = True,
+) -> list[Task]:
+    """Check every scenario and place against ``router``'s network and list the tasks,
+    scenario-major (all pairs of the first scenario, then the next ...)."""
+    from .scenario import apply_scenario, read_scenario
+
+    specs: list[tuple[str, str, str, str | None]] = []
+    if baseline:
+        specs.append((BASELINE, "", "", None))
+    seen: set[str] = set()
+    for path in scenarios:
+        s = read_scenario(path)
+        apply_scenario(s, router)  # checks every id now, not in a worker an hour later
+        sid = s.id
+        n = 2
+        while sid in seen or sid == BASELINE:
+            sid, n = f"{s.id}_{n}", n + 1
+        seen.add(sid)
+        specs.append((sid, s.digest, s.file, s.text))
+    places = [(o, d, router.place(o).id, router.place(d).id) for o, d in pairs]
+    for o, d, oi, di in places:
+        if oi == di:
+            msg = f"the pair {o}:{d} has the same place at both ends"
+            raise ConstraintError(msg)
+    tasks: list[Task] = []
+    for sid, digest, file, text in specs:
+        for o, d, oi, di in places:
+            tasks.append(Task(len(tasks), sid, digest, file, text, o, d, oi, di))
+    return tasks
+
+
+def run_sweep(
+    scenarios: Sequence[str | Path],
+    pairs: Sequence[tuple[str, str]],
+    output: str | Path,
+    *,
+    jobs: int | None = None,
+    scheduler: str | None = None,
+    config: SweepConfig | None = None,
+    router: Router | None = None,
+    baseline: bool = True,
+    force: bool = False,
+    restart: bool = False,
+    max_tasks: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    on_start: Callable[[int, int], None] | None = None,
+) -> SweepResult:
+    """Run every scenario (plus the baseline) on every pair and write one table to ``output``.
+
+    Parameters
+    ----------
+    scenarios
+        Scenario files, folders of them, or bundled scenario names (see :func:`collect_scenarios`).
+    pairs
+        (origin, destination) place queries.
+    output
+        ``.csv`` or ``.parquet``; written atomically when every task is done.
+    jobs
+        Worker processes (default: every core); 1 runs in this process.
+    scheduler
+        Address of a Dask distributed scheduler (``tcp://host:8786``): run the tasks there instead.
+    config
+        Network, layers, parameters and objective for the workers (default: the bundled ones).
+    router
+        Use this router's network, parameters and families (sent to the workers by pickle) instead of
+        loading them from ``config``.
+    baseline
+        Also run the baseline (no scenario), as scenario "baseline".
+    force
+        Replace ``output`` if it exists.
+    restart
+        Ignore (delete) an existing checkpoint instead of resuming from it.
+    max_tasks
+        Stop after this many tasks (the checkpoint keeps them; a rerun resumes).
+    progress
+        Called with 1 after each finished task.
+    on_start
+        Called once with (tasks to run now, tasks already done) before the first task starts.
+    """
+    t_start = time.perf_counter()
+    config = config or SweepConfig()
+    if config.objective not in OBJECTIVES:
+        msg = f"unknown objective {config.objective!r} (use one of {', '.join(OBJECTIVES)})"
+        raise ConstraintError(msg)
+    out = Path(output)
+    fmt = _format_of(out)
+    if out.exists() and not force:
+        from .convert import OutputExistsError
+
+        msg = f"{out} already exists; choose another name or pass --force to replace it"
+        raise OutputExistsError(msg)
+    if not (out.parent if str(out.parent) else Path(".")).is_dir():
+        msg = f"folder {out.parent} does not exist; create it first"
+        raise SweepError(msg)
+    blob: bytes | None = None
+    blob_id: str | None = None
+    if router is None:
+        from .graph import load_network
+        from .params import load_parameters
+
+        G = load_network(
+            config.layers,
+            list(config.network) if config.network else None,
+            use_cache=config.use_cache,
+        )
+        router = Router(G, load_parameters(config.params))
+        ship = not config.use_cache or os.environ.get("CORRIDORS_CACHE_DIR", "").lower() in (
+            "off",
+            "0",
+            "none",
+        )
+    else:
+        ship = True
+    if ship:
+        blob = pickle.dumps(
+            Router(router.G, router.params, router.families), protocol=pickle.HIGHEST_PROTOCOL
+        )
+        blob_id = hashlib.sha256(blob).hexdigest()[:16]
+    paths = collect_scenarios(scenarios)
+    tasks = make_tasks(paths, pairs, router, baseline)
+
+    ckpt = checkpoint_path(out)
+    meta = _meta(config, router, baseline)
+    if restart:
+        ckpt.unlink(missing_ok=True)
+    done = _read_checkpoint(ckpt, meta)
+    keys = {t.key for t in tasks}
+    done = {k: v for k, v in done.items() if k in keys}
+    todo = [t for t in tasks if t.key not in done]
+    already = len(done)
+    if max_tasks is not None:
+        todo = todo[: max(0, max_tasks)]
+    if on_start:
+        on_start(len(todo), len(done))
+    task_seconds: list[float] = []
+    writer = _Checkpoint(ckpt, meta)
+    workers = 1
+
+    def finished(rec: dict[str, Any]) -> None:
+        writer.add({"key": rec["key"], "rows": rec["rows"], "seconds": rec["seconds"]})
+        done[tuple(rec["key"])] = rec
+        task_seconds.append(float(rec["seconds"]))
+        if progress:
+            progress(1)
+
+    try:
+        if not todo:
+            pass
+        elif scheduler is not None:
+            workers = _run_dask(scheduler, todo, config, blob, blob_id, finished)
+        else:
+            n = jobs if jobs is not None else (os.cpu_count() or 1)
+            n = max(1, min(n, len(todo)))
+            workers = n
+            if n == 1:
+                _set_state(config, router, blob_id)
+                for t in todo:
+                    finished(_run_task(t, config))
+            else:
+                _run_pool(n, todo, config, blob, blob_id, finished)
+    finally:
+        writer.close()
+
+    complete = all(t.key in done for t in tasks)
+    rows = [row for t in tasks if t.key in done for row in done[t.key]["rows"]]
+    written: Path | None = None
+    if complete:
+        from .convert import write_atomic
+
+        written = write_atomic(out, _table_bytes(rows, fmt), force=True)
+        ckpt.unlink(missing_ok=True)
+    return SweepResult(
+        written,
+        ckpt,
+        rows,
+        len(tasks),
+        len(task_seconds),
+        already,
+        time.perf_counter() - t_start,
+        task_seconds,
+        complete,
+        workers,
+    )
+
+
+def _run_pool(
+    n: int,
+    todo: Sequence[Task],
+    config: SweepConfig,
+    blob: bytes | None,
+    blob_id: str | None,
+    finished: Callable[[dict[str, Any]], None],
+) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    ex = ProcessPoolExecutor(
+        max_workers=n, mp_context=ctx, initializer=_init_worker, initargs=(config, blob, blob_id)
+    )
+    try:
+        pending: set[Future[dict[str, Any]]] = {ex.submit(_run_task, t, config) for t in todo}
+        while pending:
+            ready, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for f in ready:
+                finished(f.result())
+    except BaseException:
+        ex.shutdown(wait=False, cancel_futures=True)
+        raise
+    ex.shutdown(wait=True)
+
+
+def _run_dask(
+    address: Any,
+    todo: Sequence[Task],
+    config: SweepConfig,
+    blob: bytes | None,
+    blob_id: str | None,
+    finished: Callable[[dict[str, Any]], None],
+) -> int:
+    try:
+        from distributed import Client, as_completed
+    except ImportError as exc:
+        msg = (
+            "--scheduler needs Dask distributed: pip install 'corridors[dask]' (dask[distributed])"
+        )
+        raise SweepError(msg) from exc
+    try:
+        client = Client(address, timeout=30, set_as_default=False)  # type: ignore[no-untyped-call]
+    except (OSError, TimeoutError) as exc:
+        msg = f"cannot reach the Dask scheduler at {address}: {exc}"
+        raise SweepError(msg) from exc
+    try:
+        workers = len(client.scheduler_info().get("workers", {})) or 1
+        shared = client.scatter(blob, broadcast=True) if blob is not None else None  # type: ignore[no-untyped-call]
+        futs = [
+            client.submit(
+                _dask_task,
+                t,
+                config,
+                shared,
+                blob_id,
+                pure=False,
+                key=f"corridors-sweep-{t.index}-{os.getpid()}-{time.time_ns()}",
+            )
+            for t in todo
+        ]
+        try:
+            for f in as_completed(futs, loop=client.loop):  # type: ignore[no-untyped-call]
+                finished(f.result())
+        except BaseException:
+            client.cancel(futs)  # type: ignore[no-untyped-call]
+            raise
+    finally:
+        client.close()  # type: ignore[no-untyped-call]
+    return workers
+
+
+def iter_rows(path: str | Path) -> Iterator[dict[str, Any]]:
+    """Rows of a sweep CSV (strings), for quick checks."""
+    with Path(path).open(encoding="utf-8", newline="") as fh:
+        yield from csv.DictReader(fh)
