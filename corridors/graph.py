@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 END_TOLERANCE_KM = 5.0
 COUNTRY_MIN_KM = 1.0
 LENGTH_MAX_RATIO = 1.6
-BUILD_VERSION = "7"  # bump when the build logic changes (invalidates caches)
+BUILD_VERSION = "8"  # bump when the build logic changes (invalidates caches)
 
 
 def _leg_countries(coords: Sequence[Coord], countries: Index | None) -> tuple[str, ...]:

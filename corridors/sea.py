@@ -234,7 +234,7 @@ def _contract(adj: dict[Coord, list[Coord]], keep: set[Coord]) -> list[SeaLeg]:
                 used.add((step, cur))
                 prev, cur = cur, step
                 chain.append(cur)
-            if chain[0] != chain[-1]:  # a loop back to its start never shortens a route
+            if node_id(chain[0]) != node_id(chain[-1]):  # a loop back to its start never shortens a route
                 legs.append(_leg(chain))
     # loops made only of degree-2 vertices (no kept vertex) are not reachable from anything kept
     return legs
