@@ -267,6 +267,12 @@ class Router:
         if nodes:
             idx = np.asarray([eng.node_index[n] for n in nodes], np.int32)
             g |= is_leg & np.isin(self._dst_node, idx)
+        gauge_nodes = [eng.node_index[n] for n in group.get("gauge_change_at", ()) if n in eng.node_index]
+        if gauge_nodes:
+            g |= (eng.etype == GAUGE) & np.isin(self._src_node, np.asarray(gauge_nodes, np.int32))
+        legs = [eng.leg_id_index[x] for x in group.get("legs", ()) if x in eng.leg_id_index]
+        if legs:
+            g |= np.isin(self._leg_uid, np.asarray(legs, np.int32))
         for ch in group.get("chokepoints", ()):
             if ch in eng.by_chokepoint:
                 g[eng.by_chokepoint[ch]] = True

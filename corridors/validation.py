@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CorridorsError
-from .routing import Router
+from .routing import Constraints, Router
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,8 @@ def run_cases(router: Router | None = None, path: str | Path | None = None) -> l
         model: float | None = None
         err = ""
         try:
-            r = router.route(case["origin"], case["destination"], family=None if fam == "any" else fam)
+            c = Constraints(modes=tuple(case["modes"]) if case.get("modes") else None, via=tuple(case.get("via", ())))
+            r = router.route(case["origin"], case["destination"], constraints=c, family=None if fam == "any" else fam)
             metric = case["metric"]
             model = {"time_days": r.time_days, "length_km": r.length_km, "sea_nm": r.sea_nm}[metric]
         except CorridorsError as exc:
