@@ -42,6 +42,21 @@ class CaseResult:
     def within(self) -> bool:
         return self.model is not None and abs(self.model - self.published) <= self.tolerance
 
+    @property
+    def holds(self) -> bool | None:
+        """Whether the case's requirement holds: within tolerance (credible, calibration), model no
+        higher (lower_bound) or no lower (upper_bound, best_case) than published within tolerance;
+        None for doubtful cases, which are reported only."""
+        if self.judgement == "doubtful":
+            return None
+        if self.model is None:
+            return False
+        if self.judgement == "lower_bound":
+            return self.model <= self.published + self.tolerance
+        if self.judgement in ("upper_bound", "best_case"):
+            return self.model >= self.published - self.tolerance
+        return self.within
+
 
 def load_cases(path: str | Path | None = None) -> list[dict[str, Any]]:
     p = Path(path) if path else Path(str(resources.files("corridors.data").joinpath("validation.toml")))
@@ -84,13 +99,26 @@ def run_cases(router: Router | None = None, path: str | Path | None = None) -> l
 
 def markdown_table(results: list[CaseResult]) -> str:
     lines = [
-        "| case | route | family | metric | published | model | difference | tolerance | within | judgement |",
-        "|---|---|---|---|---:|---:|---:|---:|:-:|---|",
+        "| case | route | family | metric | published | model | difference | tolerance | judgement | holds |",
+        "|---|---|---|---|---:|---:|---:|---:|---|:-:|",
     ]
     for r in results:
         model = f"{r.model:,.1f}" if r.model is not None else f"no route: {r.error[:60]}"
         diff = f"{r.diff:+,.1f}" if r.diff is not None else ""
         lines.append(
-            f"| {r.id} | {r.origin} → {r.destination} | {r.family} | {r.metric} | {r.published:,.1f} | {model} | {diff} | ±{r.tolerance:,.1f} | {'yes' if r.within else 'NO'} | {r.judgement} |"
+            f"| {r.id} | {r.origin} → {r.destination} | {r.family} | {r.metric} | {r.published:,.1f} | {model} | {diff} | ±{r.tolerance:,.1f} | {r.judgement} | {_holds(r.holds)} |"
         )
     return "\n".join(lines)
+
+
+def _holds(h: bool | None) -> str:
+    return "reported" if h is None else ("yes" if h else "NO")
+
+
+def main() -> None:
+    """Print the validation table (``python -m corridors.validation``) for docs/validation.md."""
+    print(markdown_table(run_cases()))
+
+
+if __name__ == "__main__":
+    main()

@@ -12,7 +12,6 @@ import networkx as nx
 import pytest
 
 
-
 @pytest.fixture(scope="session", autouse=True)
 def _cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     d = tmp_path_factory.mktemp("corridors-cache")

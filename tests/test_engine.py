@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from synth import synthetic
 
 from corridors.errors import ConstraintError, NoRouteError
 from corridors.params import load_parameters
 from corridors.routing import Constraints, Router, pareto_front
-
-from synth import synthetic
 
 P = load_parameters()
 
