@@ -8,7 +8,6 @@ from typing import Any
 
 import click
 
-from corridors.routing import OBJECTIVES, Constraints
 
 F = Callable[..., Any]
 
@@ -22,6 +21,7 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
 
 def parse_objective(value: str) -> str | dict[str, float]:
     """'time' or a blend 'time=1,cost=0.5'."""
+    from corridors.routing import OBJECTIVES
     if "=" not in value:
         if value not in OBJECTIVES:
             msg = f"{value!r} is not one of {', '.join(OBJECTIVES)} (or a blend like time=1,cost=0.5)"
@@ -89,8 +89,11 @@ def constraint_options(f: F) -> F:
     return f
 
 
-def build_constraints(kw: dict[str, Any]) -> Constraints:
-    """Pop the constraint options from a command's keyword arguments into :class:`Constraints`."""
+def build_constraints(kw: dict[str, Any]) -> Any:
+    """Pop the constraint options from a command's keyword arguments into
+    :class:`corridors.routing.Constraints` (imported here: scipy loads only when a route is asked for)."""
+    from corridors.routing import Constraints
+
     modes = kw.pop("modes")
     return Constraints(
         avoid_countries=tuple(c.upper() for c in _split(kw.pop("avoid_country"))),

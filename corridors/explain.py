@@ -195,7 +195,7 @@ class Explanation:
         lines.append("jurisdictions whose territory it crosses:")
         for j in self.jurisdictions:
             extra = f"; through {', '.join(j['canals'])}" if j["canals"] else ""
-            nodes = f"; stops at {', '.join(j['nodes'])}" if j["nodes"] else ""
+            nodes = f"; passes {', '.join(j['nodes'])}" if j["nodes"] else ""
             lines.append(
                 f"  {j['country']}: {_count(len(j['legs']), 'leg')} ({', '.join(j['modes'])}){extra}{nodes}"
             )

@@ -2,7 +2,9 @@
 
 ``load_network`` is the entry point: it reads and validates everything, derives each leg's geodesic
 length, the countries its line crosses and the chokepoints it passes, and returns a
-``networkx.MultiDiGraph`` (one edge per direction of a leg, keyed by the leg id). The result is cached
+``networkx.MultiDiGraph`` (one edge per direction of a leg, keyed by the leg id; both directions share
+one ``geometry`` drawn from ``from`` to ``to``, and the reverse edge has ``reverse=True``: use
+:func:`edge_coords` for coordinates in the direction of travel). The result is cached
 on disk keyed by a hash of every input file and of the code that builds it, so a stale cache is never
 used (see :mod:`corridors.cache`).
 """
@@ -28,7 +30,15 @@ log = logging.getLogger(__name__)
 END_TOLERANCE_KM = 5.0
 COUNTRY_MIN_KM = 1.0
 LENGTH_MAX_RATIO = 1.6
-BUILD_VERSION = "8"  # bump when the build logic changes (invalidates caches)
+BUILD_VERSION = "9"  # bump when the build logic changes (invalidates caches)
+
+
+def edge_coords(d: dict[str, Any]) -> list[Coord]:
+    """Coordinates of an edge in its direction of travel (reversing the shared geometry if needed)."""
+    from .geo import line_coords
+
+    coords = line_coords(d["geometry"])
+    return coords[::-1] if d.get("reverse") else coords
 
 
 def _leg_countries(coords: Sequence[Coord], countries: Index | None) -> tuple[str, ...]:
@@ -182,7 +192,7 @@ def _add_leg(
     geom = line_geometry(coords)
     G.add_edge(u, v, key=rec.id, geometry=geom, reverse=False, enters=_enters(hits, coords[0], True), **attrs)
     if p.get("bidirectional", True):
-        G.add_edge(v, u, key=rec.id, geometry=line_geometry(coords[::-1]), reverse=True, enters=_enters(hits, coords[-1], True), **attrs)
+        G.add_edge(v, u, key=rec.id, geometry=geom, reverse=True, enters=_enters(hits, coords[-1], True), **attrs)
 
 
 def _enters(hits: list[Zone], start: Coord, from_node: bool) -> tuple[str, ...]:
@@ -248,8 +258,9 @@ def _add_sea(
             "origin": "marnet",
             "file": "searoute:marnet_searoute.geojson",
         }
-        G.add_edge(leg.u, leg.v, key=leg.id, geometry=line_geometry(coords), reverse=False, enters=_enters(hits, coords[0], False), **attrs)
-        G.add_edge(leg.v, leg.u, key=leg.id, geometry=line_geometry(coords[::-1]), reverse=True, enters=_enters(hits, coords[-1], False), **attrs)
+        geom = line_geometry(coords)
+        G.add_edge(leg.u, leg.v, key=leg.id, geometry=geom, reverse=False, enters=_enters(hits, coords[0], False), **attrs)
+        G.add_edge(leg.v, leg.u, key=leg.id, geometry=geom, reverse=True, enters=_enters(hits, coords[-1], False), **attrs)
 
 
 def _check_components(G: nx.MultiDiGraph, layers: Layers, problems: list[Problem]) -> None:

@@ -28,6 +28,7 @@ import numpy as np
 
 from .engine import ALL_MONTHS, GAUGE, LEG, MODE_CODES, THROUGH, TRANSFER, Engine, Solution, _dwell, compile_engine, distances_from, solve
 from .errors import ConstraintError, NoRouteError
+from .graph import edge_coords
 from .model import Move, Route, Stop, legs_frame, routes_frame
 from .params import Parameters, load_parameters
 from .places import Place, resolve
@@ -450,9 +451,7 @@ class Router:
             if et == LEG:
                 u, v, k = eng.edge_refs[int(eng.leg[e])]
                 dd = G.edges[u, v, k]
-                from .geo import line_coords
-
-                coords = tuple(line_coords(dd["geometry"]))
+                coords = tuple(edge_coords(dd))
                 mv = Move(
                     leg_ids=(k,),
                     from_id=u,

@@ -1178,7 +1178,8 @@ def _route_name(r: Route | None, res: CompareResult) -> str:
     for x in res.routes:
         if x.leg_ids == r.leg_ids:
             return x.label
-    return "outside the corridor families"
+    via = r.via if len(r.via) <= 70 else r.via[:69] + "…"
+    return f"other route (via {via})" if via else "other route"
 
 
 def best_route(
