@@ -273,6 +273,7 @@ def solve(
     vias: Sequence[np.ndarray] = (),
     max_transfers: int | None = None,
     cache_key: Any = None,
+    lower_bound: float | None = None,
 ) -> Solution | None:
     """Shortest path from any of ``sources`` to any of ``targets`` over the edges in ``mask``.
 
@@ -319,11 +320,17 @@ def solve(
             eng._csr_cache[key] = built
     csr, pair, eidx = built
     n = S * V * T
-    dist, pred, _ = dijkstra(csr, directed=True, indices=list(sources), return_predecessors=True, min_only=True)
     final_layers = [((V - 1) * T + t) * S for t in range(T)]
     cand = [t + off for t in targets for off in final_layers]
-    best = min(cand, key=lambda c: dist[c])
-    if not math.isfinite(dist[best]):
+    # With a lower bound on the answer, search only as far as a few times it (exact within the
+    # limit), widening until the target is reached; a short query then touches a few hundred states.
+    limits = [lower_bound * f for f in (1.6, 4.0)] if lower_bound and lower_bound > 0 else []
+    for limit in [*limits, np.inf]:
+        dist, pred, _ = dijkstra(csr, directed=True, indices=list(sources), return_predecessors=True, min_only=True, limit=limit)
+        best = min(cand, key=lambda c: dist[c])
+        if math.isfinite(dist[best]):
+            break
+    else:
         return None
     path_states = [best]
     while pred[path_states[-1]] >= 0:

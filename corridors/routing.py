@@ -180,6 +180,7 @@ class Router:
         self.params = params or load_parameters()
         self.families = dict(families) if families is not None else load_families()
         self._engine: Engine | None = None
+        self._max_leg_speed: float | None = None
 
     # ------------------------------------------------------------------ plumbing
     @property
@@ -388,6 +389,7 @@ class Router:
         sources = eng.out_states.get(o.id, [])
         targets = eng.in_states.get(d.id, [])
         base_key = (c, fam.id if fam else None)
+        lb = None if penalty is not None else self._lower_bound(o.id, d.id, objective)
         banned_legs: set[int] = set()
         if c.depart is not None:
             mask = mask & self._season_mask(c, sources, mask)
@@ -396,7 +398,7 @@ class Router:
             m = mask
             if banned_legs:
                 m = mask & ~np.isin(self._leg_uid, np.asarray(sorted(banned_legs), np.int32))
-            sol = solve(eng, sources, targets, weight, m, vias, c.max_transshipments, cache_key=key)
+            sol = solve(eng, sources, targets, weight, m, vias, c.max_transshipments, cache_key=key, lower_bound=lb)
             if sol is None:
                 return None
             route = self._build(o, d, sol, objective, fam, c)
@@ -406,6 +408,28 @@ class Router:
             if not late:
                 return route
             banned_legs |= {eng.leg_id_index[x] for x in late}
+        return None
+
+    def _lower_bound(self, o: str, d: str, objective: str | Mapping[str, float]) -> float | None:
+        """A lower bound on the objective from the great-circle distance (None where none is cheap)."""
+        if not isinstance(objective, str) or objective == "exposure":
+            return None
+        from .geo import great_circle_km
+
+        a, b = self.G.nodes[o], self.G.nodes[d]
+        km = great_circle_km((a["x"], a["y"]), (b["x"], b["y"]))
+        p = self.params
+        if objective == "distance":
+            return km
+        if objective == "time":
+            if self._max_leg_speed is None:  # the fastest speed any leg can have
+                own = [float(x) for _, _, x in self.G.edges(data="speed_kmh") if x]
+                self._max_leg_speed = max([*p.speed_kmh.values(), *p.rail_speed_kmh_by_country.values(), *own])
+            return km / self._max_leg_speed
+        if objective == "cost":
+            return km * min(p.cost_usd_per_teu_km.values())
+        if objective == "co2":
+            return km * min([*p.co2_kg_per_teu_km.values(), *p.rail_co2_kg_per_teu_km_by_country.values()])
         return None
 
     def _season_mask(self, c: Constraints, sources: Sequence[int], mask: np.ndarray) -> np.ndarray:
@@ -440,7 +464,7 @@ class Router:
     def _build(self, o: Place, d: Place, sol: Solution, objective: str | Mapping[str, float], fam: Family | None, c: Constraints) -> Route:
         eng = self.engine
         G = self.G
-        steps: list[Move | Stop] = []
+        steps: list[Any] = []
         t = 0.0
         first = self._origin_stop(o.id, sol)
         if first is not None:
@@ -475,8 +499,10 @@ class Router:
                     start_h=t,
                 )
                 prev = steps[-1] if steps else None
-                if isinstance(prev, Move) and prev.mode == mv.mode == "sea" and str(u).startswith("sea:"):
-                    steps[-1] = _merge(prev, mv)
+                if isinstance(prev, list) and mv.mode == "sea" and str(u).startswith("sea:"):
+                    prev.append(mv)
+                elif mv.mode == "sea":
+                    steps.append([mv])  # a voyage: consecutive sea legs through sea-lane junctions
                 else:
                     steps.append(mv)
                 t += mv.moving_h + mv.wait_h
@@ -511,6 +537,7 @@ class Router:
                     )
                 )
                 t += dwell
+        steps = [_merge(s) if isinstance(s, list) else s for s in steps]
         obj = objective if isinstance(objective, str) else ",".join(f"{k}={v:g}" for k, v in objective.items())
         node_ids = {s.from_id for s in steps if isinstance(s, Move)} | {s.to_id for s in steps if isinstance(s, Move)}
         return Route(
@@ -718,24 +745,32 @@ class Router:
         return pd.DataFrame(out, index=names, columns=names)
 
 
-def _merge(a: Move, b: Move) -> Move:
+def _merge(parts: list[Move]) -> Move:
+    """One move for a voyage made of consecutive sea legs."""
+    if len(parts) == 1:
+        return parts[0]
+    a, b = parts[0], parts[-1]
+    months: tuple[int, ...] | None = None
+    for m in parts:
+        months = _and_months(months, m.months)
+    sources = list(dict.fromkeys(m.source for m in parts))
     return replace(
         a,
-        leg_ids=a.leg_ids + b.leg_ids,
+        leg_ids=tuple(i for m in parts for i in m.leg_ids),
         to_id=b.to_id,
         to_name=b.to_name,
-        length_km=a.length_km + b.length_km,
-        moving_h=a.moving_h + b.moving_h,
-        wait_h=a.wait_h + b.wait_h,
-        cost_usd=a.cost_usd + b.cost_usd,
-        co2_kg=a.co2_kg + b.co2_kg,
-        exposure=a.exposure + b.exposure,
-        countries=tuple(dict.fromkeys(a.countries + b.countries)),
-        chokepoints=tuple(dict.fromkeys(a.chokepoints + b.chokepoints)),
-        months=_and_months(a.months, b.months),
-        source=a.source if a.source == b.source else f"{a.source}; {b.source}",
-        coords=a.coords + b.coords[1:],
-        status=a.status if a.status != "operational" else b.status,
+        length_km=sum(m.length_km for m in parts),
+        moving_h=sum(m.moving_h for m in parts),
+        wait_h=sum(m.wait_h for m in parts),
+        cost_usd=sum(m.cost_usd for m in parts),
+        co2_kg=sum(m.co2_kg for m in parts),
+        exposure=sum(m.exposure for m in parts),
+        countries=tuple(dict.fromkeys(c for m in parts for c in m.countries)),
+        chokepoints=tuple(dict.fromkeys(c for m in parts for c in m.chokepoints)),
+        months=months,
+        source="; ".join(sources),
+        coords=a.coords + tuple(c for m in parts[1:] for c in m.coords[1:]),
+        status=next((m.status for m in parts if m.status != "operational"), "operational"),
     )
 
 

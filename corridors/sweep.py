@@ -20,6 +20,7 @@ import hashlib
 import io
 import json
 import logging
+import math
 import multiprocessing
 import os
 import pickle
@@ -138,11 +139,7 @@ def collect_scenarios(specs: Iterable[str | Path]) -> list[Path]:
 
     out: list[Path] = []
     for spec in specs:
-        parts = (
-            [p.strip() for p in str(spec).split(",") if p.strip()]
-            if not Path(spec).exists()
-            else [str(spec)]
-        )
+        parts = [p.strip() for p in str(spec).split(",") if p.strip()] if not Path(spec).exists() else [str(spec)]
         for part in parts:
             p = Path(part)
             if p.is_dir():
@@ -192,11 +189,7 @@ def read_pairs(spec: str | Path) -> list[tuple[str, str]]:
             elif part.count(":") == 1:
                 a, _, b = part.partition(":")
             else:
-                hint = (
-                    " (use -> between ids that contain a colon: rail:chelyabinsk->port:INBOM)"
-                    if part.count(":") > 1
-                    else ""
-                )
+                hint = " (use -> between ids that contain a colon: rail:chelyabinsk->port:INBOM)" if part.count(":") > 1 else ""
                 msg = f"{spec}: {part!r} is not a pair ORIGIN:DESTINATION, and no such pairs file exists{hint}"
                 raise DataFileError(msg)
             pairs.append((a.strip(), b.strip()))
@@ -215,9 +208,7 @@ def _state_key(config: SweepConfig, blob_id: str | None) -> tuple[Any, ...]:
     return (config, blob_id)
 
 
-def _ensure_state(
-    config: SweepConfig, blob: bytes | None = None, blob_id: str | None = None
-) -> dict[str, Any]:
+def _ensure_state(config: SweepConfig, blob: bytes | None = None, blob_id: str | None = None) -> dict[str, Any]:
     """The worker's network and base router: built once per process (per config)."""
     key = _state_key(config, blob_id)
     if _STATE.get("key") != key:
@@ -278,27 +269,36 @@ def _run_task(task: Task, config: SweepConfig) -> dict[str, Any]:
     }
 
 
-def _dask_task(
-    task: Task, config: SweepConfig, blob: bytes | None, blob_id: str | None
-) -> dict[str, Any]:
-    """A task on a Dask worker: the state is built on first use in that worker process (the lock
+def _run_chunk(tasks: Sequence[Task], config: SweepConfig) -> list[dict[str, Any]]:
+    """Several tasks of one scenario in a pool worker (the scenario's router is built once)."""
+    return [_run_task(t, config) for t in tasks]
+
+
+def _dask_chunk(tasks: Sequence[Task], config: SweepConfig, blob: bytes | None, blob_id: str | None) -> list[dict[str, Any]]:
+    """Tasks on a Dask worker: the state is built on first use in that worker process (the lock
     serialises threads of one process, which share it)."""
     with _LOCK:
-        t0 = time.perf_counter()
-        state = _ensure_state(config, blob, blob_id)
-        router, c, name = _scenario_router(state, task)
-        rows = task_rows(router, c, task, name, config.objective)
-        return {
-            "key": list(task.key),
-            "rows": rows,
-            "seconds": round(time.perf_counter() - t0, 4),
-            "pid": os.getpid(),
-        }
+        _ensure_state(config, blob, blob_id)
+        return [_run_task(t, config) for t in tasks]
 
 
-def task_rows(
-    router: Router, c: Constraints, task: Task, scenario_name: str, objective: str = "time"
-) -> list[dict[str, Any]]:
+def chunks(todo: Sequence[Task], workers: int) -> list[list[Task]]:
+    """Tasks grouped by scenario, each scenario cut into enough pieces to keep ``workers`` busy: a
+    worker then builds a scenario's router and warms its caches once per piece, not once per task."""
+    by: dict[tuple[str, str], list[Task]] = {}
+    for t in todo:
+        by.setdefault((t.scenario_id, t.scenario_digest), []).append(t)
+    if not by:
+        return []
+    pieces = max(1, math.ceil(2 * workers / len(by)))
+    out: list[list[Task]] = []
+    for ts in by.values():
+        size = max(1, math.ceil(len(ts) / pieces))
+        out.extend(ts[i : i + size] for i in range(0, len(ts), size))
+    return out
+
+
+def task_rows(router: Router, c: Constraints, task: Task, scenario_name: str, objective: str = "time") -> list[dict[str, Any]]:
     """The rows of one task: one per corridor family, then the best route overall (family "best")."""
     from .scenario import best_route, doubles_back
 
@@ -614,9 +614,7 @@ def run_sweep(
     else:
         ship = True
     if ship:
-        blob = pickle.dumps(
-            Router(router.G, router.params, router.families), protocol=pickle.HIGHEST_PROTOCOL
-        )
+        blob = pickle.dumps(Router(router.G, router.params, router.families), protocol=pickle.HIGHEST_PROTOCOL)
         blob_id = hashlib.sha256(blob).hexdigest()[:16]
     paths = collect_scenarios(scenarios)
     tasks = make_tasks(paths, pairs, router, baseline)
@@ -694,15 +692,14 @@ def _run_pool(
     finished: Callable[[dict[str, Any]], None],
 ) -> None:
     ctx = multiprocessing.get_context("spawn")
-    ex = ProcessPoolExecutor(
-        max_workers=n, mp_context=ctx, initializer=_init_worker, initargs=(config, blob, blob_id)
-    )
+    ex = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_init_worker, initargs=(config, blob, blob_id))
     try:
-        pending: set[Future[dict[str, Any]]] = {ex.submit(_run_task, t, config) for t in todo}
+        pending: set[Future[list[dict[str, Any]]]] = {ex.submit(_run_chunk, ch, config) for ch in chunks(todo, n)}
         while pending:
             ready, pending = wait(pending, return_when=FIRST_COMPLETED)
             for f in ready:
-                finished(f.result())
+                for rec in f.result():
+                    finished(rec)
     except BaseException:
         ex.shutdown(wait=False, cancel_futures=True)
         raise
@@ -720,9 +717,7 @@ def _run_dask(
     try:
         from distributed import Client, as_completed
     except ImportError as exc:
-        msg = (
-            "--scheduler needs Dask distributed: pip install 'corridors[dask]' (dask[distributed])"
-        )
+        msg = "--scheduler needs Dask distributed: pip install 'corridors[dask]' (dask[distributed])"
         raise SweepError(msg) from exc
     try:
         client = Client(address, timeout=30, set_as_default=False)  # type: ignore[no-untyped-call]
@@ -734,19 +729,20 @@ def _run_dask(
         shared = client.scatter(blob, broadcast=True) if blob is not None else None  # type: ignore[no-untyped-call]
         futs = [
             client.submit(
-                _dask_task,
-                t,
+                _dask_chunk,
+                ch,
                 config,
                 shared,
                 blob_id,
                 pure=False,
-                key=f"corridors-sweep-{t.index}-{os.getpid()}-{time.time_ns()}",
+                key=f"corridors-sweep-{ch[0].index}-{os.getpid()}-{time.time_ns()}",
             )
-            for t in todo
+            for ch in chunks(todo, workers)
         ]
         try:
             for f in as_completed(futs, loop=client.loop):  # type: ignore[no-untyped-call]
-                finished(f.result())
+                for rec in f.result():
+                    finished(rec)
         except BaseException:
             client.cancel(futs)  # type: ignore[no-untyped-call]
             raise
