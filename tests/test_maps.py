@@ -452,7 +452,7 @@ def test_antimeridian_continuous(r: Router, sgraph: Any) -> None:
     for a, b in itertools.pairwise(lons):
         assert abs(b - a) < 180  # ... never jumping across the world
     # the view is fitted to the unwrapped route
-    bounds = json.loads(re.search(r"latLngBounds\((\[\[.*?\]\])\)", page).group(1))
+    bounds = json.loads(re.search(r"corridorsFit\(\w+, (\[\[.*?\]\])\)", page).group(1))
     assert bounds[1][1] == pytest.approx(max(lons), abs=0.01)
     assert bounds[0][1] < 61
     # the Bering polygon and the end marker sit beside the route, not on the other side of the map

@@ -194,3 +194,17 @@ def test_line_geometry_lengths(G: Any) -> None:
         coords = [c for part in getattr(d["geometry"], "geoms", [d["geometry"]]) for c in part.coords]
         assert geodesic_km(coords) == pytest.approx(d["geodesic_km"], rel=0.01, abs=1.0)
         assert line_geometry(coords).is_valid
+
+
+@pytest.mark.parametrize("objective", ["time", "distance", "cost", "co2"])
+def test_bounded_search_is_exact(router: Any, objective: str) -> None:
+    """The bounded Dijkstra (limit from a great-circle lower bound) finds the same optimum as the
+    unbounded one (a unit penalty disables the bound)."""
+    import numpy as np
+
+    for a, b in (("Bandar Abbas", "Nhava Sheva"), ("Chelyabinsk", "Mumbai"), ("Moscow", "Chennai")):
+        o, d = router.place(a), router.place(b)
+        bounded = router._solve(o, d, objective, Constraints(), None)
+        free = router._solve(o, d, objective, Constraints(), None, penalty=np.ones(router.engine.n_edges))
+        key = {"time": "time_h", "distance": "length_km", "cost": "cost_usd", "co2": "co2_kg"}[objective]
+        assert getattr(bounded, key) == pytest.approx(getattr(free, key))
