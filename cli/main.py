@@ -49,6 +49,14 @@ class CorridorsGroup(click.Group):
             sys.exit(1)
         except BrokenPipeError:
             sys.exit(0)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            # a bug, not bad input: still one line, with the traceback on -v
+            if logging.getLogger().isEnabledFor(logging.INFO):
+                raise
+            click.echo(f"Error: internal error {type(exc).__name__}: {exc} (a bug: please report it with the command; -v shows the traceback)", err=True)
+            sys.exit(70)
 
 
 @click.group(cls=CorridorsGroup, context_settings={"help_option_names": ["-h", "--help"]})
