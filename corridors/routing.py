@@ -288,8 +288,7 @@ class Router:
         if c.chokepoint_weights:
             over = dict(c.chokepoint_weights)
             self._check_chokepoints(list(over))
-            base = {z: self.params.default_chokepoint_weight * float(getattr(zo, "weight", 1.0)) for z, zo in self.G.graph.get("chokepoints", {}).items()}
-            base.update(over)
+            base = self._exposure_weights(c)
             mets["exposure"] = np.asarray([sum(base.get(x, 1.0) for x in cs) for cs in eng.edge_chokepoints])
         if isinstance(objective, str):
             if objective not in OBJECTIVES:
@@ -409,6 +408,11 @@ class Router:
                 return route
             banned_legs |= {eng.leg_id_index[x] for x in late}
         return None
+
+    def _exposure_weights(self, c: Constraints) -> dict[str, float]:
+        base = {z: self.params.default_chokepoint_weight * float(getattr(zo, "weight", 1.0)) for z, zo in self.G.graph.get("chokepoints", {}).items()}
+        base.update(dict(c.chokepoint_weights))
+        return base
 
     def _lower_bound(self, o: str, d: str, objective: str | Mapping[str, float]) -> float | None:
         """A lower bound on the objective from the great-circle distance (None where none is cheap)."""
@@ -537,7 +541,8 @@ class Router:
                     )
                 )
                 t += dwell
-        steps = [_merge(s) if isinstance(s, list) else s for s in steps]
+        weights = self._exposure_weights(c)
+        steps = [_merge(s, weights) if isinstance(s, list) else s for s in steps]
         obj = objective if isinstance(objective, str) else ",".join(f"{k}={v:g}" for k, v in objective.items())
         node_ids = {s.from_id for s in steps if isinstance(s, Move)} | {s.to_id for s in steps if isinstance(s, Move)}
         return Route(
@@ -745,8 +750,10 @@ class Router:
         return pd.DataFrame(out, index=names, columns=names)
 
 
-def _merge(parts: list[Move]) -> Move:
-    """One move for a voyage made of consecutive sea legs."""
+def _merge(parts: list[Move], weights: Mapping[str, float]) -> Move:
+    """One move for a voyage made of consecutive sea legs. Its exposure is the weight of each
+    distinct chokepoint it passes (a lane that steps out of a strait's outline and back in is still
+    one passage), which the per-edge objective approximates by counting entries."""
     if len(parts) == 1:
         return parts[0]
     a, b = parts[0], parts[-1]
@@ -764,7 +771,7 @@ def _merge(parts: list[Move]) -> Move:
         wait_h=sum(m.wait_h for m in parts),
         cost_usd=sum(m.cost_usd for m in parts),
         co2_kg=sum(m.co2_kg for m in parts),
-        exposure=sum(m.exposure for m in parts),
+        exposure=sum(weights.get(c, 1.0) for c in dict.fromkeys(c for m in parts for c in m.chokepoints)),
         countries=tuple(dict.fromkeys(c for m in parts for c in m.countries)),
         chokepoints=tuple(dict.fromkeys(c for m in parts for c in m.chokepoints)),
         months=months,

@@ -419,20 +419,35 @@ def _read_checkpoint(path: Path, meta: dict[str, Any]) -> dict[tuple[str, ...], 
 
 
 class _Checkpoint:
-    """Append-only JSON lines, flushed and synced after every record."""
+    """Append-only JSON lines, flushed and synced after every record, and locked (POSIX) so that
+    two sweeps never write the same checkpoint."""
 
-    def __init__(self, path: Path, meta: dict[str, Any]) -> None:
+    def __init__(self, path: Path) -> None:
         self.path = path
-        new = not path.exists() or path.stat().st_size == 0
-        if not new:
-            with path.open("rb") as fh:
-                fh.seek(-1, os.SEEK_END)
-                tail = fh.read(1)
-        self.fh = path.open("a", encoding="utf-8")
-        if new:
+        self.fh = path.open("a+", encoding="utf-8")
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX: no lock
+            return
+        try:
+            fcntl.flock(self.fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            self.fh.close()
+            msg = f"{path}: another sweep is writing this checkpoint (same output file); wait for it or choose another output"
+            raise SweepError(msg) from exc
+
+    def start(self, meta: dict[str, Any]) -> dict[tuple[str, ...], dict[str, Any]]:
+        """The records already there (checked against ``meta``); writes ``meta`` to a new file."""
+        done = _read_checkpoint(self.path, meta)
+        size = self.path.stat().st_size
+        if size == 0:
             self._write({"meta": meta})
-        elif tail != b"\n":
-            self.fh.write("\n")  # end a line cut short by an interruption
+        else:
+            with self.path.open("rb") as fh:
+                fh.seek(-1, os.SEEK_END)
+                if fh.read(1) != b"\n":
+                    self.fh.write("\n")  # end a line cut short by an interruption
+        return done
 
     def _write(self, rec: dict[str, Any]) -> None:
         self.fh.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":")) + "\n")
@@ -623,27 +638,28 @@ def run_sweep(
     meta = _meta(config, router, baseline)
     if restart:
         ckpt.unlink(missing_ok=True)
-    done = _read_checkpoint(ckpt, meta)
-    keys = {t.key for t in tasks}
-    done = {k: v for k, v in done.items() if k in keys}
-    todo = [t for t in tasks if t.key not in done]
-    already = len(done)
-    if max_tasks is not None:
-        todo = todo[: max(0, max_tasks)]
-    if on_start:
-        on_start(len(todo), len(done))
+    writer = _Checkpoint(ckpt)  # locked until the end: one sweep per output
     task_seconds: list[float] = []
-    writer = _Checkpoint(ckpt, meta)
     workers = 1
-
-    def finished(rec: dict[str, Any]) -> None:
-        writer.add({"key": rec["key"], "rows": rec["rows"], "seconds": rec["seconds"]})
-        done[tuple(rec["key"])] = rec
-        task_seconds.append(float(rec["seconds"]))
-        if progress:
-            progress(1)
-
+    written: Path | None = None
     try:
+        done = writer.start(meta)
+        keys = {t.key for t in tasks}
+        done = {k: v for k, v in done.items() if k in keys}
+        todo = [t for t in tasks if t.key not in done]
+        already = len(done)
+        if max_tasks is not None:
+            todo = todo[: max(0, max_tasks)]
+        if on_start:
+            on_start(len(todo), already)
+
+        def finished(rec: dict[str, Any]) -> None:
+            writer.add({"key": rec["key"], "rows": rec["rows"], "seconds": rec["seconds"]})
+            done[tuple(rec["key"])] = rec
+            task_seconds.append(float(rec["seconds"]))
+            if progress:
+                progress(1)
+
         if not todo:
             pass
         elif scheduler is not None:
@@ -658,17 +674,16 @@ def run_sweep(
                     finished(_run_task(t, config))
             else:
                 _run_pool(n, todo, config, blob, blob_id, finished)
+
+        complete = all(t.key in done for t in tasks)
+        rows = [row for t in tasks if t.key in done for row in done[t.key]["rows"]]
+        if complete:
+            from .convert import write_atomic
+
+            written = write_atomic(out, _table_bytes(rows, fmt), force=True)
+            ckpt.unlink(missing_ok=True)
     finally:
         writer.close()
-
-    complete = all(t.key in done for t in tasks)
-    rows = [row for t in tasks if t.key in done for row in done[t.key]["rows"]]
-    written: Path | None = None
-    if complete:
-        from .convert import write_atomic
-
-        written = write_atomic(out, _table_bytes(rows, fmt), force=True)
-        ckpt.unlink(missing_ok=True)
     return SweepResult(
         written,
         ckpt,
