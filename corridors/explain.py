@@ -59,9 +59,7 @@ def _set(**kw: Any) -> Callable[[Constraints], Constraints]:
 def rules_of(c: Constraints) -> list[Rule]:
     """The hard rules of ``c``, each with the change that drops it."""
     out: list[Rule] = []
-    scope = {"both": "territory and ports", "territory": "territory", "ports": "ports"}[
-        c.country_scope
-    ]
+    scope = {"both": "territory and ports", "territory": "territory", "ports": "ports"}[c.country_scope]
     for code in c.avoid_countries:
         out.append(
             Rule(
@@ -72,21 +70,13 @@ def rules_of(c: Constraints) -> list[Rule]:
             )
         )
     for ch in c.avoid_chokepoints:
-        out.append(
-            Rule(
-                f"chokepoint:{ch}", f"avoid {ch}", _without("avoid_chokepoints", ch), f"allow {ch}"
-            )
-        )
+        out.append(Rule(f"chokepoint:{ch}", f"avoid {ch}", _without("avoid_chokepoints", ch), f"allow {ch}"))
     for n in c.avoid_nodes:
         out.append(Rule(f"node:{n}", f"avoid {n}", _without("avoid_nodes", n), f"allow {n}"))
     for lg in c.avoid_legs:
-        out.append(
-            Rule(f"leg:{lg}", f"avoid leg {lg}", _without("avoid_legs", lg), f"allow leg {lg}")
-        )
+        out.append(Rule(f"leg:{lg}", f"avoid leg {lg}", _without("avoid_legs", lg), f"allow leg {lg}"))
     if c.modes is not None:
-        out.append(
-            Rule("modes", f"only {', '.join(c.modes)}", _set(modes=None), "allow every mode")
-        )
+        out.append(Rule("modes", f"only {', '.join(c.modes)}", _set(modes=None), "allow every mode"))
     if not c.include_planned:
         out.append(
             Rule(
@@ -170,9 +160,7 @@ class Explanation:
         if self.best is None:
             lines.append("no route satisfies the constraints.")
             if not self.connected:
-                lines.append(
-                    "  not even without any rule: the two places are not connected in this network."
-                )
+                lines.append("  not even without any rule: the two places are not connected in this network.")
                 return "\n".join(lines)
             cut = self.cutting_rules
             if cut:
@@ -196,9 +184,7 @@ class Explanation:
         for j in self.jurisdictions:
             extra = f"; through {', '.join(j['canals'])}" if j["canals"] else ""
             nodes = f"; passes {', '.join(j['nodes'])}" if j["nodes"] else ""
-            lines.append(
-                f"  {j['country']}: {_count(len(j['legs']), 'leg')} ({', '.join(j['modes'])}){extra}{nodes}"
-            )
+            lines.append(f"  {j['country']}: {_count(len(j['legs']), 'leg')} ({', '.join(j['modes'])}){extra}{nodes}")
         if not self.jurisdictions:
             lines.append("  none")
         lines.append("ports called at:")
@@ -215,9 +201,7 @@ class Explanation:
             lines.append("  none")
         if self.runner_up is not None:
             ru = self.runner_up.label or self.runner_up.family or "runner-up"
-            lines.append(
-                f"why it beat the runner-up ({ru}, {self.runner_up.time_days:.1f} days, {self.runner_up.cost_usd:,.0f} USD/TEU):"
-            )
+            lines.append(f"why it beat the runner-up ({ru}, {self.runner_up.time_days:.1f} days, {self.runner_up.cost_usd:,.0f} USD/TEU):")
             lines.append("  " + ", ".join(self.reasons))
         else:
             lines.append("no other corridor family has a route to compare with")
@@ -284,21 +268,13 @@ def compare_routes(best: Route, other: Route) -> list[str]:
     only_theirs = [c for c in other.chokepoints if c not in mine]
     n = len(mine) - len(theirs)
     if n > 0:
-        what = ", ".join(only_mine) + (
-            f" instead of {', '.join(only_theirs)}" if only_theirs else ""
-        )
+        what = ", ".join(only_mine) + (f" instead of {', '.join(only_theirs)}" if only_theirs else "")
         out.append(f"{_count(n, 'more chokepoint')} ({what})")
     elif n < 0:
-        what = (
-            f"{', '.join(only_mine)} instead of {', '.join(only_theirs)}"
-            if only_mine
-            else f"avoids {', '.join(only_theirs)}"
-        )
+        what = f"{', '.join(only_mine)} instead of {', '.join(only_theirs)}" if only_mine else f"avoids {', '.join(only_theirs)}"
         out.append(f"{_count(-n, 'fewer chokepoint')} ({what})")
     elif mine != theirs:
-        out.append(
-            f"other chokepoints ({', '.join(only_mine)} instead of {', '.join(only_theirs)})"
-        )
+        out.append(f"other chokepoints ({', '.join(only_mine)} instead of {', '.join(only_theirs)})")
     if abs(best.exposure - other.exposure) > 1e-9 and (mine != theirs or n != 0):
         out.append(f"exposure {best.exposure:.2f} vs {other.exposure:.2f}")
     for attr, word in (
@@ -317,14 +293,10 @@ def _jurisdictions(router: Router, r: Route) -> list[dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
 
     def entry(c: str) -> dict[str, Any]:
-        return out.setdefault(
-            c, {"country": c, "legs": [], "km": 0.0, "modes": [], "canals": [], "nodes": []}
-        )
+        return out.setdefault(c, {"country": c, "legs": [], "km": 0.0, "modes": [], "canals": [], "nodes": []})
 
     for m in r.moves:
-        canal_codes = {
-            c: ch for ch in m.chokepoints for c in getattr(zones.get(ch), "territory", ())
-        }
+        canal_codes = {c: ch for ch in m.chokepoints for c in getattr(zones.get(ch), "territory", ())}
         for c in m.countries:
             e = entry(c)
             e["legs"].append(m.leg_ids[0])
@@ -363,9 +335,7 @@ def _chokepoints(router: Router, r: Route) -> list[dict[str, Any]]:
     return out
 
 
-def _solve(
-    router: Router, o: Place, d: Place, objective: str | Mapping[str, float], c: Constraints
-) -> Route | None:
+def _solve(router: Router, o: Place, d: Place, objective: str | Mapping[str, float], c: Constraints) -> Route | None:
     eng = router.engine
     if not eng.out_states.get(o.id) or not eng.in_states.get(d.id):
         return None  # a place without any leg
@@ -414,24 +384,14 @@ def explain(
         best = replace(best, label=same.label, family=same.family)
         e.best = best
     e.runner_up = next(
-        (
-            r
-            for r in fam_routes
-            if r.leg_ids != best.leg_ids
-            and (same is None or r.family != same.family)
-            and not doubles_back(r)
-        ),
+        (r for r in fam_routes if r.leg_ids != best.leg_ids and (same is None or r.family != same.family) and not doubles_back(r)),
         None,
     )
     if e.runner_up is not None:
         e.reasons = compare_routes(best, e.runner_up)
     e.jurisdictions = _jurisdictions(router, best)
     G = router.G
-    e.ports = [
-        {"id": i, "name": n, "country": c_}
-        for i, n, c_ in best.ports
-        if G.nodes[i].get("kind") == "port"
-    ]
+    e.ports = [{"id": i, "name": n, "country": c_} for i, n, c_ in best.ports if G.nodes[i].get("kind") == "port"]
     e.chokepoints = _chokepoints(router, best)
     return e
 

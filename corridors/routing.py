@@ -439,7 +439,8 @@ class Router:
     def _season_mask(self, c: Constraints, sources: Sequence[int], mask: np.ndarray) -> np.ndarray:
         """Remove seasonal legs closed in the month the cargo reaches them at the earliest."""
         eng = self.engine
-        assert c.depart is not None
+        if c.depart is None:
+            return np.ones(eng.n_edges, bool)
         seasonal = np.flatnonzero(eng.months != ALL_MONTHS)
         ok = np.ones(eng.n_edges, bool)
         if len(seasonal) == 0:

@@ -16,6 +16,7 @@ What is done to marnet, and why (see also data/README.md and data/SOURCES.md):
 from __future__ import annotations
 
 import hashlib
+import itertools
 import importlib.util
 import json
 import math
@@ -136,7 +137,7 @@ def read_segments(path: Path | None = None) -> list[tuple[Coord, Coord]]:
         lines = [geom["coordinates"]] if geom["type"] == "LineString" else geom["coordinates"]
         for line in lines:
             pts = [_key(p[0], p[1]) for p in line]
-            for a, b in zip(pts, pts[1:], strict=False):
+            for a, b in itertools.pairwise(pts):
                 if a != b:
                     segs.add((a, b) if a < b else (b, a))
     return sorted(segs)
@@ -156,7 +157,7 @@ def build_sea(attach: Iterable[Coord] = (), path: Path | None = None) -> SeaNetw
     segs = [s for s in segs if _seg4(*s) not in drop]
     for line, _ in ADDED_LINES:
         pts = [_key(*p) for p in line]
-        segs.extend((a, b) if a < b else (b, a) for a, b in zip(pts, pts[1:], strict=False))
+        segs.extend((a, b) if a < b else (b, a) for a, b in itertools.pairwise(pts))
     adj: dict[Coord, list[Coord]] = {}
     for a, b in segs:
         adj.setdefault(a, []).append(b)

@@ -214,7 +214,7 @@ def _ensure_state(config: SweepConfig, blob: bytes | None = None, blob_id: str |
     if _STATE.get("key") != key:
         _STATE.clear()
         if blob is not None:
-            router = pickle.loads(blob)
+            router = pickle.loads(blob)  # noqa: S301 - our own pickle, from the parent process
         else:
             from .graph import load_network
             from .params import load_parameters
@@ -321,7 +321,9 @@ def task_rows(router: Router, c: Constraints, task: Task, scenario_name: str, ob
     except ConstraintError as exc:
         best, why = None, str(exc)
     else:
-        why = "" if best is not None else "no route satisfies the scenario's rules"
+        reasons = set(res.unavailable.values())
+        common = next(iter(reasons)) if len(reasons) == 1 and len(res.unavailable) == len(router.families) else ""
+        why = "" if best is not None else (common or "no route satisfies the scenario's rules")
     rows.append(
         _row(
             task,

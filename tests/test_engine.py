@@ -89,7 +89,7 @@ def test_avoid_chokepoint(r: Router) -> None:
 
 
 def test_no_route_names_the_constraint(r: Router) -> None:
-    with pytest.raises(NoRouteError, match="allowing IRN|allowing suez"):
+    with pytest.raises(NoRouteError, match=r"allowing IRN|allowing suez"):
         r.route("rail:a", "port:q", constraints=Constraints(avoid_countries=("IRN",), avoid_chokepoints=("suez",)))
 
 
