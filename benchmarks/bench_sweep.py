@@ -23,9 +23,7 @@ from pathlib import Path
 from typing import Any
 
 
-def run(
-    label: str, repeat: int, scenarios: list[Path], pairs: list[tuple[str, str]], **kw: Any
-) -> dict[str, Any]:
+def run(label: str, repeat: int, scenarios: list[Path], pairs: list[tuple[str, str]], **kw: Any) -> dict[str, Any]:
     from corridors.sweep import run_sweep
 
     walls: list[float] = []
@@ -57,16 +55,10 @@ def run(
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument(
-        "--repeat", type=int, default=3, help="runs per configuration (median reported)"
-    )
+    ap.add_argument("--repeat", type=int, default=3, help="runs per configuration (median reported)")
     ap.add_argument("--pairs", type=int, default=20, help="use the first N bundled pairs")
-    ap.add_argument(
-        "--jobs", type=int, default=os.cpu_count() or 1, help="workers of the parallel run"
-    )
-    ap.add_argument(
-        "--dask", action="store_true", help="also run on a Dask LocalCluster with --jobs workers"
-    )
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="workers of the parallel run")
+    ap.add_argument("--dask", action="store_true", help="also run on a Dask LocalCluster with --jobs workers")
     args = ap.parse_args()
 
     from corridors.graph import load_network
@@ -86,8 +78,7 @@ def main() -> int:
     one = run("1 worker (in process)", args.repeat, scenarios, pairs, jobs=1)
     many = run(f"{args.jobs} worker processes", args.repeat, scenarios, pairs, jobs=args.jobs)
     print(
-        f"speed-up of {args.jobs} processes over 1 worker: {one['wall'] / many['wall']:.2f}x "
-        f"(ideal {min(args.jobs, os.cpu_count() or 1)}x)"
+        f"speed-up of {args.jobs} processes over 1 worker: {one['wall'] / many['wall']:.2f}x (ideal {min(args.jobs, os.cpu_count() or 1)}x)"
     )
     if args.dask:
         try:
@@ -95,9 +86,7 @@ def main() -> int:
         except ImportError:
             print("dask: not installed (pip install 'corridors[dask]')")
             return 0
-        with LocalCluster(
-            n_workers=args.jobs, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster:
+        with LocalCluster(n_workers=args.jobs, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
             d = run(
                 f"dask LocalCluster ({args.jobs} procs)",
                 args.repeat,

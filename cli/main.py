@@ -87,12 +87,16 @@ def cli(ctx: click.Context, network: tuple[str, ...], layers: tuple[str, ...], p
 
 def _register() -> None:
     from . import network, places, route
+    from . import scenario as scenario_cmds
 
     cli.add_command(network.network)
     cli.add_command(places.places)
     cli.add_command(places.chokepoints)
     cli.add_command(route.route)
     cli.add_command(route.compare)
+    cli.add_command(scenario_cmds.scenario)
+    cli.add_command(scenario_cmds.sweep)
+    cli.add_command(scenario_cmds.explain)
 
 
 _register()

@@ -322,6 +322,8 @@ def solve(
     n = S * V * T
     final_layers = [((V - 1) * T + t) * S for t in range(T)]
     cand = [t + off for t in targets for off in final_layers]
+    if not cand or not sources:
+        return None  # a node without legs
     # With a lower bound on the answer, search only as far as a few times it (exact within the
     # limit), widening until the target is reached; a short query then touches a few hundred states.
     limits = [lower_bound * f for f in (1.6, 4.0)] if lower_bound and lower_bound > 0 else []

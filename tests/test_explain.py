@@ -75,9 +75,7 @@ def test_objective_changes_the_winner(r: Router) -> None:
 
 
 def test_no_route_single_rule(r: Router) -> None:
-    c = Constraints(
-        avoid_countries=("IRN",), avoid_chokepoints=("suez",), depart=dt.date(2027, 1, 15)
-    )
+    c = Constraints(avoid_countries=("IRN",), avoid_chokepoints=("suez",), depart=dt.date(2027, 1, 15))
     e = explain(r, "rail:a", "port:INBOM", c)
     assert e.best is None
     assert e.connected

@@ -76,9 +76,7 @@ def test_bundled_pairs_file() -> None:
 
 
 # ---------------------------------------------------------------------------------------- the table
-def test_sweep_table_one_row_per_scenario_pair_family_plus_best(
-    tmp_path: Path, r: Router, scen_dir: Path
-) -> None:
+def test_sweep_table_one_row_per_scenario_pair_family_plus_best(tmp_path: Path, r: Router, scen_dir: Path) -> None:
     out = tmp_path / "out.csv"
     res = run_sweep([scen_dir], PAIRS, out, jobs=1, router=r)
     assert res.complete
@@ -105,20 +103,14 @@ def test_sweep_table_one_row_per_scenario_pair_family_plus_best(
     row = next(
         x
         for x in rows
-        if x["scenario"] == "built"
-        and x["origin_id"] == "rail:a"
-        and x["destination_id"] == "port:INBOM"
-        and x["family"] == "best"
+        if x["scenario"] == "built" and x["origin_id"] == "rail:a" and x["destination_id"] == "port:INBOM" and x["family"] == "best"
     )
     assert float(row["time_days"]) == pytest.approx(best.time_days, abs=0.01)
     # ranks: 1.. among the families with a genuine route
     ranks = sorted(
         int(x["rank"])
         for x in rows
-        if x["scenario"] == "baseline"
-        and x["origin_id"] == "rail:a"
-        and x["destination_id"] == "port:INBOM"
-        and x["rank"]
+        if x["scenario"] == "baseline" and x["origin_id"] == "rail:a" and x["destination_id"] == "port:INBOM" and x["rank"]
     )
     assert ranks == list(range(1, len(ranks) + 1))
 
@@ -139,9 +131,7 @@ def test_refuses_to_overwrite_and_checks_suffix(tmp_path: Path, r: Router, scen_
 
 
 # ---------------------------------------------------------------------------------------- resuming
-def test_resume_after_a_crash_gives_the_same_table(
-    tmp_path: Path, r: Router, scen_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_resume_after_a_crash_gives_the_same_table(tmp_path: Path, r: Router, scen_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     full = tmp_path / "full.csv"
     run_sweep([scen_dir], PAIRS, full, jobs=1, router=r)
     expected = full.read_bytes()
@@ -168,9 +158,7 @@ def test_resume_after_a_crash_gives_the_same_table(
 
     monkeypatch.setattr(sweep_mod, "task_rows", real)
     seen: list[tuple[int, int]] = []
-    res = run_sweep(
-        [scen_dir], PAIRS, out, jobs=1, router=r, on_start=lambda n, done: seen.append((n, done))
-    )
+    res = run_sweep([scen_dir], PAIRS, out, jobs=1, router=r, on_start=lambda n, done: seen.append((n, done)))
     assert seen == [(res.tasks_total - 5, 5)]
     assert res.tasks_skipped == 5
     assert res.tasks_run == res.tasks_total - 5
@@ -206,11 +194,7 @@ def test_changed_scenario_file_is_rerun(tmp_path: Path, r: Router, scen_dir: Pat
     res = run_sweep([scen_dir], PAIRS, out, jobs=1, router=r)
     assert res.tasks_run >= len(PAIRS)  # every no_aze task again
     rows = read_csv(out)
-    assert all(
-        "TKM" not in row["countries"].split(",")
-        for row in rows
-        if row["scenario"] == "no_aze" and row["status"] == "ok"
-    )
+    assert all("TKM" not in row["countries"].split(",") for row in rows if row["scenario"] == "no_aze" and row["status"] == "ok")
 
 
 def test_checkpoint_of_other_settings_is_refused(tmp_path: Path, r: Router, scen_dir: Path) -> None:
@@ -218,11 +202,20 @@ def test_checkpoint_of_other_settings_is_refused(tmp_path: Path, r: Router, scen
     run_sweep([scen_dir], PAIRS, out, jobs=1, router=r, max_tasks=2)
     with pytest.raises(SweepError, match="objective"):
         run_sweep([scen_dir], PAIRS, out, jobs=1, router=r, config=SweepConfig(objective="cost"))
-    res = run_sweep(
-        [scen_dir], PAIRS, out, jobs=1, router=r, config=SweepConfig(objective="cost"), restart=True
-    )
+    res = run_sweep([scen_dir], PAIRS, out, jobs=1, router=r, config=SweepConfig(objective="cost"), restart=True)
     assert res.complete
     assert res.tasks_skipped == 0
+
+
+def test_two_sweeps_on_one_output_are_refused(tmp_path: Path, r: Router, scen_dir: Path) -> None:
+    out = tmp_path / "out.csv"
+    other = sweep_mod._Checkpoint(checkpoint_path(out))  # another sweep holds the checkpoint
+    try:
+        with pytest.raises(SweepError, match="another sweep is writing"):
+            run_sweep([scen_dir], PAIRS, out, jobs=1, router=r)
+    finally:
+        other.close()
+    assert run_sweep([scen_dir], PAIRS, out, jobs=1, router=r).complete
 
 
 # ---------------------------------------------------------------------------------------- parallel
@@ -268,26 +261,20 @@ def _dask_available() -> bool:
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 @pytest.mark.parametrize("processes", [False, True])
-def test_dask_local_cluster_matches_serial(
-    tmp_path: Path, r: Router, scen_dir: Path, processes: bool
-) -> None:
+def test_dask_local_cluster_matches_serial(tmp_path: Path, r: Router, scen_dir: Path, processes: bool) -> None:
     from distributed import LocalCluster
 
     serial = tmp_path / "serial.csv"
     run_sweep([scen_dir], PAIRS, serial, jobs=1, router=r)
     out = tmp_path / "dask.csv"
-    with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=processes, dashboard_address=None
-    ) as cluster:
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=processes, dashboard_address=None) as cluster:
         res = run_sweep([scen_dir], PAIRS, out, scheduler=cluster.scheduler_address, router=r)
     assert res.complete
     assert res.workers == 2
     assert out.read_bytes() == serial.read_bytes()
 
 
-def test_dask_missing_is_a_clear_error(
-    tmp_path: Path, r: Router, scen_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_dask_missing_is_a_clear_error(tmp_path: Path, r: Router, scen_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import builtins
 
     real_import = builtins.__import__
@@ -300,9 +287,7 @@ def test_dask_missing_is_a_clear_error(
     monkeypatch.setattr(builtins, "__import__", no_dask)
     with pytest.raises(SweepError, match=r"pip install 'corridors\[dask\]'"):
         run_sweep([scen_dir], PAIRS, tmp_path / "o.csv", scheduler="tcp://127.0.0.1:1", router=r)
-    assert checkpoint_path(
-        tmp_path / "o.csv"
-    ).exists()  # nothing lost: a rerun without --scheduler resumes
+    assert checkpoint_path(tmp_path / "o.csv").exists()  # nothing lost: a rerun without --scheduler resumes
 
 
 # ---------------------------------------------------------------------------------------- CLI
