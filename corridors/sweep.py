@@ -50,18 +50,8 @@ __all__ = [
 ]
 
 BASELINE = "baseline"
-#: columns of the sweep table, in order
-ROW_FIELDS = (
-    "scenario",
-    "scenario_name",
-    "origin",
-    "destination",
-    "origin_id",
-    "destination_id",
-    "family",
-    "family_name",
-    "status",
-    "rank",
+#: the route figures a sweep row carries, as named in Route.summary()
+ROUTE_FIELDS = (
     "time_days",
     "cost_usd",
     "co2_kg",
@@ -76,6 +66,20 @@ ROW_FIELDS = (
     "ports",
     "not_operational",
     "via",
+)
+#: columns of the sweep table, in order
+ROW_FIELDS = (
+    "scenario",
+    "scenario_name",
+    "origin",
+    "destination",
+    "origin_id",
+    "destination_id",
+    "family",
+    "family_name",
+    "status",
+    "rank",
+    *ROUTE_FIELDS,
     "reason",
     "scenario_digest",
 )
@@ -366,22 +370,7 @@ def _row(
     )
     if r is not None:
         s = r.summary()
-        for k in (
-            "time_days",
-            "cost_usd",
-            "co2_kg",
-            "exposure",
-            "length_km",
-            "sea_nm",
-            "transshipments",
-            "border_crossings",
-            "gauge_changes",
-            "chokepoints",
-            "countries",
-            "ports",
-            "not_operational",
-            "via",
-        ):
+        for k in ROUTE_FIELDS:
             row[k] = s[k]
     return row
 
