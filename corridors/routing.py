@@ -181,6 +181,7 @@ class Router:
         self.families = dict(families) if families is not None else load_families()
         self._engine: Engine | None = None
         self._max_leg_speed: float | None = None
+        self._by_country: dict[str, list[str]] | None = None
 
     # ------------------------------------------------------------------ plumbing
     @property
@@ -231,7 +232,7 @@ class Router:
         banned_nodes: set[str] = set(self._node_ids(c.avoid_nodes)) | (set(fam.avoid_nodes) & set(self.G.nodes) if fam else set())
         scope = c.country_scope if c.avoid_countries else "both"
         for code in countries:
-            in_country = [n for n, nd in self.G.nodes(data=True) if nd.get("country") == code]
+            in_country = self._nodes_by_country().get(code, [])
             if scope in ("territory", "both"):
                 if code in eng.by_country:
                     mask[eng.by_country[code]] = False
@@ -260,6 +261,14 @@ class Router:
             ids = np.asarray([eng.leg_id_index[lg] for lg in c.avoid_legs], np.int32)
             mask &= ~np.isin(self._leg_uid, ids)
         return mask
+
+    def _nodes_by_country(self) -> dict[str, list[str]]:
+        if self._by_country is None:
+            self._by_country = {}
+            for n, nd in self.G.nodes(data=True):
+                if nd.get("country"):
+                    self._by_country.setdefault(str(nd["country"]), []).append(n)
+        return self._by_country
 
     def _group_mask(self, group: Mapping[str, Sequence[str]]) -> np.ndarray:
         eng = self.engine
