@@ -106,7 +106,8 @@ def graph_to_gdfs(G: nx.MultiDiGraph, nodes: bool = True, legs: bool = True, sea
 
 def graph_from_gdfs(gdf_nodes: Any, gdf_legs: Any, graph_attrs: dict[str, Any] | None = None) -> nx.MultiDiGraph:
     """Rebuild the MultiDiGraph from :func:`graph_to_gdfs` output."""
-    G = nx.MultiDiGraph(**(graph_attrs or {"crs": "EPSG:4326"}))
+    attrs = {k: v for k, v in (graph_attrs or {"crs": "EPSG:4326"}).items() if k != "cache_key"}  # new content, no cached engine
+    G = nx.MultiDiGraph(**attrs)
     for n, row in gdf_nodes.iterrows():
         d = {k: v for k, v in row.items() if k != "geometry" and not _isna(v)}
         G.add_node(n, **d)

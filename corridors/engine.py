@@ -81,6 +81,14 @@ class Engine:
     edge_chokepoints: list[tuple[str, ...]] = field(default_factory=list)
     _csr_cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle the arrays only: the graph and parameters are re-attached on load."""
+        state = dict(self.__dict__)
+        state["G"] = None
+        state["params"] = None
+        state["_csr_cache"] = {}
+        return state
+
     @property
     def n_states(self) -> int:
         return len(self.state_mode)

@@ -187,7 +187,7 @@ class Router:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            self._engine = compile_engine(self.G, self.params)
+            self._engine = self._load_or_compile()
             eng = self._engine
             self._src_node = eng.state_node[eng.src]
             self._dst_node = eng.state_node[eng.dst]
@@ -195,6 +195,24 @@ class Router:
             legmask = eng.etype == LEG
             self._leg_uid[legmask] = [eng.leg_id_index[eng.edge_refs[i][2]] for i in eng.leg[legmask]]
         return self._engine
+
+    def _load_or_compile(self) -> Engine:
+        """The compiled state graph, from the on-disk cache when the same network (by its cache key)
+        was priced with the same parameters before."""
+        from . import cache
+
+        gkey = self.G.graph.get("cache_key")
+        if not gkey:
+            return compile_engine(self.G, self.params)
+        key = cache.key_for([], extra=("engine-1", gkey, repr(self.params)))
+        eng = cache.load("engine", key)
+        if isinstance(eng, Engine):
+            eng.G = self.G
+            eng.params = self.params
+            return eng
+        eng = compile_engine(self.G, self.params)
+        cache.save("engine", key, eng)
+        return eng
 
     def place(self, query: str) -> Place:
         return resolve(self.G, query)

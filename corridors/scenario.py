@@ -916,6 +916,9 @@ def apply_scenario(scenario: Scenario, router: Router, constraints: Constraints 
         from .engine import _dwell
 
         H = G.copy() if s.changes_network else G
+        if H is not G:
+            # a changed network is not the one the cache key names: never serve its cached engine
+            H.graph.pop("cache_key", None)
         if s.open_all:
             to_open = sorted({k for u, v, k, d in H.edges(keys=True, data=True) if d.get("status") != "operational"})
         else:
