@@ -11,6 +11,14 @@ from .options import build_constraints, constraint_options, output_options, pars
 from .output import emit, route_text, routes_csv, routes_geojson, routes_json, table
 
 
+def _report_snaps(state: State, *queries: str) -> None:
+    """Say on stderr where a ``lon,lat`` place was snapped, and how far."""
+    for q in queries:
+        p = state.router.place(q)
+        if p.snapped:
+            click.echo(f"{q} -> {p.name} ({p.id}), snapped {p.snap_km:.1f} km", err=True)
+
+
 def _write_map(state: State, routes: list[Any], kw: dict[str, Any], title: str, constraints: Any) -> None:
     path = kw.get("map_path")
     if not path:
@@ -50,6 +58,7 @@ def route(state: State, origin: str, destination: str, optimize: str, family: st
     c = build_constraints(kw)
     objective = parse_objective(optimize)
     r = state.router
+    _report_snaps(state, origin, destination)
     if k > 1:
         if family:
             raise click.UsageError("--alternatives cannot be combined with --family")
@@ -93,6 +102,7 @@ def compare(state: State, origin: str, destination: str, optimize: str, families
     c = build_constraints(kw)
     objective = parse_objective(optimize)
     r = state.router
+    _report_snaps(state, origin, destination)
     if pareto:
         routes = r.pareto(origin, destination, constraints=c)
         unavailable: dict[str, str] = {}

@@ -29,6 +29,7 @@ class Place:
     name: str
     query: str
     snap_km: float = 0.0
+    snapped: bool = False  # True when the query was a lon,lat position
 
 
 def named_nodes(G: nx.MultiDiGraph) -> list[str]:
@@ -85,7 +86,7 @@ def resolve(G: nx.MultiDiGraph, query: str, snap_max_km: float = 500.0) -> Place
         d = haversine_km((lon, lat), (G.nodes[best]["x"], G.nodes[best]["y"]))
         if d > snap_max_km:
             raise UnknownPlaceError(query, (), f"position (nearest node {best} is {d:.0f} km away)")
-        return Place(best, str(G.nodes[best].get("name", best)), query, d)
+        return Place(best, str(G.nodes[best].get("name", best)), query, d, snapped=True)
     idx = _index(G)
     hits = idx.get(normalize(query), [])
     if hits:

@@ -135,3 +135,19 @@ def test_layer_option_bad_file_is_one_line(tmp_path: Path) -> None:
     assert res.exit_code == 1
     assert "broken.geojson" in res.stderr and "not valid JSON" in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_position_is_snapped_and_reported() -> None:
+    res = run("route", "61.4,55.2", "Mumbai", "--format", "json")
+    assert res.exit_code == 0
+    assert "-> Chelyabinsk (rail:chelyabinsk), snapped" in res.stderr
+    assert json.loads(res.stdout)["routes"][0]["origin_id"] == "rail:chelyabinsk"
+
+
+def test_network_export_gpkg(tmp_path: Path) -> None:
+    pyogrio = pytest.importorskip("pyogrio")
+    out = tmp_path / "net.gpkg"
+    assert run("network", "export", str(out)).exit_code == 0
+    layers = {name for name, _ in pyogrio.list_layers(out)}
+    assert layers == {"nodes", "legs"}
+    assert run("network", "export", str(out)).exit_code == 1, "an existing GeoPackage needs --force"
