@@ -414,11 +414,12 @@ class Router:
             vias = [self._group_mask(g) for g in fam.via_any] + vias
         sources = eng.out_states.get(o.id, [])
         targets = eng.in_states.get(d.id, [])
-        base_key = (c, fam.id if fam else None)
+        # the seasonal mask depends on when the cargo reaches each leg, so on the origin too
+        base_key = (c, fam.id if fam else None, o.id if c.depart is not None else None)
         lb = None if penalty is not None else self._lower_bound(o.id, d.id, objective)
         banned_legs: set[int] = set()
         if c.depart is not None:
-            mask = mask & self._season_mask(c, sources, mask)
+            mask = mask & self._season_mask(c, sources, mask, fam)
         for _ in range(30):
             key = (base_key, wkey, tuple(sorted(banned_legs))) if wkey is not None else None
             m = mask
@@ -463,7 +464,7 @@ class Router:
             return km * min([*p.co2_kg_per_teu_km.values(), *p.rail_co2_kg_per_teu_km_by_country.values()])
         return None
 
-    def _season_mask(self, c: Constraints, sources: Sequence[int], mask: np.ndarray) -> np.ndarray:
+    def _season_mask(self, c: Constraints, sources: Sequence[int], mask: np.ndarray, fam: Family | None = None) -> np.ndarray:
         """Remove seasonal legs closed in the month the cargo reaches them at the earliest."""
         eng = self.engine
         if c.depart is None:
@@ -472,7 +473,8 @@ class Router:
         ok = np.ones(eng.n_edges, bool)
         if len(seasonal) == 0:
             return ok
-        earliest = distances_from(eng, sources, eng.metrics["time_h"], mask, cache_key=("t0", c.include_planned, c.modes, c.avoid_chokepoints, c.avoid_countries, c.country_scope, c.avoid_nodes, c.avoid_legs, tuple(sources)))
+        # keyed by everything that shapes ``mask``: the constraints and the family's rules
+        earliest = distances_from(eng, sources, eng.metrics["time_h"], mask, cache_key=("t0", replace(c, depart=None), fam.id if fam else None, tuple(sources)))
         start = dt.datetime.combine(c.depart, dt.time())
         for e in seasonal:
             t = earliest[eng.src[e]]

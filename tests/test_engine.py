@@ -138,3 +138,18 @@ def test_pareto_front_is_non_dominated(r: Router) -> None:
             better_or_equal = all(getattr(b, k) <= getattr(a, k) + 1e-9 for k in keys)
             strictly = any(getattr(b, k) < getattr(a, k) - 1e-9 for k in keys)
             assert not (better_or_equal and strictly)
+
+
+def test_seasonal_mask_depends_on_the_origin() -> None:
+    """The seasonal mask depends on when the cargo reaches each leg, hence on the origin: a mask
+    built for one origin must not be reused for another with the same constraints."""
+    legs = [dict(leg, months=[7, 8, 9]) if leg["id"] == "pq" else leg for leg in LEGS]
+    G = synthetic(NODES, legs, zones=("hormuz", "suez", "bab_el_mandeb"))
+    c = Constraints(depart=dt.date(2026, 6, 25))
+    shared = Router(G, P, families={})
+    from_port = shared.route("port:p", "port:q", constraints=c)  # reaches pq in June: closed
+    assert "pq" not in from_port.leg_ids
+    from_inland = shared.route("rail:a", "port:q", constraints=c)  # reaches pq in July: open
+    fresh = Router(G, P, families={}).route("rail:a", "port:q", constraints=c)
+    assert from_inland.leg_ids == fresh.leg_ids
+    assert "pq" in from_inland.leg_ids
