@@ -110,17 +110,25 @@ def routes_json(routes: Sequence[Route], extra: dict[str, Any] | None = None) ->
 
 def routes_geojson(routes: Sequence[Route]) -> str:
     from corridors.geo import line_geometry
+    from corridors.model import step_dict
 
     feats = []
     for i, r in enumerate(routes):
         for j, m in enumerate(r.moves):
-            d = r.to_dict()["steps"]
-            props = next(x for x in d if x["type"] == "leg" and x["legs"] == list(m.leg_ids))
-            props = {**props, "route": i, "route_label": r.label, "seq": j, "origin": r.origin, "destination": r.destination}
+            props = {**step_dict(m), "route": i, "route_label": r.label, "seq": j, "origin": r.origin, "destination": r.destination}
             props.pop("type")
             feats.append({"type": "Feature", "properties": props, "geometry": line_geometry(m.coords).__geo_interface__})
     doc = {"type": "FeatureCollection", "generator": GENERATOR, "features": feats}
     return json.dumps(doc, ensure_ascii=False, default=list)
+
+
+def machine_text(fmt: str, routes: Sequence[Route], extra: dict[str, Any] | None = None) -> str:
+    """The routes as json (with ``extra`` top-level keys), csv or geojson."""
+    if fmt == "json":
+        return routes_json(routes, extra)
+    if fmt == "csv":
+        return routes_csv(routes)
+    return routes_geojson(routes)
 
 
 def emit(text: str, output: str | None, force: bool) -> None:

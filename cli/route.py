@@ -8,7 +8,7 @@ import click
 
 from .context import State, pass_state
 from .options import build_constraints, constraint_options, output_options, parse_objective
-from .output import emit, route_text, routes_csv, routes_geojson, routes_json, table
+from .output import emit, machine_text, route_text, table
 
 
 def _report_snaps(state: State, *queries: str) -> None:
@@ -70,12 +70,8 @@ def route(state: State, origin: str, destination: str, optimize: str, family: st
         text = "\n\n".join(route_text(x) for x in routes)
         if len(routes) > 1:
             text = table([x.summary() for x in routes]) + "\n\n" + text
-    elif fmt == "json":
-        text = routes_json(routes, {"constraints": c.describe()})
-    elif fmt == "csv":
-        text = routes_csv(routes)
     else:
-        text = routes_geojson(routes)
+        text = machine_text(fmt, routes, {"constraints": c.describe()})
     emit(text, kw["output"], kw["force"])
     _write_map(state, routes, kw, f"{routes[0].origin_name} → {routes[0].destination_name}", c)
 
@@ -126,11 +122,7 @@ def compare(state: State, origin: str, destination: str, optimize: str, families
         if notes:
             text += "\n\nnotes:\n" + "\n".join(notes)
         text += "\n\ncost and CO2 are per TEU estimates (data/parameters.toml); * marks the best value of a column."
-    elif fmt == "json":
-        text = routes_json(routes, {"constraints": c.describe(), "unavailable": unavailable})
-    elif fmt == "csv":
-        text = routes_csv(routes)
     else:
-        text = routes_geojson(routes)
+        text = machine_text(fmt, routes, {"constraints": c.describe(), "unavailable": unavailable})
     emit(text, kw["output"], kw["force"])
     _write_map(state, routes, kw, f"{routes[0].origin_name} → {routes[0].destination_name}: corridors compared", c)

@@ -29,12 +29,13 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
+from .io import MODES
 from .params import Parameters
 
 LEG, THROUGH, TRANSFER, GAUGE = 0, 1, 2, 3
 METRICS = ("time_h", "length_km", "cost_usd", "co2_kg", "exposure")
 STATUS_CODES = {"operational": 0, "under_construction": 1, "planned": 2}
-MODE_CODES = {"rail": 0, "sea": 1, "ferry": 2, "road": 3}
+MODE_CODES = {m: i for i, m in enumerate(MODES)}
 ALL_MONTHS = (1 << 12) - 1
 
 

@@ -234,11 +234,12 @@ class Route:
         out["origin_id"] = self.origin
         out["destination_id"] = self.destination
         out["objective"] = self.objective
-        out["steps"] = [_step_dict(s) for s in self.steps]
+        out["steps"] = [step_dict(s) for s in self.steps]
         return out
 
 
-def _step_dict(s: Move | Stop) -> dict[str, Any]:
+def step_dict(s: Move | Stop) -> dict[str, Any]:
+    """One leg or stop as a JSON-ready dict (``type`` is "leg" or "stop")."""
     if isinstance(s, Stop):
         return {
             "type": "stop",
@@ -293,7 +294,7 @@ def legs_frame(routes: list[Route]) -> Any:
     rows = []
     for i, r in enumerate(routes):
         for j, m in enumerate(r.moves):
-            d = _step_dict(m)
+            d = step_dict(m)
             d.pop("type")
             d["legs"] = ",".join(m.leg_ids)
             d["countries"] = ",".join(m.countries)

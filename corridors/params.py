@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ParameterError
-
-MODES = ("rail", "sea", "ferry", "road")
+from .io import MODES  # the one list of modes (re-exported here for the parameter tables)
 
 _REQUIRED: dict[str, tuple[str, ...]] = {
     "speed_kmh": MODES,

@@ -659,10 +659,6 @@ class Router:
             return f"{head}; " + "; ".join(opens[:3])
         return f"{head}; no single relaxation opens one (check that both places are connected: `corridors network info`)"
 
-    def explain_no_route(self, origin: str, destination: str, objective: str = "time", constraints: Constraints | None = None) -> str:
-        o, d = self.place(origin), self.place(destination)
-        return self._explain(o, d, objective, constraints or Constraints(), None)
-
     # ------------------------------------------------------------------ many routes
     def compare(
         self,

@@ -16,15 +16,15 @@ What is done to marnet, and why (see also data/README.md and data/SOURCES.md):
 from __future__ import annotations
 
 import hashlib
-import itertools
 import importlib.util
+import itertools
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .geo import Coord, haversine_km, wrap_lon
+from .geo import Coord, wrap_lon
 
 #: (name, lon_min, lat_min, lon_max, lat_max, reason): marnet vertices inside are dropped.
 EXCLUDED_AREAS: tuple[tuple[str, float, float, float, float, str], ...] = (
@@ -181,11 +181,6 @@ def _seg4(a: Coord, b: Coord) -> tuple[Coord, Coord]:
     ra = (round(a[0], 4), round(a[1], 4))
     rb = (round(b[0], 4), round(b[1], 4))
     return (ra, rb) if ra < rb else (rb, ra)
-
-
-def nearest_vertex_km(pt: Coord, verts: Sequence[Coord]) -> tuple[Coord, float]:
-    best = min(verts, key=lambda v: _fast_dist(v, pt))
-    return best, haversine_km(best, pt)
 
 
 def _fast_dist(v: Coord, pt: Coord) -> float:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import folium
 
 from corridors.convert import write_atomic
-from corridors.geo import Coord, unwrap
+from corridors.geo import Coord, latlon, unwrap
 from corridors.model import Move, Route, Stop
 
 from .geometry import (
@@ -671,7 +671,7 @@ def _add_route(m: Any, d: _Drawn, ctx: _Context, baseline: bool = False, badges:
         if pos is not None:
             cls = "corr-badge corr-badge-map" + (" best" if d.best else "")
             folium.Marker(
-                location=[round(pos[1], DIGITS), round(pos[0], DIGITS)],
+                location=list(latlon(round(pos[0], DIGITS), round(pos[1], DIGITS))),
                 icon=folium.DivIcon(
                     html=f'<div class="{cls}">{esc(d.number)}</div>',
                     icon_size=(19, 19),
