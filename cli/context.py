@@ -14,6 +14,9 @@ class State:
     layers: tuple[str, ...] = ()
     params: str | None = None
     use_cache: bool = True
+    calibration: str | None = None
+    draws: int = 10_000
+    seed: int | None = None
     _G: Any = None
     _router: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -32,7 +35,10 @@ class State:
             from corridors.params import load_parameters
             from corridors.routing import Router
 
-            self._router = Router(self.G, load_parameters(self.params))
+            from corridors.timing import DEFAULT_SEED
+
+            seed = DEFAULT_SEED if self.seed is None else self.seed
+            self._router = Router(self.G, load_parameters(self.params, calibration=self.calibration or True), draws=self.draws, seed=seed)
         return self._router
 
 

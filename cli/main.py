@@ -67,10 +67,25 @@ class CorridorsGroup(click.Group):
               help="Merge this GeoJSON layer over the network: add or replace features by id, or remove one with \"action\": \"remove\" (repeatable).")
 @click.option("--params", type=click.Path(dir_okay=False), metavar="FILE",
               help="TOML file of cost-model parameters merged over the bundled data/parameters.toml.")
+@click.option("--calibration", type=click.Path(dir_okay=False, exists=True), metavar="FILE",
+              help="Calibrated figures from `corridors calibrate -o FILE` instead of the bundled data/calibration.toml.")
 @click.option("--no-cache", is_flag=True, help="Rebuild the network instead of reading the on-disk cache.")
+@click.option("--draws", type=click.IntRange(0, 1_000_000), default=10_000, show_default=True,
+              help="Monte Carlo draws for the P10/P50/P90 times (0: expected times only).")
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=None, help="Seed of the Monte Carlo (fixed by default, so results repeat).")
 @click.option("-v", "--verbose", count=True, help="Log more to stderr (-v info, -vv debug).")
 @click.pass_context
-def cli(ctx: click.Context, network: tuple[str, ...], layers: tuple[str, ...], params: str | None, no_cache: bool, verbose: int) -> None:
+def cli(
+    ctx: click.Context,
+    network: tuple[str, ...],
+    layers: tuple[str, ...],
+    params: str | None,
+    calibration: str | None,
+    no_cache: bool,
+    draws: int,
+    seed: int | None,
+    verbose: int,
+) -> None:
     """Trade-corridor logistics calculator: routes between Russia, Central Asia, Iran and India by rail,
     sea, Caspian ferry and road, with transit time, distance, cost, CO2 and chokepoint exposure.
 
@@ -82,11 +97,11 @@ def cli(ctx: click.Context, network: tuple[str, ...], layers: tuple[str, ...], p
       corridors places bandar
     """
     logging.basicConfig(level=logging.WARNING - 10 * min(verbose, 2), stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
-    ctx.obj = State(network=network, layers=layers, params=params, use_cache=not no_cache)
+    ctx.obj = State(network=network, layers=layers, params=params, use_cache=not no_cache, draws=draws, seed=seed, calibration=calibration)
 
 
 def _register() -> None:
-    from . import network, places, route
+    from . import calibrate, network, places, route
     from . import scenario as scenario_cmds
 
     cli.add_command(network.network)
@@ -97,6 +112,8 @@ def _register() -> None:
     cli.add_command(scenario_cmds.scenario)
     cli.add_command(scenario_cmds.sweep)
     cli.add_command(scenario_cmds.explain)
+    cli.add_command(calibrate.calibrate)
+    cli.add_command(calibrate.validation)
 
 
 _register()

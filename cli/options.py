@@ -21,7 +21,10 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
 def parse_objective(value: str) -> str | dict[str, float]:
     """'time' or a blend 'time=1,cost=0.5'."""
     from corridors.routing import OBJECTIVES
+
     if "=" not in value:
+        if value == "p90":
+            return value  # reliability: the candidate with the lowest P90 (Monte Carlo)
         if value not in OBJECTIVES:
             msg = f"{value!r} is not one of {', '.join(OBJECTIVES)} (or a blend like time=1,cost=0.5)"
             raise click.BadParameter(msg, param_hint="'--optimize'")

@@ -15,7 +15,9 @@ from corridors.model import Move, Route
 
 COLUMNS = [
     ("label", "route", None),
-    ("time_days", "days", "min"),
+    ("p50_days", "P50 days", "min"),
+    ("p10_p90", "P10-P90", None),
+    ("time_days", "mean", None),
     ("length_km", "km", "min"),
     ("sea_nm", "sea nm", None),
     ("cost_usd", "USD/TEU", "min"),
@@ -36,6 +38,7 @@ def _fmt(v: Any) -> str:
 
 def table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str, str | None]] = COLUMNS, mark_best: bool = True) -> str:
     """A plain text table; with ``mark_best`` the best value of each marked column gets a ``*``."""
+    rows = [_derived(r) for r in rows]
     best: dict[str, Any] = {}
     if mark_best and len(rows) > 1:
         for key, _, how in columns:
@@ -59,12 +62,26 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str, str 
     return "\n".join(out)
 
 
+def _derived(r: dict[str, Any]) -> dict[str, Any]:
+    """A summary row with the display columns: P50 days (the mean where no Monte Carlo ran) and the
+    P10-P90 range."""
+    out = dict(r)
+    p50 = r.get("time_p50_days")
+    out["p50_days"] = p50 if p50 is not None else r.get("time_days")
+    lo, hi = r.get("time_p10_days"), r.get("time_p90_days")
+    out["p10_p90"] = f"{lo:.0f}-{hi:.0f}" if lo is not None and hi is not None else ""
+    return out
+
+
 def route_text(r: Route) -> str:
     """One route in detail: the summary, then every leg and stop."""
     s = r.summary()
+    q = ""
+    if s.get("time_p50_days") is not None:
+        q = f"P50 {s['time_p50_days']:.1f} days (P10 {s['time_p10_days']:.1f}, P90 {s['time_p90_days']:.1f}; {r.draws:,} draws); mean "
     lines = [
         f"{r.origin_name} -> {r.destination_name}  [{s['label']}]",
-        f"  time {s['time_days']:.1f} days (moving {s['moving_days']:.1f}, dwell and waits {s['dwell_days']:.1f}); "
+        f"  {q}time {s['time_days']:.1f} days (moving {s['moving_days']:.1f}, dwell and waits {s['dwell_days']:.1f}); "
         f"distance {s['length_km']:,.0f} km (sea {s['sea_nm']:,.0f} nm)",
         f"  cost ~{s['cost_usd']:,.0f} USD/TEU, CO2 ~{s['co2_kg']:,.0f} kg/TEU (estimates); exposure {s['exposure']:.2f}",
         f"  chokepoints: {s['chokepoints'] or 'none'}",
@@ -76,8 +93,12 @@ def route_text(r: Route) -> str:
         lines.append(f"  NOT YET OPERATIONAL: {s['not_operational']}")
     if s["seasonal"]:
         lines.append(f"  seasonal legs: {s['seasonal']}")
+    if s.get("services"):
+        lines.append(f"  scheduled services: {s['services']}")
     if r.departure:
-        lines.append(f"  departure {r.departure}")
+        lines.append(f"  departure {r.departure}" + (f", P50 arrival {r.arrival}" if r.arrival else ""))
+    for cav in r.caveats:
+        lines.append(f"  NOTE: {cav}")
     lines.append("  steps:")
     for st in r.steps:
         day = st.start_h / 24
@@ -85,8 +106,9 @@ def route_text(r: Route) -> str:
             extra = f", wait {st.wait_h:.0f} h" if st.wait_h else ""
             ch = f" via {','.join(st.chokepoints)}" if st.chokepoints else ""
             status = "" if st.status == "operational" else f" [{st.status}]"
+            svc = f" [{st.service}]" if st.service else ""
             lines.append(
-                f"    d{day:5.1f}  {st.mode:<5} {st.from_name} -> {st.to_name}: {st.length_km:,.0f} km, {st.moving_h:.0f} h{extra}{ch}{status}"
+                f"    d{day:5.1f}  {st.mode:<5} {st.from_name} -> {st.to_name}: {st.length_km:,.0f} km, {st.moving_h:.0f} h{extra}{ch}{status}{svc}"
             )
         else:
             lines.append(f"    d{day:5.1f}  stop  {st.name} ({st.country}): {st.kind} {st.from_mode}->{st.to_mode}, {st.dwell_h:.0f} h")

@@ -40,7 +40,7 @@ def _write_map(state: State, routes: list[Any], kw: dict[str, Any], title: str, 
 @click.argument("origin")
 @click.argument("destination")
 @click.option("--optimize", "optimize", default="time", show_default=True, metavar="OBJECTIVE",
-              help="time, distance, cost, co2 or exposure, or a blend like time=1,cost=0.5 (weights per day, 1000 km, 1000 USD, tonne CO2, exposure point).")
+              help="time (expected days), p90 (the most reliable: lowest P90 days of the candidates), distance, cost, co2 or exposure, or a blend like time=1,cost=0.5 (weights per day, 1000 km, 1000 USD, tonne CO2, exposure point).")
 @click.option("--family", metavar="ID", help="Stay within one corridor family (instc_east, instc_west, trans_caspian, chabahar, suez, cape, nsr, vladivostok_chennai).")
 @click.option("--alternatives", "k", type=click.IntRange(min=1, max=10), default=1, show_default=True, help="Also show up to K-1 diverse alternatives.")
 @constraint_options

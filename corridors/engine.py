@@ -29,8 +29,9 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
+from .dist import Part
 from .io import MODES
-from .params import Parameters
+from .params import DEFAULT_SPREAD, Parameters
 
 LEG, THROUGH, TRANSFER, GAUGE = 0, 1, 2, 3
 METRICS = ("time_h", "length_km", "cost_usd", "co2_kg", "exposure")
@@ -80,6 +81,13 @@ class Engine:
     by_country: dict[str, np.ndarray] = field(default_factory=dict)
     by_chokepoint: dict[str, np.ndarray] = field(default_factory=dict)
     edge_chokepoints: list[tuple[str, ...]] = field(default_factory=list)
+    # random parts of the time (dwell, waits, delays): parallel arrays over parts, grouped by edge
+    part_edge: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    part_kind: list[str] = field(default_factory=list)
+    part_abc: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
+    part_key: list[str] = field(default_factory=list)
+    part_label: list[str] = field(default_factory=list)
+    edge_part_start: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     _csr_cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 
     def __getstate__(self) -> dict[str, Any]:
@@ -89,6 +97,14 @@ class Engine:
         state["params"] = None
         state["_csr_cache"] = {}
         return state
+
+    def parts(self, e: int) -> list[Part]:
+        """The random parts of edge ``e`` (their means are in its ``time_h``)."""
+        lo, hi = int(self.edge_part_start[e]), int(self.edge_part_start[e + 1])
+        return [
+            Part(self.part_kind[i], float(self.part_abc[i, 0]), float(self.part_abc[i, 1]), float(self.part_abc[i, 2]), self.part_key[i], self.part_label[i])
+            for i in range(lo, hi)
+        ]
 
     @property
     def n_states(self) -> int:
@@ -100,11 +116,13 @@ class Engine:
 
 
 def _dwell(node: Mapping[str, Any], params: Parameters) -> tuple[float | None, float, float | None]:
-    """(transfer dwell or None if no transfer here, border dwell, gauge dwell or None)."""
+    """P50 hours of (transfer dwell or None if no transfer here, border dwell, gauge dwell or None if
+    the gauge cannot change here). A node allows a break of gauge when it sets ``gauge_change = true``
+    (the dwell is then the ``gauge_change`` category's) or its own ``dwell_gauge_h``."""
     kind = node.get("kind")
     dh = params.dwell_h
     default_transfer = {
-        "port": dh.get("port_transfer"),
+        "port": dh.get("port_export"),
         "rail_terminal": dh.get("rail_terminal_transfer"),
         "city": dh.get("rail_terminal_transfer"),
     }.get(str(kind))
@@ -113,7 +131,66 @@ def _dwell(node: Mapping[str, Any], params: Parameters) -> tuple[float | None, f
     if border is None:
         border = dh.get("border_crossing") if kind == "border_crossing" else 0.0
     gauge = node.get("dwell_gauge_h")
+    if gauge is None and node.get("gauge_change"):
+        gauge = dh.get("gauge_change")
     return (None if transfer is None else float(transfer), float(border or 0.0), None if gauge is None else float(gauge))
+
+
+def _own(node: Mapping[str, Any], attr: str, q: tuple[float, float, float] | None) -> tuple[float, float, float] | None:
+    """A node's own P50 (``dwell_*_h``) with the category's spread, else the category's figure."""
+    v = node.get(attr)
+    if v is None:
+        return q
+    v = float(v)
+    if q is None or q[1] <= 0:
+        return (v * DEFAULT_SPREAD[0], v, v * DEFAULT_SPREAD[1])
+    return (v * q[0] / q[1], v, v * q[2] / q[1])
+
+
+def dwell_part(node_id: str, node: Mapping[str, Any], category: str, params: Parameters) -> Part | None:
+    """The dwell at ``node`` for a category of :data:`corridors.params.DWELL_KEYS` as a random part
+    (``None`` where it is zero or does not apply). A node's own ``dwell_transfer_h``,
+    ``dwell_border_h`` or ``dwell_gauge_h`` sets the P50, keeping the category's spread."""
+    country = node.get("country")
+    q = params.dwell(category, country, node_id)
+    own_q = node.get(f"dwell_q_{category}")  # a hub's own figure (data/services.toml)
+    if own_q is not None:
+        q = (float(own_q[0]), float(own_q[1]), float(own_q[2]))
+    if category == "border_crossing":
+        if node.get("kind") != "border_crossing" and node.get("dwell_border_h") is None:
+            return None
+        q = _own(node, "dwell_border_h", q)
+    elif category == "gauge_change":
+        q = _own(node, "dwell_gauge_h", q)
+    else:
+        q = _own(node, "dwell_transfer_h", q)
+    if q is None or q[2] <= 0:
+        return None
+    label = {"border_crossing": "border", "gauge_change": "break of gauge"}.get(category, category.replace("_", " "))
+    return Part("q", q[0], q[1], q[2], f"dwell:{node_id}:{category}", f"{label} at {node.get('name', node_id)}")
+
+
+def transfer_category(node: Mapping[str, Any], a: str, b: str) -> str:
+    """The dwell category of a move from mode key ``a`` to ``b`` at ``node`` (a == b: through)."""
+    water = ("sea", "ferry")
+    if node.get("kind") != "port":
+        return "rail_terminal_transfer"
+    if "ferry" in (a, b) and "sea" not in (a, b):
+        return "caspian_port"
+    if a in water and b in water:
+        return "port_transshipment"
+    if a not in water and b not in water:
+        return "rail_terminal_transfer"  # land to land through a port's gate (e.g. rail to truck)
+    return "port_export" if b in water else "port_import"
+
+
+def _russian_port_voyage(G: nx.MultiDiGraph, u: str, v: str, d: Mapping[str, Any]) -> bool:
+    """Whether a sea leg starts a voyage from, or ends one at, a Russian port (each voyage once): a
+    service leg from or to a Russian port, or a sea-lane spur leaving or reaching one."""
+    nu, nv = G.nodes[u], G.nodes[v]
+    ru = nu.get("kind") == "port" and nu.get("country") == "RUS"
+    rv = nv.get("kind") == "port" and nv.get("country") == "RUS"
+    return ru or rv
 
 
 def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
@@ -161,10 +238,18 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
     months: list[int] = []
     by_country: dict[str, list[int]] = {}
     by_choke: dict[str, list[int]] = {}
+    part_edge: list[int] = []
+    part_abc: list[tuple[float, float, float]] = []
     zones = G.graph.get("chokepoints", {})
     weight_of = {z: p.default_chokepoint_weight * float(getattr(zobj, "weight", 1.0)) for z, zobj in zones.items()}
+    rent_h = p.cost_usd_per_teu_day.get("wagon_rent_rail", 0.0) / 24.0  # per TEU-hour on rail
+    russia_premium = p.cost_usd_per_teu_fixed.get("russia_port_call_premium", 0.0)
+    generic_headway = p.sea_service.get("generic_headway_h")
+    generic_transship = p.sea_service.get("generic_transshipment_h")
+    delay = p.sea_service.get("delay_h")
 
-    def add(s: int, t: int, et: int, lg: int, md: int, st: int, mo: int, mv: float, wt: float, vals: Mapping[str, float]) -> int:
+    def add(s: int, t: int, et: int, lg: int, md: int, st: int, mo: int, mv: float, parts: Sequence[Part], vals: Mapping[str, float]) -> int:
+        i = len(src)
         src.append(s)
         dst.append(t)
         etype.append(et)
@@ -173,11 +258,21 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
         status.append(st)
         months.append(mo)
         moving.append(mv)
-        wait.append(wt)
+        mean = 0.0
+        for part in parts:
+            part_edge.append(i)
+            eng.part_kind.append(part.kind)
+            part_abc.append((part.a, part.b, part.c))
+            eng.part_key.append(part.key)
+            eng.part_label.append(part.label)
+            mean += part.mean
+        wait.append(mean if et == LEG else 0.0)
+        row = dict(vals)
+        row["time_h"] = mv + mean
         for m in METRICS:
-            cols[m].append(vals.get(m, 0.0))
+            cols[m].append(row.get(m, 0.0))
         eng.edge_chokepoints.append(())
-        return len(src) - 1
+        return i
 
     for u, v, k, d in G.edges(keys=True, data=True):
         mk = mode_key(d)
@@ -191,24 +286,41 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
         else:
             speed = p.speed_kmh[md]
         mv = length / speed
+        parts: list[Part] = []
         freq = d.get("frequency_per_week")
-        wt = 84.0 / float(freq) if freq else 0.0
+        who = d.get("service") or k
+        if freq:
+            parts.append(Part("u", 0.0, 84.0 / float(freq), 168.0 / float(freq), f"wait:{who}@{u}", f"wait for {d.get('service_name') or 'a departure'} at {G.nodes[u].get('name', u)}"))
+        elif md == "sea" and G.nodes[u].get("kind") == "port" and not d.get("service") and generic_headway and generic_transship:
+            # no known service from this port on this lane: the generic assumption of parameters.toml,
+            # a weekly sailing to a hub and one transshipment there
+            name = G.nodes[u].get("name", u)
+            parts.append(Part("u", 0.0, generic_headway[1] / 2, generic_headway[1], f"wait:generic@{u}", f"wait for a sailing (no known service) at {name}"))
+            parts.append(Part("q", *generic_transship, f"transship:generic@{u}", f"transshipment at a hub (no known service from {name})"))
+        if md == "sea" and G.nodes[v].get("kind") == "port" and delay is not None and delay[2] > 0:
+            parts.append(Part("q", *delay, f"delay:{k}", f"schedule delay arriving at {G.nodes[v].get('name', v)}"))
+        node_countries = tuple(c for c in (G.nodes[u].get("country"), G.nodes[v].get("country")) if c)
         if md == "rail":
             co2 = length * p.rail_co2(countries)
+            cost = length * p.rail_cost(countries or node_countries) + rent_h * mv
         else:
             co2 = length * p.co2_kg_per_teu_km[md]
+            cost = length * p.cost_usd_per_teu_km[md]
         chokes = tuple(d.get("chokepoints") or ())
+        entered = tuple(d.get("enters", chokes))
+        cost += sum(p.surcharge_usd_per_teu_by_chokepoint.get(c, 0.0) for c in entered)
+        if md == "sea" and russia_premium and _russian_port_voyage(G, u, v, d):
+            cost += russia_premium
         vals = {
-            "time_h": mv + wt,
             "length_km": length,
-            "cost_usd": length * p.cost_usd_per_teu_km[md],
+            "cost_usd": cost,
             "co2_kg": co2,
-            "exposure": sum(weight_of.get(c, p.default_chokepoint_weight) for c in d.get("enters", chokes)),
+            "exposure": sum(weight_of.get(c, p.default_chokepoint_weight) for c in entered),
         }
         if k not in eng.leg_id_index:
             eng.leg_id_index[k] = len(eng.leg_ids)
             eng.leg_ids.append(k)
-        i = add(out_of[(u, mk)], in_of[(v, mk)], LEG, len(eng.edge_refs), MODE_CODES.get(md, 9), STATUS_CODES.get(str(d.get("status")), 2), _bits(d.get("months")), mv, wt, vals)
+        i = add(out_of[(u, mk)], in_of[(v, mk)], LEG, len(eng.edge_refs), MODE_CODES.get(md, 9), STATUS_CODES.get(str(d.get("status")), 2), _bits(d.get("months")), mv, parts, vals)
         eng.edge_refs.append((u, v, k))
         eng.edge_chokepoints[i] = tuple(d.get("enters", chokes))
         for c in countries:
@@ -221,37 +333,53 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
         if str(n).startswith("sea:"):
             continue
         nd = G.nodes[n]
-        transfer, border, gauge = _dwell(nd, p)
+        _, border, gauge = _dwell(nd, p)
+        border_part = dwell_part(n, nd, "border_crossing", p)
         is_port = nd.get("kind") == "port"
-        border_cost = h.get("border_crossing", 0.0) if border > 0 else 0.0
+        rail_node = any(k.startswith("rail:") for k in keys[n])
+        border_cost = h.get("border_crossing", 0.0) if border_part is not None else 0.0
+        if border_part is not None and rail_node:
+            border_cost += rent_h * border_part.mean  # the wagons wait at the border too
+        thc = p.port_handling(nd.get("country"), caspian="sea" not in keys[n]) if is_port else 0.0
+        bparts = [border_part] if border_part is not None else []
+        can_transfer = is_port or nd.get("kind") in ("rail_terminal", "city") or nd.get("dwell_transfer_h") is not None
         mks = sorted(keys[n])
         for a in mks:
             # through: same mode key
-            dwell = border
+            parts = list(bparts)
             cost = border_cost
             co2 = 0.0
             et = THROUGH
-            if is_port and a in ("sea", "ferry") and transfer is not None:
-                dwell += transfer
-                cost += h.get("port_transfer", 0.0)
+            if is_port and a in ("sea", "ferry") and can_transfer:
+                tp = dwell_part(n, nd, transfer_category(nd, a, a), p)
+                if tp is not None:
+                    parts.append(tp)
+                cost += thc
                 co2 += p.co2_kg_per_teu_handled
                 et = TRANSFER  # vessel to vessel: a transshipment
-            add(in_of[(n, a)], out_of[(n, a)], et, -1, -1, 0, ALL_MONTHS, 0.0, 0.0, {"time_h": dwell, "cost_usd": cost, "co2_kg": co2})
+            add(in_of[(n, a)], out_of[(n, a)], et, -1, -1, 0, ALL_MONTHS, 0.0, parts, {"cost_usd": cost, "co2_kg": co2})
             for b in mks:
                 if a == b:
                     continue
                 if a.startswith("rail:") and b.startswith("rail:"):
                     if gauge is None:
                         continue
-                    add(in_of[(n, a)], out_of[(n, b)], GAUGE, -1, -1, 0, ALL_MONTHS, 0.0, 0.0,
-                        {"time_h": border + gauge, "cost_usd": border_cost + h.get("gauge_change", 0.0), "co2_kg": p.co2_kg_per_teu_handled})
+                    gp = dwell_part(n, nd, "gauge_change", p)
+                    gcost = border_cost + h.get("gauge_change", 0.0) + (rent_h * gp.mean if gp else 0.0)
+                    add(in_of[(n, a)], out_of[(n, b)], GAUGE, -1, -1, 0, ALL_MONTHS, 0.0, [*bparts, *([gp] if gp else [])],
+                        {"cost_usd": gcost, "co2_kg": p.co2_kg_per_teu_handled})
                     continue
-                if transfer is None:
+                if not can_transfer:
                     continue
-                hk = "port_transfer" if is_port else "rail_terminal_transfer"
-                add(in_of[(n, a)], out_of[(n, b)], TRANSFER, -1, -1, 0, ALL_MONTHS, 0.0, 0.0,
-                    {"time_h": border + transfer, "cost_usd": border_cost + h.get(hk, 0.0), "co2_kg": p.co2_kg_per_teu_handled})
+                tp = dwell_part(n, nd, transfer_category(nd, a, b), p)
+                water = a in ("sea", "ferry") or b in ("sea", "ferry")
+                handling = thc if (is_port and water) else h.get("rail_terminal_transfer", 0.0)
+                add(in_of[(n, a)], out_of[(n, b)], TRANSFER, -1, -1, 0, ALL_MONTHS, 0.0, [*bparts, *([tp] if tp else [])],
+                    {"cost_usd": border_cost + handling, "co2_kg": p.co2_kg_per_teu_handled})
 
+    eng.part_edge = np.asarray(part_edge, dtype=np.int32)
+    eng.part_abc = np.asarray(part_abc, dtype=float).reshape(-1, 3)
+    eng.edge_part_start = np.searchsorted(eng.part_edge, np.arange(len(src) + 1)).astype(np.int32)
     eng.src = np.asarray(src, dtype=np.int32)
     eng.dst = np.asarray(dst, dtype=np.int32)
     eng.etype = np.asarray(etype, dtype=np.int8)

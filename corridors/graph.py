@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 END_TOLERANCE_KM = 5.0
 COUNTRY_MIN_KM = 1.0
 LENGTH_MAX_RATIO = 1.6
-BUILD_VERSION = "11"  # bump when the build logic changes (invalidates caches)
+BUILD_VERSION = "16"  # bump when the build logic changes (invalidates caches)
 
 
 def edge_coords(d: dict[str, Any]) -> list[Coord]:
@@ -89,6 +89,10 @@ def build_network(
     _add_nodes(G, layers, countries, problems)
     spurs = _add_legs(G, layers, countries, zones, zone_index, problems)
     _add_sea(G, spurs, zones, zone_index, problems)
+    if network is None:  # the bundled network gets the bundled services (data/services.toml)
+        from .services import add_services
+
+        add_services(G, problems=problems)
     _check_components(G, layers, problems)
     return G, problems
 
@@ -286,7 +290,9 @@ def _check_components(G: nx.MultiDiGraph, layers: Layers, problems: list[Problem
 def input_files(network: Sequence[str | Path] | None, overlays: Sequence[str | Path]) -> list[Path]:
     from .io import bundled_network_files
 
-    files = [Path(p) for p in network] if network is not None else bundled_network_files()
+    from .services import bundled_services_path
+
+    files = [Path(p) for p in network] if network is not None else [*bundled_network_files(), bundled_services_path()]
     return [*files, *map(Path, overlays), countries_path(), chokepoints_path(), sea.marnet_path()]
 
 

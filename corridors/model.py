@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .dist import Part
 from .geo import KM_PER_NM
 
 
@@ -36,6 +37,11 @@ class Move:
     source: str
     coords: tuple[tuple[float, float], ...]
     start_h: float = 0.0  # hours after departure when this leg starts
+    parts: tuple[Part, ...] = ()  # the random parts of its time (waits, delays); their means are in wait_h
+    service: str | None = None  # the scheduled service sailed (data/services.toml), if any
+    #: per constituent leg of a merged voyage: (hours from the voyage's start to the leg's start, to its
+    #: end, open months or None); empty for a single leg (then the move's own months apply)
+    part_spans: tuple[tuple[float, float, tuple[int, ...] | None], ...] = ()
 
     @property
     def time_h(self) -> float:
@@ -60,6 +66,7 @@ class Stop:
     cost_usd: float
     co2_kg: float
     start_h: float = 0.0
+    parts: tuple[Part, ...] = ()  # the random parts of its dwell; their means make dwell_h
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,13 @@ class Route:
     departure: str | None = None
     node_kinds: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
     node_countries: dict[str, str | None] = field(default_factory=dict, compare=False, hash=False)
+    #: (P10, P50, P90) door-to-door hours from the Monte Carlo (:func:`corridors.timing.simulate`)
+    time_q_h: tuple[float, float, float] | None = None
+    #: P50 arrival date (ISO) when a departure date was given
+    arrival: str | None = None
+    draws: int = 0
+    #: one-line caveats a reader must see with this route (e.g. no scheduled service on a lane)
+    caveats: tuple[str, ...] = ()
 
     # -- parts
     @property
@@ -118,7 +132,21 @@ class Route:
 
     @property
     def time_days(self) -> float:
+        """Expected (mean) door-to-door days: the sum of the means of every step."""
         return self.time_h / 24.0
+
+    @property
+    def p50_days(self) -> float:
+        """Median days from the Monte Carlo, else the expected days."""
+        return (self.time_q_h[1] if self.time_q_h else self.time_h) / 24.0
+
+    @property
+    def parts(self) -> tuple[Part, ...]:
+        return tuple(p for s in self.steps for p in s.parts)
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(m.service for m in self.moves if m.service))
 
     @property
     def cost_usd(self) -> float:
@@ -208,6 +236,9 @@ class Route:
             "origin": self.origin_name,
             "destination": self.destination_name,
             "time_days": round(self.time_days, 2),
+            "time_p10_days": round(self.time_q_h[0] / 24, 2) if self.time_q_h else None,
+            "time_p50_days": round(self.time_q_h[1] / 24, 2) if self.time_q_h else None,
+            "time_p90_days": round(self.time_q_h[2] / 24, 2) if self.time_q_h else None,
             "moving_days": round(self.moving_h / 24, 2),
             "dwell_days": round(self.dwell_h / 24, 2),
             "length_km": round(self.length_km, 1),
@@ -225,7 +256,10 @@ class Route:
             "not_operational": ",".join(f"{i} ({s})" for i, s in self.not_operational),
             "seasonal": ",".join(f"{i} (months {','.join(map(str, m))})" for i, m in self.seasonal),
             "via": self.via,
+            "services": ",".join(self.services),
             "departure": self.departure,
+            "arrival_p50": self.arrival,
+            "caveats": "; ".join(self.caveats),
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -253,6 +287,7 @@ def step_dict(s: Move | Stop) -> dict[str, Any]:
             "cost_usd": round(s.cost_usd, 2),
             "co2_kg": round(s.co2_kg, 2),
             "start_h": round(s.start_h, 2),
+            "spread": [_part_dict(p) for p in s.parts],
         }
     return {
         "type": "leg",
@@ -275,7 +310,15 @@ def step_dict(s: Move | Stop) -> dict[str, Any]:
         "months": list(s.months) if s.months else None,
         "source": s.source,
         "start_h": round(s.start_h, 2),
+        "service": s.service,
+        "spread": [_part_dict(p) for p in s.parts],
     }
+
+
+def _part_dict(p: Part) -> dict[str, Any]:
+    if p.kind == "u":
+        return {"what": p.label, "uniform_h": [round(p.a, 2), round(p.c, 2)], "mean_h": round(p.mean, 2)}
+    return {"what": p.label, "p10_h": round(p.a, 2), "p50_h": round(p.b, 2), "p90_h": round(p.c, 2), "mean_h": round(p.mean, 2)}
 
 
 def routes_frame(routes: list[Route]) -> Any:
@@ -296,6 +339,7 @@ def legs_frame(routes: list[Route]) -> Any:
         for j, m in enumerate(r.moves):
             d = step_dict(m)
             d.pop("type")
+            d.pop("spread", None)
             d["legs"] = ",".join(m.leg_ids)
             d["countries"] = ",".join(m.countries)
             d["chokepoints"] = ",".join(m.chokepoints)

@@ -26,12 +26,28 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from .engine import ALL_MONTHS, GAUGE, LEG, MODE_CODES, THROUGH, TRANSFER, Engine, Solution, _dwell, compile_engine, distances_from, solve
+from .engine import (
+    ALL_MONTHS,
+    GAUGE,
+    LEG,
+    MODE_CODES,
+    THROUGH,
+    TRANSFER,
+    Engine,
+    Solution,
+    _dwell,
+    compile_engine,
+    distances_from,
+    dwell_part,
+    solve,
+    transfer_category,
+)
 from .errors import ConstraintError, NoRouteError
 from .graph import edge_coords
 from .model import Move, Route, Stop, legs_frame, routes_frame
 from .params import Parameters, load_parameters
 from .places import Place, resolve
+from .timing import DEFAULT_DRAWS, DEFAULT_SEED, simulate
 
 OBJECTIVES: dict[str, str] = {
     "time": "time_h",
@@ -171,7 +187,15 @@ class Router:
         :class:`~corridors.params.Parameters`; the bundled ones if omitted.
     """
 
-    def __init__(self, G: nx.MultiDiGraph | None = None, params: Parameters | None = None, families: Mapping[str, Family] | None = None) -> None:
+    def __init__(
+        self,
+        G: nx.MultiDiGraph | None = None,
+        params: Parameters | None = None,
+        families: Mapping[str, Family] | None = None,
+        *,
+        draws: int = DEFAULT_DRAWS,
+        seed: int = DEFAULT_SEED,
+    ) -> None:
         if G is None:
             from .graph import load_network
 
@@ -182,6 +206,18 @@ class Router:
         self._engine: Engine | None = None
         self._max_leg_speed: float | None = None
         self._by_country: dict[str, list[str]] | None = None
+        if not isinstance(draws, int) or not 0 <= draws <= 1_000_000:
+            msg = f"draws must be a whole number from 0 (no Monte Carlo) to 1,000,000, got {draws!r}"
+            raise ConstraintError(msg)
+        self.draws = draws
+        self.seed = seed
+
+    def simulate(self, routes: Sequence[Route], depart: dt.date | None = None) -> list[Route]:
+        """``routes`` with their P10/P50/P90 door-to-door times (Monte Carlo with common random
+        numbers, :func:`corridors.timing.simulate`); unchanged when the router has ``draws=0``."""
+        if not self.draws:
+            return list(routes)
+        return simulate(routes, draws=self.draws, seed=self.seed, depart=depart)
 
     # ------------------------------------------------------------------ plumbing
     @property
@@ -363,10 +399,52 @@ class Router:
         c = constraints or Constraints()
         o, d = self.place(origin), self.place(destination)
         fam = self._family(family)
+        if objective == "p90":
+            return self._most_reliable(o, d, c, fam)
+        r = self._solve(o, d, objective, c, fam)
+        if r is None:
+            raise NoRouteError(self._explain(o, d, objective, c, fam))
+        return self.simulate([r], c.depart)[0]
+
+    def best(
+        self,
+        origin: str,
+        destination: str,
+        *,
+        objective: str | Mapping[str, float] = "time",
+        constraints: Constraints | None = None,
+        family: str | None = None,
+    ) -> Route:
+        """The best route by expected values, without the Monte Carlo (for callers that evaluate
+        routes themselves, e.g. validation and calibration)."""
+        c = constraints or Constraints()
+        o, d = self.place(origin), self.place(destination)
+        fam = self._family(family)
         r = self._solve(o, d, objective, c, fam)
         if r is None:
             raise NoRouteError(self._explain(o, d, objective, c, fam))
         return r
+
+    def _most_reliable(self, o: Place, d: Place, c: Constraints, fam: Family | None) -> Route:
+        """The route with the lowest P90 among the fastest (expected) route, its alternatives and the
+        best route of each family: reliability re-ranks evaluated candidates (no new search)."""
+        best = self._solve(o, d, "time", c, fam)
+        if best is None:
+            raise NoRouteError(self._explain(o, d, "time", c, fam))
+        cands = [best]
+        if fam is None:
+            cands += self.alternatives(o.id, d.id, k=4, objective="time", constraints=c)[1:]
+            for f in self.families.values():
+                try:
+                    r = self._solve(o, d, "time", c, f)
+                except ConstraintError:
+                    continue
+                if r is not None:
+                    cands.append(r)
+        uniq = {r.leg_ids: r for r in reversed(cands)}
+        sims = simulate(list(uniq.values()), draws=max(self.draws, 1000), seed=self.seed, depart=c.depart)
+        pick = min(sims, key=lambda r: r.time_q_h[2] if r.time_q_h else r.time_h)
+        return replace(pick, objective="p90")
 
     def _family(self, family: str | None) -> Family | None:
         if family is None:
@@ -486,14 +564,11 @@ class Router:
         return ok
 
     def _closed_legs(self, route: Route, depart: dt.date) -> list[str]:
-        start = dt.datetime.combine(depart, dt.time())
-        out = []
-        for m in route.moves:
-            if m.months:
-                month = (start + dt.timedelta(hours=m.start_h)).month
-                if month not in m.months:
-                    out.extend(m.leg_ids)
-        return out
+        """Leg ids of the route's seasonal legs that are closed on any day they are in use, on the
+        route's own timeline (every wait and dwell counted), each leg of a voyage on its own days."""
+        from .timing import closed_on_timeline
+
+        return closed_on_timeline(route, depart)
 
     def _build(self, o: Place, d: Place, sol: Solution, objective: str | Mapping[str, float], fam: Family | None, c: Constraints) -> Route:
         eng = self.engine
@@ -531,6 +606,8 @@ class Router:
                     source=str(dd.get("source", "")),
                     coords=coords,
                     start_h=t,
+                    parts=tuple(eng.parts(e)),
+                    service=dd.get("service_name"),
                 )
                 prev = steps[-1] if steps else None
                 if isinstance(prev, list) and mv.mode == "sea" and str(u).startswith("sea:"):
@@ -568,9 +645,13 @@ class Router:
                         cost_usd=float(eng.metrics["cost_usd"][e]),
                         co2_kg=float(eng.metrics["co2_kg"][e]),
                         start_h=t,
+                        parts=tuple(eng.parts(e)),
                     )
                 )
                 t += dwell
+        last = self._destination_stop(d.id, steps, t)
+        if last is not None:
+            steps.append(last)
         weights = self._exposure_weights(c)
         steps = [_merge(s, weights) if isinstance(s, list) else s for s in steps]
         obj = objective if isinstance(objective, str) else ",".join(f"{k}={v:g}" for k, v in objective.items())
@@ -590,16 +671,22 @@ class Router:
         )
 
     def _origin_stop(self, nid: str, sol: Solution) -> Stop | None:
-        """Handling at the origin: the node's transfer dwell (loading, waiting for the first train or
-        vessel). Not counted at the destination: a route ends on arrival. Constant per origin, so it
-        does not change which route is best."""
+        """Handling at the origin: loading and waiting for the first train or vessel (a port's export
+        dwell where the first leg sails, else the terminal's transfer dwell), and the once-per-box costs
+        (documentation, empty repositioning). Constant per origin and first mode, so it does not change
+        which route is best."""
         nd = self.G.nodes[nid]
         transfer, _, _ = _dwell(nd, self.params)
-        if not transfer:
+        if transfer is None:
             return None
         eng = self.engine
         first_mode = next((eng.state_mode[eng.src[e]] for e in sol.edges if eng.etype[e] == LEG), "")
-        hk = "port_transfer" if nd.get("kind") == "port" else "rail_terminal_transfer"
+        cat = transfer_category(nd, "rail:1520", first_mode) if nd.get("kind") == "port" else "rail_terminal_transfer"
+        part = dwell_part(nid, nd, cat, self.params)
+        if part is None:
+            return None
+        fixed = self.params.cost_usd_per_teu_fixed
+        once = fixed.get("documentation", 0.0) + fixed.get("empty_repositioning", 0.0)
         return Stop(
             node_id=nid,
             name=str(nd.get("name", nid)),
@@ -607,10 +694,47 @@ class Router:
             kind="origin_handling",
             from_mode="",
             to_mode=first_mode,
-            dwell_h=float(transfer),
-            cost_usd=float(self.params.handling_usd_per_teu.get(hk, 0.0)),
+            dwell_h=part.mean,
+            cost_usd=self._handling_cost(nd, first_mode) + once,
             co2_kg=float(self.params.co2_kg_per_teu_handled),
             start_h=0.0,
+            parts=(part._replace(label=f"origin handling at {nd.get('name', nid)}"),),
+        )
+
+    def _handling_cost(self, nd: Mapping[str, Any], mode: str) -> float:
+        """One lift at a node: a port's THC where the box meets a ship, else a terminal's handling."""
+        if nd.get("kind") == "port" and mode in ("sea", "ferry"):
+            return self.params.port_handling(nd.get("country"), caspian=mode == "ferry")
+        return float(self.params.handling_usd_per_teu.get("rail_terminal_transfer", 0.0))
+
+    def _destination_stop(self, nid: str, steps: Sequence[Any], t: float) -> Stop | None:
+        """Handling at the destination: discharge and import clearance at a port reached by sea (the
+        port's import dwell), or unloading at a terminal. A route ends when the box is released."""
+        nd = self.G.nodes[nid]
+        transfer, _, _ = _dwell(nd, self.params)
+        if transfer is None:
+            return None
+        last = steps[-1] if steps else None
+        mv = last[-1] if isinstance(last, list) else last
+        last_mode = mv.mode if isinstance(mv, Move) else ""
+        if last_mode == "rail":
+            last_mode = f"rail:{mv.gauge_mm}" if isinstance(mv, Move) else last_mode
+        cat = transfer_category(nd, last_mode, "rail:1520") if nd.get("kind") == "port" else "rail_terminal_transfer"
+        part = dwell_part(nid, nd, cat, self.params)
+        if part is None:
+            return None
+        return Stop(
+            node_id=nid,
+            name=str(nd.get("name", nid)),
+            country=nd.get("country"),
+            kind="destination_handling",
+            from_mode=last_mode,
+            to_mode="",
+            dwell_h=part.mean,
+            cost_usd=self._handling_cost(nd, last_mode),
+            co2_kg=float(self.params.co2_kg_per_teu_handled),
+            start_h=t,
+            parts=(part._replace(label=f"destination handling and import clearance at {nd.get('name', nid)}"),),
         )
 
     # ------------------------------------------------------------------ explanations
@@ -677,16 +801,20 @@ class Router:
         for fid in families or list(self.families):
             fam = self._family(fid)
             try:
-                r = self._solve(o, d, objective, c, fam)
+                r = self._solve(o, d, "time" if objective == "p90" else objective, c, fam)
             except ConstraintError as exc:
                 unavailable[fid] = str(exc)
                 continue
             if r is None:
-                unavailable[fid] = self._explain(o, d, objective, c, fam)
+                unavailable[fid] = self._explain(o, d, "time" if objective == "p90" else objective, c, fam)
             else:
                 routes.append(r)
-        key = OBJECTIVES.get(objective, "time_h") if isinstance(objective, str) else "time_h"
-        routes.sort(key=lambda r: getattr(r, key))
+        routes = self.simulate(routes, c.depart)
+        if objective == "p90":
+            routes.sort(key=lambda r: r.time_q_h[2] if r.time_q_h else r.time_h)
+        else:
+            key = OBJECTIVES.get(objective, "time_h") if isinstance(objective, str) else "time_h"
+            routes.sort(key=lambda r: getattr(r, key))
         return CompareResult(o, d, routes, unavailable, c)
 
     def alternatives(
@@ -721,7 +849,7 @@ class Router:
             if all(_overlap(r, f) <= max_overlap for f in found):
                 found.append(replace(r, label=f"alternative {len(found) + 1}"))
         found[0] = replace(found[0], label="best")
-        return found
+        return self.simulate(found, c.depart)
 
     def pareto(
         self,
@@ -754,7 +882,7 @@ class Router:
                 cands.append(r)
         if not cands:
             raise NoRouteError(self._explain(o, d, "time", c, None))
-        return pareto_front(cands, metrics)
+        return self.simulate(pareto_front(cands, metrics), c.depart)
 
     def distance_matrix(self, places: Sequence[str], objective: str = "distance", constraints: Constraints | None = None) -> Any:
         """Objective totals between every pair of ``places`` (a pandas DataFrame; NaN where no route)."""
@@ -787,8 +915,15 @@ def _merge(parts: list[Move], weights: Mapping[str, float]) -> Move:
     for m in parts:
         months = _and_months(months, m.months)
     sources = list(dict.fromkeys(m.source for m in parts))
+    spans = []
+    for m in parts:
+        s0 = m.start_h - a.start_h
+        spans.append((s0, s0 + m.moving_h + m.wait_h, m.months))
     return replace(
         a,
+        parts=tuple(p for m in parts for p in m.parts),
+        part_spans=tuple(spans),
+        service=next((m.service for m in parts if m.service), None),
         leg_ids=tuple(i for m in parts for i in m.leg_ids),
         to_id=b.to_id,
         to_name=b.to_name,

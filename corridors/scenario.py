@@ -107,7 +107,7 @@ LEG_ATTRS: dict[str, str] = {
     "months": "months in which the leg can be used (replaces the months it has, seasonal zones included)",
 }
 #: parameter tables whose keys are free ISO-3 codes
-_COUNTRY_TABLES = ("rail_speed_kmh_by_country", "rail_co2_kg_per_teu_km_by_country")
+_COUNTRY_TABLES = ("rail_speed_kmh_by_country", "rail_co2_kg_per_teu_km_by_country", "rail_cost_usd_per_teu_km_by_country")
 #: parameter tables mapped to a Parameters field of the same name
 _TABLE_FIELDS = (
     "speed_kmh",
@@ -115,6 +115,10 @@ _TABLE_FIELDS = (
     "cost_usd_per_teu_km",
     "handling_usd_per_teu",
     "co2_kg_per_teu_km",
+    "handling_usd_per_teu_by_country",
+    "cost_usd_per_teu_day",
+    "cost_usd_per_teu_fixed",
+    "surcharge_usd_per_teu_by_chokepoint",
     *_COUNTRY_TABLES,
 )
 #: (table, key) of parameters that are single numbers
@@ -806,6 +810,13 @@ def _apply_parameters(s: Scenario, params: Parameters, issues: list[_Issue]) -> 
         "sources": sources,
         "files": (*params.files, s.file),
     }
+    if "dwell_h" in tables:  # a changed P50 moves its distribution with it (as a calibration does)
+        dq = dict(params.dwell_q)
+        for key, new in tables["dwell_h"].items():
+            old = params.dwell_q.get(key)
+            if old is not None and new is not None and new != old[1]:
+                dq[key] = (max(0.0, old[0] + new - old[1]), float(new), max(float(new), old[2] + new - old[1]))
+        fields["dwell_q"] = dq
     return replace(params, **fields)
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from synth import synthetic
 
+from corridors.dist import part_mean
 from corridors.errors import ConstraintError, NoRouteError
 from corridors.params import load_parameters
 from corridors.routing import Constraints, Router, pareto_front
@@ -45,20 +46,48 @@ def rail(km: float, countries: tuple[str, ...]) -> float:
     return km / P.rail_speed(countries)
 
 
+def q_mean(triple: tuple[float, float, float], p50: float | None = None) -> float:
+    """Mean of a dwell category's distribution, its P50 moved to ``p50`` (a node's own figure) keeping
+    the category's spread, as data/parameters.toml documents it."""
+    lo, mid, hi = triple
+    if p50 is not None:
+        lo, mid, hi = p50 * lo / mid, p50, p50 * hi / mid
+    return part_mean("q", lo, mid, hi)
+
+
 def test_time_recomputed_by_hand(r: Router) -> None:
     route = r.route("rail:a", "port:q")
     assert [m.leg_ids[0] for m in route.moves] == ["ab", "bc", "cg", "gp", "pq"]
-    d = P.dwell_h
     moving = (
         rail(400, ("RUS", "KAZ")) + rail(900, ("KAZ",)) + rail(900, ("KAZ", "TKM")) + rail(1600, ("IRN",)) + 1500 / P.speed_kmh["sea"]
     )
-    dwell = d["rail_terminal_transfer"] + 10.0 + (5.0 + 7.0) + 20.0  # origin handling, border b, gauge at g, port p transfer
+    border = P.dwell("border_crossing")
+    assert border is not None
+    dwell = (
+        q_mean(P.dwell("rail_terminal_transfer", "RUS"))  # type: ignore[arg-type]  # origin handling at a terminal
+        + q_mean(border, 10.0)  # border b, its own P50
+        + q_mean(border, 5.0) + q_mean(P.dwell("gauge_change", "IRN", "border:g"), 7.0)  # type: ignore[arg-type]  # border and gauge at g
+        + q_mean(P.dwell("port_export", "IRN"), 20.0)  # type: ignore[arg-type]  # rail -> ship at port p (its own P50)
+        + q_mean(P.dwell("port_import", "IND"))  # type: ignore[arg-type]  # release at port q
+    )
+    # no known service p -> q: the generic wait for a weekly sailing and a hub transshipment; a voyage delay
+    sea = P.sea_service
+    wait = sea["generic_headway_h"][1] / 2 + q_mean(sea["generic_transshipment_h"]) + q_mean(sea["delay_h"])
     assert route.moving_h == pytest.approx(moving)
-    assert route.dwell_h == pytest.approx(dwell)
-    assert route.time_h == pytest.approx(moving + dwell)
+    assert route.wait_h == pytest.approx(wait)
+    assert route.dwell_h == pytest.approx(dwell + wait)
+    assert route.time_h == pytest.approx(moving + dwell + wait)
     h = P.handling_usd_per_teu
-    cost = (400 + 900 + 900 + 1600) * P.cost_usd_per_teu_km["rail"] + 1500 * P.cost_usd_per_teu_km["sea"]
-    cost += h["rail_terminal_transfer"] + h["border_crossing"] + (h["border_crossing"] + h["gauge_change"]) + h["port_transfer"]
+    rent = P.cost_usd_per_teu_day["wagon_rent_rail"] / 24  # per TEU-hour on rail, moving or waiting
+    rail_legs = [(400, ("RUS", "KAZ")), (900, ("KAZ",)), (900, ("KAZ", "TKM")), (1600, ("IRN",))]
+    cost = sum(km * P.rail_cost(cs) + rent * rail(km, cs) for km, cs in rail_legs) + 1500 * P.cost_usd_per_teu_km["sea"]
+    cost += P.surcharge_usd_per_teu_by_chokepoint.get("hormuz", 0.0)
+    fixed = P.cost_usd_per_teu_fixed["documentation"] + P.cost_usd_per_teu_fixed["empty_repositioning"]
+    gauge = q_mean(P.dwell("gauge_change", "IRN", "border:g"), 7.0)  # type: ignore[arg-type]
+    cost += h["rail_terminal_transfer"] + fixed  # origin
+    cost += h["border_crossing"] + rent * q_mean(border, 10.0)  # border b, wagons waiting
+    cost += h["border_crossing"] + rent * q_mean(border, 5.0) + h["gauge_change"] + rent * gauge  # border and gauge at g
+    cost += P.port_handling("IRN") + P.port_handling("IND")  # a lift at port p and at port q
     assert route.cost_usd == pytest.approx(cost)
     assert route.gauge_changes == 1
     assert route.border_crossings == 2

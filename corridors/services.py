@@ -1,0 +1,379 @@
+"""Scheduled services (``data/services.toml``): liner and feeder services, Caspian lines, their hubs.
+
+A sea service becomes, for every ordered pair of its calls that are both in the network, one
+**service leg**: a sea leg from port to port along the shortest sea lane (so it carries the
+countries, chokepoints and seasons of the lanes it follows, and every constraint that masks a lane
+masks it too), whose moving time is the *published* port-to-port transit where there is one (else the
+service's own pace from its other published transits, else the liner pace ``[speed_kmh] sea``), and whose departure waits for the
+service's next sailing (``frequency_per_week`` = 7 / headway: the engine draws the wait uniformly
+over the headway). A lane that no known service covers stays routable over the plain sea lanes,
+whose departure from a port waits the generic ``[sea_service] generic_wait_h`` (an assumption the
+route reports).
+
+A Caspian (``ferry``) service sets the frequency and source of the hand-drawn ferry legs between
+consecutive calls. A ``[[hub]]`` gives a port its own ship-to-ship transshipment dwell.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from .errors import Problem
+from .geo import line_geometry
+
+SERVICE_MODES = ("sea", "ferry", "rail")
+STATUSES = ("active", "irregular", "suspended")
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str
+    name: str
+    operator: str
+    mode: str
+    calls: tuple[str, ...]
+    returns: bool
+    headway_days: float
+    transit_days: Mapping[tuple[str, str], float]
+    status: str
+    source: str
+    note: str = ""
+    index: int = 0
+    since: str = ""
+
+    def pairs(self) -> list[tuple[str, str, int]]:
+        """(from, to, number of intermediate calls) for every ordered pair the service sails."""
+        rot = [list(self.calls)] + ([list(reversed(self.calls))] if self.returns else [])
+        out: list[tuple[str, str, int]] = []
+        seen: set[tuple[str, str]] = set()
+        for calls in rot:
+            for i, a in enumerate(calls):
+                for j in range(i + 1, len(calls)):
+                    b = calls[j]
+                    if a != b and (a, b) not in seen:
+                        seen.add((a, b))
+                        out.append((a, b, j - i - 1))
+        return out
+
+
+@dataclass(frozen=True)
+class Hub:
+    port: str
+    name: str
+    dwell_q: tuple[float, float, float]
+    source: str
+    index: int = 0
+
+
+def bundled_services_path() -> Path:
+    return Path(str(resources.files("corridors.data").joinpath("services.toml")))
+
+
+def _num(v: Any) -> float | None:
+    if isinstance(v, Mapping):
+        v = v.get("value")
+    if isinstance(v, bool) or not isinstance(v, int | float) or not np.isfinite(v):
+        return None
+    return float(v)
+
+
+def read_services(path: str | Path | None = None, problems: list[Problem] | None = None) -> tuple[list[Service], list[Hub]]:
+    """Services and hubs from ``services.toml`` (bundled if ``path`` is None); every problem is
+    appended to ``problems`` (a bad entry is left out) rather than raised."""
+    p = Path(path) if path else bundled_services_path()
+    problems = problems if problems is not None else []
+    if not p.exists():
+        return [], []
+    try:
+        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        problems.append(Problem(str(p), None, None, None, f"not valid TOML: {exc} (fix the syntax)"))
+        return [], []
+    services: list[Service] = []
+    ids: set[str] = set()
+    for i, t in enumerate(raw.get("service", [])):
+        sid = str(t.get("id", ""))
+
+        def bad(field: str, msg: str, i: int = i, sid: str = sid) -> None:
+            problems.append(Problem(str(p), i, sid or None, field, msg))
+
+        if not sid or sid in ids:
+            bad("id", "missing or duplicate service id")
+            continue
+        ids.add(sid)
+        mode = str(t.get("mode", "sea"))
+        if mode not in SERVICE_MODES:
+            bad("mode", f"unknown mode {mode!r} (use {', '.join(SERVICE_MODES)})")
+            continue
+        calls = t.get("calls")
+        if not isinstance(calls, list) or len(calls) < 2 or not all(isinstance(c, str) for c in calls):
+            bad("calls", "needs a list of at least two node ids")
+            continue
+        headway = _num(t.get("headway_days"))
+        if headway is None or headway <= 0 or headway > 366:
+            bad("headway_days", "needs a number of days between departures, > 0 and <= 366")
+            continue
+        transit: dict[tuple[str, str], float] = {}
+        for tr in t.get("transit_days", []) or []:
+            days = _num(tr)
+            if not isinstance(tr, Mapping) or days is None or days <= 0 or days > 120:
+                bad("transit_days", f"each transit needs from, to and a value in days (0-120), got {tr!r}")
+                continue
+            transit[(str(tr.get("from")), str(tr.get("to")))] = days
+        status = str(t.get("status", "active"))
+        if status not in STATUSES:
+            bad("status", f"unknown status {status!r} (use {', '.join(STATUSES)})")
+            continue
+        services.append(
+            Service(
+                id=sid,
+                name=str(t.get("name", sid)),
+                operator=str(t.get("operator", "")),
+                mode=mode,
+                calls=tuple(calls),
+                returns=bool(t.get("returns", True)),
+                headway_days=headway,
+                transit_days=transit,
+                status=status,
+                source=str(t.get("source", "")),
+                note=str(t.get("note", "")),
+                index=i,
+                since=str(t.get("since", "")),
+            )
+        )
+    hubs: list[Hub] = []
+    for i, t in enumerate(raw.get("hub", [])):
+        q = t.get("transshipment_dwell_days")
+        vals = [_num(q.get(k)) if isinstance(q, Mapping) else None for k in ("p10", "p50", "p90")]
+        if any(v is None for v in vals) or not (vals[0] <= vals[1] <= vals[2]):  # type: ignore[operator]
+            problems.append(Problem(str(p), i, str(t.get("port")), "transshipment_dwell_days", "needs p10 <= p50 <= p90 in days"))
+            continue
+        hubs.append(Hub(str(t.get("port")), str(t.get("name", t.get("port"))), tuple(24.0 * v for v in vals), str(q.get("source", "")), i))  # type: ignore[arg-type, misc]
+    return services, hubs
+
+
+def _sea_csr(G: nx.MultiDiGraph) -> tuple[list[str], dict[str, int], np.ndarray, np.ndarray, np.ndarray, list[tuple[str, str, str]]]:
+    """Sea-lane edges (junction to junction, and junction into a port) as arrays, shortest per pair."""
+    nodes = [n for n in G.nodes if str(n).startswith("sea:") or G.nodes[n].get("kind") == "port"]
+    index = {n: i for i, n in enumerate(nodes)}
+    rows: list[int] = []
+    cols: list[int] = []
+    w: list[float] = []
+    ref: list[tuple[str, str, str]] = []
+    for u, v, k, d in G.edges(keys=True, data=True):
+        if d.get("mode") != "sea" or d.get("service") or u not in index or v not in index:
+            continue
+        if G.nodes[u].get("kind") == "port":
+            continue  # out of a port only from the service's own first call (added per source)
+        rows.append(index[u])
+        cols.append(index[v])
+        w.append(float(d["length_km"]))
+        ref.append((u, v, k))
+    return nodes, index, np.asarray(rows), np.asarray(cols), np.asarray(w), ref
+
+
+def _shortest_paths(G: nx.MultiDiGraph, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], list[tuple[str, str, str]]]:
+    """Shortest sea-lane path (list of edge refs) from port to port, never through a third port."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    nodes, index, rows, cols, w, ref = _sea_csr(G)
+    out: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+    by_src: dict[str, list[str]] = {}
+    for a, b in pairs:
+        by_src.setdefault(a, []).append(b)
+    n = len(nodes)
+    for a, targets in by_src.items():
+        extra = [(u, v, k, d) for u, v, k, d in G.out_edges(a, keys=True, data=True) if d.get("mode") == "sea" and not d.get("service") and v in index]
+        r = np.concatenate([rows, [index[a]] * len(extra)]).astype(np.int64)
+        c = np.concatenate([cols, [index[v] for _, v, _, _ in extra]]).astype(np.int64)
+        ww = np.concatenate([w, [float(d["length_km"]) for *_, d in extra]])
+        refs = ref + [(u, v, k) for u, v, k, _ in extra]
+        order = np.lexsort((ww, c, r))
+        keep = np.ones(len(order), bool)
+        keep[1:] = (r[order][1:] != r[order][:-1]) | (c[order][1:] != c[order][:-1])
+        sel = order[keep]
+        csr = csr_matrix((np.maximum(ww[sel], 1e-9), (r[sel], c[sel])), shape=(n, n))
+        best = {(int(r[i]), int(c[i])): refs[i] for i in sel}
+        dist, pred = dijkstra(csr, directed=True, indices=index[a], return_predecessors=True)
+        for b in targets:
+            j = index.get(b)
+            if j is None or not np.isfinite(dist[j]):
+                continue
+            path: list[tuple[str, str, str]] = []
+            while j != index[a]:
+                i = int(pred[j])
+                path.append(best[(i, j)])
+                j = i
+            out[(a, b)] = path[::-1]
+    return out
+
+
+def add_services(G: nx.MultiDiGraph, path: str | Path | None = None, problems: list[Problem] | None = None) -> None:
+    """Add the service legs of ``services.toml`` to ``G`` (see the module docstring); calls that are not
+    in the network are skipped with a warning naming them."""
+    problems = problems if problems is not None else []
+    file = str(path or bundled_services_path())
+    services, hubs = read_services(path, problems)
+    G.graph["services"] = {s.id: {"name": s.name, "operator": s.operator, "mode": s.mode, "headway_days": s.headway_days, "status": s.status, "source": s.source} for s in services}
+    for hub in hubs:
+        if hub.port in G.nodes:
+            G.nodes[hub.port]["dwell_q_port_transshipment"] = hub.dwell_q
+            G.nodes[hub.port]["dwell_q_source"] = hub.source
+    wanted: list[tuple[Service, str, str, int]] = []
+    for s in services:
+        missing = [c for c in s.calls if c not in G.nodes]
+        if missing:
+            problems.append(Problem(file, s.index, s.id, "calls", f"calls not in the network, skipped: {', '.join(missing)}", severity="warning"))
+        if s.status == "suspended":
+            continue
+        if s.mode == "ferry":
+            _ferry_service(G, s, file, problems)
+            continue
+        if s.mode != "sea":
+            continue  # block-train services are listed (G.graph["services"]) but not yet legs
+        for a, b, n_calls in s.pairs():
+            if a in G.nodes and b in G.nodes:
+                wanted.append((s, a, b, n_calls))
+    paths = _shortest_paths(G, sorted({(a, b) for _, a, b, _ in wanted}))
+    speed: float | None = None
+    # a service's own pace (km/h including its calls) from its published transits, for its other pairs
+    pace: dict[str, float] = {}
+    for s in services:
+        km = hours = 0.0
+        for (a, b), days in s.transit_days.items():
+            refs = paths.get((a, b))
+            if refs:
+                km += sum(float(G.edges[r]["length_km"]) for r in refs)
+                hours += days * 24.0
+        if hours > 0:
+            pace[s.id] = km / hours
+    for s, a, b, n_calls in wanted:
+        path_refs = paths.get((a, b))
+        if not path_refs:
+            problems.append(Problem(file, s.index, s.id, "calls", f"no sea lane from {a} to {b}", severity="warning"))
+            continue
+        ds = [G.edges[r] for r in path_refs]
+        length = sum(float(d["length_km"]) for d in ds)
+        days = s.transit_days.get((a, b))
+        if days is not None:
+            speed_kmh = length / (days * 24.0)
+            how = f"published transit {days:g} d"
+        elif s.id in pace:
+            speed_kmh = pace[s.id]
+            how = f"no published transit for this pair: the service's own pace from its published transits, {pace[s.id]:.1f} km/h with calls"
+        else:
+            if speed is None:
+                from .params import load_parameters
+
+                speed = load_parameters(calibration=False).speed_kmh["sea"]
+            speed_kmh = speed
+            how = f"no published transit: the liner pace of [speed_kmh] sea ({speed:.1f} km/h with calls)"
+        _add_service_leg(
+            G, a, b, ds,
+            key=f"svc:{s.id}:{a.split(':', 1)[-1]}>{b.split(':', 1)[-1]}",
+            speed_kmh=speed_kmh,
+            headway_days=s.headway_days,
+            attrs={
+                "service": s.id,
+                "service_name": s.name,
+                "operator": s.operator,
+                "service_status": s.status,
+                "service_since": s.since,
+                "source": f"{s.name} ({s.operator}), every {s.headway_days:g} d, {how}: {s.source} (data/services.toml)",
+                "note": s.note,
+                "origin": "service",
+                "file": file,
+            },
+        )
+    from .params import load_parameters
+
+    p = load_parameters(calibration=False)
+    add_generic_feeders(G, p.sea_service["generic_direct_max_km"][1], p.sea_service["generic_headway_h"][1], p.speed_kmh["sea"])
+
+
+def add_generic_feeders(G: nx.MultiDiGraph, max_km: float, headway_h: float, pace_kmh: float, ports: Sequence[str] | None = None) -> int:
+    """Generic regional feeders (an assumption, said on every leg): between two ports of the curated
+    network whose sea lane is at most ``max_km`` long and that no known service links, a direct weekly
+    sailing at the liner pace (no hub transshipment). Longer lanes without a known service keep the
+    plain sea lanes and their generic hub transshipment. Returns the number of legs added."""
+    ports = list(ports) if ports is not None else [n for n, d in G.nodes(data=True) if d.get("kind") == "port" and d.get("origin") != "ports-dataset"]
+    linked = {(u, v) for u, v, d in G.edges(data=True) if d.get("service")}
+    pairs = [(a, b) for a in ports for b in ports if a != b and (a, b) not in linked]
+    paths = _shortest_paths(G, pairs)
+    n = 0
+    for (a, b), refs in paths.items():
+        ds = [G.edges[r] for r in refs]
+        length = sum(float(d["length_km"]) for d in ds)
+        if length > max_km or any(d.get("months") for d in ds):
+            continue
+        _add_service_leg(G, a, b, ds, key=f"feeder:{a.split(':', 1)[-1]}>{b.split(':', 1)[-1]}", speed_kmh=pace_kmh, headway_days=headway_h / 24.0,
+                         attrs={"service": "generic-feeder", "service_name": "generic regional feeder (assumption)", "operator": "",
+                                "service_status": "assumed",
+                                "source": f"ASSUMPTION ([sea_service] generic_direct_max_km): no known service links these ports, whose sea lane is under {max_km:g} km; "
+                                f"a direct sailing every {headway_h / 24:g} d at the liner pace is assumed (data/parameters.toml)",
+                                "origin": "generic-feeder"})
+        n += 1
+    return n
+
+
+def _add_service_leg(G: nx.MultiDiGraph, a: str, b: str, ds: Sequence[Mapping[str, Any]], *, key: str, speed_kmh: float, headway_days: float, attrs: Mapping[str, Any]) -> None:
+    from .graph import edge_coords
+
+    coords: list[tuple[float, float]] = []
+    for d in ds:
+        c = edge_coords(dict(d))
+        coords.extend(c if not coords else c[1:])
+    chokes = tuple(dict.fromkeys(c for d in ds for c in (d.get("chokepoints") or ())))
+    months: set[int] | None = None
+    for d in ds:
+        if d.get("months"):
+            months = set(d["months"]) if months is None else months & set(d["months"])
+    G.add_edge(
+        a,
+        b,
+        key=key,
+        id=key,
+        mode="sea",
+        status="operational",
+        gauge_mm=None,
+        length_km=sum(float(d["length_km"]) for d in ds),
+        geodesic_km=sum(float(d.get("geodesic_km") or 0.0) for d in ds),
+        speed_kmh=speed_kmh,
+        frequency_per_week=7.0 / headway_days,
+        countries=tuple(dict.fromkeys(c for d in ds for c in (d.get("countries") or ()))),
+        chokepoints=chokes,
+        enters=chokes,
+        months=tuple(sorted(months)) if months else None,
+        geometry=line_geometry(coords),
+        reverse=False,
+        **attrs,
+    )
+
+
+def _ferry_service(G: nx.MultiDiGraph, s: Service, file: str, problems: list[Problem]) -> None:
+    """A Caspian service sets the frequency and source of the drawn ferry legs between its calls."""
+    calls = list(s.calls)
+    hops = list(zip(calls, calls[1:], strict=False))
+    if s.returns:
+        hops += [(b, a) for a, b in hops]
+    for a, b in hops:
+        if a not in G.nodes or b not in G.nodes:
+            continue
+        legs = [(k, d) for k, d in G.get_edge_data(a, b, default={}).items() if d.get("mode") == "ferry"]
+        if not legs:
+            problems.append(Problem(file, s.index, s.id, "calls", f"no ferry leg drawn from {a} to {b}: the service is not used there", severity="warning"))
+            continue
+        for _, d in legs:
+            d["frequency_per_week"] = 7.0 / s.headway_days
+            d["service"] = s.id
+            d["service_name"] = s.name
+            d["source"] = f"{d.get('source', '')}; service: {s.name} ({s.operator}), every {s.headway_days:g} d: {s.source} (data/services.toml)"

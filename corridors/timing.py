@@ -1,0 +1,161 @@
+"""Times on a route's own clock: seasons checked leg by leg, and the Monte Carlo that turns the
+distributions of dwell and waits into P10 / P50 / P90 door-to-door days.
+
+The search ranks on expected times (the sum of means; :mod:`corridors.dist`). A found route is then
+*evaluated*: :func:`simulate` draws every random part of every step (a dwell, a wait for a sailing, a
+voyage's delay) ``draws`` times by inverse transform, with the same uniform draws for the same element
+in every route of the call (common random numbers: two routes through the same border see the same
+queues, so their difference is not noise) and a fixed seed (so results repeat). With a departure date
+the steps are walked on the calendar, and a seasonal leg that is closed when the cargo reaches it
+(the NSR, the ice-bound northern Caspian) is waited for until it opens, draw by draw.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from .dist import ppf, uniforms
+from .model import Move, Route
+
+DEFAULT_DRAWS = 10_000
+DEFAULT_SEED = 20251103  # the day the Chelyabinsk train's plan was published; any fixed number will do
+_MAX_SEASON_WAIT_MONTHS = 13
+
+
+def _month_index(depart: dt.date, hours: np.ndarray) -> np.ndarray:
+    """Months since 0001-01 (numpy's month count) at ``hours`` after midnight of ``depart``."""
+    base = np.datetime64(depart.isoformat(), "s")
+    ts = base + np.round(hours * 3600.0).astype("timedelta64[s]")
+    return ts.astype("datetime64[M]").astype(np.int64)
+
+
+def _month_start_hours(depart: dt.date, month_index: np.ndarray) -> np.ndarray:
+    base = np.datetime64(depart.isoformat(), "s")
+    starts = month_index.astype("datetime64[M]").astype("datetime64[s]")
+    return (starts - base).astype(np.float64) / 3600.0
+
+
+def _open(month_index: np.ndarray, months: Sequence[int]) -> np.ndarray:
+    cal = (month_index % 12) + 1
+    return np.isin(cal, np.asarray(list(months)))
+
+
+def _fits(depart: dt.date, t0: np.ndarray, t1: np.ndarray, months: Sequence[int]) -> np.ndarray:
+    """Whether every day from ``t0`` to ``t1`` (hours after departure) falls in an open month."""
+    m0 = _month_index(depart, t0)
+    m1 = _month_index(depart, t1)
+    ok = np.ones(len(t0), bool)
+    for k in range(int((m1 - m0).max(initial=0)) + 1):
+        m = m0 + k
+        ok &= (m > m1) | _open(m, months)
+    return ok
+
+
+def season_wait(depart: dt.date, start: np.ndarray, spans: Sequence[tuple[float, float, Sequence[int] | None]]) -> np.ndarray:
+    """Hours to wait at ``start`` so that each seasonal span (hours from the move's start to the leg's
+    start and end, open months) is sailed in open months only; ``inf`` where none opens within a year."""
+    seasonal = [(a, b, m) for a, b, m in spans if m]
+    wait = np.zeros(len(start))
+    if not seasonal:
+        return wait
+
+    def ok(s: np.ndarray) -> np.ndarray:
+        good = np.ones(len(s), bool)
+        for a, b, m in seasonal:
+            good &= _fits(depart, s + a, s + b, m)  # type: ignore[arg-type]
+        return good
+
+    done = ok(start)
+    base = _month_index(depart, start)
+    for k in range(1, _MAX_SEASON_WAIT_MONTHS + 1):
+        if done.all():
+            break
+        cand = np.maximum(_month_start_hours(depart, base + k), start)
+        good = ~done & ok(cand)
+        wait[good] = cand[good] - start[good]
+        done |= good
+    wait[~done] = np.inf
+    return wait
+
+
+def _spans(m: Move) -> list[tuple[float, float, Sequence[int] | None]]:
+    if m.part_spans:
+        return [(a, b, mo) for a, b, mo in m.part_spans]
+    return [(0.0, m.moving_h + m.wait_h, m.months)]
+
+
+def closed_on_timeline(route: Route, depart: dt.date) -> list[str]:
+    """Leg ids used on a day they are closed, on the route's own expected timeline."""
+    out: list[str] = []
+    for m in route.moves:
+        spans = _spans(m)
+        for i, (a, b, mo) in enumerate(spans):
+            if not mo:
+                continue
+            t = np.asarray([m.start_h])
+            if not _fits(depart, t + a, t + b, mo)[0]:
+                ids = m.leg_ids if not m.part_spans else (m.leg_ids[i],)
+                out.extend(ids)
+    return list(dict.fromkeys(out))
+
+
+def draw_totals(
+    routes: Sequence[Route],
+    *,
+    draws: int = DEFAULT_DRAWS,
+    seed: int = DEFAULT_SEED,
+    depart: dt.date | None = None,
+) -> np.ndarray:
+    """Door-to-door hours of each route in each draw (routes x draws), with common random numbers:
+    draw ``j`` of an element is the same in every route that passes it."""
+    if draws < 1:
+        msg = "draws must be at least 1"
+        raise ValueError(msg)
+    cache: dict[str, np.ndarray] = {}
+
+    def u(key: str) -> np.ndarray:
+        if key not in cache:
+            cache[key] = uniforms(key, draws, seed)
+        return cache[key]
+
+    out = np.zeros((len(routes), draws))
+    for i, r in enumerate(routes):
+        t = np.zeros(draws)
+        for s in r.steps:
+            fixed = (s.moving_h + s.wait_h if isinstance(s, Move) else s.dwell_h) - sum(p.mean for p in s.parts)
+            if isinstance(s, Move) and depart is not None and (s.months or any(mo for *_, mo in s.part_spans)):
+                t = t + season_wait(depart, t, _spans(s))
+            t = t + max(fixed, 0.0)
+            for p in s.parts:
+                t = t + ppf(p, u(p.key))
+        out[i] = t
+    return out
+
+
+def simulate(
+    routes: Sequence[Route],
+    *,
+    draws: int = DEFAULT_DRAWS,
+    seed: int = DEFAULT_SEED,
+    depart: dt.date | None = None,
+) -> list[Route]:
+    """The routes with ``time_q_h`` (P10, P50, P90 hours) and, with ``depart``, the P50 ``arrival``.
+
+    Every random part is drawn with common random numbers keyed by the element it names, so the same
+    border, port or sailing gets the same draws in every route of the call (:func:`draw_totals`). With
+    ``depart`` a seasonal leg closed when reached is waited for (draw by draw); a draw that finds no
+    opening within a year makes the route's quantiles infinite.
+    """
+    totals = draw_totals(routes, draws=draws, seed=seed, depart=depart)
+    out = []
+    for r, t in zip(routes, totals, strict=True):
+        q = np.quantile(t, [0.1, 0.5, 0.9]) if np.isfinite(t).all() else np.array([np.inf, np.inf, np.inf])
+        arrival = None
+        if depart is not None and np.isfinite(q[1]):
+            arrival = (dt.datetime.combine(depart, dt.time()) + dt.timedelta(hours=float(q[1]))).date().isoformat()
+        out.append(replace(r, time_q_h=(float(q[0]), float(q[1]), float(q[2])), arrival=arrival, draws=draws))
+    return out
