@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 from typing import Any
@@ -97,6 +98,7 @@ def _register() -> None:
     cli.add_command(scenario_cmds.scenario)
     cli.add_command(scenario_cmds.sweep)
     cli.add_command(scenario_cmds.explain)
+    cli.add_command(importlib.import_module("corridors.cli.report").report)
 
 
 _register()

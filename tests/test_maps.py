@@ -348,19 +348,25 @@ def test_nodes_are_circle_markers_without_sea_junctions(page: str) -> None:
     assert gauge[0]["properties"]["style"]["fillColor"] == "#ffd400"
 
 
-def test_mode_styles_distinct() -> None:
-    styles = {m: leg_style(m, "operational", best=False) for m in ("rail", "sea", "ferry", "road")}
-    assert len({s["color"] for s in styles.values()}) == 4
-    assert all("dashArray" not in s for s in styles.values())
-    assert "dashArray" in leg_style("rail", "planned", best=False)
-    assert "dashArray" in leg_style("rail", "under_construction", best=False)
-    assert leg_style("rail", "planned", best=False)["dashArray"] != leg_style("rail", "under_construction", best=False)["dashArray"]
+def test_mode_by_dash_route_by_colour() -> None:
+    from corridors.maps.style import ROUTE_COLORS, route_color
+
+    styles = {m: leg_style(m, "operational", best=False, color="#123456") for m in ("rail", "sea", "ferry", "road")}
+    assert {s["color"] for s in styles.values()} == {"#123456"}  # the route's colour on every mode
+    assert "dashArray" not in styles["rail"]  # rail solid
+    dashes = [styles[m]["dashArray"] for m in ("sea", "ferry", "road")]
+    assert len(set(dashes)) == 3  # sea dashed, ferry dotted, road dash-dot: all different
+    assert len(styles["road"]["dashArray"].split()) == 4  # dash-dot
+    # status by opacity: planned fainter than under construction, fainter than operational
+    op = [leg_style("rail", s, best=False)["opacity"] for s in ("operational", "under_construction", "planned")]
+    assert op[0] > op[1] > op[2]
     best, other = (
         leg_style("sea", "operational", best=True),
         leg_style("sea", "operational", best=False),
     )
     assert best["weight"] > other["weight"]
     assert best["opacity"] > other["opacity"]
+    assert len({route_color(i) for i in range(10)}) == 10 == len(ROUTE_COLORS)
 
 
 def test_best_route_emphasised(page: str) -> None:
@@ -381,7 +387,7 @@ def test_legend_and_summary_panels(page: str, routes: list[Route]) -> None:
     summary = summary[: summary.index("</table>")]
     for col in ("days", "km", "USD/TEU", "kg CO₂/TEU", "exposure", "chokepoints"):
         assert col in summary
-    assert f"{routes[0].time_days:.1f}" in summary
+    assert f"{routes[0].summary()['time_days']:.1f}" in summary
     assert "Hormuz" in summary
     assert "Suez" in summary
     assert summary.count('class="corr-row') == len(routes)
