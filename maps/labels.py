@@ -118,17 +118,18 @@ def background_labels(frame: Frame, margin: float = 30.0) -> list[list[Any]]:
     return items
 
 
-def place_labels(G: Any, on_routes: Sequence[str], frame: Frame, margin: float = 10.0) -> list[list[Any]]:
+def place_labels(G: Any, on_routes: Sequence[str], frame: Frame, margin: float = 10.0, exclude: Sequence[str] = ()) -> list[list[Any]]:
     """Names of the network's ports, rail terminals and cities near ``frame``: places on a shown
-    route first (from zoom 3), ports next, then terminals (from zoom 4)."""
+    route first (from zoom 3), ports next, then terminals (from zoom 4). ``exclude``: places
+    labelled otherwise (the origin and destination)."""
     if G is None:
         return []
-    on = set(on_routes)
+    on, skip = set(on_routes), set(exclude)
     rank = {"port": 1, "city": 2, "rail_terminal": 2}
     cands = []
     for n, d in G.nodes(data=True):
         kind = d.get("kind")
-        if kind not in rank or "x" not in d or not d.get("name"):
+        if kind not in rank or "x" not in d or not d.get("name") or n in skip:
             continue
         lon, lat = float(d["x"]), float(d["y"])
         if not _inside(lon, lat, frame, margin):

@@ -343,11 +343,11 @@ def summary_table(rows: Sequence[SummaryRow], table_id: str = "", foot: str = ""
     )
 
 
-def summary_html(title: str, subtitle: Sequence[str], rows: Sequence[SummaryRow], foot: str) -> str:
+def summary_html(title: str, subtitle: Sequence[str], rows: Sequence[SummaryRow], foot: str, open_: bool = True) -> str:
     sub = "".join(f'<div class="corr-sub">{esc(s)}</div>' for s in subtitle if s)
     return (
         '<div id="corridors-summary" class="corr-panel corr-summary-panel">'
-        '<details open><summary><h1 style="display:inline">'
+        f"<details{' open' if open_ else ''}><summary><h1 style='display:inline'>"
         f"{esc(title or 'Corridors')}</h1></summary>"
         f"{sub}{summary_table(rows, foot=foot)}</details></div>"
     )
@@ -367,11 +367,7 @@ rows.forEach(function (tr) {
 # ----------------------------------------------------------------------------------------- legend
 def _line_svg(color: str, weight: float, dash: str | None = None, opacity: float = 1.0, cap: str = "butt", halo: bool = False) -> str:
     d = f' stroke-dasharray="{esc(dash)}"' if dash else ""
-    under = (
-        f'<line x1="3" y1="5" x2="27" y2="5" stroke="#fff" stroke-width="{weight + 3:g}" stroke-linecap="{cap}"/>'
-        if halo
-        else ""
-    )
+    under = f'<line x1="3" y1="5" x2="27" y2="5" stroke="#fff" stroke-width="{weight + 3:g}" stroke-linecap="{cap}"/>' if halo else ""
     return (
         f'<svg width="30" height="10" style="background:#dce8f1">{under}<line x1="3" y1="5" x2="27" y2="5" stroke="{esc(color)}" '
         f'stroke-width="{weight:g}" stroke-opacity="{opacity:g}"{d} stroke-linecap="{esc(cap)}"/></svg>'
@@ -382,7 +378,6 @@ def _colors_svg(colors: Sequence[str]) -> str:
     w = 6
     rects = "".join(f'<rect x="{1 + i * w}" y="2" width="{w}" height="6" fill="{esc(c)}"/>' for i, c in enumerate(colors))
     return f'<svg width="{max(30, 2 + w * len(colors))}" height="10">{rects}</svg>'
-
 
 
 def _dot_svg(style: dict[str, Any]) -> str:
@@ -415,6 +410,7 @@ def legend_html(
     avoided_countries: bool,
     basemap_note: str,
     colors: Sequence[str] = (),
+    open_: bool = True,
 ) -> str:
     """The legend in two columns: lines on the left, places and areas on the right. Only what the
     map shows is listed (no "baseline" entry without baseline routes, ...)."""
@@ -435,7 +431,11 @@ def legend_html(
         head(0, "Status")
         for s in ("operational", "under_construction", "planned"):
             if s in statuses:
-                row(0, _line_svg("#333", 3, opacity=STATUS_OPACITY.get(s, 1.0)), s.replace("_", " ") + ("" if s == "operational" else " (faded)"))
+                row(
+                    0,
+                    _line_svg("#333", 3, opacity=STATUS_OPACITY.get(s, 1.0)),
+                    s.replace("_", " ") + ("" if s == "operational" else " (faded)"),
+                )
     head(0, "Routes (colour)")
     if colors:
         row(0, _colors_svg(colors), "one colour per route")
@@ -462,6 +462,7 @@ def legend_html(
     tables = "".join(f'<table class="corr-col">{"".join(c)}</table>' for c in cols if c)
     return (
         '<div id="corridors-legend" class="corr-panel corr-legend">'
-        f'<details open><summary>Legend</summary><div class="corr-cols">{tables}</div>'
+        f"<details{' open' if open_ else ''}><summary>Legend</summary>"
+        f'<div class="corr-cols">{tables}</div>'
         f'<div class="corr-foot">{esc(basemap_note)} {esc(ROUTE_COLOR_NOTE)}</div></details></div>'
     )

@@ -133,6 +133,7 @@ def route_map(
     closed_chokepoints: Sequence[str] = (),
     closed_legs: Sequence[str] = (),
     baseline: Sequence[Route] = (),
+    panels_open: bool = True,
 ) -> folium.Map:
     """An interactive map comparing ``routes``; ``routes[0]`` is drawn as the best one.
 
@@ -157,6 +158,9 @@ def route_map(
         Closed in a scenario: drawn red and hatched.
     baseline
         Routes before a scenario, drawn as grey layers for comparison.
+    panels_open
+        Whether the summary table and the legend on the map start unfolded (a report, which shows
+        the table under the map, folds them).
 
     Returns
     -------
@@ -240,7 +244,7 @@ def route_map(
         "Cost and CO₂ per TEU, estimated from data/parameters.toml; exposure = weighted "
         "chokepoint passages. Bold: best in column. Click a row to zoom."
     )
-    PanelControl("corridors-summary", summary_html(title, subtitle, rows, foot), "bottomleft", SUMMARY_JS).add_to(m)
+    PanelControl("corridors-summary", summary_html(title, subtitle, rows, foot, open_=panels_open), "bottomleft", SUMMARY_JS).add_to(m)
     modes = sorted({mv.mode for d in drawn + base for mv in d.route.moves})
     statuses = sorted({mv.status for d in drawn + base for mv in d.route.moves} | ({"operational"} if closed_lg else set()))
     roles = sorted({n.role if n.stops else "pass" for d in drawn for n in d.nodes})
@@ -255,6 +259,7 @@ def route_map(
         bool(avoided_countries),
         BASEMAP_NOTE,
         colors=[d.color for d in drawn],
+        open_=panels_open,
     )
     PanelControl("corridors-legend", legend, "bottomright").add_to(m)
     MapScript("{map}.attributionControl.addAttribution(" + _js_str(ATTRIBUTION) + ");").add_to(m)
@@ -421,7 +426,8 @@ def _add_labels(m: Any, G: Any, drawn: list[_Drawn], frame: Frame) -> None:
     if bg:
         LabelLayer(escaped(bg), "Labels: countries and seas", PANE_LABELS_BG[0]).add_to(m)
     on_routes = [n.id for d in drawn for n in d.nodes]
-    fg = place_labels(G, on_routes, frame)
+    ends = [x for d in drawn for x in (d.route.origin, d.route.destination)]
+    fg = place_labels(G, on_routes, frame, exclude=ends)
     if fg:
         LabelLayer(escaped(fg), "Labels: cities and ports", PANE_LABELS_FG[0]).add_to(m)
 

@@ -69,7 +69,7 @@ h2 { font-size: 17px; margin: 28px 0 8px; padding-bottom: 3px; border-bottom: 2p
 h3 { font-size: 15px; margin: 20px 0 6px; }
 .meta, .dim { color: var(--dim); font-size: 12px; }
 nav ol { columns: 2; font-size: 13px; margin: 8px 0; }
-iframe.map { width: 100%; height: 640px; border: 1px solid var(--rule); border-radius: 4px; }
+iframe.map { width: 100%; height: 720px; border: 1px solid var(--rule); border-radius: 4px; }
 table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
 table.corr-summary { font-size: 13px; width: 100%; }
 table.corr-summary th, table.corr-summary td { padding: 3px 6px; text-align: right;
@@ -95,7 +95,9 @@ dl.totals dt { color: var(--dim); } dl.totals dd { margin: 0; }
 .tag.cal { background: #e3f2fd; color: #0d47a1; } .tag.ass { background: #fff3e0; color: #8a4b00; }
 .src { color: #555; font-size: 12px; }
 section.route { break-inside: auto; }
-.md h1, .md h2 { font-size: 15px; border: 0; margin: 14px 0 4px; }
+.md h3 { font-size: 15px; } .md h4 { font-size: 14px; margin: 12px 0 4px; }
+.md { border-top: 1px solid var(--rule); margin-top: 14px; overflow-wrap: anywhere; }
+.md table.md td { font-size: 12px; }
 @media print {
   @page { size: A4 landscape; margin: 12mm; }
   body { max-width: none; padding: 0; font-size: 11px; }
@@ -138,7 +140,9 @@ def _steps_table(d: Mapping[str, Any], zone_name: Any) -> str:
                 f"<td>{esc(chk)}</td><td class='src'>{esc(_dedupe(st['source']))}</td></tr>"
             )
         else:
-            modes = f" ({st['from_mode']} → {st['to_mode']})" if st["from_mode"] != st["to_mode"] else ""
+            modes = (
+                f" ({st['from_mode']} → {st['to_mode']})" if st["from_mode"] and st["to_mode"] and st["from_mode"] != st["to_mode"] else ""
+            )
             rows.append(
                 "<tr class='stop'>"
                 f"<td class='n'>{esc(day)}</td><td>stop</td>"
@@ -226,22 +230,23 @@ def _params_section(p: Parameters | None) -> str:
 
 
 # -------------------------------------------------------------------------- a little Markdown
-_LINK = re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)")
-
-
 def _inline(text: str) -> str:
-    out = esc(text)
+    """Inline Markdown: `code`, **bold**, *italic*, [label](url) and bare http(s) URLs; the text is
+    HTML-escaped first, and only http(s) targets become links."""
+    out = html.escape(text, quote=True)
     out = re.sub(r"`([^`]+)`", r"<code>\1</code>", out)
     out = re.sub(r"\*\*([^*]+)\*\*", r"<b>\1</b>", out)
+    out = re.sub(r"(?<![*\w])\*([^*\s][^*]*)\*(?![*\w])", r"<i>\1</i>", out)
 
     def link(m: re.Match[str]) -> str:
-        label, url = m.group(1), html.unescape(m.group(2))
-        if re.match(r"^https?://", url):
-            return f'<a href="{esc(url)}">{label}</a>'
-        return f"{label} <span class='dim'>({esc(url)})</span>"
+        label, url = m.group(1), m.group(2)
+        if re.match(r"^https?://", html.unescape(url)):
+            return f'<a href="{url}">{label}</a>'
+        return label if html.unescape(label) == html.unescape(url) else f"{label} <span class='dim'>({url})</span>"
 
     out = re.sub(r"\[([^\]]+)\]\(([^)\s]+)\)", link, out)
-    return re.sub(r"&lt;(https?://[^&\s]+)&gt;", r'<a href="\1">\1</a>', out)
+    out = re.sub(r"&lt;(https?://[^&\s]+)&gt;", r'<a href="\1">\1</a>', out)
+    return re.sub(r'(?<![="\w>/])(https?://[^\s<>"]+[^\s<>".,;:)])', r'<a href="\1">\1</a>', out)
 
 
 def markdown_html(text: str) -> str:
@@ -301,12 +306,21 @@ def markdown_html(text: str) -> str:
     return "\n".join(out)
 
 
-def sources_markdown() -> str:
-    """The bundled ``data/SOURCES.md``."""
+def sources_documents() -> list[tuple[str, str]]:
+    """(name, Markdown) of the bundled ``data/SOURCES.md`` and the per-file documents it points to
+    (``data/sources/*.md``, which cite the keys such as [P5] used in the figures' sources)."""
+    out = []
     try:
-        return resources.files("corridors.data").joinpath("SOURCES.md").read_text(encoding="utf-8")
-    except (FileNotFoundError, ModuleNotFoundError, OSError):
-        return "data/SOURCES.md is missing from this installation."
+        base = resources.files("corridors.data")
+        out.append(("data/SOURCES.md", base.joinpath("SOURCES.md").read_text(encoding="utf-8")))
+        folder = base.joinpath("sources")
+        for item in sorted(folder.iterdir(), key=lambda x: x.name):
+            if item.name.endswith(".md"):
+                out.append((f"data/sources/{item.name}", item.read_text(encoding="utf-8")))
+    except (FileNotFoundError, ModuleNotFoundError, NotADirectoryError, OSError):
+        if not out:
+            out.append(("data/SOURCES.md", "data/SOURCES.md is missing from this installation."))
+    return out
 
 
 # ------------------------------------------------------------------------------------- the page
@@ -332,7 +346,8 @@ def report_html(
         return str(getattr(zones.get(zid), "name", None) or zid)
 
     title = title or f"{routes[0].origin_name} → {routes[0].destination_name}"
-    m = route_map(routes, G=G, title=title, constraints=constraints, online_tiles=online_tiles)
+    # the table is in the report: the map's own summary panel starts folded
+    m = route_map(routes, G=G, title=title, constraints=constraints, online_tiles=online_tiles, panels_open=False)
     map_page = map_html(m)
 
     rows = [
@@ -365,6 +380,10 @@ def report_html(
     notes = [f"{d['label']}: not yet operational: {d['not_operational']}" for d in docs if d["not_operational"]]
     notes += [f"{d['label']}: seasonal legs {d['seasonal']}" for d in docs if d["seasonal"]]
     note_html = ("<p>Notes on these routes:</p><ul>" + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>") if notes else ""
+    sources = "".join(
+        f'<div class="md" data-file="{esc(name)}"><p class="dim">{esc(name)}</p>{markdown_html(text)}</div>'
+        for name, text in sources_documents()
+    )
     toc = "".join(f'<li><a href="#{sid}">{esc(name)}</a></li>' for sid, name in SECTIONS)
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     cmd = f"<br>command: <code>{esc(command)}</code>" if command else ""
@@ -384,7 +403,7 @@ column. Figures are those of <code>corridors compare --format json</code>.</p>{n
 {"".join(_route_section(i, r, d, zone_name) for i, (r, d) in enumerate(zip(routes, docs, strict=True)))}</section>
 <section id="assumptions"><h2>Assumptions</h2><ul>{assumptions}</ul>{note_html}</section>
 <section id="parameters"><h2>Calibrated and sourced figures</h2>{_params_section(params)}</section>
-<section id="sources"><h2>Data sources</h2><div class="md">{markdown_html(sources_markdown())}</div></section>
+<section id="sources"><h2>Data sources</h2>{sources}</section>
 """
     return (
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>\n"

@@ -36,7 +36,7 @@ ROUTE_COLORS: tuple[str, ...] = (
     "#AA4499",  # purple
     "#222222",  # near-black
 )
-ROUTE_COLOR_NOTE = "Route colours: Paul Tol's colour-blind-safe \"muted\" scheme."
+ROUTE_COLOR_NOTE = 'Route colours: Paul Tol\'s colour-blind-safe "muted" scheme.'
 
 #: dash pattern of a leg by mode, in multiples of the line weight (None: solid), and its line cap
 MODE_DASH: dict[str, tuple[tuple[float, ...] | None, str]] = {

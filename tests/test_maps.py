@@ -592,3 +592,91 @@ def test_bundled_compare_map(router: Any, tmp_path: Path) -> None:
             if f["geometry"]["type"] == "LineString" and "popup" in f["properties"]:
                 lons = [c[0] for c in f["geometry"]["coordinates"]]
                 assert all(abs(b - a) < 180 for a, b in itertools.pairwise(lons))
+
+
+def _route_layers(page: str) -> list[list[dict[str, Any]]]:
+    """Per route (in order), the leg features of its layer (the ones with a popup and a line)."""
+    out = []
+    for fc in layer_data(page):
+        legs = [
+            f
+            for f in fc["features"]
+            if f["geometry"]["type"] == "LineString" and "popup" in f["properties"] and "route " in f["properties"]["popup"]
+        ]
+        if legs:
+            out.append(legs)
+    return out
+
+
+def test_shared_only_when_the_same_move(router: Any) -> None:
+    """A leg claims "shared with route N" only if route N makes that very move (issue 12: legs said
+    "shared with routes 2–9" because one sea-lane edge of a long voyage was common)."""
+    res = router.compare("Chelyabinsk", "Mumbai")
+    page = map_html(route_map(res.routes, G=router.G))
+    layers = _route_layers(page)
+    assert len(layers) == len(res.routes)
+    claims = 0
+    for i, (rt, legs) in enumerate(zip(res.routes, layers, strict=True)):
+        assert len(legs) == len(rt.moves)
+        for mv, f in zip(rt.moves, legs, strict=True):
+            m = re.search(r"<th>shared with</th><td>routes? ([\d, ]+)</td>", f["properties"]["popup"])
+            others = [int(x) for x in m.group(1).split(",")] if m else []
+            claims += len(others)
+            truth = [j + 1 for j, o in enumerate(res.routes) if j != i and any(x.leg_ids == mv.leg_ids for x in o.moves)]
+            assert others == truth, (rt.label, mv.from_name, mv.to_name)
+    assert claims > 0  # some legs really are shared (the Chelyabinsk rail legs of the INSTC routes)
+
+
+def test_one_colour_per_route_mode_by_dash(router: Any) -> None:
+    from corridors.maps.style import route_color
+
+    res = router.compare("Chelyabinsk", "Mumbai")
+    page = map_html(route_map(res.routes, G=router.G))
+    colours = []
+    for i, legs in enumerate(_route_layers(page)):
+        cs = {f["properties"]["style"]["color"] for f in legs}
+        assert cs == {route_color(i)}
+        colours.append(cs.pop())
+        for f, mv in zip(legs, res.routes[i].moves, strict=True):
+            dash = f["properties"]["style"].get("dashArray")
+            assert (dash is None) == (mv.mode == "rail")
+    assert len(set(colours)) == len(res.routes)
+    # the badge in the layer control has the route's colour
+    for i, name in enumerate(n for n in overlay_names(page) if "corr-badge" in n):
+        assert f"background:{route_color(i)}" in name
+
+
+def test_offline_labels(router: Any) -> None:
+    from corridors.maps.labels import SEA_LABELS
+
+    res = router.compare("Chelyabinsk", "Mumbai")
+    page = map_html(route_map(res.routes, G=router.G))
+    items = [json.loads(m) for m in re.findall(r"corridorsLabels\(\w+, (\[.*?\]\]), ", page)]
+    assert len(items) == 2
+    bg, fg = items
+    names = {it[0] for it in bg}
+    assert {"Kazakhstan", "India", "Iran", "Russia"} <= names
+    assert {"Arabian Sea", "Caspian Sea", "Indian Ocean"} <= names
+    assert all(name in {s[0] for s in SEA_LABELS} for name, *_, cls, _w in bg if cls == "corr-lbl-sea")
+    cities = {it[0] for it in fg}
+    assert {"Bandar Abbas", "Chabahar", "Astrakhan"} <= cities
+    assert all(it[3] <= 3 for it in fg if it[0] in ("Bandar Abbas", "Chabahar"))  # on a route: from zoom 3
+
+
+def test_map_figures_are_the_json_figures(router: Any) -> None:
+    from corridors.maps.figures import days_text, fmt_metric
+
+    res = router.compare("Chelyabinsk", "Mumbai")
+    page = map_html(route_map(res.routes, G=router.G))
+    summary = page[page.index('id="corridors-summary"') :]
+    for i, rt in enumerate(res.routes):
+        s = rt.to_dict()
+        for key in ("time_days", "length_km", "cost_usd", "co2_kg", "exposure"):
+            text = days_text(s) if key == "time_days" else fmt_metric(key, s[key])
+            assert f'data-key="{key}" data-value="{s[key]}">{text}' in summary, (rt.label, key)
+        legs = _route_layers(page)[i]
+        for f, st in zip(legs, [x for x in s["steps"] if x["type"] == "leg"], strict=True):
+            popup = f["properties"]["popup"]
+            assert f"{fmt_metric('length_km', st['length_km'])} km" in popup
+            assert f"{fmt_metric('cost_usd', st['cost_usd'])} USD/TEU" in popup
+            assert f"{days_text(s)} days" in popup  # the whole route, as in the table
