@@ -55,7 +55,7 @@ SEA_LABELS: tuple[tuple[str, float, float, int], ...] = (
 )
 
 #: approximate width of one character in px, by label class (for the overlap test in the browser)
-CHAR_PX = {"corr-lbl-sea": 6.6, "corr-lbl-country": 6.4, "corr-lbl-city": 6.2}
+CHAR_PX = {"corr-lbl-sea": 6.6, "corr-lbl-country": 6.4, "corr-lbl-city": 6.2, "corr-lbl-reserve": 7.6}
 
 
 def _min_zoom(area_deg2: float) -> int:
@@ -125,6 +125,11 @@ def place_labels(G: Any, on_routes: Sequence[str], frame: Frame, margin: float =
     if G is None:
         return []
     on, skip = set(on_routes), set(exclude)
+    out: list[list[Any]] = []
+    for n in exclude:  # the origin's and destination's own labels: reserve their space
+        d = G.nodes[n] if n in G else {}
+        if "x" in d and d.get("name"):
+            out.append(_item(str(d["name"]), float(d["x"]), float(d["y"]), 0, "corr-lbl-reserve", frame, digits=3))
     rank = {"port": 1, "city": 2, "rail_terminal": 2}
     cands = []
     for n, d in G.nodes(data=True):
@@ -138,7 +143,6 @@ def place_labels(G: Any, on_routes: Sequence[str], frame: Frame, margin: float =
         cands.append((prio, str(d["name"]), lon, lat))
     cands.sort()
     seen: set[str] = set()
-    out = []
     for prio, name, lon, lat in cands:
         text = _short(name)
         if text in seen:

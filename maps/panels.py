@@ -147,7 +147,8 @@ function corridorsFit(map, latlngs) {
 }
 
 function corridorsLabels(map, items, pane) {
-  // items: [escaped text, lat, lon, min zoom, css class, width px], by priority
+  // items: [escaped text, lat, lon, min zoom, css class, width px], by priority; class
+  // corr-lbl-reserve only keeps its place free (a label drawn otherwise, e.g. the origin's)
   var group = L.layerGroup(), h = 14;
   var marks = items.map(function (it) {
     var icon = L.divIcon({className: 'corr-lbl ' + it[4], html: '<span>' + it[0] + '</span>',
@@ -162,12 +163,14 @@ function corridorsLabels(map, items, pane) {
       var it = o.it, show = z >= it[3];
       if (show) {
         var p = map.latLngToLayerPoint([it[1], it[2]]), w = it[5];
-        var b = it[4] === 'corr-lbl-city' ? [p.x - 3, p.y - h / 2, p.x + w + 6, p.y + h / 2]
+        var b = it[4] !== 'corr-lbl-country' && it[4] !== 'corr-lbl-sea'
+                                           ? [p.x - 3, p.y - h / 2, p.x + w + 6, p.y + h / 2]
                                            : [p.x - w / 2, p.y - h / 2, p.x + w / 2, p.y + h / 2];
         show = !boxes.some(function (q) {
           return b[0] < q[2] && b[2] > q[0] && b[1] < q[3] && b[3] > q[1];
         });
-        if (show) boxes.push(b);
+        if (show || it[4] === 'corr-lbl-reserve') boxes.push(b);
+        if (it[4] === 'corr-lbl-reserve') show = false;
       }
       if (show && !group.hasLayer(o.m)) group.addLayer(o.m);
       if (!show && group.hasLayer(o.m)) group.removeLayer(o.m);

@@ -795,7 +795,7 @@ def _leg_tip(mv: Move, d: _Drawn, ctx: _Context) -> str:
         extra.append("via " + esc(", ".join(ctx.zone_name(c) for c in mv.chokepoints)))
     others = _others(mv, d, ctx)
     if others:
-        extra.append("also route " + ", ".join(str(o) for o in others))
+        extra.append(("also route " if len(others) == 1 else "also routes ") + ", ".join(str(o) for o in others))
     return head + "<br>" + line2 + ("<br>" + " · ".join(extra) if extra else "") + "<br><span class='corr-dim'>click for details</span>"
 
 

@@ -680,3 +680,43 @@ def test_map_figures_are_the_json_figures(router: Any) -> None:
             assert f"{fmt_metric('length_km', st['length_km'])} km" in popup
             assert f"{fmt_metric('cost_usd', st['cost_usd'])} USD/TEU" in popup
             assert f"{days_text(s)} days" in popup  # the whole route, as in the table
+
+
+def _doc_blocks(lang: str) -> list[str]:
+    text = (Path(__file__).parent.parent / "docs" / "maps.md").read_text(encoding="utf-8")
+    return re.findall(rf"```{lang}\n(.*?)```", text, re.S)
+
+
+def _has_chromium() -> bool:
+    from corridors.maps.browser import BrowserError, find_chromium
+
+    try:
+        find_chromium()
+    except BrowserError:
+        return False
+    return True
+
+
+def test_docs_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every `corridors ...` command and the Python example in docs/maps.md run as written (maps
+    written to a temporary folder; --open is dropped so no browser starts)."""
+    import shlex
+
+    from click.testing import CliRunner
+    from corridors.cli.main import cli
+
+    monkeypatch.chdir(tmp_path)
+    commands = [line.split("#")[0].strip() for block in _doc_blocks("sh") for line in block.splitlines()]
+    commands = [c for c in commands if c.startswith("corridors ")]
+    assert len(commands) >= 4
+    for cmd in commands:
+        args = [a for a in shlex.split(cmd)[1:] if a != "--open"]
+        if not _has_chromium():  # --pdf / --png need a browser: tested in test_maps_browser.py
+            args = [a for i, a in enumerate(args) if a not in ("--pdf", "--png") and (i == 0 or args[i - 1] not in ("--pdf", "--png"))]
+        res = CliRunner().invoke(cli, args, catch_exceptions=False)
+        assert res.exit_code == 0, (cmd, res.output)
+        for a in args:
+            if a.endswith((".html", ".pdf", ".png")):
+                assert (tmp_path / a).stat().st_size > 10_000, (cmd, a)
+    for code in _doc_blocks("python"):
+        exec(compile(code, "docs/maps.md", "exec"), {"__name__": "docs_example"})  # noqa: S102 - our own docs
