@@ -115,7 +115,8 @@ table.corr-summary .corr-delta.down {{ color: #1a7f37; }}
 .leaflet-container path:focus {{ outline: none; }}
 .leaflet-pane path.corr-closed {{ fill: url(#corr-hatch); fill-opacity: 1; }}
 .leaflet-pane path.corr-closed-light {{ fill: url(#corr-hatch-light); fill-opacity: 1; }}
-@media print {{ .leaflet-control-layers {{ display: none; }} }}
+@media print {{ .leaflet-control-layers, .leaflet-control-zoom {{ display: none; }}
+  .corr-panel:has(> details:not([open])) {{ display: none; }} }}
 """
 
 #: shared JavaScript: bind a feature's pre-escaped tooltip / popup / label / hover style

@@ -88,6 +88,7 @@ table.steps th, table.steps td, table.params th, table.params td, table.md th, t
 table.steps th, table.params th, table.md th { border-bottom: 1px solid #999; }
 table.steps td.n, table.params td.n { text-align: right; white-space: nowrap; }
 table.steps tr.stop td { color: #555; background: #fafafa; }
+table.steps td:nth-child(3) { min-width: 15em; } table.steps td.src { font-size: 11.5px; }
 dl.totals { display: grid; grid-template-columns: max-content 1fr; gap: 1px 12px; margin: 4px 0; }
 dl.totals dt { color: var(--dim); } dl.totals dd { margin: 0; }
 .tag { display: inline-block; font-size: 11px; padding: 0 5px; border-radius: 3px;
@@ -108,6 +109,7 @@ section.route { break-inside: auto; }
   tr, dl.totals { break-inside: avoid; }
   a { color: inherit; text-decoration: none; }
   section#routes section.route { break-before: auto; }
+  .md { font-size: 10px; } table.steps td.src { font-size: 9.5px; }
 }
 """
 

@@ -720,3 +720,15 @@ def test_docs_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
                 assert (tmp_path / a).stat().st_size > 10_000, (cmd, a)
     for code in _doc_blocks("python"):
         exec(compile(code, "docs/maps.md", "exec"), {"__name__": "docs_example"})  # noqa: S102 - our own docs
+
+
+def test_notebook_display(router: Any) -> None:
+    """A route and a comparison display themselves in Jupyter: the table with the map beside it."""
+    res = router.compare("Chelyabinsk", "Mumbai")
+    out = res._repr_html_()
+    assert out.count('class="corr-row') == len(res.routes)
+    assert "srcdoc=" in out and "leaflet" in out.lower()
+    for r in res.routes:
+        assert f'data-value="{r.summary()["time_days"]}"' in out
+    one = res.routes[0]._repr_html_()
+    assert one.count('class="corr-row') == 1
