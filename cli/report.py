@@ -71,7 +71,7 @@ def _check_free(path: str | None, force: bool) -> None:
 )
 @click.option("--force", is_flag=True, help="Replace output files even if corridors did not write them.")
 @pass_state
-def report(state: State, origin: str, destination: str, optimize: str, families: tuple[str, ...], pareto: bool, **kw: Any) -> None:
+def report(state: State, /, origin: str, destination: str, optimize: str, families: tuple[str, ...], pareto: bool, **kw: Any) -> None:
     """Write a report comparing corridors from ORIGIN to DESTINATION: the routes of `corridors
     compare` (same options, same figures as its --format json) with the map, each route's legs and
     stops, the constraints, assumptions, the model's figures with their sources, and the data sources.

@@ -232,7 +232,7 @@ class Route:
         """Jupyter display: the summary and the map (corridors.maps, imported only here)."""
         from corridors.maps.notebook import notebook_html
 
-        return notebook_html([self])
+        return str(notebook_html([self]))
 
     def to_dict(self) -> dict[str, Any]:
         """Everything, JSON-ready (the summary plus each leg and stop)."""

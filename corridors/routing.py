@@ -163,7 +163,7 @@ class CompareResult:
         """Jupyter display: the table with the map beside it (corridors.maps, imported only here)."""
         from corridors.maps.notebook import notebook_html
 
-        return notebook_html(self.routes, constraints=self.constraints)
+        return str(notebook_html(self.routes, constraints=self.constraints))
 
 
 class Router:

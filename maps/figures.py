@@ -33,7 +33,7 @@ def fmt_metric(key: str, value: Any) -> str:
     for k, _, fmt, _ in METRICS:
         if k == key:
             return fmt(value)
-    return cli_number(value)
+    return str(cli_number(value))
 
 
 def uncertainty(summary: Mapping[str, Any]) -> tuple[float, float, float] | None:
@@ -48,6 +48,6 @@ def days_text(summary: Mapping[str, Any]) -> str:
     """Door-to-door days: "P50 (P10–P90)" when the route carries the spread, else the plain days."""
     u = uncertainty(summary)
     if u is None:
-        return cli_number(summary["time_days"])
+        return str(cli_number(summary["time_days"]))
     p10, p50, p90 = u
     return f"{cli_number(p50)} ({cli_number(p10)}–{cli_number(p90)})"
