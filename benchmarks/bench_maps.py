@@ -6,6 +6,10 @@ composing the folium map, rendering the HTML and writing the file, plus the firs
 also simplifies the basemap (cached on disk by ``corridors.cache`` for the next process) and the
 file size. Targets (issue #4): <= 0.5 s and <= 1.5 MB.
 
+Then the same for the report (``corridors.maps.report.save_report``: map, table, legs and stops,
+parameters and sources in one page). Targets (issue 12): a 9-route report written in <= 1 s warm
+and <= 2 MB.
+
     python benchmarks/bench_maps.py [--repeat 5] [--origin Chelyabinsk] [--destination Mumbai]
                                     [--keep FILE]
 """
@@ -72,6 +76,30 @@ def main() -> None:
         f"min {min(total):.3f}, max {max(total):.3f})"
     )
     print(f"file size: {size:,} bytes ({size / 1e6:.2f} MB)")
+
+    from corridors.maps.report import save_report
+
+    rep: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "report.html"
+        for _ in range(args.repeat + 1):
+            a = time.perf_counter()
+            save_report(
+                routes,
+                out,
+                G=router.G,
+                title=title,
+                constraints=res.constraints,
+                params=router.params,
+                unavailable=res.unavailable,
+            )
+            rep.append(time.perf_counter() - a)
+        rsize = out.stat().st_size
+    print(
+        f"report ({len(routes)} routes) written, median of {len(rep) - 1} warm: {statistics.median(rep[1:]):.3f} s "
+        f"(min {min(rep[1:]):.3f}, max {max(rep[1:]):.3f}; first {rep[0]:.3f}); "
+        f"size {rsize:,} bytes ({rsize / 1e6:.2f} MB); targets <= 1 s, <= 2 MB"
+    )
     if args.keep:
         from corridors.maps import save_map
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 from typing import Any
@@ -114,6 +115,7 @@ def _register() -> None:
     cli.add_command(scenario_cmds.explain)
     cli.add_command(calibrate.calibrate)
     cli.add_command(calibrate.validation)
+    cli.add_command(importlib.import_module("corridors.cli.report").report)
 
 
 _register()

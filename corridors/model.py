@@ -262,6 +262,12 @@ class Route:
             "caveats": "; ".join(self.caveats),
         }
 
+    def _repr_html_(self) -> str:
+        """Jupyter display: the summary and the map (corridors.maps, imported only here)."""
+        from corridors.maps.notebook import notebook_html
+
+        return str(notebook_html([self]))
+
     def to_dict(self) -> dict[str, Any]:
         """Everything, JSON-ready (the summary plus each leg and stop)."""
         out = self.summary()

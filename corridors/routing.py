@@ -175,6 +175,12 @@ class CompareResult:
     def legs(self) -> Any:
         return legs_frame(self.routes)
 
+    def _repr_html_(self) -> str:
+        """Jupyter display: the table with the map beside it (corridors.maps, imported only here)."""
+        from corridors.maps.notebook import notebook_html
+
+        return str(notebook_html(self.routes, constraints=self.constraints))
+
 
 class Router:
     """Routes over one network priced with one set of parameters.

@@ -130,3 +130,36 @@ class FeatureLayer(folium.map.Layer):
     @property
     def default_style_js(self) -> str:
         return js_json(self.default_style)
+
+
+class LabelLayer(folium.map.Layer):
+    """Text labels (``L.divIcon`` markers, not interactive) in one pane, shown from their minimum
+    zoom and hidden where they would overlap a label listed before them (``corridorsLabels`` in
+    the page script). ``items``: ``[html-escaped text, lat, lon, min zoom, css class, width px]``."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = corridorsLabels({{ this._parent.get_name() }}, {{ this.data_js }}, {{ this.pane|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, items: list[list[Any]], name: str, pane: str, show: bool = True) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "LabelLayer"
+        self.items = items
+        self.pane = pane
+
+    def render(self, **kwargs: Any) -> str:
+        if self.show and self._parent is not None:
+            self.add_child(
+                ElementAddToElement(element_name=self.get_name(), element_parent_name=self._parent.get_name()),
+                name=self.get_name() + "_add",
+            )
+        render_macros_raw(self, **kwargs)
+        return ""
+
+    @property
+    def data_js(self) -> str:
+        return js_json(self.items)

@@ -5,23 +5,28 @@ CSS and the small JavaScript helpers the layers share. Every string from data go
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from branca.element import MacroElement
 
+from .figures import METRICS, days_text, uncertainty
 from .layers import render_macros_raw
 from .style import (
     BASELINE_COLOR,
     BASELINE_OPACITY,
     CLOSED_LEG_STYLE,
+    MODE_DASH_TEXT,
     MODE_STYLE,
     NODE_STYLE,
+    ROUTE_COLOR_NOTE,
     SEA_BACKGROUND,
-    STATUS_DASH,
+    STATUS_OPACITY,
     ZONE_STYLE,
+    dash_for,
     esc,
+    text_on,
 )
 
 try:  # folium >= 0.15 ships its own Template with the tojavascript filter
@@ -66,13 +71,13 @@ table.corr-summary .corr-delta.down {{ color: #1a7f37; }}
 .corr-badge {{ display: inline-block; min-width: 15px; height: 15px; line-height: 15px;
   border-radius: 8px; background: #263238; color: #fff; font-size: 10px; font-weight: 700;
   text-align: center; padding: 0 2px; box-sizing: border-box; }}
-.corr-badge.best {{ background: #c62828; }}
+.corr-badge.best {{ box-shadow: 0 0 0 1.5px #111; }}
 .corr-badge.base {{ background: {BASELINE_COLOR}; }}
 .corr-badge-map {{ border: 2px solid #fff; box-shadow: 0 1px 3px rgba(0,0,0,0.5);
   min-width: 19px; height: 19px; line-height: 15px; border-radius: 10px; font-size: 11px; }}
 .corr-dim {{ color: #777; }}
 .corr-days {{ white-space: nowrap; }}
-.corr-legend {{ font-size: 11px; max-width: 420px; }}
+.corr-legend {{ font-size: 11px; max-width: 500px; }}
 .corr-legend .corr-cols {{ display: flex; gap: 10px; align-items: flex-start; }}
 .corr-legend table {{ border-collapse: collapse; }}
 .corr-legend td {{ padding: 1px 4px; vertical-align: middle; white-space: nowrap; }}
@@ -81,8 +86,23 @@ table.corr-summary .corr-delta.down {{ color: #1a7f37; }}
 .leaflet-control-layers {{ font-size: 12px; }}
 .leaflet-control-layers-expanded {{ max-width: 330px; }}
 .leaflet-control-layers-overlays label {{ margin: 1px 0; }}
-.leaflet-tooltip.corr-tip {{ font-size: 11.5px; padding: 3px 6px; max-width: 320px;
-  white-space: normal; }}
+.leaflet-tooltip.corr-tip {{ font-size: 11.5px; padding: 4px 7px; width: max-content;
+  min-width: 200px; max-width: 340px; white-space: normal; line-height: 1.35; }}
+.leaflet-popup-content {{ min-width: 220px; }}
+.corr-lbl {{ background: none; border: 0; }}
+.corr-lbl > span {{ position: absolute; white-space: nowrap; transform: translate(-50%, -50%);
+  pointer-events: none; text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff; }}
+.corr-lbl-country > span {{ color: #6b6b63; font-size: 11px; letter-spacing: 0.04em;
+  text-transform: uppercase; font-weight: 600; }}
+.corr-lbl-sea > span {{ color: #3f6f95; font-size: 11.5px; font-style: italic;
+  letter-spacing: 0.05em; text-shadow: 0 0 2px {SEA_BACKGROUND}, 0 0 3px {SEA_BACKGROUND}; }}
+.corr-lbl-city > span {{ color: #202020; font-size: 11px; transform: translate(5px, -50%); }}
+.corr-lbl-city > span::before {{ content: ""; position: absolute; left: -7px; top: 50%;
+  width: 4px; height: 4px; margin-top: -2px; border-radius: 50%; background: #444; }}
+.leaflet-pane[class*="leaflet-corr-route-"] > svg {{
+  filter: drop-shadow(0 0 0.6px rgba(0,0,0,0.75)); }}
+.leaflet-corr-route-1-pane > svg {{ filter: drop-shadow(0 0 1.2px #fff) drop-shadow(0 0 1.2px #fff)
+  drop-shadow(0 0 0.6px rgba(0,0,0,0.8)); }}
 .leaflet-tooltip.corr-label {{ background: rgba(255,255,255,0.9); border: 0; box-shadow: none;
   font-weight: 700; font-size: 12px; padding: 1px 4px; color: #111; }}
 .leaflet-tooltip.corr-label::before {{ display: none; }}
@@ -95,7 +115,8 @@ table.corr-summary .corr-delta.down {{ color: #1a7f37; }}
 .leaflet-container path:focus {{ outline: none; }}
 .leaflet-pane path.corr-closed {{ fill: url(#corr-hatch); fill-opacity: 1; }}
 .leaflet-pane path.corr-closed-light {{ fill: url(#corr-hatch-light); fill-opacity: 1; }}
-@media print {{ .leaflet-control-layers {{ display: none; }} }}
+@media print {{ .leaflet-control-layers, .leaflet-control-zoom {{ display: none; }}
+  .corr-panel:has(> details:not([open])) {{ display: none; }} }}
 """
 
 #: shared JavaScript: bind a feature's pre-escaped tooltip / popup / label / hover style
@@ -124,6 +145,41 @@ function corridorsFit(map, latlngs) {
   var best = zoom(b) > zoom(a) ? b : a;
   best.maxZoom = 8;
   map.fitBounds(bounds, best);
+}
+
+function corridorsLabels(map, items, pane) {
+  // items: [escaped text, lat, lon, min zoom, css class, width px], by priority; class
+  // corr-lbl-reserve only keeps its place free (a label drawn otherwise, e.g. the origin's)
+  var group = L.layerGroup(), h = 14;
+  var marks = items.map(function (it) {
+    var icon = L.divIcon({className: 'corr-lbl ' + it[4], html: '<span>' + it[0] + '</span>',
+      iconSize: null});
+    return {it: it, m: L.marker([it[1], it[2]], {icon: icon, interactive: false, keyboard: false,
+      pane: pane})};
+  });
+  function place() {
+    if (!map.hasLayer(group)) return;
+    var z = map.getZoom(), boxes = [];
+    marks.forEach(function (o) {
+      var it = o.it, show = z >= it[3];
+      if (show) {
+        var p = map.latLngToLayerPoint([it[1], it[2]]), w = it[5];
+        var b = it[4] !== 'corr-lbl-country' && it[4] !== 'corr-lbl-sea'
+                                           ? [p.x - 3, p.y - h / 2, p.x + w + 6, p.y + h / 2]
+                                           : [p.x - w / 2, p.y - h / 2, p.x + w / 2, p.y + h / 2];
+        show = !boxes.some(function (q) {
+          return b[0] < q[2] && b[2] > q[0] && b[1] < q[3] && b[3] > q[1];
+        });
+        if (show || it[4] === 'corr-lbl-reserve') boxes.push(b);
+        if (it[4] === 'corr-lbl-reserve') show = false;
+      }
+      if (show && !group.hasLayer(o.m)) group.addLayer(o.m);
+      if (!show && group.hasLayer(o.m)) group.removeLayer(o.m);
+    });
+  }
+  group.on('add', function () { place(); setTimeout(place, 0); });
+  map.on('zoomend', place);
+  return group;
 }
 
 function corridorsBind(feature, layer) {
@@ -226,11 +282,7 @@ class MapScript(MacroElement):
 class SummaryRow:
     number: str
     label: str
-    time_days: float
-    length_km: float
-    cost_usd: float
-    co2_kg: float
-    exposure: float
+    summary: Mapping[str, Any]  # Route.summary(): the values of the JSON output
     chokepoints: list[str]
     notes: list[str] = field(default_factory=list)
     deltas: dict[str, float] = field(default_factory=dict)  # change against the baseline
@@ -238,60 +290,70 @@ class SummaryRow:
     bounds: list[list[float]] | None = None
     best: bool = False
     baseline: bool = False
+    color: str = BASELINE_COLOR
 
 
-_METRICS = (
-    ("time_days", "days", "{:.1f}", "{:+.1f}"),
-    ("length_km", "km", "{:,.0f}", "{:+,.0f}"),
-    ("cost_usd", "USD/TEU", "{:,.0f}", "{:+,.0f}"),
-    ("co2_kg", "kg CO₂/TEU", "{:,.0f}", "{:+,.0f}"),
-    ("exposure", "exposure", "{:.2f}", "{:+.2f}"),
-)
+def badge_html(number: str, color: str, best: bool = False, baseline: bool = False, on_map: bool = False) -> str:
+    """The route-number badge, in the route's colour (the colour of its lines)."""
+    cls = "corr-badge" + (" best" if best else "") + (" base" if baseline else "") + (" corr-badge-map" if on_map else "")
+    tag = "div" if on_map else "span"
+    style = f"background:{esc(color)};color:{text_on(color)}"
+    return f'<{tag} class="{cls}" style="{style}">{esc(number)}</{tag}>'
 
 
-def summary_html(title: str, subtitle: Sequence[str], rows: Sequence[SummaryRow], foot: str) -> str:
+def summary_table(rows: Sequence[SummaryRow], table_id: str = "", foot: str = "") -> str:
+    """The comparison table: one row per route, figures from its summary (as the JSON output),
+    formatted as the CLI table formats them; the best value of each column in bold. Each figure
+    cell carries ``data-key`` and ``data-value`` (the JSON value) so it can be checked."""
     mins: dict[str, float] = {}
-    for key, _, _, _ in _METRICS:
-        vals = [getattr(r, key) for r in rows if not r.baseline]
+    for key, _, _, _ in METRICS:
+        vals = [float(r.summary[key]) for r in rows if not r.baseline]
         if len(vals) > 1:
             mins[key] = min(vals)
-    head = "".join(f"<th>{esc(h)}</th>" for _, h, _, _ in _METRICS)
+    head = "".join(f"<th>{esc(h)}</th>" for _, h, _, _ in METRICS)
+    has_spread = any(uncertainty(r.summary) for r in rows)
+    if has_spread:
+        head = head.replace("<th>days</th>", '<th title="median (10th–90th percentile)">days P50 (P10–P90)</th>', 1)
     body = []
     for r in rows:
         cls = "corr-row" + (" corr-best" if r.best else "") + (" corr-baseline" if r.baseline else "")
-        badge_cls = "corr-badge" + (" best" if r.best else "") + (" base" if r.baseline else "")
         cells = []
-        for key, _, fmt, dfmt in _METRICS:
-            v = getattr(r, key)
-            hit = key in mins and not r.baseline and abs(v - mins[key]) < 1e-9
+        for key, _, fmt, dfmt in METRICS:
+            v = r.summary[key]
+            hit = key in mins and not r.baseline and abs(float(v) - mins[key]) < 1e-9
             attr = ' class="corr-min"' if hit else ""
             d = r.deltas.get(key)
             delta = ""
             if d is not None and dfmt.format(d).lstrip("+-").strip("0.,") != "":
                 cls_d = "corr-delta up" if d > 0 else "corr-delta down"
                 delta = f' <span class="{cls_d}">{esc(dfmt.format(d))}</span>'
-            cells.append(f"<td{attr}>{esc(fmt.format(v))}{delta}</td>")
+            text = days_text(r.summary) if key == "time_days" else fmt(v)
+            cells.append(f'<td{attr} data-key="{key}" data-value="{esc(v)}">{esc(text)}{delta}</td>')
         notes = f'<br><span class="corr-note">{esc("; ".join(r.notes))}</span>' if r.notes else ""
         notes = "".join(f' <span class="corr-tag">{esc(t)}</span>' for t in r.tags) + notes
         bounds = f' data-bounds="{esc(json.dumps(r.bounds))}"' if r.bounds else ""
         body.append(
-            f'<tr class="{cls}"{bounds}><td class="l name">'
-            f'<span class="{badge_cls}">{esc(r.number)}</span> {esc(r.label)}{notes}</td>'
+            f'<tr class="{cls}"{bounds} data-route="{esc(r.number)}"><td class="l name">'
+            f"{badge_html(r.number, r.color, best=r.best, baseline=r.baseline)} {esc(r.label)}{notes}</td>"
             f"{''.join(cells)}"
             f'<td class="l chk">{esc(", ".join(r.chokepoints) or "—")}</td></tr>'
         )
+    tid = f' id="{esc(table_id)}"' if table_id else ""
+    tfoot = f'<tfoot><tr><td colspan="{len(METRICS) + 2}" class="l corr-foot">{esc(foot)}</td></tr></tfoot>' if foot else ""
+    return (
+        f'<table class="corr-summary"{tid}><thead><tr><th class="l">route</th>{head}'
+        '<th class="l">chokepoints</th></tr></thead>'
+        f"<tbody>{''.join(body)}</tbody>{tfoot}</table>"
+    )
+
+
+def summary_html(title: str, subtitle: Sequence[str], rows: Sequence[SummaryRow], foot: str, open_: bool = True) -> str:
     sub = "".join(f'<div class="corr-sub">{esc(s)}</div>' for s in subtitle if s)
     return (
         '<div id="corridors-summary" class="corr-panel corr-summary-panel">'
-        '<details open><summary><h1 style="display:inline">'
+        f"<details{' open' if open_ else ''}><summary><h1 style='display:inline'>"
         f"{esc(title or 'Corridors')}</h1></summary>"
-        f"{sub}"
-        f'<table class="corr-summary"><thead><tr><th class="l">route</th>{head}'
-        '<th class="l">chokepoints</th></tr></thead>'
-        f"<tbody>{''.join(body)}</tbody>"
-        f'<tfoot><tr><td colspan="{len(_METRICS) + 2}" class="l corr-foot">{esc(foot)}</td>'
-        "</tr></tfoot>"
-        "</table></details></div>"
+        f"{sub}{summary_table(rows, foot=foot)}</details></div>"
     )
 
 
@@ -307,12 +369,19 @@ rows.forEach(function (tr) {
 
 
 # ----------------------------------------------------------------------------------------- legend
-def _line_svg(color: str, weight: float, dash: str | None = None, opacity: float = 1.0) -> str:
+def _line_svg(color: str, weight: float, dash: str | None = None, opacity: float = 1.0, cap: str = "butt", halo: bool = False) -> str:
     d = f' stroke-dasharray="{esc(dash)}"' if dash else ""
+    under = f'<line x1="3" y1="5" x2="27" y2="5" stroke="#fff" stroke-width="{weight + 3:g}" stroke-linecap="{cap}"/>' if halo else ""
     return (
-        f'<svg width="30" height="10"><line x1="1" y1="5" x2="29" y2="5" stroke="{esc(color)}" '
-        f'stroke-width="{weight:g}" stroke-opacity="{opacity:g}"{d} stroke-linecap="butt"/></svg>'
+        f'<svg width="30" height="10" style="background:#dce8f1">{under}<line x1="3" y1="5" x2="27" y2="5" stroke="{esc(color)}" '
+        f'stroke-width="{weight:g}" stroke-opacity="{opacity:g}"{d} stroke-linecap="{esc(cap)}"/></svg>'
     )
+
+
+def _colors_svg(colors: Sequence[str]) -> str:
+    w = 6
+    rects = "".join(f'<rect x="{1 + i * w}" y="2" width="{w}" height="6" fill="{esc(c)}"/>' for i, c in enumerate(colors))
+    return f'<svg width="{max(30, 2 + w * len(colors))}" height="10">{rects}</svg>'
 
 
 def _dot_svg(style: dict[str, Any]) -> str:
@@ -344,6 +413,8 @@ def legend_html(
     closed_legs: bool,
     avoided_countries: bool,
     basemap_note: str,
+    colors: Sequence[str] = (),
+    open_: bool = True,
 ) -> str:
     """The legend in two columns: lines on the left, places and areas on the right. Only what the
     map shows is listed (no "baseline" entry without baseline routes, ...)."""
@@ -355,24 +426,31 @@ def legend_html(
     def row(col: int, symbol: str, text: str) -> None:
         cols[col].append(f"<tr><td>{symbol}</td><td>{esc(text)}</td></tr>")
 
-    head(0, "Legs by mode")
+    head(0, "Legs by mode (line pattern)")
     for m in [m for m in MODE_STYLE if m in modes] or ["rail", "sea"]:
         st = MODE_STYLE[m]
-        row(0, _line_svg(st["color"], st["weight"] * 1.3), st["label"])
+        dash, cap = dash_for(m, 3.0)
+        row(0, _line_svg("#333", 3.0, dash, cap=cap), f"{st['label']}: {MODE_DASH_TEXT.get(m, 'other')}")
     if len(statuses) > 1:
         head(0, "Status")
         for s in ("operational", "under_construction", "planned"):
             if s in statuses:
-                row(0, _line_svg("#333", 3, STATUS_DASH[s]), s.replace("_", " "))
-    head(0, "Routes")
+                row(
+                    0,
+                    _line_svg("#333", 3, opacity=STATUS_OPACITY.get(s, 1.0)),
+                    s.replace("_", " ") + ("" if s == "operational" else " (faded)"),
+                )
+    head(0, "Routes (colour)")
+    if colors:
+        row(0, _colors_svg(colors), "one colour per route")
     if several_routes:
-        row(0, _line_svg("#333", 3 * 1.7), "best (no. 1)")
-        row(0, _line_svg("#333", 3, opacity=0.5), "alternatives")
+        row(0, _line_svg(colors[0] if colors else "#333", 3 * 1.6, halo=True), "best (no. 1): heavier, cased")
+        row(0, _line_svg(colors[1] if len(colors) > 1 else "#333", 3, opacity=0.85), "alternatives")
     if baseline:
         row(0, _line_svg(BASELINE_COLOR, 2.4, opacity=BASELINE_OPACITY + 0.2), "baseline (before)")
     if closed_legs:
         row(0, _line_svg(CLOSED_LEG_STYLE["color"], 4, "1 5"), "closed / avoided leg")
-    row(0, '<span class="corr-badge" style="margin-left:9px">2</span>', "route number")
+    row(0, '<span class="corr-badge" style="margin-left:9px;background:#555;color:#fff">2</span>', "route number")
     head(1, "Places")
     for role in ["endpoint", *[r for r in NODE_STYLE if r != "endpoint" and r in node_roles]]:
         row(1, _dot_svg(NODE_STYLE[role]), NODE_STYLE[role]["label"])
@@ -388,6 +466,7 @@ def legend_html(
     tables = "".join(f'<table class="corr-col">{"".join(c)}</table>' for c in cols if c)
     return (
         '<div id="corridors-legend" class="corr-panel corr-legend">'
-        f'<details open><summary>Legend</summary><div class="corr-cols">{tables}</div>'
-        f'<div class="corr-foot">{esc(basemap_note)}</div></details></div>'
+        f"<details{' open' if open_ else ''}><summary>Legend</summary>"
+        f'<div class="corr-cols">{tables}</div>'
+        f'<div class="corr-foot">{esc(basemap_note)} {esc(ROUTE_COLOR_NOTE)}</div></details></div>'
     )

@@ -18,8 +18,9 @@ import folium
 
 from corridors.convert import write_atomic
 from corridors.geo import Coord, latlon, unwrap
-from corridors.model import Move, Route, Stop
+from corridors.model import Move, Route, Stop, step_dict
 
+from .figures import cli_number, days_text, fmt_metric, uncertainty
 from .geometry import (
     DIGITS,
     SIMPLIFY_DEG,
@@ -35,7 +36,8 @@ from .geometry import (
     translate,
     unwrap_route,
 )
-from .layers import FeatureLayer
+from .labels import background_labels, place_labels
+from .layers import FeatureLayer, LabelLayer
 from .layers import js_json as _js_json
 from .offline import OfflineMap, add_offline_assets, add_to_page, page_html
 from .panels import (
@@ -46,11 +48,13 @@ from .panels import (
     MapScript,
     PanelControl,
     SummaryRow,
+    badge_html,
     legend_html,
     summary_html,
 )
 from .style import (
     AVOIDED_COUNTRY_STYLE,
+    BASELINE_COLOR,
     CLOSED_LEG_STYLE,
     HIGHLIGHT_EXTRA_WEIGHT,
     LAND_STYLE,
@@ -63,6 +67,7 @@ from .style import (
     leg_style,
     mode_style,
     months_text,
+    route_color,
 )
 
 if TYPE_CHECKING:
@@ -85,6 +90,12 @@ FIT_JS = """
     leg.querySelector('details').open = false;
   }
   corridorsFit({map}, BOUNDS);
+  // until the reader moves the map, refit it when the window changes size (a headless browser
+  // may lay the page out at one size and take the screenshot at another)
+  var touched = false;
+  {map}.getContainer().addEventListener('pointerdown', function () { touched = true; });
+  {map}.getContainer().addEventListener('wheel', function () { touched = true; });
+  {map}.on('resize', function () { if (!touched) corridorsFit({map}, BOUNDS); });
 })();
 """
 
@@ -96,6 +107,8 @@ PANE_ZONES = ("corr-zones", 390)
 PANE_CLOSURES = ("corr-closures", 395)
 PANE_BASELINE = ("corr-baseline", 405)
 PANE_NODES = ("corr-nodes", 560)
+PANE_LABELS_BG = ("corr-labels-bg", 300)  # country and sea names: above the land, under everything else
+PANE_LABELS_FG = ("corr-labels-fg", 570)  # city and port names: above the routes
 ROUTE_PANE_Z = 520  # route i gets ROUTE_PANE_Z - i, so the best route is drawn on top
 
 PASS_RADIUS = 3.0  # places a route passes without stopping
@@ -120,6 +133,7 @@ def route_map(
     closed_chokepoints: Sequence[str] = (),
     closed_legs: Sequence[str] = (),
     baseline: Sequence[Route] = (),
+    panels_open: bool = True,
 ) -> folium.Map:
     """An interactive map comparing ``routes``; ``routes[0]`` is drawn as the best one.
 
@@ -144,6 +158,9 @@ def route_map(
         Closed in a scenario: drawn red and hatched.
     baseline
         Routes before a scenario, drawn as grey layers for comparison.
+    panels_open
+        Whether the summary table and the legend on the map start unfolded (a report, which shows
+        the table under the map, folds them).
 
     Returns
     -------
@@ -175,7 +192,7 @@ def route_map(
         zoom_delta=0.5,
         world_copy_jump=False,
     )
-    for name, z in (PANE_BASEMAP, PANE_AVOIDED):
+    for name, z in (PANE_BASEMAP, PANE_AVOIDED, PANE_LABELS_BG, PANE_LABELS_FG):
         folium.map.CustomPane(name, z_index=z, pointer_events=False).add_to(m)
     for name, z in (PANE_NETWORK, PANE_ZONES, PANE_CLOSURES, PANE_BASELINE, PANE_NODES):
         folium.map.CustomPane(name, z_index=z, pointer_events=True).add_to(m)
@@ -191,6 +208,7 @@ def route_map(
             control=True,
         ).add_to(m)
     _add_basemap(m, frame, show=not online_tiles)
+    _add_labels(m, G, drawn + base, frame)
     avoided_countries = list(constraints.avoid_countries) if constraints else []
     if avoided_countries:
         _add_avoided_countries(m, avoided_countries, ctx)
@@ -226,7 +244,7 @@ def route_map(
         "Cost and CO₂ per TEU, estimated from data/parameters.toml; exposure = weighted "
         "chokepoint passages. Bold: best in column. Click a row to zoom."
     )
-    PanelControl("corridors-summary", summary_html(title, subtitle, rows, foot), "bottomleft", SUMMARY_JS).add_to(m)
+    PanelControl("corridors-summary", summary_html(title, subtitle, rows, foot, open_=panels_open), "bottomleft", SUMMARY_JS).add_to(m)
     modes = sorted({mv.mode for d in drawn + base for mv in d.route.moves})
     statuses = sorted({mv.status for d in drawn + base for mv in d.route.moves} | ({"operational"} if closed_lg else set()))
     roles = sorted({n.role if n.stops else "pass" for d in drawn for n in d.nodes})
@@ -240,6 +258,8 @@ def route_map(
         has_closures,
         bool(avoided_countries),
         BASEMAP_NOTE,
+        colors=[d.color for d in drawn],
+        open_=panels_open,
     )
     PanelControl("corridors-legend", legend, "bottomright").add_to(m)
     MapScript("{map}.attributionControl.addAttribution(" + _js_str(ATTRIBUTION) + ");").add_to(m)
@@ -281,7 +301,8 @@ def save_map(
 class _Context:
     G: Any
     names: dict[str, str]
-    leg_routes: dict[str, set[int]] = field(default_factory=dict)
+    leg_routes: dict[str, set[int]] = field(default_factory=dict)  # leg id -> routes using it
+    move_routes: dict[tuple[str, ...], set[int]] = field(default_factory=dict)  # whole move -> routes
 
     def country(self, code: str | None) -> str:
         if not code:
@@ -316,6 +337,7 @@ class _Drawn:
     lines: list[list[Coord]]  # unwrapped coordinates, one list per move
     nodes: list[_Node]
     bounds: list[list[float]] | None = None
+    color: str = BASELINE_COLOR
 
     @property
     def label(self) -> str:
@@ -352,8 +374,11 @@ def _prepare(r: Route, ctx: _Context, i: int, best: bool, baseline: bool = False
     if not baseline:
         for leg in r.leg_ids:
             ctx.leg_routes.setdefault(leg, set()).add(i + 1)
+        for mv in moves:
+            ctx.move_routes.setdefault(mv.leg_ids, set()).add(i + 1)
     number = f"B{i + 1}" if baseline else str(i + 1)
-    return _Drawn(r, number, best, baseline, lines, list(nodes.values()))
+    color = BASELINE_COLOR if baseline else route_color(i)
+    return _Drawn(r, number, best, baseline, lines, list(nodes.values()), color=color)
 
 
 def _graph_node(
@@ -389,6 +414,22 @@ def _add_basemap(m: Any, frame: Frame, show: bool) -> None:
         interactive=False,
         default_style=LAND_STYLE,
     ).add_to(m)
+
+
+def _add_labels(m: Any, G: Any, drawn: list[_Drawn], frame: Frame) -> None:
+    """Offline names: seas and countries under the routes, cities and ports above them."""
+
+    def escaped(items: list[list[Any]]) -> list[list[Any]]:
+        return [[esc(it[0]), *it[1:]] for it in items]
+
+    bg = background_labels(frame)
+    if bg:
+        LabelLayer(escaped(bg), "Labels: countries and seas", PANE_LABELS_BG[0]).add_to(m)
+    on_routes = [n.id for d in drawn for n in d.nodes]
+    ends = [x for d in drawn for x in (d.route.origin, d.route.destination)]
+    fg = place_labels(G, on_routes, frame, exclude=ends)
+    if fg:
+        LabelLayer(escaped(fg), "Labels: cities and ports", PANE_LABELS_FG[0]).add_to(m)
 
 
 def _add_avoided_countries(m: Any, codes: list[str], ctx: _Context) -> None:
@@ -616,9 +657,9 @@ def _add_route(m: Any, d: _Drawn, ctx: _Context, baseline: bool = False, badges:
     r = d.route
     label = d.label
     name_html = (
-        f'<span class="corr-badge{" best" if d.best else ""}{" base" if baseline else ""}">'
-        f"{esc(d.number)}</span> {'baseline: ' if baseline else ''}{esc(label)} "
-        f"<span class='corr-dim corr-days'>{r.time_days:.1f} d</span>"
+        f"{badge_html(d.number, d.color, best=d.best, baseline=baseline)} "
+        f"{'baseline: ' if baseline else ''}{esc(label)} "
+        f"<span class='corr-dim corr-days'>{esc(days_text(r.summary()))} d</span>"
     )
     fg = folium.FeatureGroup(name=name_html, show=True)
     pane = PANE_BASELINE[0] if baseline else f"corr-route-{d.number}"
@@ -626,7 +667,7 @@ def _add_route(m: Any, d: _Drawn, ctx: _Context, baseline: bool = False, badges:
     for mv, line in zip(r.moves, d.lines, strict=True):
         if len(line) < 2:
             continue
-        style = leg_style(mv.mode, mv.status, best=d.best, baseline=baseline)
+        style = leg_style(mv.mode, mv.status, best=d.best, baseline=baseline, color=d.color)
         tol = SIMPLIFY_DEG.get(mv.mode, 0.01)
         feats.append(
             {
@@ -669,11 +710,10 @@ def _add_route(m: Any, d: _Drawn, ctx: _Context, baseline: bool = False, badges:
             _layer(node_feats, f"{name_html} places", PANE_NODES[0], control=False).add_to(fg)
         pos = badges.place(d, ctx) if badges is not None else None
         if pos is not None:
-            cls = "corr-badge corr-badge-map" + (" best" if d.best else "")
             folium.Marker(
                 location=list(latlon(round(pos[0], DIGITS), round(pos[1], DIGITS))),
                 icon=folium.DivIcon(
-                    html=f'<div class="{cls}">{esc(d.number)}</div>',
+                    html=badge_html(d.number, d.color, best=d.best, on_map=True),
                     icon_size=(19, 19),
                     icon_anchor=(10, 10),
                     class_name="corr-badge-icon",
@@ -727,18 +767,26 @@ def _mode_text(mv: Move) -> str:
 
 
 def _others(mv: Move, d: _Drawn, ctx: _Context) -> list[int]:
+    """The other routes that make this very move (the same legs from the same place to the same
+    place). A voyage that only shares some sea-lane legs with another route is not "shared"."""
     if d.baseline:
         return []
-    out: set[int] = set()
-    for leg in mv.leg_ids:
-        out |= ctx.leg_routes.get(leg, set())
     own = int(d.number) if d.number.isdigit() else -1
-    return sorted(out - {own})
+    return sorted(ctx.move_routes.get(mv.leg_ids, set()) - {own})
+
+
+def _hours(h: float) -> str:
+    return f"{cli_number(h)} h"
 
 
 def _leg_tip(mv: Move, d: _Drawn, ctx: _Context) -> str:
-    head = f"<b>{esc(d.number)}</b> · {esc(mv.from_name)} → {esc(mv.to_name)}"
-    bits = [esc(_mode_text(mv)), f"{mv.length_km:,.0f} km", f"{mv.time_h:,.1f} h"]
+    sd = step_dict(mv)  # the leg's figures as in the JSON output
+    head = f"{badge_html(d.number, d.color, best=d.best, baseline=d.baseline)} <b>{esc(mv.from_name)} → {esc(mv.to_name)}</b>"
+    bits = [
+        esc(_mode_text(mv)),
+        f"{fmt_metric('length_km', sd['length_km'])} km",
+        _hours(sd["moving_h"] + sd["wait_h"]),
+    ]
     if mv.status != "operational":
         bits.append(f"<b>{esc(mv.status.replace('_', ' '))}</b>")
     line2 = " · ".join(bits)
@@ -747,22 +795,33 @@ def _leg_tip(mv: Move, d: _Drawn, ctx: _Context) -> str:
         extra.append("via " + esc(", ".join(ctx.zone_name(c) for c in mv.chokepoints)))
     others = _others(mv, d, ctx)
     if others:
-        extra.append("also route " + ", ".join(str(o) for o in others))
+        extra.append(("also route " if len(others) == 1 else "also routes ") + ", ".join(str(o) for o in others))
     return head + "<br>" + line2 + ("<br>" + " · ".join(extra) if extra else "") + "<br><span class='corr-dim'>click for details</span>"
 
 
+def _route_total(r: Route) -> str:
+    """The route's door-to-door figures, as in the summary table."""
+    s = r.summary()
+    spread = " (P50, P10–P90)" if uncertainty(s) else ""
+    return (
+        f"{days_text(s)} days{spread}, {fmt_metric('length_km', s['length_km'])} km, "
+        f"{fmt_metric('cost_usd', s['cost_usd'])} USD/TEU, {fmt_metric('co2_kg', s['co2_kg'])} kg CO₂/TEU"
+    )
+
+
 def _leg_popup(mv: Move, d: _Drawn, ctx: _Context) -> str:
+    sd = step_dict(mv)
     legs = list(mv.leg_ids)
     legs_text = ", ".join(legs[:3]) + (f" … ({len(legs)} sea-lane legs)" if len(legs) > 3 else "")
-    time_text = f"{mv.moving_h:,.1f} h moving" + (f" + {mv.wait_h:,.1f} h waiting for departure" if mv.wait_h else "")
+    time_text = _hours(sd["moving_h"]) + " moving" + (f" + {_hours(sd['wait_h'])} waiting for departure" if sd["wait_h"] else "")
     rows = [
         ("mode", _mode_text(mv)),
         ("status", mv.status.replace("_", " ")),
-        ("length", f"{mv.length_km:,.0f} km"),
+        ("length", f"{fmt_metric('length_km', sd['length_km'])} km"),
         ("time", time_text),
-        ("starts", f"day {mv.start_h / 24:.1f} after departure"),
-        ("cost", f"{mv.cost_usd:,.0f} USD/TEU"),
-        ("CO₂", f"{mv.co2_kg:,.0f} kg/TEU"),
+        ("starts", f"day {cli_number(sd['start_h'] / 24)} after departure"),
+        ("cost", f"{fmt_metric('cost_usd', sd['cost_usd'])} USD/TEU"),
+        ("CO₂", f"{fmt_metric('co2_kg', sd['co2_kg'])} kg/TEU"),
         ("countries", ", ".join(ctx.country(c) for c in mv.countries) or "—"),
         ("chokepoints", ", ".join(ctx.zone_name(c) for c in mv.chokepoints) or "—"),
     ]
@@ -771,7 +830,8 @@ def _leg_popup(mv: Move, d: _Drawn, ctx: _Context) -> str:
     rows.append(("legs", legs_text))
     others = _others(mv, d, ctx)
     if others:
-        rows.append(("shared with", "routes " + ", ".join(map(str, others))))
+        rows.append(("shared with", ("route " if len(others) == 1 else "routes ") + ", ".join(map(str, others))))
+    rows.append(("whole route", _route_total(d.route)))
     label = ("baseline " if d.baseline else "route ") + d.number + ": " + d.label
     return (
         f"<div class='corr-pop'><div class='corr-dim'>{esc(label)}</div>"
@@ -952,12 +1012,14 @@ def _summary_row(d: _Drawn, ctx: _Context, before: Route | None = None) -> Summa
     notes = []
     tags: list[str] = []
     deltas: dict[str, float] = {}
+    summary = r.summary()
     if before is not None:
         if before.leg_ids == r.leg_ids:
             tags.append("unchanged")
         else:
+            old = before.summary()
             for key in ("time_days", "length_km", "cost_usd", "co2_kg", "exposure"):
-                deltas[key] = float(getattr(r, key)) - float(getattr(before, key))
+                deltas[key] = float(summary[key]) - float(old[key])
     if d.baseline:
         notes.append("no route in this scenario")
     if r.not_operational:
@@ -972,11 +1034,7 @@ def _summary_row(d: _Drawn, ctx: _Context, before: Route | None = None) -> Summa
     return SummaryRow(
         number=d.number,
         label=d.label,
-        time_days=r.time_days,
-        length_km=r.length_km,
-        cost_usd=r.cost_usd,
-        co2_kg=r.co2_kg,
-        exposure=r.exposure,
+        summary=summary,
         chokepoints=[short_zone_name(ctx.zone_name(c)) for c in r.chokepoints],
         notes=notes,
         tags=tags,
@@ -984,6 +1042,7 @@ def _summary_row(d: _Drawn, ctx: _Context, before: Route | None = None) -> Summa
         bounds=d.bounds,
         best=d.best,
         baseline=d.baseline,
+        color=d.color,
     )
 
 

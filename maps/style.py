@@ -1,8 +1,10 @@
 """Map styling: one place for every colour, weight and dash pattern, shared by the layers and the
 legend.
 
-Colours are from ColorBrewer / Tableau palettes that stay distinct for colour-blind readers and in
-greyscale print (mode is also told apart by weight, status by dash pattern).
+Each route has its own colour (:data:`ROUTE_COLORS`, Paul Tol's colour-blind-safe "muted" scheme);
+the mode of a leg is told by its dash pattern (rail solid, sea dashed, ferry dotted, road
+dash-dot), its status by opacity (planned and under-construction links faded), the best route by
+weight and a white casing. The background network layer keeps one colour per mode.
 """
 
 from __future__ import annotations
@@ -19,17 +21,45 @@ MODE_STYLE: dict[str, dict[str, Any]] = {
 }
 OTHER_MODE = {"color": "#555555", "weight": 3.0, "label": "other"}
 
-#: dash pattern by leg status (None: solid)
+#: one colour per route, in route order: Paul Tol's "muted" qualitative scheme (9 colours, distinct
+#: for colour-blind readers; https://personal.sron.nl/~pault/#sec:qualitative), then near-black
+#: for a 10th route (``--alternatives`` allows 10). Reordered so the first routes differ most.
+ROUTE_COLORS: tuple[str, ...] = (
+    "#CC6677",  # rose
+    "#332288",  # indigo
+    "#117733",  # green
+    "#DDCC77",  # sand
+    "#88CCEE",  # cyan
+    "#882255",  # wine
+    "#44AA99",  # teal
+    "#999933",  # olive
+    "#AA4499",  # purple
+    "#222222",  # near-black
+)
+ROUTE_COLOR_NOTE = 'Route colours: Paul Tol\'s colour-blind-safe "muted" scheme.'
+
+#: dash pattern of a leg by mode, in multiples of the line weight (None: solid), and its line cap
+MODE_DASH: dict[str, tuple[tuple[float, ...] | None, str]] = {
+    "rail": (None, "round"),
+    "sea": ((2.6, 1.8), "butt"),
+    "ferry": ((0.01, 2.2), "round"),
+    "road": ((2.6, 1.4, 0.01, 1.4), "round"),
+}
+MODE_DASH_TEXT = {"rail": "solid", "sea": "dashed", "ferry": "dotted", "road": "dash-dot"}
+
+#: dash pattern of a leg of the background network layer by status (None: solid)
 STATUS_DASH: dict[str, str | None] = {
     "operational": None,
     "under_construction": "7 6",
     "planned": "2 6",
 }
+#: planned and under-construction legs of a route are drawn faded (mode keeps the dash pattern)
+STATUS_OPACITY: dict[str, float] = {"under_construction": 0.5, "planned": 0.35}
 
 #: the best route (routes[0]) and the others
-BEST_WEIGHT_FACTOR = 1.7
-BEST_OPACITY = 0.95
-OTHER_OPACITY = 0.6
+BEST_WEIGHT_FACTOR = 1.6
+BEST_OPACITY = 1.0
+OTHER_OPACITY = 0.85
 HIGHLIGHT_EXTRA_WEIGHT = 3.0
 
 BASELINE_COLOR = "#8c8c8c"
@@ -120,26 +150,44 @@ def mode_style(mode: str) -> dict[str, Any]:
     return MODE_STYLE.get(mode, OTHER_MODE)
 
 
-def leg_style(mode: str, status: str, best: bool, baseline: bool = False) -> dict[str, Any]:
-    """Leaflet path options of one leg of a route."""
+def route_color(index: int) -> str:
+    """The colour of route ``index`` (0 = the best route); wraps after :data:`ROUTE_COLORS`."""
+    return ROUTE_COLORS[index % len(ROUTE_COLORS)]
+
+
+def text_on(color: str) -> str:
+    """Black or white, whichever reads better on ``color`` (a ``#rrggbb``)."""
+    r, g, b = (int(color[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    return "#111" if 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.5 else "#fff"
+
+
+def dash_for(mode: str, weight: float) -> tuple[str | None, str]:
+    """(Leaflet ``dashArray`` or None, ``lineCap``) of a leg of ``mode`` drawn ``weight`` px wide."""
+    pattern, cap = MODE_DASH.get(mode, ((1.0, 1.0), "butt"))
+    if pattern is None:
+        return None, cap
+    return " ".join(f"{x * weight:.3g}" for x in pattern), cap
+
+
+def leg_style(mode: str, status: str, best: bool, baseline: bool = False, color: str | None = None) -> dict[str, Any]:
+    """Leaflet path options of one leg of a route: ``color`` (the route's), dash by mode, opacity by
+    status, heavier for the best route."""
     ms = mode_style(mode)
     weight = float(ms["weight"])
+    weight = round(weight * (BEST_WEIGHT_FACTOR if best else 1.0) * (0.8 if baseline else 1.0), 2)
+    opacity = BASELINE_OPACITY if baseline else (BEST_OPACITY if best else OTHER_OPACITY)
+    opacity = round(opacity * STATUS_OPACITY.get(status, 1.0), 3)
+    dash, cap = dash_for(mode, weight)
     style: dict[str, Any] = {
-        "color": BASELINE_COLOR if baseline else ms["color"],
-        "weight": round(weight * (BEST_WEIGHT_FACTOR if best else 1.0) * (0.8 if baseline else 1.0), 2),
-        "opacity": BASELINE_OPACITY if baseline else (BEST_OPACITY if best else OTHER_OPACITY),
-        "lineCap": "round",
+        "color": BASELINE_COLOR if baseline else (color or ms["color"]),
+        "weight": weight,
+        "opacity": opacity,
+        "lineCap": cap,
         "lineJoin": "round",
     }
-    dash = STATUS_DASH.get(status, "2 6")
     if dash:
-        style["dashArray"] = _scale_dash(dash, style["weight"] / weight)
-        style["lineCap"] = "butt"
+        style["dashArray"] = dash
     return style
-
-
-def _scale_dash(dash: str, factor: float) -> str:
-    return " ".join(f"{float(x) * factor:g}" for x in dash.split())
 
 
 def months_text(months: tuple[int, ...] | list[int] | None) -> str:

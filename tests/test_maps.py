@@ -348,19 +348,25 @@ def test_nodes_are_circle_markers_without_sea_junctions(page: str) -> None:
     assert gauge[0]["properties"]["style"]["fillColor"] == "#ffd400"
 
 
-def test_mode_styles_distinct() -> None:
-    styles = {m: leg_style(m, "operational", best=False) for m in ("rail", "sea", "ferry", "road")}
-    assert len({s["color"] for s in styles.values()}) == 4
-    assert all("dashArray" not in s for s in styles.values())
-    assert "dashArray" in leg_style("rail", "planned", best=False)
-    assert "dashArray" in leg_style("rail", "under_construction", best=False)
-    assert leg_style("rail", "planned", best=False)["dashArray"] != leg_style("rail", "under_construction", best=False)["dashArray"]
+def test_mode_by_dash_route_by_colour() -> None:
+    from corridors.maps.style import ROUTE_COLORS, route_color
+
+    styles = {m: leg_style(m, "operational", best=False, color="#123456") for m in ("rail", "sea", "ferry", "road")}
+    assert {s["color"] for s in styles.values()} == {"#123456"}  # the route's colour on every mode
+    assert "dashArray" not in styles["rail"]  # rail solid
+    dashes = [styles[m]["dashArray"] for m in ("sea", "ferry", "road")]
+    assert len(set(dashes)) == 3  # sea dashed, ferry dotted, road dash-dot: all different
+    assert len(styles["road"]["dashArray"].split()) == 4  # dash-dot
+    # status by opacity: planned fainter than under construction, fainter than operational
+    op = [leg_style("rail", s, best=False)["opacity"] for s in ("operational", "under_construction", "planned")]
+    assert op[0] > op[1] > op[2]
     best, other = (
         leg_style("sea", "operational", best=True),
         leg_style("sea", "operational", best=False),
     )
     assert best["weight"] > other["weight"]
     assert best["opacity"] > other["opacity"]
+    assert len({route_color(i) for i in range(10)}) == 10 == len(ROUTE_COLORS)
 
 
 def test_best_route_emphasised(page: str) -> None:
@@ -381,7 +387,7 @@ def test_legend_and_summary_panels(page: str, routes: list[Route]) -> None:
     summary = summary[: summary.index("</table>")]
     for col in ("days", "km", "USD/TEU", "kg CO₂/TEU", "exposure", "chokepoints"):
         assert col in summary
-    assert f"{routes[0].time_days:.1f}" in summary
+    assert f"{routes[0].summary()['time_days']:.1f}" in summary
     assert "Hormuz" in summary
     assert "Suez" in summary
     assert summary.count('class="corr-row') == len(routes)
@@ -586,3 +592,143 @@ def test_bundled_compare_map(router: Any, tmp_path: Path) -> None:
             if f["geometry"]["type"] == "LineString" and "popup" in f["properties"]:
                 lons = [c[0] for c in f["geometry"]["coordinates"]]
                 assert all(abs(b - a) < 180 for a, b in itertools.pairwise(lons))
+
+
+def _route_layers(page: str) -> list[list[dict[str, Any]]]:
+    """Per route (in order), the leg features of its layer (the ones with a popup and a line)."""
+    out = []
+    for fc in layer_data(page):
+        legs = [
+            f
+            for f in fc["features"]
+            if f["geometry"]["type"] == "LineString" and "popup" in f["properties"] and "route " in f["properties"]["popup"]
+        ]
+        if legs:
+            out.append(legs)
+    return out
+
+
+def test_shared_only_when_the_same_move(router: Any) -> None:
+    """A leg claims "shared with route N" only if route N makes that very move (issue 12: legs said
+    "shared with routes 2–9" because one sea-lane edge of a long voyage was common)."""
+    res = router.compare("Chelyabinsk", "Mumbai")
+    page = map_html(route_map(res.routes, G=router.G))
+    layers = _route_layers(page)
+    assert len(layers) == len(res.routes)
+    claims = 0
+    for i, (rt, legs) in enumerate(zip(res.routes, layers, strict=True)):
+        assert len(legs) == len(rt.moves)
+        for mv, f in zip(rt.moves, legs, strict=True):
+            m = re.search(r"<th>shared with</th><td>routes? ([\d, ]+)</td>", f["properties"]["popup"])
+            others = [int(x) for x in m.group(1).split(",")] if m else []
+            claims += len(others)
+            truth = [j + 1 for j, o in enumerate(res.routes) if j != i and any(x.leg_ids == mv.leg_ids for x in o.moves)]
+            assert others == truth, (rt.label, mv.from_name, mv.to_name)
+    assert claims > 0  # some legs really are shared (the Chelyabinsk rail legs of the INSTC routes)
+
+
+def test_one_colour_per_route_mode_by_dash(router: Any) -> None:
+    from corridors.maps.style import route_color
+
+    res = router.compare("Chelyabinsk", "Mumbai")
+    page = map_html(route_map(res.routes, G=router.G))
+    colours = []
+    for i, legs in enumerate(_route_layers(page)):
+        cs = {f["properties"]["style"]["color"] for f in legs}
+        assert cs == {route_color(i)}
+        colours.append(cs.pop())
+        for f, mv in zip(legs, res.routes[i].moves, strict=True):
+            dash = f["properties"]["style"].get("dashArray")
+            assert (dash is None) == (mv.mode == "rail")
+    assert len(set(colours)) == len(res.routes)
+    # the badge in the layer control has the route's colour
+    for i, name in enumerate(n for n in overlay_names(page) if "corr-badge" in n):
+        assert f"background:{route_color(i)}" in name
+
+
+def test_offline_labels(router: Any) -> None:
+    from corridors.maps.labels import SEA_LABELS
+
+    res = router.compare("Chelyabinsk", "Mumbai")
+    page = map_html(route_map(res.routes, G=router.G))
+    items = [json.loads(m) for m in re.findall(r"corridorsLabels\(\w+, (\[.*?\]\]), ", page)]
+    assert len(items) == 2
+    bg, fg = items
+    names = {it[0] for it in bg}
+    assert {"Kazakhstan", "India", "Iran", "Russia"} <= names
+    assert {"Arabian Sea", "Caspian Sea", "Indian Ocean"} <= names
+    assert all(name in {s[0] for s in SEA_LABELS} for name, *_, cls, _w in bg if cls == "corr-lbl-sea")
+    cities = {it[0] for it in fg}
+    assert {"Bandar Abbas", "Chabahar", "Astrakhan"} <= cities
+    assert all(it[3] <= 3 for it in fg if it[0] in ("Bandar Abbas", "Chabahar"))  # on a route: from zoom 3
+
+
+def test_map_figures_are_the_json_figures(router: Any) -> None:
+    from corridors.maps.figures import days_text, fmt_metric
+
+    res = router.compare("Chelyabinsk", "Mumbai")
+    page = map_html(route_map(res.routes, G=router.G))
+    summary = page[page.index('id="corridors-summary"') :]
+    for i, rt in enumerate(res.routes):
+        s = rt.to_dict()
+        for key in ("time_days", "length_km", "cost_usd", "co2_kg", "exposure"):
+            text = days_text(s) if key == "time_days" else fmt_metric(key, s[key])
+            assert f'data-key="{key}" data-value="{s[key]}">{text}' in summary, (rt.label, key)
+        legs = _route_layers(page)[i]
+        for f, st in zip(legs, [x for x in s["steps"] if x["type"] == "leg"], strict=True):
+            popup = f["properties"]["popup"]
+            assert f"{fmt_metric('length_km', st['length_km'])} km" in popup
+            assert f"{fmt_metric('cost_usd', st['cost_usd'])} USD/TEU" in popup
+            assert f"{days_text(s)} days" in popup  # the whole route, as in the table
+
+
+def _doc_blocks(lang: str) -> list[str]:
+    text = (Path(__file__).parent.parent / "docs" / "maps.md").read_text(encoding="utf-8")
+    return re.findall(rf"```{lang}\n(.*?)```", text, re.S)
+
+
+def _has_chromium() -> bool:
+    from corridors.maps.browser import BrowserError, find_chromium
+
+    try:
+        find_chromium()
+    except BrowserError:
+        return False
+    return True
+
+
+def test_docs_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every `corridors ...` command and the Python example in docs/maps.md run as written (maps
+    written to a temporary folder; --open is dropped so no browser starts)."""
+    import shlex
+
+    from click.testing import CliRunner
+    from corridors.cli.main import cli
+
+    monkeypatch.chdir(tmp_path)
+    commands = [line.split("#")[0].strip() for block in _doc_blocks("sh") for line in block.splitlines()]
+    commands = [c for c in commands if c.startswith("corridors ")]
+    assert len(commands) >= 4
+    for cmd in commands:
+        args = [a for a in shlex.split(cmd)[1:] if a != "--open"]
+        if not _has_chromium():  # --pdf / --png need a browser: tested in test_maps_browser.py
+            args = [a for i, a in enumerate(args) if a not in ("--pdf", "--png") and (i == 0 or args[i - 1] not in ("--pdf", "--png"))]
+        res = CliRunner().invoke(cli, args, catch_exceptions=False)
+        assert res.exit_code == 0, (cmd, res.output)
+        for a in args:
+            if a.endswith((".html", ".pdf", ".png")):
+                assert (tmp_path / a).stat().st_size > 10_000, (cmd, a)
+    for code in _doc_blocks("python"):
+        exec(compile(code, "docs/maps.md", "exec"), {"__name__": "docs_example"})  # noqa: S102 - our own docs
+
+
+def test_notebook_display(router: Any) -> None:
+    """A route and a comparison display themselves in Jupyter: the table with the map beside it."""
+    res = router.compare("Chelyabinsk", "Mumbai")
+    out = res._repr_html_()
+    assert out.count('class="corr-row') == len(res.routes)
+    assert "srcdoc=" in out and "leaflet" in out.lower()
+    for r in res.routes:
+        assert f'data-value="{r.summary()["time_days"]}"' in out
+    one = res.routes[0]._repr_html_()
+    assert one.count('class="corr-row') == 1

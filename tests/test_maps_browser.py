@@ -2,14 +2,13 @@
 non-file request blocked: the page must work offline.
 
 Without /usr/bin/chromium (or Playwright) these tests are skipped, or fail when ``CI`` is set.
-With ``CORRIDORS_SCREENSHOT_DIR`` set, the comparison screenshot is also written there as
-``compare-map.png`` (the docs use ``docs/img/compare-map.png``).
+The documentation's screenshots are made by ``docs/make_screenshots.py`` (same browser, same flags).
 """
 
 from __future__ import annotations
 
+import json
 import os
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -63,7 +62,7 @@ class Opened:
 def open_map(browser: Any) -> Iterator[Any]:
     contexts = []
 
-    def _open(path: Path, width: int = 1400, height: int = 900) -> Opened:
+    def _open(path: Path, width: int = 1400, height: int = 900, wait: bool = True) -> Opened:
         ctx = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=1)
         contexts.append(ctx)
         page = ctx.new_page()
@@ -86,7 +85,8 @@ def open_map(browser: Any) -> Iterator[Any]:
 
         page.route("**/*", gate)
         page.goto(path.resolve().as_uri())
-        page.wait_for_function("document.querySelectorAll('.leaflet-overlay-pane, .leaflet-pane svg').length > 0")
+        if wait:
+            page.wait_for_function("document.querySelectorAll('.leaflet-overlay-pane, .leaflet-pane svg').length > 0")
         page.wait_for_timeout(300)
         return o
 
@@ -178,11 +178,121 @@ def test_compare_map_in_chromium(router: Any, open_map: Any, tmp_path: Path) -> 
     shot = tmp_path / "compare-map.png"
     page.screenshot(path=str(shot))
     assert shot.stat().st_size > 20_000
-    if os.environ.get("CORRIDORS_SCREENSHOT_DIR"):
-        out = Path(os.environ["CORRIDORS_SCREENSHOT_DIR"])
-        out.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(shot, out / "compare-map.png")
     assert o.errors == []
+
+
+def _cli(*args: str) -> Any:
+    from click.testing import CliRunner
+    from corridors.cli.main import cli
+
+    res = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    return res
+
+
+TIP_WIDTH = "() => { const t = document.querySelector('.leaflet-tooltip.corr-tip'); return t ? t.getBoundingClientRect().width : 0; }"
+
+
+def test_map_reads_at_a_glance(open_map: Any, tmp_path: Path) -> None:
+    """Issue 12: wide tooltips, a colour per route, offline labels, and the map's figures are the
+    JSON output's (the map and the JSON from one `corridors compare` run)."""
+    from corridors.maps.figures import days_text, fmt_metric
+    from corridors.maps.style import route_color
+
+    path = tmp_path / "cmp.html"
+    doc = json.loads(_cli("compare", "Chelyabinsk", "Mumbai", "--format", "json", "--map", str(path)).stdout)
+    routes = doc["routes"]
+    o = open_map(path)
+    page = o.page
+
+    # one distinct colour per route: every line of route i is drawn in route i's colour
+    colours = []
+    for i in range(len(routes)):
+        cs = page.evaluate(
+            f"() => Array.from(new Set(Array.from(document.querySelectorAll('.leaflet-corr-route-{i + 1}-pane path')).map(p => p.getAttribute('stroke'))))"
+        )
+        assert [c.lower() for c in cs] == [route_color(i).lower()]
+        colours.append(cs[0])
+    assert len(set(colours)) == len(routes)
+
+    # labels drawn offline: countries, seas, cities
+    shown = page.evaluate("cls => Array.from(document.querySelectorAll(cls)).map(e => e.textContent)", ".corr-lbl-country")
+    assert "Kazakhstan" in shown and "India" in shown
+    seas = page.evaluate("cls => Array.from(document.querySelectorAll(cls)).map(e => e.textContent)", ".corr-lbl-sea")
+    assert "Indian Ocean" in seas
+
+    # the summary table shows the JSON figures, formatted as the CLI table formats them
+    for i, r in enumerate(routes):
+        for key in ("time_days", "length_km", "cost_usd", "co2_kg", "exposure"):
+            cell = page.locator(f"#corridors-summary tr[data-route='{i + 1}'] td[data-key='{key}']")
+            assert float(cell.get_attribute("data-value")) == r[key]
+            want = days_text(r) if key == "time_days" else fmt_metric(key, r[key])
+            assert cell.inner_text().split("\n")[0].strip() == want
+
+    # hover a leg of the best route: the tooltip is a readable width (it was ~65 px, a word a line)
+    xy = page.evaluate(CLICKABLE_POINT, ".leaflet-corr-route-1-pane path")
+    assert xy
+    page.mouse.move(*xy)
+    page.wait_for_selector(".leaflet-tooltip.corr-tip", state="visible")
+    assert page.evaluate(TIP_WIDTH) >= 200
+    tip = page.locator(".leaflet-tooltip.corr-tip").inner_text()
+    assert len(tip.splitlines()) <= 5
+    # its popup: the leg's figures and the route's, as in the JSON
+    page.mouse.click(*xy)
+    popup = page.wait_for_selector(".leaflet-popup-content", state="visible")
+    assert popup.bounding_box()["width"] >= 200
+    text = popup.inner_text()
+    head = text.splitlines()[1]  # "From → To"
+    legs = [st for st in routes[0]["steps"] if st["type"] == "leg" and f"{st['from_name']} → {st['to_name']}" == head.strip()]
+    assert legs, head
+    st = legs[0]
+    assert f"{fmt_metric('length_km', st['length_km'])} km" in text
+    assert f"{fmt_metric('cost_usd', st['cost_usd'])} USD/TEU" in text
+    assert f"{fmt_metric('co2_kg', st['co2_kg'])} kg/TEU" in text
+    assert f"{days_text(routes[0])} days" in text
+    # zoomed in, city and port names appear (and overlapping ones are left out)
+    page.locator(".leaflet-popup-close-button").click()
+    page.evaluate(
+        "() => { for (const k in window) if (k.startsWith('map_') && window[k] && window[k].setZoom) window[k].setZoom(4, {animate: false}); }"
+    )
+    page.wait_for_timeout(300)
+    cities = page.evaluate("cls => Array.from(document.querySelectorAll(cls)).map(e => e.textContent)", ".corr-lbl-city")
+    assert len(cities) >= 5
+    assert len(cities) == len(set(cities))
+    assert o.errors == [] and o.blocked == []
+
+
+def test_report_offline_and_printable(open_map: Any, tmp_path: Path) -> None:
+    """The report opens offline with every section, its map works inside it, and it prints to PDF
+    (through the same browser, and through `corridors report --pdf`)."""
+    from corridors.maps.report import SECTIONS
+
+    out, pdf, png = tmp_path / "r.html", tmp_path / "r.pdf", tmp_path / "map.png"
+    os.environ.setdefault("CORRIDORS_CHROMIUM", CHROMIUM)
+    _cli("report", "Chelyabinsk", "Mumbai", "-o", str(out), "--pdf", str(pdf), "--png", str(png))
+    o = open_map(out, wait=False)
+    page = o.page
+    for sid, name in SECTIONS:
+        sec = page.locator(f"section#{sid}")
+        assert sec.count() == 1
+        assert name in sec.locator("h2").inner_text()
+    frame = page.frame_locator("iframe.map")
+    frame.locator(".leaflet-corr-route-1-pane path").first.wait_for(state="attached")
+    n = page.locator("#comparison-table tbody tr").count()
+    assert n >= 2
+    assert frame.locator(".leaflet-control-layers-overlays .corr-badge").count() == n
+    assert page.locator("section.route").count() == n
+    assert o.errors == [] and o.blocked == [] and o.dialogs == []
+    # printed by Playwright with the print stylesheet
+    printed = tmp_path / "p.pdf"
+    page.emulate_media(media="print")
+    assert not page.locator("nav").is_visible()
+    page.pdf(path=str(printed), format="A4", landscape=True)
+    for f in (printed, pdf):
+        data = f.read_bytes()
+        assert data.startswith(b"%PDF-")
+        assert data.count(b"/Type /Page") + data.count(b"/Type/Page") >= 3  # several pages
+    assert png.read_bytes().startswith(b"\x89PNG") and png.stat().st_size > 50_000
 
 
 def test_hostile_names_stay_text(open_map: Any, tmp_path: Path) -> None:
