@@ -18,6 +18,7 @@ COLUMNS = [
     ("p50_days", "P50 days", "min"),
     ("p10_p90", "P10-P90", None),
     ("time_days", "mean", None),
+    ("transit_p50_days", "transit", None),
     ("length_km", "km", "min"),
     ("sea_nm", "sea nm", None),
     ("cost_usd", "USD/TEU", "min"),
@@ -99,6 +100,8 @@ def route_text(r: Route) -> str:
         lines.append(f"  departure {r.departure}" + (f", P50 arrival {r.arrival}" if r.arrival else ""))
     for cav in r.caveats:
         lines.append(f"  NOTE: {cav}")
+    if s.get("basis"):
+        lines.append(f"  basis of the time's spread: {s['basis']} parts")
     lines.append("  steps:")
     for st in r.steps:
         day = st.start_h / 24

@@ -119,9 +119,14 @@ def compare(state: State, origin: str, destination: str, optimize: str, families
             text += "\n\nno route:\n" + "\n".join(f"  {k}: {v}" for k, v in unavailable.items())
         notes = [f"  {x.label}: {x.summary()['not_operational']}" for x in routes if x.not_operational]
         notes += [f"  {x.label}: seasonal {x.summary()['seasonal']}" for x in routes if x.seasonal and not c.depart]
+        notes += [f"  {x.label}: {cav}" for x in routes for cav in x.caveats]
         if notes:
             text += "\n\nnotes:\n" + "\n".join(notes)
-        text += "\n\ncost and CO2 are per TEU estimates (data/parameters.toml); * marks the best value of a column."
+        text += (
+            "\n\ndays: door to door (origin handling to release at the destination); P50 and P10-P90 from the Monte Carlo,"
+            " mean = expected (the search ranks on it)."
+            "\ncost and CO2 are per TEU estimates (data/parameters.toml); * marks the best value of a column."
+        )
     else:
         text = machine_text(fmt, routes, {"constraints": c.describe(), "unavailable": unavailable})
     emit(text, kw["output"], kw["force"])

@@ -86,11 +86,16 @@ class Route:
     node_countries: dict[str, str | None] = field(default_factory=dict, compare=False, hash=False)
     #: (P10, P50, P90) door-to-door hours from the Monte Carlo (:func:`corridors.timing.simulate`)
     time_q_h: tuple[float, float, float] | None = None
+    #: (P10, P50, P90) transit hours: first departure to arrival, without the handling at either end
+    #: (the span published transit times cover; :func:`corridors.timing.segment`)
+    transit_q_h: tuple[float, float, float] | None = None
     #: P50 arrival date (ISO) when a departure date was given
     arrival: str | None = None
     draws: int = 0
     #: one-line caveats a reader must see with this route (e.g. no scheduled service on a lane)
     caveats: tuple[str, ...] = ()
+    #: how many random parts of its time are sourced / assumed / calibrated (:func:`corridors.labels.basis`)
+    basis: tuple[tuple[str, int], ...] = ()
 
     # -- parts
     @property
@@ -239,6 +244,7 @@ class Route:
             "time_p10_days": round(self.time_q_h[0] / 24, 2) if self.time_q_h else None,
             "time_p50_days": round(self.time_q_h[1] / 24, 2) if self.time_q_h else None,
             "time_p90_days": round(self.time_q_h[2] / 24, 2) if self.time_q_h else None,
+            "transit_p50_days": round(self.transit_q_h[1] / 24, 2) if self.transit_q_h else None,
             "moving_days": round(self.moving_h / 24, 2),
             "dwell_days": round(self.dwell_h / 24, 2),
             "length_km": round(self.length_km, 1),
@@ -260,6 +266,7 @@ class Route:
             "departure": self.departure,
             "arrival_p50": self.arrival,
             "caveats": "; ".join(self.caveats),
+            "basis": ", ".join(f"{k} {v}" for k, v in self.basis),
         }
 
     def _repr_html_(self) -> str:

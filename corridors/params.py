@@ -86,6 +86,27 @@ class Parameters:
             return None if v is None else (v * DEFAULT_SPREAD[0], v, v * DEFAULT_SPREAD[1])
         return q
 
+    def value(self, key: str) -> float | None:
+        """The figure (P50 for a distribution) of a sourced key such as ``dwell_h.gauge_change``,
+        ``dwell_h_by_node.border:sarakhs.gauge_change`` or ``sea_service.delay_h``."""
+        table, _, rest = key.partition(".")
+        if table == "co2_kg_per_teu_handled":
+            return self.co2_kg_per_teu_handled
+        if table == "risk":
+            return self.default_chokepoint_weight if rest == "default_chokepoint_weight" else None
+        if table in ("dwell_h_by_country", "dwell_h_by_node"):
+            where, _, cat = rest.rpartition(".")
+            tab = self.dwell_q_by_country if table == "dwell_h_by_country" else self.dwell_q_by_node
+            q = tab.get(where.upper() if table == "dwell_h_by_country" else where, {}).get(cat)
+            return None if q is None else q[1]
+        m = getattr(self, table, None)
+        if not isinstance(m, Mapping):
+            return None
+        v = m.get(rest, m.get(rest.upper()))
+        if isinstance(v, tuple):
+            return float(v[1])
+        return None if v is None else float(v)
+
     def basis(self, key: str) -> str:
         """"calibrated", "assumed" or "sourced": how the figure ``key`` ("table.name") was set."""
         if key in self.calibrated:

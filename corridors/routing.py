@@ -221,9 +221,12 @@ class Router:
     def simulate(self, routes: Sequence[Route], depart: dt.date | None = None) -> list[Route]:
         """``routes`` with their P10/P50/P90 door-to-door times (Monte Carlo with common random
         numbers, :func:`corridors.timing.simulate`); unchanged when the router has ``draws=0``."""
+        from .labels import basis, caveats
+
+        labelled = [replace(r, caveats=caveats(r, self.G, self.params), basis=tuple(basis(r, self.G, self.params).items())) for r in routes]
         if not self.draws:
-            return list(routes)
-        return simulate(routes, draws=self.draws, seed=self.seed, depart=depart)
+            return labelled
+        return simulate(labelled, draws=self.draws, seed=self.seed, depart=depart)
 
     # ------------------------------------------------------------------ plumbing
     @property

@@ -19,7 +19,9 @@ from dataclasses import replace
 import numpy as np
 
 from .dist import ppf, uniforms
-from .model import Move, Route
+from .model import Move, Route, Stop
+
+HANDLING = ("origin_handling", "destination_handling")
 
 DEFAULT_DRAWS = 10_000
 DEFAULT_SEED = 20251103  # the day the Chelyabinsk train's plan was published; any fixed number will do
@@ -103,6 +105,29 @@ def closed_on_timeline(route: Route, depart: dt.date) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def segment(route: Route, scope: str) -> Route:
+    """The part of ``route`` a figure covers: ``door_to_door`` all of it; ``port_to_port`` the sea
+    voyages without the wait for the sailing; ``segment`` / ``rail_segment`` a transit time, from the
+    first departure to arrival (no handling at either end, no wait before the first departure)."""
+    if scope == "door_to_door":
+        return route
+    if scope == "port_to_port":
+        steps: list[Move | Stop] = []
+        for s in route.steps:
+            if isinstance(s, Move) and s.mode in ("sea", "ferry"):
+                parts = tuple(p for p in s.parts if not p.key.startswith("wait:"))
+                steps.append(replace(s, parts=parts, wait_h=sum(p.mean for p in parts)))
+        return replace(route, steps=tuple(steps))
+    steps = [s for s in route.steps if not (isinstance(s, Stop) and s.kind in HANDLING)]
+    first = next((i for i, s in enumerate(steps) if isinstance(s, Move)), None)
+    if first is not None:  # the clock starts when the first train or ship leaves: not its wait to leave
+        m = steps[first]
+        assert isinstance(m, Move)  # noqa: S101 - found above
+        parts = tuple(p for p in m.parts if not p.key.startswith("wait:"))
+        steps[first] = replace(m, parts=parts, wait_h=sum(p.mean for p in parts))
+    return replace(route, steps=tuple(steps))
+
+
 def draw_totals(
     routes: Sequence[Route],
     *,
@@ -158,4 +183,12 @@ def simulate(
         if depart is not None and np.isfinite(q[1]):
             arrival = (dt.datetime.combine(depart, dt.time()) + dt.timedelta(hours=float(q[1]))).date().isoformat()
         out.append(replace(r, time_q_h=(float(q[0]), float(q[1]), float(q[2])), arrival=arrival, draws=draws))
-    return out
+    transit = draw_totals([segment(r, "segment") for r in routes], draws=draws, seed=seed, depart=depart)
+    return [replace(r, transit_q_h=_q(t)) for r, t in zip(out, transit, strict=True)]
+
+
+def _q(t: np.ndarray) -> tuple[float, float, float]:
+    if not np.isfinite(t).all():
+        return (np.inf, np.inf, np.inf)
+    q = np.quantile(t, [0.1, 0.5, 0.9])
+    return (float(q[0]), float(q[1]), float(q[2]))

@@ -34,6 +34,7 @@ from typing import Any
 from .errors import CorridorsError, DataFileError
 from .model import Move, Route, Stop
 from .routing import Constraints, Router
+from .timing import segment
 
 ROLES = ("calibration", "validation", "reported")
 METRICS = ("time_days", "length_km", "sea_nm", "cost_usd")
@@ -155,27 +156,6 @@ def case_route(router: Router, case: Case) -> Route:
     c = Constraints(modes=case.modes, via=case.via)
     fam = None if case.family == "any" else case.family
     return router.best(case.origin, case.destination, objective="time", constraints=c, family=fam)
-
-
-def segment(route: Route, scope: str) -> Route:
-    """The part of ``route`` a case's figure covers (see the module docstring)."""
-    if scope == "door_to_door":
-        return route
-    if scope == "port_to_port":
-        steps: list[Move | Stop] = []
-        for s in route.steps:
-            if isinstance(s, Move) and s.mode in ("sea", "ferry"):
-                parts = tuple(p for p in s.parts if not p.key.startswith("wait:"))
-                steps.append(replace(s, parts=parts, wait_h=sum(p.mean for p in parts)))
-        return replace(route, steps=tuple(steps))
-    steps = [s for s in route.steps if not (isinstance(s, Stop) and s.kind in HANDLING)]
-    first = next((i for i, s in enumerate(steps) if isinstance(s, Move)), None)
-    if first is not None:  # the clock starts when the first train or ship leaves: not its wait to leave
-        m = steps[first]
-        assert isinstance(m, Move)  # noqa: S101 - found above
-        parts = tuple(p for p in m.parts if not p.key.startswith("wait:"))
-        steps[first] = replace(m, parts=parts, wait_h=sum(p.mean for p in parts))
-    return replace(route, steps=tuple(steps))
 
 
 def circular(route: Route, case: Case, services_transits: set[tuple[str, str]]) -> str:

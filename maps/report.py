@@ -195,15 +195,7 @@ def _route_section(i: int, r: Route, d: Mapping[str, Any], zone_name: Any) -> st
 
 
 def _param_value(p: Parameters, key: str) -> Any:
-    table, _, k = key.partition(".")
-    if table == "co2_kg_per_teu_handled":
-        return p.co2_kg_per_teu_handled
-    if table == "risk":
-        return p.default_chokepoint_weight if k == "default_chokepoint_weight" else None
-    m = getattr(p, table, None)
-    if isinstance(m, Mapping):
-        return m.get(k, m.get(k.upper()))
-    return None
+    return p.value(key)
 
 
 def _params_section(p: Parameters | None) -> str:

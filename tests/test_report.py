@@ -155,7 +155,9 @@ def test_spread_shown_when_the_route_has_it(router: Any) -> None:
     page = report_html([r], G=router.G)
     assert "19.0 (17.0–24.2)" in page  # P50 (P10–P90), each formatted as the CLI does
     assert "P10–P90" in page
-    plain = report_html([base], G=router.G)
+    from dataclasses import replace
+
+    plain = report_html([replace(base, time_q_h=None, transit_q_h=None)], G=router.G)  # no Monte Carlo ran
     assert "P10–P90" not in plain
 
 

@@ -1,0 +1,79 @@
+"""Honest labels: what a reader must know about a route's figures, said on the route itself.
+
+:func:`caveats` lists, for one route, the lanes sailed under a generic assumption (no known service),
+the services reported irregular, corridors with no scheduled container service today (the NSR), and
+the calibrated figures the route's time rests on. :func:`basis` counts how each random part of the
+route's time was set: from a source, by an assumption, or by the calibration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import networkx as nx
+
+from .model import Move, Route
+from .params import Parameters
+
+NSR_CHOKEPOINTS = ("kara_gates", "vilkitsky", "dmitry_laptev", "sannikov")
+
+
+def _param_key(part_key: str, G: nx.MultiDiGraph, params: Parameters) -> str | None:
+    """The parameter a random part comes from (``dwell_h.gauge_change`` ...), None for a service wait."""
+    if part_key.startswith("dwell:"):
+        node, cat = part_key[len("dwell:") :].rsplit(":", 1)
+        nd: Mapping[str, Any] = G.nodes[node] if node in G.nodes else {}
+        if f"dwell_q_{cat}" in nd:
+            return f"services.hub.{node}"
+        if cat in params.dwell_q_by_node.get(node, {}):
+            return f"dwell_h_by_node.{node}.{cat}"
+        country = nd.get("country")
+        if country and cat in params.dwell_q_by_country.get(str(country), {}):
+            return f"dwell_h_by_country.{country}.{cat}"
+        return f"dwell_h.{cat}"
+    if part_key.startswith("wait:generic@"):
+        return "sea_service.generic_headway_h"
+    if part_key.startswith("transship:generic@"):
+        return "sea_service.generic_transshipment_h"
+    if part_key.startswith("delay:"):
+        return "sea_service.delay_h"
+    return None
+
+
+def basis(route: Route, G: nx.MultiDiGraph, params: Parameters) -> dict[str, int]:
+    """How many random parts of the route's time are sourced, assumed or calibrated (a scheduled
+    service's wait counts as sourced: its headway is published)."""
+    out = {"sourced": 0, "assumed": 0, "calibrated": 0}
+    for p in route.parts:
+        key = _param_key(p.key, G, params)
+        if key is None:
+            out["sourced"] += 1
+        elif key.startswith("services.hub."):
+            out["assumed"] += 1  # every hub dwell in data/services.toml is a labelled assumption
+        else:
+            out[params.basis(key)] += 1
+    return out
+
+
+def caveats(route: Route, G: nx.MultiDiGraph, params: Parameters) -> tuple[str, ...]:
+    out: list[str] = []
+    for m in route.moves:
+        if m.mode != "sea":
+            continue
+        if any(p.key.startswith("wait:generic@") for p in m.parts):
+            out.append(f"{m.from_name} -> {m.to_name}: no known scheduled service; a weekly sailing and one hub transshipment are assumed")
+        elif m.service and _edge(G, m).get("service") == "generic-feeder":
+            out.append(f"{m.from_name} -> {m.to_name}: no known scheduled service; a generic weekly regional feeder is assumed")
+        elif _edge(G, m).get("service_status") == "irregular":
+            out.append(f"{m.from_name} -> {m.to_name}: {m.service} is reported irregular (announced or on-demand sailings)")
+    if set(route.chokepoints) & set(NSR_CHOKEPOINTS):
+        out.append("no scheduled Russia-India container service uses the Northern Sea Route; its times assume one")
+    cal = sorted({k for p in route.parts if (k := _param_key(p.key, G, params)) and k in params.calibrated})
+    if cal:
+        out.append("calibrated figures (data/calibration.toml): " + ", ".join(cal))
+    return tuple(dict.fromkeys(out))
+
+
+def _edge(G: nx.MultiDiGraph, m: Move) -> Mapping[str, Any]:
+    return G.get_edge_data(m.from_id, m.to_id, key=m.leg_ids[0]) or {}  # type: ignore[no-any-return]
