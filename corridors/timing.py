@@ -134,9 +134,12 @@ def draw_totals(
     draws: int = DEFAULT_DRAWS,
     seed: int = DEFAULT_SEED,
     depart: dt.date | None = None,
+    transit: bool = False,
 ) -> np.ndarray:
     """Door-to-door hours of each route in each draw (routes x draws), with common random numbers:
-    draw ``j`` of an element is the same in every route that passes it."""
+    draw ``j`` of an element is the same in every route that passes it. With ``transit`` also the
+    transit hours (:func:`segment` "segment": no handling at the ends, no wait before the first
+    departure), drawn in the same pass: an array (2, routes, draws)."""
     if draws < 1:
         msg = "draws must be at least 1"
         raise ValueError(msg)
@@ -147,18 +150,29 @@ def draw_totals(
             cache[key] = uniforms(key, draws, seed)
         return cache[key]
 
-    out = np.zeros((len(routes), draws))
+    out = np.zeros((2, len(routes), draws))
     for i, r in enumerate(routes):
         t = np.zeros(draws)
+        skip = np.zeros(draws)  # what the transit time leaves out
+        first = True
         for s in r.steps:
-            fixed = (s.moving_h + s.wait_h if isinstance(s, Move) else s.dwell_h) - sum(p.mean for p in s.parts)
+            fixed = max((s.moving_h + s.wait_h if isinstance(s, Move) else s.dwell_h) - sum(p.mean for p in s.parts), 0.0)
+            end = isinstance(s, Stop) and s.kind in HANDLING
             if isinstance(s, Move) and depart is not None and (s.months or any(mo for *_, mo in s.part_spans)):
                 t = t + season_wait(depart, t, _spans(s))
-            t = t + max(fixed, 0.0)
+            t = t + fixed
+            if end:
+                skip = skip + fixed
             for p in s.parts:
-                t = t + ppf(p, u(p.key))
-        out[i] = t
-    return out
+                x = ppf(p, u(p.key))
+                t = t + x
+                if end or (first and isinstance(s, Move) and p.key.startswith("wait:")):
+                    skip = skip + x
+            if isinstance(s, Move):
+                first = False
+        out[0, i] = t
+        out[1, i] = t - skip
+    return out if transit else out[0]
 
 
 def simulate(
@@ -168,23 +182,23 @@ def simulate(
     seed: int = DEFAULT_SEED,
     depart: dt.date | None = None,
 ) -> list[Route]:
-    """The routes with ``time_q_h`` (P10, P50, P90 hours) and, with ``depart``, the P50 ``arrival``.
+    """The routes with ``time_q_h`` (P10, P50, P90 door-to-door hours), ``transit_q_h`` and, with
+    ``depart``, the P50 ``arrival``.
 
     Every random part is drawn with common random numbers keyed by the element it names, so the same
     border, port or sailing gets the same draws in every route of the call (:func:`draw_totals`). With
     ``depart`` a seasonal leg closed when reached is waited for (draw by draw); a draw that finds no
     opening within a year makes the route's quantiles infinite.
     """
-    totals = draw_totals(routes, draws=draws, seed=seed, depart=depart)
+    door, transit = draw_totals(routes, draws=draws, seed=seed, depart=depart, transit=True)
     out = []
-    for r, t in zip(routes, totals, strict=True):
-        q = np.quantile(t, [0.1, 0.5, 0.9]) if np.isfinite(t).all() else np.array([np.inf, np.inf, np.inf])
+    for r, t, tt in zip(routes, door, transit, strict=True):
+        q = _q(t)
         arrival = None
         if depart is not None and np.isfinite(q[1]):
-            arrival = (dt.datetime.combine(depart, dt.time()) + dt.timedelta(hours=float(q[1]))).date().isoformat()
-        out.append(replace(r, time_q_h=(float(q[0]), float(q[1]), float(q[2])), arrival=arrival, draws=draws))
-    transit = draw_totals([segment(r, "segment") for r in routes], draws=draws, seed=seed, depart=depart)
-    return [replace(r, transit_q_h=_q(t)) for r, t in zip(out, transit, strict=True)]
+            arrival = (dt.datetime.combine(depart, dt.time()) + dt.timedelta(hours=q[1])).date().isoformat()
+        out.append(replace(r, time_q_h=q, transit_q_h=_q(tt), arrival=arrival, draws=draws))
+    return out
 
 
 def _q(t: np.ndarray) -> tuple[float, float, float]:
