@@ -13,9 +13,19 @@ from .output import emit
 
 
 @click.command()
-@click.option("-o", "--output", type=click.Path(dir_okay=False), metavar="FILE",
-              help="Write the fitted values as a calibration TOML file (e.g. data/calibration.toml); else print it.")
-@click.option("--cases", type=click.Path(dir_okay=False, exists=True), metavar="FILE", help="Published cases (default: the bundled data/validation.toml).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Write the fitted values as a calibration TOML file (e.g. data/calibration.toml); else print it.",
+)
+@click.option(
+    "--cases",
+    type=click.Path(dir_okay=False, exists=True),
+    metavar="FILE",
+    help="Published cases (default: the bundled data/validation.toml).",
+)
 @click.option("--no-loo", is_flag=True, help="Skip the leave-one-out errors (faster).")
 @click.option("--force", is_flag=True, help="Replace FILE even if corridors did not write it.")
 @pass_state
@@ -42,7 +52,12 @@ def calibrate(state: State, output: str | None, cases: str | None, no_loo: bool,
 
 
 @click.command()
-@click.option("--cases", type=click.Path(dir_okay=False, exists=True), metavar="FILE", help="Published cases (default: the bundled data/validation.toml).")
+@click.option(
+    "--cases",
+    type=click.Path(dir_okay=False, exists=True),
+    metavar="FILE",
+    help="Published cases (default: the bundled data/validation.toml).",
+)
 @click.option("--markdown", type=click.Path(dir_okay=False), metavar="FILE", help="Write the full report (e.g. docs/validation.md).")
 @click.option("--force", is_flag=True, help="Replace FILE even if corridors did not write it.")
 @pass_state
@@ -58,11 +73,16 @@ def validation(state: State, cases: str | None, markdown: str | None, force: boo
     results = run_cases(state.router, load_cases(cases) if cases else None)
     for role, st in stats(results).items():
         med = st["median_abs_error_time"]
-        click.echo(f"{role:12s} {st['cases']:3d} cases, {st['held']:3d} within tolerance"
-                   + (f", median |error| on time {100 * med:.1f} %" if med is not None else ""))
+        click.echo(
+            f"{role:12s} {st['cases']:3d} cases, {st['held']:3d} within tolerance"
+            + (f", median |error| on time {100 * med:.1f} %" if med is not None else "")
+        )
     for r in results:
         if r.holds is False:
-            click.echo(f"  FAILS {r.id}: " + (f"model {r.model:,.1f} vs {r.case.published:,.1f} ±{r.case.tolerance:,.1f}" if r.model is not None else r.error))
+            click.echo(
+                f"  FAILS {r.id}: "
+                + (f"model {r.model:,.1f} vs {r.case.published:,.1f} ±{r.case.tolerance:,.1f}" if r.model is not None else r.error)
+            )
     if markdown:
         cal: dict[str, Any] = {}
         path = bundled_calibration_path()

@@ -34,7 +34,6 @@ class State:
         if self._router is None:
             from corridors.params import load_parameters
             from corridors.routing import Router
-
             from corridors.timing import DEFAULT_SEED
 
             seed = DEFAULT_SEED if self.seed is None else self.seed

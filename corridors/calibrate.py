@@ -119,7 +119,9 @@ def reprice(route: Route, G: nx.MultiDiGraph, new: Parameters) -> Route:
         if s.mode == "rail" and len(s.leg_ids) == 1:
             d = _leg(G, s)
             if d is not None and not d.get("speed_kmh"):
-                cs = tuple(d.get("countries") or ()) or tuple(c for c in (G.nodes[s.from_id].get("country"), G.nodes[s.to_id].get("country")) if c)
+                cs = tuple(d.get("countries") or ()) or tuple(
+                    c for c in (G.nodes[s.from_id].get("country"), G.nodes[s.to_id].get("country")) if c
+                )
                 moving = s.length_km / new.rail_speed(cs)
         steps.append(replace(s, parts=tuple(parts), moving_h=moving, wait_h=sum(p.mean for p in parts)))
     # restart the clock of every step
@@ -132,8 +134,7 @@ def reprice(route: Route, G: nx.MultiDiGraph, new: Parameters) -> Route:
 
 
 def _leg(G: nx.MultiDiGraph, m: Move) -> Mapping[str, Any] | None:
-    data = G.get_edge_data(m.from_id, m.to_id, key=m.leg_ids[0])
-    return data  # type: ignore[no-any-return]
+    return G.get_edge_data(m.from_id, m.to_id, key=m.leg_ids[0])  # type: ignore[no-any-return]
 
 
 def _p50_days(route: Route, case: Case, seed: int) -> float:
@@ -149,7 +150,17 @@ def _p50_days(route: Route, case: Case, seed: int) -> float:
 PRIOR_WEIGHT = 0.1
 
 
-def _residuals(x: np.ndarray, keys: Sequence[str], raw: dict[str, Any], prior: np.ndarray, span: np.ndarray, routes: Sequence[Route], cases: Sequence[Case], G: nx.MultiDiGraph, seed: int) -> np.ndarray:
+def _residuals(
+    x: np.ndarray,
+    keys: Sequence[str],
+    raw: dict[str, Any],
+    prior: np.ndarray,
+    span: np.ndarray,
+    routes: Sequence[Route],
+    cases: Sequence[Case],
+    G: nx.MultiDiGraph,
+    seed: int,
+) -> np.ndarray:
     p = _set(raw, dict(zip(keys, map(float, x), strict=True)))
     out = []
     for r, c in zip(routes, cases, strict=True):
@@ -172,7 +183,7 @@ class Fit:
         today = dt.date.today().isoformat()
         lines = [
             "# Written by `corridors calibrate` (corridors/calibrate.py): do not edit by hand, rerun it.",
-            f"# {today}: fitted to the calibration cases of data/validation.toml (role = \"calibration\"),",
+            f'# {today}: fitted to the calibration cases of data/validation.toml (role = "calibration"),',
             "# by bounded least squares on log P50 times; the validation cases were not used.",
             "",
             "[meta]",
@@ -228,7 +239,9 @@ def fit(
     x = x0.copy()
 
     def solve(x0: np.ndarray, routes: Sequence[Route], cs: Sequence[Case]) -> np.ndarray:
-        res = least_squares(_residuals, x0, bounds=(lo, hi), args=(keys, raw, x0, np.log(hi / lo), routes, cs, G, seed), diff_step=1e-3, x_scale=hi - lo)
+        res = least_squares(
+            _residuals, x0, bounds=(lo, hi), args=(keys, raw, x0, np.log(hi / lo), routes, cs, G, seed), diff_step=1e-3, x_scale=hi - lo
+        )
         return np.asarray(res.x)
 
     rounds = 0

@@ -57,7 +57,9 @@ def part_mean(kind: str, a: float, b: float, c: float) -> float:
     return float(np.sum(np.diff(_U) * (k[1:] + k[:-1]) / 2.0))
 
 
-def quantiles(p50: float, p10: float | None = None, p90: float | None = None, ratio: tuple[float, float] = (0.6, 1.8)) -> tuple[float, float, float]:
+def quantiles(
+    p50: float, p10: float | None = None, p90: float | None = None, ratio: tuple[float, float] = (0.6, 1.8)
+) -> tuple[float, float, float]:
     """(P10, P50, P90), the missing ends filled from ``ratio`` × P50."""
     lo = p50 * ratio[0] if p10 is None else p10
     hi = p50 * ratio[1] if p90 is None else p90

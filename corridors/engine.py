@@ -333,7 +333,7 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
         if str(n).startswith("sea:"):
             continue
         nd = G.nodes[n]
-        _, border, gauge = _dwell(nd, p)
+        gauge = _dwell(nd, p)[2]
         border_part = dwell_part(n, nd, "border_crossing", p)
         is_port = nd.get("kind") == "port"
         rail_node = any(k.startswith("rail:") for k in keys[n])

@@ -289,7 +289,6 @@ def _check_components(G: nx.MultiDiGraph, layers: Layers, problems: list[Problem
 
 def input_files(network: Sequence[str | Path] | None, overlays: Sequence[str | Path]) -> list[Path]:
     from .io import bundled_network_files
-
     from .services import bundled_services_path
 
     files = [Path(p) for p in network] if network is not None else [*bundled_network_files(), bundled_services_path()]

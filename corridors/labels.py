@@ -23,7 +23,7 @@ def _param_key(part_key: str, G: nx.MultiDiGraph, params: Parameters) -> str | N
     """The parameter a random part comes from (``dwell_h.gauge_change`` ...), None for a service wait."""
     if part_key.startswith("dwell:"):
         node, cat = part_key[len("dwell:") :].rsplit(":", 1)
-        nd: Mapping[str, Any] = G.nodes[node] if node in G.nodes else {}
+        nd: Mapping[str, Any] = G.nodes.get(node, {})
         if f"dwell_q_{cat}" in nd:
             return f"services.hub.{node}"
         if cat in params.dwell_q_by_node.get(node, {}):

@@ -16,6 +16,7 @@ consecutive calls. A ``[[hub]]`` gives a port its own ship-to-ship transshipment
 
 from __future__ import annotations
 
+import itertools
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -192,7 +193,11 @@ def _shortest_paths(G: nx.MultiDiGraph, pairs: Sequence[tuple[str, str]]) -> dic
         by_src.setdefault(a, []).append(b)
     n = len(nodes)
     for a, targets in by_src.items():
-        extra = [(u, v, k, d) for u, v, k, d in G.out_edges(a, keys=True, data=True) if d.get("mode") == "sea" and not d.get("service") and v in index]
+        extra = [
+            (u, v, k, d)
+            for u, v, k, d in G.out_edges(a, keys=True, data=True)
+            if d.get("mode") == "sea" and not d.get("service") and v in index
+        ]
         r = np.concatenate([rows, [index[a]] * len(extra)]).astype(np.int64)
         c = np.concatenate([cols, [index[v] for _, v, _, _ in extra]]).astype(np.int64)
         ww = np.concatenate([w, [float(d["length_km"]) for *_, d in extra]])
@@ -223,7 +228,17 @@ def add_services(G: nx.MultiDiGraph, path: str | Path | None = None, problems: l
     problems = problems if problems is not None else []
     file = str(path or bundled_services_path())
     services, hubs = read_services(path, problems)
-    G.graph["services"] = {s.id: {"name": s.name, "operator": s.operator, "mode": s.mode, "headway_days": s.headway_days, "status": s.status, "source": s.source} for s in services}
+    G.graph["services"] = {
+        s.id: {
+            "name": s.name,
+            "operator": s.operator,
+            "mode": s.mode,
+            "headway_days": s.headway_days,
+            "status": s.status,
+            "source": s.source,
+        }
+        for s in services
+    }
     for hub in hubs:
         if hub.port in G.nodes:
             G.nodes[hub.port]["dwell_q_port_transshipment"] = hub.dwell_q
@@ -232,7 +247,9 @@ def add_services(G: nx.MultiDiGraph, path: str | Path | None = None, problems: l
     for s in services:
         missing = [c for c in s.calls if c not in G.nodes]
         if missing:
-            problems.append(Problem(file, s.index, s.id, "calls", f"calls not in the network, skipped: {', '.join(missing)}", severity="warning"))
+            problems.append(
+                Problem(file, s.index, s.id, "calls", f"calls not in the network, skipped: {', '.join(missing)}", severity="warning")
+            )
         if s.status == "suspended":
             continue
         if s.mode == "ferry":
@@ -256,7 +273,7 @@ def add_services(G: nx.MultiDiGraph, path: str | Path | None = None, problems: l
                 hours += days * 24.0
         if hours > 0:
             pace[s.id] = km / hours
-    for s, a, b, n_calls in wanted:
+    for s, a, b, _ in wanted:
         path_refs = paths.get((a, b))
         if not path_refs:
             problems.append(Problem(file, s.index, s.id, "calls", f"no sea lane from {a} to {b}", severity="warning"))
@@ -269,7 +286,9 @@ def add_services(G: nx.MultiDiGraph, path: str | Path | None = None, problems: l
             how = f"published transit {days:g} d"
         elif s.id in pace:
             speed_kmh = pace[s.id]
-            how = f"no published transit for this pair: the service's own pace from its published transits, {pace[s.id]:.1f} km/h with calls"
+            how = (
+                f"no published transit for this pair: the service's own pace from its published transits, {pace[s.id]:.1f} km/h with calls"
+            )
         else:
             if speed is None:
                 from .params import load_parameters
@@ -278,7 +297,10 @@ def add_services(G: nx.MultiDiGraph, path: str | Path | None = None, problems: l
             speed_kmh = speed
             how = f"no published transit: the liner pace of [speed_kmh] sea ({speed:.1f} km/h with calls)"
         _add_service_leg(
-            G, a, b, ds,
+            G,
+            a,
+            b,
+            ds,
             key=f"svc:{s.id}:{a.split(':', 1)[-1]}>{b.split(':', 1)[-1]}",
             speed_kmh=speed_kmh,
             headway_days=s.headway_days,
@@ -305,7 +327,11 @@ def add_generic_feeders(G: nx.MultiDiGraph, max_km: float, headway_h: float, pac
     network whose sea lane is at most ``max_km`` long and that no known service links, a direct weekly
     sailing at the liner pace (no hub transshipment). Longer lanes without a known service keep the
     plain sea lanes and their generic hub transshipment. Returns the number of legs added."""
-    ports = list(ports) if ports is not None else [n for n, d in G.nodes(data=True) if d.get("kind") == "port" and d.get("origin") != "ports-dataset"]
+    ports = (
+        list(ports)
+        if ports is not None
+        else [n for n, d in G.nodes(data=True) if d.get("kind") == "port" and d.get("origin") != "ports-dataset"]
+    )
     linked = {(u, v) for u, v, d in G.edges(data=True) if d.get("service")}
     pairs = [(a, b) for a in ports for b in ports if a != b and (a, b) not in linked]
     paths = _shortest_paths(G, pairs)
@@ -315,17 +341,39 @@ def add_generic_feeders(G: nx.MultiDiGraph, max_km: float, headway_h: float, pac
         length = sum(float(d["length_km"]) for d in ds)
         if length > max_km or any(d.get("months") for d in ds):
             continue
-        _add_service_leg(G, a, b, ds, key=f"feeder:{a.split(':', 1)[-1]}>{b.split(':', 1)[-1]}", speed_kmh=pace_kmh, headway_days=headway_h / 24.0,
-                         attrs={"service": "generic-feeder", "service_name": "generic regional feeder (assumption)", "operator": "",
-                                "service_status": "assumed",
-                                "source": f"ASSUMPTION ([sea_service] generic_direct_max_km): no known service links these ports, whose sea lane is under {max_km:g} km; "
-                                f"a direct sailing every {headway_h / 24:g} d at the liner pace is assumed (data/parameters.toml)",
-                                "origin": "generic-feeder"})
+        _add_service_leg(
+            G,
+            a,
+            b,
+            ds,
+            key=f"feeder:{a.split(':', 1)[-1]}>{b.split(':', 1)[-1]}",
+            speed_kmh=pace_kmh,
+            headway_days=headway_h / 24.0,
+            attrs={
+                "service": "generic-feeder",
+                "service_name": "generic regional feeder (assumption)",
+                "operator": "",
+                "service_status": "assumed",
+                "source": f"ASSUMPTION ([sea_service] generic_direct_max_km): no known service links these ports, whose sea lane is under {max_km:g} km; "
+                f"a direct sailing every {headway_h / 24:g} d at the liner pace is assumed (data/parameters.toml)",
+                "origin": "generic-feeder",
+            },
+        )
         n += 1
     return n
 
 
-def _add_service_leg(G: nx.MultiDiGraph, a: str, b: str, ds: Sequence[Mapping[str, Any]], *, key: str, speed_kmh: float, headway_days: float, attrs: Mapping[str, Any]) -> None:
+def _add_service_leg(
+    G: nx.MultiDiGraph,
+    a: str,
+    b: str,
+    ds: Sequence[Mapping[str, Any]],
+    *,
+    key: str,
+    speed_kmh: float,
+    headway_days: float,
+    attrs: Mapping[str, Any],
+) -> None:
     from .graph import edge_coords
 
     coords: list[tuple[float, float]] = []
@@ -362,7 +410,7 @@ def _add_service_leg(G: nx.MultiDiGraph, a: str, b: str, ds: Sequence[Mapping[st
 def _ferry_service(G: nx.MultiDiGraph, s: Service, file: str, problems: list[Problem]) -> None:
     """A Caspian service sets the frequency and source of the drawn ferry legs between its calls."""
     calls = list(s.calls)
-    hops = list(zip(calls, calls[1:], strict=False))
+    hops = list(itertools.pairwise(calls))
     if s.returns:
         hops += [(b, a) for a, b in hops]
     for a, b in hops:
@@ -370,10 +418,16 @@ def _ferry_service(G: nx.MultiDiGraph, s: Service, file: str, problems: list[Pro
             continue
         legs = [(k, d) for k, d in G.get_edge_data(a, b, default={}).items() if d.get("mode") == "ferry"]
         if not legs:
-            problems.append(Problem(file, s.index, s.id, "calls", f"no ferry leg drawn from {a} to {b}: the service is not used there", severity="warning"))
+            problems.append(
+                Problem(
+                    file, s.index, s.id, "calls", f"no ferry leg drawn from {a} to {b}: the service is not used there", severity="warning"
+                )
+            )
             continue
         for _, d in legs:
             d["frequency_per_week"] = 7.0 / s.headway_days
             d["service"] = s.id
             d["service_name"] = s.name
-            d["source"] = f"{d.get('source', '')}; service: {s.name} ({s.operator}), every {s.headway_days:g} d: {s.source} (data/services.toml)"
+            d["source"] = (
+                f"{d.get('source', '')}; service: {s.name} ({s.operator}), every {s.headway_days:g} d: {s.source} (data/services.toml)"
+            )

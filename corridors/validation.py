@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CorridorsError, DataFileError
-from .model import Move, Route, Stop
+from .model import Route
 from .routing import Constraints, Router
 from .timing import segment
 
@@ -204,7 +204,9 @@ def case_value(route: Route, case: Case, *, draws: int, seed: int) -> float:
     return sim.time_q_h[1] / 24.0
 
 
-def run_cases(router: Router | None = None, cases: Sequence[Case] | None = None, *, draws: int = 4000, seed: int | None = None) -> list[CaseResult]:
+def run_cases(
+    router: Router | None = None, cases: Sequence[Case] | None = None, *, draws: int = 4000, seed: int | None = None
+) -> list[CaseResult]:
     """Every case routed and measured on ``router`` (bundled network and parameters by default)."""
     from .timing import DEFAULT_SEED
 
@@ -281,7 +283,9 @@ def markdown_report(results: Sequence[CaseResult], calibration: Mapping[str, Any
         "",
         f"- **Validation cases** (never used in a fit, other sources than the calibration's): {v['cases']}, of which "
         f"{v['time_cases']} time cases; **median absolute error on the validation time cases: "
-        f"{100 * med:.1f} %**" if med is not None else "- no validation time cases",
+        f"{100 * med:.1f} %**"
+        if med is not None
+        else "- no validation time cases",
         f"  ({v['held']} of {v['cases']} within their tolerance).",
         f"- **Calibration cases** (fitted): {c['cases']}; median absolute error {100 * (c['median_abs_error_time'] or 0):.1f} %, "
         f"{c['held']} of {c['cases']} within tolerance.",
@@ -304,7 +308,9 @@ def markdown_report(results: Sequence[CaseResult], calibration: Mapping[str, Any
         lines.append("|---|---:|---:|---|---|")
         loo: dict[str, float] = {}
         for key, f in calibration.get("fitted", {}).items():
-            lines.append(f"| `{key}` | {f.get('prior')} | {f.get('value')} | {f.get('lower')}–{f.get('upper')} | {f.get('why_bounded', '')} |")
+            lines.append(
+                f"| `{key}` | {f.get('prior')} | {f.get('value')} | {f.get('lower')}–{f.get('upper')} | {f.get('why_bounded', '')} |"
+            )
             loo.update(f.get("loo_error_days", {}))
         if loo:
             lines += ["", "Leave-one-out error (each calibration case predicted by a fit to the others), days:", ""]

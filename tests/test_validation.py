@@ -42,7 +42,11 @@ def test_validation_sources_are_not_the_calibration_sources() -> None:
 def test_validation_error_is_what_the_docs_say(results: list[Any]) -> None:
     """The median absolute relative error of the validation time cases, recomputed from the results,
     is the figure docs/validation.md states (so the docs cannot go stale) and every failure is listed."""
-    errs = [abs(r.model - r.case.published) / r.case.published for r in results if r.role == "validation" and r.case.metric == "time_days" and r.model]
+    errs = [
+        abs(r.model - r.case.published) / r.case.published
+        for r in results
+        if r.role == "validation" and r.case.metric == "time_days" and r.model
+    ]
     assert sum(r.role == "validation" for r in results) >= 10
     assert len(errs) >= 5
     med = statistics.median(errs)
