@@ -30,7 +30,8 @@ import numpy as np
 from .engine import dwell_part
 from .model import Move, Route, Stop
 from .params import Parameters, apply_calibration, bundled_parameters_path, parameters_from_dict
-from .validation import Case, case_route, load_cases, segment
+from .timing import segment
+from .validation import Case, case_route, load_cases
 
 DRAWS = 2000
 
@@ -107,9 +108,11 @@ def reprice(route: Route, G: nx.MultiDiGraph, new: Parameters) -> Route:
                 q = dwell_part(node, G.nodes[node], cat, new)
                 parts.append(p if q is None else p._replace(a=q.a, b=q.b, c=q.c))
             elif p.key.startswith("transship:generic@"):
-                parts.append(p._replace(**dict(zip("abc", new.sea_service["generic_transshipment_h"], strict=True))))
+                lo, mid, hi = new.sea_service["generic_transshipment_h"]
+                parts.append(p._replace(a=lo, b=mid, c=hi))
             elif p.key.startswith("delay:"):
-                parts.append(p._replace(**dict(zip("abc", new.sea_service["delay_h"], strict=True))))
+                lo, mid, hi = new.sea_service["delay_h"]
+                parts.append(p._replace(a=lo, b=mid, c=hi))
             else:
                 parts.append(p)
         if isinstance(s, Stop):

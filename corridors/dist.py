@@ -69,8 +69,8 @@ def quantiles(
 def ppf(part: Part, u: np.ndarray) -> np.ndarray:
     """Values of ``part`` at uniform draws ``u`` (inverse transform)."""
     if part.kind == "u":
-        return part.a + (part.c - part.a) * u
-    return np.interp(u, _U, knots(part.a, part.b, part.c))
+        return np.asarray(part.a + (part.c - part.a) * u)
+    return np.asarray(np.interp(u, _U, knots(part.a, part.b, part.c)))
 
 
 def uniforms(key: str, n: int, seed: int) -> np.ndarray:

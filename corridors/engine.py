@@ -190,7 +190,7 @@ def _russian_port_voyage(G: nx.MultiDiGraph, u: str, v: str, d: Mapping[str, Any
     nu, nv = G.nodes[u], G.nodes[v]
     ru = nu.get("kind") == "port" and nu.get("country") == "RUS"
     rv = nv.get("kind") == "port" and nv.get("country") == "RUS"
-    return ru or rv
+    return bool(ru or rv)
 
 
 def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:

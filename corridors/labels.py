@@ -76,4 +76,5 @@ def caveats(route: Route, G: nx.MultiDiGraph, params: Parameters) -> tuple[str, 
 
 
 def _edge(G: nx.MultiDiGraph, m: Move) -> Mapping[str, Any]:
-    return G.get_edge_data(m.from_id, m.to_id, key=m.leg_ids[0]) or {}  # type: ignore[no-any-return]
+    d: Mapping[str, Any] | None = G.get_edge_data(m.from_id, m.to_id, key=m.leg_ids[0])
+    return d or {}

@@ -153,11 +153,12 @@ def read_services(path: str | Path | None = None, problems: list[Problem] | None
     hubs: list[Hub] = []
     for i, t in enumerate(raw.get("hub", [])):
         q = t.get("transshipment_dwell_days")
-        vals = [_num(q.get(k)) if isinstance(q, Mapping) else None for k in ("p10", "p50", "p90")]
-        if any(v is None for v in vals) or not (vals[0] <= vals[1] <= vals[2]):  # type: ignore[operator]
+        raw_vals = [_num(q.get(k)) if isinstance(q, Mapping) else None for k in ("p10", "p50", "p90")]
+        vals = [v for v in raw_vals if v is not None]
+        if len(vals) != 3 or not (vals[0] <= vals[1] <= vals[2]) or not isinstance(q, Mapping):
             problems.append(Problem(str(p), i, str(t.get("port")), "transshipment_dwell_days", "needs p10 <= p50 <= p90 in days"))
             continue
-        hubs.append(Hub(str(t.get("port")), str(t.get("name", t.get("port"))), tuple(24.0 * v for v in vals), str(q.get("source", "")), i))  # type: ignore[arg-type, misc]
+        hubs.append(Hub(str(t.get("port")), str(t.get("name", t.get("port"))), (24.0 * vals[0], 24.0 * vals[1], 24.0 * vals[2]), str(q.get("source", "")), i))
     return services, hubs
 
 
@@ -280,10 +281,11 @@ def add_services(G: nx.MultiDiGraph, path: str | Path | None = None, problems: l
             continue
         ds = [G.edges[r] for r in path_refs]
         length = sum(float(d["length_km"]) for d in ds)
-        days = s.transit_days.get((a, b))
-        if days is not None:
-            speed_kmh = length / (days * 24.0)
-            how = f"published transit {days:g} d"
+        published = s.transit_days.get((a, b))
+        speed_kmh: float
+        if published is not None:
+            speed_kmh = length / (published * 24.0)
+            how = f"published transit {published:g} d"
         elif s.id in pace:
             speed_kmh = pace[s.id]
             how = (

@@ -68,7 +68,7 @@ def season_wait(depart: dt.date, start: np.ndarray, spans: Sequence[tuple[float,
     def ok(s: np.ndarray) -> np.ndarray:
         good = np.ones(len(s), bool)
         for a, b, m in seasonal:
-            good &= _fits(depart, s + a, s + b, m)  # type: ignore[arg-type]
+            good &= _fits(depart, s + a, s + b, m)
         return good
 
     done = ok(start)
