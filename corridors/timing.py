@@ -90,6 +90,43 @@ def _spans(m: Move) -> list[tuple[float, float, Sequence[int] | None]]:
     return [(0.0, m.moving_h + m.wait_h, m.months)]
 
 
+SEASON_WAIT = "season_wait"
+
+
+def with_season_waits(route: Route, depart: dt.date) -> Route | None:
+    """``route`` on the calendar from ``depart``: before each seasonal move that would be used on a day
+    it is closed, a ``season_wait`` stop waits (on the expected timeline) until the move fits in its
+    open months; every later step moves on. None when a move finds no opening within a year."""
+    steps: list[Move | Stop] = []
+    t = 0.0
+    for s in route.steps:
+        if isinstance(s, Stop) and s.kind == SEASON_WAIT:
+            continue
+        if isinstance(s, Move) and (s.months or any(mo for *_, mo in s.part_spans)):
+            w = float(season_wait(depart, np.asarray([t]), _spans(s))[0])
+            if not np.isfinite(w):
+                return None
+            if w > 0:
+                steps.append(
+                    Stop(
+                        node_id=s.from_id,
+                        name=s.from_name,
+                        country=route.node_countries.get(s.from_id),
+                        kind=SEASON_WAIT,
+                        from_mode=s.mode,
+                        to_mode=s.mode,
+                        dwell_h=w,
+                        cost_usd=0.0,
+                        co2_kg=0.0,
+                        start_h=t,
+                    )
+                )
+                t += w
+        steps.append(replace(s, start_h=t))
+        t += s.moving_h + s.wait_h if isinstance(s, Move) else s.dwell_h
+    return replace(route, steps=tuple(steps), departure=depart.isoformat())
+
+
 def closed_on_timeline(route: Route, depart: dt.date) -> list[str]:
     """Leg ids used on a day they are closed, on the route's own expected timeline."""
     out: list[str] = []
@@ -156,6 +193,8 @@ def draw_totals(
         skip = np.zeros(draws)  # what the transit time leaves out
         first = True
         for s in r.steps:
+            if isinstance(s, Stop) and s.kind == SEASON_WAIT:
+                continue  # the expected timeline's wait: each draw waits on its own clock below
             fixed = max((s.moving_h + s.wait_h if isinstance(s, Move) else s.dwell_h) - sum(p.mean for p in s.parts), 0.0)
             end = isinstance(s, Stop) and s.kind in HANDLING
             if isinstance(s, Move) and depart is not None and (s.months or any(mo for *_, mo in s.part_spans)):

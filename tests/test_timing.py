@@ -12,7 +12,7 @@ import pytest
 
 from corridors.dist import Part, part_mean, ppf, uniforms
 from corridors.routing import Constraints
-from corridors.timing import closed_on_timeline, draw_totals, season_wait
+from corridors.timing import closed_on_timeline, draw_totals, season_wait, simulate
 
 
 @pytest.mark.parametrize("abc", [(10.0, 30.0, 90.0), (0.0, 12.0, 192.0), (5.0, 5.0, 5.0)])
@@ -158,3 +158,20 @@ def test_bundled_calibration_is_what_the_command_fits(G: Any) -> None:
     now = fit(G, loo=False)
     for key, entry in bundled.items():
         assert now.values[key] == pytest.approx(entry["value"], rel=0.02, abs=0.5), key
+
+
+def test_waiting_for_the_season_is_on_the_routes_clock(router: Any) -> None:
+    """Leaving in January, the NSR route waits at its port until the passage is open all the way; the
+    wait is a stop on the route, the later legs move on, and none is used on a closed day."""
+    from corridors.timing import SEASON_WAIT, with_season_waits
+
+    day = dt.date(2027, 1, 15)
+    nsr = router.best("Moscow", "Chennai", family="nsr")  # found without a date
+    waited = with_season_waits(nsr, day)
+    assert waited is not None
+    waits = [s for s in waited.stops if s.kind == SEASON_WAIT]
+    assert len(waits) == 1 and waits[0].dwell_h > 24 * 60  # months, not days
+    assert closed_on_timeline(waited, day) == []
+    assert waited.time_h == pytest.approx(nsr.time_h + waits[0].dwell_h)
+    (sim,) = simulate([waited], draws=500, depart=day)
+    assert sim.time_q_h[1] > waits[0].dwell_h
