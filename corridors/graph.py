@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 END_TOLERANCE_KM = 5.0
 COUNTRY_MIN_KM = 1.0
 LENGTH_MAX_RATIO = 1.6
-BUILD_VERSION = "11"  # bump when the build logic changes (invalidates caches)
+BUILD_VERSION = "12"  # bump when the build logic changes (invalidates caches)
 
 
 def edge_coords(d: dict[str, Any]) -> list[Coord]:
@@ -188,6 +188,8 @@ def _add_leg(
         "note": p.get("note", ""),
         "origin": "data",
         "file": rec.file,
+        "licence": p.get("licence"),
+        "attribution": p.get("attribution"),
     }
     geom = line_geometry(coords)
     G.add_edge(u, v, key=rec.id, geometry=geom, reverse=False, enters=_enters(hits, coords[0], True), **attrs)
