@@ -90,7 +90,8 @@ def resolve(G: nx.MultiDiGraph, query: str, snap_max_km: float = 500.0) -> Place
     idx = _index(G)
     hits = idx.get(normalize(query), [])
     if hits:
-        best = sorted(hits, key=lambda n: (_KIND_RANK.get(G.nodes[n].get("kind", ""), 9), n))[0]
+        # hand-curated nodes before the dataset's ports of the same name
+        best = sorted(hits, key=lambda n: (G.nodes[n].get("origin") == "dataset", _KIND_RANK.get(G.nodes[n].get("kind", ""), 9), n))[0]
         return Place(best, str(G.nodes[best].get("name", best)), query)
     raise UnknownPlaceError(query, list(idx))
 

@@ -82,6 +82,9 @@ WATERWAYS: tuple[tuple[str, float, float, float, float], ...] = (
     ("Brisbane River and Moreton Bay", 153.0, -27.5, 153.5, -26.95),
     ("Northern Dvina delta (Arkhangelsk)", 39.75, 64.5, 40.6, 64.8),
     ("Volga delta and Volga-Caspian Ship Canal (Astrakhan, Olya)", 46.9, 45.3, 48.3, 46.4),
+    ("Pearl River (Guangzhou, Dongguan)", 113.2, 22.5, 113.75, 23.15),
+    ("Western Scheldt (Antwerp)", 3.55, 51.25, 4.45, 51.45),
+    ("Yong River (Ningbo)", 121.5, 29.85, 121.85, 30.0),
 )
 
 #: The land test covers the Old World seas and the Bering Sea, where the corridors run: from 25°W
@@ -143,15 +146,9 @@ def read_segments(path: Path | None = None) -> list[tuple[Coord, Coord]]:
     return sorted(segs)
 
 
-def build_sea(attach: Iterable[Coord] = (), path: Path | None = None) -> SeaNetwork:
-    """Build the contracted sea network.
-
-    Parameters
-    ----------
-    attach
-        Points where port spurs join the sea network; the nearest marnet vertex of each is kept as a
-        node (not contracted away). ``attached`` maps each point to that node's id.
-    """
+def sea_adjacency(path: Path | None = None) -> dict[Coord, list[Coord]]:
+    """The corrected marnet as vertex adjacency lists, largest connected component only (before the
+    degree-2 chains are contracted)."""
     segs = [s for s in read_segments(path) if not (_excluded(s[0]) and _excluded(s[1]))]
     drop = {_seg4(_key(*a), _key(*b)) for a, b, _ in REPLACED_SEGMENTS}
     segs = [s for s in segs if _seg4(*s) not in drop]
@@ -164,12 +161,25 @@ def build_sea(attach: Iterable[Coord] = (), path: Path | None = None) -> SeaNetw
         adj.setdefault(b, []).append(a)
     # only the largest connected component is kept (marnet is one component once the Caspian is cut)
     comp = _largest_component(adj)
-    adj = {k: [n for n in v if n in comp] for k, v in adj.items() if k in comp}
+    return {k: [n for n in v if n in comp] for k, v in adj.items() if k in comp}
+
+
+def build_sea(attach: Iterable[Coord] = (), path: Path | None = None) -> SeaNetwork:
+    """Build the contracted sea network.
+
+    Parameters
+    ----------
+    attach
+        Points where port spurs join the sea network; the nearest marnet vertex of each (the point
+        itself when it is a vertex) is kept as a node (not contracted away). ``attached`` maps each
+        point to that node's id.
+    """
+    adj = sea_adjacency(path)
     verts = list(adj)
     attached: dict[Coord, str] = {}
     keep: set[Coord] = {v for v, ns in adj.items() if len(ns) != 2}
     for pt in attach:
-        best = min(verts, key=lambda v: _fast_dist(v, pt))
+        best = pt if pt in adj else min(verts, key=lambda v: _fast_dist(v, pt))
         keep.add(best)
         attached[pt] = node_id(best)
     legs = _contract(adj, keep)

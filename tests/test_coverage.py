@@ -10,7 +10,6 @@ from typing import Any
 from corridors.io import bundled_network_files
 
 
-
 def test_osm_traced_features_live_in_odbl_files_only(G: Any) -> None:
     """Anything traced from OpenStreetMap sits in an ``*_osm.geojson`` file under the ODbL, with the
     attribution on every feature (and on the graph, for maps and reports)."""
@@ -18,7 +17,9 @@ def test_osm_traced_features_live_in_odbl_files_only(G: Any) -> None:
         data = json.loads(path.read_text(encoding="utf-8"))
         for f in data["features"]:
             p = f["properties"]
-            traced = bool(re.search(r"traced from the OpenStreetMap|traced from the OSM|OSM-derived graph\b(?!.*check)", p.get("source", "")))
+            traced = bool(
+                re.search(r"traced from the OpenStreetMap|traced from the OSM|OSM-derived graph\b(?!.*check)", p.get("source", ""))
+            )
             if path.name.endswith("_osm.geojson"):
                 assert p.get("licence") == "ODbL-1.0", p["id"]
                 assert p.get("attribution") == "© OpenStreetMap contributors", p["id"]
