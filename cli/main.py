@@ -97,6 +97,7 @@ def _register() -> None:
     cli.add_command(scenario_cmds.scenario)
     cli.add_command(scenario_cmds.sweep)
     cli.add_command(scenario_cmds.explain)
+    cli.add_command(__import__("corridors.cli.matrix", fromlist=["matrix"]).matrix)
 
 
 _register()
