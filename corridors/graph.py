@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 END_TOLERANCE_KM = 5.0
 COUNTRY_MIN_KM = 1.0
 LENGTH_MAX_RATIO = 1.6
-BUILD_VERSION = "13"  # bump when the build logic changes (invalidates caches)
+BUILD_VERSION = "14"  # bump when the build logic changes (invalidates caches)
 
 
 def edge_coords(d: dict[str, Any]) -> list[Coord]:
@@ -240,9 +240,20 @@ def _add_sea(
         rec2 = Record(rec.id, rec.props, coords, rec.file, rec.index)
         _add_leg(G, rec2, None, zones, zone_index, problems, str(rec.props["from"]), target)
     _add_world_ports(G, net, world, zones, zone_index)
-    for leg in net.legs:
+    import numpy as np
+
+    geoms = [line_geometry(list(leg.coords)) for leg in net.legs]
+    leg_hits: dict[int, list[Zone]] = {}
+    if geoms:  # one vectorised query for every sea-lane leg
+        pairs = zone_index.tree.query(np.asarray(geoms, dtype=object), predicate="intersects")
+        for gi, zi in zip(pairs[0], pairs[1], strict=True):
+            leg_hits.setdefault(int(gi), []).append(zones[int(zi)])
+    for li, leg in enumerate(net.legs):
         coords = list(leg.coords)
-        hits = _zone_hits(coords, zones, zone_index)
+        geom = geoms[li]
+        hits = leg_hits.get(li, [])
+        if len(hits) > 1:  # ordered along the line, as _zone_hits does
+            hits.sort(key=lambda z, g=geom: g.project(g.intersection(z.geometry).representative_point()))
         chokes = tuple(z.id for z in hits if z.is_chokepoint)
         territory = tuple(c for z in hits if z.is_chokepoint for c in z.territory)
         km = geodesic_km(coords)
@@ -264,9 +275,8 @@ def _add_sea(
             "origin": "marnet",
             "file": "searoute:marnet_searoute.geojson",
         }
-        geom = line_geometry(coords)
-        G.add_edge(leg.u, leg.v, key=leg.id, geometry=geom, reverse=False, enters=_enters(hits, coords[0], False), **attrs)
-        G.add_edge(leg.v, leg.u, key=leg.id, geometry=geom, reverse=True, enters=_enters(hits, coords[-1], False), **attrs)
+        G.add_edge(leg.u, leg.v, key=leg.id, geometry=geom, reverse=False, enters=_enters(hits, coords[0], False) if hits else (), **attrs)
+        G.add_edge(leg.v, leg.u, key=leg.id, geometry=geom, reverse=True, enters=_enters(hits, coords[-1], False) if hits else (), **attrs)
 
 
 def _world_ports(G: nx.MultiDiGraph) -> list[WorldPort]:
@@ -362,6 +372,7 @@ def load_network(
     if use_cache:
         G = cache.load("network", key)
         if G is not None:
+            _unpack_geometry(G)
             return G  # type: ignore[no-any-return]
     G, problems = build_network(network, overlays)
     errors = [p for p in problems if p.severity == "error"]
@@ -370,5 +381,41 @@ def load_network(
     G.graph["warnings"] = [p.as_dict() for p in problems]
     G.graph["cache_key"] = key
     if use_cache:
-        cache.save("network", key, G)
+        geoms = _pack_geometry(G)
+        try:
+            cache.save("network", key, G)
+        finally:
+            _unpack_geometry(G, geoms)
     return G
+
+
+def _pack_geometry(G: nx.MultiDiGraph) -> list[Any]:
+    """Replace every edge geometry by an index into one WKB array in ``G.graph`` (for the cache:
+    one vectorised decode on load instead of one per leg). Returns the geometries, in index order."""
+    import numpy as np
+    import shapely
+
+    geoms: list[Any] = []
+    seen: dict[int, int] = {}
+    for _, _, d in G.edges(data=True):
+        g = d["geometry"]
+        i = seen.get(id(g))
+        if i is None:
+            i = seen[id(g)] = len(geoms)
+            geoms.append(g)
+        d["geometry"] = i
+    G.graph["_packed_geometry"] = shapely.to_wkb(np.asarray(geoms, dtype=object))
+    return geoms
+
+
+def _unpack_geometry(G: nx.MultiDiGraph, geoms: Sequence[Any] | None = None) -> None:
+    """Undo :func:`_pack_geometry` (both directions of a leg share one geometry object again)."""
+    raw = G.graph.pop("_packed_geometry", None)
+    if raw is None:
+        return
+    if geoms is None:
+        import shapely
+
+        geoms = shapely.from_wkb(raw)
+    for _, _, d in G.edges(data=True):
+        d["geometry"] = geoms[d["geometry"]]
