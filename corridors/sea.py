@@ -85,6 +85,9 @@ WATERWAYS: tuple[tuple[str, float, float, float, float], ...] = (
     ("Pearl River (Guangzhou, Dongguan)", 113.2, 22.5, 113.75, 23.15),
     ("Western Scheldt (Antwerp)", 3.55, 51.25, 4.45, 51.45),
     ("Yong River (Ningbo)", 121.5, 29.85, 121.85, 30.0),
+    ("Houston Ship Channel and Galveston Bay", -95.3, 29.3, -94.7, 29.8),
+    ("Savannah River", -81.15, 32.0, -80.8, 32.15),
+    ("Saigon and Long Tau rivers (Ho Chi Minh City)", 106.6, 10.35, 107.05, 10.85),
 )
 
 #: The land test covers the Old World seas and the Bering Sea, where the corridors run: from 25°W
