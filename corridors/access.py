@@ -75,6 +75,8 @@ def access_move(G: nx.MultiDiGraph, params: Parameters, place: Place, outbound: 
 
 def with_access(route: Route, G: nx.MultiDiGraph, params: Parameters, origin: Place, destination: Place) -> Route:
     """``route`` with the first-mile leg before it and the last-mile leg after it (for positions)."""
+    from .model import Move
+
     first = access_move(G, params, origin, outbound=True)
     last = access_move(G, params, destination, outbound=False)
     if first is None and last is None:
@@ -84,7 +86,7 @@ def with_access(route: Route, G: nx.MultiDiGraph, params: Parameters, origin: Pl
         shift = first.time_h
         steps = [first, *(replace(s, start_h=s.start_h + shift) for s in steps)]
     if last is not None:
-        end = sum(m.time_h for m in steps if hasattr(m, "moving_h")) + sum(getattr(s, "dwell_h", 0.0) for s in steps)
+        end = sum(s.time_h if isinstance(s, Move) else s.dwell_h for s in steps)
         steps.append(replace(last, start_h=end))
     kinds = dict(route.node_kinds)
     countries = dict(route.node_countries)

@@ -253,7 +253,7 @@ def _add_sea(
         geom = geoms[li]
         hits = leg_hits.get(li, [])
         if len(hits) > 1:  # ordered along the line, as _zone_hits does
-            hits.sort(key=lambda z, g=geom: g.project(g.intersection(z.geometry).representative_point()))
+            hits = _zone_hits(coords, hits, Index(hits, [z.geometry for z in hits]))
         chokes = tuple(z.id for z in hits if z.is_chokepoint)
         territory = tuple(c for z in hits if z.is_chokepoint for c in z.territory)
         km = geodesic_km(coords)
@@ -373,7 +373,7 @@ def load_network(
         G = cache.load("network", key)
         if G is not None:
             _unpack_geometry(G)
-            return G  # type: ignore[no-any-return]
+            return G
     G, problems = build_network(network, overlays)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
