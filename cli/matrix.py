@@ -100,6 +100,9 @@ def matrix(
         raise click.UsageError(msg)
     c = build_constraints(kw)
     res = od_matrix(state.router, names, optimize, c)
+    for p in res.places:
+        if p.note:
+            click.echo(f"{p.query} -> {p.note}", err=True)
     if fmt == "parquet":
         import io
 

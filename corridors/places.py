@@ -31,6 +31,7 @@ class Place:
     snap_km: float = 0.0
     snapped: bool = False  # True when the query was a lon,lat position
     point: tuple[float, float] | None = None  # the queried (lon, lat) of a position
+    note: str = ""  # how a country name was resolved (its main gateway), shown to the user
 
 
 def named_nodes(G: nx.MultiDiGraph) -> list[str]:
@@ -104,7 +105,52 @@ def resolve(G: nx.MultiDiGraph, query: str, snap_max_km: float | None = None) ->
         # hand-curated nodes before the dataset's ports of the same name
         best = sorted(hits, key=lambda n: (G.nodes[n].get("origin") == "dataset", _KIND_RANK.get(G.nodes[n].get("kind", ""), 9), n))[0]
         return Place(best, str(G.nodes[best].get("name", best)), query)
+    country = _country(query)
+    if country is not None:
+        return _gateway(G, query, *country)
     raise UnknownPlaceError(query, list(idx))
+
+
+def _country(query: str) -> tuple[str, str] | None:
+    """(ISO-3 code, name) when ``query`` is a country's name or ISO-3 code (Natural Earth names)."""
+    global _COUNTRY_NAMES
+    if _COUNTRY_NAMES is None:
+        import json
+
+        from .zones import countries_path
+
+        with countries_path().open(encoding="utf-8") as fh:
+            feats = json.load(fh)["features"]
+        _COUNTRY_NAMES = {}
+        for f in feats:
+            code, name = f["properties"].get("iso_a3"), f["properties"].get("name")
+            if code and name:
+                _COUNTRY_NAMES[normalize(name)] = (code, name)
+                _COUNTRY_NAMES.setdefault(normalize(code), (code, name))
+    return _COUNTRY_NAMES.get(normalize(query))
+
+
+_COUNTRY_NAMES: dict[str, tuple[str, str]] | None = None
+
+
+def _gateway(G: nx.MultiDiGraph, query: str, code: str, name: str) -> Place:
+    """A country as a place: its main gateway where the data names one (``gateway_for``), or its only
+    port or terminal; otherwise refused with some of its places named."""
+    gates = sorted(n for n, d in G.nodes(data=True) if d.get("gateway_for") == code)
+    if not gates:
+        gates = [n for n, d in G.nodes(data=True) if d.get("country") == code and d.get("kind") in ("port", "rail_terminal", "city")]
+        if len(gates) != 1:
+            some = sorted(gates, key=lambda n: (G.nodes[n].get("origin") == "dataset", str(G.nodes[n].get("name", n))))[:5]
+            listed = ", ".join(str(G.nodes[n].get("name", n)) for n in some)
+            err = UnknownPlaceError(query, (), "place")
+            err.message = (
+                f"{name} ({code}) is a country with no single gateway in the data"
+                + (f"; name one of its {len(gates)} places, e.g. {listed}" if gates else "; the network has no place there")
+            )
+            raise err
+    g = gates[0]
+    d = G.nodes[g]
+    return Place(g, str(d.get("name", g)), query, note=f"{name} taken as {d.get('name', g)} ({g}): {d.get('gateway_source', 'its only place in the network')}")
 
 
 def search(G: nx.MultiDiGraph, query: str = "", limit: int = 50) -> list[str]:

@@ -270,3 +270,15 @@ def test_matrix_cli(tmp_path: Any) -> None:
     assert res.exit_code == 0 and res.output.startswith("origin,origin_id,destination")
     res = CliRunner().invoke(cli, ["matrix", "Moscow"])
     assert res.exit_code == 2
+
+
+def test_country_names_resolve_to_a_stated_gateway_or_are_refused(G: Any) -> None:
+    from corridors.errors import UnknownPlaceError
+    from corridors.places import resolve
+
+    p = resolve(G, "India")
+    assert p.id == "port:INNSA" and "assumption" in p.note
+    assert resolve(G, "UZB").id == "rail:tashkent"
+    assert resolve(G, "Singapore").note == ""  # a place's own name wins over the country
+    with pytest.raises(UnknownPlaceError, match=r"China \(CHN\) is a country with no single gateway.*e\.g\."):
+        resolve(G, "China")
