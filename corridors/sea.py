@@ -47,12 +47,15 @@ REPLACED_SEGMENTS: tuple[tuple[Coord, Coord, str], ...] = (
     ((131.4, -3.0), (134.423123, -4.950402), "crosses the Bomberai peninsula, New Guinea (31 km of land)"),
     ((3.728416, 40.341835), (4.509103, 39.7329), "crosses Menorca (28 km of land)"),
     ((8.3614, 39.831), (8.4301, 38.6096), "crosses south-west Sardinia (13 km of land)"),
+    ((-7.1, 34.4), (-5.75, 35.95), "crosses Cape Spartel, Morocco (8.6 km of land), on every Black Sea -> Gibraltar route; replaced at sea"),
+    ((22.947178, 37.960508), (23.020113, 37.909026), "the Corinth Canal: 24.6 m wide, too narrow for container ships; dropped (no replacement)"),
 )
 
 #: Lines added at sea to replace dropped segments: (coordinates, reason).
 ADDED_LINES: tuple[tuple[tuple[Coord, ...], str], ...] = (
     (((-180.0, 62.1), (175.5, 60.3), (171.0, 59.4), (167.9, 59.6)), "Bering Sea south of Cape Olyutorsky, replacing the Koryak land crossing"),
     (((-180.0, 62.1), (172.0, 53.6), (172.2, 52.7), (172.9, 52.6)), "west of Attu Island, replacing the Near Islands land crossing"),
+    (((-7.1, 34.4), (-6.5, 35.3), (-6.1, 35.85), (-5.75, 35.95)), "off the Atlantic coast of Morocco west of Cape Spartel, replacing the land crossing"),
 )
 
 #: Navigable inland waterways and canals where a sea lane legitimately crosses the land polygons of
@@ -60,7 +63,6 @@ ADDED_LINES: tuple[tuple[tuple[Coord, ...], str], ...] = (
 WATERWAYS: tuple[tuple[str, float, float, float, float], ...] = (
     ("Suez Canal", 32.2, 29.85, 32.65, 31.35),
     ("Turkish Straits and Sea of Marmara", 26.0, 39.9, 29.3, 41.3),
-    ("Corinth Canal", 22.8, 37.85, 23.1, 38.1),
     ("Kola Bay (Murmansk)", 32.9, 68.85, 33.7, 69.4),
     ("Kaliningrad Sea Canal", 19.0, 54.5, 20.6, 55.0),
     ("Yangtze estuary", 118.5, 31.0, 122.0, 32.5),
