@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 END_TOLERANCE_KM = 5.0
 COUNTRY_MIN_KM = 1.0
 LENGTH_MAX_RATIO = 1.6
-BUILD_VERSION = "14"  # bump when the build logic changes (invalidates caches)
+BUILD_VERSION = "15"  # bump when the build logic changes (invalidates caches)
 
 
 def edge_coords(d: dict[str, Any]) -> list[Coord]:
@@ -381,6 +381,9 @@ def load_network(
     G.graph["warnings"] = [p.as_dict() for p in problems]
     G.graph["cache_key"] = key
     if use_cache:
+        from .places import _index
+
+        _index(G)  # the place-name index travels in the cache (thousands of names: built once)
         geoms = _pack_geometry(G)
         try:
             cache.save("network", key, G)
