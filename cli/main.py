@@ -116,6 +116,7 @@ def _register() -> None:
     cli.add_command(calibrate.calibrate)
     cli.add_command(calibrate.validation)
     cli.add_command(importlib.import_module("corridors.cli.report").report)
+    cli.add_command(__import__("corridors.cli.matrix", fromlist=["matrix"]).matrix)
 
 
 _register()

@@ -12,11 +12,14 @@ from .output import emit, machine_text, route_text, table
 
 
 def _report_snaps(state: State, *queries: str) -> None:
-    """Say on stderr where a ``lon,lat`` place was snapped, and how far."""
+    """Say on stderr where a ``lon,lat`` place was snapped, and how far (and which gateway a country
+    name stands for)."""
     for q in queries:
         p = state.router.place(q)
         if p.snapped:
-            click.echo(f"{q} -> {p.name} ({p.id}), snapped {p.snap_km:.1f} km", err=True)
+            click.echo(f"{q} -> {p.name} ({p.id}), snapped {p.snap_km:.1f} km, reached by a road leg", err=True)
+        elif p.note:
+            click.echo(f"{q} -> {p.note}", err=True)
 
 
 def _write_map(state: State, routes: list[Any], kw: dict[str, Any], title: str, constraints: Any) -> None:

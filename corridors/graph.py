@@ -18,11 +18,12 @@ from typing import Any
 
 import networkx as nx
 
-from . import cache, sea
+from . import cache, sea, worldports
 from .errors import NetworkValidationError, Problem
 from .geo import Coord, geodesic_km, haversine_km, line_geometry
 from .io import MARNET, Layers, Record, read_layers
 from .validate import check_records
+from .worldports import WorldPort
 from .zones import Index, Zone, chokepoints_path, countries_path, read_countries, read_zones
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 END_TOLERANCE_KM = 5.0
 COUNTRY_MIN_KM = 1.0
 LENGTH_MAX_RATIO = 1.6
-BUILD_VERSION = "16"  # bump when the build logic changes (invalidates caches)
+BUILD_VERSION = "17"  # bump when the build logic changes (invalidates caches)
 
 
 def edge_coords(d: dict[str, Any]) -> list[Coord]:
@@ -88,7 +89,8 @@ def build_network(
     G.graph["chokepoints"] = {z.id: z for z in zones}
     _add_nodes(G, layers, countries, problems)
     spurs = _add_legs(G, layers, countries, zones, zone_index, problems)
-    _add_sea(G, spurs, zones, zone_index, problems)
+    world = _world_ports(G) if network is None else []
+    _add_sea(G, spurs, zones, zone_index, problems, world)
     if network is None:  # the bundled network gets the bundled services (data/services.toml)
         from .services import add_services
 
@@ -192,6 +194,8 @@ def _add_leg(
         "note": p.get("note", ""),
         "origin": "data",
         "file": rec.file,
+        "licence": p.get("licence"),
+        "attribution": p.get("attribution"),
     }
     geom = line_geometry(coords)
     G.add_edge(u, v, key=rec.id, geometry=geom, reverse=False, enters=_enters(hits, coords[0], True), **attrs)
@@ -223,8 +227,9 @@ def _add_sea(
     zones: list[Zone],
     zone_index: Index,
     problems: list[Problem],
+    world: Sequence[WorldPort] = (),
 ) -> None:
-    net = sea.build_sea([rec.coords[-1] for rec in spurs])
+    net = sea.build_sea([rec.coords[-1] for rec in spurs] + [p.sea for p in world if p.sea is not None])
     for nid, (lon, lat) in net.nodes.items():
         G.add_node(nid, name="sea lane junction", kind="junction", country=None, aliases=[], x=lon, y=lat, source=sea.SEA_SOURCE)
     for rec in spurs:
@@ -238,9 +243,21 @@ def _add_sea(
         coords = [*rec.coords[:-1], (tx, ty)] if d > 0 else rec.coords
         rec2 = Record(rec.id, rec.props, coords, rec.file, rec.index)
         _add_leg(G, rec2, None, zones, zone_index, problems, str(rec.props["from"]), target)
-    for leg in net.legs:
+    _add_world_ports(G, net, world, zones, zone_index)
+    import numpy as np
+
+    geoms = [line_geometry(list(leg.coords)) for leg in net.legs]
+    leg_hits: dict[int, list[Zone]] = {}
+    if geoms:  # one vectorised query for every sea-lane leg
+        pairs = zone_index.tree.query(np.asarray(geoms, dtype=object), predicate="intersects")
+        for gi, zi in zip(pairs[0], pairs[1], strict=True):
+            leg_hits.setdefault(int(gi), []).append(zones[int(zi)])
+    for li, leg in enumerate(net.legs):
         coords = list(leg.coords)
-        hits = _zone_hits(coords, zones, zone_index)
+        geom = geoms[li]
+        hits = leg_hits.get(li, [])
+        if len(hits) > 1:  # ordered along the line, as _zone_hits does
+            hits = _zone_hits(coords, hits, Index(hits, [z.geometry for z in hits]))
         chokes = tuple(z.id for z in hits if z.is_chokepoint)
         territory = tuple(c for z in hits if z.is_chokepoint for c in z.territory)
         km = geodesic_km(coords)
@@ -262,9 +279,58 @@ def _add_sea(
             "origin": "marnet",
             "file": "searoute:marnet_searoute.geojson",
         }
-        geom = line_geometry(coords)
-        G.add_edge(leg.u, leg.v, key=leg.id, geometry=geom, reverse=False, enters=_enters(hits, coords[0], False), **attrs)
-        G.add_edge(leg.v, leg.u, key=leg.id, geometry=geom, reverse=True, enters=_enters(hits, coords[-1], False), **attrs)
+        G.add_edge(leg.u, leg.v, key=leg.id, geometry=geom, reverse=False, enters=_enters(hits, coords[0], False) if hits else (), **attrs)
+        G.add_edge(leg.v, leg.u, key=leg.id, geometry=geom, reverse=True, enters=_enters(hits, coords[-1], False) if hits else (), **attrs)
+
+
+def _world_ports(G: nx.MultiDiGraph) -> list[WorldPort]:
+    """The dataset ports whose UN/LOCODE no hand-curated node uses (id ``port:<LOCODE>`` or ``locode``)."""
+    taken = {str(n)[5:] for n in G if str(n).startswith("port:")}
+    taken |= {str(d["locode"]) for _, d in G.nodes(data=True) if d.get("locode")}
+    return worldports.dataset_ports(taken)
+
+
+def _add_world_ports(G: nx.MultiDiGraph, net: sea.SeaNetwork, world: Sequence[WorldPort], zones: list[Zone], zone_index: Index) -> None:
+    """Add the dataset ports and their straight sea spurs (chokepoints and seasons tagged in one
+    vectorised query)."""
+    import numpy as np
+
+    ports = [p for p in world if p.sea is not None]
+    geoms = [line_geometry([(p.lon, p.lat), p.sea]) for p in ports]  # type: ignore[list-item]
+    hits: dict[int, list[Zone]] = {}
+    if geoms:
+        pairs = zone_index.tree.query(np.asarray(geoms, dtype=object), predicate="intersects")
+        for gi, zi in zip(pairs[0], pairs[1], strict=True):
+            hits.setdefault(int(gi), []).append(zones[int(zi)])
+    for i, p in enumerate(ports):
+        nid = f"port:{p.locode}"
+        G.add_node(nid, name=p.name, aliases=list(worldports.ALIASES.get(p.locode, ())), kind="port", country=p.country, locode=p.locode, x=p.lon, y=p.lat, source=worldports.PORTS_SOURCE, origin="dataset", file="world_ports.csv")
+        target = net.attached[p.sea]  # type: ignore[index]
+        zs = hits.get(i, [])
+        km = geodesic_km([(p.lon, p.lat), p.sea])  # type: ignore[list-item]
+        attrs = {
+            "id": f"spur:{p.locode}",
+            "mode": "sea",
+            "status": "operational",
+            "gauge_mm": None,
+            "length_km": km,
+            "length_from": "geometry",
+            "geodesic_km": km,
+            "months": _months(None, zs),
+            "frequency_per_week": None,
+            "speed_kmh": None,
+            "countries": tuple(dict.fromkeys(c for z in zs if z.is_chokepoint for c in z.territory)),
+            "chokepoints": tuple(z.id for z in zs if z.is_chokepoint),
+            "source": worldports.PORTS_SOURCE,
+            "note": f"generated spur, {p.land_km:g} km over land beyond the port's shore",
+            "origin": "port_dataset",
+            "file": "world_ports.csv",
+            "licence": None,
+            "attribution": None,
+        }
+        enters = tuple(z.id for z in zs if z.is_chokepoint)
+        G.add_edge(nid, target, key=attrs["id"], geometry=geoms[i], reverse=False, enters=enters, **attrs)
+        G.add_edge(target, nid, key=attrs["id"], geometry=geoms[i], reverse=True, enters=enters, **attrs)
 
 
 def _check_components(G: nx.MultiDiGraph, layers: Layers, problems: list[Problem]) -> None:
@@ -291,7 +357,7 @@ def input_files(network: Sequence[str | Path] | None, overlays: Sequence[str | P
     from .io import bundled_network_files
     from .services import bundled_services_path
 
-    files = [Path(p) for p in network] if network is not None else [*bundled_network_files(), bundled_services_path()]
+    files = [Path(p) for p in network] if network is not None else [*bundled_network_files(), bundled_services_path(), worldports.csv_path()]
     return [*files, *map(Path, overlays), countries_path(), chokepoints_path(), sea.marnet_path()]
 
 
@@ -307,11 +373,12 @@ def load_network(
     NetworkValidationError
         With every problem (file, feature index, id, field) when the data has errors.
     """
-    key = cache.key_for(input_files(network, overlays), extra=(BUILD_VERSION, repr(sea.EXCLUDED_AREAS), repr(sea.REPLACED_SEGMENTS), repr(sea.ADDED_LINES)))
+    key = cache.key_for(input_files(network, overlays), extra=(BUILD_VERSION, repr(sea.EXCLUDED_AREAS), repr(sea.WATERWAYS), repr(sea.REPLACED_SEGMENTS), repr(sea.ADDED_LINES)))
     if use_cache:
         G = cache.load("network", key)
         if G is not None:
-            return G  # type: ignore[no-any-return]
+            _unpack_geometry(G)
+            return G
     G, problems = build_network(network, overlays)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
@@ -319,5 +386,44 @@ def load_network(
     G.graph["warnings"] = [p.as_dict() for p in problems]
     G.graph["cache_key"] = key
     if use_cache:
-        cache.save("network", key, G)
+        from .places import _index
+
+        _index(G)  # the place-name index travels in the cache (thousands of names: built once)
+        geoms = _pack_geometry(G)
+        try:
+            cache.save("network", key, G)
+        finally:
+            _unpack_geometry(G, geoms)
     return G
+
+
+def _pack_geometry(G: nx.MultiDiGraph) -> list[Any]:
+    """Replace every edge geometry by an index into one WKB array in ``G.graph`` (for the cache:
+    one vectorised decode on load instead of one per leg). Returns the geometries, in index order."""
+    import numpy as np
+    import shapely
+
+    geoms: list[Any] = []
+    seen: dict[int, int] = {}
+    for _, _, d in G.edges(data=True):
+        g = d["geometry"]
+        i = seen.get(id(g))
+        if i is None:
+            i = seen[id(g)] = len(geoms)
+            geoms.append(g)
+        d["geometry"] = i
+    G.graph["_packed_geometry"] = shapely.to_wkb(np.asarray(geoms, dtype=object))
+    return geoms
+
+
+def _unpack_geometry(G: nx.MultiDiGraph, geoms: Sequence[Any] | None = None) -> None:
+    """Undo :func:`_pack_geometry` (both directions of a leg share one geometry object again)."""
+    raw = G.graph.pop("_packed_geometry", None)
+    if raw is None:
+        return
+    if geoms is None:
+        import shapely
+
+        geoms = shapely.from_wkb(raw)
+    for _, _, d in G.edges(data=True):
+        d["geometry"] = geoms[d["geometry"]]

@@ -30,6 +30,8 @@ class Place:
     query: str
     snap_km: float = 0.0
     snapped: bool = False  # True when the query was a lon,lat position
+    point: tuple[float, float] | None = None  # the queried (lon, lat) of a position
+    note: str = ""  # how a country name was resolved (its main gateway), shown to the user
 
 
 def named_nodes(G: nx.MultiDiGraph) -> list[str]:
@@ -62,18 +64,24 @@ def _index(G: nx.MultiDiGraph) -> dict[str, list[str]]:
 _KIND_RANK = {"port": 0, "rail_terminal": 1, "city": 2, "border_crossing": 3, "junction": 4}
 
 
-def resolve(G: nx.MultiDiGraph, query: str, snap_max_km: float = 500.0) -> Place:
+def resolve(G: nx.MultiDiGraph, query: str, snap_max_km: float | None = None) -> Place:
     """Resolve a place query to one node.
 
     An exact id, name, alias or UN/LOCODE (case and accents ignored) wins; a name shared by several
-    nodes (the city Mumbai and the port of Mumbai) prefers a port, then a rail terminal. ``lon,lat``
-    snaps to the nearest named node within ``snap_max_km``.
+    nodes (the city Mumbai and the port of Mumbai) prefers a hand-curated node, then a port, then a rail
+    terminal. ``lon,lat`` snaps to the nearest port, rail terminal or city within ``snap_max_km``
+    (default :data:`corridors.access.ACCESS_MAX_KM`); the route then starts or ends with a road leg
+    to it (:func:`corridors.access.with_access`). Farther away the query is refused, naming the
+    nearest places.
 
     Raises
     ------
     UnknownPlaceError
-        With close-match suggestions.
+        With close-match suggestions, or the nearest places for a position too far from the network.
     """
+    from .access import ACCESS_MAX_KM, SNAP_KINDS
+
+    limit = ACCESS_MAX_KM if snap_max_km is None else snap_max_km
     if query in G and not str(query).startswith("sea:"):
         return Place(query, str(G.nodes[query].get("name", query)), query)
     m = _LONLAT.match(query)
@@ -82,17 +90,67 @@ def resolve(G: nx.MultiDiGraph, query: str, snap_max_km: float = 500.0) -> Place
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
             msg = f"position {query!r} is out of range (write lon,lat with lon in -180..180, lat in -90..90)"
             raise UnknownPlaceError(query, (), "position") from ValueError(msg)
-        best = min(named_nodes(G), key=lambda n: haversine_km((lon, lat), (G.nodes[n]["x"], G.nodes[n]["y"])))
-        d = haversine_km((lon, lat), (G.nodes[best]["x"], G.nodes[best]["y"]))
-        if d > snap_max_km:
-            raise UnknownPlaceError(query, (), f"position (nearest node {best} is {d:.0f} km away)")
-        return Place(best, str(G.nodes[best].get("name", best)), query, d, snapped=True)
+        cands = [n for n in named_nodes(G) if G.nodes[n].get("kind") in SNAP_KINDS]
+        dist = sorted((haversine_km((lon, lat), (G.nodes[n]["x"], G.nodes[n]["y"])), n) for n in cands)
+        if not dist or dist[0][0] > limit:
+            near = ", ".join(f"{G.nodes[n].get('name', n)} ({n}) {d:.0f} km" for d, n in dist[:3])
+            err = UnknownPlaceError(query, (), "position")
+            err.message = f"position {query!r} is more than {limit:g} km from the network (nearest: {near}); give a place on the network or a position within {limit:g} km of one"
+            raise err
+        d, best = dist[0]
+        return Place(best, str(G.nodes[best].get("name", best)), query, d, snapped=True, point=(lon, lat))
     idx = _index(G)
     hits = idx.get(normalize(query), [])
     if hits:
-        best = sorted(hits, key=lambda n: (_KIND_RANK.get(G.nodes[n].get("kind", ""), 9), n))[0]
+        # hand-curated nodes before the dataset's ports of the same name
+        best = sorted(hits, key=lambda n: (G.nodes[n].get("origin") == "dataset", _KIND_RANK.get(G.nodes[n].get("kind", ""), 9), n))[0]
         return Place(best, str(G.nodes[best].get("name", best)), query)
+    country = _country(query)
+    if country is not None:
+        return _gateway(G, query, *country)
     raise UnknownPlaceError(query, list(idx))
+
+
+def _country(query: str) -> tuple[str, str] | None:
+    """(ISO-3 code, name) when ``query`` is a country's name or ISO-3 code (Natural Earth names)."""
+    global _COUNTRY_NAMES
+    if _COUNTRY_NAMES is None:
+        import json
+
+        from .zones import countries_path
+
+        with countries_path().open(encoding="utf-8") as fh:
+            feats = json.load(fh)["features"]
+        _COUNTRY_NAMES = {}
+        for f in feats:
+            code, name = f["properties"].get("iso_a3"), f["properties"].get("name")
+            if code and name:
+                _COUNTRY_NAMES[normalize(name)] = (code, name)
+                _COUNTRY_NAMES.setdefault(normalize(code), (code, name))
+    return _COUNTRY_NAMES.get(normalize(query))
+
+
+_COUNTRY_NAMES: dict[str, tuple[str, str]] | None = None
+
+
+def _gateway(G: nx.MultiDiGraph, query: str, code: str, name: str) -> Place:
+    """A country as a place: its main gateway where the data names one (``gateway_for``), or its only
+    port or terminal; otherwise refused with some of its places named."""
+    gates = sorted(n for n, d in G.nodes(data=True) if d.get("gateway_for") == code)
+    if not gates:
+        gates = [n for n, d in G.nodes(data=True) if d.get("country") == code and d.get("kind") in ("port", "rail_terminal", "city")]
+        if len(gates) != 1:
+            some = sorted(gates, key=lambda n: (G.nodes[n].get("origin") == "dataset", str(G.nodes[n].get("name", n))))[:5]
+            listed = ", ".join(str(G.nodes[n].get("name", n)) for n in some)
+            err = UnknownPlaceError(query, (), "place")
+            err.message = (
+                f"{name} ({code}) is a country with no single gateway in the data"
+                + (f"; name one of its {len(gates)} places, e.g. {listed}" if gates else "; the network has no place there")
+            )
+            raise err
+    g = gates[0]
+    d = G.nodes[g]
+    return Place(g, str(d.get("name", g)), query, note=f"{name} taken as {d.get('name', g)} ({g}): {d.get('gateway_source', 'its only place in the network')}")
 
 
 def search(G: nx.MultiDiGraph, query: str = "", limit: int = 50) -> list[str]:

@@ -26,6 +26,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
+from .access import with_access
 from .engine import (
     ALL_MONTHS,
     GAUGE,
@@ -432,7 +433,7 @@ class Router:
         r = self._solve(o, d, objective, c, fam)
         if r is None:
             raise NoRouteError(self._explain(o, d, objective, c, fam))
-        return r
+        return with_access(r, self.G, self.params, o, d)
 
     def _most_reliable(self, o: Place, d: Place, c: Constraints, fam: Family | None) -> Route:
         """The route with the lowest P90 among the fastest (expected) route, its alternatives and the
@@ -817,7 +818,7 @@ class Router:
             if r is None:
                 unavailable[fid] = self._explain(o, d, "time" if objective == "p90" else objective, c, fam)
             else:
-                routes.append(r)
+                routes.append(with_access(r, self.G, self.params, o, d))
         routes = self.simulate(routes, c.depart)
         if objective == "p90":
             routes.sort(key=lambda r: r.time_q_h[2] if r.time_q_h else r.time_h)
@@ -858,7 +859,7 @@ class Router:
             if all(_overlap(r, f) <= max_overlap for f in found):
                 found.append(replace(r, label=f"alternative {len(found) + 1}"))
         found[0] = replace(found[0], label="best")
-        return self.simulate(found, c.depart)
+        return self.simulate([with_access(r, self.G, self.params, o, d) for r in found], c.depart)
 
     def pareto(
         self,
@@ -894,23 +895,17 @@ class Router:
         return self.simulate(pareto_front(cands, metrics), c.depart)
 
     def distance_matrix(self, places: Sequence[str], objective: str = "distance", constraints: Constraints | None = None) -> Any:
-        """Objective totals between every pair of ``places`` (a pandas DataFrame; NaN where no route)."""
-        import pandas as pd
+        """Totals of the best route (by ``objective``) between every pair of ``places``: a square pandas
+        DataFrame of the objective's metric (km, hours, USD or kg CO2; NaN where there is no route).
+        Honours every constraint, including the departure date; ``lon,lat`` places count their road
+        legs. :func:`corridors.matrix.od_matrix` gives every metric at once."""
+        from .matrix import od_matrix
 
-        c = constraints or Constraints()
-        ps = [self.place(p) for p in places]
-        eng = self.engine
-        weight, _ = self._weights(objective, c)
-        mask = self._mask(c, None, ps[0].id, ps[-1].id) if len(ps) > 1 else np.ones(eng.n_edges, bool)
-        out = np.full((len(ps), len(ps)), np.nan)
-        for i, a in enumerate(ps):
-            dist = distances_from(eng, eng.out_states[a.id], weight, mask, cache_key=("matrix", objective, c))
-            for j, b in enumerate(ps):
-                if i != j:
-                    v = min(dist[s] for s in eng.in_states[b.id])
-                    out[i, j] = v if np.isfinite(v) else np.nan
-        names = [p.name for p in ps]
-        return pd.DataFrame(out, index=names, columns=names)
+        metric = {"distance": "length_km", "time": "time_h", "cost": "cost_usd", "co2": "co2_kg"}.get(objective)
+        if metric is None:
+            msg = f"distance_matrix supports the objectives distance, time, cost and co2, not {objective!r}"
+            raise ConstraintError(msg)
+        return od_matrix(self, places, objective, constraints).table(metric)
 
 
 def _merge(parts: list[Move], weights: Mapping[str, float]) -> Move:

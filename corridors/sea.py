@@ -47,12 +47,15 @@ REPLACED_SEGMENTS: tuple[tuple[Coord, Coord, str], ...] = (
     ((131.4, -3.0), (134.423123, -4.950402), "crosses the Bomberai peninsula, New Guinea (31 km of land)"),
     ((3.728416, 40.341835), (4.509103, 39.7329), "crosses Menorca (28 km of land)"),
     ((8.3614, 39.831), (8.4301, 38.6096), "crosses south-west Sardinia (13 km of land)"),
+    ((-7.1, 34.4), (-5.75, 35.95), "crosses Cape Spartel, Morocco (8.6 km of land), on every Black Sea -> Gibraltar route; replaced at sea"),
+    ((22.947178, 37.960508), (23.020113, 37.909026), "the Corinth Canal: 24.6 m wide, too narrow for container ships; dropped (no replacement)"),
 )
 
 #: Lines added at sea to replace dropped segments: (coordinates, reason).
 ADDED_LINES: tuple[tuple[tuple[Coord, ...], str], ...] = (
     (((-180.0, 62.1), (175.5, 60.3), (171.0, 59.4), (167.9, 59.6)), "Bering Sea south of Cape Olyutorsky, replacing the Koryak land crossing"),
     (((-180.0, 62.1), (172.0, 53.6), (172.2, 52.7), (172.9, 52.6)), "west of Attu Island, replacing the Near Islands land crossing"),
+    (((-7.1, 34.4), (-6.5, 35.3), (-6.1, 35.85), (-5.75, 35.95)), "off the Atlantic coast of Morocco west of Cape Spartel, replacing the land crossing"),
 )
 
 #: Navigable inland waterways and canals where a sea lane legitimately crosses the land polygons of
@@ -60,7 +63,6 @@ ADDED_LINES: tuple[tuple[tuple[Coord, ...], str], ...] = (
 WATERWAYS: tuple[tuple[str, float, float, float, float], ...] = (
     ("Suez Canal", 32.2, 29.85, 32.65, 31.35),
     ("Turkish Straits and Sea of Marmara", 26.0, 39.9, 29.3, 41.3),
-    ("Corinth Canal", 22.8, 37.85, 23.1, 38.1),
     ("Kola Bay (Murmansk)", 32.9, 68.85, 33.7, 69.4),
     ("Kaliningrad Sea Canal", 19.0, 54.5, 20.6, 55.0),
     ("Yangtze estuary", 118.5, 31.0, 122.0, 32.5),
@@ -82,6 +84,12 @@ WATERWAYS: tuple[tuple[str, float, float, float, float], ...] = (
     ("Brisbane River and Moreton Bay", 153.0, -27.5, 153.5, -26.95),
     ("Northern Dvina delta (Arkhangelsk)", 39.75, 64.5, 40.6, 64.8),
     ("Volga delta and Volga-Caspian Ship Canal (Astrakhan, Olya)", 46.9, 45.3, 48.3, 46.4),
+    ("Pearl River (Guangzhou, Dongguan)", 113.2, 22.5, 113.75, 23.15),
+    ("Western Scheldt (Antwerp)", 3.55, 51.25, 4.45, 51.45),
+    ("Yong River (Ningbo)", 121.5, 29.85, 121.85, 30.0),
+    ("Houston Ship Channel and Galveston Bay", -95.3, 29.3, -94.7, 29.8),
+    ("Savannah River", -81.15, 32.0, -80.8, 32.15),
+    ("Saigon and Long Tau rivers (Ho Chi Minh City)", 106.6, 10.35, 107.05, 10.85),
 )
 
 #: The land test covers the Old World seas and the Bering Sea, where the corridors run: from 25°W
@@ -143,15 +151,9 @@ def read_segments(path: Path | None = None) -> list[tuple[Coord, Coord]]:
     return sorted(segs)
 
 
-def build_sea(attach: Iterable[Coord] = (), path: Path | None = None) -> SeaNetwork:
-    """Build the contracted sea network.
-
-    Parameters
-    ----------
-    attach
-        Points where port spurs join the sea network; the nearest marnet vertex of each is kept as a
-        node (not contracted away). ``attached`` maps each point to that node's id.
-    """
+def sea_adjacency(path: Path | None = None) -> dict[Coord, list[Coord]]:
+    """The corrected marnet as vertex adjacency lists, largest connected component only (before the
+    degree-2 chains are contracted)."""
     segs = [s for s in read_segments(path) if not (_excluded(s[0]) and _excluded(s[1]))]
     drop = {_seg4(_key(*a), _key(*b)) for a, b, _ in REPLACED_SEGMENTS}
     segs = [s for s in segs if _seg4(*s) not in drop]
@@ -164,12 +166,25 @@ def build_sea(attach: Iterable[Coord] = (), path: Path | None = None) -> SeaNetw
         adj.setdefault(b, []).append(a)
     # only the largest connected component is kept (marnet is one component once the Caspian is cut)
     comp = _largest_component(adj)
-    adj = {k: [n for n in v if n in comp] for k, v in adj.items() if k in comp}
+    return {k: [n for n in v if n in comp] for k, v in adj.items() if k in comp}
+
+
+def build_sea(attach: Iterable[Coord] = (), path: Path | None = None) -> SeaNetwork:
+    """Build the contracted sea network.
+
+    Parameters
+    ----------
+    attach
+        Points where port spurs join the sea network; the nearest marnet vertex of each (the point
+        itself when it is a vertex) is kept as a node (not contracted away). ``attached`` maps each
+        point to that node's id.
+    """
+    adj = sea_adjacency(path)
     verts = list(adj)
     attached: dict[Coord, str] = {}
     keep: set[Coord] = {v for v, ns in adj.items() if len(ns) != 2}
     for pt in attach:
-        best = min(verts, key=lambda v: _fast_dist(v, pt))
+        best = pt if pt in adj else min(verts, key=lambda v: _fast_dist(v, pt))
         keep.add(best)
         attached[pt] = node_id(best)
     legs = _contract(adj, keep)

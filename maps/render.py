@@ -485,7 +485,7 @@ def _add_network(
             }
         )
     for n, d in G.nodes(data=True):
-        if str(n).startswith("sea:") or d.get("kind") == "junction" or "x" not in d:
+        if str(n).startswith("sea:") or d.get("kind") == "junction" or d.get("origin") == "dataset" or "x" not in d:
             continue
         role = str(d.get("kind")) if d.get("kind") in NODE_STYLE else "city"
         st = NODE_STYLE[role]

@@ -1,0 +1,236 @@
+"""Many-to-many matrices: time, distance, cost and CO2 of the best route between every pair of places.
+
+:func:`od_matrix` gives, for each ordered pair, the totals of exactly the route :meth:`Router.route`
+would return for the same objective and constraints (first- and last-mile road legs of ``lon,lat``
+places included). When the constraints have no via points, no transshipment limit and no departure
+date, one shortest-path tree per origin serves every destination (fast); otherwise each pair is solved
+as a route, so seasonal legs (a departure date), via points and the transshipment limit are honoured.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .errors import ConstraintError, NoRouteError
+
+if TYPE_CHECKING:
+    from .places import Place
+    from .routing import Constraints, Router
+
+METRICS = ("time_h", "length_km", "cost_usd", "co2_kg")
+
+
+@dataclass
+class MatrixResult:
+    """Totals between every ordered pair of ``places`` (NaN where there is no route, with the reason)."""
+
+    places: list[Place]
+    objective: str
+    values: dict[str, np.ndarray]  # metric -> n x n array
+    reasons: dict[tuple[int, int], str] = field(default_factory=dict)
+
+    @property
+    def names(self) -> list[str]:
+        return [p.query if p.snapped else p.name for p in self.places]
+
+    def table(self, metric: str = "time_h") -> Any:
+        """One metric as a square pandas DataFrame (rows: origins, columns: destinations)."""
+        import pandas as pd
+
+        if metric not in self.values:
+            msg = f"unknown metric {metric!r} (use one of {', '.join(self.values)})"
+            raise ConstraintError(msg)
+        return pd.DataFrame(self.values[metric], index=self.names, columns=self.names)
+
+    def frame(self) -> Any:
+        """Long format: one row per ordered pair with every metric and, where there is no route, why."""
+        import pandas as pd
+
+        rows = []
+        n = len(self.places)
+        for i in range(n):
+            for j in range(n):
+                if i == j:
+                    continue
+                row: dict[str, Any] = {
+                    "origin": self.names[i],
+                    "origin_id": self.places[i].id,
+                    "destination": self.names[j],
+                    "destination_id": self.places[j].id,
+                }
+                for m in METRICS:
+                    v = float(self.values[m][i, j])
+                    row[m] = None if np.isnan(v) else round(v, 3)
+                t = row["time_h"]
+                row["time_days"] = None if t is None else round(t / 24.0, 3)
+                row["no_route"] = self.reasons.get((i, j), "")
+                rows.append(row)
+        cols = ["origin", "origin_id", "destination", "destination_id", "time_days", *METRICS, "no_route"]
+        return pd.DataFrame(rows, columns=cols)
+
+
+def od_matrix(
+    router: Router,
+    places: Sequence[str],
+    objective: str = "time",
+    constraints: Constraints | None = None,
+) -> MatrixResult:
+    """The best route (by ``objective``) between every ordered pair of ``places``, as totals.
+
+    Raises
+    ------
+    UnknownPlaceError, ConstraintError
+        For a bad place, objective or constraint (checked before anything is solved).
+    """
+    from .routing import OBJECTIVES, Constraints
+
+    if objective not in OBJECTIVES:
+        msg = f"unknown objective {objective!r} (use one of {', '.join(OBJECTIVES)})"
+        raise ConstraintError(msg)
+    c = constraints or Constraints()
+    if len(places) < 2:
+        msg = "a matrix needs at least two places"
+        raise ConstraintError(msg)
+    ps = [router.place(q) for q in places]
+    router._validate(c)
+    n = len(ps)
+    values = {m: np.full((n, n), np.nan) for m in METRICS}
+    for m in METRICS:
+        np.fill_diagonal(values[m], 0.0)
+    reasons: dict[tuple[int, int], str] = {}
+    fast = not c.via and c.max_transshipments is None and c.depart is None
+    if fast:
+        _fast(router, ps, objective, c, values, reasons)
+    else:
+        _per_pair(router, ps, objective, c, values, reasons)
+    return MatrixResult(ps, objective, values, reasons)
+
+
+def _put(values: dict[str, np.ndarray], i: int, j: int, totals: dict[str, float]) -> None:
+    for m in METRICS:
+        values[m][i, j] = totals[m]
+
+
+def _per_pair(
+    router: Router, ps: list[Place], objective: str, c: Constraints, values: dict[str, np.ndarray], reasons: dict[tuple[int, int], str]
+) -> None:
+    for i, a in enumerate(ps):
+        for j, b in enumerate(ps):
+            if i == j:
+                continue
+            if a.id == b.id:
+                _same_node(router, a, b, i, j, values)
+                continue
+            try:
+                r = router.route(a.query, b.query, objective=objective, constraints=c)
+            except (NoRouteError, ConstraintError) as exc:
+                reasons[(i, j)] = str(exc)
+                continue
+            _put(values, i, j, {"time_h": r.time_h, "length_km": r.length_km, "cost_usd": r.cost_usd, "co2_kg": r.co2_kg})
+
+
+def _same_node(router: Router, a: Place, b: Place, i: int, j: int, values: dict[str, np.ndarray]) -> None:
+    """Two positions snapped to the same node: only their road legs."""
+    from .access import access_move
+
+    tot = dict.fromkeys(METRICS, 0.0)
+    for mv in (access_move(router.G, router.params, a, True), access_move(router.G, router.params, b, False)):
+        if mv is not None:
+            tot["time_h"] += mv.time_h
+            tot["length_km"] += mv.length_km
+            tot["cost_usd"] += mv.cost_usd
+            tot["co2_kg"] += mv.co2_kg
+    _put(values, i, j, tot)
+
+
+def _fast(
+    router: Router, ps: list[Place], objective: str, c: Constraints, values: dict[str, np.ndarray], reasons: dict[tuple[int, int], str]
+) -> None:
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    from .access import access_move
+    from .engine import Solution
+
+    eng = router.engine
+    banned: dict[int, str] = {}
+    mask = None
+    for i, p in enumerate(ps):
+        try:
+            m = router._mask(c, None, p.id, p.id)
+        except ConstraintError as exc:
+            banned[i] = str(exc)
+            continue
+        mask = m if mask is None else mask
+    if mask is None:
+        for i in range(len(ps)):
+            for j in range(len(ps)):
+                if i != j:
+                    reasons[(i, j)] = banned[i] if i in banned else banned.get(j, "")
+        return
+    weight, _ = router._weights(objective, c)
+    base = np.flatnonzero(mask)
+    w = np.maximum(weight[base], 1e-9)
+    order = np.lexsort((w, eng.dst[base], eng.src[base]))
+    src, dst, w, eids = eng.src[base][order], eng.dst[base][order], w[order], base[order]
+    pair = src.astype(np.int64) * eng.n_states + dst
+    first = np.ones(len(pair), bool)
+    first[1:] = pair[1:] != pair[:-1]
+    src, dst, w, eids = src[first], dst[first], w[first], eids[first]
+    graph = csr_matrix((w, (src, dst)), shape=(eng.n_states, eng.n_states))
+    edge_of = dict(zip(zip(src.tolist(), dst.tolist(), strict=True), eids.tolist(), strict=True))
+    met = eng.metrics
+    access_out = [access_move(router.G, router.params, p, True) for p in ps]
+    access_in = [access_move(router.G, router.params, p, False) for p in ps]
+    for i, a in enumerate(ps):
+        sources = eng.out_states.get(a.id, [])
+        if i in banned or not sources:
+            for j in range(len(ps)):
+                if j != i:
+                    reasons[(i, j)] = banned.get(i, f"{a.name} has no outgoing link")
+            continue
+        dist, pred, _ = dijkstra(graph, directed=True, indices=list(sources), min_only=True, return_predecessors=True)
+        for j, b in enumerate(ps):
+            if j == i:
+                continue
+            if j in banned:
+                reasons[(i, j)] = banned[j]
+                continue
+            if a.id == b.id:
+                _same_node(router, a, b, i, j, values)
+                continue
+            targets = eng.in_states.get(b.id, [])
+            if not targets or not np.isfinite(dist[targets]).any():
+                reasons[(i, j)] = f"no route from {a.name} to {b.name} that {', '.join(c.describe()) or 'exists'}"
+                continue
+            t = int(min(targets, key=lambda s: dist[s]))
+            edges: list[int] = []
+            s = t
+            while pred[s] >= 0:
+                edges.append(edge_of[(int(pred[s]), s)])
+                s = int(pred[s])
+            edges.reverse()
+            sol = Solution(edges, float(dist[t]))
+            e = np.asarray(edges, np.int64)
+            tot = {
+                "time_h": float(met["time_h"][e].sum()),
+                "length_km": float(met["length_km"][e].sum()),
+                "cost_usd": float(met["cost_usd"][e].sum()),
+                "co2_kg": float(met["co2_kg"][e].sum()),
+            }
+            stop = router._origin_stop(a.id, sol)
+            if stop is not None:
+                tot["time_h"] += stop.dwell_h
+                tot["cost_usd"] += stop.cost_usd
+                tot["co2_kg"] += stop.co2_kg
+            for mv in (access_out[i], access_in[j]):
+                if mv is not None:
+                    tot["time_h"] += mv.time_h
+                    tot["length_km"] += mv.length_km
+                    tot["cost_usd"] += mv.cost_usd
+                    tot["co2_kg"] += mv.co2_kg
+            _put(values, i, j, tot)
