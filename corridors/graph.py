@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 END_TOLERANCE_KM = 5.0
 COUNTRY_MIN_KM = 1.0
 LENGTH_MAX_RATIO = 1.6
-BUILD_VERSION = "17"  # bump when the build logic changes (invalidates caches)
+BUILD_VERSION = "18"  # bump when the build logic changes (invalidates caches)
 
 
 def edge_coords(d: dict[str, Any]) -> list[Coord]:

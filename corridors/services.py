@@ -332,7 +332,7 @@ def add_generic_feeders(G: nx.MultiDiGraph, max_km: float, headway_h: float, pac
     ports = (
         list(ports)
         if ports is not None
-        else [n for n, d in G.nodes(data=True) if d.get("kind") == "port" and d.get("origin") != "ports-dataset"]
+        else [n for n, d in G.nodes(data=True) if d.get("kind") == "port" and d.get("origin") != "dataset"]
     )
     linked = {(u, v) for u, v, d in G.edges(data=True) if d.get("service")}
     pairs = [(a, b) for a in ports for b in ports if a != b and (a, b) not in linked]
