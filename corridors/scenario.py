@@ -1193,12 +1193,8 @@ def best_route(
     constraints: Constraints,
 ) -> Route | None:
     """The best route, or None when there is none (without the cost of explaining why)."""
-    o, d = router.place(origin), router.place(destination)
-    eng = router.engine
-    if not eng.out_states.get(o.id) or not eng.in_states.get(d.id):
-        return None  # a place without any leg
     try:
-        return router._solve(o, d, objective, constraints, None)
+        return router.best(origin, destination, objective=objective, constraints=constraints)
     except ConstraintError:
         return None
 
@@ -1216,8 +1212,8 @@ def run_scenario(
     the deltas of each, and the best route for each of ``objectives`` before and after."""
     base_c = constraints or Constraints()
     applied = apply_scenario(scenario, router, base_c)
-    baseline = router.compare(origin, destination, base_c, objective)
-    result = applied.router.compare(origin, destination, applied.constraints, objective)
+    baseline = router.compare(origin, destination, objective=objective, constraints=base_c)
+    result = applied.router.compare(origin, destination, objective=objective, constraints=applied.constraints)
     best = {
         obj: (
             best_route(router, origin, destination, obj, base_c),
