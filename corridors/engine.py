@@ -312,13 +312,19 @@ def solve(
         is_leg = eng.etype[base] == LEG
         arrive_node = eng.state_node[eng.dst[base]]
         for a in range(V):
-            adv = vias[a][base] if a < V - 1 else np.zeros(len(base), bool)
+            # an edge may satisfy several consecutive groups at once (leaving a crossing straight
+            # into a via place): it advances past all of them
+            adv = np.zeros(len(base), np.int64)
+            alive = np.ones(len(base), bool)
+            for j in range(a, V - 1):
+                alive &= vias[j][base]
+                adv += alive
             keep = np.ones(len(base), bool)
             if a < len(no_arrival) and len(no_arrival[a]):
                 keep = ~(is_leg & np.isin(arrive_node, np.asarray(no_arrival[a], dtype=np.int32)))
             for t in range(T):
                 tt = t + is_transfer.astype(np.int64) if max_transfers is not None else np.full(len(base), t)
-                aa = a + adv.astype(np.int64)
+                aa = a + adv
                 ok = (tt < T) & keep
                 layer_src = (a * T + t) * S
                 rows_l.append(eng.src[base[ok]] + layer_src)

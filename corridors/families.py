@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+import numpy as np
 
 from .constraints import WATER_MODES
 from .errors import DataFileError
@@ -84,6 +85,17 @@ class Family:
     gate_country: str = ""
     gate_ports: tuple[str, ...] = ()
     no_eastbound_beyond: tuple[float, float] | None = None  # (lon, lat): no land leg heading east into it
+    sea_areas: tuple[tuple[float, float, float, float], ...] = ()  # (lon min, lat min, lon max, lat max)
+
+    def in_sea_areas(self, x: Any, y: Any) -> Any:
+        """Whether a position (or numpy arrays of them) lies in one of the family's sea areas
+        (always true for a family without any)."""
+        if not self.sea_areas:
+            return np.ones(np.shape(x), bool) if np.ndim(x) else True
+        ok = np.zeros(np.shape(x), bool) if np.ndim(x) else False
+        for x0, y0, x1, y1 in self.sea_areas:
+            ok = ok | ((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1))
+        return ok
 
     # ------------------------------------------------------------------ rules
     def crossing_nodes(self) -> set[str]:
@@ -95,10 +107,8 @@ class Family:
         required = {x for s in self.steps for x in s.chokepoints}
         return self.allow_chokepoints is not None and ch not in self.allow_chokepoints and ch not in required
 
-    def leg_forbidden(self, key: str, d: Mapping[str, Any], nu: Mapping[str, Any], nv: Mapping[str, Any], u: str, v: str) -> str | None:
-        """Why this family never uses the leg ``key`` from ``u`` to ``v`` (attributes ``d``, end
-        nodes ``nu`` and ``nv``), or None. End nodes in ``avoid_nodes`` and countries in
-        ``avoid_countries`` are judged by :meth:`node_forbidden`."""
+    def leg_attr_forbidden(self, d: Mapping[str, Any]) -> str | None:
+        """The part of :meth:`leg_forbidden` that depends on the leg's own attributes only."""
         mode = str(d.get("mode"))
         if mode in self.avoid_modes:
             return f"uses {mode}, which the {self.name} never does"
@@ -108,6 +118,20 @@ class Family:
         for code in d.get("countries") or ():
             if code in self.avoid_countries:
                 return f"crosses {code}, which the {self.name} never does"
+        return None
+
+    def leg_forbidden(self, key: str, d: Mapping[str, Any], nu: Mapping[str, Any], nv: Mapping[str, Any], u: str, v: str) -> str | None:
+        """Why this family never uses the leg ``key`` from ``u`` to ``v`` (attributes ``d``, end
+        nodes ``nu`` and ``nv``), or None. End nodes in ``avoid_nodes`` and countries in
+        ``avoid_countries`` are judged by :meth:`node_forbidden`."""
+        why = self.leg_attr_forbidden(d)
+        if why:
+            return why
+        mode = str(d.get("mode"))
+        if mode == "sea" and self.sea_areas:
+            for nd in (nu, nv):
+                if not self.in_sea_areas(float(nd.get("x", 0)), float(nd.get("y", 0))):
+                    return f"sails outside the {self.name}'s waters"
         if self.no_eastbound_beyond is not None and mode not in WATER_MODES:
             lon, lat = self.no_eastbound_beyond
             if float(nv.get("x", 0)) > lon and float(nv.get("y", 0)) > lat and float(nv.get("x", 0)) > float(nu.get("x", 0)):
@@ -185,6 +209,7 @@ def load_families(path: str | Path | None = None) -> dict[str, Family]:
             gate_country=str(t.get("gate_country", "")),
             gate_ports=tuple(t.get("gate_ports", ())),
             no_eastbound_beyond=(float(east["lon"]), float(east["lat"])) if east else None,
+            sea_areas=tuple((float(a["lon_min"]), float(a["lat_min"]), float(a["lon_max"]), float(a["lat_max"])) for a in t.get("sea_areas", ())),
         )
     return out
 
@@ -257,6 +282,18 @@ def _steps_break(G: nx.MultiDiGraph, path: Sequence[tuple[str, str, str]], steps
     i = 0
     for step in steps:
         found = False
+        if step.crossings and path:
+            # a crossing at the origin (destination): leaving it into (arriving from) the right side
+            u0, v0, k0 = path[0]
+            un, vn, kn = path[-1]
+            for c in step.crossings:
+                if i == 0 and u0 in c.nodes and side_matches(c.to_side, side_of(G.edges[u0, v0, k0], G.nodes[v0])):
+                    found = True
+                elif vn in c.nodes and side_matches(c.from_side, side_of(G.edges[un, vn, kn], G.nodes[un])):
+                    found = True
+                    i = len(path)
+            if found:
+                continue
         while i < len(path) and not found:
             u, v, k = path[i]
             d = G.edges[u, v, k]

@@ -153,14 +153,21 @@ class Router:
             self._leg_uid = np.full(eng.n_edges, -1, np.int32)
             legmask = eng.etype == LEG
             self._leg_uid[legmask] = [eng.leg_id_index[eng.edge_refs[i][2]] for i in eng.leg[legmask]]
-            # the side each leg edge comes from (at its start) and goes to (at its end), for crossings
-            self._from_side = np.full(eng.n_edges, "", dtype=object)
-            self._to_side = np.full(eng.n_edges, "", dtype=object)
+            # the side each leg edge comes from (at its start) and goes to (at its end), for crossings,
+            # as codes into ``self._sides``
+            self._sides: list[str] = [""]
+            code: dict[str, int] = {"": 0}
+            self._from_side = np.zeros(eng.n_edges, np.int32)
+            self._to_side = np.zeros(eng.n_edges, np.int32)
             for e in np.flatnonzero(legmask):
                 u, v, k = eng.edge_refs[int(eng.leg[e])]
                 d = self.G.edges[u, v, k]
-                self._from_side[e] = side_of(d, self.G.nodes[u])
-                self._to_side[e] = side_of(d, self.G.nodes[v])
+                for arr, far in ((self._from_side, u), (self._to_side, v)):
+                    sd = side_of(d, self.G.nodes[far])
+                    if sd not in code:
+                        code[sd] = len(self._sides)
+                        self._sides.append(sd)
+                    arr[e] = code[sd]
         return self._engine
 
     def _load_or_compile(self) -> Engine:
@@ -279,10 +286,29 @@ class Router:
         eng = self.engine
         G = self.G
         ok = np.ones(eng.n_edges, bool)
+        # a leg between two sea-lane junctions is judged by its own attributes (each distinct
+        # combination once) and, at sea, by the family's sea areas (vectorised over positions): no
+        # other rule looks at a junction
+        memo: dict[tuple[Any, ...], bool] = {}
+        x = np.asarray([float(G.nodes[n].get("x", 0.0)) for n in eng.nodes])
+        y = np.asarray([float(G.nodes[n].get("y", 0.0)) for n in eng.nodes])
+        in_area = np.asarray(fam.in_sea_areas(x, y), bool)
+        is_sea = eng.mode == MODE_CODES["sea"]
         for e in np.flatnonzero(eng.etype == LEG):
             u, v, k = eng.edge_refs[int(eng.leg[e])]
-            if fam.leg_forbidden(k, G.edges[u, v, k], G.nodes[u], G.nodes[v], u, v):
+            d = G.edges[u, v, k]
+            nu, nv = G.nodes[u], G.nodes[v]
+            if nu.get("kind") == "junction" and nv.get("kind") == "junction":
+                sig = (d.get("mode"), tuple(d.get("chokepoints") or ()), tuple(d.get("countries") or ()))
+                bad = memo.get(sig)
+                if bad is None:
+                    bad = memo[sig] = fam.leg_attr_forbidden(d) is not None
+            else:
+                bad = fam.leg_forbidden(k, d, nu, nv, u, v) is not None
+            if bad:
                 ok[e] = False
+        if fam.sea_areas:
+            ok &= ~(is_sea & (eng.etype == LEG) & ~(in_area[self._src_node] & in_area[self._dst_node]))
         self._family_masks[fam.id] = ok
         return ok
 
@@ -307,39 +333,61 @@ class Router:
             g |= is_leg & (eng.mode == MODE_CODES[m])
         return g
 
-    def _crossing_groups(self, cr: Crossing) -> list[_Group]:
+    def _crossing_groups(self, cr: Crossing, ends: tuple[str, str] = ("", "")) -> list[_Group]:
         """Two groups: arrive at one of the crossing's nodes from its ``from`` side, then leave it
-        into its ``to`` side (a different side): a crossing, not a touch and turn back."""
+        into its ``to`` side (a different side): a crossing, not a touch and turn back. When the
+        origin (destination) is one of the nodes, leaving it into (arriving from) the right side is
+        the crossing."""
         eng = self.engine
         is_leg = eng.etype == LEG
+        o, d = ends
+        if d in cr.nodes or o in cr.nodes:
+            i = eng.node_index[d if d in cr.nodes else o]
+            if d in cr.nodes:
+                fs = np.isin(self._from_side, [j for j, x in enumerate(self._sides) if x and side_matches(cr.from_side, x)])
+                return [_Group(is_leg & (self._dst_node == i) & fs, (i,))]
+            ts = np.isin(self._to_side, [j for j, x in enumerate(self._sides) if x and side_matches(cr.to_side, x)])
+            return [_Group(is_leg & (self._src_node == i) & ts, (i,))]
         idx = np.asarray([eng.node_index[n] for n in cr.nodes if n in eng.node_index], np.int32)
-        fs = np.fromiter((side_matches(cr.from_side, str(x)) for x in self._from_side), bool, eng.n_edges)
-        ts = np.fromiter((side_matches(cr.to_side, str(x)) for x in self._to_side), bool, eng.n_edges)
+        fs = np.isin(self._from_side, [i for i, x in enumerate(self._sides) if x and side_matches(cr.from_side, x)])
+        ts = np.isin(self._to_side, [i for i, x in enumerate(self._sides) if x and side_matches(cr.to_side, x)])
         arrive = is_leg & np.isin(self._dst_node, idx) & fs
         leave = is_leg & np.isin(self._src_node, idx) & ts
-        if not cr.from_side or not cr.to_side:
-            # "any side" still means another side than the one it came from: enumerated by the caller
-            pass
         nodes = tuple(int(x) for x in idx)
         return [_Group(arrive, nodes), _Group(leave, nodes)]
 
-    def _via_alternatives(self, nid: str) -> list[list[_Group]]:
-        """A user's via at node ``nid``: at a border crossing, cross there (arrive from one side and
-        leave into another: one alternative per pair of sides); elsewhere, pass there."""
+    def _via_nodes(self, query: str) -> list[str]:
+        """The nodes a via names: an id, or every node sharing that name (``--via Baku`` passes the
+        city or its port)."""
+        from .places import _index, normalize
+
+        if query in self.G and not str(query).startswith("sea:"):
+            return [query]
+        hits = _index(self.G).get(normalize(query), [])
+        return sorted(hits) if len(hits) > 1 else [self.place(query).id]
+
+    def _via_alternatives(self, query: str, ends: tuple[str, str]) -> list[list[_Group]]:
+        """A user's via: at a border crossing, cross there (arrive from one side and leave into
+        another: one alternative per pair of sides); elsewhere, pass there (arrive, and never arrive
+        again)."""
         eng = self.engine
-        i = eng.node_index[nid]
-        if self.G.nodes[nid].get("kind") != "border_crossing":
-            g = (eng.etype == LEG) & (self._dst_node == i)
-            return [[_Group(g, (i,))]]
-        ins = {str(s) for s in self._from_side[(eng.etype == LEG) & (self._dst_node == i)]}
-        outs = {str(s) for s in self._to_side[(eng.etype == LEG) & (self._src_node == i)]}
-        alts = [self._crossing_groups(Crossing((nid,), a, b)) for a in sorted(ins) for b in sorted(outs) if a != b and a and b]
-        return alts or [[_Group((eng.etype == LEG) & (self._dst_node == i), (i,))]]
+        nids = self._via_nodes(query)
+        is_leg = eng.etype == LEG
+        if len(nids) == 1 and self.G.nodes[nids[0]].get("kind") == "border_crossing" and nids[0] not in ends:
+            nid = nids[0]
+            i = eng.node_index[nid]
+            ins = {self._sides[x] for x in self._from_side[is_leg & (self._dst_node == i)]}
+            outs = {self._sides[x] for x in self._to_side[is_leg & (self._src_node == i)]}
+            alts = [self._crossing_groups(Crossing((nid,), a, b)) for a in sorted(ins) for b in sorted(outs) if a != b and a and b]
+            if alts:
+                return alts
+        idx = np.asarray([eng.node_index[n] for n in nids], np.int32)
+        return [[_Group(is_leg & np.isin(self._dst_node, idx), tuple(int(x) for x in idx))]]
 
     def _plans(self, o: Place, d: Place, c: Constraints, fam: Family | None) -> list[list[_Group]]:
         """The ordered via groups to solve with, one list per alternative (orientation of the
         family, choice among its crossings, sides of a user's crossing), best-guess first."""
-        user: list[list[list[_Group]]] = [self._via_alternatives(n) for n in self._node_ids(c.via)]
+        user: list[list[list[_Group]]] = [self._via_alternatives(q, (o.id, d.id)) for q in c.via]
         fam_opts: list[list[list[_Group]]] = []
         if fam is not None:
             legacy = [[[_Group(self._group_mask(g))]] for g in fam.via_any]
@@ -350,7 +398,7 @@ class Router:
                 opts: list[list[list[_Group]]] = list(legacy)
                 for st in steps:
                     if st.crossings:
-                        opts.append([self._crossing_groups(cr) for cr in st.crossings])
+                        opts.append([self._crossing_groups(cr, (o.id, d.id)) for cr in st.crossings])
                     else:
                         opts.append([[_Group(self._group_mask({"chokepoints": st.chokepoints}))]])
                 fam_opts.append(opts)
@@ -468,10 +516,13 @@ class Router:
             key = OBJECTIVES.get(objective, "time_h") if isinstance(objective, str) else None
             if best is None or (key and getattr(r, key) < getattr(best, key)) or (key is None and r.time_h < best.time_h):
                 best = r
-            if fam is None or not fam.steps:
-                break  # one plan per orientation only matters for families and crossing vias
         if best is None and why_not and strict:
             raise _Unavailable(why_not)
+        back = turns_back(best)
+        if back:  # never expected: the search cuts revisits; an independent last check
+            if strict:
+                raise _Unavailable(f"only a route that turns back exists (it {back})")
+            return None
         if best is not None and fam is not None and fam.steps:
             broken = route_breaks(self.G, best, fam)
             if broken:  # never expected: the search enforces the definition
@@ -504,6 +555,7 @@ class Router:
                 base_no[later].update(g.nodes)
         extra: list[set[int]] = [set() for _ in range(V)]
         banned_legs: set[int] = set()
+        repairs = 0
         vias = [g.mask for g in plan]
         plan_key = tuple(hash(g.mask.tobytes()) for g in plan)
         base_key = (c, fam.id if fam else None, o.id, plan_key)
@@ -516,14 +568,17 @@ class Router:
             sol = solve(eng, sources, targets, weight, m, vias, c.max_transshipments, cache_key=key, lower_bound=lb, no_arrival=no_arrival)
             if sol is None:
                 return None
-            rev = self._revisit(sol, oi, V)
-            if rev is not None:
-                node, first_layer, again_layer = rev
-                if again_layer <= first_layer or sum(len(x) for x in extra) >= MAX_REPAIRS:
-                    name = self.G.nodes[eng.nodes[node]].get("name", eng.nodes[node])
+            revs = self._revisits(sol, oi, V)
+            if revs:
+                stuck = [(n, a) for n, a, b in revs if b <= a or n in extra[min(a + 1, V - 1)]]
+                if stuck or repairs >= MAX_REPAIRS:
+                    n = (stuck or revs)[0][0]
+                    name = self.G.nodes[eng.nodes[n]].get("name", eng.nodes[n])
                     raise _Unavailable(f"only a route that turns back at {name} exists")
-                for later in range(first_layer + 1, V):
-                    extra[later].add(node)
+                for n, first_layer, _ in revs:
+                    for later in range(first_layer + 1, V):
+                        extra[later].add(n)
+                repairs += 1
                 continue
             route = self._build(o, d, sol, objective, fam, c)
             if c.depart is None:
@@ -534,20 +589,22 @@ class Router:
             banned_legs |= {eng.leg_id_index[x] for x in late}
         return None
 
-    def _revisit(self, sol: Solution, origin: int, V: int) -> tuple[int, int, int] | None:
-        """The first node the solution arrives at twice: (node, layer of the first arrival, layer of
-        the second), or None."""
+    def _revisits(self, sol: Solution, origin: int, V: int) -> list[tuple[int, int, int]]:
+        """Every node the solution arrives at again: (node, layer of the first arrival, layer of
+        the next one)."""
         eng = self.engine
         seen: dict[int, int] = {origin: 0}
+        out: list[tuple[int, int, int]] = []
         for i, e in enumerate(sol.edges):
             if eng.etype[e] != LEG:
                 continue
             layer_after = sol.layers[i + 1] if i + 1 < len(sol.layers) else V - 1
             n = int(eng.state_node[eng.dst[e]])
             if n in seen:
-                return n, seen[n], layer_after
-            seen[n] = layer_after
-        return None
+                out.append((n, seen[n], layer_after))
+            else:
+                seen[n] = layer_after
+        return out
 
     # ------------------------------------------------------------------ weights
     def _weights(self, objective: str | Mapping[str, float], c: Constraints) -> tuple[np.ndarray, Any]:
@@ -760,7 +817,7 @@ class Router:
 
     # ------------------------------------------------------------------ explanations
     def _relaxations(self, c: Constraints, fam: Family | None) -> list[tuple[str, Constraints, Family | None]]:
-        out: list[tuple[str, Constraints, Family | None]] = [(rule.relax, rule.drop(c), fam) for rule in rules_of(c)]
+        out: list[tuple[str, Constraints, Family | None]] = [(_gerund(rule.relax), rule.drop(c), fam) for rule in rules_of(c)]
         if fam is not None:
             out.append((f"outside the {fam.name} family", c, None))
         return out
@@ -804,7 +861,7 @@ class Router:
             except (ConstraintError, _Unavailable):
                 continue
             if r is not None:
-                opens.append(f"{label}: there is one ({r.time_days:.1f} days{', via ' + r.via if r.via else ''})")
+                opens.append(f"{label} there is one ({r.time_days:.1f} days{', via ' + r.via if r.via else ''})")
         if opens:
             return f"{head}; " + "; ".join(opens[:3])
         return f"{head}; no single relaxation opens one (check that both places are connected: `corridors network info`)"
@@ -1017,6 +1074,14 @@ def _and_months(a: tuple[int, ...] | None, b: tuple[int, ...] | None) -> tuple[i
     if not b:
         return a
     return tuple(sorted(set(a) & set(b)))
+
+
+def _gerund(relax: str) -> str:
+    """"allow IRN" -> "allowing IRN" (the no-route message says what each relaxation does)."""
+    for verb, ing in (("allow ", "allowing "), ("include ", "including "), ("ignore ", "ignoring "), ("lift ", "lifting "), ("not via ", "not via ")):
+        if relax.startswith(verb):
+            return ing + relax[len(verb):]
+    return relax
 
 
 def _signature(r: Route) -> tuple[tuple[str, ...], tuple[str, ...]]:

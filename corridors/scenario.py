@@ -59,7 +59,7 @@ import networkx as nx
 from .errors import ConstraintError, DataFileError, NoRouteError, ScenarioError, UnknownPlaceError
 from .model import Route
 from .params import MODES, Parameters, bundled_parameters_path
-from .routing import OBJECTIVES, CompareResult, Constraints, Router
+from .routing import OBJECTIVES, CompareResult, Constraints, Router, turns_back
 
 __all__ = [
     "AppliedScenario",
@@ -1054,6 +1054,31 @@ class FamilyDelta:
     def same_path(self) -> bool:
         return self.baseline is not None and self.scenario is not None and self.baseline.leg_ids == self.scenario.leg_ids
 
+    @property
+    def unchanged(self) -> bool:
+        """The same path with the same time and cost (to 0.01 day and 1 USD): a path whose dwell or
+        speed the scenario changed is the same path, but not unchanged."""
+        if not self.same_path or self.status != "survives":
+            return False
+        dt_ = self.delta("time_days") or 0.0
+        dc = self.delta("cost_usd") or 0.0
+        return abs(dt_) < 0.01 and abs(dc) < 1.0
+
+    @property
+    def change(self) -> str:
+        """One word for the table and the map: unchanged, slower, faster, rerouted, vanished, appeared, none."""
+        if self.status == "vanishes":
+            return "vanished"
+        if self.status == "appears":
+            return "appeared"
+        if self.status == "none":
+            return "none"
+        if self.unchanged:
+            return "unchanged"
+        if not self.same_path:
+            return "rerouted"
+        return "slower" if (self.delta("time_days") or 0.0) > 0 else ("faster" if (self.delta("time_days") or 0.0) < 0 else "costlier" if (self.delta("cost_usd") or 0.0) > 0 else "cheaper")
+
     def delta(self, attr: str) -> float | None:
         """Scenario minus baseline, for a family that survives (None otherwise)."""
         if self.status != "survives" or self.baseline is None or self.scenario is None:
@@ -1076,6 +1101,7 @@ class FamilyDelta:
             "name": self.name,
             "status": self.status,
             "same_path": self.same_path,
+            "change": self.change,
             "baseline_days": val(b, "time_days", 2),
             "scenario_days": val(s, "time_days", 2),
             "delta_days": dl("time_days", 2),
@@ -1111,6 +1137,22 @@ class ScenarioRun:
 
     def survivors(self) -> list[str]:
         return [f.family for f in self.families if f.status == "survives"]
+
+    def map_routes(self) -> tuple[list[Route], list[Route]]:
+        """(scenario routes, baseline routes) to draw, from :attr:`families` (the rows of the
+        table): a family that vanishes has no scenario route on the map, only its baseline; each
+        route's label says its change ("slower", "rerouted", "unchanged" only when nothing
+        changed)."""
+        now: list[Route] = []
+        before: list[Route] = []
+        for f in self.families:
+            if f.status in ("survives", "appears") and f.scenario is not None:
+                now.append(replace(f.scenario, label=f"{f.scenario.label or f.name} ({f.change})"))
+            if f.status in ("survives", "vanishes") and f.baseline is not None:
+                before.append(replace(f.baseline, label=f"{f.baseline.label or f.name} ({f.change})"))
+        if not now:
+            now = [r for _, r in self.best.values() if r is not None][:1]
+        return now, before
 
     def vanished(self) -> list[str]:
         return [f.family for f in self.families if f.status == "vanishes"]
@@ -1226,6 +1268,7 @@ def run_scenario(
     fams: list[FamilyDelta] = []
     for fid, fam in router.families.items():
         b, s = b_by.get(fid), s_by.get(fid)
+        # the search never returns a route that turns back; this independent check keeps it so
         b_back, s_back = doubles_back(b), doubles_back(s)
         b_ok, s_ok = b is not None and not b_back, s is not None and not s_back
         if b_ok and s_ok:
@@ -1244,26 +1287,10 @@ def run_scenario(
 
 
 def doubles_back(route: Route | None) -> str:
-    """How the route turns back, or "" if it does not: it passes a place (not a sea-lane junction)
-    twice, or uses a leg twice (out and back at sea). A family route that reaches the family's node
-    or chokepoint and turns back is not that corridor."""
-    if route is None:
-        return ""
-    seen: set[str] = set()
-    nodes = [route.moves[0].from_id] if route.moves else []
-    nodes += [m.to_id for m in route.moves]
-    for n in nodes:
-        if n in seen and not n.startswith("sea:"):
-            name = next((m.to_name for m in route.moves if m.to_id == n), n)
-            return f"passes {name} twice"
-        seen.add(n)
-    legs: set[str] = set()
-    for m in route.moves:
-        for lg in m.leg_ids:
-            if lg in legs:
-                return f"uses leg {lg} twice, out and back, on {m.from_name} → {m.to_name}"
-            legs.add(lg)
-    return ""
+    """How the route turns back, or "" if it does not: it arrives at a node twice, or uses a leg
+    twice (out and back at sea). A family route that turns back is not that corridor
+    (:func:`corridors.routing.turns_back`, an independent check of a finished route)."""
+    return turns_back(route)
 
 
 # ---------------------------------------------------------------------------------------------- check
