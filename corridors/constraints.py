@@ -148,7 +148,9 @@ def check_countries(G: nx.MultiDiGraph, codes: Iterable[str], what: str = "count
             msg = f"{what} {c!r} is not an ISO 3166-1 alpha-3 code like 'IRN' or 'AZE'"
             raise ConstraintError(msg)
         if known and c not in known:
-            close = difflib.get_close_matches(c, sorted(known_net), n=3, cutoff=0.3) or difflib.get_close_matches(c, sorted(known), n=3, cutoff=0.6)
+            close = difflib.get_close_matches(c, sorted(known_net), n=3, cutoff=0.3) or difflib.get_close_matches(
+                c, sorted(known), n=3, cutoff=0.6
+            )
             hint = f"; did you mean {', '.join(close)}?" if close else f" (the network's countries: {', '.join(sorted(known_net))})"
             msg = f"unknown {what} {c!r}{hint}"
             raise ConstraintError(msg)

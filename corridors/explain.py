@@ -11,14 +11,14 @@ Entry point :func:`explain`::
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .constraints import Constraints, Rule, rules_of
 from .errors import ConstraintError
 from .model import Route
 from .places import Place
-from .constraints import Constraints, Rule, rules_of
 from .routing import OBJECTIVES, Router, turns_back
 
 __all__ = ["Explanation", "Rule", "compare_routes", "explain", "rules_of"]

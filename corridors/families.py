@@ -209,7 +209,9 @@ def load_families(path: str | Path | None = None) -> dict[str, Family]:
             gate_country=str(t.get("gate_country", "")),
             gate_ports=tuple(t.get("gate_ports", ())),
             no_eastbound_beyond=(float(east["lon"]), float(east["lat"])) if east else None,
-            sea_areas=tuple((float(a["lon_min"]), float(a["lat_min"]), float(a["lon_max"]), float(a["lat_max"])) for a in t.get("sea_areas", ())),
+            sea_areas=tuple(
+                (float(a["lon_min"]), float(a["lat_min"]), float(a["lon_max"]), float(a["lat_max"])) for a in t.get("sea_areas", ())
+            ),
         )
     return out
 
@@ -303,7 +305,12 @@ def _steps_break(G: nx.MultiDiGraph, path: Sequence[tuple[str, str, str]], steps
                 u2, v2, k2 = path[i + 1]
                 d2 = G.edges[u2, v2, k2]
                 for c in step.crossings:
-                    if v in c.nodes and u2 == v and side_matches(c.from_side, side_of(d, G.nodes[u])) and side_matches(c.to_side, side_of(d2, G.nodes[v2])):
+                    if (
+                        v in c.nodes
+                        and u2 == v
+                        and side_matches(c.from_side, side_of(d, G.nodes[u]))
+                        and side_matches(c.to_side, side_of(d2, G.nodes[v2]))
+                    ):
                         a, b = side_of(d, G.nodes[u]), side_of(d2, G.nodes[v2])
                         if a != b:
                             found = True

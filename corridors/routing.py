@@ -112,7 +112,7 @@ def turns_back(route: Route | None) -> str:
     return ""
 
 
-class _Unavailable(Exception):
+class _UnavailableError(Exception):
     """Internal: a query has no admissible route; the message says why."""
 
 
@@ -469,7 +469,7 @@ class Router:
         fam = self.family(family)
         try:
             r = self._solve(o, d, objective, c, fam, strict=True)
-        except _Unavailable as exc:
+        except _UnavailableError as exc:
             raise NoRouteError(f"no route from {o.name} to {d.name}: {exc}") from None
         if r is None:
             raise NoRouteError(self._explain(o, d, objective, c, fam))
@@ -489,7 +489,7 @@ class Router:
         strict: bool = False,
     ) -> Route | None:
         """validate → mask → weights → via groups → search (with revisits cut) → route. With
-        ``strict``, a search whose only answers turn back raises ``_Unavailable`` saying where."""
+        ``strict``, a search whose only answers turn back raises ``_UnavailableError`` saying where."""
         eng = self.engine
         if o.id == d.id:
             msg = f"origin and destination are the same place ({o.name})"
@@ -508,7 +508,7 @@ class Router:
         for plan in self._plans(o, d, c, fam):
             try:
                 r = self._solve_plan(o, d, objective, c, fam, mask, weight, wkey, plan, lb)
-            except _Unavailable as exc:
+            except _UnavailableError as exc:
                 why_not = why_not or str(exc)
                 continue
             if r is None:
@@ -517,17 +517,17 @@ class Router:
             if best is None or (key and getattr(r, key) < getattr(best, key)) or (key is None and r.time_h < best.time_h):
                 best = r
         if best is None and why_not and strict:
-            raise _Unavailable(why_not)
+            raise _UnavailableError(why_not)
         back = turns_back(best)
         if back:  # never expected: the search cuts revisits; an independent last check
             if strict:
-                raise _Unavailable(f"only a route that turns back exists (it {back})")
+                raise _UnavailableError(f"only a route that turns back exists (it {back})")
             return None
         if best is not None and fam is not None and fam.steps:
             broken = route_breaks(self.G, best, fam)
             if broken:  # never expected: the search enforces the definition
                 if strict:
-                    raise _Unavailable(f"the only route found is not the {fam.name} ({broken})")
+                    raise _UnavailableError(f"the only route found is not the {fam.name} ({broken})")
                 return None
         return best
 
@@ -574,7 +574,7 @@ class Router:
                 if stuck or repairs >= MAX_REPAIRS:
                     n = (stuck or revs)[0][0]
                     name = self.G.nodes[eng.nodes[n]].get("name", eng.nodes[n])
-                    raise _Unavailable(f"only a route that turns back at {name} exists")
+                    raise _UnavailableError(f"only a route that turns back at {name} exists")
                 for n, first_layer, _ in revs:
                     for later in range(first_layer + 1, V):
                         extra[later].add(n)
@@ -858,7 +858,7 @@ class Router:
         for label, c2, f2 in self._relaxations(c, fam):
             try:
                 r = self._solve(o, d, objective, c2, f2)
-            except (ConstraintError, _Unavailable):
+            except (ConstraintError, _UnavailableError):
                 continue
             if r is not None:
                 opens.append(f"{label} there is one ({r.time_days:.1f} days{', via ' + r.via if r.via else ''})")
@@ -875,7 +875,7 @@ class Router:
             r = self._solve(o, d, objective, c, fam, strict=True)
         except ConstraintError as exc:
             return None, str(exc)
-        except _Unavailable as exc:
+        except _UnavailableError as exc:
             return None, str(exc)
         if r is None:
             return None, self._explain(o, d, objective, c, fam)
@@ -944,7 +944,7 @@ class Router:
         self.validate(c)
         try:
             best = self._solve(o, d, objective, c, None, strict=True)
-        except _Unavailable as exc:
+        except _UnavailableError as exc:
             raise NoRouteError(f"no route from {o.name} to {d.name}: {exc}") from None
         if best is None:
             raise NoRouteError(self._explain(o, d, objective, c, None))
@@ -959,7 +959,7 @@ class Router:
             penalty[hit] *= 2.0
             try:
                 r = self._solve(o, d, objective, c, None, penalty=penalty)
-            except _Unavailable:
+            except _UnavailableError:
                 continue
             if r is None:
                 break
@@ -998,7 +998,7 @@ class Router:
             blend = {k: v for k, v in (("time", wt), ("cost", wc), ("exposure", max(we, 0.0))) if v > 0}
             try:
                 r = self._solve(o, d, blend, c, None)
-            except _Unavailable:
+            except _UnavailableError:
                 continue
             if r is not None and not turns_back(r):
                 fid = self.classify(r)
