@@ -126,6 +126,19 @@ def compare(state: State, origin: str, destination: str, optimize: str, families
         if notes:
             text += "\n\nnotes:\n" + "\n".join(notes)
         text += "\n\ncost and CO2 are per TEU estimates (data/parameters.toml); * marks the best value of a column."
+    elif fmt == "csv" and unavailable:
+        # the unavailable families are rows too, with the reason (the same rows as CompareResult.rows)
+        import csv
+        import io
+
+        from corridors.routing import CompareResult
+
+        rows = CompareResult(state.router.place(origin), state.router.place(destination), routes, unavailable, c).rows()
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+        text = buf.getvalue()
     else:
         text = machine_text(fmt, routes, {"constraints": c.describe(), "unavailable": unavailable})
     emit(text, kw["output"], kw["force"])

@@ -77,8 +77,22 @@ class CompareResult:
     unavailable: dict[str, str] = field(default_factory=dict)
     constraints: Constraints = field(default_factory=Constraints)
 
+    def rows(self) -> list[dict[str, Any]]:
+        """One flat row per route (:meth:`Route.summary`) and one per unavailable family, each with a
+        ``status`` ("route" or "unavailable") and the ``reason`` a family has no route."""
+        out = [{**r.summary(), "status": "route", "reason": ""} for r in self.routes]
+        cols = list(out[0]) if out else ["label", "family"]
+        for fid, why in self.unavailable.items():
+            row: dict[str, Any] = dict.fromkeys(cols)
+            row.update(label=fid, family=fid, status="unavailable", reason=why)
+            out.append(row)
+        return out
+
     def frame(self) -> Any:
-        return routes_frame(self.routes)
+        """A pandas DataFrame of :meth:`rows`: the routes, then the unavailable families."""
+        import pandas as pd
+
+        return pd.DataFrame(self.rows()) if self.unavailable else routes_frame(self.routes)
 
     def legs(self) -> Any:
         return legs_frame(self.routes)
@@ -850,10 +864,10 @@ class Router:
         if fam:
             rules.insert(0, f"is the {fam.name} ({'; '.join(fam.rules_text())})" if fam.steps else f"stays in the {fam.name} family")
         head = f"no route from {o.name} to {d.name} that {', '.join(rules) if rules else 'exists'}"
-        if fam is not None and fam.gate_ports and "hormuz" in c.avoid_chokepoints:
-            names = [str(self.G.nodes[p].get("name", p)) for p in fam.gate_ports if p in self.G and not str(p).endswith("IRZBR")]
-            if names:
-                head += f" (leaving Iran at {', '.join(names)} passes Hormuz; Chabahar is the only exit outside it)"
+        if fam is not None and fam.gate_ports:
+            gates = self._gate_reasons(c, fam, d)
+            if gates:
+                head = f"{fam.name}: every exit from {fam.gate_country} is closed ({'; '.join(gates)}); {head}"
         opens = []
         for label, c2, f2 in self._relaxations(c, fam):
             try:
@@ -865,6 +879,33 @@ class Router:
         if opens:
             return f"{head}; " + "; ".join(opens[:3])
         return f"{head}; no single relaxation opens one (check that both places are connected: `corridors network info`)"
+
+    def _gate_reasons(self, c: Constraints, fam: Family, d: Place) -> list[str]:
+        """Why each of the family's gate ports cannot be used, or [] if one of them can."""
+        from .constraints import node_forbidden
+
+        avoid = tuple(_resolve_avoid_nodes(self.G, c.avoid_nodes))
+        out = []
+        for p in fam.gate_ports:
+            if p not in self.G:
+                continue
+            name = self.G.nodes[p].get("name", p)
+            why = node_forbidden(c, p, self.G.nodes[p], avoid)
+            if why:
+                out.append(f"{name} {why}")
+                continue
+            if self.G.nodes[d.id].get("kind") == "port" and c.avoid_chokepoints:
+                try:
+                    by_sea = self._solve(self.place(p), d, "time", replace(c, via=(), modes=("sea",)), None)
+                except (ConstraintError, _UnavailableError):
+                    by_sea = None
+                if by_sea is None:
+                    free = self._solve(self.place(p), d, "time", Constraints(modes=("sea",), include_planned=True), None)
+                    passes = [ch for ch in (free.chokepoints if free else ()) if ch in c.avoid_chokepoints]
+                    out.append(f"{name}: the way out by sea passes {', '.join(passes) or 'an avoided place'}, which is avoided")
+                    continue
+            return []
+        return out
 
     def _family_route(self, o: Place, d: Place, objective: str | Mapping[str, float], c: Constraints, fam: Family) -> tuple[Route | None, str]:
         """The family's best route, or None and why not."""

@@ -649,3 +649,14 @@ def test_mask_and_predicates_agree(router: Any) -> None:
             u, v, k = eng.edge_refs[int(eng.leg[e])]
             want = leg_forbidden(c, k, G.edges[u, v, k]) is None and node_forbidden(c, u, G.nodes[u], c.avoid_nodes) is None and node_forbidden(c, v, G.nodes[v], c.avoid_nodes) is None
             assert bool(mask[e]) == want, (c, k, u, v)
+
+
+def test_closed_exits_are_named(router: Any) -> None:
+    c = Constraints(avoid_chokepoints=("hormuz",), avoid_nodes=("port:IRZBR",))
+    res = router.compare("Chelyabinsk", "Mumbai", constraints=c, families=["instc_west", "suez"])
+    why = res.unavailable["instc_west"]
+    assert "every exit from IRN is closed" in why and "hormuz" in why and "Chabahar" in why
+    assert [r.family for r in res.routes] == ["suez"]
+    rows = res.rows()
+    assert [(x["family"], x["status"]) for x in rows] == [("suez", "route"), ("instc_west", "unavailable")]
+    assert rows[1]["reason"] == why
