@@ -119,7 +119,7 @@ class Constraints:
 @functools.lru_cache(maxsize=1)
 def world_country_codes() -> frozenset[str]:
     """ISO-3 codes of ``data/countries.geojson`` (read as text: no geometry is parsed)."""
-    from .zones import bundled_data_dir
+    from .io import bundled_data_dir
 
     try:
         text = (bundled_data_dir() / "countries.geojson").read_text(encoding="utf-8")
@@ -310,23 +310,41 @@ def territory_countries(c: Constraints) -> set[str]:
     return {code for code in c.avoided_countries() if c.scope_of(code) in ("territory", "both")}
 
 
+def leg_breaks(c: Constraints, key: str, d: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Every rule of ``c`` the leg ``key`` (attributes ``d``) breaks, as (rule, subject) pairs:
+    ("closed_leg", leg id), ("mode", mode), ("not_operational", leg id), ("territory", country),
+    ("chokepoint", chokepoint id). The solver's mask removes exactly the legs with any; the
+    compliance check of a route reports each."""
+    out: list[tuple[str, str]] = []
+    if key in c.avoid_legs:
+        out.append(("closed_leg", key))
+    if c.modes is not None and d.get("mode") not in c.modes:
+        out.append(("mode", str(d.get("mode"))))
+    if not c.include_planned and str(d.get("status", "operational")) != "operational":
+        out.append(("not_operational", key))
+    terr = territory_countries(c)
+    out.extend(("territory", code) for code in d.get("countries") or () if code in terr)
+    out.extend(("chokepoint", ch) for ch in d.get("chokepoints") or () if ch in c.avoid_chokepoints)
+    return out
+
+
+_LEG_TEXT = {
+    "closed_leg": "is an avoided leg",
+    "mode": "is by {}, not an allowed mode",
+    "not_operational": "is not operational",
+    "territory": "crosses the territory of {}",
+    "chokepoint": "passes {}",
+}
+
+
 def leg_forbidden(c: Constraints, key: str, d: Mapping[str, Any]) -> str | None:
     """Why a route may not use leg ``key`` (attributes ``d``) under ``c``, or None (the nodes at its
     ends are judged by :func:`node_forbidden`; the season by :func:`season_closed`)."""
-    if key in c.avoid_legs:
-        return "is an avoided leg"
-    if c.modes is not None and d.get("mode") not in c.modes:
-        return f"is by {d.get('mode')}, not an allowed mode"
-    if not c.include_planned and str(d.get("status", "operational")) != "operational":
-        return f"is {str(d.get('status')).replace('_', ' ')}"
-    terr = territory_countries(c)
-    for code in d.get("countries") or ():
-        if code in terr:
-            return f"crosses the territory of {code}"
-    for ch in d.get("chokepoints") or ():
-        if ch in c.avoid_chokepoints:
-            return f"passes {ch}"
-    return None
+    breaks = leg_breaks(c, key, d)
+    if not breaks:
+        return None
+    rule, subject = breaks[0]
+    return _LEG_TEXT[rule].format(subject)
 
 
 def season_closed(months: Sequence[int] | None, start: dt.datetime, end: dt.datetime | None = None) -> int | None:

@@ -367,9 +367,9 @@ def solve(
     while pred[path_states[-1]] >= 0:
         path_states.append(int(pred[path_states[-1]]))
     path_states.reverse()
-    a = np.asarray(path_states[:-1], dtype=np.int64)
-    b = np.asarray(path_states[1:], dtype=np.int64)
-    pos = np.searchsorted(pair, a * n + b)
+    from_states = np.asarray(path_states[:-1], dtype=np.int64)
+    to_states = np.asarray(path_states[1:], dtype=np.int64)
+    pos = np.searchsorted(pair, from_states * n + to_states)
     layers = [int(x) // (S * T) for x in path_states[:-1]]
     return Solution([int(e) for e in eidx[pos]], float(dist[best]), layers)
 

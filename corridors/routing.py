@@ -402,7 +402,7 @@ class Router:
         """The ordered via groups to solve with, one list per alternative (orientation of the
         family, choice among its crossings, sides of a user's crossing), best-guess first."""
         user: list[list[list[_Group]]] = [self._via_alternatives(q, (o.id, d.id)) for q in c.via]
-        fam_opts: list[list[list[_Group]]] = []
+        fam_opts: list[list[list[list[_Group]]]] = []  # per orientation: per step, its alternatives
         if fam is not None:
             legacy = [[[_Group(self._group_mask(g))]] for g in fam.via_any]
             a, b = self.G.nodes[o.id], self.G.nodes[d.id]
@@ -421,8 +421,8 @@ class Router:
         else:
             fam_opts.append([])
         plans: list[list[_Group]] = []
-        for opts in fam_opts:
-            for combo in itertools.product(*opts, *user):
+        for fopts in fam_opts:
+            for combo in itertools.product(*fopts, *user):
                 plans.append([g for part in combo for g in part])
                 if len(plans) >= MAX_ALTERNATIVES:
                     return plans
@@ -703,7 +703,7 @@ class Router:
 
     def _closed_legs(self, route: Route, depart: dt.date) -> list[str]:
         start = dt.datetime.combine(depart, dt.time())
-        out = []
+        out: list[str] = []
         for m in route.moves:
             if m.months:
                 month = (start + dt.timedelta(hours=m.start_h)).month

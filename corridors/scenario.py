@@ -56,6 +56,7 @@ from typing import Any
 
 import networkx as nx
 
+from .constraints import leg_breaks, season_closed
 from .errors import ConstraintError, DataFileError, NoRouteError, ScenarioError, UnknownPlaceError
 from .model import Route
 from .params import MODES, Parameters, bundled_parameters_path
@@ -1470,6 +1471,13 @@ def check_route(applied: AppliedScenario, route: RouteSpec | Route) -> list[Viol
     closed_nodes = set(applied.closed_nodes)
     closed_legs = set(s.close_legs)
     closed_port_ids = {n for n in closed_nodes if G.nodes[n].get("kind") == "port"}
+    # the scenario's leg rules as constraints, judged by constraints.leg_breaks
+    rules = Constraints(
+        avoid_countries=tuple(sorted(terr)),
+        country_scope="territory",
+        avoid_chokepoints=tuple(sorted(closed_ch)),
+        avoid_legs=tuple(sorted(closed_legs)),
+    )
     out: list[Violation] = []
     unknown = [lg for mv in spec.moves for lg in mv[0] if lg not in legs]
     if unknown:
@@ -1513,13 +1521,15 @@ def check_route(applied: AppliedScenario, route: RouteSpec | Route) -> list[Viol
             cs = tuple(d.get("countries") or ())
             leg_countries.update(cs)
             chs = tuple(d.get("chokepoints") or ())
-            for c in cs:
-                if c in terr:
+            # which rules the leg breaks: the same predicate as the solver's mask (one rule, one place)
+            for rule, subject in leg_breaks(rules, lg, d):
+                if rule == "territory":
+                    c = subject
                     canal = [ch for ch in chs if c in getattr(zones.get(ch), "territory", ())]
                     via = f" (through the {getattr(zones[canal[0]], 'name', canal[0])})" if canal else ""
                     add(lg, "territory", c, f"crosses territory of {c}{via} (forbidden: {scope(c)})")
-            for ch in chs:
-                if ch in closed_ch:
+                elif rule == "chokepoint":
+                    ch = subject
                     z = zones.get(ch)
                     states: tuple[str, ...] = tuple(getattr(z, "littoral", None) or ())
                     lit = f"; littoral {', '.join(states)}" if states else ""
@@ -1529,20 +1539,20 @@ def check_route(applied: AppliedScenario, route: RouteSpec | Route) -> list[Viol
                         ch,
                         f"passes {getattr(z, 'name', ch)} ({ch}{lit}) (closed: chokepoint)",
                     )
-            if lg in closed_legs:
-                add(lg, "closed_leg", lg, "uses a closed leg (closed: leg)")
-            status = str(d.get("status", "operational"))
-            if status != "operational":
-                add(
-                    lg,
-                    "not_operational",
-                    lg,
-                    f"is {status.replace('_', ' ')} and the scenario does not open it (not operational)",
-                )
+                elif rule == "closed_leg":
+                    add(lg, "closed_leg", lg, "uses a closed leg (closed: leg)")
+                elif rule == "not_operational":
+                    status = str(d.get("status", "operational"))
+                    add(
+                        lg,
+                        "not_operational",
+                        lg,
+                        f"is {status.replace('_', ' ')} and the scenario does not open it (not operational)",
+                    )
             months = d.get("months")
             if s.depart and months:
                 start = dt.datetime.combine(s.depart, dt.time()) + dt.timedelta(hours=start_h or 0.0)
-                if start.month not in months:
+                if season_closed(months, start) is not None:
                     span = ",".join(map(str, months))
                     add(
                         lg,
