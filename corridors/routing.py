@@ -398,11 +398,42 @@ class Router:
         idx = np.asarray([eng.node_index[n] for n in nids], np.int32)
         return [[_Group(is_leg & np.isin(self._dst_node, idx), tuple(int(x) for x in idx))]]
 
-    def _plans(self, o: Place, d: Place, c: Constraints, fam: Family | None) -> list[list[_Group]]:
+    def _gate_direction_mask(self, fam: Family, forward: bool) -> np.ndarray:
+        """Edges allowed by the direction of a family through its gate country: southbound (forward)
+        the route enters it only by its crossings and leaves it only by sea at a gate port (no land
+        leg out of it, no arrival at a gate port from the sea); northbound the mirror image. So a
+        route never leaves the gate country and comes back (Tehran → Azerbaijan → Turkmenistan →
+        Iran is not an INSTC route)."""
+        key = f"{fam.id}:{'fwd' if forward else 'rev'}"
+        got = self._family_masks.get(key)
+        if got is not None:
+            return got
+        eng = self.engine
+        G = self.G
+        ok = np.ones(eng.n_edges, bool)
+        g = fam.gate_country
+        if g:
+            gates = set(fam.gate_ports)
+            for e in np.flatnonzero(eng.etype == LEG):
+                u, v, k = eng.edge_refs[int(eng.leg[e])]
+                d = G.edges[u, v, k]
+                cu, cv = G.nodes[u].get("country"), G.nodes[v].get("country")
+                water = d.get("mode") in ("sea", "ferry")
+                leaves = cu == g and (cv != g or water) and G.nodes[u].get("kind") != "junction"
+                enters = cv == g and (cu != g or water) and G.nodes[v].get("kind") != "junction"
+                if forward and ((leaves and not (water and u in gates)) or (enters and water and v in gates)):
+                    ok[e] = False
+                if not forward and ((enters and not (water and v in gates)) or (leaves and water and u in gates)):
+                    ok[e] = False
+        self._family_masks[key] = ok
+        return ok
+
+    def _plans(self, o: Place, d: Place, c: Constraints, fam: Family | None) -> list[tuple[list[_Group], np.ndarray | None]]:
         """The ordered via groups to solve with, one list per alternative (orientation of the
         family, choice among its crossings, sides of a user's crossing), best-guess first."""
         user: list[list[list[_Group]]] = [self._via_alternatives(q, (o.id, d.id)) for q in c.via]
         fam_opts: list[list[list[list[_Group]]]] = []  # per orientation: per step, its alternatives
+        directions: list[np.ndarray | None] = []
         if fam is not None:
             legacy = [[[_Group(self._group_mask(g))]] for g in fam.via_any]
             a, b = self.G.nodes[o.id], self.G.nodes[d.id]
@@ -416,14 +447,16 @@ class Router:
                     else:
                         opts.append([[_Group(self._group_mask({"chokepoints": st.chokepoints}))]])
                 fam_opts.append(opts)
+                directions.append(self._gate_direction_mask(fam, forward) if fam.gate_country else None)
                 if not fam.steps:
                     break
         else:
             fam_opts.append([])
-        plans: list[list[_Group]] = []
-        for fopts in fam_opts:
+            directions.append(None)
+        plans: list[tuple[list[_Group], np.ndarray | None]] = []
+        for fopts, direction in zip(fam_opts, directions, strict=True):
             for combo in itertools.product(*fopts, *user):
-                plans.append([g for part in combo for g in part])
+                plans.append(([g for part in combo for g in part], direction))
                 if len(plans) >= MAX_ALTERNATIVES:
                     return plans
         return plans
@@ -519,9 +552,10 @@ class Router:
         lb = None if penalty is not None else self._lower_bound(o.id, d.id, objective)
         best: Route | None = None
         why_not = ""
-        for plan in self._plans(o, d, c, fam):
+        for plan, direction in self._plans(o, d, c, fam):
             try:
-                r = self._solve_plan(o, d, objective, c, fam, mask, weight, wkey, plan, lb)
+                m = mask if direction is None else mask & direction
+                r = self._solve_plan(o, d, objective, c, fam, m, weight, wkey, plan, lb, direction is not None)
             except _UnavailableError as exc:
                 why_not = why_not or str(exc)
                 continue
@@ -557,6 +591,7 @@ class Router:
         wkey: Any,
         plan: list[_Group],
         lb: float | None,
+        directed: bool = False,
     ) -> Route | None:
         eng = self.engine
         sources = eng.out_states.get(o.id, [])
@@ -571,7 +606,7 @@ class Router:
         banned_legs: set[int] = set()
         repairs = 0
         vias = [g.mask for g in plan]
-        plan_key = tuple(hash(g.mask.tobytes()) for g in plan)
+        plan_key = (tuple(hash(g.mask.tobytes()) for g in plan), hash(mask.tobytes()) if directed else None)
         base_key = (c, fam.id if fam else None, o.id, plan_key)
         for _ in range(MAX_REPAIRS + 30):
             no_arrival = [np.asarray(sorted(base_no[a] | extra[a]), np.int32) for a in range(V)]
@@ -864,6 +899,12 @@ class Router:
         if fam:
             rules.insert(0, f"is the {fam.name} ({'; '.join(fam.rules_text())})" if fam.steps else f"stays in the {fam.name} family")
         head = f"no route from {o.name} to {d.name} that {', '.join(rules) if rules else 'exists'}"
+        if fam is not None and fam.gate_country and fam.steps:
+            inside = [(end, p) for end, p in (("origin", o), ("destination", d)) if self.G.nodes[p.id].get("country") == fam.gate_country]
+            if len(inside) == 1:
+                end, p = inside[0]
+                where = "; or ".join(cr.describe() for st in fam.steps for cr in st.crossings)
+                head = f"the {end} {p.name} is in {fam.gate_country} and the {fam.name} must {where} on the way, without leaving {fam.gate_country} and coming back; {head}"
         if fam is not None and fam.gate_ports:
             gates = self._gate_reasons(c, fam, d)
             if gates:
