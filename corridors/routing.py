@@ -173,15 +173,29 @@ class Router:
             code: dict[str, int] = {"": 0}
             self._from_side = np.zeros(eng.n_edges, np.int32)
             self._to_side = np.zeros(eng.n_edges, np.int32)
+            # each leg edge's own attributes as one of a few distinct signatures, and the legs with a
+            # named end (not two sea-lane junctions): the family rules look at nothing else
+            self._sig = np.full(eng.n_edges, -1, np.int32)
+            self._sigs: list[dict[str, Any]] = []
+            sig_code: dict[tuple[Any, ...], int] = {}
+            named: list[int] = []
             for e in np.flatnonzero(legmask):
                 u, v, k = eng.edge_refs[int(eng.leg[e])]
                 d = self.G.edges[u, v, k]
+                sig = (d.get("mode"), tuple(d.get("chokepoints") or ()), tuple(d.get("countries") or ()))
+                if sig not in sig_code:
+                    sig_code[sig] = len(self._sigs)
+                    self._sigs.append({"mode": sig[0], "chokepoints": sig[1], "countries": sig[2]})
+                self._sig[e] = sig_code[sig]
+                if self.G.nodes[u].get("kind") != "junction" or self.G.nodes[v].get("kind") != "junction":
+                    named.append(int(e))
                 for arr, far in ((self._from_side, u), (self._to_side, v)):
                     sd = side_of(d, self.G.nodes[far])
                     if sd not in code:
                         code[sd] = len(self._sides)
                         self._sides.append(sd)
                     arr[e] = code[sd]
+            self._named_legs = np.asarray(named, np.int64)
         return self._engine
 
     def _load_or_compile(self) -> Engine:
@@ -299,30 +313,20 @@ class Router:
             return got
         eng = self.engine
         G = self.G
-        ok = np.ones(eng.n_edges, bool)
-        # a leg between two sea-lane junctions is judged by its own attributes (each distinct
-        # combination once) and, at sea, by the family's sea areas (vectorised over positions): no
-        # other rule looks at a junction
-        memo: dict[tuple[Any, ...], bool] = {}
-        x = np.asarray([float(G.nodes[n].get("x", 0.0)) for n in eng.nodes])
-        y = np.asarray([float(G.nodes[n].get("y", 0.0)) for n in eng.nodes])
-        in_area = np.asarray(fam.in_sea_areas(x, y), bool)
-        is_sea = eng.mode == MODE_CODES["sea"]
-        for e in np.flatnonzero(eng.etype == LEG):
+        # a leg's own attributes, judged once per distinct signature; the rules on places (gate,
+        # Far East) only on legs with a named end; the sea areas vectorised over positions
+        sig_bad = np.asarray([fam.leg_attr_forbidden(sd) is not None for sd in self._sigs] + [False], bool)
+        ok = ~sig_bad[self._sig]  # index -1 (not a leg) -> the trailing False
+        for e in self._named_legs:
             u, v, k = eng.edge_refs[int(eng.leg[e])]
-            d = G.edges[u, v, k]
-            nu, nv = G.nodes[u], G.nodes[v]
-            if nu.get("kind") == "junction" and nv.get("kind") == "junction":
-                sig = (d.get("mode"), tuple(d.get("chokepoints") or ()), tuple(d.get("countries") or ()))
-                bad = memo.get(sig)
-                if bad is None:
-                    bad = memo[sig] = fam.leg_attr_forbidden(d) is not None
-            else:
-                bad = fam.leg_forbidden(k, d, nu, nv, u, v) is not None
-            if bad:
+            if fam.leg_forbidden(k, G.edges[u, v, k], G.nodes[u], G.nodes[v], u, v) is not None:
                 ok[e] = False
         if fam.sea_areas:
-            ok &= ~(is_sea & (eng.etype == LEG) & ~(in_area[self._src_node] & in_area[self._dst_node]))
+            x = np.asarray([float(G.nodes[n].get("x", 0.0)) for n in eng.nodes])
+            y = np.asarray([float(G.nodes[n].get("y", 0.0)) for n in eng.nodes])
+            in_area = np.asarray(fam.in_sea_areas(x, y), bool)
+            is_sea = (eng.mode == MODE_CODES["sea"]) & (eng.etype == LEG)
+            ok &= ~(is_sea & ~(in_area[self._src_node] & in_area[self._dst_node]))
         self._family_masks[fam.id] = ok
         return ok
 
@@ -414,7 +418,7 @@ class Router:
         g = fam.gate_country
         if g:
             gates = set(fam.gate_ports)
-            for e in np.flatnonzero(eng.etype == LEG):
+            for e in self._named_legs:  # leaving or entering a country needs a named end
                 u, v, k = eng.edge_refs[int(eng.leg[e])]
                 d = G.edges[u, v, k]
                 cu, cv = G.nodes[u].get("country"), G.nodes[v].get("country")
