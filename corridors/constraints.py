@@ -283,26 +283,42 @@ def rules_of(c: Constraints) -> list[Rule]:
 
 
 # ---------------------------------------------------------------------------------------- predicates
-def node_forbidden(c: Constraints, node_id: str, nd: Mapping[str, Any], avoid_nodes: Sequence[str] = ()) -> str | None:
-    """Why a route may not pass node ``node_id`` (attributes ``nd``) under ``c``, or None.
-
-    ``avoid_nodes`` are the resolved node ids of ``c.avoid_nodes``. A port is forbidden by a country's
-    "ports" scope, any other node (terminal, border crossing) by its "territory" scope; sea-lane
-    junctions belong to no country."""
+def node_breaks(c: Constraints, node_id: str, nd: Mapping[str, Any], avoid_nodes: Sequence[str] = ()) -> list[tuple[str, str]]:
+    """Every rule of ``c`` a route passing node ``node_id`` (attributes ``nd``) breaks, as (rule,
+    subject) pairs: ("closed_node", node id) for an avoided node, ("ports", country) for a port of a
+    country avoided in its ports, ("territory", country) for any other node (terminal, border
+    crossing) of a country avoided in its territory. Sea-lane junctions belong to no country.
+    ``avoid_nodes`` are the resolved node ids of ``c.avoid_nodes``."""
+    out: list[tuple[str, str]] = []
     if node_id in avoid_nodes:
-        return f"is avoided ({node_id})"
+        out.append(("closed_node", node_id))
     code = nd.get("country")
     if not code or nd.get("kind") == "junction":
-        return None
+        return out
     scope = c.scope_of(str(code))
     if scope is None:
-        return None
+        return out
     is_port = nd.get("kind") == "port"
     if is_port and scope in ("ports", "both"):
-        return f"is a port of {code} (avoided: {_SCOPE_TEXT[scope]})"
+        out.append(("ports", str(code)))
     if not is_port and scope in ("territory", "both"):
-        return f"is in the territory of {code} (avoided: {_SCOPE_TEXT[scope]})"
-    return None
+        out.append(("territory", str(code)))
+    return out
+
+
+def node_forbidden(c: Constraints, node_id: str, nd: Mapping[str, Any], avoid_nodes: Sequence[str] = ()) -> str | None:
+    """Why a route may not pass node ``node_id`` (attributes ``nd``) under ``c``, or None (the first
+    of :func:`node_breaks`)."""
+    breaks = node_breaks(c, node_id, nd, avoid_nodes)
+    if not breaks:
+        return None
+    rule, subject = breaks[0]
+    scope = _SCOPE_TEXT[str(c.scope_of(subject))] if rule != "closed_node" else ""
+    return {
+        "closed_node": f"is avoided ({node_id})",
+        "ports": f"is a port of {subject} (avoided: {scope})",
+        "territory": f"is in the territory of {subject} (avoided: {scope})",
+    }[rule]
 
 
 def territory_countries(c: Constraints) -> set[str]:

@@ -56,7 +56,7 @@ from typing import Any
 
 import networkx as nx
 
-from .constraints import leg_breaks, season_closed
+from .constraints import leg_breaks, node_breaks, season_closed
 from .errors import ConstraintError, DataFileError, NoRouteError, ScenarioError, UnknownPlaceError
 from .model import Route
 from .params import MODES, Parameters, bundled_parameters_path
@@ -1478,6 +1478,9 @@ def check_route(applied: AppliedScenario, route: RouteSpec | Route) -> list[Viol
         avoid_chokepoints=tuple(sorted(closed_ch)),
         avoid_legs=tuple(sorted(closed_legs)),
     )
+    node_rules = Constraints(
+        country_scopes=tuple((x, "both" if x in terr and x in ports else ("territory" if x in terr else "ports")) for x in sorted(terr | ports)),
+    )
     out: list[Violation] = []
     unknown = [lg for mv in spec.moves for lg in mv[0] if lg not in legs]
     if unknown:
@@ -1568,22 +1571,23 @@ def check_route(applied: AppliedScenario, route: RouteSpec | Route) -> list[Viol
                 continue
             nd = G.nodes[n]
             c = nd.get("country")
-            kind = nd.get("kind")
             lg = edges[0][0] if n == move_from else edges[-1][0]
-            if kind == "port" and c in ports:
-                add(
-                    lg,
-                    "ports",
-                    f"{n}",
-                    f"calls at port {name(n)} ({n}) in {c} (forbidden: {scope(c)})",
-                )
-            elif kind not in ("port", "junction") and c in terr and c not in leg_countries:
-                add(
-                    lg,
-                    "territory",
-                    c,
-                    f"passes {name(n)} ({n}) in the territory of {c} (forbidden: {scope(c)})",
-                )
+            # the same node predicate as the solver's mask
+            for rule, _ in node_breaks(node_rules, n, nd):
+                if rule == "ports":
+                    add(
+                        lg,
+                        "ports",
+                        f"{n}",
+                        f"calls at port {name(n)} ({n}) in {c} (forbidden: {scope(c)})",
+                    )
+                elif rule == "territory" and c not in leg_countries:
+                    add(
+                        lg,
+                        "territory",
+                        c,
+                        f"passes {name(n)} ({n}) in the territory of {c} (forbidden: {scope(c)})",
+                    )
             if n in closed_port_ids:
                 add(lg, "closed_port", n, f"calls at closed port {name(n)} ({n}) (closed: port)")
             elif n in closed_nodes:
