@@ -6,6 +6,8 @@ from typing import Any
 
 import click
 
+from corridors.families import family_ids_text
+
 from .context import State, pass_state
 from .options import build_constraints, constraint_options, output_options, parse_objective
 from .output import emit, machine_text, route_text, table
@@ -44,7 +46,7 @@ def _write_map(state: State, routes: list[Any], kw: dict[str, Any], title: str, 
 @click.argument("destination")
 @click.option("--optimize", "optimize", default="time", show_default=True, metavar="OBJECTIVE",
               help="time (expected days), p90 (the most reliable: lowest P90 days of the candidates), distance, cost, co2 or exposure, or a blend like time=1,cost=0.5 (weights per day, 1000 km, 1000 USD, tonne CO2, exposure point).")
-@click.option("--family", metavar="ID", help="Stay within one corridor family (instc_east, instc_west, trans_caspian, chabahar, suez, cape, nsr, vladivostok_chennai).")
+@click.option("--family", metavar="ID", help=f"Stay within one corridor family ({family_ids_text()}; defined in data/families.toml).")
 @click.option("--alternatives", "k", type=click.IntRange(min=1, max=10), default=1, show_default=True, help="Also show up to K-1 diverse alternatives.")
 @constraint_options
 @output_options(("table", "json", "csv", "geojson"))
@@ -83,15 +85,17 @@ def route(state: State, origin: str, destination: str, optimize: str, family: st
 @click.argument("origin")
 @click.argument("destination")
 @click.option("--optimize", default="time", show_default=True, metavar="OBJECTIVE", help="What each family's best route minimises (as for `route`); the table is sorted by it.")
-@click.option("--family", "families", multiple=True, metavar="ID", help="Only these corridor families (repeatable; default all).")
+@click.option("--family", "families", multiple=True, metavar="ID", help=f"Only these corridor families (repeatable; default all): {family_ids_text()}.")
 @click.option("--pareto", is_flag=True, help="Show the Pareto front over time, cost and exposure instead of one route per family.")
 @constraint_options
 @output_options(("table", "json", "csv", "geojson"))
 @pass_state
 def compare(state: State, origin: str, destination: str, optimize: str, families: tuple[str, ...], pareto: bool, **kw: Any) -> None:
     """Compare corridors from ORIGIN to DESTINATION: the best route of each corridor family side by
-    side (INSTC eastern, western, Trans-Caspian, Chabahar, Suez, Cape, NSR, Trans-Siberian +
-    Vladivostok–Chennai), the best value of each column marked with *.
+    side (INSTC via Sarakhs, via Inche Burun, western, Trans-Caspian and via Chabahar, Suez, Cape,
+    NSR, Trans-Siberian + Vladivostok–Chennai), the best value of each column marked with *. A row is
+    always a route that is really that corridor (data/families.toml defines each); a family that has
+    none under the constraints is listed as unavailable with the reason.
 
     \b
     Examples:
@@ -130,6 +134,19 @@ def compare(state: State, origin: str, destination: str, optimize: str, families
             " mean = expected (the search ranks on it)."
             "\ncost and CO2 are per TEU estimates (data/parameters.toml); * marks the best value of a column."
         )
+    elif fmt == "csv" and unavailable:
+        # the unavailable families are rows too, with the reason (the same rows as CompareResult.rows)
+        import csv
+        import io
+
+        from corridors.routing import CompareResult
+
+        rows = CompareResult(state.router.place(origin), state.router.place(destination), routes, unavailable, c).rows()
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+        text = buf.getvalue()
     else:
         text = machine_text(fmt, routes, {"constraints": c.describe(), "unavailable": unavailable})
     emit(text, kw["output"], kw["force"])

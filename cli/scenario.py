@@ -100,7 +100,12 @@ def _run_table(run: Any) -> str:
     for f in run.families:
         r = f.row()
         if f.status == "survives":
-            note = "same path" if f.same_path else f"new path: {r['scenario_chokepoints'] or 'no chokepoint'}"
+            if f.unchanged:
+                note = "unchanged"
+            elif f.same_path:
+                note = f"same path, {f.change}"
+            else:
+                note = f"new path: {r['scenario_chokepoints'] or 'no chokepoint'}"
         elif f.status == "none":
             note = "no route in either"
         else:
@@ -205,8 +210,8 @@ def _save_map(run: Any, path: str, online_tiles: bool, force: bool) -> None:
         raise click.ClickException(f"maps are not available in this installation ({exc})") from None
     import inspect
 
-    routes = run.result.routes or [r for _, r in run.best.values() if r is not None]
-    base = run.baseline.routes
+    # the same rows as the table: a family the table says vanished is drawn only as a baseline
+    routes, base = run.map_routes()
     s = run.scenario
     kw: dict[str, Any] = {
         "G": run.applied.router.G,

@@ -399,6 +399,7 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
 class Solution:
     edges: list[int]
     cost: float
+    layers: list[int] = field(default_factory=list)  # the via layer each edge of ``edges`` starts in
 
 
 def solve(
@@ -411,16 +412,24 @@ def solve(
     max_transfers: int | None = None,
     cache_key: Any = None,
     lower_bound: float | None = None,
+    no_arrival: Sequence[np.ndarray] = (),
 ) -> Solution | None:
     """Shortest path from any of ``sources`` to any of ``targets`` over the edges in ``mask``.
 
-    ``vias`` are boolean edge masks, to be satisfied in order (the path uses an edge of each);
-    ``max_transfers`` caps the number of transfer edges. Returns the base edge indices in order.
+    ``vias`` are boolean edge masks, to be satisfied in order (the path uses an edge of each): the
+    graph is layered, layer ``a`` meaning "the first ``a`` groups are satisfied", and an edge of group
+    ``a`` used in layer ``a`` moves the path to layer ``a + 1``. ``no_arrival[a]`` (node indices) are
+    nodes a leg may not arrive at in layer ``a``: the caller uses it so that a node where a group was
+    satisfied (a crossing, a via place) is never arrived at again afterwards, so a route cannot touch
+    a via and turn back through it. ``max_transfers`` caps the number of transfer edges (a transfer
+    between modes or vessels, or a change of rail gauge). Returns the base edge indices in order with
+    the layer each starts in.
     """
     S = eng.n_states
     V = len(vias) + 1
     T = 1 if max_transfers is None else max_transfers + 1
-    key = (cache_key, V, T) if cache_key is not None else None
+    arrival_key = tuple(tuple(sorted(int(x) for x in a)) for a in no_arrival)
+    key = (cache_key, V, T, arrival_key) if cache_key is not None else None
     built = eng._csr_cache.get(key) if key is not None else None
     if built is None:
         base = np.flatnonzero(mask)
@@ -428,12 +437,23 @@ def solve(
         cols_l: list[np.ndarray] = []
         eidx_l: list[np.ndarray] = []
         is_transfer = (eng.etype[base] == TRANSFER) | (eng.etype[base] == GAUGE)
+        is_leg = eng.etype[base] == LEG
+        arrive_node = eng.state_node[eng.dst[base]]
         for a in range(V):
-            adv = vias[a][base] if a < V - 1 else np.zeros(len(base), bool)
+            # an edge may satisfy several consecutive groups at once (leaving a crossing straight
+            # into a via place): it advances past all of them
+            adv = np.zeros(len(base), np.int64)
+            alive = np.ones(len(base), bool)
+            for j in range(a, V - 1):
+                alive &= vias[j][base]
+                adv += alive
+            keep = np.ones(len(base), bool)
+            if a < len(no_arrival) and len(no_arrival[a]):
+                keep = ~(is_leg & np.isin(arrive_node, np.asarray(no_arrival[a], dtype=np.int32)))
             for t in range(T):
                 tt = t + is_transfer.astype(np.int64) if max_transfers is not None else np.full(len(base), t)
-                aa = a + adv.astype(np.int64)
-                ok = tt < T
+                aa = a + adv
+                ok = (tt < T) & keep
                 layer_src = (a * T + t) * S
                 rows_l.append(eng.src[base[ok]] + layer_src)
                 cols_l.append(eng.dst[base[ok]] + (aa[ok] * T + tt[ok]) * S)
@@ -475,10 +495,11 @@ def solve(
     while pred[path_states[-1]] >= 0:
         path_states.append(int(pred[path_states[-1]]))
     path_states.reverse()
-    a = np.asarray(path_states[:-1], dtype=np.int64)
-    b = np.asarray(path_states[1:], dtype=np.int64)
-    pos = np.searchsorted(pair, a * n + b)
-    return Solution([int(e) for e in eidx[pos]], float(dist[best]))
+    from_states = np.asarray(path_states[:-1], dtype=np.int64)
+    to_states = np.asarray(path_states[1:], dtype=np.int64)
+    pos = np.searchsorted(pair, from_states * n + to_states)
+    layers = [int(x) // (S * T) for x in path_states[:-1]]
+    return Solution([int(e) for e in eidx[pos]], float(dist[best]), layers)
 
 
 def distances_from(eng: Engine, sources: Sequence[int], weight: np.ndarray, mask: np.ndarray, cache_key: Any = None) -> np.ndarray:

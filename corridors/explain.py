@@ -11,15 +11,15 @@ Entry point :func:`explain`::
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .constraints import Constraints, Rule, rules_of
 from .errors import ConstraintError
 from .model import Route
 from .places import Place
-from .routing import OBJECTIVES, Constraints, Router
-from .scenario import doubles_back
+from .routing import OBJECTIVES, Router, turns_back
 
 __all__ = ["Explanation", "Rule", "compare_routes", "explain", "rules_of"]
 
@@ -29,84 +29,6 @@ _WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", 
 def _count(n: int, word: str) -> str:
     w = _WORDS[n] if 0 <= n < len(_WORDS) else str(n)
     return f"{w} {word}{'' if n == 1 else 's'}"
-
-
-@dataclass(frozen=True)
-class Rule:
-    """One hard rule of a set of constraints, and how to drop it."""
-
-    id: str  # e.g. "country:IRN", "chokepoint:hormuz", "planned", "depart"
-    label: str  # e.g. "avoid IRN (territory and ports)"
-    drop: Callable[[Constraints], Constraints] = field(compare=False, repr=False)
-    relax: str = ""  # what dropping it means, e.g. "allow IRN"
-
-
-def _without(attr: str, item: str) -> Callable[[Constraints], Constraints]:
-    def drop(x: Constraints) -> Constraints:
-        kw: dict[str, Any] = {attr: tuple(y for y in getattr(x, attr) if y != item)}
-        return replace(x, **kw)
-
-    return drop
-
-
-def _set(**kw: Any) -> Callable[[Constraints], Constraints]:
-    def drop(x: Constraints) -> Constraints:
-        return replace(x, **kw)
-
-    return drop
-
-
-def rules_of(c: Constraints) -> list[Rule]:
-    """The hard rules of ``c``, each with the change that drops it."""
-    out: list[Rule] = []
-    scope = {"both": "territory and ports", "territory": "territory", "ports": "ports"}[c.country_scope]
-    for code in c.avoid_countries:
-        out.append(
-            Rule(
-                f"country:{code}",
-                f"avoid {code} ({scope})",
-                _without("avoid_countries", code),
-                f"allow {code}",
-            )
-        )
-    for ch in c.avoid_chokepoints:
-        out.append(Rule(f"chokepoint:{ch}", f"avoid {ch}", _without("avoid_chokepoints", ch), f"allow {ch}"))
-    for n in c.avoid_nodes:
-        out.append(Rule(f"node:{n}", f"avoid {n}", _without("avoid_nodes", n), f"allow {n}"))
-    for lg in c.avoid_legs:
-        out.append(Rule(f"leg:{lg}", f"avoid leg {lg}", _without("avoid_legs", lg), f"allow leg {lg}"))
-    if c.modes is not None:
-        out.append(Rule("modes", f"only {', '.join(c.modes)}", _set(modes=None), "allow every mode"))
-    if not c.include_planned:
-        out.append(
-            Rule(
-                "planned",
-                "operational links only",
-                _set(include_planned=True),
-                "include planned and under-construction links",
-            )
-        )
-    if c.depart is not None:
-        out.append(
-            Rule(
-                "depart",
-                f"departure {c.depart.isoformat()} (seasonal legs closed)",
-                _set(depart=None),
-                "ignore the season",
-            )
-        )
-    for v in c.via:
-        out.append(Rule(f"via:{v}", f"via {v}", _without("via", v), f"not via {v}"))
-    if c.max_transshipments is not None:
-        out.append(
-            Rule(
-                "max_transshipments",
-                f"at most {c.max_transshipments} transshipments",
-                _set(max_transshipments=None),
-                "lift the transshipment limit",
-            )
-        )
-    return out
 
 
 @dataclass
@@ -336,11 +258,8 @@ def _chokepoints(router: Router, r: Route) -> list[dict[str, Any]]:
 
 
 def _solve(router: Router, o: Place, d: Place, objective: str | Mapping[str, float], c: Constraints) -> Route | None:
-    eng = router.engine
-    if not eng.out_states.get(o.id) or not eng.in_states.get(d.id):
-        return None  # a place without any leg
     try:
-        return router._solve(o, d, objective, c, None)
+        return router.best(o.id, d.id, objective=objective, constraints=c)
     except ConstraintError:
         return None
 
@@ -365,7 +284,7 @@ def explain(
     """
     c = constraints or Constraints()
     o, d = router.place(origin), router.place(destination)
-    router._validate(c)
+    router.validate(c)
     if objective not in OBJECTIVES:
         msg = f"unknown objective {objective!r} (use one of {', '.join(OBJECTIVES)})"
         raise ConstraintError(msg)
@@ -375,7 +294,7 @@ def explain(
         e.rules = rules_of(c)
         _search_openings(router, e, max_dropped)
         return e
-    res = router.compare(origin, destination, c, objective)
+    res = router.compare(origin, destination, objective=objective, constraints=c)
     attr = OBJECTIVES[objective]
     fam_routes = sorted(res.routes, key=lambda r: getattr(r, attr))
     same = next((r for r in fam_routes if r.leg_ids == best.leg_ids), None)
@@ -384,7 +303,7 @@ def explain(
         best = replace(best, label=same.label, family=same.family)
         e.best = best
     e.runner_up = next(
-        (r for r in fam_routes if r.leg_ids != best.leg_ids and (same is None or r.family != same.family) and not doubles_back(r)),
+        (r for r in fam_routes if r.leg_ids != best.leg_ids and (same is None or r.family != same.family) and not turns_back(r)),
         None,
     )
     if e.runner_up is not None:

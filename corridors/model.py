@@ -201,7 +201,9 @@ class Route:
 
     @property
     def transshipments(self) -> int:
-        return sum(1 for s in self.stops if "transfer" in s.kind or "transshipment" in s.kind)
+        """Transfers between modes or vessels and changes of rail gauge (the container is lifted from
+        one wagon to another): the same count ``Constraints.max_transshipments`` limits."""
+        return sum(1 for s in self.stops if "transfer" in s.kind or "transshipment" in s.kind or "gauge" in s.kind)
 
     @property
     def border_crossings(self) -> int:

@@ -56,10 +56,11 @@ from typing import Any
 
 import networkx as nx
 
+from .constraints import leg_breaks, node_breaks, season_closed
 from .errors import ConstraintError, DataFileError, NoRouteError, ScenarioError, UnknownPlaceError
 from .model import Route
 from .params import MODES, Parameters, bundled_parameters_path
-from .routing import OBJECTIVES, CompareResult, Constraints, Router
+from .routing import OBJECTIVES, CompareResult, Constraints, Router, turns_back
 
 __all__ = [
     "AppliedScenario",
@@ -1065,6 +1066,31 @@ class FamilyDelta:
     def same_path(self) -> bool:
         return self.baseline is not None and self.scenario is not None and self.baseline.leg_ids == self.scenario.leg_ids
 
+    @property
+    def unchanged(self) -> bool:
+        """The same path with the same time and cost (to 0.01 day and 1 USD): a path whose dwell or
+        speed the scenario changed is the same path, but not unchanged."""
+        if not self.same_path or self.status != "survives":
+            return False
+        dt_ = self.delta("time_days") or 0.0
+        dc = self.delta("cost_usd") or 0.0
+        return abs(dt_) < 0.01 and abs(dc) < 1.0
+
+    @property
+    def change(self) -> str:
+        """One word for the table and the map: unchanged, slower, faster, rerouted, vanished, appeared, none."""
+        if self.status == "vanishes":
+            return "vanished"
+        if self.status == "appears":
+            return "appeared"
+        if self.status == "none":
+            return "none"
+        if self.unchanged:
+            return "unchanged"
+        if not self.same_path:
+            return "rerouted"
+        return "slower" if (self.delta("time_days") or 0.0) > 0 else ("faster" if (self.delta("time_days") or 0.0) < 0 else "costlier" if (self.delta("cost_usd") or 0.0) > 0 else "cheaper")
+
     def delta(self, attr: str) -> float | None:
         """Scenario minus baseline, for a family that survives (None otherwise)."""
         if self.status != "survives" or self.baseline is None or self.scenario is None:
@@ -1087,6 +1113,7 @@ class FamilyDelta:
             "name": self.name,
             "status": self.status,
             "same_path": self.same_path,
+            "change": self.change,
             "baseline_days": val(b, "time_days", 2),
             "scenario_days": val(s, "time_days", 2),
             "delta_days": dl("time_days", 2),
@@ -1122,6 +1149,22 @@ class ScenarioRun:
 
     def survivors(self) -> list[str]:
         return [f.family for f in self.families if f.status == "survives"]
+
+    def map_routes(self) -> tuple[list[Route], list[Route]]:
+        """(scenario routes, baseline routes) to draw, from :attr:`families` (the rows of the
+        table): a family that vanishes has no scenario route on the map, only its baseline; each
+        route's label says its change ("slower", "rerouted", "unchanged" only when nothing
+        changed)."""
+        now: list[Route] = []
+        before: list[Route] = []
+        for f in self.families:
+            if f.status in ("survives", "appears") and f.scenario is not None:
+                now.append(replace(f.scenario, label=f"{f.scenario.label or f.name} ({f.change})"))
+            if f.status in ("survives", "vanishes") and f.baseline is not None:
+                before.append(replace(f.baseline, label=f"{f.baseline.label or f.name} ({f.change})"))
+        if not now:
+            now = [r for _, r in self.best.values() if r is not None][:1]
+        return now, before
 
     def vanished(self) -> list[str]:
         return [f.family for f in self.families if f.status == "vanishes"]
@@ -1204,12 +1247,8 @@ def best_route(
     constraints: Constraints,
 ) -> Route | None:
     """The best route, or None when there is none (without the cost of explaining why)."""
-    o, d = router.place(origin), router.place(destination)
-    eng = router.engine
-    if not eng.out_states.get(o.id) or not eng.in_states.get(d.id):
-        return None  # a place without any leg
     try:
-        return router._solve(o, d, objective, constraints, None)
+        return router.best(origin, destination, objective=objective, constraints=constraints)
     except ConstraintError:
         return None
 
@@ -1227,8 +1266,8 @@ def run_scenario(
     the deltas of each, and the best route for each of ``objectives`` before and after."""
     base_c = constraints or Constraints()
     applied = apply_scenario(scenario, router, base_c)
-    baseline = router.compare(origin, destination, base_c, objective)
-    result = applied.router.compare(origin, destination, applied.constraints, objective)
+    baseline = router.compare(origin, destination, objective=objective, constraints=base_c)
+    result = applied.router.compare(origin, destination, objective=objective, constraints=applied.constraints)
     best = {
         obj: (
             best_route(router, origin, destination, obj, base_c),
@@ -1241,6 +1280,7 @@ def run_scenario(
     fams: list[FamilyDelta] = []
     for fid, fam in router.families.items():
         b, s = b_by.get(fid), s_by.get(fid)
+        # the search never returns a route that turns back; this independent check keeps it so
         b_back, s_back = doubles_back(b), doubles_back(s)
         b_ok, s_ok = b is not None and not b_back, s is not None and not s_back
         if b_ok and s_ok:
@@ -1259,26 +1299,10 @@ def run_scenario(
 
 
 def doubles_back(route: Route | None) -> str:
-    """How the route turns back, or "" if it does not: it passes a place (not a sea-lane junction)
-    twice, or uses a leg twice (out and back at sea). A family route that reaches the family's node
-    or chokepoint and turns back is not that corridor."""
-    if route is None:
-        return ""
-    seen: set[str] = set()
-    nodes = [route.moves[0].from_id] if route.moves else []
-    nodes += [m.to_id for m in route.moves]
-    for n in nodes:
-        if n in seen and not n.startswith("sea:"):
-            name = next((m.to_name for m in route.moves if m.to_id == n), n)
-            return f"passes {name} twice"
-        seen.add(n)
-    legs: set[str] = set()
-    for m in route.moves:
-        for lg in m.leg_ids:
-            if lg in legs:
-                return f"uses leg {lg} twice, out and back, on {m.from_name} → {m.to_name}"
-            legs.add(lg)
-    return ""
+    """How the route turns back, or "" if it does not: it arrives at a node twice, or uses a leg
+    twice (out and back at sea). A family route that turns back is not that corridor
+    (:func:`corridors.routing.turns_back`, an independent check of a finished route)."""
+    return turns_back(route)
 
 
 # ---------------------------------------------------------------------------------------------- check
@@ -1458,6 +1482,16 @@ def check_route(applied: AppliedScenario, route: RouteSpec | Route) -> list[Viol
     closed_nodes = set(applied.closed_nodes)
     closed_legs = set(s.close_legs)
     closed_port_ids = {n for n in closed_nodes if G.nodes[n].get("kind") == "port"}
+    # the scenario's leg rules as constraints, judged by constraints.leg_breaks
+    rules = Constraints(
+        avoid_countries=tuple(sorted(terr)),
+        country_scope="territory",
+        avoid_chokepoints=tuple(sorted(closed_ch)),
+        avoid_legs=tuple(sorted(closed_legs)),
+    )
+    node_rules = Constraints(
+        country_scopes=tuple((x, "both" if x in terr and x in ports else ("territory" if x in terr else "ports")) for x in sorted(terr | ports)),
+    )
     out: list[Violation] = []
     unknown = [lg for mv in spec.moves for lg in mv[0] if lg not in legs]
     if unknown:
@@ -1501,13 +1535,15 @@ def check_route(applied: AppliedScenario, route: RouteSpec | Route) -> list[Viol
             cs = tuple(d.get("countries") or ())
             leg_countries.update(cs)
             chs = tuple(d.get("chokepoints") or ())
-            for c in cs:
-                if c in terr:
+            # which rules the leg breaks: the same predicate as the solver's mask (one rule, one place)
+            for rule, subject in leg_breaks(rules, lg, d):
+                if rule == "territory":
+                    c = subject
                     canal = [ch for ch in chs if c in getattr(zones.get(ch), "territory", ())]
                     via = f" (through the {getattr(zones[canal[0]], 'name', canal[0])})" if canal else ""
                     add(lg, "territory", c, f"crosses territory of {c}{via} (forbidden: {scope(c)})")
-            for ch in chs:
-                if ch in closed_ch:
+                elif rule == "chokepoint":
+                    ch = subject
                     z = zones.get(ch)
                     states: tuple[str, ...] = tuple(getattr(z, "littoral", None) or ())
                     lit = f"; littoral {', '.join(states)}" if states else ""
@@ -1517,20 +1553,20 @@ def check_route(applied: AppliedScenario, route: RouteSpec | Route) -> list[Viol
                         ch,
                         f"passes {getattr(z, 'name', ch)} ({ch}{lit}) (closed: chokepoint)",
                     )
-            if lg in closed_legs:
-                add(lg, "closed_leg", lg, "uses a closed leg (closed: leg)")
-            status = str(d.get("status", "operational"))
-            if status != "operational":
-                add(
-                    lg,
-                    "not_operational",
-                    lg,
-                    f"is {status.replace('_', ' ')} and the scenario does not open it (not operational)",
-                )
+                elif rule == "closed_leg":
+                    add(lg, "closed_leg", lg, "uses a closed leg (closed: leg)")
+                elif rule == "not_operational":
+                    status = str(d.get("status", "operational"))
+                    add(
+                        lg,
+                        "not_operational",
+                        lg,
+                        f"is {status.replace('_', ' ')} and the scenario does not open it (not operational)",
+                    )
             months = d.get("months")
             if s.depart and months:
                 start = dt.datetime.combine(s.depart, dt.time()) + dt.timedelta(hours=start_h or 0.0)
-                if start.month not in months:
+                if season_closed(months, start) is not None:
                     span = ",".join(map(str, months))
                     add(
                         lg,
@@ -1546,22 +1582,23 @@ def check_route(applied: AppliedScenario, route: RouteSpec | Route) -> list[Viol
                 continue
             nd = G.nodes[n]
             c = nd.get("country")
-            kind = nd.get("kind")
             lg = edges[0][0] if n == move_from else edges[-1][0]
-            if kind == "port" and c in ports:
-                add(
-                    lg,
-                    "ports",
-                    f"{n}",
-                    f"calls at port {name(n)} ({n}) in {c} (forbidden: {scope(c)})",
-                )
-            elif kind not in ("port", "junction") and c in terr and c not in leg_countries:
-                add(
-                    lg,
-                    "territory",
-                    c,
-                    f"passes {name(n)} ({n}) in the territory of {c} (forbidden: {scope(c)})",
-                )
+            # the same node predicate as the solver's mask
+            for rule, _ in node_breaks(node_rules, n, nd):
+                if rule == "ports":
+                    add(
+                        lg,
+                        "ports",
+                        f"{n}",
+                        f"calls at port {name(n)} ({n}) in {c} (forbidden: {scope(c)})",
+                    )
+                elif rule == "territory" and c not in leg_countries:
+                    add(
+                        lg,
+                        "territory",
+                        c,
+                        f"passes {name(n)} ({n}) in the territory of {c} (forbidden: {scope(c)})",
+                    )
             if n in closed_port_ids:
                 add(lg, "closed_port", n, f"calls at closed port {name(n)} ({n}) (closed: port)")
             elif n in closed_nodes:

@@ -306,7 +306,7 @@ def task_rows(router: Router, c: Constraints, task: Task, scenario_name: str, ob
     """The rows of one task: one per corridor family, then the best route overall (family "best")."""
     from .scenario import best_route, doubles_back
 
-    res = router.compare(task.origin_id, task.destination_id, c, objective)
+    res = router.compare(task.origin_id, task.destination_id, objective=objective, constraints=c)
     attr = OBJECTIVES[objective]
     by = {r.family: r for r in res.routes}
     genuine = sorted((r for r in res.routes if not doubles_back(r)), key=lambda r: getattr(r, attr))

@@ -31,7 +31,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .errors import CorridorsError, DataFileError
+from .errors import CorridorsError, DataFileError, NoRouteError
 from .model import Route
 from .routing import Constraints, Router
 from .timing import segment
@@ -155,7 +155,11 @@ def case_route(router: Router, case: Case) -> Route:
     """The model's route for a case (its family, modes and vias), without the Monte Carlo."""
     c = Constraints(modes=case.modes, via=case.via)
     fam = None if case.family == "any" else case.family
-    return router.best(case.origin, case.destination, objective="time", constraints=c, family=fam)
+    r = router.best(case.origin, case.destination, objective="time", constraints=c, family=fam)
+    if r is None:
+        msg = f"no route for case {case.id} ({case.origin} -> {case.destination}, family {case.family})"
+        raise NoRouteError(msg)
+    return r
 
 
 def circular(route: Route, case: Case, services_transits: set[tuple[str, str]]) -> str:

@@ -984,8 +984,8 @@ def _pair_baseline(routes: Sequence[Route], baseline: Sequence[Route]) -> list[i
 
 
 def _same(routes: Sequence[Route], b: Route, p: int | None) -> bool:
-    """Whether baseline route ``b`` is exactly the route it pairs with."""
-    return p is not None and routes[p].leg_ids == b.leg_ids
+    """Whether baseline route ``b`` is exactly the route it pairs with (same path, time and cost)."""
+    return p is not None and routes[p].leg_ids == b.leg_ids and abs(routes[p].time_h - b.time_h) < 0.24 and abs(routes[p].cost_usd - b.cost_usd) < 1.0
 
 
 def _paired(d: _Drawn, baseline: Sequence[Route], pairs: Sequence[int | None]) -> Route | None:
@@ -1014,8 +1014,8 @@ def _summary_row(d: _Drawn, ctx: _Context, before: Route | None = None) -> Summa
     deltas: dict[str, float] = {}
     summary = r.summary()
     if before is not None:
-        if before.leg_ids == r.leg_ids:
-            tags.append("unchanged")
+        if before.leg_ids == r.leg_ids and abs(r.time_h - before.time_h) < 0.24 and abs(r.cost_usd - before.cost_usd) < 1.0:
+            tags.append("unchanged")  # same path, same time and cost: a slower same path shows its change
         else:
             old = before.summary()
             for key in ("time_days", "length_km", "cost_usd", "co2_kg", "exposure"):
