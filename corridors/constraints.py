@@ -139,6 +139,16 @@ def network_countries(G: nx.MultiDiGraph) -> set[str]:
     return out
 
 
+def _closest_codes(code: str, known: Iterable[str], n: int = 3) -> list[str]:
+    """Codes one letter away from ``code`` first (a typo: IRM -> IRN), those sharing its first two
+    letters before the others, then difflib's close matches."""
+    def one_off(k: str) -> bool:
+        return sum(a != b for a, b in zip(k, code, strict=True)) == 1
+
+    ranked = sorted((k for k in known if len(k) == 3 and one_off(k)), key=lambda k: (k[:2] != code[:2], k[0] != code[0], k))
+    return ranked[:n] or difflib.get_close_matches(code, sorted(known), n=n, cutoff=0.6)
+
+
 def check_countries(G: nx.MultiDiGraph, codes: Iterable[str], what: str = "country") -> None:
     """Raise :class:`ConstraintError` for a code that is not ISO-3 or that no country has."""
     known_net = network_countries(G)
@@ -148,9 +158,7 @@ def check_countries(G: nx.MultiDiGraph, codes: Iterable[str], what: str = "count
             msg = f"{what} {c!r} is not an ISO 3166-1 alpha-3 code like 'IRN' or 'AZE'"
             raise ConstraintError(msg)
         if known and c not in known:
-            close = difflib.get_close_matches(c, sorted(known_net), n=3, cutoff=0.3) or difflib.get_close_matches(
-                c, sorted(known), n=3, cutoff=0.6
-            )
+            close = _closest_codes(c, known_net) or _closest_codes(c, known)
             hint = f"; did you mean {', '.join(close)}?" if close else f" (the network's countries: {', '.join(sorted(known_net))})"
             msg = f"unknown {what} {c!r}{hint}"
             raise ConstraintError(msg)
@@ -188,7 +196,10 @@ def resolve_nodes(G: nx.MultiDiGraph, queries: Iterable[str]) -> list[str]:
         if q in G and not str(q).startswith("sea:"):
             out.append(q)
             continue
-        hits = _index(G).get(normalize(q), [])
+        key = normalize(q)
+        hits = list(_index(G).get(key, []))
+        # a place named after the query (Baku: the rail terminal, and "Baku (Alat port)") is a candidate too
+        hits += [n for n, d in G.nodes(data=True) if n not in hits and normalize(str(d.get("name", ""))).startswith(key + " ")]
         if len(hits) > 1:
             cands = ", ".join(f"{h} ({G.nodes[h].get('kind')})" for h in sorted(hits))
             msg = f"place {q!r} to avoid is ambiguous: it names {cands}; give the node ids to avoid (all of them, or one)"

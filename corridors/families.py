@@ -282,6 +282,7 @@ def route_breaks(G: nx.MultiDiGraph, route: Any, fam: Family, forward: bool | No
 
 def _steps_break(G: nx.MultiDiGraph, path: Sequence[tuple[str, str, str]], steps: Sequence[Step]) -> str:
     i = 0
+    j = 0  # position in the chokepoints of leg i already matched
     for step in steps:
         found = False
         if step.crossings and path:
@@ -299,8 +300,13 @@ def _steps_break(G: nx.MultiDiGraph, path: Sequence[tuple[str, str, str]], steps
         while i < len(path) and not found:
             u, v, k = path[i]
             d = G.edges[u, v, k]
-            if step.chokepoints and set(d.get("chokepoints") or ()) & set(step.chokepoints):
+            chokes = tuple(d.get("chokepoints") or ())[j:]
+            if step.chokepoints and set(chokes) & set(step.chokepoints):
+                # a long leg (a scheduled service) may pass several chokepoints in order: the next step
+                # may be met later on the same leg
+                j += next(n for n, ch in enumerate(chokes) if ch in step.chokepoints) + 1
                 found = True
+                break
             elif step.crossings and i + 1 < len(path):
                 u2, v2, k2 = path[i + 1]
                 d2 = G.edges[u2, v2, k2]
@@ -316,6 +322,7 @@ def _steps_break(G: nx.MultiDiGraph, path: Sequence[tuple[str, str, str]], steps
                             found = True
                             break
             i += 1
+            j = 0
         if not found:
             return f"does not {step.describe()}"
     return ""

@@ -222,11 +222,11 @@ def _fast(
                 "cost_usd": float(met["cost_usd"][e].sum()),
                 "co2_kg": float(met["co2_kg"][e].sum()),
             }
-            stop = router._origin_stop(a.id, sol)
-            if stop is not None:
-                tot["time_h"] += stop.dwell_h
-                tot["cost_usd"] += stop.cost_usd
-                tot["co2_kg"] += stop.co2_kg
+            for stop in (router._origin_stop(a.id, sol), router._destination_stop(b.id, sol, 0.0)):
+                if stop is not None:
+                    tot["time_h"] += stop.dwell_h
+                    tot["cost_usd"] += stop.cost_usd
+                    tot["co2_kg"] += stop.co2_kg
             for mv in (access_out[i], access_in[j]):
                 if mv is not None:
                     tot["time_h"] += mv.time_h

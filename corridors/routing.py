@@ -897,7 +897,7 @@ class Router:
                     )
                 )
                 t += dwell
-        last = self._destination_stop(d.id, steps, t)
+        last = self._destination_stop(d.id, sol, t)
         if last is not None:
             steps.append(last)
         weights = self._exposure_weights(c)
@@ -955,18 +955,16 @@ class Router:
             return self.params.port_handling(nd.get("country"), caspian=mode == "ferry")
         return float(self.params.handling_usd_per_teu.get("rail_terminal_transfer", 0.0))
 
-    def _destination_stop(self, nid: str, steps: Sequence[Any], t: float) -> Stop | None:
+    def _destination_stop(self, nid: str, sol: Solution, t: float) -> Stop | None:
         """Handling at the destination: discharge and import clearance at a port reached by sea (the
         port's import dwell), or unloading at a terminal. A route ends when the box is released."""
         nd = self.G.nodes[nid]
         transfer, _, _ = _dwell(nd, self.params)
         if transfer is None:
             return None
-        last = steps[-1] if steps else None
-        mv = last[-1] if isinstance(last, list) else last
-        last_mode = mv.mode if isinstance(mv, Move) else ""
-        if last_mode == "rail":
-            last_mode = f"rail:{mv.gauge_mm}" if isinstance(mv, Move) else last_mode
+        eng = self.engine
+        key = next((eng.state_mode[eng.dst[e]] for e in reversed(sol.edges) if eng.etype[e] == LEG), "")
+        last_mode = "rail" if key.startswith("rail:") else key
         cat = transfer_category(nd, last_mode, "rail:1520") if nd.get("kind") == "port" else "rail_terminal_transfer"
         part = dwell_part(nid, nd, cat, self.params)
         if part is None:

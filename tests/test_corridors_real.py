@@ -237,15 +237,23 @@ def family_breaks(world: World, G: nx.MultiDiGraph, path: Sequence[tuple[str, st
     for forward in (True, False):
         seq = steps if forward else list(reversed(steps))
         i, ok = 0, True
+        at = -1.0  # how far along leg i the last passage was (a long service leg passes several in order)
         for st in seq:
             found = False
             if "pass" in st:
                 zones = set(st["pass"])
                 while i < len(path) and not found:
-                    found = bool(zones & set(G.edges[path[i]].get("chokepoints") or ())) or any(
-                        world.chokepoints[z].intersects(G.edges[path[i]]["geometry"]) for z in zones if z in world.chokepoints
-                    )
-                    i += 1
+                    geom = G.edges[path[i]]["geometry"]
+                    spots = [
+                        geom.project(geom.intersection(world.chokepoints[z].context).representative_point())
+                        for z in zones
+                        if z in world.chokepoints and world.chokepoints[z].intersects(geom)
+                    ]
+                    later = [x for x in spots if x > at]
+                    if later:
+                        found, at = True, min(later)
+                    else:
+                        i, at = i + 1, -1.0
             else:
                 alts = st["cross"]
                 for cr in alts:
@@ -257,7 +265,7 @@ def family_breaks(world: World, G: nx.MultiDiGraph, path: Sequence[tuple[str, st
                         came = side(G, *path[j - 1], far=path[j - 1][0]) if j > 0 else None
                         goes = side(G, *path[j], far=path[j][1]) if j < len(path) else None
                         if (came is None or side_ok(a, came)) and (goes is None or side_ok(b, goes)) and came != goes:
-                            found, i = True, j
+                            found, i, at = True, j, -1.0
                             break
                     if found:
                         break
@@ -285,7 +293,9 @@ def test_hormuz_avoided_instc_leaves_iran_at_chabahar(router: Any, G: nx.MultiDi
         check_route(world, G, r, c, fid)
         assert "port:IRZBR" in {p for p, _, _ in r.ports}, f"{fid} does not leave Iran at Chabahar"
         assert not {"port:RUVVO", "port:RUVYP"} & {p for p, _, _ in r.ports}
-        assert r.time_days < 40, f"{fid}: {r.time_days:.1f} days"
+        # no Far-East detour (those took 38-76 days on the old time model); the real INSTC through
+        # Chabahar stays within a few days of the fastest INSTC row
+        assert r.time_days < min(x.time_days for x in by.values()) + 12, f"{fid}: {r.time_days:.1f} days"
     # the Sarakhs row crosses at Sarakhs once, and pays the gauge wait once
     assert by["instc_east_sarakhs"].gauge_changes == 1
 
