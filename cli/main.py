@@ -49,6 +49,20 @@ class CorridorsGroup(click.Group):
             sys.exit(1)
         except BrokenPipeError:
             sys.exit(0)
+        except OSError as exc:
+            # the environment, not a bug: a full or read-only disk, a permission, a missing folder
+            where = f": {exc.filename}" if exc.filename else ""
+            click.echo(f"Error: {exc.strerror or exc}{where}", err=True)
+            sys.exit(1)
+        except RecursionError:
+            click.echo("Error: an input is nested too deeply to be a corridors file", err=True)
+            sys.exit(1)
+        except OverflowError as exc:
+            click.echo(f"Error: a date or number is out of range ({exc})", err=True)
+            sys.exit(1)
+        except MemoryError:
+            click.echo("Error: out of memory (ask for fewer vias, alternatives or tasks)", err=True)
+            sys.exit(1)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
             raise
         except Exception as exc:

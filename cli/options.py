@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 from typing import Any
 
 import click
 
 F = Callable[..., Any]
+
+# limits on what one query may ask for (each far above any real corridor; beyond them memory and time
+# grow without bound: 1,000 transfers or vias took 2.8 GB)
+MAX_TRANSSHIPMENTS = 20
+MAX_VIAS = 20
+MAX_WEIGHT = 1e6
+FIRST_DATE = dt.date(1900, 1, 1)
+LAST_DATE = dt.date(2199, 12, 31)
 
 
 def _split(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -33,33 +42,51 @@ def parse_objective(value: str) -> str | dict[str, float]:
         if k not in OBJECTIVES:
             msg = f"{k!r} is not one of {', '.join(OBJECTIVES)}"
             raise click.BadParameter(msg, param_hint="'--optimize'")
-        try:
-            blend[k] = float(v)
-        except ValueError:
-            msg = f"weight {v!r} for {k} is not a number"
-            raise click.BadParameter(msg, param_hint="'--optimize'") from None
+        if k in blend:
+            msg = f"{k} is given twice"
+            raise click.BadParameter(msg, param_hint="'--optimize'")
+        blend[k] = _finite(v, f"weight for {k}", "'--optimize'", upper=MAX_WEIGHT)
+    if not any(w > 0 for w in blend.values()):
+        msg = "a blend needs at least one positive weight, e.g. time=1,cost=0.5"
+        raise click.BadParameter(msg, param_hint="'--optimize'")
     return blend
+
+
+def _finite(text: str, what: str, hint: str, upper: float) -> float:
+    """A finite number from 0 to ``upper`` (NaN, inf and negatives are refused with one line)."""
+    try:
+        x = float(text)
+    except ValueError:
+        msg = f"{what} {text.strip()!r} is not a number"
+        raise click.BadParameter(msg, param_hint=hint) from None
+    if not math.isfinite(x) or x < 0 or x > upper:
+        msg = f"{what} must be a number from 0 to {upper:g}, got {text.strip()!r}"
+        raise click.BadParameter(msg, param_hint=hint)
+    return x
 
 
 def parse_date(value: str | None) -> dt.date | None:
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        d = dt.date.fromisoformat(value)
     except ValueError:
         msg = f"{value!r} is not a date like 2026-07-15"
         raise click.BadParameter(msg, param_hint="'--depart'") from None
+    if not FIRST_DATE <= d <= LAST_DATE:
+        msg = f"{value} is outside the dates corridors can plan for ({FIRST_DATE} to {LAST_DATE})"
+        raise click.BadParameter(msg, param_hint="'--depart'")
+    return d
 
 
 def parse_weights(values: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
     out = []
     for v in _split(values):
-        k, _, w = v.partition("=")
-        try:
-            out.append((k.strip(), float(w)))
-        except ValueError:
+        k, eq, w = v.partition("=")
+        if not eq or not k.strip():
             msg = f"{v!r} is not ID=WEIGHT, e.g. hormuz=3"
-            raise click.BadParameter(msg, param_hint="'--chokepoint-weight'") from None
+            raise click.BadParameter(msg, param_hint="'--chokepoint-weight'")
+        out.append((k.strip(), _finite(w, f"weight of {k.strip()}", "'--chokepoint-weight'", upper=MAX_WEIGHT)))
     return tuple(out)
 
 
@@ -78,8 +105,10 @@ def constraint_options(f: F) -> F:
         click.option("--modes", metavar="LIST", help="Allowed modes, comma-separated: rail,sea,ferry,road (default all)."),
         click.option("--include-planned", is_flag=True, help="Allow planned and under-construction links (Rasht–Astara, Chabahar–Zahedan)."),
         click.option("--depart", metavar="DATE", help="Departure date (YYYY-MM-DD): seasonal legs (NSR, northern Caspian) must be open when reached."),
-        click.option("--via", multiple=True, metavar="PLACE", help="Pass through this place (repeat for several, in order)."),
-        click.option("--max-transshipments", type=click.IntRange(min=0), help="At most this many transfers between modes or vessels."),
+        click.option("--via", multiple=True, metavar="PLACE",
+                     help=f"Pass through this place (repeat for several, in order; at most {MAX_VIAS})."),
+        click.option("--max-transshipments", type=click.IntRange(min=0, max=MAX_TRANSSHIPMENTS),
+                     help=f"At most this many transfers between modes or vessels (0-{MAX_TRANSSHIPMENTS})."),
         click.option("--chokepoint-weight", "chokepoint_weight", multiple=True, metavar="ID=W",
                      help="Exposure weight of a chokepoint, e.g. hormuz=3 (default weights from the data)."),
     ]
@@ -94,6 +123,9 @@ def build_constraints(kw: dict[str, Any]) -> Any:
     from corridors.routing import Constraints
 
     modes = kw.pop("modes")
+    if len(kw["via"]) > MAX_VIAS:
+        msg = f"at most {MAX_VIAS} places may be given, got {len(kw['via'])}"
+        raise click.BadParameter(msg, param_hint="'--via'")
     return Constraints(
         avoid_countries=tuple(c.upper() for c in _split(kw.pop("avoid_country"))),
         country_scope=kw.pop("country_scope"),

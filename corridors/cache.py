@@ -103,10 +103,30 @@ def key_for(files: Iterable[Path], extra: Iterable[str] = ()) -> str:
         h.update(b"\0" + str(part).encode())
     for f in files:
         h.update(b"\0" + str(Path(f).name).encode() + b"\0")
-        try:
-            h.update(Path(f).read_bytes())
-        except OSError:
-            h.update(b"<missing>")
+        h.update(file_digest(f).encode())
+    return h.hexdigest()
+
+
+def file_digest(path: str | Path) -> str:
+    """SHA-256 of a file's bytes, read in blocks and at most up to the input size limit (a device such as
+    /dev/zero is not read forever); ``<missing>`` or ``<too large>`` when it cannot be hashed."""
+    from .io import max_input_bytes
+
+    limit = max_input_bytes()
+    h = hashlib.sha256()
+    n = 0
+    try:
+        if not Path(path).is_file():
+            # a pipe or a device: hashing would consume or never end it; a key no other run can share
+            return f"<not a regular file {os.urandom(16).hex()}>"
+        with Path(path).open("rb") as fh:
+            while block := fh.read(1 << 20):
+                n += len(block)
+                if n > limit:
+                    return "<too large>"
+                h.update(block)
+    except OSError:
+        return "<missing>"
     return h.hexdigest()
 
 

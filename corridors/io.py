@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .errors import Problem
+from .errors import DataFileError, Problem
 
 NODE_KINDS = ("port", "rail_terminal", "border_crossing", "city", "junction")
 MODES = ("rail", "sea", "ferry", "road")
@@ -61,16 +62,110 @@ def bundled_network_files() -> list[Path]:
     return sorted((bundled_data_dir() / "network").glob("*.geojson"))
 
 
+# ----------------------------------------------------------------------------- bounded reading
+DEFAULT_MAX_INPUT_MB = 256.0
+MAX_DEPTH = 64  # nesting of lists and tables in any input file (GeoJSON needs 5, scenarios 4)
+
+
+def max_input_bytes() -> int:
+    """The largest input file read (``$CORRIDORS_MAX_INPUT_MB``, default 256 MB)."""
+    raw = os.environ.get("CORRIDORS_MAX_INPUT_MB")
+    try:
+        mb = float(raw) if raw else DEFAULT_MAX_INPUT_MB
+    except ValueError:
+        mb = DEFAULT_MAX_INPUT_MB
+    if not math.isfinite(mb) or mb <= 0:
+        mb = DEFAULT_MAX_INPUT_MB
+    return int(mb * 1024 * 1024)
+
+
+def read_text(path: str | Path, what: str = "file") -> str:
+    """The UTF-8 text of ``path``, read at most up to the size limit (a device such as /dev/zero or a
+    huge file is refused, not read to the end).
+
+    Raises
+    ------
+    DataFileError
+        One line naming the file and what is wrong (missing, a folder, unreadable, too large, not UTF-8).
+    """
+    path = Path(path)
+    limit = max_input_bytes()
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(min(65536, limit + 1))
+            if b"\0" not in data:  # a binary file or a device such as /dev/zero: stop at the first block
+                data += fh.read(limit + 1 - len(data))
+    except FileNotFoundError:
+        msg = f"{path}: {what} not found (check the path)"
+        raise DataFileError(msg) from None
+    except IsADirectoryError:
+        msg = f"{path}: is a folder, not a {what}"
+        raise DataFileError(msg) from None
+    except OSError as exc:
+        msg = f"{path}: cannot read the {what} ({exc.strerror or exc})"
+        raise DataFileError(msg) from None
+    if len(data) > limit:
+        msg = f"{path}: {what} is larger than {limit / 1024 / 1024:g} MB (set CORRIDORS_MAX_INPUT_MB to raise the limit)"
+        raise DataFileError(msg)
+    if b"\0" in data:
+        msg = f"{path}: is a binary file, not a text {what}"
+        raise DataFileError(msg)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        msg = f"{path}: is not UTF-8 text (save the {what} as UTF-8)"
+        raise DataFileError(msg) from None
+
+
+def depth(obj: Any) -> int:
+    """How deeply lists and dicts nest in ``obj`` (iterative: safe on any depth)."""
+    deepest = 0
+    stack = [(obj, 1)]
+    while stack:
+        x, d = stack.pop()
+        if isinstance(x, dict):
+            deepest = max(deepest, d)
+            stack.extend((v, d + 1) for v in x.values())
+        elif isinstance(x, list | tuple):
+            deepest = max(deepest, d)
+            stack.extend((v, d + 1) for v in x)
+    return deepest
+
+
+def _check_depth(obj: Any, file: str) -> Any:
+    if depth(obj) > MAX_DEPTH:
+        msg = f"{file}: nested more than {MAX_DEPTH} levels deep (not a corridors input file)"
+        raise DataFileError(msg)
+    return obj
+
+
+def loads_json(text: str, file: str) -> Any:
+    """Parse JSON text; too deep a nesting is a :class:`DataFileError`, not a crash."""
+    try:
+        return _check_depth(json.loads(text), file)
+    except RecursionError:
+        msg = f"{file}: nested too deeply to be a corridors input file"
+        raise DataFileError(msg) from None
+
+
+def loads_toml(text: str, file: str) -> dict[str, Any]:
+    """Parse TOML text (``tomllib.TOMLDecodeError`` passes through); too deep a nesting is a
+    :class:`DataFileError`."""
+    import tomllib
+
+    try:
+        return _check_depth(tomllib.loads(text), file)  # type: ignore[no-any-return]
+    except RecursionError:
+        msg = f"{file}: nested too deeply to be a corridors input file"
+        raise DataFileError(msg) from None
+
+
 def read_json(path: Path, problems: list[Problem]) -> Any:
     try:
-        with path.open(encoding="utf-8") as fh:
-            return json.load(fh)
-    except FileNotFoundError:
-        problems.append(Problem(str(path), None, None, None, "file not found (check the path)"))
-    except IsADirectoryError:
-        problems.append(Problem(str(path), None, None, None, "is a folder, not a GeoJSON file"))
-    except UnicodeDecodeError:
-        problems.append(Problem(str(path), None, None, None, "is not UTF-8 text (save it as UTF-8 GeoJSON)"))
+        text = read_text(path, "GeoJSON file")
+        return loads_json(text, str(path))
+    except DataFileError as exc:
+        problems.append(Problem(str(path), None, None, None, str(exc).removeprefix(f"{path}: ")))
     except json.JSONDecodeError as exc:
         problems.append(
             Problem(str(path), None, None, None, f"not valid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")
