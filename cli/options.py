@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 F = Callable[..., Any]
 
@@ -142,14 +145,67 @@ def build_constraints(kw: dict[str, Any]) -> Any:
 
 
 def output_options(formats: tuple[str, ...]) -> Callable[[F], F]:
+    """``--format``, ``-o/--output``, ``--map``, ``--open``, ``--online-tiles`` and ``--force``.
+
+    ``-o FILE`` picks the format from FILE's extension (see :data:`cli.output.EXTENSIONS`) unless
+    ``--format`` is given; a command that writes JSON and CSV also writes the file-only formats
+    (GeoPackage, Parquet, Excel). ``--map`` must end in ``.html``.
+    """
+    from .output import FILE_ONLY
+
+    allowed = tuple(formats) + (FILE_ONLY if "csv" in formats and "geojson" in formats else ())
+
     def deco(f: F) -> F:
-        f = click.option("--format", "fmt", type=click.Choice(list(formats)), default=formats[0], show_default=True, help="Output format (written to stdout, or to --output).")(f)
-        f = click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the result to this file instead of stdout.")(f)
-        f = click.option("--map", "map_path", type=click.Path(dir_okay=False), metavar="FILE.html", help="Also write an interactive HTML map of the result.")(f)
-        f = click.option("--open", "open_map", is_flag=True, help="Open the map in the default web browser (with --map).")(f)
-        f = click.option("--online-tiles/--offline", "online_tiles", default=False, show_default=True,
-                         help="Map basemap: OpenStreetMap tiles (needs internet) or the bundled country outlines (works offline).")(f)
-        f = click.option("--force", is_flag=True, help="Replace output files even if corridors did not write them.")(f)
-        return f
+        @functools.wraps(f)
+        def wrapper(*args: Any, **kw: Any) -> Any:
+            ctx = click.get_current_context()
+            explicit = ctx.get_parameter_source("fmt") not in (ParameterSource.DEFAULT, None)
+            kw["fmt"] = resolve_format(kw["fmt"], kw.get("output"), allowed, explicit)
+            check_map_path(kw.get("map_path"))
+            return f(*args, **kw)
+
+        g: F = wrapper
+        g = click.option("--format", "fmt", type=click.Choice(list(allowed)), default=formats[0], show_default=True,
+                         help="Output format; with -o it is taken from the file's extension "
+                              "(.txt .csv .json .geojson .gpkg .parquet .xlsx) unless given.")(g)
+        g = click.option("-o", "--output", type=click.Path(dir_okay=False),
+                         help="Write the result to this file instead of stdout (format from its extension).")(g)
+        g = click.option("--map", "map_path", type=click.Path(dir_okay=False), metavar="FILE.html", help="Also write an interactive HTML map of the result.")(g)
+        g = click.option("--open", "open_map", is_flag=True, help="Open the map in the default web browser (with --map).")(g)
+        g = click.option("--online-tiles/--offline", "online_tiles", default=False, show_default=True,
+                         help="Map basemap: OpenStreetMap tiles (needs internet) or the bundled country outlines (works offline).")(g)
+        return click.option("--force", is_flag=True, help="Replace output files that corridors did not write (its own are replaced anyway).")(g)
 
     return deco
+
+
+def resolve_format(fmt: str, output: str | None, allowed: tuple[str, ...], explicit: bool) -> str:
+    """The output format: ``--format`` if given, else from ``-o``'s extension; they must agree."""
+    from .output import EXTENSIONS, FILE_ONLY, check_format_available
+
+    if output:
+        ext = Path(output).suffix.lower()
+        by_ext = EXTENSIONS.get(ext)
+        if by_ext is None and not explicit:
+            known = " ".join(e for e, f in EXTENSIONS.items() if f in allowed)
+            msg = f"cannot tell the format from {output!r}: use one of the extensions {known} (or give --format)"
+            raise click.BadParameter(msg, param_hint="'-o' / '--output'")
+        if by_ext is not None and by_ext not in allowed:
+            msg = f"this command cannot write {ext} files (formats: {', '.join(allowed)})"
+            raise click.BadParameter(msg, param_hint="'-o' / '--output'")
+        if by_ext is not None and explicit and by_ext != fmt:
+            msg = f"--format {fmt} does not match the extension of {output!r} ({by_ext}); drop --format or rename the file"
+            raise click.UsageError(msg)
+        fmt = by_ext or fmt
+        check_format_available(fmt)  # before any routing: a missing library fails fast
+        return fmt
+    if fmt in FILE_ONLY:
+        msg = f"--format {fmt} is a binary file format: give -o FILE.{'xlsx' if fmt == 'xlsx' else fmt}"
+        raise click.UsageError(msg)
+    return fmt
+
+
+def check_map_path(path: str | None) -> None:
+    if path and Path(path).suffix.lower() not in (".html", ".htm"):
+        msg = f"{path!r}: a map is an HTML page, give a file name ending in .html"
+        raise click.BadParameter(msg, param_hint="'--map'")

@@ -10,16 +10,20 @@ so that the validator can report them all at once.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
-from collections.abc import Iterable, Sequence
+import shutil
+import stat
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .errors import DataFileError, Problem
+from .errors import DataFileError, OutputExistsError, OutputWriteError, Problem
 
 NODE_KINDS = ("port", "rail_terminal", "border_crossing", "city", "junction")
 MODES = ("rail", "sea", "ferry", "road")
@@ -303,3 +307,125 @@ def read_layers(
         del layers.legs[lid]
         layers.removed.append(lid)
     return layers
+
+
+# ----------------------------------------------------------------------------- writing outputs
+SIDECAR_SUFFIX = ".corridors"
+
+
+def sidecar_path(path: str | Path) -> Path:
+    """The hidden file beside an output that records corridors wrote it: ``.NAME.corridors``."""
+    path = Path(path)
+    return path.with_name(f".{path.name}{SIDECAR_SUFFIX}")
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+def written_by_us(path: str | Path) -> bool:
+    """True if corridors wrote ``path`` and nobody changed it since: its sidecar (a regular file owned by
+    the current user) records the SHA-256 of exactly these bytes. What the file itself says (a
+    ``"generator": "corridors"`` line, say) is never trusted."""
+    path = Path(path)
+    sc = sidecar_path(path)
+    try:
+        fd = os.open(sc, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return False
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or (hasattr(os, "geteuid") and st.st_uid != os.geteuid()) or st.st_size > 4096:
+            return False
+        with os.fdopen(fd, "rb") as fh:
+            fd = -1
+            doc = json.loads(fh.read(4096))
+        want = doc.get("sha256") if isinstance(doc, dict) else None
+        return isinstance(want, str) and path.is_file() and _sha256_file(path) == want
+    except (OSError, ValueError):
+        return False
+    finally:
+        if fd >= 0:
+            os.close(fd)
+
+
+def _check_target(path: Path, force: bool) -> Path:
+    if path.is_dir():
+        msg = f"{path} is a folder; give a file name"
+        raise OutputExistsError(msg)
+    if (path.exists() or path.is_symlink()) and not force and not written_by_us(path):
+        msg = f"{path} already exists and was not written by corridors; choose another name or pass --force to replace it"
+        raise OutputExistsError(msg)
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        msg = f"folder {parent} does not exist; create it first"
+        raise OutputExistsError(msg)
+    return parent
+
+
+def _file_mode(path: Path) -> int:
+    """The replaced file's mode, else what the umask gives a new file."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def write_file(path: str | Path, writer: Callable[[Path], object], force: bool = False) -> Path:
+    """Write an output through ``writer(tmp_path)`` into a private folder beside ``path``, then rename it
+    into place and record it as ours in the sidecar. An existing file is replaced only if corridors wrote
+    it (its sidecar matches its bytes) or with ``force``; a failure (a full or read-only disk) leaves
+    neither a half-written file nor a temporary one.
+
+    Raises
+    ------
+    OutputExistsError
+        The file exists and is not ours, is a folder, or its folder is missing.
+    OutputWriteError
+        The disk refused the write (one line naming the file and the reason).
+    """
+    path = Path(path)
+    parent = _check_target(path, force)
+    tmpdir: str | None = None
+    try:
+        tmpdir = tempfile.mkdtemp(dir=parent, prefix=f".{path.name}.", suffix=".tmp")
+        tmp = Path(tmpdir) / path.name
+        writer(tmp)
+        os.chmod(tmp, _file_mode(path))
+        digest = _sha256_file(tmp)
+        os.replace(tmp, path)
+        _write_sidecar(path, digest)
+    except OSError as exc:
+        msg = f"could not write {path}: {exc.strerror or exc}"
+        raise OutputWriteError(msg) from None
+    finally:
+        if tmpdir is not None:
+            shutil.rmtree(tmpdir, ignore_errors=True)
+    return path
+
+
+def _write_sidecar(path: Path, digest: str) -> None:
+    from . import __version__
+
+    sc = sidecar_path(path)
+    doc = {"generator": "corridors", "version": __version__, "file": path.name, "sha256": digest}
+    fd, tmp = tempfile.mkstemp(dir=sc.parent, prefix=sc.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(doc, fh)
+        os.replace(tmp, sc)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_atomic(path: str | Path, data: str | bytes, force: bool = False) -> Path:
+    """Write ``data`` to ``path`` atomically (see :func:`write_file`)."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    return write_file(path, lambda tmp: tmp.write_bytes(raw), force=force)
