@@ -95,8 +95,32 @@ def cli(ctx: click.Context, network: tuple[str, ...], layers: tuple[str, ...], p
       corridors route Chelyabinsk Mumbai --avoid-chokepoint hormuz --format json
       corridors places bandar
     """
-    logging.basicConfig(level=logging.WARNING - 10 * min(verbose, 2), stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    setup_logging(verbose)
     ctx.obj = State(network=network, layers=layers, params=params, use_cache=not no_cache)
+
+
+def setup_logging(verbose: int) -> None:
+    """Logs go to stderr: warnings by default, ``-v`` what is loaded, from where and what it cost,
+    ``-vv`` debug. A progress line for a slow first build shows on a terminal even without ``-v``."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    root = logging.getLogger()
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s" if verbose > 1 else "%(message)s"))
+    root.handlers = [h for h in root.handlers if not getattr(h, "_corridors", False)]
+    handler._corridors = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level)
+    for name in ("fontTools", "PIL", "matplotlib", "urllib3", "asyncio", "distributed", "pyogrio"):
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))
+    prog = logging.getLogger("corridors.progress")
+    prog.setLevel(logging.INFO if (verbose or _stderr_is_tty()) else logging.WARNING)
+
+
+def _stderr_is_tty() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def _register() -> None:

@@ -47,6 +47,7 @@ import numpy as np
 from . import __version__
 
 log = logging.getLogger(__name__)
+progress = logging.getLogger("corridors.progress")
 
 FORMAT = "corridors-cache"
 FORMAT_VERSION = 1
@@ -429,9 +430,11 @@ def load(kind: str, key: str, expect: type | tuple[type, ...] | None = None) -> 
     try:
         fh = _open_trusted(path)
     except FileNotFoundError:
+        _building(kind)
         return None
     except OSError as exc:
         log.info("not using cache entry %s (%s); rebuilding it", path, exc or "a symlink")
+        _building(kind)
         return None
     try:
         with fh, np.load(fh, allow_pickle=False) as data:
@@ -453,11 +456,22 @@ def load(kind: str, key: str, expect: type | tuple[type, ...] | None = None) -> 
         RecursionError,
     ) as exc:
         log.info("ignoring unreadable cache entry %s (%s: %s); rebuilding it", path, type(exc).__name__, exc)
+        _building(kind)
         return None
     with contextlib.suppress(OSError):
         os.utime(path)  # least recently used goes first
     log.info("loaded %s from cache %s in %.2f s", kind, path, time.perf_counter() - t0)
+    log.debug("cache key of %s: %s", kind, key)
     return obj
+
+
+_WHAT = {"network": "the network", "engine": "the routing engine", "basemap": "the map's basemap"}
+
+
+def _building(kind: str) -> None:
+    """Say (on the ``corridors.progress`` logger, which the CLI shows on a terminal) that a slow build
+    starts because nothing is cached yet."""
+    progress.info("building %s (first run with these inputs; cached for the next runs) ...", _WHAT.get(kind, kind))
 
 
 def save(kind: str, key: str, obj: Any) -> Path | None:
