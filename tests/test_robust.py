@@ -383,3 +383,20 @@ def test_first_build_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     res = run("-v", "network", "info")
     assert res.exit_code == 0
     assert "building the network" in res.stderr
+
+
+# ----------------------------------------------------------------------------- explain's time budget (item 8)
+def test_explain_search_has_a_time_budget() -> None:
+    from test_scenario import synthetic_router
+
+    from corridors.explain import explain
+    from corridors.routing import Constraints
+
+    r = synthetic_router()
+    c = Constraints(avoid_countries=("IRN",), avoid_chokepoints=("hormuz", "suez", "bab_el_mandeb", "vilkitsky", "bering"))
+    full = explain(r, "rail:a", "port:INBOM", c)
+    assert full.openings and not full.timed_out
+    cut = explain(r, "rail:a", "port:INBOM", c, time_budget_s=0.0)
+    assert cut.best is None and cut.timed_out and not cut.openings
+    assert "time budget" in cut.text()
+    assert cut.to_dict()["timed_out"] is True
