@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import pickle
+import re
 from pathlib import Path
 from typing import Any
 
@@ -261,3 +263,30 @@ def test_router_sees_nodes_removed_after_first_query(own_cache: Path) -> None:
         assert gone not in {m.to_id for m in r.moves}
     except NoRouteError:
         pass
+
+
+def test_engine_entry_with_a_wrong_field_type_or_class_is_rebuilt(own_cache: Path) -> None:
+    from corridors.graph import load_network
+    from corridors.routing import Router
+
+    G = load_network()
+    want = Router(G).route("Chelyabinsk", "Mumbai").summary()
+    (path,) = own_cache.glob("engine-*.npz")
+    key_inside = json.loads(np.load(path)["__meta__"].tobytes())["key"]
+    good = cache.encode(cache.load("engine", key_inside), key_inside)
+    tree = good["__tree__"].tobytes()
+    src = re.search(rb'"src":\{"__a":\d+\}', tree)
+    assert src is not None
+    for old, new in [
+        (src.group(0), b'"src":[1,2]'),  # an array replaced by a list
+        (b'"__dc":"corridors.engine:Engine"', b'"__dc":"corridors.cache:CacheFormatError"'),  # not a dataclass
+        (b'"__dc":"corridors.engine:Engine"', b'"__dc":"corridors.engine:_Secret"'),  # private name
+        (b'"src":{"__a":', b'"no_such_field":1,"src":{"__a":'),  # unknown field
+    ]:
+        assert old in tree, old
+        bad = dict(good)
+        bad["__tree__"] = np.frombuffer(tree.replace(old, new, 1), dtype=np.uint8)
+        with path.open("wb") as fh:
+            np.savez(fh, **bad)
+        assert cache.load("engine", key_inside) is None, new
+        assert Router(G).route("Chelyabinsk", "Mumbai").summary() == want  # rebuilt, same answer
