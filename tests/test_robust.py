@@ -400,3 +400,14 @@ def test_explain_search_has_a_time_budget() -> None:
     assert cut.best is None and cut.timed_out and not cut.openings
     assert "time budget" in cut.text()
     assert cut.to_dict()["timed_out"] is True
+
+
+def test_network_export_format_from_extension(tmp_path: Path) -> None:
+    line = one_line_error(run("network", "export", str(tmp_path / "net.png")), 2)
+    assert ".geojson or .gpkg" in line
+    one_line_error(run("network", "export", "--format", "gpkg", str(tmp_path / "net.geojson")), 2)
+    assert list(tmp_path.iterdir()) == []
+    out = tmp_path / "net.geojson"
+    assert run("network", "export", str(out)).exit_code == 0
+    assert json.loads(out.read_text())["type"] == "FeatureCollection"
+    assert run("network", "export", str(out)).exit_code == 0  # ours: replaced
