@@ -30,6 +30,7 @@ import contextlib
 import dataclasses
 import hashlib
 import importlib
+import importlib.metadata
 import json
 import logging
 import os
@@ -84,8 +85,14 @@ def max_bytes() -> int:
 
 @lru_cache(maxsize=1)
 def code_version() -> str:
-    """A hash of the corridors package's source code (every ``.py`` file), part of every key."""
+    """A hash of the corridors package's source code (every ``.py`` file) and of the versions of the
+    libraries it builds with, part of every key."""
     h = hashlib.sha256(__version__.encode())
+    for dist in ("numpy", "networkx", "shapely", "scipy"):  # the libraries the built objects come from
+        try:
+            h.update(f"\0{dist}={importlib.metadata.version(dist)}".encode())
+        except importlib.metadata.PackageNotFoundError:
+            h.update(f"\0{dist}=?".encode())
     root = Path(__file__).resolve().parent
     for f in sorted(root.rglob("*.py")):
         h.update(b"\0" + str(f.relative_to(root)).encode() + b"\0")
