@@ -10,7 +10,8 @@ from typing import Any
 
 import click
 
-from corridors.convert import GENERATOR, write_atomic
+from corridors.convert import GENERATOR
+from corridors.io import write_atomic
 from corridors.model import Move, Route
 
 COLUMNS = [

@@ -283,7 +283,7 @@ class _Decoder:
             return self.geoms[int(d["__g"])]
         if "__dc" in d:
             cls = _class(str(d["__dc"]))
-            obj = object.__new__(cls)
+            obj: Any = object.__new__(cls)
             names = {f.name for f in dataclasses.fields(cls)}
             for k, v in dict(d["state"]).items():
                 if k not in names:
@@ -420,9 +420,9 @@ def _check_type(obj: Any) -> None:
     if not dataclasses.is_dataclass(obj) or isinstance(obj, type):
         return
     for f in dataclasses.fields(obj):
-        if f.default_factory is dataclasses.MISSING:  # type: ignore[misc]
+        if f.default_factory is dataclasses.MISSING:
             continue
-        want = type(f.default_factory())  # type: ignore[misc]
+        want = type(f.default_factory())
         if not isinstance(getattr(obj, f.name, None), want):
             msg = f"field {f.name} is not a {want.__name__}"
             raise CacheFormatError(msg)

@@ -10,7 +10,8 @@ import networkx as nx
 
 from .errors import OutputExistsError as OutputExistsError  # re-exported: callers import it from here
 from .geo import line_coords
-from .io import write_atomic, write_file
+from .io import write_atomic as write_atomic  # re-exported
+from .io import write_file
 from .io import written_by_us as written_by_us
 
 GENERATOR = "corridors"

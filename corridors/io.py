@@ -187,6 +187,7 @@ def _coords(file: str, i: int, fid: str | None, geom: Any, problems: list[Proble
         return None
     gtype = geom.get("type")
     raw = geom.get("coordinates")
+    pts: Any
     if gtype == "Point":
         pts = [raw]
     elif gtype == "LineString":
@@ -284,10 +285,10 @@ def read_layers(
                 )
                 continue
             (layers.nodes if rec.is_node else layers.legs)[rec.id] = rec
-    for path in overlays:
-        layers.files.append(str(path))
+    for overlay in overlays:
+        layers.files.append(str(overlay))
         seen: set[str] = set()
-        for rec in read_layer(path, layers.problems):
+        for rec in read_layer(overlay, layers.problems):
             if rec.id in seen:
                 layers.problems.append(Problem(rec.file, rec.index, rec.id, "id", "duplicate id within this overlay"))
                 continue
@@ -390,24 +391,24 @@ def write_file(path: str | Path, writer: Callable[[Path], object], force: bool =
     OutputWriteError
         The disk refused the write (one line naming the file and the reason).
     """
-    path = Path(path)
-    parent = _check_target(path, force)
+    target = Path(path)
+    parent = _check_target(target, force)
     tmpdir: str | None = None
     try:
-        tmpdir = tempfile.mkdtemp(dir=parent, prefix=f".{path.name}.", suffix=".tmp")
-        tmp = Path(tmpdir) / path.name
+        tmpdir = tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.", suffix=".tmp")
+        tmp = Path(tmpdir) / target.name
         writer(tmp)
-        os.chmod(tmp, _file_mode(path))
+        os.chmod(tmp, _file_mode(target))
         digest = _sha256_file(tmp)
-        os.replace(tmp, path)
-        _write_sidecar(path, digest)
+        os.replace(tmp, target)
+        _write_sidecar(target, digest)
     except OSError as exc:
-        msg = f"could not write {path}: {exc.strerror or exc}"
+        msg = f"could not write {target}: {exc.strerror or exc}"
         raise OutputWriteError(msg) from None
     finally:
         if tmpdir is not None:
             shutil.rmtree(tmpdir, ignore_errors=True)
-    return path
+    return target
 
 
 def _write_sidecar(path: Path, digest: str) -> None:
