@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import click
+
+log = logging.getLogger("corridors.cli")
 
 
 @dataclass
@@ -26,7 +30,16 @@ class State:
         if self._G is None:
             from corridors.graph import load_network
 
+            t0 = time.perf_counter()
             self._G = load_network(self.layers, list(self.network) if self.network else None, use_cache=self.use_cache)
+            files = self._G.graph.get("files") or []
+            log.info(
+                "network: %d nodes, %d legs from %s in %.2f s",
+                self._G.number_of_nodes(),
+                self._G.number_of_edges(),
+                ", ".join(files) if files else "the bundled data",
+                time.perf_counter() - t0,
+            )
         return self._G
 
     @property
@@ -37,7 +50,14 @@ class State:
             from corridors.timing import DEFAULT_SEED
 
             seed = DEFAULT_SEED if self.seed is None else self.seed
-            self._router = Router(self.G, load_parameters(self.params, calibration=self.calibration or True), draws=self.draws, seed=seed)
+            t0 = time.perf_counter()
+            params = load_parameters(self.params, calibration=self.calibration or True)
+            log.info("parameters from %s in %.2f s", ", ".join(params.files), time.perf_counter() - t0)
+            self._router = Router(self.G, params, draws=self.draws, seed=seed)
+            if log.isEnabledFor(logging.INFO):
+                t0 = time.perf_counter()
+                eng = self._router.engine  # compiled (or read from the cache) now, to time it
+                log.info("routing engine: %d states, %d edges in %.2f s", eng.n_states, eng.n_edges, time.perf_counter() - t0)
         return self._router
 
 

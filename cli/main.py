@@ -50,6 +50,20 @@ class CorridorsGroup(click.Group):
             sys.exit(1)
         except BrokenPipeError:
             sys.exit(0)
+        except OSError as exc:
+            # the environment, not a bug: a full or read-only disk, a permission, a missing folder
+            where = f": {exc.filename}" if exc.filename else ""
+            click.echo(f"Error: {exc.strerror or exc}{where}", err=True)
+            sys.exit(1)
+        except RecursionError:
+            click.echo("Error: an input is nested too deeply to be a corridors file", err=True)
+            sys.exit(1)
+        except OverflowError as exc:
+            click.echo(f"Error: a date or number is out of range ({exc})", err=True)
+            sys.exit(1)
+        except MemoryError:
+            click.echo("Error: out of memory (ask for fewer vias, alternatives or tasks)", err=True)
+            sys.exit(1)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
             raise
         except Exception as exc:
@@ -97,8 +111,32 @@ def cli(
       corridors route Chelyabinsk Mumbai --avoid-chokepoint hormuz --format json
       corridors places bandar
     """
-    logging.basicConfig(level=logging.WARNING - 10 * min(verbose, 2), stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    setup_logging(verbose)
     ctx.obj = State(network=network, layers=layers, params=params, use_cache=not no_cache, draws=draws, seed=seed, calibration=calibration)
+
+
+def setup_logging(verbose: int) -> None:
+    """Logs go to stderr: warnings by default, ``-v`` what is loaded, from where and what it cost,
+    ``-vv`` debug. A progress line for a slow first build shows on a terminal even without ``-v``."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    root = logging.getLogger()
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s" if verbose > 1 else "%(message)s"))
+    root.handlers = [h for h in root.handlers if not getattr(h, "_corridors", False)]
+    handler._corridors = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level)
+    for name in ("fontTools", "PIL", "matplotlib", "urllib3", "asyncio", "distributed", "pyogrio"):
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))
+    prog = logging.getLogger("corridors.progress")
+    prog.setLevel(logging.INFO if (verbose or _stderr_is_tty()) else logging.WARNING)
+
+
+def _stderr_is_tty() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def _register() -> None:

@@ -86,11 +86,21 @@ def validate(files: tuple[str, ...], standalone: bool, fmt: str, warnings: bool)
 @click.argument("output", type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["geojson", "gpkg"]), help="Default: from the file extension.")
 @click.option("--sea-lanes", is_flag=True, help="Include the sea-lane network (marnet) legs and junctions.")
-@click.option("--force", is_flag=True, help="Replace OUTPUT even if corridors did not write it.")
+@click.option("--force", is_flag=True, help="Replace OUTPUT even if corridors did not write it (its own files are replaced anyway).")
 @pass_state
 def export(state: State, output: str, fmt: str | None, sea_lanes: bool, force: bool) -> None:
-    """Write the network (nodes and legs, with derived lengths, countries, chokepoints) to OUTPUT."""
+    """Write the network (nodes and legs, with derived lengths, countries, chokepoints) to OUTPUT
+    (.geojson or .gpkg, by its extension unless --format is given)."""
+    from pathlib import Path
+
     from corridors.convert import export_network
 
-    export_network(state.G, output, fmt, sea_lanes=sea_lanes, force=force)
+    by_ext = {".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg"}.get(Path(output).suffix.lower())
+    if fmt is None and by_ext is None:
+        msg = f"cannot tell the format from {output!r}: name it .geojson or .gpkg (or give --format)"
+        raise click.BadParameter(msg, param_hint="'OUTPUT'")
+    if fmt is not None and by_ext is not None and fmt != by_ext:
+        msg = f"--format {fmt} does not match the extension of {output!r}"
+        raise click.UsageError(msg)
+    export_network(state.G, output, fmt or by_ext, sea_lanes=sea_lanes, force=force)
     click.echo(f"wrote {output}", err=True)

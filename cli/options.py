@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import math
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 F = Callable[..., Any]
+
+# limits on what one query may ask for (each far above any real corridor; beyond them memory and time
+# grow without bound: 1,000 transfers or vias took 2.8 GB)
+MAX_TRANSSHIPMENTS = 20
+MAX_VIAS = 20
+MAX_WEIGHT = 1e6
+FIRST_DATE = dt.date(1900, 1, 1)
+LAST_DATE = dt.date(2199, 12, 31)
 
 
 def _split(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -36,33 +48,51 @@ def parse_objective(value: str) -> str | dict[str, float]:
         if k not in OBJECTIVES:
             msg = f"{k!r} is not one of {', '.join(OBJECTIVES)}"
             raise click.BadParameter(msg, param_hint="'--optimize'")
-        try:
-            blend[k] = float(v)
-        except ValueError:
-            msg = f"weight {v!r} for {k} is not a number"
-            raise click.BadParameter(msg, param_hint="'--optimize'") from None
+        if k in blend:
+            msg = f"{k} is given twice"
+            raise click.BadParameter(msg, param_hint="'--optimize'")
+        blend[k] = _finite(v, f"weight for {k}", "'--optimize'", upper=MAX_WEIGHT)
+    if not any(w > 0 for w in blend.values()):
+        msg = "a blend needs at least one positive weight, e.g. time=1,cost=0.5"
+        raise click.BadParameter(msg, param_hint="'--optimize'")
     return blend
+
+
+def _finite(text: str, what: str, hint: str, upper: float) -> float:
+    """A finite number from 0 to ``upper`` (NaN, inf and negatives are refused with one line)."""
+    try:
+        x = float(text)
+    except ValueError:
+        msg = f"{what} {text.strip()!r} is not a number"
+        raise click.BadParameter(msg, param_hint=hint) from None
+    if not math.isfinite(x) or x < 0 or x > upper:
+        msg = f"{what} must be a number from 0 to {upper:g}, got {text.strip()!r}"
+        raise click.BadParameter(msg, param_hint=hint)
+    return x
 
 
 def parse_date(value: str | None) -> dt.date | None:
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        d = dt.date.fromisoformat(value)
     except ValueError:
         msg = f"{value!r} is not a date like 2026-07-15"
         raise click.BadParameter(msg, param_hint="'--depart'") from None
+    if not FIRST_DATE <= d <= LAST_DATE:
+        msg = f"{value} is outside the dates corridors can plan for ({FIRST_DATE} to {LAST_DATE})"
+        raise click.BadParameter(msg, param_hint="'--depart'")
+    return d
 
 
 def parse_weights(values: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
     out = []
     for v in _split(values):
-        k, _, w = v.partition("=")
-        try:
-            out.append((k.strip(), float(w)))
-        except ValueError:
+        k, eq, w = v.partition("=")
+        if not eq or not k.strip():
             msg = f"{v!r} is not ID=WEIGHT, e.g. hormuz=3"
-            raise click.BadParameter(msg, param_hint="'--chokepoint-weight'") from None
+            raise click.BadParameter(msg, param_hint="'--chokepoint-weight'")
+        out.append((k.strip(), _finite(w, f"weight of {k.strip()}", "'--chokepoint-weight'", upper=MAX_WEIGHT)))
     return tuple(out)
 
 
@@ -81,8 +111,10 @@ def constraint_options(f: F) -> F:
         click.option("--modes", metavar="LIST", help="Allowed modes, comma-separated: rail,sea,ferry,road (default all)."),
         click.option("--include-planned", is_flag=True, help="Allow planned and under-construction links (Rasht–Astara, Chabahar–Zahedan)."),
         click.option("--depart", metavar="DATE", help="Departure date (YYYY-MM-DD): seasonal legs (NSR, northern Caspian) must be open when reached."),
-        click.option("--via", multiple=True, metavar="PLACE", help="Pass through this place (repeat for several, in order)."),
-        click.option("--max-transshipments", type=click.IntRange(min=0), help="At most this many transfers between modes or vessels."),
+        click.option("--via", multiple=True, metavar="PLACE",
+                     help=f"Pass through this place (repeat for several, in order; at most {MAX_VIAS})."),
+        click.option("--max-transshipments", type=click.IntRange(min=0, max=MAX_TRANSSHIPMENTS),
+                     help=f"At most this many transfers between modes or vessels (0-{MAX_TRANSSHIPMENTS})."),
         click.option("--chokepoint-weight", "chokepoint_weight", multiple=True, metavar="ID=W",
                      help="Exposure weight of a chokepoint, e.g. hormuz=3 (default weights from the data)."),
     ]
@@ -97,6 +129,9 @@ def build_constraints(kw: dict[str, Any]) -> Any:
     from corridors.routing import Constraints
 
     modes = kw.pop("modes")
+    if len(kw["via"]) > MAX_VIAS:
+        msg = f"at most {MAX_VIAS} places may be given, got {len(kw['via'])}"
+        raise click.BadParameter(msg, param_hint="'--via'")
     return Constraints(
         avoid_countries=tuple(c.upper() for c in _split(kw.pop("avoid_country"))),
         country_scope=kw.pop("country_scope"),
@@ -113,14 +148,67 @@ def build_constraints(kw: dict[str, Any]) -> Any:
 
 
 def output_options(formats: tuple[str, ...]) -> Callable[[F], F]:
+    """``--format``, ``-o/--output``, ``--map``, ``--open``, ``--online-tiles`` and ``--force``.
+
+    ``-o FILE`` picks the format from FILE's extension (see :data:`cli.output.EXTENSIONS`) unless
+    ``--format`` is given; a command that writes JSON and CSV also writes the file-only formats
+    (GeoPackage, Parquet, Excel). ``--map`` must end in ``.html``.
+    """
+    from .output import FILE_ONLY
+
+    allowed = tuple(formats) + (FILE_ONLY if "csv" in formats and "geojson" in formats else ())
+
     def deco(f: F) -> F:
-        f = click.option("--format", "fmt", type=click.Choice(list(formats)), default=formats[0], show_default=True, help="Output format (written to stdout, or to --output).")(f)
-        f = click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the result to this file instead of stdout.")(f)
-        f = click.option("--map", "map_path", type=click.Path(dir_okay=False), metavar="FILE.html", help="Also write an interactive HTML map of the result.")(f)
-        f = click.option("--open", "open_map", is_flag=True, help="Open the map in the default web browser (with --map).")(f)
-        f = click.option("--online-tiles/--offline", "online_tiles", default=False, show_default=True,
-                         help="Map basemap: OpenStreetMap tiles (needs internet) or the bundled country outlines (works offline).")(f)
-        f = click.option("--force", is_flag=True, help="Replace output files even if corridors did not write them.")(f)
-        return f
+        @functools.wraps(f)
+        def wrapper(*args: Any, **kw: Any) -> Any:
+            ctx = click.get_current_context()
+            explicit = ctx.get_parameter_source("fmt") not in (ParameterSource.DEFAULT, None)
+            kw["fmt"] = resolve_format(kw["fmt"], kw.get("output"), allowed, explicit)
+            check_map_path(kw.get("map_path"))
+            return f(*args, **kw)
+
+        g: F = wrapper
+        g = click.option("--format", "fmt", type=click.Choice(list(allowed)), default=formats[0], show_default=True,
+                         help="Output format; with -o it is taken from the file's extension "
+                              "(.txt .csv .json .geojson .gpkg .parquet .xlsx) unless given.")(g)
+        g = click.option("-o", "--output", type=click.Path(dir_okay=False),
+                         help="Write the result to this file instead of stdout (format from its extension).")(g)
+        g = click.option("--map", "map_path", type=click.Path(dir_okay=False), metavar="FILE.html", help="Also write an interactive HTML map of the result.")(g)
+        g = click.option("--open", "open_map", is_flag=True, help="Open the map in the default web browser (with --map).")(g)
+        g = click.option("--online-tiles/--offline", "online_tiles", default=False, show_default=True,
+                         help="Map basemap: OpenStreetMap tiles (needs internet) or the bundled country outlines (works offline).")(g)
+        return click.option("--force", is_flag=True, help="Replace output files that corridors did not write (its own are replaced anyway).")(g)
 
     return deco
+
+
+def resolve_format(fmt: str, output: str | None, allowed: tuple[str, ...], explicit: bool) -> str:
+    """The output format: ``--format`` if given, else from ``-o``'s extension; they must agree."""
+    from .output import EXTENSIONS, FILE_ONLY, check_format_available
+
+    if output:
+        ext = Path(output).suffix.lower()
+        by_ext = EXTENSIONS.get(ext)
+        if by_ext is None and not explicit:
+            known = " ".join(e for e, f in EXTENSIONS.items() if f in allowed)
+            msg = f"cannot tell the format from {output!r}: use one of the extensions {known} (or give --format)"
+            raise click.BadParameter(msg, param_hint="'-o' / '--output'")
+        if by_ext is not None and by_ext not in allowed:
+            msg = f"this command cannot write {ext} files (formats: {', '.join(allowed)})"
+            raise click.BadParameter(msg, param_hint="'-o' / '--output'")
+        if by_ext is not None and explicit and by_ext != fmt:
+            msg = f"--format {fmt} does not match the extension of {output!r} ({by_ext}); drop --format or rename the file"
+            raise click.UsageError(msg)
+        fmt = by_ext or fmt
+        check_format_available(fmt)  # before any routing: a missing library fails fast
+        return fmt
+    if fmt in FILE_ONLY:
+        msg = f"--format {fmt} is a binary file format: give -o FILE.{'xlsx' if fmt == 'xlsx' else fmt}"
+        raise click.UsageError(msg)
+    return fmt
+
+
+def check_map_path(path: str | None) -> None:
+    if path and Path(path).suffix.lower() not in (".html", ".htm"):
+        msg = f"{path!r}: a map is an HTML page, give a file name ending in .html"
+        raise click.BadParameter(msg, param_hint="'--map'")

@@ -10,7 +10,8 @@ from typing import Any
 
 import click
 
-from corridors.convert import GENERATOR, write_atomic
+from corridors.convert import GENERATOR
+from corridors.io import write_atomic
 from corridors.model import Move, Route
 
 COLUMNS = [
@@ -147,18 +148,107 @@ def routes_geojson(routes: Sequence[Route]) -> str:
     return json.dumps(doc, ensure_ascii=False, default=list)
 
 
-def machine_text(fmt: str, routes: Sequence[Route], extra: dict[str, Any] | None = None) -> str:
-    """The routes as json (with ``extra`` top-level keys), csv or geojson."""
+# the format an output file's extension selects (``-o FILE``)
+EXTENSIONS = {
+    ".txt": "table",
+    ".table": "table",
+    ".csv": "csv",
+    ".json": "json",
+    ".geojson": "geojson",
+    ".gpkg": "gpkg",
+    ".parquet": "parquet",
+    ".xlsx": "xlsx",
+}
+FILE_ONLY = ("gpkg", "parquet", "xlsx")  # binary formats: to a file only
+_NEEDS = {"parquet": ("pyarrow", "pip install 'corridors[parquet]' (pyarrow)"), "xlsx": ("openpyxl", "pip install 'corridors[xlsx]' (openpyxl)")}
+
+
+def check_format_available(fmt: str) -> None:
+    """Raise a one-line error naming the extra to install when a format's optional library is missing."""
+    need = _NEEDS.get(fmt)
+    if need is None:
+        return
+    import importlib.util
+
+    if importlib.util.find_spec(need[0]) is None:
+        msg = f"writing .{fmt} files needs {need[0]}: {need[1]}"
+        raise click.UsageError(msg)
+
+
+def _flat(rows: list[dict[str, Any]]) -> Any:
+    import pandas as pd
+
+    df = pd.DataFrame(rows)
+    for col in df.columns:
+        if df[col].map(lambda v: isinstance(v, list | tuple | dict)).any():
+            df[col] = df[col].map(lambda v: json.dumps(list(v) if isinstance(v, tuple) else v, ensure_ascii=False, default=list))
+    return df
+
+
+def _legs_rows(routes: Sequence[Route]) -> tuple[list[dict[str, Any]], list[Any]]:
+    from corridors.geo import line_geometry
+    from corridors.model import step_dict
+
+    rows, geoms = [], []
+    for i, r in enumerate(routes):
+        for j, m in enumerate(r.moves):
+            props = {"route": i, "route_label": r.label, "seq": j, **step_dict(m), "origin": r.origin, "destination": r.destination}
+            props.pop("type", None)
+            rows.append(props)
+            geoms.append(line_geometry(m.coords))
+    return rows, geoms
+
+
+def routes_binary(fmt: str, routes: Sequence[Route]) -> bytes:
+    """The routes as a GeoPackage (layer ``legs``: one row per leg with its line, as in GeoJSON), a
+    Parquet table of the route summaries (as in CSV) or an Excel workbook (sheets ``routes`` and ``legs``)."""
+    import tempfile
+    from pathlib import Path
+
+    check_format_available(fmt)
+    summary = _flat([r.summary() for r in routes])
+    legs, geoms = _legs_rows(routes)
+    with tempfile.TemporaryDirectory(prefix="corridors-export-") as d:
+        tmp = Path(d) / f"out.{fmt}"
+        if fmt == "parquet":
+            summary.to_parquet(tmp, index=False)
+        elif fmt == "xlsx":
+            import pandas as pd
+
+            with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+                summary.to_excel(xw, sheet_name="routes", index=False)
+                _flat(legs).to_excel(xw, sheet_name="legs", index=False)
+        elif fmt == "gpkg":
+            import geopandas as gpd
+
+            gpd.GeoDataFrame(_flat(legs), geometry=geoms, crs="EPSG:4326").to_file(tmp, layer="legs", driver="GPKG")
+        else:
+            msg = f"unknown binary format {fmt!r}"
+            raise ValueError(msg)
+        return tmp.read_bytes()
+
+
+def machine_text(fmt: str, routes: Sequence[Route], extra: dict[str, Any] | None = None) -> str | bytes:
+    """The routes as json (with ``extra`` top-level keys), csv or geojson text, or the bytes of a
+    GeoPackage, Parquet or Excel file."""
     if fmt == "json":
         return routes_json(routes, extra)
     if fmt == "csv":
         return routes_csv(routes)
-    return routes_geojson(routes)
+    if fmt == "geojson":
+        return routes_geojson(routes)
+    return routes_binary(fmt, routes)
 
 
-def emit(text: str, output: str | None, force: bool) -> None:
+def emit(text: str | bytes, output: str | None, force: bool) -> None:
+    """Write ``text`` to ``output`` atomically (a file corridors wrote is replaced, a foreign one only with
+    ``force``), or print it to stdout."""
     if output:
-        write_atomic(output, text if text.endswith("\n") else text + "\n", force=force)
+        data = text if isinstance(text, bytes) or text.endswith("\n") else text + "\n"
+        write_atomic(output, data, force=force)
         click.echo(f"wrote {output}", err=True)
+    elif isinstance(text, bytes):
+        msg = "a binary format goes to a file: give -o FILE"
+        raise click.UsageError(msg)
     else:
         click.echo(text)

@@ -1,27 +1,68 @@
-"""On-disk cache of built objects, keyed by the content of every input file.
+"""On-disk cache of built objects, in a format that cannot run code, keyed by everything they depend on.
 
-The key is a SHA-256 over the bytes of each input file, the corridors version and the build logic's
-version tags, so any change to the data or the code gives a new key: a stale entry is never read.
-Entries are written atomically (temporary file + rename). The folder is ``$CORRIDORS_CACHE_DIR``, else
-``$XDG_CACHE_HOME/corridors``, else ``~/.cache/corridors``; ``CORRIDORS_CACHE_DIR=off`` disables it.
+Format
+    One ``.npz`` file per entry, read with ``numpy.load(allow_pickle=False)``: numeric arrays stay numpy
+    arrays, shapely geometries are stored as WKB, and everything else (lists, dicts, tuples, sets, strings,
+    numbers, ``networkx`` graphs and corridors' own dataclasses) as tagged JSON. Nothing in an entry can name
+    a function to call: a dataclass is rebuilt only if its class lives in the ``corridors`` package, by
+    setting its fields (no constructor runs). New dataclass fields of arrays or JSON-able values need no
+    change here.
+Key
+    A SHA-256 over the bytes of each input file, the caller's extra parts (build versions, parameters), the
+    corridors version and the source code of the ``corridors`` package, so a change to the data or the code
+    gives a new key: a stale entry is never read. The full key is stored inside the entry and checked.
+Trust
+    An entry is read only if it is a regular file (not a symlink) owned by the current user and not writable
+    by group or others; anything else (another owner, wrong permissions, a corrupt or wrong-type entry, a
+    pickle) is ignored, logged on ``-v`` and rebuilt.
+Size
+    The folder is kept under ``$CORRIDORS_CACHE_MAX_MB`` (default 500) megabytes by removing the least
+    recently used entries. Entries are written through a temporary file and a rename; a failed write (a full
+    disk) leaves no temporary file behind and is never fatal.
+
+The folder is ``$CORRIDORS_CACHE_DIR``, else ``$XDG_CACHE_HOME/corridors``, else ``~/.cache/corridors``;
+``CORRIDORS_CACHE_DIR=off`` disables the cache.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import hashlib
+import importlib
+import importlib.metadata
+import json
 import logging
 import os
-import pickle
+import stat
 import tempfile
+import time
+import zipfile
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from . import __version__
 
 log = logging.getLogger(__name__)
+progress = logging.getLogger("corridors.progress")
+
+FORMAT = "corridors-cache"
+FORMAT_VERSION = 1
+SUFFIX = ".npz"
+DEFAULT_MAX_MB = 500.0
+_META = "__meta__"
+_TREE = "__tree__"
 
 
+class CacheFormatError(ValueError):
+    """An entry that cannot be encoded or decoded (never raised to callers of :func:`load`/:func:`save`)."""
+
+
+# ----------------------------------------------------------------------------- location and key
 def cache_dir() -> Path | None:
     env = os.environ.get("CORRIDORS_CACHE_DIR")
     if env is not None:
@@ -30,50 +71,527 @@ def cache_dir() -> Path | None:
     return Path(base) / "corridors"
 
 
-def key_for(files: Iterable[Path], extra: Iterable[str] = ()) -> str:
-    h = hashlib.sha256()
-    h.update(__version__.encode())
-    for part in extra:
-        h.update(b"\0" + part.encode())
-    for f in files:
-        h.update(b"\0" + str(f.name).encode() + b"\0")
+def max_bytes() -> int:
+    """The size bound of the cache folder (``$CORRIDORS_CACHE_MAX_MB``, default 500 MB)."""
+    raw = os.environ.get("CORRIDORS_CACHE_MAX_MB")
+    try:
+        mb = float(raw) if raw else DEFAULT_MAX_MB
+    except ValueError:
+        mb = DEFAULT_MAX_MB
+    if not np.isfinite(mb) or mb < 0:
+        mb = DEFAULT_MAX_MB
+    return int(mb * 1024 * 1024)
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """A hash of the corridors package's source code (every ``.py`` file) and of the versions of the
+    libraries it builds with, part of every key."""
+    h = hashlib.sha256(__version__.encode())
+    for dist in ("numpy", "networkx", "shapely", "scipy"):  # the libraries the built objects come from
+        try:
+            h.update(f"\0{dist}={importlib.metadata.version(dist)}".encode())
+        except importlib.metadata.PackageNotFoundError:
+            h.update(f"\0{dist}=?".encode())
+    root = Path(__file__).resolve().parent
+    for f in sorted(root.rglob("*.py")):
+        h.update(b"\0" + str(f.relative_to(root)).encode() + b"\0")
         try:
             h.update(f.read_bytes())
         except OSError:
-            h.update(b"<missing>")
+            h.update(b"<unreadable>")
+    return h.hexdigest()
+
+
+def key_for(files: Iterable[Path], extra: Iterable[str] = ()) -> str:
+    h = hashlib.sha256()
+    h.update(__version__.encode())
+    h.update(b"\0code\0" + code_version().encode())
+    for part in extra:
+        h.update(b"\0" + str(part).encode())
+    for f in files:
+        h.update(b"\0" + str(Path(f).name).encode() + b"\0")
+        h.update(file_digest(f).encode())
+    return h.hexdigest()
+
+
+def file_digest(path: str | Path) -> str:
+    """SHA-256 of a file's bytes, read in blocks and at most up to the input size limit (a device such as
+    /dev/zero is not read forever); ``<missing>`` or ``<too large>`` when it cannot be hashed."""
+    from .io import max_input_bytes
+
+    limit = max_input_bytes()
+    h = hashlib.sha256()
+    n = 0
+    try:
+        if not Path(path).is_file():
+            # a pipe or a device: hashing would consume or never end it; a key no other run can share
+            return f"<not a regular file {os.urandom(16).hex()}>"
+        with Path(path).open("rb") as fh:
+            while block := fh.read(1 << 20):
+                n += len(block)
+                if n > limit:
+                    return "<too large>"
+                h.update(block)
+    except OSError:
+        return "<missing>"
     return h.hexdigest()
 
 
 def _path(kind: str, key: str) -> Path | None:
     d = cache_dir()
-    return None if d is None else d / f"{kind}-{key[:32]}.pickle"
+    safe = "".join(ch for ch in kind if ch.isalnum() or ch in "-_") or "entry"
+    return None if d is None else d / f"{safe}-{key[:40]}{SUFFIX}"
 
 
-def load(kind: str, key: str) -> Any:
-    path = _path(kind, key)
-    if path is None or not path.exists():
-        return None
-    try:
-        with path.open("rb") as fh:
-            obj = pickle.load(fh)  # noqa: S301 - our own file, named by the hash of its inputs
-    except Exception as exc:  # noqa: BLE001 - a broken cache entry is rebuilt, never fatal
-        log.warning("ignoring unreadable cache entry %s: %s", path, exc)
-        return None
+# ----------------------------------------------------------------------------- encoding
+class _Encoder:
+    def __init__(self) -> None:
+        self.arrays: list[np.ndarray] = []
+        self.geoms: list[Any] = []
+        self._geom_ids: dict[int, int] = {}
+
+    def array(self, a: np.ndarray) -> dict[str, int]:
+        if a.dtype.hasobject:
+            msg = f"cannot cache an array of Python objects ({a.dtype})"
+            raise CacheFormatError(msg)
+        self.arrays.append(a)
+        return {"__a": len(self.arrays) - 1}
+
+    def enc(self, x: Any) -> Any:
+        if x is None or isinstance(x, bool | str):
+            return x
+        if isinstance(x, int | float) and type(x) in (int, float):
+            return x
+        if isinstance(x, list):
+            return [self.enc(i) for i in x]
+        if isinstance(x, tuple) and type(x) is tuple:
+            return {"__t": [self.enc(i) for i in x]}
+        if isinstance(x, dict) and type(x) is dict:
+            if all(isinstance(k, str) and not k.startswith("__") for k in x):
+                return {k: self.enc(v) for k, v in x.items()}
+            return {"__d": [[self.enc(k), self.enc(v)] for k, v in x.items()]}
+        if isinstance(x, set | frozenset):
+            items = sorted((self.enc(i) for i in x), key=repr)
+            return {"__fs" if isinstance(x, frozenset) else "__s": items}
+        if isinstance(x, np.ndarray):
+            return self.array(x)
+        if isinstance(x, np.generic):
+            return self.array(np.asarray(x))
+        geom = self._geometry(x)
+        if geom is not None:
+            return geom
+        import networkx as nx
+
+        if isinstance(x, nx.Graph):
+            return self._graph(x)
+        if dataclasses.is_dataclass(x) and not isinstance(x, type):
+            return self._dataclass(x)
+        msg = f"cannot cache a {type(x).__module__}.{type(x).__qualname__}"
+        raise CacheFormatError(msg)
+
+    def _geometry(self, x: Any) -> dict[str, int] | None:
+        mod = type(x).__module__
+        if not mod.startswith("shapely."):
+            return None
+        from shapely.geometry.base import BaseGeometry
+
+        if not isinstance(x, BaseGeometry):
+            return None
+        idx = self._geom_ids.get(id(x))
+        if idx is None:
+            self.geoms.append(x)
+            idx = self._geom_ids[id(x)] = len(self.geoms) - 1
+        return {"__g": idx}
+
+    def _graph(self, G: Any) -> dict[str, Any]:
+        cls = type(G)
+        if cls.__module__.split(".")[0] != "networkx":
+            msg = f"cannot cache a graph of type {cls.__qualname__}"
+            raise CacheFormatError(msg)
+        multi = G.is_multigraph()
+        edges = (
+            [[self.enc(u), self.enc(v), self.enc(k), self.enc(d)] for u, v, k, d in G.edges(keys=True, data=True)]
+            if multi
+            else [[self.enc(u), self.enc(v), self.enc(d)] for u, v, d in G.edges(data=True)]
+        )
+        doc: dict[str, Any] = {
+            "__nx": cls.__name__,
+            "graph": self.enc(dict(G.graph)),
+            "nodes": [[self.enc(n), self.enc(d)] for n, d in G.nodes(data=True)],
+            "edges": edges,
+        }
+        if G.is_directed():
+            # the order of each node's predecessors, so in_edges iterate exactly as before
+            doc["pred"] = [[self.enc(v), [self.enc(u) for u in G._pred[v]]] for v in G]
+        return doc
+
+    def _dataclass(self, x: Any) -> dict[str, Any]:
+        cls = type(x)
+        if cls.__module__ != "corridors" and not cls.__module__.startswith("corridors."):
+            msg = f"cannot cache {cls.__module__}.{cls.__qualname__}: only corridors' own classes are rebuilt"
+            raise CacheFormatError(msg)
+        custom = getattr(cls, "__getstate__", None)
+        if custom is not None and custom is not getattr(object, "__getstate__", None):
+            state = x.__getstate__()
+            if not isinstance(state, dict):
+                msg = f"cannot cache {cls.__qualname__}: its state is not a dict"
+                raise CacheFormatError(msg)
+        else:
+            state = {f.name: getattr(x, f.name) for f in dataclasses.fields(x)}
+        return {"__dc": f"{cls.__module__}:{cls.__qualname__}", "state": {str(k): self.enc(v) for k, v in state.items()}}
+
+
+def _class(path: str) -> type:
+    """A dataclass of the corridors package by ``module:qualname``; anything else is refused."""
+    mod_name, _, qual = path.partition(":")
+    if mod_name != "corridors" and not mod_name.startswith("corridors."):
+        msg = f"refusing to rebuild {path!r}: not a corridors class"
+        raise CacheFormatError(msg)
+    if not qual or not all(part.isidentifier() and not part.startswith("_") for part in qual.split(".")):
+        msg = f"refusing to rebuild {path!r}: not a public class name"
+        raise CacheFormatError(msg)
+    obj: Any = importlib.import_module(mod_name)
+    for part in qual.split("."):
+        obj = getattr(obj, part, None)
+    if not isinstance(obj, type) or not dataclasses.is_dataclass(obj):
+        msg = f"refusing to rebuild {path!r}: not a dataclass"
+        raise CacheFormatError(msg)
     return obj
 
 
-def save(kind: str, key: str, obj: Any) -> None:
+class _Decoder:
+    def __init__(self, arrays: list[np.ndarray], geoms: list[Any]) -> None:
+        self.arrays = arrays
+        self.geoms = geoms
+
+    def hook(self, d: dict[str, Any]) -> Any:
+        if not d or not next(iter(d)).startswith("__"):
+            return d
+        if "__t" in d:
+            return tuple(d["__t"])
+        if "__d" in d:
+            return {_hashable(k): v for k, v in d["__d"]}
+        if "__s" in d:
+            return {_hashable(i) for i in d["__s"]}
+        if "__fs" in d:
+            return frozenset(_hashable(i) for i in d["__fs"])
+        if "__a" in d:
+            a = self.arrays[int(d["__a"])]
+            return a[()] if a.ndim == 0 else a
+        if "__g" in d:
+            return self.geoms[int(d["__g"])]
+        if "__dc" in d:
+            cls = _class(str(d["__dc"]))
+            obj: Any = object.__new__(cls)
+            names = {f.name for f in dataclasses.fields(cls)}
+            for k, v in dict(d["state"]).items():
+                if k not in names:
+                    msg = f"{cls.__qualname__} has no field {k!r}"
+                    raise CacheFormatError(msg)
+                object.__setattr__(obj, k, v)
+            return obj
+        if "__nx" in d:
+            return _build_graph(d)
+        msg = f"unknown tag in {list(d)[:3]}"
+        raise CacheFormatError(msg)
+
+
+def _hashable(x: Any) -> Any:
+    if isinstance(x, list):
+        return tuple(_hashable(i) for i in x)
+    return x
+
+
+def _build_graph(d: dict[str, Any]) -> Any:
+    import networkx as nx
+
+    cls = {"Graph": nx.Graph, "DiGraph": nx.DiGraph, "MultiGraph": nx.MultiGraph, "MultiDiGraph": nx.MultiDiGraph}.get(str(d["__nx"]))
+    if cls is None:
+        msg = f"unknown graph type {d['__nx']!r}"
+        raise CacheFormatError(msg)
+    G = cls()
+    G.graph.update(d["graph"])
+    if cls is nx.MultiDiGraph:
+        # assemble the adjacency directly (as networkx does), far faster than add_edges_from
+        node, succ, pred = G._node, G._succ, G._pred
+        for n, a in d["nodes"]:
+            n = _hashable(n)
+            node[n] = a
+            succ[n] = {}
+            pred[n] = {}
+        for u, v, k, a in d["edges"]:
+            u, v = _hashable(u), _hashable(v)
+            if u not in node or v not in node:
+                msg = f"edge ({u!r}, {v!r}) names an unknown node"
+                raise CacheFormatError(msg)
+            kd = succ[u].get(v)
+            if kd is None:
+                kd = succ[u][v] = pred[v][u] = {}
+            kd[_hashable(k)] = a
+    else:
+        G.add_nodes_from((_hashable(n), a) for n, a in d["nodes"])
+        if G.is_multigraph():
+            G.add_edges_from((_hashable(u), _hashable(v), _hashable(k), a) for u, v, k, a in d["edges"])
+        else:
+            G.add_edges_from((_hashable(u), _hashable(v), a) for u, v, a in d["edges"])
+    for v, order in d.get("pred", ()):
+        v = _hashable(v)
+        old = G._pred[v]
+        new = {_hashable(u): old[_hashable(u)] for u in order}
+        if len(new) != len(old):
+            msg = f"predecessor order of {v!r} does not match its edges"
+            raise CacheFormatError(msg)
+        G._pred[v] = new
+    return G
+
+
+def encode(obj: Any, key: str = "") -> dict[str, np.ndarray]:
+    """``obj`` as named arrays for :func:`numpy.savez` (raises :class:`CacheFormatError` if it cannot)."""
+    e = _Encoder()
+    tree = e.enc(obj)
+    out: dict[str, np.ndarray] = {f"a{i}": a for i, a in enumerate(e.arrays)}
+    if e.geoms:
+        import shapely
+
+        blobs = shapely.to_wkb(np.asarray(e.geoms, dtype=object))
+        lengths = np.fromiter((len(b) for b in blobs), dtype=np.int64, count=len(blobs))
+        out["g_off"] = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        out["g_wkb"] = np.frombuffer(b"".join(blobs), dtype=np.uint8)
+    meta = {"format": FORMAT, "version": FORMAT_VERSION, "key": key, "n_arrays": len(e.arrays), "n_geoms": len(e.geoms)}
+    out[_META] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    out[_TREE] = np.frombuffer(json.dumps(tree, separators=(",", ":")).encode(), dtype=np.uint8)
+    return out
+
+
+def decode(data: Any, key: str | None = None) -> Any:
+    """The object in an opened ``.npz`` (``numpy.load(..., allow_pickle=False)``); raises on any doubt."""
+    meta_raw, tree_raw = data[_META], data[_TREE]
+    if meta_raw.dtype != np.uint8 or meta_raw.ndim != 1 or tree_raw.dtype != np.uint8 or tree_raw.ndim != 1:
+        msg = "not a corridors cache entry"
+        raise CacheFormatError(msg)
+    head = json.loads(meta_raw.tobytes())
+    if not isinstance(head, dict) or head.get("format") != FORMAT or head.get("version") != FORMAT_VERSION:
+        msg = "not a corridors cache entry of this version"
+        raise CacheFormatError(msg)
+    if key is not None and head.get("key") != key:
+        msg = "the entry's key does not match its name"
+        raise CacheFormatError(msg)
+    arrays = [data[f"a{i}"] for i in range(int(head["n_arrays"]))]
+    geoms: list[Any] = []
+    if int(head["n_geoms"]):
+        import shapely
+
+        off = data["g_off"]
+        raw = data["g_wkb"].tobytes()
+        blobs = np.array([raw[off[i] : off[i + 1]] for i in range(len(off) - 1)], dtype=object)
+        geoms = list(shapely.from_wkb(blobs))
+        if len(geoms) != int(head["n_geoms"]):
+            msg = "geometry count mismatch"
+            raise CacheFormatError(msg)
+    dec = _Decoder(arrays, geoms)
+    return json.loads(tree_raw.tobytes(), object_hook=dec.hook)
+
+
+# ----------------------------------------------------------------------------- reading and writing
+def _open_trusted(path: Path) -> Any:
+    """Open an entry for reading if it is a regular file owned by us and not writable by others."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            msg = "not a regular file"
+            raise PermissionError(msg)
+        if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
+            msg = f"owned by uid {st.st_uid}, not by the current user"
+            raise PermissionError(msg)
+        if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            msg = "writable by group or others"
+            raise PermissionError(msg)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _check_type(obj: Any) -> None:
+    """Dataclass fields must have the type their default has (an array stays an array)."""
+    if not dataclasses.is_dataclass(obj) or isinstance(obj, type):
+        return
+    for f in dataclasses.fields(obj):
+        if f.default_factory is dataclasses.MISSING:
+            continue
+        want = type(f.default_factory())
+        if not isinstance(getattr(obj, f.name, None), want):
+            msg = f"field {f.name} is not a {want.__name__}"
+            raise CacheFormatError(msg)
+
+
+def load(kind: str, key: str, expect: type | tuple[type, ...] | None = None) -> Any:
+    """The cached object for ``key``, or None (missing, untrusted, corrupt or of the wrong type)."""
     path = _path(kind, key)
     if path is None:
-        return
+        return None
+    t0 = time.perf_counter()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{kind}-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-        for old in path.parent.glob(f"{kind}-*.pickle"):
-            if old != path and old.stat().st_mtime < path.stat().st_mtime - 7 * 86400:
-                old.unlink(missing_ok=True)
+        fh = _open_trusted(path)
+    except FileNotFoundError:
+        _building(kind)
+        return None
     except OSError as exc:
-        log.warning("could not write cache %s: %s", path, exc)
+        log.info("not using cache entry %s (%s); rebuilding it", path, exc or "a symlink")
+        _building(kind)
+        return None
+    try:
+        with fh, np.load(fh, allow_pickle=False) as data:
+            obj = decode(data, key)
+        if expect is not None and not isinstance(obj, expect):
+            msg = f"holds a {type(obj).__name__}, not the expected type"
+            raise CacheFormatError(msg)
+        _check_type(obj)
+    except (
+        OSError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        ImportError,
+        zipfile.BadZipFile,
+        EOFError,
+        RecursionError,
+    ) as exc:
+        log.info("ignoring unreadable cache entry %s (%s: %s); rebuilding it", path, type(exc).__name__, exc)
+        _building(kind)
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(path)  # least recently used goes first
+    log.info("loaded %s from cache %s in %.2f s", kind, path, time.perf_counter() - t0)
+    log.debug("cache key of %s: %s", kind, key)
+    return obj
+
+
+_WHAT = {"network": "the network", "engine": "the routing engine", "basemap": "the map's basemap"}
+
+
+def _building(kind: str) -> None:
+    """Say (on the ``corridors.progress`` logger, which the CLI shows on a terminal) that a slow build
+    starts because nothing is cached yet."""
+    progress.info("building %s (first run with these inputs; cached for the next runs) ...", _WHAT.get(kind, kind))
+
+
+def save(kind: str, key: str, obj: Any) -> Path | None:
+    """Store ``obj`` (never raises: a cache that cannot be written is only logged)."""
+    path = _path(kind, key)
+    if path is None:
+        return None
+    t0 = time.perf_counter()
+    try:
+        arrays = encode(obj, key)
+    except (CacheFormatError, RecursionError) as exc:
+        log.info("not caching %s: %s", kind, exc)
+        return None
+    tmp: str | None = None
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, allow_pickle=False, **arrays)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as exc:
+        log.warning("could not write cache entry %s: %s", path, exc)
+        return None
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+    log.info("wrote %s cache %s (%.1f MB) in %.2f s", kind, path, path.stat().st_size / 1e6, time.perf_counter() - t0)
+    evict(keep=path)
+    return path
+
+
+def evict(keep: Path | None = None, limit: int | None = None) -> list[Path]:
+    """Remove least recently used entries until the folder is under the size bound; also remove old
+    pickle entries of earlier versions and stale temporary files. Returns what was removed."""
+    d = cache_dir()
+    if d is None or not d.is_dir():
+        return []
+    limit = max_bytes() if limit is None else limit
+    removed: list[Path] = []
+    entries: list[tuple[float, int, Path]] = []
+    uid = os.geteuid() if hasattr(os, "geteuid") else None
+    now = time.time()
+    try:
+        listing = list(d.iterdir())
+    except OSError:
+        return []
+    for p in listing:
+        try:
+            st = p.lstat()
+        except OSError:
+            continue
+        if not stat.S_ISREG(st.st_mode) or (uid is not None and st.st_uid != uid):
+            continue
+        old_format = p.suffix == ".pickle"
+        stale_tmp = p.name.startswith(".") and p.suffix == ".tmp" and st.st_mtime < now - 3600
+        if old_format or stale_tmp:
+            p.unlink(missing_ok=True)
+            removed.append(p)
+        elif p.suffix == SUFFIX:
+            entries.append((st.st_mtime, st.st_size, p))
+    total = sum(s for _, s, _ in entries)
+    for _, size, p in sorted(entries):
+        if total <= limit:
+            break
+        if keep is not None and p == keep:
+            continue
+        try:
+            p.unlink()
+        except OSError:
+            continue
+        total -= size
+        removed.append(p)
+        log.info("evicted cache entry %s (%.1f MB) to stay under %.0f MB", p, size / 1e6, limit / 1024 / 1024)
+    return removed
+
+
+def _canonical_bytes(x: Any) -> bytes:
+    """Bytes that depend on the value of ``x`` only, not on which objects are shared (the pickler's memo is
+    off), for hashing; nothing is ever unpickled from them."""
+    import io
+    import pickle
+
+    buf = io.BytesIO()
+    p = pickle.Pickler(buf, protocol=5)
+    p.fast = True  # no memo: a tuple shared by two legs is written twice, as a rebuilt graph would be
+    try:
+        p.dump(x)
+    except (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError):
+        return repr(x).encode()
+    return buf.getvalue()
+
+
+def graph_fingerprint(G: Any) -> str:
+    """A SHA-256 of a graph's content (graph, node and edge attributes, geometries as WKB), for keying what
+    is compiled from it: a graph edited after loading gets a new fingerprint. About 0.1 s on the bundled
+    network."""
+    import shapely
+
+    h = hashlib.sha256(type(G).__name__.encode())
+    geoms: list[Any] = []
+    graph_attrs = {k: v for k, v in G.graph.items() if k not in ("cache_key", "warnings")}
+    h.update(_canonical_bytes(graph_attrs))
+    h.update(_canonical_bytes(list(G.nodes(data=True))))
+    rows = []
+    for u, v, k, d in G.edges(keys=True, data=True) if G.is_multigraph() else ((u, v, None, d) for u, v, d in G.edges(data=True)):
+        geoms.append(d.get("geometry"))
+        rows.append((u, v, k, {a: b for a, b in d.items() if a != "geometry"}))
+    h.update(_canonical_bytes(rows))
+    wkb = shapely.to_wkb(
+        np.asarray([g if g is not None and type(g).__module__.startswith("shapely") else None for g in geoms], dtype=object)
+    )
+    h.update(b"".join(b"\0" if b is None else b for b in wkb))
+    return h.hexdigest()

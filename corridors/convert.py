@@ -3,65 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
 
-from .errors import CorridorsError
+from .errors import OutputExistsError as OutputExistsError  # re-exported: callers import it from here
 from .geo import line_coords
+from .io import write_atomic as write_atomic  # re-exported
+from .io import write_file
+from .io import written_by_us as written_by_us
 
 GENERATOR = "corridors"
 _LIST_FIELDS = ("aliases", "countries", "chokepoints", "months")
-
-
-class OutputExistsError(CorridorsError, FileExistsError):
-    """Refusing to replace a file corridors did not write."""
-
-
-def written_by_us(path: Path) -> bool:
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(4096)
-    except OSError:
-        return False
-    return b'name="generator" content="corridors' in head or b'"generator": "corridors' in head
-
-
-def write_atomic(path: str | Path, data: str | bytes, force: bool = False) -> Path:
-    """Write ``data`` to ``path`` through a temporary file and a rename, so a failure never leaves a
-    half-written file. An existing file is replaced only if corridors wrote it (or ``force``)."""
-    path = Path(path)
-    if path.exists() and not force and not written_by_us(path):
-        msg = f"{path} already exists and was not written by corridors; choose another name or pass --force to replace it"
-        raise OutputExistsError(msg)
-    if path.is_dir():
-        msg = f"{path} is a folder; give a file name"
-        raise OutputExistsError(msg)
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.exists():
-        msg = f"folder {parent} does not exist; create it first"
-        raise OutputExistsError(msg)
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(dir=parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
-        # mkstemp makes 0600 files: keep the replaced file's mode, else honour the umask
-        if path.exists():
-            mode = path.stat().st_mode & 0o777
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def graph_to_gdfs(G: nx.MultiDiGraph, nodes: bool = True, legs: bool = True, sea_lanes: bool = True) -> Any:
@@ -162,21 +116,14 @@ def export_network(G: nx.MultiDiGraph, path: str | Path, fmt: str | None = None,
     if fmt != "gpkg":
         msg = f"unknown export format {fmt!r} (use geojson or gpkg)"
         raise ValueError(msg)
-    if path.exists() and not force:
-        msg = f"{path} already exists; choose another name or pass --force to replace it"
-        raise OutputExistsError(msg)
     gn, gl = graph_to_gdfs(G, sea_lanes=sea_lanes)
     for df in (gn, gl):
         for col in df.columns:
             if col != "geometry" and df[col].map(lambda v: isinstance(v, list | tuple | dict)).any():
                 df[col] = df[col].map(lambda v: json.dumps(list(v) if isinstance(v, tuple) else v) if v is not None else None)
-    fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", suffix=".gpkg")
-    os.close(fd)
-    Path(tmp).unlink()
-    try:
+
+    def writer(tmp: Path) -> None:
         gn.reset_index().to_file(tmp, layer="nodes", driver="GPKG")
         gl.reset_index().to_file(tmp, layer="legs", driver="GPKG")
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    return path
+
+    return write_file(path, writer, force=force)

@@ -110,3 +110,15 @@ class NoRouteError(CorridorsError, nx.NetworkXNoPath):
 
 class ScenarioError(CorridorsError, ValueError):
     """A scenario file is invalid (names the file, line and key)."""
+
+
+class OutputExistsError(CorridorsError, FileExistsError):
+    """Refusing to replace a file corridors did not write (or a folder, or a missing folder)."""
+
+
+class OutputWriteError(CorridorsError, OSError):
+    """An output could not be written (a full or read-only disk); nothing half-written is left."""
+
+
+class OutputLockedError(CorridorsError, OSError):
+    """Another corridors run is writing the same output."""

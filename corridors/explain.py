@@ -11,7 +11,9 @@ Entry point :func:`explain`::
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+import math
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -64,6 +66,7 @@ class Explanation:
     openings: list[Opening] = field(default_factory=list)
     searched: int = 0  # largest number of rules dropped together in the search
     connected: bool = True
+    timed_out: bool = False  # the search for openings hit its time budget
 
     @property
     def cutting_rules(self) -> list[Rule]:
@@ -93,6 +96,8 @@ class Explanation:
                 lines.extend(f"    - {x.describe()}" for x in self.openings)
             else:
                 lines.append(f"  no combination of up to {self.searched} rules opens a route")
+            if self.timed_out:
+                lines.append(f"  (the search stopped at its time budget while trying {self.searched} rules at a time)")
             return "\n".join(lines)
         b = self.best
         fam = f" [{self.best_family}]" if self.best_family else ""
@@ -151,6 +156,7 @@ class Explanation:
         else:
             out.update(
                 connected=self.connected,
+                timed_out=self.timed_out,
                 rules=[{"id": r.id, "rule": r.label} for r in self.rules],
                 cut_by=[{"id": r.id, "rule": r.label} for r in self.cutting_rules],
                 least_change=[
@@ -271,6 +277,7 @@ def explain(
     constraints: Constraints | None = None,
     objective: str = "time",
     max_dropped: int = 3,
+    time_budget_s: float = 30.0,
 ) -> Explanation:
     """Explain the best route from ``origin`` to ``destination`` under ``constraints``, or why there
     is none.
@@ -280,7 +287,8 @@ def explain(
     compares with the best route of the runner-up corridor family (per metric).
 
     Without one: the hard rules in force, the smallest sets of rules (one, then two, ... up to
-    ``max_dropped``) whose removal opens a route, with that route.
+    ``max_dropped``) whose removal opens a route, with that route; the search stops after
+    ``time_budget_s`` seconds (``timed_out`` says so) with what it found.
     """
     c = constraints or Constraints()
     o, d = router.place(origin), router.place(destination)
@@ -292,7 +300,7 @@ def explain(
     e = Explanation(o, d, objective, c, best)
     if best is None:
         e.rules = rules_of(c)
-        _search_openings(router, e, max_dropped)
+        _search_openings(router, e, max_dropped, time.monotonic() + time_budget_s)
         return e
     res = router.compare(origin, destination, objective=objective, constraints=c)
     attr = OBJECTIVES[objective]
@@ -315,7 +323,7 @@ def explain(
     return e
 
 
-def _search_openings(router: Router, e: Explanation, max_dropped: int) -> None:
+def _search_openings(router: Router, e: Explanation, max_dropped: int, deadline: float = math.inf) -> None:
     rules = e.rules
     o, d, c = e.origin, e.destination, e.constraints
     none = Constraints(include_planned=True)
@@ -326,6 +334,9 @@ def _search_openings(router: Router, e: Explanation, max_dropped: int) -> None:
         e.searched = k
         found: list[Opening] = []
         for combo in itertools.combinations(rules, k):
+            if time.monotonic() > deadline:
+                e.timed_out = True
+                break
             c2 = c
             for r in combo:
                 c2 = r.drop(c2)
@@ -335,4 +346,6 @@ def _search_openings(router: Router, e: Explanation, max_dropped: int) -> None:
         if found:
             found.sort(key=lambda x: getattr(x.route, OBJECTIVES[e.objective]))
             e.openings = found
+            return
+        if e.timed_out:
             return

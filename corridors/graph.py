@@ -375,7 +375,7 @@ def load_network(
     """
     key = cache.key_for(input_files(network, overlays), extra=(BUILD_VERSION, repr(sea.EXCLUDED_AREAS), repr(sea.WATERWAYS), repr(sea.REPLACED_SEGMENTS), repr(sea.ADDED_LINES)))
     if use_cache:
-        G = cache.load("network", key)
+        G = cache.load("network", key, expect=nx.MultiDiGraph)
         if G is not None:
             _unpack_geometry(G)
             return G

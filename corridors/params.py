@@ -146,12 +146,13 @@ def bundled_parameters_path() -> Path:
 
 
 def _read(path: Path) -> dict[str, Any]:
+    from .errors import DataFileError
+    from .io import loads_toml, read_text
+
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError as exc:
-        msg = f"{path}: parameter file not found (check the path)"
-        raise ParameterError(msg) from exc
+        return loads_toml(read_text(path, "parameter file"), str(path))
+    except DataFileError as exc:
+        raise ParameterError(str(exc)) from None
     except tomllib.TOMLDecodeError as exc:
         msg = f"{path}: not valid TOML: {exc} (fix the syntax)"
         raise ParameterError(msg) from exc
@@ -180,11 +181,8 @@ def _value(where: str, entry: Any, allow_none: bool = False) -> float | None:
     if isinstance(val, bool) or not isinstance(val, int | float):
         msg = f"{where}: value must be a number, got {val!r}"
         raise ParameterError(msg)
-    if not math.isfinite(val):
-        msg = f"{where}: value must be a finite number, got {val!r}"
-        raise ParameterError(msg)
-    if val < 0:
-        msg = f"{where}: value must not be negative, got {val!r}"
+    if not math.isfinite(val) or val < 0:
+        msg = f"{where}: value must be a finite number, 0 or more, got {val!r}"
         raise ParameterError(msg)
     return float(val)
 

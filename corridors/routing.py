@@ -205,7 +205,14 @@ class Router:
     # ------------------------------------------------------------------ plumbing
     @property
     def engine(self) -> Engine:
+        # a node or leg added or removed since the engine was built: rebuild (attribute edits are caught
+        # by the content fingerprint when the engine is first built for a Router)
+        if self._engine is not None and self._engine_shape != (self.G.number_of_nodes(), self.G.number_of_edges()):
+            self._engine = None
+            self._by_country = None
+            self._max_leg_speed = None
         if self._engine is None:
+            self._engine_shape = (self.G.number_of_nodes(), self.G.number_of_edges())
             self._engine = self._load_or_compile()
             eng = self._engine
             self._src_node = eng.state_node[eng.src]
@@ -249,11 +256,10 @@ class Router:
         was priced with the same parameters before."""
         from . import cache
 
-        gkey = self.G.graph.get("cache_key")
-        if not gkey:
-            return compile_engine(self.G, self.params)
-        key = cache.key_for([], extra=("engine-1", gkey, repr(self.params)))
-        eng = cache.load("engine", key)
+        # keyed by the graph's content, not by how it was loaded: a graph edited after loading never
+        # gets the engine compiled for the unedited one
+        key = cache.key_for([], extra=("engine-2", cache.graph_fingerprint(self.G), repr(self.params)))
+        eng = cache.load("engine", key, expect=Engine)
         if isinstance(eng, Engine):
             eng.G = self.G
             eng.params = self.params

@@ -45,6 +45,7 @@ import datetime as dt
 import difflib
 import hashlib
 import json
+import math
 import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
@@ -259,7 +260,11 @@ class Change:
         if current is None:
             msg = f"has no value to {self.op}; set a number instead"
             raise ValueError(msg)
-        return current * self.value if self.op == "multiply" else current + self.value
+        new = current * self.value if self.op == "multiply" else current + self.value
+        if not math.isfinite(new) or new < 0:
+            msg = f"gives {new:g} ({current:g} {self.describe()}); it must be a finite number, 0 or more"
+            raise ValueError(msg)
+        return new
 
     def describe(self) -> str:
         if self.op == "set":
@@ -393,23 +398,25 @@ def read_scenario(path: str | Path) -> Scenario:
     if p.is_dir():
         msg = f"{p}: is a folder, not a scenario file"
         raise ScenarioError(msg)
+    from .io import read_text
+
     try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        msg = f"{p}: not UTF-8 text (save it as UTF-8)"
-        raise ScenarioError(msg) from exc
-    except OSError as exc:
-        msg = f"{p}: cannot read the file ({exc.strerror})"
-        raise ScenarioError(msg) from exc
+        text = read_text(p, "scenario file")
+    except DataFileError as exc:
+        raise ScenarioError(str(exc)) from None
     return parse_scenario(text, str(p))
 
 
 def parse_scenario(text: str, file: str = "<scenario>") -> Scenario:
     """Parse and check the text of a scenario file (see :func:`read_scenario`)."""
+    from .io import loads_toml
+
     try:
-        raw = tomllib.loads(text)
+        raw = loads_toml(text, file)
     except tomllib.TOMLDecodeError as exc:
         raise _toml_error(file, text, exc) from exc
+    except DataFileError as exc:
+        raise ScenarioError(str(exc)) from None
     issues: list[_Issue] = []
     stem = Path(file).stem if file != "<scenario>" else "scenario"
     kw: dict[str, Any] = {"id": stem, "name": stem, "file": file, "text": text}
@@ -582,8 +589,8 @@ def _read_open(val: Mapping[str, Any], kw: dict[str, Any], issues: list[_Issue])
 
 
 def _number(path: tuple[str, ...], v: Any, issues: list[_Issue], positive: bool = False) -> float | None:
-    if isinstance(v, bool) or not isinstance(v, int | float) or v != v:
-        issues.append(_Issue(path, f"must be a number, got {v!r}"))
+    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+        issues.append(_Issue(path, f"must be a finite number, got {v!r}"))
         return None
     if v < 0 or (positive and v == 0):
         issues.append(_Issue(path, f"must be {'more than 0' if positive else '0 or more'}, got {v!r}"))
@@ -609,8 +616,8 @@ def _change(path: tuple[str, ...], v: Any, issues: list[_Issue], positive: bool 
             return None
         op = ops[0]
         if op == "add":
-            if isinstance(v[op], bool) or not isinstance(v[op], int | float):
-                issues.append(_Issue((*path, op), f"must be a number, got {v[op]!r}"))
+            if isinstance(v[op], bool) or not isinstance(v[op], int | float) or not math.isfinite(v[op]):
+                issues.append(_Issue((*path, op), f"must be a finite number of hours, got {v[op]!r}"))
                 return None
             return Change("add", float(v[op]), str(v.get("source", "")))
         num = _number((*path, op), v[op], issues, positive=positive or op == "multiply")
@@ -965,7 +972,14 @@ def apply_scenario(scenario: Scenario, router: Router, constraints: Constraints 
                     new = ch.value
                 elif attr == "speed_kmh":
                     cur = _current_speed(H, u, v, d, params)
-                    new = ch.apply(cur)
+                    try:
+                        new = ch.apply(cur)
+                    except ValueError as exc:
+                        issues.append(_Issue(("legs", lg, attr), f"leg {lg} {exc}"))
+                        break
+                    if new <= 0:
+                        issues.append(_Issue(("legs", lg, attr), f"gives {new:g} km/h; it must stay above 0 (close the leg instead)"))
+                        break
                 else:
                     cur = d.get(attr)
                     try:

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import cache
 from .errors import ConstraintError, CorridorsError, DataFileError, ScenarioError
 from .model import Route
 from .routing import OBJECTIVES, Constraints, Router
@@ -163,7 +164,9 @@ def read_pairs(spec: str | Path) -> list[tuple[str, str]]:
     instead of ``:`` between places whose ids contain a colon: ``rail:chelyabinsk->port:INBOM``)."""
     p = Path(spec)
     if p.is_file():
-        text = p.read_text(encoding="utf-8")
+        from .io import read_text
+
+        text = read_text(p, "pairs file")
         lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
         rows = list(csv.reader(lines))
         if not rows:
@@ -386,16 +389,28 @@ def _read_checkpoint(path: Path, meta: dict[str, Any]) -> dict[tuple[str, ...], 
     done: dict[tuple[str, ...], dict[str, Any]] = {}
     if not path.exists():
         return done
-    with path.open(encoding="utf-8") as fh:
+    seen_meta = False
+    with path.open(encoding="utf-8", errors="replace") as fh:
         for n, line in enumerate(fh, 1):
             if not line.strip():
                 continue
             try:
                 rec = json.loads(line)
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, RecursionError):
+                rec = None
+            if not seen_meta and not (isinstance(rec, dict) and isinstance(rec.get("meta"), dict)):
+                # without its settings line nobody can tell which objective or network wrote the rows:
+                # resuming could mix two sweeps in one table
+                msg = (
+                    f"{path}: the checkpoint's first line (the sweep's settings) is damaged or missing, so its rows "
+                    "cannot be trusted; pass --restart (or delete the file) to start over"
+                )
+                raise SweepError(msg)
+            if not isinstance(rec, dict):
                 log.warning("%s: ignoring unreadable line %d (an interrupted write)", path, n)
                 continue
             if "meta" in rec:
+                seen_meta = True
                 if rec["meta"] != meta:
                     diff = [k for k in meta if rec["meta"].get(k) != meta[k]]
                     msg = (
@@ -452,6 +467,71 @@ class _Checkpoint:
         self.fh.close()
 
 
+class _OutputLock:
+    """An exclusive lock on a sweep's output for the whole run (POSIX ``flock`` on a hidden
+    ``.NAME.lock`` beside it, kept after the run: removing it would let two runs lock different files)."""
+
+    def __init__(self, out: Path) -> None:
+        from .errors import OutputLockedError
+
+        self.path = out.with_name(f".{out.name}.lock")
+        try:
+            self.fh: Any = self.path.open("a+")
+        except OSError as exc:
+            msg = f"cannot lock {out}: {exc.strerror or exc}"
+            raise OutputLockedError(msg) from None
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX: no lock
+            return
+        try:
+            fcntl.flock(self.fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self.fh.close()
+            msg = f"{out}: another sweep is writing this output; wait for it or choose another output"
+            raise OutputLockedError(msg) from None
+
+    def release(self) -> None:
+        self.fh.close()
+
+
+def _digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+    except OSError:
+        return None
+
+
+def _check_parquet() -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("pyarrow") is None or importlib.util.find_spec("pandas") is None:
+        msg = "Parquet output needs pyarrow: pip install 'corridors[dask]' (or pyarrow), or write a .csv"
+        raise SweepError(msg)
+
+
+SCHEDULER_TIMEOUT_S = 15
+_SCHEMES = ("tcp", "tls", "inproc", "ucx", "ws", "wss")
+
+
+def check_scheduler(address: Any) -> None:
+    """Refuse a scheduler address that cannot work (a bad scheme, no host or port) at once, with one line,
+    instead of a traceback after the connection timeout."""
+    if not isinstance(address, str):
+        return  # a Scheduler or LocalCluster object
+    scheme, sep, rest = address.partition("://")
+    if not sep:
+        scheme, rest = "tcp", address
+    if scheme not in _SCHEMES:
+        msg = f"--scheduler {address!r}: unknown protocol {scheme!r} (use e.g. tcp://host:8786)"
+        raise SweepError(msg)
+    if scheme in ("tcp", "tls", "ws", "wss"):
+        host, _, port = rest.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            msg = f"--scheduler {address!r}: give a host and a port, e.g. tcp://host:8786"
+            raise SweepError(msg)
+
+
 # ------------------------------------------------------------------------------------------ output
 def _table_bytes(rows: Sequence[dict[str, Any]], fmt: str) -> bytes:
     if fmt == "csv":
@@ -496,7 +576,7 @@ def _meta(config: SweepConfig, router: Router, baseline: bool) -> dict[str, Any]
     return {
         "version": __version__,
         "objective": config.objective,
-        "network": str(router.G.graph.get("cache_key", "")),
+        "network": cache.graph_fingerprint(router.G),
         "params": pfiles,
         "families": sorted(router.families),
     }
@@ -592,14 +672,48 @@ def run_sweep(
         raise ConstraintError(msg)
     out = Path(output)
     fmt = _format_of(out)
-    if out.exists() and not force:
-        from .convert import OutputExistsError
-
-        msg = f"{out} already exists; choose another name or pass --force to replace it"
-        raise OutputExistsError(msg)
+    if fmt == "parquet":
+        _check_parquet()  # before any task runs, not after the last
+    if scheduler is not None:
+        check_scheduler(scheduler)
     if not (out.parent if str(out.parent) else Path(".")).is_dir():
         msg = f"folder {out.parent} does not exist; create it first"
         raise SweepError(msg)
+    lock = _OutputLock(out)  # one sweep per output for the whole run
+    try:
+        return _run_sweep_locked(
+            scenarios, pairs, out, fmt, jobs=jobs, scheduler=scheduler, config=config, router=router, baseline=baseline,
+            force=force, restart=restart, max_tasks=max_tasks, progress=progress, on_start=on_start, t_start=t_start,
+        )
+    finally:
+        lock.release()
+
+
+def _run_sweep_locked(
+    scenarios: Sequence[str | Path],
+    pairs: Sequence[tuple[str, str]],
+    out: Path,
+    fmt: str,
+    *,
+    jobs: int | None,
+    scheduler: str | None,
+    config: SweepConfig,
+    router: Router | None,
+    baseline: bool,
+    force: bool,
+    restart: bool,
+    max_tasks: int | None,
+    progress: Callable[[int], None] | None,
+    on_start: Callable[[int, int], None] | None,
+    t_start: float,
+) -> SweepResult:
+    from .errors import OutputExistsError
+    from .io import written_by_us
+
+    if (out.exists() or out.is_symlink()) and not force and not written_by_us(out):
+        msg = f"{out} already exists and was not written by corridors; choose another name or pass --force to replace it"
+        raise OutputExistsError(msg)
+    before = _digest(out)
     blob: bytes | None = None
     blob_id: str | None = None
     if router is None:
@@ -669,8 +783,14 @@ def run_sweep(
         complete = all(t.key in done for t in tasks)
         rows = [row for t in tasks if t.key in done for row in done[t.key]["rows"]]
         if complete:
-            from .convert import write_atomic
+            from .io import write_atomic
 
+            if _digest(out) != before and not force:
+                msg = (
+                    f"{out} was written by another run while this sweep ran; it is left as it is and this sweep's rows "
+                    f"stay in {ckpt} (rerun with --force to replace {out.name})"
+                )
+                raise OutputExistsError(msg)
             written = write_atomic(out, _table_bytes(rows, fmt), force=True)
             ckpt.unlink(missing_ok=True)
     finally:
@@ -725,11 +845,12 @@ def _run_dask(
     except ImportError as exc:
         msg = "--scheduler needs Dask distributed: pip install 'corridors[dask]' (dask[distributed])"
         raise SweepError(msg) from exc
+    check_scheduler(address)
     try:
-        client = Client(address, timeout=30, set_as_default=False)  # type: ignore[no-untyped-call]
-    except (OSError, TimeoutError) as exc:
-        msg = f"cannot reach the Dask scheduler at {address}: {exc}"
-        raise SweepError(msg) from exc
+        client = Client(address, timeout=SCHEDULER_TIMEOUT_S, set_as_default=False)  # type: ignore[no-untyped-call]
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:
+        msg = f"cannot reach the Dask scheduler at {address}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+        raise SweepError(msg) from None
     try:
         workers = len(client.scheduler_info().get("workers", {})) or 1
         shared = client.scatter(blob, broadcast=True) if blob is not None else None  # type: ignore[no-untyped-call]

@@ -7,6 +7,7 @@ a node outside its country) are in :mod:`corridors.graph`, which adds to the sam
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -17,8 +18,19 @@ _ISO3 = re.compile(r"^[A-Z]{3}$")
 _LOCODE = re.compile(r"^[A-Z]{2}[A-Z2-9]{3}$")
 
 
+# physical upper bounds: a figure beyond them is a typo (or a unit mistake), not a corridor
+MAX_LEG = {"length_km": 40_075.0, "frequency_per_week": 1_008.0, "speed_kmh": 300.0}
+MAX_LEG_WHY = {
+    "length_km": "the Earth's circumference",
+    "frequency_per_week": "a departure every 10 minutes",
+    "speed_kmh": "faster than any freight service",
+}
+MAX_DWELL_H = 8_760.0
+
+
 def _is_num(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
+    """A finite number (JSON's NaN and Infinity, which Python's reader accepts, are not numbers here)."""
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
 
 
 def _p(rec: Record, field: str | None, msg: str, severity: str = "error") -> Problem:
@@ -46,7 +58,9 @@ def check_node(rec: Record) -> list[Problem]:
     for key in ("dwell_transfer_h", "dwell_border_h", "dwell_gauge_h"):
         v = p.get(key)
         if v is not None and (not _is_num(v) or v < 0):
-            out.append(_p(rec, key, f"{key} must be a non-negative number of hours, got {v!r}"))
+            out.append(_p(rec, key, f"{key} must be a finite, non-negative number of hours, got {v!r}"))
+        elif v is not None and v > MAX_DWELL_H:
+            out.append(_p(rec, key, f"{key} = {v!r} h is more than a year ({MAX_DWELL_H:g} h); close the node instead"))
     if kind == "border_crossing" and p.get("dwell_border_h") is None:
         out.append(_p(rec, "dwell_border_h", "a border crossing without dwell_border_h uses the default from parameters.toml", "warning"))
     return out
@@ -91,7 +105,9 @@ def check_leg(rec: Record, node_ids: set[str]) -> list[Problem]:
     for key in ("length_km", "frequency_per_week", "speed_kmh"):
         v = p.get(key)
         if v is not None and (not _is_num(v) or v <= 0):
-            out.append(_p(rec, key, f"{key} must be a positive number, got {v!r}"))
+            out.append(_p(rec, key, f"{key} must be a finite positive number, got {v!r}"))
+        elif v is not None and v > MAX_LEG[key]:
+            out.append(_p(rec, key, f"{key} = {v!r} is above the physical limit {MAX_LEG[key]:g} ({MAX_LEG_WHY[key]})"))
     b = p.get("bidirectional")
     if b is not None and not isinstance(b, bool):
         out.append(_p(rec, "bidirectional", "bidirectional must be true or false"))

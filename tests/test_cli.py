@@ -150,4 +150,8 @@ def test_network_export_gpkg(tmp_path: Path) -> None:
     assert run("network", "export", str(out)).exit_code == 0
     layers = {name for name, _ in pyogrio.list_layers(out)}
     assert layers == {"nodes", "legs"}
-    assert run("network", "export", str(out)).exit_code == 1, "an existing GeoPackage needs --force"
+    assert run("network", "export", str(out)).exit_code == 0, "corridors' own GeoPackage is replaced"
+    foreign = tmp_path / "theirs.gpkg"
+    foreign.write_bytes(b"SQLite format 3\0 not ours")
+    assert run("network", "export", str(foreign)).exit_code == 1, "a foreign GeoPackage needs --force"
+    assert foreign.read_bytes() == b"SQLite format 3\0 not ours"

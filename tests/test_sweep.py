@@ -319,6 +319,9 @@ def test_cli_sweep(tmp_path: Path, r: Router, scen_dir: Path) -> None:
     assert res.stdout == ""
     assert len(read_csv(out)) == 4 * 2 * (len(r.families) + 1)
     res = invoke(r, args)
+    assert res.exit_code == 0, "a table corridors wrote is replaced by a rerun without --force"
+    out.write_text(out.read_text() + "my note\n")  # edited by hand: no longer corridors' file
+    res = invoke(r, args)
     assert res.exit_code == 1
     assert "already exists" in res.stderr
     res = invoke(r, [*args[:3], "no:such:pair", "-o", str(tmp_path / "x.csv")])

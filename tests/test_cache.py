@@ -1,0 +1,292 @@
+"""The on-disk cache: not executable, keyed by content, refuses untrusted entries, bounded, no leftovers."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import pickle
+import re
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from corridors import cache
+
+
+@pytest.fixture
+def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    d = tmp_path / "cache"
+    monkeypatch.setenv("CORRIDORS_CACHE_DIR", str(d))
+    return d
+
+
+def _summary(G: nx.MultiDiGraph, **kw: Any) -> dict[str, Any]:
+    from corridors.routing import Constraints, Router
+
+    return Router(G).route("Chelyabinsk", "Mumbai", constraints=Constraints(**kw)).summary()
+
+
+def test_round_trip_of_generic_values(own_cache: Path) -> None:
+    from shapely.geometry import LineString
+
+    line = LineString([(0, 0), (1, 1.5)])
+    obj = {
+        "t": (1, "a", None),
+        "nested": [{"x": 1.5, "nan": float("nan")}, {(1, 2): "tuple key"}],
+        "arr": np.arange(5, dtype=np.int16),
+        "scalar": np.float32(2.5),
+        "set": {"a", "b"},
+        "geom": line,
+        "same_geom": line,
+        "__dunder": 1,
+    }
+    cache.save("test", "k" * 64, obj)
+    back = cache.load("test", "k" * 64)
+    assert back["t"] == (1, "a", None)
+    assert back["nested"][1] == {(1, 2): "tuple key"}
+    assert np.isnan(back["nested"][0]["nan"])
+    assert back["arr"].dtype == np.int16 and back["arr"].tolist() == [0, 1, 2, 3, 4]
+    assert back["scalar"] == np.float32(2.5)
+    assert back["set"] == {"a", "b"}
+    assert back["geom"].equals_exact(line, 0)
+    assert back["geom"] is back["same_geom"]  # shared geometries stay shared
+    assert back["__dunder"] == 1
+
+
+def test_network_and_engine_round_trip_exactly(own_cache: Path) -> None:
+    from corridors.graph import load_network
+    from corridors.routing import Router
+
+    cold = load_network()
+    warm = load_network()
+    assert list(cold.nodes(data=True)) == list(warm.nodes(data=True))
+    assert list(cold.edges(keys=True)) == list(warm.edges(keys=True))
+    assert list(cold.in_edges(keys=True)) == list(warm.in_edges(keys=True))
+    for (_, _, _, a), (_, _, _, b) in zip(cold.edges(keys=True, data=True), warm.edges(keys=True, data=True), strict=True):
+        assert list(a) == list(b)
+        for k in a:
+            if k == "geometry":
+                assert a[k].equals_exact(b[k], 0)
+            else:
+                assert a[k] == b[k] and type(a[k]) is type(b[k])
+    e1 = Router(cold).engine
+    e2 = Router(warm).engine  # from the cache
+    for name, v in vars(e1).items():
+        if name in ("G", "params", "_csr_cache"):
+            continue
+        w = getattr(e2, name)
+        if isinstance(v, np.ndarray):
+            assert v.dtype == w.dtype and np.array_equal(v, w), name
+        elif isinstance(v, dict) and v and isinstance(next(iter(v.values())), np.ndarray):
+            assert list(v) == list(w) and all(np.array_equal(v[k], w[k]) for k in v), name
+        else:
+            assert v == w and type(v) is type(w), name
+    assert sorted(p.name.split("-")[0] for p in own_cache.iterdir()) == ["engine", "network"]
+    assert not list(own_cache.glob("*.pickle"))
+
+
+def _entry(d: Path, kind: str) -> Path:
+    (p,) = d.glob(f"{kind}-*.npz")
+    return p
+
+
+def test_hostile_entries_are_refused_and_rebuilt(own_cache: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from corridors.graph import load_network
+
+    G = load_network()
+    want = _summary(G, avoid_countries=("IRN",))
+    path = _entry(own_cache, "network")
+    good = path.read_bytes()
+
+    # 1. a pickle that would run code if unpickled
+    marker = own_cache.parent / "pwned"
+
+    class Evil:
+        def __reduce__(self) -> Any:
+            return (os.system, (f"touch {marker}",))
+
+    path.write_bytes(pickle.dumps(Evil()))
+    with caplog.at_level(logging.INFO, logger="corridors.cache"):
+        G2 = load_network()
+    assert not marker.exists()
+    assert "ignoring unreadable cache entry" in caplog.text
+    assert _summary(G2, avoid_countries=("IRN",)) == want
+
+    # 2. an npz that asks for an object array (pickle inside numpy) and a wrong-type entry
+    with path.open("wb") as fh:
+        np.savez(fh, __meta__=np.array([Evil()], dtype=object))
+    assert cache.load("network", G2.graph["cache_key"]) is None
+    cache.save("network", G2.graph["cache_key"], {"not": "a graph"})
+    assert load_network().number_of_edges() == G.number_of_edges()
+
+    # 3. a well-formed entry whose content was edited (a class outside corridors; wrong labels)
+    tampered = cache.encode(G, G.graph["cache_key"])
+    tree = tampered["__tree__"].tobytes().replace(b'"__dc":"corridors.zones:Zone"', b'"__dc":"subprocess:Popen"', 1)
+    tampered["__tree__"] = np.frombuffer(tree, dtype=np.uint8)
+    with path.open("wb") as fh:
+        np.savez(fh, **tampered)
+    assert cache.load("network", G.graph["cache_key"]) is None
+    assert _summary(load_network(), avoid_countries=("IRN",)) == want
+
+    # 4. a correct entry that someone else could have written: writable by others, or another owner
+    path.write_bytes(good)
+    path.chmod(0o666)
+    assert cache.load("network", G.graph["cache_key"]) is None
+    path.chmod(0o600)
+    assert cache.load("network", G.graph["cache_key"]) is not None
+    if os.geteuid() == 0:
+        os.chown(path, 12345, 12345)
+        assert cache.load("network", G.graph["cache_key"]) is None
+        assert _summary(load_network(), avoid_countries=("IRN",)) == want
+        assert path.stat().st_uid == 0  # replaced by our own rebuilt entry
+    # 5. a symlink to somewhere else
+    path.unlink()
+    other = own_cache / "elsewhere.npz"
+    other.write_bytes(good)
+    path.symlink_to(other)
+    assert cache.load("network", G.graph["cache_key"]) is None
+
+
+def test_edited_cached_graph_cannot_change_answers(own_cache: Path) -> None:
+    """Relabelling countries in a cached entry (as in issue 13) is only possible for its owner, and even
+    then the engine is keyed by the graph's content, so the answer follows the content it is given."""
+    from corridors.graph import load_network
+
+    G = load_network()
+    route = _summary(G, avoid_countries=("IRN",))
+    assert "IRN" not in route["countries"].split(",")
+    key = G.graph["cache_key"]
+    arrays = cache.encode(G, key)
+    arrays["__meta__"] = np.frombuffer(arrays["__meta__"].tobytes().replace(key.encode(), b"0" * 64), dtype=np.uint8)
+    path = _entry(own_cache, "network")
+    with path.open("wb") as fh:
+        np.savez(fh, **arrays)
+    assert cache.load("network", key) is None  # the key inside must match the name
+
+
+def test_cache_is_bounded_lru(own_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blob = np.zeros(300_000, dtype=np.uint8)  # ~0.3 MB per entry
+    monkeypatch.setenv("CORRIDORS_CACHE_MAX_MB", "1")
+    for i in range(3):
+        cache.save("blob", str(i) * 64, blob)
+    cache.load("blob", "0" * 64)  # touch the oldest: it becomes the most recent
+    os.utime(cache._path("blob", "0" * 64), (2e9, 2e9))
+    cache.save("blob", "3" * 64, blob)
+    names = sorted(p.name[5:6] for p in own_cache.glob("blob-*.npz"))
+    total = sum(p.stat().st_size for p in own_cache.iterdir())
+    assert total <= 1024 * 1024
+    assert names == ["0", "2", "3"]  # the least recently used (1) went first
+
+
+def test_full_disk_leaves_no_tmp(own_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def full(*a: Any, **k: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(np, "savez", full)
+    assert cache.save("blob", "1" * 64, np.zeros(3)) is None
+    assert list(own_cache.iterdir()) == []
+
+
+def test_unwritable_cache_is_not_fatal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    f = tmp_path / "a-file"
+    f.write_text("x")
+    monkeypatch.setenv("CORRIDORS_CACHE_DIR", str(f / "sub"))
+    assert cache.save("blob", "1" * 64, np.zeros(3)) is None
+    assert cache.load("blob", "1" * 64) is None
+
+
+def test_key_covers_the_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    k1 = cache.key_for([], extra=("x",))
+    cache.code_version.cache_clear()
+    monkeypatch.setattr(cache, "code_version", lambda: "other code")
+    assert cache.key_for([], extra=("x",)) != k1
+
+
+# ----------------------------------------------------------------------------- stale engines (item 5)
+def test_graph_edited_after_load_is_not_served_a_stale_engine(own_cache: Path) -> None:
+    from corridors.graph import load_network
+    from corridors.routing import Constraints, NoRouteError, Router
+
+    base = Router(load_network()).route("Chelyabinsk", "Mumbai")
+    leg_ids = [lid for m in base.moves for lid in m.leg_ids]
+    assert leg_ids
+
+    # a leg marked planned: a route without --include-planned must not use it
+    G = load_network()
+    target = next(lid for lid in leg_ids if not lid.startswith("sea") and not lid.startswith("marnet"))
+    for _, _, d in G.edges(data=True):
+        if d.get("id") == target:
+            d["status"] = "planned"
+    try:
+        r = Router(G).route("Chelyabinsk", "Mumbai")
+        assert target not in [lid for m in r.moves for lid in m.leg_ids]
+    except NoRouteError:
+        pass
+
+    # a leg tagged with an avoided country: avoiding that country avoids the leg
+    G = load_network()
+    for _, _, d in G.edges(data=True):
+        if d.get("id") == target:
+            d["countries"] = (*d["countries"], "OMN")
+    try:
+        r = Router(G).route("Chelyabinsk", "Mumbai", constraints=Constraints(avoid_countries=("OMN",)))
+        assert target not in [lid for m in r.moves for lid in m.leg_ids]
+    except NoRouteError:
+        pass
+
+    # a node removed: no KeyError, and the route does not pass it
+    G = load_network()
+    gone = next(m.to_id for m in base.moves[:-1] if m.to_id in G and not m.to_id.startswith("sea:"))
+    G.remove_node(gone)
+    try:
+        r = Router(G).route("Chelyabinsk", "Mumbai")
+        assert gone not in {m.to_id for m in r.moves} | {m.from_id for m in r.moves}
+    except NoRouteError:
+        pass
+
+
+def test_router_sees_nodes_removed_after_first_query(own_cache: Path) -> None:
+    from corridors.graph import load_network
+    from corridors.routing import NoRouteError, Router
+
+    G = load_network()
+    router = Router(G)
+    base = router.route("Chelyabinsk", "Mumbai")
+    gone = next(m.to_id for m in base.moves[:-1] if not m.to_id.startswith("sea:"))
+    G.remove_node(gone)
+    try:
+        r = router.route("Chelyabinsk", "Mumbai")
+        assert gone not in {m.to_id for m in r.moves}
+    except NoRouteError:
+        pass
+
+
+def test_engine_entry_with_a_wrong_field_type_or_class_is_rebuilt(own_cache: Path) -> None:
+    from corridors.graph import load_network
+    from corridors.routing import Router
+
+    G = load_network()
+    want = Router(G).route("Chelyabinsk", "Mumbai").summary()
+    (path,) = own_cache.glob("engine-*.npz")
+    key_inside = json.loads(np.load(path)["__meta__"].tobytes())["key"]
+    good = cache.encode(cache.load("engine", key_inside), key_inside)
+    tree = good["__tree__"].tobytes()
+    src = re.search(rb'"src":\{"__a":\d+\}', tree)
+    assert src is not None
+    for old, new in [
+        (src.group(0), b'"src":[1,2]'),  # an array replaced by a list
+        (b'"__dc":"corridors.engine:Engine"', b'"__dc":"corridors.cache:CacheFormatError"'),  # not a dataclass
+        (b'"__dc":"corridors.engine:Engine"', b'"__dc":"corridors.engine:_Secret"'),  # private name
+        (b'"src":{"__a":', b'"no_such_field":1,"src":{"__a":'),  # unknown field
+    ]:
+        assert old in tree, old
+        bad = dict(good)
+        bad["__tree__"] = np.frombuffer(tree.replace(old, new, 1), dtype=np.uint8)
+        with path.open("wb") as fh:
+            np.savez(fh, **bad)
+        assert cache.load("engine", key_inside) is None, new
+        assert Router(G).route("Chelyabinsk", "Mumbai").summary() == want  # rebuilt, same answer
