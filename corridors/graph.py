@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 END_TOLERANCE_KM = 5.0
 COUNTRY_MIN_KM = 1.0
 LENGTH_MAX_RATIO = 1.6
-BUILD_VERSION = "18"  # bump when the build logic changes (invalidates caches)
+BUILD_VERSION = "19"  # bump when the build logic changes (invalidates caches)
 
 
 def edge_coords(d: dict[str, Any]) -> list[Coord]:
@@ -377,7 +377,6 @@ def load_network(
     if use_cache:
         G = cache.load("network", key, expect=nx.MultiDiGraph)
         if G is not None:
-            _unpack_geometry(G)
             return G
     G, problems = build_network(network, overlays)
     errors = [p for p in problems if p.severity == "error"]
@@ -389,41 +388,5 @@ def load_network(
         from .places import _index
 
         _index(G)  # the place-name index travels in the cache (thousands of names: built once)
-        geoms = _pack_geometry(G)
-        try:
-            cache.save("network", key, G)
-        finally:
-            _unpack_geometry(G, geoms)
+        cache.save("network", key, G)  # geometries as WKB, shared ones stored once (corridors.cache)
     return G
-
-
-def _pack_geometry(G: nx.MultiDiGraph) -> list[Any]:
-    """Replace every edge geometry by an index into one WKB array in ``G.graph`` (for the cache:
-    one vectorised decode on load instead of one per leg). Returns the geometries, in index order."""
-    import numpy as np
-    import shapely
-
-    geoms: list[Any] = []
-    seen: dict[int, int] = {}
-    for _, _, d in G.edges(data=True):
-        g = d["geometry"]
-        i = seen.get(id(g))
-        if i is None:
-            i = seen[id(g)] = len(geoms)
-            geoms.append(g)
-        d["geometry"] = i
-    G.graph["_packed_geometry"] = shapely.to_wkb(np.asarray(geoms, dtype=object))
-    return geoms
-
-
-def _unpack_geometry(G: nx.MultiDiGraph, geoms: Sequence[Any] | None = None) -> None:
-    """Undo :func:`_pack_geometry` (both directions of a leg share one geometry object again)."""
-    raw = G.graph.pop("_packed_geometry", None)
-    if raw is None:
-        return
-    if geoms is None:
-        import shapely
-
-        geoms = shapely.from_wkb(raw)
-    for _, _, d in G.edges(data=True):
-        d["geometry"] = geoms[d["geometry"]]

@@ -67,6 +67,9 @@ def caveats(route: Route, G: nx.MultiDiGraph, params: Parameters) -> tuple[str, 
             out.append(f"{m.from_name} -> {m.to_name}: no known scheduled service; a generic weekly regional feeder is assumed")
         elif _edge(G, m).get("service_status") == "irregular":
             out.append(f"{m.from_name} -> {m.to_name}: {m.service} is reported irregular (announced or on-demand sailings)")
+    for st in route.stops:
+        if st.kind == "season_wait":
+            out.append(f"waits {st.dwell_h / 24:.0f} days at {st.name} for the seasonal passage to open (departure {route.departure})")
     if set(route.chokepoints) & set(NSR_CHOKEPOINTS):
         out.append("no scheduled Russia-India container service uses the Northern Sea Route; its times assume one")
     cal = sorted({k for p in route.parts if (k := _param_key(p.key, G, params)) and k in params.calibrated})

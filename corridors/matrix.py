@@ -96,6 +96,7 @@ def od_matrix(
         msg = "a matrix needs at least two places"
         raise ConstraintError(msg)
     ps = [router.place(q) for q in places]
+    router._refresh()
     router._validate(c)
     n = len(ps)
     values = {m: np.full((n, n), np.nan) for m in METRICS}

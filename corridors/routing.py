@@ -203,14 +203,17 @@ class Router:
         return simulate(labelled, draws=self.draws, seed=self.seed, depart=depart)
 
     # ------------------------------------------------------------------ plumbing
-    @property
-    def engine(self) -> Engine:
-        # a node or leg added or removed since the engine was built: rebuild (attribute edits are caught
-        # by the content fingerprint when the engine is first built for a Router)
+    def _refresh(self) -> None:
+        """A node or leg added or removed since the engine was built: drop it, to be rebuilt (attribute
+        edits are caught by the content fingerprint when the engine is first built for a Router).
+        Checked once per public call: counting a large graph's legs is not free."""
         if self._engine is not None and self._engine_shape != (self.G.number_of_nodes(), self.G.number_of_edges()):
             self._engine = None
             self._by_country = None
             self._max_leg_speed = None
+
+    @property
+    def engine(self) -> Engine:
         if self._engine is None:
             self._engine_shape = (self.G.number_of_nodes(), self.G.number_of_edges())
             self._engine = self._load_or_compile()
@@ -535,6 +538,7 @@ class Router:
         UnknownPlaceError, ConstraintError
             For a bad place, id or value.
         """
+        self._refresh()
         c = constraints or Constraints()
         o, d = self.place(origin), self.place(destination)
         self.validate(c)
@@ -568,17 +572,23 @@ class Router:
         NoRouteError
             When nothing satisfies the constraints; the message says which constraint cut the way.
         """
+        self._refresh()
         c = constraints or Constraints()
         o, d = self.place(origin), self.place(destination)
         self.validate(c)
         fam = self.family(family)
         if objective == "p90":
             return self._most_reliable(o, d, c, fam)
+        r: Route | None = None
+        unavailable = ""
         try:
             r = self._solve(o, d, objective, c, fam, strict=True)
         except _UnavailableError as exc:
-            raise NoRouteError(f"no route from {o.name} to {d.name}: {exc}") from None
+            unavailable = str(exc)
+        r = self._or_wait_for_season(o, d, objective, c, fam, r)
         if r is None:
+            if unavailable:
+                raise NoRouteError(f"no route from {o.name} to {d.name}: {unavailable}")
             raise NoRouteError(self._explain(o, d, objective, c, fam))
         return self.simulate([with_access(r, self.G, self.params, o, d)], c.depart)[0]
 
@@ -1078,15 +1088,43 @@ class Router:
         conflict = self._family_conflict(c, fam)
         if conflict:
             return None, conflict
+        why = ""
+        r: Route | None = None
         try:
             r = self._solve(o, d, objective, c, fam, strict=True)
         except ConstraintError as exc:
             return None, str(exc)
         except _UnavailableError as exc:
-            return None, str(exc)
+            why = str(exc)
+        r = self._or_wait_for_season(o, d, objective, c, fam, r)
         if r is None:
-            return None, self._explain(o, d, objective, c, fam)
+            return None, why or self._explain(o, d, objective, c, fam)
         return r, ""
+
+    def _or_wait_for_season(
+        self, o: Place, d: Place, objective: str | Mapping[str, float], c: Constraints, fam: Family | None, r: Route | None
+    ) -> Route | None:
+        """With a departure date, waiting in port for a seasonal passage to open (the NSR, the northern
+        Caspian) is an option, not a failure: the route found without the seasons, put on the calendar
+        with its waits (:func:`corridors.timing.with_season_waits`), is the answer when it is better by
+        the objective than ``r``, the best route that avoids every closed leg (or when there is none)."""
+        from .timing import closed_on_timeline, with_season_waits
+
+        if c.depart is None:
+            return r
+        try:
+            free = self._solve(o, d, objective, replace(c, depart=None), fam)
+        except (ConstraintError, _UnavailableError):
+            return r
+        if free is None or not closed_on_timeline(free, c.depart):
+            return r
+        waited = with_season_waits(free, c.depart)
+        if waited is None:
+            return r
+        if r is None:
+            return waited
+        # a wait costs time, whatever the objective: it is taken only when it is faster than going round
+        return waited if waited.time_h < r.time_h - 1e-9 else r
 
     def classify(self, route: Route) -> str:
         """The id of the first family whose definition ``route`` satisfies, or "other"."""
@@ -1113,6 +1151,7 @@ class Router:
     ) -> CompareResult:
         """The best route of each corridor family, sorted by ``objective``; a family with no route that
         is really that corridor is in ``unavailable`` with the reason."""
+        self._refresh()
         c = constraints or Constraints()
         o, d = self.place(origin), self.place(destination)
         self.validate(c)
@@ -1150,6 +1189,7 @@ class Router:
         zig-zags on another sea lane is the same route). Found by penalising the legs of the routes
         found so far (the penalty only steers the search; the reported figures are the real ones).
         Each carries the family whose definition it satisfies ("other" if none)."""
+        self._refresh()
         c = constraints or Constraints()
         o, d = self.place(origin), self.place(destination)
         self.validate(c)
@@ -1197,6 +1237,7 @@ class Router:
         """Routes not dominated in ``metrics`` among candidates from a weighted-sum sweep of time,
         cost and exposure and the best of each family. Each carries the family whose definition it
         satisfies ("other" if none); its label names the family and the blend that found it."""
+        self._refresh()
         c = constraints or Constraints()
         o, d = self.place(origin), self.place(destination)
         self.validate(c)

@@ -602,7 +602,7 @@ def reduced_graph(G: nx.MultiDiGraph, world: World, c: Constraints, fid: str | N
         keys.setdefault(v, set()).add(mk)
     H = nx.DiGraph(edges)
     default = {
-        "port": dwell.get("port_transfer"),
+        "port": dwell.get("port_export"),
         "rail_terminal": dwell.get("rail_terminal_transfer"),
         "city": dwell.get("rail_terminal_transfer"),
     }
@@ -616,7 +616,7 @@ def reduced_graph(G: nx.MultiDiGraph, world: World, c: Constraints, fid: str | N
                 if a == b:
                     continue
                 if a.startswith("rail:") and b.startswith("rail:"):
-                    if nd.get("dwell_gauge_h") is not None:
+                    if nd.get("dwell_gauge_h") is not None or nd.get("gauge_change"):
                         H.add_edge((n, a), (n, b))
                 elif transfer is not None:
                     H.add_edge((n, a), (n, b))

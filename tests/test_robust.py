@@ -76,8 +76,8 @@ def test_parameters_must_be_finite(tmp_path: Path) -> None:
 
     for bad in ("nan", "inf", "-inf", "-3"):
         p = tmp_path / "p.toml"
-        p.write_text(f"[dwell_h]\nport_transfer = {bad}\n")
-        with pytest.raises(ParameterError, match=r"\[dwell_h\] port_transfer"):
+        p.write_text(f"[dwell_h]\nport_export = {bad}\n")
+        with pytest.raises(ParameterError, match=r"\[dwell_h\] port_export"):
             load_parameters(p)
 
 
@@ -85,10 +85,10 @@ def test_parameters_must_be_finite(tmp_path: Path) -> None:
     ("section", "change", "key"),
     [
         ('[nodes."rail:a"]', "dwell_transfer_h = { add = -1000 }", 'nodes."rail:a".dwell_transfer_h'),
-        ("[parameters.dwell_h]", "port_transfer = { add = -1000 }", "parameters.dwell_h.port_transfer"),
-        ("[parameters.dwell_h]", "port_transfer = { multiply = inf }", "parameters.dwell_h.port_transfer.multiply"),
-        ("[parameters.dwell_h]", "port_transfer = nan", "parameters.dwell_h.port_transfer"),
-        ("[parameters.dwell_h]", "port_transfer = { add = inf }", "parameters.dwell_h.port_transfer.add"),
+        ("[parameters.dwell_h]", "port_export = { add = -1000 }", "parameters.dwell_h.port_export"),
+        ("[parameters.dwell_h]", "port_export = { multiply = inf }", "parameters.dwell_h.port_export.multiply"),
+        ("[parameters.dwell_h]", "port_export = nan", "parameters.dwell_h.port_export"),
+        ("[parameters.dwell_h]", "port_export = { add = inf }", "parameters.dwell_h.port_export.add"),
     ],
 )
 def test_scenario_numbers_that_give_negative_or_infinite_values_are_rejected(tmp_path: Path, section: str, change: str, key: str) -> None:
