@@ -285,7 +285,7 @@ def section_sea(G: Any, peers: Peers, repeats: int) -> None:
                 fmt_ms(ms.get("scgraph")),
                 fmt_ms(ms.get("searoute")),
                 fmt_ms(ms["floor"]),
-                ratio(ms["corridors"], ms.get("scgraph")),
+                ratio(ms["corridors"], ms.get("scgraph")) + (" (NSR!)" if kind == "no_nsr" and "scgraph" in ms else ""),
                 ratio(ms["corridors"], ms.get("searoute")),
                 ratio(ms["corridors"], ms["floor"]),
                 " / ".join(f"{km[k]:,.0f}" if k in km else "-" for k in ("corridors", "scgraph", "searoute", "floor")),
@@ -311,7 +311,7 @@ def section_sea(G: Any, peers: Peers, repeats: int) -> None:
     print(
         "  NSR closed: corridors avoids the Bering Strait (every NSR voyage to the Pacific passes it) and searoute keeps\n"
         "  its default restriction (the Arctic passages closed); scgraph cannot close the NSR, so its figure on that row\n"
-        "  is the NSR route and its ratio is not like for like. The last row opens the NSR for all (searoute restrictions=[]).\n"
+        "  is the NSR route and its ratio (marked NSR!) is not like for like. The last row opens the NSR for all (searoute restrictions=[]).\n"
         "  corridors runs with draws=0 (no Monte Carlo: the peers give no times); its floor is one scipy Dijkstra over its own\n"
         f"  sea graph ({floors['sea'].csr.shape[0]:,} nodes, {floors['sea'].csr.nnz:,} arcs). Medians of {repeats} interleaved runs.",
         flush=True,
@@ -683,8 +683,11 @@ def section_sweep(repeats: int, pairs: int) -> None:
                 runs[j].append(run_child(argv, dict(os.environ)))
     med = {j: {m: statistics.median(x[m] for x in rs) for m in ("cpu", "wall", "rss")} for j, rs in runs.items()}
     table(
-        ["run", "wall s", "CPU s", "speed-up (wall, -j 1 / this)"],
-        [[f"-j {j}", f"{m['wall']:.2f}", f"{m['cpu']:.2f}", f"{med[1]['wall'] / m['wall']:.2f}x"] for j, m in med.items()],
+        ["run", "wall s", "CPU s", "speed-up (wall, -j 1 / this)", "CPU / -j 1"],
+        [
+            [f"-j {j}", f"{m['wall']:.2f}", f"{m['cpu']:.2f}", f"{med[1]['wall'] / m['wall']:.2f}x", ratio(m["cpu"], med[1]["cpu"])]
+            for j, m in med.items()
+        ],
     )
     print(
         f"  Whole `corridors sweep` processes (start-up included), medians of {repeats} interleaved runs; ideal -j 2 speed-up 2x on 2 free cores.",
@@ -701,10 +704,11 @@ def machine(peers: Peers) -> dict[str, Any]:
 
     model = "?"
     with contextlib.suppress(OSError):
+        info: dict[str, str] = {}
         for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
+            k, _, v = line.partition(":")
+            info.setdefault(k.strip(), v.strip())
+        model = f"{info.get('model name', '?')} (family {info.get('cpu family', '?')}, model {info.get('model', '?')}, {info.get('cpu MHz', '?')} MHz)"
     vers = {}
     for p in ("corridors", "numpy", "scipy", "networkx", "shapely", "searoute"):
         try:
@@ -783,25 +787,31 @@ def main() -> int:
     from corridors.graph import load_network
 
     G = load_network()
-    if "sea" in only:
-        section_sea(G, peers, a.repeats)
-    if "compare" in only:
-        section_compare(G, a.repeats)
-    if "cold" in only:
-        section_cold(peers, a.cold_repeats, a.empty_cache_repeats)
-    if "matrix" in only:
-        section_matrix(G, peers, a.repeats, [int(x) for x in a.matrix_sizes.split(",") if x])
-    if "layer" in only:
-        folder = Path(a.layer_dir) if a.layer_dir else Path(tempfile.gettempdir()) / "corridors-bench-layers"
-        section_layer(G, max(3, a.repeats // 3), [int(x) for x in a.layer_sizes.split(",") if x], folder)
-    if "sweep" in only:
-        section_sweep(a.sweep_repeats, a.sweep_pairs)
+    folder = Path(a.layer_dir) if a.layer_dir else Path(tempfile.gettempdir()) / "corridors-bench-layers"
+    runs: dict[str, Callable[[], None]] = {
+        "sea": lambda: section_sea(G, peers, a.repeats),
+        "compare": lambda: section_compare(G, a.repeats),
+        "cold": lambda: section_cold(peers, a.cold_repeats, a.empty_cache_repeats),
+        "matrix": lambda: section_matrix(G, peers, a.repeats, [int(x) for x in a.matrix_sizes.split(",") if x]),
+        "layer": lambda: section_layer(G, max(3, a.repeats // 3), [int(x) for x in a.layer_sizes.split(",") if x], folder),
+        "sweep": lambda: section_sweep(a.sweep_repeats, a.sweep_pairs),
+    }
+    failed = []
+    for name in SECTIONS:
+        if name in only:
+            try:
+                runs[name]()
+            except Exception as exc:  # noqa: BLE001 - one broken section must not lose the others' figures
+                failed.append(name)
+                print(f"  section {name} failed: {type(exc).__name__}: {exc}", flush=True)
     RESULTS["load_avg_end"] = os.getloadavg()
     RESULTS["seconds"] = time.perf_counter() - t0
     print(f"\nload average at end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}; the run took {RESULTS['seconds']:.0f} s")
     if a.json:
         Path(a.json).write_text(json.dumps(RESULTS, indent=1, default=str), encoding="utf-8")
-    return 0
+    if failed:
+        print(f"failed sections: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
