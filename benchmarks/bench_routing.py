@@ -4,7 +4,7 @@ Run from any folder (the child processes start in a temporary folder with ``pyth
 ``corridors/`` folder in the current directory is never imported by mistake)::
 
     pip install -e ".[bench]"                      # searoute comes with corridors; scgraph 3.6 here
-    python benchmarks/bench_routing.py             # every section, about 5-10 minutes
+    python benchmarks/bench_routing.py             # every section, 2-5 minutes (the first run builds the layers)
     python benchmarks/bench_routing.py --only sea,compare --repeats 10
     python benchmarks/bench_routing.py --scgraph-path /opt/scg36 --scgraph-cache /opt/scg-cache
 
@@ -24,7 +24,7 @@ sea      warm sea-only shortest-distance query on 5 pairs, route assembly includ
 compare  warm ``Router(draws=10000).compare("Chelyabinsk", "Mumbai")`` (every family, every metric, the
          Monte Carlo) and the first use of a new constraint set (a new far-away leg avoided each time).
 cold     fresh processes: ``corridors compare Chelyabinsk Mumbai`` with the cache warm and with an empty
-         cache (first run ever), ``corridors route`` for one sea query, searoute's and scgraph 3.6's
+         cache (first run ever), ``corridors route`` for one sea query, ``corridors network info``, searoute's and scgraph 3.6's
          process for one sea query, and ``python -c pass``: CPU (user+sys) and wall medians, peak RSS.
 matrix   20x20 and 200x200 distance matrices, corridors vs scgraph 3.6 ``distance_matrix``.
 layer    a user layer of 5k / 10k / 20k synthetic rail nodes (a grid joined to Chelyabinsk): how much
@@ -385,6 +385,7 @@ def section_cold(peers: Peers, repeats: int, empty_repeats: int) -> None:
             cli_child("route", "port:RULED", "port:INBOM", "--modes", "sea", "--optimize", "distance"),
             env,
         ),
+        "corridors network info (cache warm)": (cli_child("network", "info"), env),
         "searoute 1.6: one sea query (St Petersburg–Mumbai)": (
             py_child(f"import searoute\nsearoute.searoute({list(pts['o'])}, {list(pts['d'])})"),
             env,
