@@ -175,3 +175,50 @@ def test_waiting_for_the_season_is_on_the_routes_clock(router: Any) -> None:
     assert waited.time_h == pytest.approx(nsr.time_h + waits[0].dwell_h)
     (sim,) = simulate([waited], draws=500, depart=day)
     assert sim.time_q_h[1] > waits[0].dwell_h
+
+
+SEASON_CASES = [
+    # (origin, destination, constraints without the date, family)
+    ("Murmansk", "Vladivostok", {"modes": ("sea",)}, None),
+    ("St Petersburg", "Vladivostok", {"modes": ("sea",), "avoid_chokepoints": ("suez", "cape_of_good_hope")}, None),
+    ("Moscow", "Chennai", {}, "nsr"),
+    ("Moscow", "Mumbai", {}, "trans_caspian"),
+    ("Astrakhan", "Anzali", {"modes": ("ferry",)}, None),
+]
+
+
+def _edge_days(n: int, seed: int) -> list[dt.date]:
+    """Departures drawn around every season edge of the bundled zones (the NSR opens 1 July and
+    closes 30 November; the northern Caspian opens 1 April and closes 30 November)."""
+    import random
+
+    rng = random.Random(seed)  # noqa: S311 - a seeded draw, not a secret
+    edges = [dt.date(2026, 7, 1), dt.date(2026, 11, 30), dt.date(2027, 4, 1), dt.date(2026, 11, 1), dt.date(2027, 6, 15)]
+    return [rng.choice(edges) + dt.timedelta(days=rng.randint(-40, 40)) for _ in range(n)]
+
+
+def test_property_seasons_on_the_routes_own_clock(router: Any) -> None:
+    """Issue 13 item 1, as a seeded property: departures drawn around the season edges. Every answer
+    uses each seasonal leg only on days it is open (checked leg by leg on the route's own timeline,
+    waits included), and there is never a false "no route": whenever a route exists without the date,
+    one exists with it (waiting in port for the season is an option)."""
+    import os
+
+    from corridors.errors import NoRouteError
+
+    n = int(os.environ.get("CORRIDORS_SEASON_CASES", "30"))
+    days = _edge_days(n, 20261119)
+    checked = waited = 0
+    for i, day in enumerate(days):
+        o, d, kw, fam = SEASON_CASES[i % len(SEASON_CASES)]
+        undated = router.best(o, d, constraints=Constraints(**kw), family=fam)
+        try:
+            r = router.route(o, d, constraints=Constraints(**kw, depart=day), family=fam)
+        except NoRouteError as exc:
+            assert undated is None, f"{o}->{d} ({fam}) on {day}: no route, though one exists without the date: {exc}"
+            continue
+        assert closed_on_timeline(r, day) == [], f"{o}->{d} ({fam}) on {day} uses a closed leg"
+        checked += 1
+        waited += any(s.kind == "season_wait" for s in r.stops)
+    assert checked >= n // 2
+    assert waited >= 1  # some departures do meet a closed season and wait
