@@ -342,3 +342,29 @@ def test_antimeridian_route_is_not_a_streak(open_map: Any, tmp_path: Path) -> No
     )
     assert 0 < width < 0.8 * 1400  # a Pacific crossing drawn short, not across the world
     assert o.errors == []
+
+
+def test_scenario_map_draws_what_its_table_says(open_map: Any, tmp_path: Path) -> None:
+    """Issue 12: a scenario map shows no vanished family as a survivor. Forbidding Iranian ports makes
+    every INSTC family vanish: in the browser, the map's scenario layers are exactly the survivors of
+    the JSON from the same command, and each vanished family is only a grey baseline layer, marked so."""
+    out = tmp_path / "scenario.html"
+    res = _cli("scenario", "run", "no_iranian_ports", "Chelyabinsk", "Mumbai", "--map", str(out), "--format", "json")
+    doc = json.loads(res.stdout[res.stdout.index("{") :])
+    assert doc["vanish"], "the scenario should make families vanish"
+    from corridors.routing import load_families
+
+    names = {fid: f.name for fid, f in load_families().items()}
+    o = open_map(out)
+    page = o.page
+    labels = page.locator(".leaflet-control-layers-overlays label").filter(has=page.locator(".corr-badge"))
+    texts = [labels.nth(i).inner_text() for i in range(labels.count())]
+    live = [t for t in texts if not labels.nth(texts.index(t)).locator(".corr-badge.base").count()]
+    base = [t for t in texts if t not in live]
+    for fid in doc["vanish"]:
+        assert not any(names[fid] in t for t in live), f"{fid} drawn as a survivor: {live}"
+        assert any(names[fid] in t and "vanished" in t for t in base), f"{fid} not marked vanished: {base}"
+    for fid in doc["survive"]:
+        assert any(names[fid] in t for t in live), f"{fid} missing from the map: {live}"
+    assert len(live) == len(doc["survive"])
+    assert not o.errors and not o.blocked
