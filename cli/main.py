@@ -70,24 +70,54 @@ class CorridorsGroup(click.Group):
             # a bug, not bad input: still one line, with the traceback on -v
             if logging.getLogger().isEnabledFor(logging.INFO):
                 raise
-            click.echo(f"Error: internal error {type(exc).__name__}: {exc} (a bug: please report it with the command; -v shows the traceback)", err=True)
+            click.echo(
+                f"Error: internal error {type(exc).__name__}: {exc} (a bug: please report it with the command; -v shows the traceback)",
+                err=True,
+            )
             sys.exit(70)
 
 
 @click.group(cls=CorridorsGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="corridors")
-@click.option("--network", "network", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
-              help="Use this GeoJSON network instead of the bundled one (repeat for several files).")
-@click.option("--layer", "layers", multiple=True, type=click.Path(dir_okay=False), metavar="FILE",
-              help="Merge this GeoJSON layer over the network: add or replace features by id, or remove one with \"action\": \"remove\" (repeatable).")
-@click.option("--params", type=click.Path(dir_okay=False), metavar="FILE",
-              help="TOML file of cost-model parameters merged over the bundled data/parameters.toml.")
-@click.option("--calibration", type=click.Path(dir_okay=False, exists=True), metavar="FILE",
-              help="Calibrated figures from `corridors calibrate -o FILE` instead of the bundled data/calibration.toml.")
+@click.option(
+    "--network",
+    "network",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Use this GeoJSON network instead of the bundled one (repeat for several files).",
+)
+@click.option(
+    "--layer",
+    "layers",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help='Merge this GeoJSON layer over the network: add or replace features by id, or remove one with "action": "remove" (repeatable).',
+)
+@click.option(
+    "--params",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="TOML file of cost-model parameters merged over the bundled data/parameters.toml.",
+)
+@click.option(
+    "--calibration",
+    type=click.Path(dir_okay=False, exists=True),
+    metavar="FILE",
+    help="Calibrated figures from `corridors calibrate -o FILE` instead of the bundled data/calibration.toml.",
+)
 @click.option("--no-cache", is_flag=True, help="Rebuild the network instead of reading the on-disk cache.")
-@click.option("--draws", type=click.IntRange(0, 1_000_000), default=10_000, show_default=True,
-              help="Monte Carlo draws for the P10/P50/P90 times (0: expected times only).")
-@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=None, help="Seed of the Monte Carlo (fixed by default, so results repeat).")
+@click.option(
+    "--draws",
+    type=click.IntRange(0, 1_000_000),
+    default=10_000,
+    show_default=True,
+    help="Monte Carlo draws for the P10/P50/P90 times (0: expected times only).",
+)
+@click.option(
+    "--seed", type=click.IntRange(0, 2**32 - 1), default=None, help="Seed of the Monte Carlo (fixed by default, so results repeat)."
+)
 @click.option("-v", "--verbose", count=True, help="Log more to stderr (-v info, -vv debug).")
 @click.pass_context
 def cli(

@@ -77,7 +77,7 @@ def _square(res: Any, metric: str, scale: float, fmt: str) -> str:
 @click.option("--force", is_flag=True, help="Replace the output file even if corridors did not write it.")
 @pass_state
 def matrix(
-    state: State, places: tuple[str, ...], places_file: str | None, optimize: str, fmt: str, output: str | None, force: bool, **kw: Any
+    state: State, /, places: tuple[str, ...], places_file: str | None, optimize: str, fmt: str, output: str | None, force: bool, **kw: Any
 ) -> None:
     """Time, distance and cost of the best route between every pair of PLACES (names, aliases,
     UN/LOCODEs, ids or lon,lat), honouring every constraint and the departure date.

@@ -41,7 +41,10 @@ def info(state: State, fmt: str) -> None:
         "nodes_by_country": dict(Counter(G.nodes[n].get("country") for n in named).most_common()),
         "legs_by_mode": dict(Counter(d["mode"] for d in data_legs.values()).most_common()),
         "legs_by_status": dict(Counter(d["status"] for d in data_legs.values()).most_common()),
-        "km_by_mode": {m: round(sum(d["length_km"] for d in data_legs.values() if d["mode"] == m)) for m in sorted({d["mode"] for d in data_legs.values()})},
+        "km_by_mode": {
+            m: round(sum(d["length_km"] for d in data_legs.values() if d["mode"] == m))
+            for m in sorted({d["mode"] for d in data_legs.values()})
+        },
         "chokepoints": len([z for z in G.graph.get("chokepoints", {}).values() if z.is_chokepoint]),
         "components": nx.number_weakly_connected_components(G),
         "warnings": len(G.graph.get("warnings", [])),
@@ -49,7 +52,9 @@ def info(state: State, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(out, indent=2))
         return
-    click.echo(f"network: {out['nodes']} nodes, {out['legs']} legs; sea lanes: {out['sea_lane_legs']} legs, {out['sea_lane_junctions']} junctions, {out['sea_lane_km']:,} km")
+    click.echo(
+        f"network: {out['nodes']} nodes, {out['legs']} legs; sea lanes: {out['sea_lane_legs']} legs, {out['sea_lane_junctions']} junctions, {out['sea_lane_km']:,} km"
+    )
     for key in ("nodes_by_kind", "legs_by_mode", "km_by_mode", "legs_by_status", "nodes_by_country"):
         click.echo(f"{key.replace('_', ' ')}: " + ", ".join(f"{k} {v:,}" for k, v in out[key].items()))
     click.echo(f"chokepoints: {out['chokepoints']}; connected components: {out['components']}; warnings: {out['warnings']}")

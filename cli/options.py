@@ -99,24 +99,57 @@ def parse_weights(values: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
 def constraint_options(f: F) -> F:
     """Decorate a command with every constraint option."""
     opts = [
-        click.option("--avoid-country", "avoid_country", multiple=True, metavar="ISO3",
-                     help="Avoid a country (ISO-3 code, e.g. IRN); repeat or comma-separate."),
-        click.option("--country-scope", type=click.Choice(["both", "territory", "ports"]), default="both", show_default=True,
-                     help="What --avoid-country forbids: land territory and canals, port calls, or both."),
-        click.option("--avoid-chokepoint", "avoid_chokepoint", multiple=True, metavar="ID",
-                     help="Avoid a chokepoint (e.g. hormuz, suez, bab_el_mandeb); `corridors chokepoints` lists them."),
-        click.option("--avoid-port", "avoid_port", multiple=True, metavar="PLACE",
-                     help="Avoid a port or any node (name, alias, UN/LOCODE or id); repeatable."),
+        click.option(
+            "--avoid-country",
+            "avoid_country",
+            multiple=True,
+            metavar="ISO3",
+            help="Avoid a country (ISO-3 code, e.g. IRN); repeat or comma-separate.",
+        ),
+        click.option(
+            "--country-scope",
+            type=click.Choice(["both", "territory", "ports"]),
+            default="both",
+            show_default=True,
+            help="What --avoid-country forbids: land territory and canals, port calls, or both.",
+        ),
+        click.option(
+            "--avoid-chokepoint",
+            "avoid_chokepoint",
+            multiple=True,
+            metavar="ID",
+            help="Avoid a chokepoint (e.g. hormuz, suez, bab_el_mandeb); `corridors chokepoints` lists them.",
+        ),
+        click.option(
+            "--avoid-port",
+            "avoid_port",
+            multiple=True,
+            metavar="PLACE",
+            help="Avoid a port or any node (name, alias, UN/LOCODE or id); repeatable.",
+        ),
         click.option("--avoid-leg", "avoid_leg", multiple=True, metavar="ID", help="Avoid a leg by id; repeatable."),
         click.option("--modes", metavar="LIST", help="Allowed modes, comma-separated: rail,sea,ferry,road (default all)."),
-        click.option("--include-planned", is_flag=True, help="Allow planned and under-construction links (Rasht–Astara, Chabahar–Zahedan)."),
-        click.option("--depart", metavar="DATE", help="Departure date (YYYY-MM-DD): seasonal legs (NSR, northern Caspian) must be open when reached."),
-        click.option("--via", multiple=True, metavar="PLACE",
-                     help=f"Pass through this place (repeat for several, in order; at most {MAX_VIAS})."),
-        click.option("--max-transshipments", type=click.IntRange(min=0, max=MAX_TRANSSHIPMENTS),
-                     help=f"At most this many transfers between modes or vessels (0-{MAX_TRANSSHIPMENTS})."),
-        click.option("--chokepoint-weight", "chokepoint_weight", multiple=True, metavar="ID=W",
-                     help="Exposure weight of a chokepoint, e.g. hormuz=3 (default weights from the data)."),
+        click.option(
+            "--include-planned", is_flag=True, help="Allow planned and under-construction links (Rasht–Astara, Chabahar–Zahedan)."
+        ),
+        click.option(
+            "--depart", metavar="DATE", help="Departure date (YYYY-MM-DD): seasonal legs (NSR, northern Caspian) must be open when reached."
+        ),
+        click.option(
+            "--via", multiple=True, metavar="PLACE", help=f"Pass through this place (repeat for several, in order; at most {MAX_VIAS})."
+        ),
+        click.option(
+            "--max-transshipments",
+            type=click.IntRange(min=0, max=MAX_TRANSSHIPMENTS),
+            help=f"At most this many transfers between modes or vessels (0-{MAX_TRANSSHIPMENTS}).",
+        ),
+        click.option(
+            "--chokepoint-weight",
+            "chokepoint_weight",
+            multiple=True,
+            metavar="ID=W",
+            help="Exposure weight of a chokepoint, e.g. hormuz=3 (default weights from the data).",
+        ),
     ]
     for opt in reversed(opts):
         f = opt(f)
@@ -168,16 +201,39 @@ def output_options(formats: tuple[str, ...]) -> Callable[[F], F]:
             return f(*args, **kw)
 
         g: F = wrapper
-        g = click.option("--format", "fmt", type=click.Choice(list(allowed)), default=formats[0], show_default=True,
-                         help="Output format; with -o it is taken from the file's extension "
-                              "(.txt .csv .json .geojson .gpkg .parquet .xlsx) unless given.")(g)
-        g = click.option("-o", "--output", type=click.Path(dir_okay=False),
-                         help="Write the result to this file instead of stdout (format from its extension).")(g)
-        g = click.option("--map", "map_path", type=click.Path(dir_okay=False), metavar="FILE.html", help="Also write an interactive HTML map of the result.")(g)
+        g = click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(list(allowed)),
+            default=formats[0],
+            show_default=True,
+            help="Output format; with -o it is taken from the file's extension "
+            "(.txt .csv .json .geojson .gpkg .parquet .xlsx) unless given.",
+        )(g)
+        g = click.option(
+            "-o",
+            "--output",
+            type=click.Path(dir_okay=False),
+            help="Write the result to this file instead of stdout (format from its extension).",
+        )(g)
+        g = click.option(
+            "--map",
+            "map_path",
+            type=click.Path(dir_okay=False),
+            metavar="FILE.html",
+            help="Also write an interactive HTML map of the result.",
+        )(g)
         g = click.option("--open", "open_map", is_flag=True, help="Open the map in the default web browser (with --map).")(g)
-        g = click.option("--online-tiles/--offline", "online_tiles", default=False, show_default=True,
-                         help="Map basemap: OpenStreetMap tiles (needs internet) or the bundled country outlines (works offline).")(g)
-        return click.option("--force", is_flag=True, help="Replace output files that corridors did not write (its own are replaced anyway).")(g)
+        g = click.option(
+            "--online-tiles/--offline",
+            "online_tiles",
+            default=False,
+            show_default=True,
+            help="Map basemap: OpenStreetMap tiles (needs internet) or the bundled country outlines (works offline).",
+        )(g)
+        return click.option(
+            "--force", is_flag=True, help="Replace output files that corridors did not write (its own are replaced anyway)."
+        )(g)
 
     return deco
 

@@ -58,7 +58,9 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str, str 
     widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
     out = []
     for j, row in enumerate(cells):
-        out.append("  ".join(c.ljust(widths[i]) if i == 0 or i == len(columns) - 1 else c.rjust(widths[i]) for i, c in enumerate(row)).rstrip())
+        out.append(
+            "  ".join(c.ljust(widths[i]) if i == 0 or i == len(columns) - 1 else c.rjust(widths[i]) for i, c in enumerate(row)).rstrip()
+        )
         if j == 0:
             out.append("  ".join("-" * w for w in widths))
     return "\n".join(out)
@@ -160,7 +162,10 @@ EXTENSIONS = {
     ".xlsx": "xlsx",
 }
 FILE_ONLY = ("gpkg", "parquet", "xlsx")  # binary formats: to a file only
-_NEEDS = {"parquet": ("pyarrow", "pip install 'corridors[parquet]' (pyarrow)"), "xlsx": ("openpyxl", "pip install 'corridors[xlsx]' (openpyxl)")}
+_NEEDS = {
+    "parquet": ("pyarrow", "pip install 'corridors[parquet]' (pyarrow)"),
+    "xlsx": ("openpyxl", "pip install 'corridors[xlsx]' (openpyxl)"),
+}
 
 
 def check_format_available(fmt: str) -> None:

@@ -20,15 +20,27 @@ def places(state: State, query: str, kind: str | None, country: str | None, fmt:
     from corridors.places import search, suggestions
 
     G = state.G
-    ids = [n for n in search(G, query, limit=0) if (not kind or G.nodes[n].get("kind") == kind) and (not country or G.nodes[n].get("country") == country.upper())]
+    ids = [
+        n
+        for n in search(G, query, limit=0)
+        if (not kind or G.nodes[n].get("kind") == kind) and (not country or G.nodes[n].get("country") == country.upper())
+    ]
     if not ids:
         close = suggestions(G, query) if query else []
         hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         click.echo(f"Error: no place matches {query!r}{hint}", err=True)
         raise SystemExit(1)
     rows = [
-        {"id": n, "name": G.nodes[n].get("name"), "kind": G.nodes[n].get("kind"), "country": G.nodes[n].get("country"),
-         "locode": G.nodes[n].get("locode"), "aliases": G.nodes[n].get("aliases") or [], "lon": G.nodes[n]["x"], "lat": G.nodes[n]["y"]}
+        {
+            "id": n,
+            "name": G.nodes[n].get("name"),
+            "kind": G.nodes[n].get("kind"),
+            "country": G.nodes[n].get("country"),
+            "locode": G.nodes[n].get("locode"),
+            "aliases": G.nodes[n].get("aliases") or [],
+            "lon": G.nodes[n]["x"],
+            "lat": G.nodes[n]["y"],
+        }
         for n in ids
     ]
     if fmt == "json":

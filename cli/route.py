@@ -44,14 +44,27 @@ def _write_map(state: State, routes: list[Any], kw: dict[str, Any], title: str, 
 @click.command()
 @click.argument("origin")
 @click.argument("destination")
-@click.option("--optimize", "optimize", default="time", show_default=True, metavar="OBJECTIVE",
-              help="time (expected days), p90 (the most reliable: lowest P90 days of the candidates), distance, cost, co2 or exposure, or a blend like time=1,cost=0.5 (weights per day, 1000 km, 1000 USD, tonne CO2, exposure point).")
+@click.option(
+    "--optimize",
+    "optimize",
+    default="time",
+    show_default=True,
+    metavar="OBJECTIVE",
+    help="time (expected days), p90 (the most reliable: lowest P90 days of the candidates), distance, cost, co2 or exposure, or a blend like time=1,cost=0.5 (weights per day, 1000 km, 1000 USD, tonne CO2, exposure point).",
+)
 @click.option("--family", metavar="ID", help=f"Stay within one corridor family ({family_ids_text()}; defined in data/families.toml).")
-@click.option("--alternatives", "k", type=click.IntRange(min=1, max=10), default=1, show_default=True, help="Also show up to K-1 diverse alternatives.")
+@click.option(
+    "--alternatives",
+    "k",
+    type=click.IntRange(min=1, max=10),
+    default=1,
+    show_default=True,
+    help="Also show up to K-1 diverse alternatives.",
+)
 @constraint_options
 @output_options(("table", "json", "csv", "geojson"))
 @pass_state
-def route(state: State, origin: str, destination: str, optimize: str, family: str | None, k: int, **kw: Any) -> None:
+def route(state: State, /, origin: str, destination: str, optimize: str, family: str | None, k: int, **kw: Any) -> None:
     """Best route from ORIGIN to DESTINATION (a name, alias, UN/LOCODE, id, or lon,lat).
 
     \b
@@ -71,6 +84,7 @@ def route(state: State, origin: str, destination: str, optimize: str, family: st
     else:
         routes = [r.route(origin, destination, objective=objective, constraints=c, family=family)]
     fmt = kw["fmt"]
+    text: str | bytes
     if fmt == "table":
         text = "\n\n".join(route_text(x) for x in routes)
         if len(routes) > 1:
@@ -84,13 +98,25 @@ def route(state: State, origin: str, destination: str, optimize: str, family: st
 @click.command()
 @click.argument("origin")
 @click.argument("destination")
-@click.option("--optimize", default="time", show_default=True, metavar="OBJECTIVE", help="What each family's best route minimises (as for `route`); the table is sorted by it.")
-@click.option("--family", "families", multiple=True, metavar="ID", help=f"Only these corridor families (repeatable; default all): {family_ids_text()}.")
+@click.option(
+    "--optimize",
+    default="time",
+    show_default=True,
+    metavar="OBJECTIVE",
+    help="What each family's best route minimises (as for `route`); the table is sorted by it.",
+)
+@click.option(
+    "--family",
+    "families",
+    multiple=True,
+    metavar="ID",
+    help=f"Only these corridor families (repeatable; default all): {family_ids_text()}.",
+)
 @click.option("--pareto", is_flag=True, help="Show the Pareto front over time, cost and exposure instead of one route per family.")
 @constraint_options
 @output_options(("table", "json", "csv", "geojson"))
 @pass_state
-def compare(state: State, origin: str, destination: str, optimize: str, families: tuple[str, ...], pareto: bool, **kw: Any) -> None:
+def compare(state: State, /, origin: str, destination: str, optimize: str, families: tuple[str, ...], pareto: bool, **kw: Any) -> None:
     """Compare corridors from ORIGIN to DESTINATION: the best route of each corridor family side by
     side (INSTC via Sarakhs, via Inche Burun, western, Trans-Caspian and via Chabahar, Suez, Cape,
     NSR, Trans-Siberian + Vladivostok–Chennai), the best value of each column marked with *. A row is
@@ -118,6 +144,7 @@ def compare(state: State, origin: str, destination: str, optimize: str, families
             first = next(iter(unavailable.values()), "no family has a route")
             raise NoRouteError(first)
     fmt = kw["fmt"]
+    text: str | bytes
     if fmt == "table":
         head = f"{routes[0].origin_name} -> {routes[0].destination_name}"
         rules = c.describe()

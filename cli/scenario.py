@@ -684,6 +684,7 @@ def _close(bar: dict[str, Any]) -> None:
 @pass_state
 def explain(
     state: State,
+    /,
     origin: str,
     destination: str,
     optimize: str,

@@ -142,6 +142,7 @@ def network_countries(G: nx.MultiDiGraph) -> set[str]:
 def _closest_codes(code: str, known: Iterable[str], n: int = 3) -> list[str]:
     """Codes one letter away from ``code`` first (a typo: IRM -> IRN), those sharing its first two
     letters before the others, then difflib's close matches."""
+
     def one_off(k: str) -> bool:
         return sum(a != b for a, b in zip(k, code, strict=True)) == 1
 

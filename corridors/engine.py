@@ -102,7 +102,14 @@ class Engine:
         """The random parts of edge ``e`` (their means are in its ``time_h``)."""
         lo, hi = int(self.edge_part_start[e]), int(self.edge_part_start[e + 1])
         return [
-            Part(self.part_kind[i], float(self.part_abc[i, 0]), float(self.part_abc[i, 1]), float(self.part_abc[i, 2]), self.part_key[i], self.part_label[i])
+            Part(
+                self.part_kind[i],
+                float(self.part_abc[i, 0]),
+                float(self.part_abc[i, 1]),
+                float(self.part_abc[i, 2]),
+                self.part_key[i],
+                self.part_label[i],
+            )
             for i in range(lo, hi)
         ]
 
@@ -248,7 +255,9 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
     generic_transship = p.sea_service.get("generic_transshipment_h")
     delay = p.sea_service.get("delay_h")
 
-    def add(s: int, t: int, et: int, lg: int, md: int, st: int, mo: int, mv: float, parts: Sequence[Part], vals: Mapping[str, float]) -> int:
+    def add(
+        s: int, t: int, et: int, lg: int, md: int, st: int, mo: int, mv: float, parts: Sequence[Part], vals: Mapping[str, float]
+    ) -> int:
         i = len(src)
         src.append(s)
         dst.append(t)
@@ -290,12 +299,30 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
         freq = d.get("frequency_per_week")
         who = d.get("service") or k
         if freq:
-            parts.append(Part("u", 0.0, 84.0 / float(freq), 168.0 / float(freq), f"wait:{who}@{u}", f"wait for {d.get('service_name') or 'a departure'} at {G.nodes[u].get('name', u)}"))
+            parts.append(
+                Part(
+                    "u",
+                    0.0,
+                    84.0 / float(freq),
+                    168.0 / float(freq),
+                    f"wait:{who}@{u}",
+                    f"wait for {d.get('service_name') or 'a departure'} at {G.nodes[u].get('name', u)}",
+                )
+            )
         elif md == "sea" and G.nodes[u].get("kind") == "port" and not d.get("service") and generic_headway and generic_transship:
             # no known service from this port on this lane: the generic assumption of parameters.toml,
             # a weekly sailing to a hub and one transshipment there
             name = G.nodes[u].get("name", u)
-            parts.append(Part("u", 0.0, generic_headway[1] / 2, generic_headway[1], f"wait:generic@{u}", f"wait for a sailing (no known service) at {name}"))
+            parts.append(
+                Part(
+                    "u",
+                    0.0,
+                    generic_headway[1] / 2,
+                    generic_headway[1],
+                    f"wait:generic@{u}",
+                    f"wait for a sailing (no known service) at {name}",
+                )
+            )
             parts.append(Part("q", *generic_transship, f"transship:generic@{u}", f"transshipment at a hub (no known service from {name})"))
         if md == "sea" and G.nodes[v].get("kind") == "port" and delay is not None and delay[2] > 0:
             parts.append(Part("q", *delay, f"delay:{k}", f"schedule delay arriving at {G.nodes[v].get('name', v)}"))
@@ -320,7 +347,18 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
         if k not in eng.leg_id_index:
             eng.leg_id_index[k] = len(eng.leg_ids)
             eng.leg_ids.append(k)
-        i = add(out_of[(u, mk)], in_of[(v, mk)], LEG, len(eng.edge_refs), MODE_CODES.get(md, 9), STATUS_CODES.get(str(d.get("status")), 2), _bits(d.get("months")), mv, parts, vals)
+        i = add(
+            out_of[(u, mk)],
+            in_of[(v, mk)],
+            LEG,
+            len(eng.edge_refs),
+            MODE_CODES.get(md, 9),
+            STATUS_CODES.get(str(d.get("status")), 2),
+            _bits(d.get("months")),
+            mv,
+            parts,
+            vals,
+        )
         eng.edge_refs.append((u, v, k))
         eng.edge_chokepoints[i] = tuple(d.get("enters", chokes))
         for c in countries:
@@ -366,16 +404,36 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
                         continue
                     gp = dwell_part(n, nd, "gauge_change", p)
                     gcost = border_cost + h.get("gauge_change", 0.0) + (rent_h * gp.mean if gp else 0.0)
-                    add(in_of[(n, a)], out_of[(n, b)], GAUGE, -1, -1, 0, ALL_MONTHS, 0.0, [*bparts, *([gp] if gp else [])],
-                        {"cost_usd": gcost, "co2_kg": p.co2_kg_per_teu_handled})
+                    add(
+                        in_of[(n, a)],
+                        out_of[(n, b)],
+                        GAUGE,
+                        -1,
+                        -1,
+                        0,
+                        ALL_MONTHS,
+                        0.0,
+                        [*bparts, *([gp] if gp else [])],
+                        {"cost_usd": gcost, "co2_kg": p.co2_kg_per_teu_handled},
+                    )
                     continue
                 if not can_transfer:
                     continue
                 tp = dwell_part(n, nd, transfer_category(nd, a, b), p)
                 water = a in ("sea", "ferry") or b in ("sea", "ferry")
                 handling = thc if (is_port and water) else h.get("rail_terminal_transfer", 0.0)
-                add(in_of[(n, a)], out_of[(n, b)], TRANSFER, -1, -1, 0, ALL_MONTHS, 0.0, [*bparts, *([tp] if tp else [])],
-                    {"cost_usd": border_cost + handling, "co2_kg": p.co2_kg_per_teu_handled})
+                add(
+                    in_of[(n, a)],
+                    out_of[(n, b)],
+                    TRANSFER,
+                    -1,
+                    -1,
+                    0,
+                    ALL_MONTHS,
+                    0.0,
+                    [*bparts, *([tp] if tp else [])],
+                    {"cost_usd": border_cost + handling, "co2_kg": p.co2_kg_per_teu_handled},
+                )
 
     eng.part_edge = np.asarray(part_edge, dtype=np.int32)
     eng.part_abc = np.asarray(part_abc, dtype=float).reshape(-1, 3)

@@ -85,10 +85,7 @@ class UnknownPlaceError(CorridorsError, KeyError):
         self.query = query
         close = difflib.get_close_matches(query.lower(), list(candidates), n=4, cutoff=0.6)
         hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        msg = (
-            f"unknown {what} {query!r}{hint} (list places with `corridors places QUERY`; "
-            "a position can be given as 'lon,lat')"
-        )
+        msg = f"unknown {what} {query!r}{hint} (list places with `corridors places QUERY`; a position can be given as 'lon,lat')"
         self.message = msg
         super().__init__(msg)
 
@@ -100,7 +97,7 @@ class ConstraintError(CorridorsError, ValueError):
     """A routing constraint names something unknown or is contradictory."""
 
 
-class NoRouteError(CorridorsError, nx.NetworkXNoPath):
+class NoRouteError(CorridorsError, nx.NetworkXNoPath):  # type: ignore[misc]  # networkx has no type stubs
     """No route satisfies the constraints; the message says which constraints cut the way."""
 
     def __init__(self, message: str, relaxations: Sequence[str] = ()) -> None:

@@ -307,7 +307,7 @@ def _steps_break(G: nx.MultiDiGraph, path: Sequence[tuple[str, str, str]], steps
                 j += next(n for n, ch in enumerate(chokes) if ch in step.chokepoints) + 1
                 found = True
                 break
-            elif step.crossings and i + 1 < len(path):
+            if step.crossings and i + 1 < len(path):
                 u2, v2, k2 = path[i + 1]
                 d2 = G.edges[u2, v2, k2]
                 for c in step.crossings:

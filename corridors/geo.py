@@ -98,7 +98,7 @@ def line_coords(geom: BaseGeometry) -> list[Coord]:
     if isinstance(geom, LineString):
         return [(float(x), float(y)) for x, y, *_ in geom.coords]
     out: list[Coord] = []
-    for part in geom.geoms:  # type: ignore[attr-defined]
+    for part in geom.geoms:
         pts = [(float(x), float(y)) for x, y, *_ in part.coords]
         if out and pts and abs(abs(pts[0][0]) - 180.0) < 1e-9 and abs(abs(out[-1][0]) - 180.0) < 1e-9:
             pts = pts[1:]

@@ -140,7 +140,15 @@ def _add_legs(
             n = G.nodes[nid]
             d = haversine_km((n["x"], n["y"]), c)
             if d > END_TOLERANCE_KM:
-                problems.append(Problem(rec.file, rec.index, rec.id, "geometry", f"the {'first' if end == 'from' else 'last'} coordinate is {d:.1f} km from node {nid!r} (must be within {END_TOLERANCE_KM:g} km)"))
+                problems.append(
+                    Problem(
+                        rec.file,
+                        rec.index,
+                        rec.id,
+                        "geometry",
+                        f"the {'first' if end == 'from' else 'last'} coordinate is {d:.1f} km from node {nid!r} (must be within {END_TOLERANCE_KM:g} km)",
+                    )
+                )
                 ok = False
         if not ok:
             continue
@@ -167,7 +175,15 @@ def _add_leg(
     length = p.get("length_km")
     if isinstance(length, int | float) and not isinstance(length, bool):
         if length < geo_km * 0.999 or length > geo_km * LENGTH_MAX_RATIO:
-            problems.append(Problem(rec.file, rec.index, rec.id, "length_km", f"length_km {length:g} is not between the drawn line's geodesic length {geo_km:.1f} km and {LENGTH_MAX_RATIO:g} times it (fix the figure or the geometry)"))
+            problems.append(
+                Problem(
+                    rec.file,
+                    rec.index,
+                    rec.id,
+                    "length_km",
+                    f"length_km {length:g} is not between the drawn line's geodesic length {geo_km:.1f} km and {LENGTH_MAX_RATIO:g} times it (fix the figure or the geometry)",
+                )
+            )
         length_km, length_from = float(length), "published"
     else:
         length_km, length_from = geo_km, "geometry"
@@ -238,7 +254,15 @@ def _add_sea(
         tx, ty = net.nodes[target]
         d = haversine_km(end, (tx, ty))
         if d > END_TOLERANCE_KM:
-            problems.append(Problem(rec.file, rec.index, rec.id, "geometry", f"the spur ends {d:.1f} km from the nearest sea-lane node at [{tx}, {ty}] (must be within {END_TOLERANCE_KM:g} km)"))
+            problems.append(
+                Problem(
+                    rec.file,
+                    rec.index,
+                    rec.id,
+                    "geometry",
+                    f"the spur ends {d:.1f} km from the nearest sea-lane node at [{tx}, {ty}] (must be within {END_TOLERANCE_KM:g} km)",
+                )
+            )
             continue
         coords = [*rec.coords[:-1], (tx, ty)] if d > 0 else rec.coords
         rec2 = Record(rec.id, rec.props, coords, rec.file, rec.index)
@@ -304,7 +328,19 @@ def _add_world_ports(G: nx.MultiDiGraph, net: sea.SeaNetwork, world: Sequence[Wo
             hits.setdefault(int(gi), []).append(zones[int(zi)])
     for i, p in enumerate(ports):
         nid = f"port:{p.locode}"
-        G.add_node(nid, name=p.name, aliases=list(worldports.ALIASES.get(p.locode, ())), kind="port", country=p.country, locode=p.locode, x=p.lon, y=p.lat, source=worldports.PORTS_SOURCE, origin="dataset", file="world_ports.csv")
+        G.add_node(
+            nid,
+            name=p.name,
+            aliases=list(worldports.ALIASES.get(p.locode, ())),
+            kind="port",
+            country=p.country,
+            locode=p.locode,
+            x=p.lon,
+            y=p.lat,
+            source=worldports.PORTS_SOURCE,
+            origin="dataset",
+            file="world_ports.csv",
+        )
         target = net.attached[p.sea]  # type: ignore[index]
         zs = hits.get(i, [])
         km = geodesic_km([(p.lon, p.lat), p.sea])  # type: ignore[list-item]
@@ -357,7 +393,9 @@ def input_files(network: Sequence[str | Path] | None, overlays: Sequence[str | P
     from .io import bundled_network_files
     from .services import bundled_services_path
 
-    files = [Path(p) for p in network] if network is not None else [*bundled_network_files(), bundled_services_path(), worldports.csv_path()]
+    files = (
+        [Path(p) for p in network] if network is not None else [*bundled_network_files(), bundled_services_path(), worldports.csv_path()]
+    )
     return [*files, *map(Path, overlays), countries_path(), chokepoints_path(), sea.marnet_path()]
 
 
@@ -373,7 +411,10 @@ def load_network(
     NetworkValidationError
         With every problem (file, feature index, id, field) when the data has errors.
     """
-    key = cache.key_for(input_files(network, overlays), extra=(BUILD_VERSION, repr(sea.EXCLUDED_AREAS), repr(sea.WATERWAYS), repr(sea.REPLACED_SEGMENTS), repr(sea.ADDED_LINES)))
+    key = cache.key_for(
+        input_files(network, overlays),
+        extra=(BUILD_VERSION, repr(sea.EXCLUDED_AREAS), repr(sea.WATERWAYS), repr(sea.REPLACED_SEGMENTS), repr(sea.ADDED_LINES)),
+    )
     if use_cache:
         G = cache.load("network", key, expect=nx.MultiDiGraph)
         if G is not None:

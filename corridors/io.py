@@ -171,9 +171,7 @@ def read_json(path: Path, problems: list[Problem]) -> Any:
     except DataFileError as exc:
         problems.append(Problem(str(path), None, None, None, str(exc).removeprefix(f"{path}: ")))
     except json.JSONDecodeError as exc:
-        problems.append(
-            Problem(str(path), None, None, None, f"not valid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")
-        )
+        problems.append(Problem(str(path), None, None, None, f"not valid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"))
     return None
 
 
@@ -196,9 +194,7 @@ def _coords(file: str, i: int, fid: str | None, geom: Any, problems: list[Proble
         # an antimeridian-split line: join its parts in order
         pts = [p for part in raw if isinstance(part, list) for p in part]
     else:
-        problems.append(
-            Problem(file, i, fid, "geometry", f"geometry type {gtype!r} is not Point, LineString or MultiLineString")
-        )
+        problems.append(Problem(file, i, fid, "geometry", f"geometry type {gtype!r} is not Point, LineString or MultiLineString"))
         return None
     if not isinstance(pts, list) or not pts:
         problems.append(Problem(file, i, fid, "geometry", "empty geometry"))
@@ -231,7 +227,9 @@ def read_layer(path: str | Path, problems: list[Problem]) -> list[Record]:
         return []
     file = str(path)
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not isinstance(data.get("features"), list):
-        problems.append(Problem(file, None, None, None, "not a GeoJSON FeatureCollection (need {\"type\": \"FeatureCollection\", \"features\": [...]})"))
+        problems.append(
+            Problem(file, None, None, None, 'not a GeoJSON FeatureCollection (need {"type": "FeatureCollection", "features": [...]})')
+        )
         return []
     records: list[Record] = []
     for i, feat in enumerate(data["features"]):

@@ -221,9 +221,7 @@ class Route:
     @property
     def seasonal(self) -> tuple[tuple[str, tuple[int, ...]], ...]:
         """(leg id, or "From -> To" for a voyage of several sea legs; open months) of each seasonal move."""
-        return tuple(
-            (m.leg_ids[0] if len(m.leg_ids) == 1 else f"{m.from_name} -> {m.to_name}", m.months) for m in self.moves if m.months
-        )
+        return tuple((m.leg_ids[0] if len(m.leg_ids) == 1 else f"{m.from_name} -> {m.to_name}", m.months) for m in self.moves if m.months)
 
     @property
     def leg_ids(self) -> tuple[str, ...]:

@@ -22,7 +22,15 @@ from .io import MODES  # the one list of modes (re-exported here for the paramet
 
 #: dwell categories: land -> ship at a port, ship -> land (with import clearance), ship -> ship (a hub),
 #: a Caspian port (either way), an inland terminal, a border, a break of gauge
-DWELL_KEYS = ("port_export", "port_import", "port_transshipment", "caspian_port", "rail_terminal_transfer", "border_crossing", "gauge_change")
+DWELL_KEYS = (
+    "port_export",
+    "port_import",
+    "port_transshipment",
+    "caspian_port",
+    "rail_terminal_transfer",
+    "border_crossing",
+    "gauge_change",
+)
 #: P10 and P90 as multiples of P50 where a figure gives only its P50 (e.g. a node's own override)
 DEFAULT_SPREAD = (0.6, 1.8)
 Triple = tuple[float, float, float]
@@ -108,7 +116,7 @@ class Parameters:
         return None if v is None else float(v)
 
     def basis(self, key: str) -> str:
-        """"calibrated", "assumed" or "sourced": how the figure ``key`` ("table.name") was set."""
+        """ "calibrated", "assumed" or "sourced": how the figure ``key`` ("table.name") was set."""
         if key in self.calibrated:
             return "calibrated"
         src = self.sources.get(key, "")
@@ -133,11 +141,7 @@ class Parameters:
         return self.handling_usd_per_teu.get("port_transfer", 0.0)
 
     def rail_co2(self, countries: tuple[str, ...]) -> float:
-        vals = [
-            self.rail_co2_kg_per_teu_km_by_country[c]
-            for c in countries
-            if c in self.rail_co2_kg_per_teu_km_by_country
-        ]
+        vals = [self.rail_co2_kg_per_teu_km_by_country[c] for c in countries if c in self.rail_co2_kg_per_teu_km_by_country]
         return sum(vals) / len(vals) if vals else self.co2_kg_per_teu_km["rail"]
 
 
@@ -340,7 +344,7 @@ def apply_calibration(raw: dict[str, Any], calibration: Mapping[str, Any], file:
         for name in parts[:-1]:
             tab = tab.setdefault(name, {}) if isinstance(tab, dict) else None
         if not isinstance(tab, dict) or not isinstance(fit, Mapping) or "value" not in fit:
-            msg = f"{file}: [fitted.{key!r}] does not name a parameter with a value (write [fitted.\"dwell_h.gauge_change\"] value = ...)"
+            msg = f'{file}: [fitted.{key!r}] does not name a parameter with a value (write [fitted."dwell_h.gauge_change"] value = ...)'
             raise ParameterError(msg)
         entry = tab.get(parts[-1])
         entry = dict(entry) if isinstance(entry, Mapping) else {"value": entry}
@@ -352,7 +356,9 @@ def apply_calibration(raw: dict[str, Any], calibration: Mapping[str, Any], file:
                     entry[q] = max(0.0, float(entry[q]) + new - float(old))
         entry["value"] = new
         cases = tuple(str(c) for c in fit.get("calibrated_on", ()))
-        entry["source"] = f"CALIBRATED on {', '.join(cases)} by `corridors calibrate` (bounds {fit.get('lower')}-{fit.get('upper')}); prior: {entry.get('source', '')}"
+        entry["source"] = (
+            f"CALIBRATED on {', '.join(cases)} by `corridors calibrate` (bounds {fit.get('lower')}-{fit.get('upper')}); prior: {entry.get('source', '')}"
+        )
         tab[parts[-1]] = entry
         marks[str(key)] = cases
     out["_calibrated"] = marks

@@ -143,14 +143,18 @@ def _gateway(G: nx.MultiDiGraph, query: str, code: str, name: str) -> Place:
             some = sorted(gates, key=lambda n: (G.nodes[n].get("origin") == "dataset", str(G.nodes[n].get("name", n))))[:5]
             listed = ", ".join(str(G.nodes[n].get("name", n)) for n in some)
             err = UnknownPlaceError(query, (), "place")
-            err.message = (
-                f"{name} ({code}) is a country with no single gateway in the data"
-                + (f"; name one of its {len(gates)} places, e.g. {listed}" if gates else "; the network has no place there")
+            err.message = f"{name} ({code}) is a country with no single gateway in the data" + (
+                f"; name one of its {len(gates)} places, e.g. {listed}" if gates else "; the network has no place there"
             )
             raise err
     g = gates[0]
     d = G.nodes[g]
-    return Place(g, str(d.get("name", g)), query, note=f"{name} taken as {d.get('name', g)} ({g}): {d.get('gateway_source', 'its only place in the network')}")
+    return Place(
+        g,
+        str(d.get("name", g)),
+        query,
+        note=f"{name} taken as {d.get('name', g)} ({g}): {d.get('gateway_source', 'its only place in the network')}",
+    )
 
 
 def search(G: nx.MultiDiGraph, query: str = "", limit: int = 50) -> list[str]:

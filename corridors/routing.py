@@ -775,12 +775,17 @@ class Router:
                 if r is not None:
                     cands.append(r)
         uniq = {r.leg_ids: with_access(r, self.G, self.params, o, d) for r in reversed(cands)}
-        sims = self.simulate(list(uniq.values()), c.depart) if self.draws else simulate(list(uniq.values()), seed=self.seed, depart=c.depart)
+        sims = (
+            self.simulate(list(uniq.values()), c.depart) if self.draws else simulate(list(uniq.values()), seed=self.seed, depart=c.depart)
+        )
         pick = min(sims, key=lambda r: r.time_q_h[2] if r.time_q_h else r.time_h)
         return replace(pick, objective="p90")
 
     def _exposure_weights(self, c: Constraints) -> dict[str, float]:
-        base = {z: self.params.default_chokepoint_weight * float(getattr(zo, "weight", 1.0)) for z, zo in self.G.graph.get("chokepoints", {}).items()}
+        base = {
+            z: self.params.default_chokepoint_weight * float(getattr(zo, "weight", 1.0))
+            for z, zo in self.G.graph.get("chokepoints", {}).items()
+        }
         base.update(dict(c.chokepoint_weights))
         return base
 
@@ -816,7 +821,9 @@ class Router:
         if len(seasonal) == 0:
             return ok
         # keyed by everything that shapes ``mask``: the constraints and the family's rules
-        earliest = distances_from(eng, sources, eng.metrics["time_h"], mask, cache_key=("t0", replace(c, depart=None), fam.id if fam else None, tuple(sources)))
+        earliest = distances_from(
+            eng, sources, eng.metrics["time_h"], mask, cache_key=("t0", replace(c, depart=None), fam.id if fam else None, tuple(sources))
+        )
         start = dt.datetime.combine(c.depart, dt.time())
         for e in seasonal:
             t = earliest[eng.src[e]]
@@ -1083,7 +1090,9 @@ class Router:
             return []
         return out
 
-    def _family_route(self, o: Place, d: Place, objective: str | Mapping[str, float], c: Constraints, fam: Family) -> tuple[Route | None, str]:
+    def _family_route(
+        self, o: Place, d: Place, objective: str | Mapping[str, float], c: Constraints, fam: Family
+    ) -> tuple[Route | None, str]:
         """The family's best route, or None and why not."""
         conflict = self._family_conflict(c, fam)
         if conflict:
@@ -1330,10 +1339,16 @@ def _and_months(a: tuple[int, ...] | None, b: tuple[int, ...] | None) -> tuple[i
 
 
 def _gerund(relax: str) -> str:
-    """"allow IRN" -> "allowing IRN" (the no-route message says what each relaxation does)."""
-    for verb, ing in (("allow ", "allowing "), ("include ", "including "), ("ignore ", "ignoring "), ("lift ", "lifting "), ("not via ", "not via ")):
+    """ "allow IRN" -> "allowing IRN" (the no-route message says what each relaxation does)."""
+    for verb, ing in (
+        ("allow ", "allowing "),
+        ("include ", "including "),
+        ("ignore ", "ignoring "),
+        ("lift ", "lifting "),
+        ("not via ", "not via "),
+    ):
         if relax.startswith(verb):
-            return ing + relax[len(verb):]
+            return ing + relax[len(verb) :]
     return relax
 
 

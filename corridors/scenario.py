@@ -59,8 +59,9 @@ import networkx as nx
 
 from .constraints import leg_breaks, node_breaks, season_closed
 from .errors import ConstraintError, DataFileError, NoRouteError, ScenarioError, UnknownPlaceError
+from .io import MODES
 from .model import Route
-from .params import MODES, Parameters, bundled_parameters_path
+from .params import Parameters, bundled_parameters_path
 from .routing import OBJECTIVES, CompareResult, Constraints, Router, turns_back
 
 __all__ = [
@@ -1103,7 +1104,11 @@ class FamilyDelta:
             return "unchanged"
         if not self.same_path:
             return "rerouted"
-        return "slower" if (self.delta("time_days") or 0.0) > 0 else ("faster" if (self.delta("time_days") or 0.0) < 0 else "costlier" if (self.delta("cost_usd") or 0.0) > 0 else "cheaper")
+        return (
+            "slower"
+            if (self.delta("time_days") or 0.0) > 0
+            else ("faster" if (self.delta("time_days") or 0.0) < 0 else "costlier" if (self.delta("cost_usd") or 0.0) > 0 else "cheaper")
+        )
 
     def delta(self, attr: str) -> float | None:
         """Scenario minus baseline, for a family that survives (None otherwise)."""
@@ -1504,7 +1509,9 @@ def check_route(applied: AppliedScenario, route: RouteSpec | Route) -> list[Viol
         avoid_legs=tuple(sorted(closed_legs)),
     )
     node_rules = Constraints(
-        country_scopes=tuple((x, "both" if x in terr and x in ports else ("territory" if x in terr else "ports")) for x in sorted(terr | ports)),
+        country_scopes=tuple(
+            (x, "both" if x in terr and x in ports else ("territory" if x in terr else "ports")) for x in sorted(terr | ports)
+        ),
     )
     out: list[Violation] = []
     unknown = [lg for mv in spec.moves for lg in mv[0] if lg not in legs]

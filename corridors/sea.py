@@ -39,7 +39,11 @@ REPLACED_SEGMENTS: tuple[tuple[Coord, Coord, str], ...] = (
     ((-180.0, 62.1), (172.9, 52.6), "crosses Attu Island, Near Islands (21 km of land); replaced at sea"),
     ((-180.0, 50.0), (179.546718, 52.444362), "crosses Semisopochnoi Island, Rat Islands (16 km of land)"),
     ((-176.955364, 52.857175), (-176.7, 51.6), "crosses the Andreanof Islands (20 km of land)"),
-    ((-161.722, 60.7633), (-155.5917, 62.9602), "Kuskokwim River above Bethel: not navigable by sea-going ships, a straight line over Alaska"),
+    (
+        (-161.722, 60.7633),
+        (-155.5917, 62.9602),
+        "Kuskokwim River above Bethel: not navigable by sea-going ships, a straight line over Alaska",
+    ),
     ((-162.836, 66.9258), (-157.8624, 67.0822), "Kobuk River: a straight line over Alaska"),
     ((155.5219, 58.1331), (163.4886, 61.4359), "straight line over the Taygonos peninsula (dead end into Penzhina Bay)"),
     ((163.4886, 61.4359), (164.4002, 62.3784), "Penzhina Bay dead end over land"),
@@ -47,15 +51,29 @@ REPLACED_SEGMENTS: tuple[tuple[Coord, Coord, str], ...] = (
     ((131.4, -3.0), (134.423123, -4.950402), "crosses the Bomberai peninsula, New Guinea (31 km of land)"),
     ((3.728416, 40.341835), (4.509103, 39.7329), "crosses Menorca (28 km of land)"),
     ((8.3614, 39.831), (8.4301, 38.6096), "crosses south-west Sardinia (13 km of land)"),
-    ((-7.1, 34.4), (-5.75, 35.95), "crosses Cape Spartel, Morocco (8.6 km of land), on every Black Sea -> Gibraltar route; replaced at sea"),
-    ((22.947178, 37.960508), (23.020113, 37.909026), "the Corinth Canal: 24.6 m wide, too narrow for container ships; dropped (no replacement)"),
+    (
+        (-7.1, 34.4),
+        (-5.75, 35.95),
+        "crosses Cape Spartel, Morocco (8.6 km of land), on every Black Sea -> Gibraltar route; replaced at sea",
+    ),
+    (
+        (22.947178, 37.960508),
+        (23.020113, 37.909026),
+        "the Corinth Canal: 24.6 m wide, too narrow for container ships; dropped (no replacement)",
+    ),
 )
 
 #: Lines added at sea to replace dropped segments: (coordinates, reason).
 ADDED_LINES: tuple[tuple[tuple[Coord, ...], str], ...] = (
-    (((-180.0, 62.1), (175.5, 60.3), (171.0, 59.4), (167.9, 59.6)), "Bering Sea south of Cape Olyutorsky, replacing the Koryak land crossing"),
+    (
+        ((-180.0, 62.1), (175.5, 60.3), (171.0, 59.4), (167.9, 59.6)),
+        "Bering Sea south of Cape Olyutorsky, replacing the Koryak land crossing",
+    ),
     (((-180.0, 62.1), (172.0, 53.6), (172.2, 52.7), (172.9, 52.6)), "west of Attu Island, replacing the Near Islands land crossing"),
-    (((-7.1, 34.4), (-6.5, 35.3), (-6.1, 35.85), (-5.75, 35.95)), "off the Atlantic coast of Morocco west of Cape Spartel, replacing the land crossing"),
+    (
+        ((-7.1, 34.4), (-6.5, 35.3), (-6.1, 35.85), (-5.75, 35.95)),
+        "off the Atlantic coast of Morocco west of Cape Spartel, replacing the land crossing",
+    ),
 )
 
 #: Navigable inland waterways and canals where a sea lane legitimately crosses the land polygons of

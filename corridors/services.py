@@ -158,7 +158,15 @@ def read_services(path: str | Path | None = None, problems: list[Problem] | None
         if len(vals) != 3 or not (vals[0] <= vals[1] <= vals[2]) or not isinstance(q, Mapping):
             problems.append(Problem(str(p), i, str(t.get("port")), "transshipment_dwell_days", "needs p10 <= p50 <= p90 in days"))
             continue
-        hubs.append(Hub(str(t.get("port")), str(t.get("name", t.get("port"))), (24.0 * vals[0], 24.0 * vals[1], 24.0 * vals[2]), str(q.get("source", "")), i))
+        hubs.append(
+            Hub(
+                str(t.get("port")),
+                str(t.get("name", t.get("port"))),
+                (24.0 * vals[0], 24.0 * vals[1], 24.0 * vals[2]),
+                str(q.get("source", "")),
+                i,
+            )
+        )
     return services, hubs
 
 
@@ -330,9 +338,7 @@ def add_generic_feeders(G: nx.MultiDiGraph, max_km: float, headway_h: float, pac
     sailing at the liner pace (no hub transshipment). Longer lanes without a known service keep the
     plain sea lanes and their generic hub transshipment. Returns the number of legs added."""
     ports = (
-        list(ports)
-        if ports is not None
-        else [n for n, d in G.nodes(data=True) if d.get("kind") == "port" and d.get("origin") != "dataset"]
+        list(ports) if ports is not None else [n for n, d in G.nodes(data=True) if d.get("kind") == "port" and d.get("origin") != "dataset"]
     )
     linked = {(u, v) for u, v, d in G.edges(data=True) if d.get("service")}
     pairs = [(a, b) for a in ports for b in ports if a != b and (a, b) not in linked]

@@ -682,8 +682,21 @@ def run_sweep(
     lock = _OutputLock(out)  # one sweep per output for the whole run
     try:
         return _run_sweep_locked(
-            scenarios, pairs, out, fmt, jobs=jobs, scheduler=scheduler, config=config, router=router, baseline=baseline,
-            force=force, restart=restart, max_tasks=max_tasks, progress=progress, on_start=on_start, t_start=t_start,
+            scenarios,
+            pairs,
+            out,
+            fmt,
+            jobs=jobs,
+            scheduler=scheduler,
+            config=config,
+            router=router,
+            baseline=baseline,
+            force=force,
+            restart=restart,
+            max_tasks=max_tasks,
+            progress=progress,
+            on_start=on_start,
+            t_start=t_start,
         )
     finally:
         lock.release()

@@ -99,7 +99,9 @@ def check_leg(rec: Record, node_ids: set[str]) -> list[Problem]:
             out.append(_p(rec, "gauge_mm", f"unknown gauge {g!r} (use one of {', '.join(map(str, GAUGES))})"))
     months = p.get("months")
     if months is not None and (
-        not isinstance(months, list) or not months or not all(isinstance(m, int) and not isinstance(m, bool) and 1 <= m <= 12 for m in months)
+        not isinstance(months, list)
+        or not months
+        or not all(isinstance(m, int) and not isinstance(m, bool) and 1 <= m <= 12 for m in months)
     ):
         out.append(_p(rec, "months", f"months must be a non-empty list of month numbers 1-12, got {months!r}"))
     for key in ("length_km", "frequency_per_week", "speed_kmh"):

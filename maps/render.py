@@ -985,7 +985,12 @@ def _pair_baseline(routes: Sequence[Route], baseline: Sequence[Route]) -> list[i
 
 def _same(routes: Sequence[Route], b: Route, p: int | None) -> bool:
     """Whether baseline route ``b`` is exactly the route it pairs with (same path, time and cost)."""
-    return p is not None and routes[p].leg_ids == b.leg_ids and abs(routes[p].time_h - b.time_h) < 0.24 and abs(routes[p].cost_usd - b.cost_usd) < 1.0
+    return (
+        p is not None
+        and routes[p].leg_ids == b.leg_ids
+        and abs(routes[p].time_h - b.time_h) < 0.24
+        and abs(routes[p].cost_usd - b.cost_usd) < 1.0
+    )
 
 
 def _paired(d: _Drawn, baseline: Sequence[Route], pairs: Sequence[int | None]) -> Route | None:

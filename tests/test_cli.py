@@ -109,9 +109,20 @@ def test_network_info_json() -> None:
 
 def test_network_validate_reports_problems(tmp_path: Path) -> None:
     bad = tmp_path / "bad.geojson"
-    bad.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"id": "x", "name": "X", "kind": "port", "country": "IRN", "source": "t"},
-         "geometry": {"type": "Point", "coordinates": [27.2, 56.3]}}]}))
+    bad.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"id": "x", "name": "X", "kind": "port", "country": "IRN", "source": "t"},
+                        "geometry": {"type": "Point", "coordinates": [27.2, 56.3]},
+                    }
+                ],
+            }
+        )
+    )
     res = run("network", "validate", str(bad))
     assert res.exit_code == 1
     assert "bad.geojson, feature 0, id 'x'" in res.stdout

@@ -249,7 +249,9 @@ def test_distance_matrix_honours_the_departure_date(router: Any) -> None:
     summer = router.distance_matrix(["Murmansk", "Vladivostok"], "distance", sea)
     winter = router.distance_matrix(["Murmansk", "Vladivostok"], "distance", Constraints(modes=("sea",), depart=dt.date(2026, 1, 15)))
     assert winter.iloc[0, 1] == pytest.approx(
-        router.route("Murmansk", "Vladivostok", objective="distance", constraints=Constraints(modes=("sea",), depart=dt.date(2026, 1, 15))).length_km
+        router.route(
+            "Murmansk", "Vladivostok", objective="distance", constraints=Constraints(modes=("sea",), depart=dt.date(2026, 1, 15))
+        ).length_km
     )
     assert winter.iloc[0, 1] > summer.iloc[0, 1] * 1.5  # the NSR is closed in January
 

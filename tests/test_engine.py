@@ -58,15 +58,14 @@ def q_mean(triple: tuple[float, float, float], p50: float | None = None) -> floa
 def test_time_recomputed_by_hand(r: Router) -> None:
     route = r.route("rail:a", "port:q")
     assert [m.leg_ids[0] for m in route.moves] == ["ab", "bc", "cg", "gp", "pq"]
-    moving = (
-        rail(400, ("RUS", "KAZ")) + rail(900, ("KAZ",)) + rail(900, ("KAZ", "TKM")) + rail(1600, ("IRN",)) + 1500 / P.speed_kmh["sea"]
-    )
+    moving = rail(400, ("RUS", "KAZ")) + rail(900, ("KAZ",)) + rail(900, ("KAZ", "TKM")) + rail(1600, ("IRN",)) + 1500 / P.speed_kmh["sea"]
     border = P.dwell("border_crossing")
     assert border is not None
     dwell = (
         q_mean(P.dwell("rail_terminal_transfer", "RUS"))  # type: ignore[arg-type]  # origin handling at a terminal
         + q_mean(border, 10.0)  # border b, its own P50
-        + q_mean(border, 5.0) + q_mean(P.dwell("gauge_change", "IRN", "border:g"), 7.0)  # type: ignore[arg-type]  # border and gauge at g
+        + q_mean(border, 5.0)
+        + q_mean(P.dwell("gauge_change", "IRN", "border:g"), 7.0)  # type: ignore[arg-type]  # border and gauge at g
         + q_mean(P.dwell("port_export", "IRN"), 20.0)  # type: ignore[arg-type]  # rail -> ship at port p (its own P50)
         + q_mean(P.dwell("port_import", "IND"))  # type: ignore[arg-type]  # release at port q
     )

@@ -70,8 +70,11 @@ def test_every_problem_collected_with_place(tmp_path: Path) -> None:
 
 
 def test_disconnected_component_reported(tmp_path: Path) -> None:
-    doc = fc(point("city:lonely1", 51.4, 35.7), point("city:lonely2", 51.6, 35.8),
-             line("road:l", "city:lonely1", "city:lonely2", [[51.4, 35.7], [51.6, 35.8]]))
+    doc = fc(
+        point("city:lonely1", 51.4, 35.7),
+        point("city:lonely2", 51.6, 35.8),
+        line("road:l", "city:lonely1", "city:lonely2", [[51.4, 35.7], [51.6, 35.8]]),
+    )
     msgs = problems_of(tmp_path, doc)
     assert any("disconnected from the main network" in m and "city:lonely1" in m for m in msgs)
 

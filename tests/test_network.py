@@ -17,11 +17,47 @@ from corridors.routing import Constraints
 from corridors.zones import read_countries
 
 PLACES = [
-    "Moscow", "Chelyabinsk", "Astrakhan", "Olya", "Makhachkala", "Derbent", "Baku", "Astara", "Rasht", "Qazvin",
-    "Tehran", "Bandar Abbas", "Anzali", "Amirabad", "Aktau", "Turkmenbashi", "Beyneu", "Bereket", "Inche Burun",
-    "Gorgan", "Sarakhs", "Mashhad", "Bafq", "Chabahar", "Zahedan", "Nhava Sheva", "Mumbai", "Bombay", "JNPT",
-    "Mundra", "Kandla", "Chennai", "Vladivostok", "Murmansk", "Arkhangelsk", "St Petersburg", "Novorossiysk", "Delhi",
-    "IRBND", "INNSA", "RUVVO",
+    "Moscow",
+    "Chelyabinsk",
+    "Astrakhan",
+    "Olya",
+    "Makhachkala",
+    "Derbent",
+    "Baku",
+    "Astara",
+    "Rasht",
+    "Qazvin",
+    "Tehran",
+    "Bandar Abbas",
+    "Anzali",
+    "Amirabad",
+    "Aktau",
+    "Turkmenbashi",
+    "Beyneu",
+    "Bereket",
+    "Inche Burun",
+    "Gorgan",
+    "Sarakhs",
+    "Mashhad",
+    "Bafq",
+    "Chabahar",
+    "Zahedan",
+    "Nhava Sheva",
+    "Mumbai",
+    "Bombay",
+    "JNPT",
+    "Mundra",
+    "Kandla",
+    "Chennai",
+    "Vladivostok",
+    "Murmansk",
+    "Arkhangelsk",
+    "St Petersburg",
+    "Novorossiysk",
+    "Delhi",
+    "IRBND",
+    "INNSA",
+    "RUVVO",
 ]
 
 
@@ -43,7 +79,13 @@ def _chain(router: Any, a: str, b: str, via: tuple[str, ...], modes: tuple[str, 
 
 
 def test_western_branch_is_a_chain(router: Any) -> None:
-    r = _chain(router, "Moscow", "Bandar Abbas", ("Astrakhan", "Makhachkala", "Derbent", "Baku", "border:astara", "Rasht", "Qazvin", "Tehran"), ("rail", "road"))
+    r = _chain(
+        router,
+        "Moscow",
+        "Bandar Abbas",
+        ("Astrakhan", "Makhachkala", "Derbent", "Baku", "border:astara", "Rasht", "Qazvin", "Tehran"),
+        ("rail", "road"),
+    )
     assert "AZE" in r.countries
     road = [m for m in r.moves if m.mode == "road"]
     assert road, "Astara–Rasht is by road until the railway is built"
@@ -88,7 +130,9 @@ def test_transsib_nsr_suez_cape(router: Any) -> None:
     assert not set(r.chokepoints) & {"suez", "malacca"}
     r = router.route("St Petersburg", "Mumbai", constraints=Constraints(modes=("sea",), avoid_chokepoints=("vilkitsky", "kara_gates")))
     assert "suez" in r.chokepoints
-    r = router.route("St Petersburg", "Mumbai", constraints=Constraints(modes=("sea",), avoid_chokepoints=("suez", "vilkitsky", "kara_gates")))
+    r = router.route(
+        "St Petersburg", "Mumbai", constraints=Constraints(modes=("sea",), avoid_chokepoints=("suez", "vilkitsky", "kara_gates"))
+    )
     assert "cape_of_good_hope" in r.chokepoints
 
 
