@@ -813,7 +813,7 @@ def _leg_popup(mv: Move, d: _Drawn, ctx: _Context) -> str:
     sd = step_dict(mv)
     legs = list(mv.leg_ids)
     legs_text = ", ".join(legs[:3]) + (f" … ({len(legs)} sea-lane legs)" if len(legs) > 3 else "")
-    time_text = _hours(sd["moving_h"]) + " moving" + (f" + {_hours(sd['wait_h'])} waiting for departure" if sd["wait_h"] else "")
+    time_text = _hours(sd["moving_h"]) + " moving" + (f" + {_hours(sd['wait_h'])} waits and delays (expected)" if sd["wait_h"] else "")
     rows = [
         ("mode", _mode_text(mv)),
         ("status", mv.status.replace("_", " ")),
