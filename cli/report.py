@@ -13,6 +13,7 @@ import click
 
 from .context import State, pass_state
 from .options import build_constraints, constraint_options, parse_objective
+from .route import compared_routes
 
 
 def _check_ext(value: str | None, exts: tuple[str, ...], option: str) -> None:
@@ -94,17 +95,7 @@ def report(state: State, /, origin: str, destination: str, optimize: str, famili
     c = build_constraints(kw)
     objective = parse_objective(optimize)
     r = state.router
-    # the routes exactly as `corridors compare` finds them
-    if pareto:
-        routes = r.pareto(origin, destination, constraints=c)
-        unavailable: dict[str, str] = {}
-    else:
-        res = r.compare(origin, destination, constraints=c, objective=objective, families=list(families) or None)
-        routes, unavailable = res.routes, res.unavailable
-        if not routes:
-            from corridors.errors import NoRouteError
-
-            raise NoRouteError(next(iter(unavailable.values()), "no family has a route"))
+    routes, unavailable = compared_routes(state, origin, destination, c, objective, families, pareto)  # exactly as `compare`
     from corridors.maps.report import save_report
 
     title = kw.get("title") or f"{routes[0].origin_name} → {routes[0].destination_name}: corridors compared"

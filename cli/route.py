@@ -95,6 +95,22 @@ def route(state: State, /, origin: str, destination: str, optimize: str, family:
     _write_map(state, routes, kw, f"{routes[0].origin_name} → {routes[0].destination_name}", c)
 
 
+def compared_routes(
+    state: State, origin: str, destination: str, c: Any, objective: Any, families: tuple[str, ...], pareto: bool
+) -> tuple[list[Any], dict[str, str]]:
+    """The routes `compare` shows (one per family, or the Pareto front) and the unavailable families;
+    a NoRouteError when no family has a route. `report` draws the same routes."""
+    r = state.router
+    if pareto:
+        return list(r.pareto(origin, destination, constraints=c)), {}
+    res = r.compare(origin, destination, constraints=c, objective=objective, families=list(families) or None)
+    if not res.routes:
+        from corridors.errors import NoRouteError
+
+        raise NoRouteError(next(iter(res.unavailable.values()), "no family has a route"))
+    return list(res.routes), dict(res.unavailable)
+
+
 @click.command()
 @click.argument("origin")
 @click.argument("destination")
@@ -130,19 +146,8 @@ def compare(state: State, /, origin: str, destination: str, optimize: str, famil
     """
     c = build_constraints(kw)
     objective = parse_objective(optimize)
-    r = state.router
     _report_snaps(state, origin, destination)
-    if pareto:
-        routes = r.pareto(origin, destination, constraints=c)
-        unavailable: dict[str, str] = {}
-    else:
-        res = r.compare(origin, destination, constraints=c, objective=objective, families=list(families) or None)
-        routes, unavailable = res.routes, res.unavailable
-        if not routes:
-            from corridors.errors import NoRouteError
-
-            first = next(iter(unavailable.values()), "no family has a route")
-            raise NoRouteError(first)
+    routes, unavailable = compared_routes(state, origin, destination, c, objective, families, pareto)
     fmt = kw["fmt"]
     text: str | bytes
     if fmt == "table":

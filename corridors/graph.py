@@ -391,11 +391,12 @@ def _check_components(G: nx.MultiDiGraph, layers: Layers, problems: list[Problem
 
 def input_files(network: Sequence[str | Path] | None, overlays: Sequence[str | Path]) -> list[Path]:
     from .io import bundled_network_files
+    from .params import bundled_parameters_path
     from .services import bundled_services_path
 
-    files = (
-        [Path(p) for p in network] if network is not None else [*bundled_network_files(), bundled_services_path(), worldports.csv_path()]
-    )
+    # the bundled network's service legs read [sea_service] of parameters.toml when they are built
+    bundled = [*bundled_network_files(), bundled_services_path(), bundled_parameters_path(), worldports.csv_path()]
+    files = [Path(p) for p in network] if network is not None else bundled
     return [*files, *map(Path, overlays), countries_path(), chokepoints_path(), sea.marnet_path()]
 
 

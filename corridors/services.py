@@ -270,7 +270,6 @@ def add_services(G: nx.MultiDiGraph, path: str | Path | None = None, problems: l
             if a in G.nodes and b in G.nodes:
                 wanted.append((s, a, b, n_calls))
     paths = _shortest_paths(G, sorted({(a, b) for _, a, b, _ in wanted}))
-    speed: float | None = None
     # a service's own pace (km/h including its calls) from its published transits, for its other pairs
     pace: dict[str, float] = {}
     for s in services:
@@ -290,7 +289,7 @@ def add_services(G: nx.MultiDiGraph, path: str | Path | None = None, problems: l
         ds = [G.edges[r] for r in path_refs]
         length = sum(float(d["length_km"]) for d in ds)
         published = s.transit_days.get((a, b))
-        speed_kmh: float
+        speed_kmh: float | None
         if published is not None:
             speed_kmh = length / (published * 24.0)
             how = f"published transit {published:g} d"
@@ -300,12 +299,8 @@ def add_services(G: nx.MultiDiGraph, path: str | Path | None = None, problems: l
                 f"no published transit for this pair: the service's own pace from its published transits, {pace[s.id]:.1f} km/h with calls"
             )
         else:
-            if speed is None:
-                from .params import load_parameters
-
-                speed = load_parameters(calibration=False).speed_kmh["sea"]
-            speed_kmh = speed
-            how = f"no published transit: the liner pace of [speed_kmh] sea ({speed:.1f} km/h with calls)"
+            speed_kmh = None  # the engine prices it at the run's liner pace, [speed_kmh] sea
+            how = "no published transit: the liner pace of [speed_kmh] sea (with calls)"
         _add_service_leg(
             G,
             a,
@@ -329,10 +324,10 @@ def add_services(G: nx.MultiDiGraph, path: str | Path | None = None, problems: l
     from .params import load_parameters
 
     p = load_parameters(calibration=False)
-    add_generic_feeders(G, p.sea_service["generic_direct_max_km"][1], p.sea_service["generic_headway_h"][1], p.speed_kmh["sea"])
+    add_generic_feeders(G, p.sea_service["generic_direct_max_km"][1], p.sea_service["generic_headway_h"][1])
 
 
-def add_generic_feeders(G: nx.MultiDiGraph, max_km: float, headway_h: float, pace_kmh: float, ports: Sequence[str] | None = None) -> int:
+def add_generic_feeders(G: nx.MultiDiGraph, max_km: float, headway_h: float, ports: Sequence[str] | None = None) -> int:
     """Generic regional feeders (an assumption, said on every leg): between two ports of the curated
     network whose sea lane is at most ``max_km`` long and that no known service links, a direct weekly
     sailing at the liner pace (no hub transshipment). Longer lanes without a known service keep the
@@ -355,7 +350,7 @@ def add_generic_feeders(G: nx.MultiDiGraph, max_km: float, headway_h: float, pac
             b,
             ds,
             key=f"feeder:{a.split(':', 1)[-1]}>{b.split(':', 1)[-1]}",
-            speed_kmh=pace_kmh,
+            speed_kmh=None,  # the run's liner pace ([speed_kmh] sea), set when the engine is compiled
             headway_days=headway_h / 24.0,
             attrs={
                 "service": "generic-feeder",
@@ -363,7 +358,7 @@ def add_generic_feeders(G: nx.MultiDiGraph, max_km: float, headway_h: float, pac
                 "operator": "",
                 "service_status": "assumed",
                 "source": f"ASSUMPTION ([sea_service] generic_direct_max_km): no known service links these ports, whose sea lane is under {max_km:g} km; "
-                f"a direct sailing every {headway_h / 24:g} d at the liner pace is assumed (data/parameters.toml)",
+                f"a direct sailing every {headway_h / 24:g} d at the liner pace ([speed_kmh] sea) is assumed (data/parameters.toml)",
                 "origin": "generic-feeder",
             },
         )
@@ -378,7 +373,7 @@ def _add_service_leg(
     ds: Sequence[Mapping[str, Any]],
     *,
     key: str,
-    speed_kmh: float,
+    speed_kmh: float | None,
     headway_days: float,
     attrs: Mapping[str, Any],
 ) -> None:

@@ -225,3 +225,15 @@ def test_property_seasons_on_the_routes_own_clock(router: Any) -> None:
         waited += any(s.kind == "season_wait" for s in r.stops)
     assert checked >= n // 2
     assert waited >= 1  # some departures do meet a closed season and wait
+
+
+def test_transit_in_one_pass_equals_the_transit_segment(router: Any) -> None:
+    """draw_totals computes the transit time in the same pass as door to door; it must equal drawing
+    timing.segment(route, "segment") on its own (the span the validation cases use)."""
+    from corridors.timing import segment
+
+    routes = router.compare("Chelyabinsk", "Mumbai").routes
+    _, transit = draw_totals(routes, draws=500, seed=3, transit=True)
+    alone = draw_totals([segment(r, "segment") for r in routes], draws=500, seed=3)
+    assert np.allclose(transit, alone)
+    assert (transit < draw_totals(routes, draws=500, seed=3)).all()
