@@ -15,20 +15,13 @@ import pytest
 from click.testing import CliRunner
 from synth import Zone, synthetic
 
+from corridors.apply import apply_scenario
+from corridors.compliance import RouteSpec, check_places, check_route, load_route_file
 from corridors.errors import ScenarioError
 from corridors.params import load_parameters
 from corridors.routing import Constraints, Family, Router
-from corridors.scenario import (
-    RouteSpec,
-    apply_scenario,
-    bundled_scenarios,
-    check_places,
-    check_route,
-    load_route_file,
-    parse_scenario,
-    read_scenario,
-    run_scenario,
-)
+from corridors.scenario import bundled_scenarios, parse_scenario, read_scenario
+from corridors.whatif import run_scenario
 
 # ---------------------------------------------------------------------------------------- network
 NODES: dict[str, dict[str, Any]] = {
