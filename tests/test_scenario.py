@@ -706,8 +706,10 @@ def test_route_files_json_and_geojson(tmp_path: Path, r: Router) -> None:
 def invoke_root(router: Router, args: list[str]) -> Any:
     """Invoke through a root group with the CLI's error handling (as `corridors ...`), on ``router``."""
     from corridors.cli.context import State
+    from corridors.cli.explain import explain
     from corridors.cli.main import CorridorsGroup
-    from corridors.cli.scenario import explain, scenario, sweep
+    from corridors.cli.scenario import scenario
+    from corridors.cli.sweep import sweep
 
     root = CorridorsGroup(name="corridors", commands={"scenario": scenario, "sweep": sweep, "explain": explain})
     state = State()
@@ -803,7 +805,9 @@ def test_cli_list_bundled_and_folder(tmp_path: Path) -> None:
 
 
 def test_group_is_a_click_group() -> None:
-    from corridors.cli.scenario import explain, scenario, sweep
+    from corridors.cli.explain import explain
+    from corridors.cli.scenario import scenario
+    from corridors.cli.sweep import sweep
 
     assert isinstance(scenario, click.Group)
     assert set(scenario.commands) >= {"run", "check", "list"}
