@@ -90,6 +90,9 @@ def _dotted(path: Sequence[str]) -> str:
 
 @dataclass(frozen=True)
 class Issue:
+    """One problem found in a scenario: the key path it concerns, what is wrong, and (for an item of a
+    list) the value, to find its own line."""
+
     path: tuple[str, ...]
     message: str
     value: Any = None
@@ -121,6 +124,7 @@ def scenario_error(file: str, text: str, issues: Sequence[Issue]) -> ScenarioErr
 
 
 def hint(word: str, known: Iterable[str], n: int = 3) -> str:
+    """ "; did you mean 'x'?" with up to ``n`` close matches of ``word`` in ``known``, or ""."""
     known = list(known)
     close = difflib.get_close_matches(word, known, n=n, cutoff=0.6)
     if not close:
