@@ -40,13 +40,14 @@ class AppliedScenario:
 
 
 def leg_index(G: nx.MultiDiGraph) -> dict[str, list[tuple[str, str]]]:
-    idx = G.graph.get("leg_index")
+    """Leg id -> its (from, to) node pairs (each direction), kept in ``G.graph`` until edges change."""
+    idx = G.graph.get("_leg_index")
     if idx is None or idx[0] != G.number_of_edges():
         out: dict[str, list[tuple[str, str]]] = {}
         for u, v, k in G.edges(keys=True):
             out.setdefault(k, []).append((u, v))
         idx = (G.number_of_edges(), out)
-        G.graph["leg_index"] = idx
+        G.graph["_leg_index"] = idx
     return idx[1]  # type: ignore[no-any-return]
 
 
