@@ -29,31 +29,25 @@ import networkx as nx
 import numpy as np
 
 from .access import with_access
+from .assemble import build_route, destination_stop, origin_stop
 from .constraints import COUNTRY_SCOPES, Constraints, rules_of, territory_countries
 from .constraints import resolve_nodes as _resolve_avoid_nodes
 from .constraints import validate as _validate_constraints
 from .engine import (
-    ALL_MONTHS,
     GAUGE,
     LEG,
     MODE_CODES,
-    THROUGH,
-    TRANSFER,
     Engine,
     Solution,
-    _dwell,
     compile_engine,
-    distances_from,
-    dwell_part,
     solve,
-    transfer_category,
 )
 from .errors import ConstraintError, NoRouteError
 from .families import Crossing, Family, load_families, route_breaks, side_matches, side_of
-from .graph import edge_coords
-from .model import Move, Route, Stop, legs_frame, routes_frame
+from .model import Route, Stop, legs_frame, routes_frame
 from .params import Parameters, load_parameters
 from .places import Place, resolve
+from .seasons import closed_legs, or_wait_for_season, season_mask
 from .timing import DEFAULT_DRAWS, DEFAULT_SEED, simulate
 
 __all__ = [
@@ -702,7 +696,7 @@ class Router:
             route = self._build(o, d, sol, objective, fam, c)
             if c.depart is None:
                 return route
-            late = self._closed_legs(route, c.depart)
+            late = closed_legs(route, c.depart)
             if not late:
                 return route
             banned_legs |= {eng.leg_id_index[x] for x in late}
@@ -812,199 +806,16 @@ class Router:
         return None
 
     def _season_mask(self, c: Constraints, sources: Sequence[int], mask: np.ndarray, fam: Family | None = None) -> np.ndarray:
-        """Remove seasonal legs closed in the month the cargo reaches them at the earliest."""
-        eng = self.engine
-        if c.depart is None:
-            return np.ones(eng.n_edges, bool)
-        seasonal = np.flatnonzero(eng.months != ALL_MONTHS)
-        ok = np.ones(eng.n_edges, bool)
-        if len(seasonal) == 0:
-            return ok
-        # keyed by everything that shapes ``mask``: the constraints and the family's rules
-        earliest = distances_from(
-            eng, sources, eng.metrics["time_h"], mask, cache_key=("t0", replace(c, depart=None), fam.id if fam else None, tuple(sources))
-        )
-        start = dt.datetime.combine(c.depart, dt.time())
-        for e in seasonal:
-            t = earliest[eng.src[e]]
-            if not np.isfinite(t):
-                continue
-            month = (start + dt.timedelta(hours=float(t))).month
-            if not (int(eng.months[e]) >> (month - 1)) & 1:
-                ok[e] = False
-        return ok
-
-    def _closed_legs(self, route: Route, depart: dt.date) -> list[str]:
-        """Leg ids of the route's seasonal legs that are closed on any day they are in use, on the
-        route's own timeline (every wait and dwell counted), each leg of a voyage on its own days."""
-        from .timing import closed_on_timeline
-
-        return closed_on_timeline(route, depart)
+        return season_mask(self.engine, c, sources, mask, fam)
 
     def _build(self, o: Place, d: Place, sol: Solution, objective: str | Mapping[str, float], fam: Family | None, c: Constraints) -> Route:
-        eng = self.engine
-        G = self.G
-        steps: list[Any] = []
-        t = 0.0
-        first = self._origin_stop(o.id, sol)
-        if first is not None:
-            steps.append(first)
-            t = first.dwell_h
-        for e in sol.edges:
-            et = int(eng.etype[e])
-            if et == LEG:
-                u, v, k = eng.edge_refs[int(eng.leg[e])]
-                dd = G.edges[u, v, k]
-                coords = tuple(edge_coords(dd))
-                mv = Move(
-                    leg_ids=(k,),
-                    from_id=u,
-                    to_id=v,
-                    from_name=str(G.nodes[u].get("name", u)),
-                    to_name=str(G.nodes[v].get("name", v)),
-                    mode=str(dd["mode"]),
-                    status=str(dd["status"]),
-                    gauge_mm=dd.get("gauge_mm"),
-                    length_km=float(eng.metrics["length_km"][e]),
-                    moving_h=float(eng.moving_h[e]),
-                    wait_h=float(eng.wait_h[e]),
-                    cost_usd=float(eng.metrics["cost_usd"][e]),
-                    co2_kg=float(eng.metrics["co2_kg"][e]),
-                    exposure=float(eng.metrics["exposure"][e]),
-                    countries=tuple(dd.get("countries") or ()),
-                    chokepoints=tuple(dd.get("chokepoints") or ()),
-                    months=dd.get("months"),
-                    source=str(dd.get("source", "")),
-                    coords=coords,
-                    start_h=t,
-                    parts=tuple(eng.parts(e)),
-                    service=dd.get("service_name"),
-                )
-                prev = steps[-1] if steps else None
-                if isinstance(prev, list) and mv.mode == "sea" and str(u).startswith("sea:"):
-                    prev.append(mv)
-                elif mv.mode == "sea":
-                    steps.append([mv])  # a voyage: consecutive sea legs through sea-lane junctions
-                else:
-                    steps.append(mv)
-                t += mv.moving_h + mv.wait_h
-            else:
-                dwell = float(eng.metrics["time_h"][e])
-                if dwell <= 0 and et == THROUGH:
-                    continue
-                ni = int(eng.state_node[eng.src[e]])
-                n = eng.nodes[ni]
-                nd = G.nodes[n]
-                _, border, _ = _dwell(nd, self.params)
-                a, b = eng.state_mode[eng.src[e]], eng.state_mode[eng.dst[e]]
-                kinds = []
-                if border > 0:
-                    kinds.append("border")
-                if et == TRANSFER:
-                    kinds.append("transshipment" if a == b else "transfer")
-                elif et == GAUGE:
-                    kinds.append("gauge_change")
-                steps.append(
-                    Stop(
-                        node_id=n,
-                        name=str(nd.get("name", n)),
-                        country=nd.get("country"),
-                        kind="+".join(kinds) or "dwell",
-                        from_mode=a,
-                        to_mode=b,
-                        dwell_h=dwell,
-                        cost_usd=float(eng.metrics["cost_usd"][e]),
-                        co2_kg=float(eng.metrics["co2_kg"][e]),
-                        start_h=t,
-                        parts=tuple(eng.parts(e)),
-                    )
-                )
-                t += dwell
-        last = self._destination_stop(d.id, sol, t)
-        if last is not None:
-            steps.append(last)
-        weights = self._exposure_weights(c)
-        steps = [_merge(s, weights) if isinstance(s, list) else s for s in steps]
-        obj = objective if isinstance(objective, str) else ",".join(f"{k}={v:g}" for k, v in objective.items())
-        node_ids = {s.from_id for s in steps if isinstance(s, Move)} | {s.to_id for s in steps if isinstance(s, Move)}
-        return Route(
-            origin=o.id,
-            destination=d.id,
-            origin_name=o.name,
-            destination_name=d.name,
-            objective=obj,
-            steps=tuple(steps),
-            family=fam.id if fam else None,
-            label=fam.name if fam else obj,
-            departure=c.depart.isoformat() if c.depart else None,
-            node_kinds={n: str(G.nodes[n].get("kind")) for n in node_ids},
-            node_countries={n: G.nodes[n].get("country") for n in node_ids},
-        )
+        return build_route(self.engine, o, d, sol, objective, fam, c, self._exposure_weights(c))
 
     def _origin_stop(self, nid: str, sol: Solution) -> Stop | None:
-        """Handling at the origin: loading and waiting for the first train or vessel (a port's export
-        dwell where the first leg sails, else the terminal's transfer dwell), and the once-per-box costs
-        (documentation, empty repositioning). Constant per origin and first mode, so it does not change
-        which route is best."""
-        nd = self.G.nodes[nid]
-        transfer, _, _ = _dwell(nd, self.params)
-        if transfer is None:
-            return None
-        eng = self.engine
-        first_mode = next((eng.state_mode[eng.src[e]] for e in sol.edges if eng.etype[e] == LEG), "")
-        cat = transfer_category(nd, "rail:1520", first_mode) if nd.get("kind") == "port" else "rail_terminal_transfer"
-        part = dwell_part(nid, nd, cat, self.params)
-        if part is None:
-            return None
-        fixed = self.params.cost_usd_per_teu_fixed
-        once = fixed.get("documentation", 0.0) + fixed.get("empty_repositioning", 0.0)
-        return Stop(
-            node_id=nid,
-            name=str(nd.get("name", nid)),
-            country=nd.get("country"),
-            kind="origin_handling",
-            from_mode="",
-            to_mode=first_mode,
-            dwell_h=part.mean,
-            cost_usd=self._handling_cost(nd, first_mode) + once,
-            co2_kg=float(self.params.co2_kg_per_teu_handled),
-            start_h=0.0,
-            parts=(part._replace(label=f"origin handling at {nd.get('name', nid)}"),),
-        )
-
-    def _handling_cost(self, nd: Mapping[str, Any], mode: str) -> float:
-        """One lift at a node: a port's THC where the box meets a ship, else a terminal's handling."""
-        if nd.get("kind") == "port" and mode in ("sea", "ferry"):
-            return self.params.port_handling(nd.get("country"), caspian=mode == "ferry")
-        return float(self.params.handling_usd_per_teu.get("rail_terminal_transfer", 0.0))
+        return origin_stop(self.engine, nid, sol)
 
     def _destination_stop(self, nid: str, sol: Solution, t: float) -> Stop | None:
-        """Handling at the destination: discharge and import clearance at a port reached by sea (the
-        port's import dwell), or unloading at a terminal. A route ends when the box is released."""
-        nd = self.G.nodes[nid]
-        transfer, _, _ = _dwell(nd, self.params)
-        if transfer is None:
-            return None
-        eng = self.engine
-        key = next((eng.state_mode[eng.dst[e]] for e in reversed(sol.edges) if eng.etype[e] == LEG), "")
-        last_mode = "rail" if key.startswith("rail:") else key
-        cat = transfer_category(nd, last_mode, "rail:1520") if nd.get("kind") == "port" else "rail_terminal_transfer"
-        part = dwell_part(nid, nd, cat, self.params)
-        if part is None:
-            return None
-        return Stop(
-            node_id=nid,
-            name=str(nd.get("name", nid)),
-            country=nd.get("country"),
-            kind="destination_handling",
-            from_mode=last_mode,
-            to_mode="",
-            dwell_h=part.mean,
-            cost_usd=self._handling_cost(nd, last_mode),
-            co2_kg=float(self.params.co2_kg_per_teu_handled),
-            start_h=t,
-            parts=(part._replace(label=f"destination handling and import clearance at {nd.get('name', nid)}"),),
-        )
+        return destination_stop(self.engine, nid, sol, t)
 
     # ------------------------------------------------------------------ explanations
     def _relaxations(self, c: Constraints, fam: Family | None) -> list[tuple[str, Constraints, Family | None]]:
@@ -1113,27 +924,16 @@ class Router:
     def _or_wait_for_season(
         self, o: Place, d: Place, objective: str | Mapping[str, float], c: Constraints, fam: Family | None, r: Route | None
     ) -> Route | None:
-        """With a departure date, waiting in port for a seasonal passage to open (the NSR, the northern
-        Caspian) is an option, not a failure: the route found without the seasons, put on the calendar
-        with its waits (:func:`corridors.timing.with_season_waits`), is the answer when it is better by
-        the objective than ``r``, the best route that avoids every closed leg (or when there is none)."""
-        from .timing import closed_on_timeline, with_season_waits
+        """``r``, or the route without the seasons with its waits in port when that is faster
+        (:func:`corridors.seasons.or_wait_for_season`)."""
 
-        if c.depart is None:
-            return r
-        try:
-            free = self._solve(o, d, objective, replace(c, depart=None), fam)
-        except (ConstraintError, _UnavailableError):
-            return r
-        if free is None or not closed_on_timeline(free, c.depart):
-            return r
-        waited = with_season_waits(free, c.depart)
-        if waited is None:
-            return r
-        if r is None:
-            return waited
-        # a wait costs time, whatever the objective: it is taken only when it is faster than going round
-        return waited if waited.time_h < r.time_h - 1e-9 else r
+        def free() -> Route | None:
+            try:
+                return self._solve(o, d, objective, replace(c, depart=None), fam)
+            except (ConstraintError, _UnavailableError):
+                return None
+
+        return or_wait_for_season(c.depart, r, free)
 
     def classify(self, route: Route) -> str:
         """The id of the first family whose definition ``route`` satisfies, or "other"."""
@@ -1290,52 +1090,6 @@ class Router:
             msg = f"distance_matrix supports the objectives distance, time, cost and co2, not {objective!r}"
             raise ConstraintError(msg)
         return od_matrix(self, places, objective, constraints).table(metric)
-
-
-def _merge(parts: list[Move], weights: Mapping[str, float]) -> Move:
-    """One move for a voyage made of consecutive sea legs. Its exposure is the weight of each
-    distinct chokepoint it passes (a lane that steps out of a strait's outline and back in is still
-    one passage), which the per-edge objective approximates by counting entries."""
-    if len(parts) == 1:
-        return parts[0]
-    a, b = parts[0], parts[-1]
-    months: tuple[int, ...] | None = None
-    for m in parts:
-        months = _and_months(months, m.months)
-    sources = list(dict.fromkeys(m.source for m in parts))
-    spans = []
-    for m in parts:
-        s0 = m.start_h - a.start_h
-        spans.append((s0, s0 + m.moving_h + m.wait_h, m.months))
-    return replace(
-        a,
-        parts=tuple(p for m in parts for p in m.parts),
-        part_spans=tuple(spans),
-        service=next((m.service for m in parts if m.service), None),
-        leg_ids=tuple(i for m in parts for i in m.leg_ids),
-        to_id=b.to_id,
-        to_name=b.to_name,
-        length_km=sum(m.length_km for m in parts),
-        moving_h=sum(m.moving_h for m in parts),
-        wait_h=sum(m.wait_h for m in parts),
-        cost_usd=sum(m.cost_usd for m in parts),
-        co2_kg=sum(m.co2_kg for m in parts),
-        exposure=sum(weights.get(c, 1.0) for c in dict.fromkeys(c for m in parts for c in m.chokepoints)),
-        countries=tuple(dict.fromkeys(c for m in parts for c in m.countries)),
-        chokepoints=tuple(dict.fromkeys(c for m in parts for c in m.chokepoints)),
-        months=months,
-        source="; ".join(sources),
-        coords=a.coords + tuple(c for m in parts[1:] for c in m.coords[1:]),
-        status=next((m.status for m in parts if m.status != "operational"), "operational"),
-    )
-
-
-def _and_months(a: tuple[int, ...] | None, b: tuple[int, ...] | None) -> tuple[int, ...] | None:
-    if not a:
-        return b
-    if not b:
-        return a
-    return tuple(sorted(set(a) & set(b)))
 
 
 def _gerund(relax: str) -> str:
