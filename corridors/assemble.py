@@ -9,33 +9,32 @@ from dataclasses import replace
 from typing import Any
 
 from .constraints import Constraints
-from .engine import GAUGE, LEG, THROUGH, TRANSFER, Engine, Solution, _dwell, dwell_part, transfer_category
+from .engine import GAUGE, LEG, THROUGH, TRANSFER, Solution, _dwell, dwell_part, transfer_category
 from .families import Family
 from .graph import edge_coords
 from .model import Move, Route, Stop
 from .params import Parameters
 from .places import Place
+from .query import Compiled, exposure_weights
 
 __all__ = ["and_months", "build_route", "destination_stop", "handling_cost", "merge_voyage", "origin_stop"]
 
 
 def build_route(
-    eng: Engine,
+    q: Compiled,
     o: Place,
     d: Place,
     sol: Solution,
     objective: str | Mapping[str, float],
     fam: Family | None,
     c: Constraints,
-    exposure_weights: Mapping[str, float],
 ) -> Route:
-    """The route of ``sol`` from ``o`` to ``d``: its moves and stops with the engine's figures, the
-    exposure of each voyage by ``exposure_weights`` (chokepoint -> weight)."""
-    G = eng.G
-    params = eng.params
+    """The route of ``sol`` from ``o`` to ``d``: its moves and stops with the engine's figures (a
+    voyage's exposure by the chokepoint weights of ``c``)."""
+    eng, G, params = q.eng, q.G, q.params
     steps: list[Any] = []
     t = 0.0
-    first = origin_stop(eng, o.id, sol)
+    first = origin_stop(q, o.id, sol)
     if first is not None:
         steps.append(first)
         t = first.dwell_h
@@ -109,10 +108,11 @@ def build_route(
                 )
             )
             t += dwell
-    last = destination_stop(eng, d.id, sol, t)
+    last = destination_stop(q, d.id, sol, t)
     if last is not None:
         steps.append(last)
-    steps = [merge_voyage(s, exposure_weights) if isinstance(s, list) else s for s in steps]
+    weights = exposure_weights(q, c)
+    steps = [merge_voyage(s, weights) if isinstance(s, list) else s for s in steps]
     obj = objective if isinstance(objective, str) else ",".join(f"{k}={v:g}" for k, v in objective.items())
     node_ids = {s.from_id for s in steps if isinstance(s, Move)} | {s.to_id for s in steps if isinstance(s, Move)}
     return Route(
@@ -130,13 +130,13 @@ def build_route(
     )
 
 
-def origin_stop(eng: Engine, nid: str, sol: Solution) -> Stop | None:
+def origin_stop(q: Compiled, nid: str, sol: Solution) -> Stop | None:
     """Handling at the origin: loading and waiting for the first train or vessel (a port's export
     dwell where the first leg sails, else the terminal's transfer dwell), and the once-per-box costs
     (documentation, empty repositioning). Constant per origin and first mode, so it does not change
     which route is best."""
-    params = eng.params
-    nd = eng.G.nodes[nid]
+    eng, params = q.eng, q.params
+    nd = q.G.nodes[nid]
     transfer, _, _ = _dwell(nd, params)
     if transfer is None:
         return None
@@ -169,11 +169,11 @@ def handling_cost(params: Parameters, nd: Mapping[str, Any], mode: str) -> float
     return float(params.handling_usd_per_teu.get("rail_terminal_transfer", 0.0))
 
 
-def destination_stop(eng: Engine, nid: str, sol: Solution, t: float) -> Stop | None:
+def destination_stop(q: Compiled, nid: str, sol: Solution, t: float) -> Stop | None:
     """Handling at the destination: discharge and import clearance at a port reached by sea (the
     port's import dwell), or unloading at a terminal. A route ends when the box is released."""
-    params = eng.params
-    nd = eng.G.nodes[nid]
+    eng, params = q.eng, q.params
+    nd = q.G.nodes[nid]
     transfer, _, _ = _dwell(nd, params)
     if transfer is None:
         return None

@@ -275,6 +275,7 @@ def explain(
     origin: str,
     destination: str,
     constraints: Constraints | None = None,
+    *,
     objective: str = "time",
     max_dropped: int = 3,
     time_budget_s: float = 30.0,

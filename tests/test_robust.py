@@ -40,8 +40,8 @@ def one_line_error(res: Any, code: int | tuple[int, ...]) -> str:
 
 # ----------------------------------------------------------------------------- numbers (item 6)
 def test_network_numbers_must_be_finite_and_in_range(tmp_path: Path) -> None:
+    from corridors.checks import check_records
     from corridors.io import read_layers
-    from corridors.validate import check_records
 
     layer = tmp_path / "nan.geojson"
     layer.write_text(
