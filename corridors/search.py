@@ -75,11 +75,15 @@ def solve_query(
     objective: str | Mapping[str, float],
     c: Constraints,
     fam: Family | None,
+    *,
     penalty: np.ndarray | None = None,
     strict: bool = False,
 ) -> Route | None:
-    """validate → mask → weights → via groups → search (with revisits cut) → route. With
-    ``strict``, a search whose only answers turn back raises ``UnavailableError`` saying where."""
+    """The best route from ``o`` to ``d`` (None if there is none): mask → weights → via groups →
+    search (with revisits cut, and seasonal legs closed on the route's own timeline banned) → route.
+    ``c`` is validated by the caller, once. ``penalty`` multiplies the weights (it steers the search
+    for alternatives; the figures stay the real ones). With ``strict``, a search whose only answers
+    turn back raises :class:`UnavailableError` saying where."""
     eng = q.eng
     if o.id == d.id:
         msg = f"origin and destination are the same place ({o.name})"
@@ -137,6 +141,12 @@ def solve_plan(
     lb: float | None,
     directed: bool = False,
 ) -> Route | None:
+    """The best route through the ordered via groups of one ``plan`` over ``mask``: a node where a
+    group was satisfied (and the origin) is never arrived at again; any other revisit is cut and the
+    search repeated (at most :data:`MAX_REPAIRS` times, else :class:`UnavailableError`); with a
+    departure date, seasonal legs found closed on the route's own timeline are banned and the search
+    repeated. ``directed``: ``mask`` holds a family's direction through its gate country (part of
+    the cache key)."""
     eng = q.eng
     sources = eng.out_states.get(o.id, [])
     targets = eng.in_states.get(d.id, [])
