@@ -76,6 +76,7 @@ class MatrixResult:
 def od_matrix(
     router: Router,
     places: Sequence[str],
+    *,
     objective: str = "time",
     constraints: Constraints | None = None,
 ) -> MatrixResult:
@@ -96,8 +97,8 @@ def od_matrix(
         msg = "a matrix needs at least two places"
         raise ConstraintError(msg)
     ps = [router.place(q) for q in places]
-    router._refresh()
-    router._validate(c)
+    router.refresh()
+    router.validate(c)
     n = len(ps)
     values = {m: np.full((n, n), np.nan) for m in METRICS}
     for m in METRICS:
@@ -155,14 +156,17 @@ def _fast(
     from scipy.sparse.csgraph import dijkstra
 
     from .access import access_move
+    from .assemble import destination_stop, origin_stop
     from .engine import Solution
+    from .query import edge_mask, edge_weights
 
-    eng = router.engine
+    q = router.compiled
+    eng = q.eng
     banned: dict[int, str] = {}
     mask = None
     for i, p in enumerate(ps):
         try:
-            m = router._mask(c, None, p.id, p.id)
+            m = edge_mask(q, c, None, p.id, p.id)
         except ConstraintError as exc:
             banned[i] = str(exc)
             continue
@@ -173,7 +177,7 @@ def _fast(
                 if i != j:
                     reasons[(i, j)] = banned[i] if i in banned else banned.get(j, "")
         return
-    weight, _ = router._weights(objective, c)
+    weight, _ = edge_weights(q, objective, c)
     base = np.flatnonzero(mask)
     w = np.maximum(weight[base], 1e-9)
     order = np.lexsort((w, eng.dst[base], eng.src[base]))
@@ -223,7 +227,7 @@ def _fast(
                 "cost_usd": float(met["cost_usd"][e].sum()),
                 "co2_kg": float(met["co2_kg"][e].sum()),
             }
-            for stop in (router._origin_stop(a.id, sol), router._destination_stop(b.id, sol, 0.0)):
+            for stop in (origin_stop(q, a.id, sol), destination_stop(q, b.id, sol, 0.0)):
                 if stop is not None:
                     tot["time_h"] += stop.dwell_h
                     tot["cost_usd"] += stop.cost_usd
