@@ -9,7 +9,8 @@ neither click nor folium; the CLI (``corridors.cli``) and the maps (``corridors.
 
 The public verbs are re-exported here (imported on first use, so ``import corridors`` stays light):
 :class:`Router`, :class:`Constraints`, :class:`CompareResult`, :func:`load_network`,
-:func:`build_network`, :func:`load_parameters`, :func:`load_families` and :func:`od_matrix`
+:func:`build_network`, :func:`load_parameters`, :func:`load_families`, :func:`od_matrix` and
+:func:`distance_matrix`
 (:func:`corridors.explain.explain` keeps its module's name: a package attribute would be shadowed by
 the submodule).
 """
@@ -23,11 +24,11 @@ if TYPE_CHECKING:
     from .constraints import Constraints
     from .families import load_families
     from .graph import build_network, load_network
-    from .matrix import od_matrix
+    from .matrix import distance_matrix, od_matrix
     from .params import load_parameters
     from .routing import CompareResult, Router
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 #: public name -> the module that defines it
 _EXPORTS = {
@@ -39,6 +40,7 @@ _EXPORTS = {
     "load_parameters": "params",
     "load_families": "families",
     "od_matrix": "matrix",
+    "distance_matrix": "matrix",
 }
 
 __all__ = [
@@ -47,6 +49,7 @@ __all__ = [
     "Router",
     "__version__",
     "build_network",
+    "distance_matrix",
     "load_families",
     "load_network",
     "load_parameters",

@@ -12,7 +12,7 @@ from .constraints import Constraints
 from .engine import GAUGE, LEG, THROUGH, TRANSFER, Solution, dwell_part, transfer_category
 from .engine import dwell as node_dwell
 from .families import Family
-from .graph import edge_coords
+from .geo import edge_coords
 from .model import Move, Route, Stop
 from .params import Parameters
 from .places import Place

@@ -12,7 +12,7 @@ used (see :mod:`corridors.cache`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from . import cache, sea, worldports
 from .checks import check_records
 from .errors import NetworkValidationError, Problem
 from .geo import Coord, geodesic_km, haversine_km, line_geometry
+from .geo import edge_coords as edge_coords  # the one accessor of a leg's line, also here where it was
 from .io import MARNET, Layers, Record, read_layers
 from .worldports import WorldPort
 from .zones import Index, Zone, chokepoints_path, countries_path, read_countries, read_zones
@@ -32,18 +33,6 @@ END_TOLERANCE_KM = 5.0
 COUNTRY_MIN_KM = 1.0
 LENGTH_MAX_RATIO = 1.6
 BUILD_VERSION = "19"  # bump when the build logic changes (invalidates caches)
-
-
-def edge_coords(d: Mapping[str, Any], *, unwrap: bool = False) -> list[Coord]:
-    """Coordinates of a leg (its edge data ``d``) in its direction of travel: the two directions of a
-    leg share one geometry, reversed here where needed. The one accessor for a leg's line; with
-    ``unwrap``, continuous across the antimeridian (longitudes beyond ±180, for drawing)."""
-    from .geo import line_coords
-    from .geo import unwrap as unwrapped
-
-    coords = line_coords(d["geometry"])
-    coords = coords[::-1] if d.get("reverse") else coords
-    return unwrapped(coords) if unwrap else coords
 
 
 def _leg_countries(coords: Sequence[Coord], countries: Index | None) -> tuple[str, ...]:

@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .constraints import Constraints
 from .errors import ConstraintError, NoRouteError
+from .query import OBJECTIVES
 
 if TYPE_CHECKING:
     from .places import Place
-    from .routing import Constraints, Router
+    from .routing import Router
 
 METRICS = ("time_h", "length_km", "cost_usd", "co2_kg")
 
@@ -87,8 +89,6 @@ def od_matrix(
     UnknownPlaceError, ConstraintError
         For a bad place, objective or constraint (checked before anything is solved).
     """
-    from .routing import OBJECTIVES, Constraints
-
     if objective not in OBJECTIVES:
         msg = f"unknown objective {objective!r} (use one of {', '.join(OBJECTIVES)})"
         raise ConstraintError(msg)
@@ -110,6 +110,24 @@ def od_matrix(
     else:
         _per_pair(router, ps, objective, c, values, reasons)
     return MatrixResult(ps, objective, values, reasons)
+
+
+def distance_matrix(
+    router: Router,
+    places: Sequence[str],
+    *,
+    objective: str = "distance",
+    constraints: Constraints | None = None,
+) -> Any:
+    """Totals of the best route (by ``objective``) between every pair of ``places``: a square pandas
+    DataFrame of the objective's metric (km, hours, USD or kg CO2; NaN where there is no route).
+    Honours every constraint, including the departure date; ``lon,lat`` places count their road
+    legs. :func:`od_matrix` gives every metric at once."""
+    metric = {"distance": "length_km", "time": "time_h", "cost": "cost_usd", "co2": "co2_kg"}.get(objective)
+    if metric is None:
+        msg = f"distance_matrix supports the objectives distance, time, cost and co2, not {objective!r}"
+        raise ConstraintError(msg)
+    return od_matrix(router, places, objective=objective, constraints=constraints).table(metric)
 
 
 def _put(values: dict[str, np.ndarray], i: int, j: int, totals: dict[str, float]) -> None:

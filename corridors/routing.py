@@ -90,10 +90,9 @@ class CompareResult:
         return legs_frame(self.routes)
 
     def _repr_html_(self) -> str:
-        """Jupyter display: the table with the map beside it (corridors.maps, imported only here)."""
-        from corridors.maps.notebook import notebook_html
-
-        return str(notebook_html(self.routes, constraints=self.constraints))
+        """Jupyter display: the table of :meth:`frame`. ``import corridors.maps`` (or ``%load_ext
+        corridors.maps``) in the notebook puts the map beside it (:mod:`corridors.maps.notebook`)."""
+        return str(self.frame().to_html(index=False, na_rep=""))
 
 
 class Router:
@@ -457,19 +456,6 @@ class Router:
         # a family's own row wins over a blend that found the same legs
         cands = [fam_routes.get(r.leg_ids, r) for r in cands]
         return self.simulate([with_access(r, self.G, self.params, o, d) for r in pareto_front(cands, metrics)], depart=c.depart)
-
-    def distance_matrix(self, places: Sequence[str], *, objective: str = "distance", constraints: Constraints | None = None) -> Any:
-        """Totals of the best route (by ``objective``) between every pair of ``places``: a square pandas
-        DataFrame of the objective's metric (km, hours, USD or kg CO2; NaN where there is no route).
-        Honours every constraint, including the departure date; ``lon,lat`` places count their road
-        legs. :func:`corridors.matrix.od_matrix` gives every metric at once."""
-        from .matrix import od_matrix
-
-        metric = {"distance": "length_km", "time": "time_h", "cost": "cost_usd", "co2": "co2_kg"}.get(objective)
-        if metric is None:
-            msg = f"distance_matrix supports the objectives distance, time, cost and co2, not {objective!r}"
-            raise ConstraintError(msg)
-        return od_matrix(self, places, objective=objective, constraints=constraints).table(metric)
 
 
 def _signature(r: Route) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -66,7 +66,7 @@ def _params(fn: object) -> list[inspect.Parameter]:
         (corridors.Router.best, ["self", "origin", "destination"]),
         (corridors.Router.alternatives, ["self", "origin", "destination"]),
         (corridors.Router.pareto, ["self", "origin", "destination"]),
-        (corridors.Router.distance_matrix, ["self", "places"]),
+        (corridors.distance_matrix, ["router", "places"]),
         (corridors.Router.simulate, ["self", "routes"]),
         (corridors.od_matrix, ["router", "places"]),
         (corridors.build_network, []),

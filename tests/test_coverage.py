@@ -243,12 +243,13 @@ def test_matrix_equals_route_totals(router: Any) -> None:
 def test_distance_matrix_honours_the_departure_date(router: Any) -> None:
     import datetime as dt
 
+    from corridors.matrix import distance_matrix
     from corridors.routing import Constraints
 
     sea = Constraints(modes=("sea",))
-    summer = router.distance_matrix(["Murmansk", "Vladivostok"], objective="distance", constraints=sea)
-    winter = router.distance_matrix(
-        ["Murmansk", "Vladivostok"], objective="distance", constraints=Constraints(modes=("sea",), depart=dt.date(2026, 1, 15))
+    summer = distance_matrix(router, ["Murmansk", "Vladivostok"], objective="distance", constraints=sea)
+    winter = distance_matrix(
+        router, ["Murmansk", "Vladivostok"], objective="distance", constraints=Constraints(modes=("sea",), depart=dt.date(2026, 1, 15))
     )
     assert winter.iloc[0, 1] == pytest.approx(
         router.route(
