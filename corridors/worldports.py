@@ -43,8 +43,7 @@ WPI_TYPES = (
     "Canal or Lake",
     "Typhoon Harbor",
 )
-#: a World Port Index entry this close to a searoute port, or of the same name in the same country, is
-#: the same port (searoute's entry is kept)
+#: a World Port Index entry this close to a searoute port is the same port (searoute's entry is kept)
 WPI_SAME_KM = 10.0
 #: names analysts type that the dataset spells otherwise (hand-curated; the dataset's name stays the name)
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -67,6 +66,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "VNSGN": ("Saigon", "Ho Chi Minh City"),
     "MMRGN": ("Yangon",),
     "BDCGP": ("Chattogram", "Chittagong"),
+    "BEANR": ("Antwerp",),
+    "ITGOA": ("Genoa",),
+    "SEGOT": ("Gothenburg", "Goteborg"),
+    "MAPTM": ("Tanger Med",),
 }
 #: a port whose every straight spur crosses land is joined by a path found at sea: the shortest path over
 #: a water grid of ``GRID_DEG`` degrees of latitude (land: the 1:50m countries minus the listed waterways;
@@ -352,27 +355,23 @@ def generate(out: Path | None = None, only: set[str] | None = None) -> list[Worl
         seen.add(code)
         lon, lat = (float(x) for x in f["geometry"]["coordinates"][:2])
         todo.append((code, str(p.get("name") or code).strip(), lon, lat, "searoute"))
-    # World Port Index entries that are not already there (by LOCODE, position or name and country)
+    # World Port Index entries that are not already there (by LOCODE or position), and whose name no
+    # searoute port has (the same port under another LOCODE, or a namesake a name query would reach instead)
     sr_tree = cKDTree(np.array([_unit(t[2], t[3]) for t in todo]))
     same_chord = 2 * math.sin(WPI_SAME_KM / 2 / 6371.0)
+    sr_names = {t[1].casefold() for t in todo}
     with wpi_path().open(encoding="utf-8", newline="") as fh:
         for wr in csv.DictReader(fh):
             code, lon, lat = wr["locode"], float(wr["lon"]), float(wr["lat"])
-            if code in seen or sr_tree.query_ball_point(_unit(lon, lat), same_chord):
+            if code in seen or wr["name"].casefold() in sr_names or sr_tree.query_ball_point(_unit(lon, lat), same_chord):
                 continue
             seen.add(code)
             todo.append((code, wr["name"], lon, lat, "wpi"))
-    wpi_names = {t[1].casefold() for t in todo if t[4] == "wpi"}
-    named: set[tuple[str, str | None]] = set()
     rows: list[WorldPort] = []
     for code, name, lon, lat, dataset in todo:
-        iso3 = country(lon, lat) if only is None or code in only or (dataset == "searoute" and name.casefold() in wpi_names) else None
-        if dataset == "searoute":
-            named.add((name.casefold(), iso3))
-        elif (name.casefold(), iso3) in named:
-            continue  # the same port as searoute's of that name in that country, under another LOCODE
         if only is not None and code not in only:
             continue
+        iso3 = country(lon, lat)
         if sea._excluded((lon, lat)) and 46.0 <= lon <= 55.5 and 36.0 <= lat <= 47.6:
             rows.append(
                 WorldPort(

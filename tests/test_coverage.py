@@ -136,6 +136,11 @@ def test_world_ports_resolve_by_name_alias_and_locode(G: Any) -> None:
         ("Caspian Port", "port:caspian_port"),
         ("Kuryk", "port:kuryk"),
         ("Haldia", "port:INHAL"),
+        ("Antwerp", "port:BEANR"),
+        ("Gothenburg", "port:SEGOT"),
+        ("Tanger Med", "port:MAPTM"),  # a World Port Index port
+        ("Lagos", "port:NGLOS"),  # not the World Port Index's Lagos in Greece (left out: a namesake)
+        ("Dalian", "port:CNDLC"),
     ]:
         assert resolve(G, q).id == want, q
     # the curated port keeps its data: one node per LOCODE
