@@ -3,6 +3,7 @@ inland terminals, first and last mile, and the matrix."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from typing import Any
@@ -70,11 +71,14 @@ def test_caspian_is_connected_by_ferry(router: Any) -> None:
 
 # ------------------------------------------------------------------ every place routes
 def _hand_checked(G: Any) -> list[str]:
-    """Curated nodes where cargo can start or end (not the dataset's ports, not border crossings)."""
+    """Curated places: where cargo can start or end, and the border crossings (not junctions, not the
+    dataset's ports)."""
     return sorted(
         n
         for n, d in G.nodes(data=True)
-        if not str(n).startswith("sea:") and d.get("origin") != "dataset" and d.get("kind") in ("port", "rail_terminal", "city")
+        if not str(n).startswith("sea:")
+        and d.get("origin") != "dataset"
+        and d.get("kind") in ("port", "rail_terminal", "city", "border_crossing")
     )
 
 
@@ -85,7 +89,7 @@ def test_every_hand_checked_place_routes_to_mumbai_and_moscow(router: Any) -> No
     from corridors.routing import Constraints
 
     places = _hand_checked(router.G)
-    assert len(places) >= 90
+    assert len(places) >= 150
     ends = ["port:INBOM", "rail:moscow"]
     # planned links allowed: a place served only by a line under construction still has a way
     res = od_matrix(router, [*places, *ends], "time", Constraints(include_planned=True))
@@ -219,6 +223,51 @@ def test_inland_terminals_route(router: Any) -> None:
     for a in ("Vorsino", "Selyatino", "Beliy Rast", "Kazan", "ICD Dadri", "Ludhiana", "Pune", "Hyderabad", "Nagpur"):
         r = router.route(a, "Mumbai" if a in ("Vorsino", "Selyatino", "Beliy Rast", "Kazan") else "Moscow")
         assert r.length_km > 0
+
+
+def test_inland_places_named_in_the_issue_resolve_on_their_lines(router: Any) -> None:
+    """The issue's inland places resolve to curated nodes; the cities added on a line split it without
+    changing its published length (station km of the Trans-Siberian and the Howrah-Nagpur line)."""
+    from corridors.places import resolve
+
+    G = router.G
+    for q, want in [
+        ("Yekaterinburg", "rail:yekaterinburg"),
+        ("Novosibirsk", "rail:novosibirsk"),
+        ("Samara", "rail:samara"),
+        ("Ahmedabad", "rail:ahmedabad"),
+        ("Bengaluru", "rail:bengaluru"),
+        ("Tughlakabad", "rail:delhi"),
+        ("Patparganj", "rail:patparganj"),
+        ("Garhi Harsaru", "rail:garhi_harsaru"),
+        ("Shushary", "rail:spb_shushary"),
+        ("Yanino", "rail:spb_yanino"),
+        ("Nizhny Novgorod", "rail:nizhny_novgorod"),
+        ("Perm", "rail:perm"),
+        ("Ufa", "rail:ufa"),
+        ("Kanpur", "rail:kanpur"),
+        ("Coimbatore", "rail:coimbatore"),
+    ]:
+        assert resolve(G, q).id == want, q
+        assert G.nodes[want].get("source"), want
+
+    def chain_km(nodes: list[str]) -> float:
+        total = 0.0
+        for a, b in itertools.pairwise(nodes):
+            legs = [d for _, v, d in G.out_edges(a, data=True) if v == b and d["mode"] == "rail"]
+            assert legs, (a, b)
+            total += legs[0]["length_km"]
+        return total
+
+    ts = ["rail:moscow", "rail:vladimir", "rail:nizhny_novgorod", "rail:kirov", "rail:perm", "rail:yekaterinburg"]
+    assert chain_km(ts) == pytest.approx(1778)
+    assert chain_km(["rail:kirov", "rail:perm"]) == pytest.approx(1397 - 917)
+    assert chain_km(["rail:irkutsk", "rail:ulan_ude", "rail:chita"]) == pytest.approx(6166 - 5153)
+    hn = ["rail:kolkata", "rail:kharagpur", "rail:jamshedpur", "rail:rourkela", "rail:bilaspur", "rail:raipur", "rail:nagpur"]
+    assert chain_km(hn) == pytest.approx(1131)
+    assert chain_km(["rail:kolkata", "rail:kharagpur"]) == pytest.approx(116)
+    # Patparganj has no rail head: it is reached by road from Tughlakabad
+    assert {d["mode"] for _, _, d in G.out_edges("rail:patparganj", data=True)} == {"road"}
 
 
 def test_baku_is_baku_not_alat(G: Any) -> None:
