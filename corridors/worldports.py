@@ -233,16 +233,15 @@ def polyline_land_km(coords: list[Coord], land: list[object], tree: object) -> f
 
 
 def land_polygons() -> tuple[list[object], object]:
-    """Natural Earth 1:50m country polygons minus the listed waterways, with an STRtree."""
-    from shapely.geometry import box
-    from shapely.ops import unary_union
+    """Natural Earth 1:50m country polygons minus the listed water (``sea.water_polygons``: the
+    waterway boxes and the lanes of the listed lake, river and harbour waterways), with an STRtree."""
     from shapely.strtree import STRtree
 
     from . import sea
     from .zones import read_countries
 
     countries = read_countries()
-    water = unary_union([box(x0, y0, x1, y1) for _, x0, y0, x1, y1 in sea.WATERWAYS])
+    water = sea.water_polygons()
     land = [g.difference(water) for g in countries.geoms]
     return land, STRtree(land)
 

@@ -177,26 +177,19 @@ def test_world_ports_csv_is_current(tmp_path: Any) -> None:
         assert p == rows[p.locode], p.locode
 
 
-def test_generated_spurs_stay_at_sea(G: Any) -> None:
-    """Every generated spur (straight, or a polyline found at sea) runs over land (1:50m, minus the
-    listed waterways) for at most LAND_TOL_KM beyond the port's own shore; the graph's spur is that
-    polyline; left-out ports say why."""
+def test_generated_spurs_are_the_shipped_polylines(G: Any) -> None:
+    """The graph's spur of each dataset port is the polyline of ``world_ports.csv`` (straight, or found
+    at sea); left-out ports say why. (Their land check is in tests/test_sea_land.py.)"""
     from corridors import worldports
     from corridors.geo import line_coords
 
-    land, tree = worldports.land_polygons()
-    bad = []
     ports = worldports.read_world_ports()
     for p in ports:
         if p.excluded or G.nodes.get(f"port:{p.locode}", {}).get("origin") != "dataset":
             continue
-        km = worldports.polyline_land_km(p.spur_coords(), land, tree)
-        if km > worldports.LAND_TOL_KM + 0.01:
-            bad.append(f"{p.locode}: {km:.1f} km")
         nid = f"port:{p.locode}"
         d = G.edges[nid, next(iter(G.succ[nid])), f"spur:{p.locode}"]
-        assert len(line_coords(d["geometry"])) >= len(p.spur_coords()), p.locode
-    assert bad == []
+        assert line_coords(d["geometry"]) == [tuple(c) for c in p.spur_coords()], p.locode
     left = [p for p in ports if p.excluded]
     assert left and all(p.excluded for p in left)
     assert sum(1 for p in ports if p.via) > 50 and sum(1 for p in ports if p.dataset == "wpi" and p.sea) > 500
