@@ -8,7 +8,11 @@ What is done to marnet, and why (see also data/README.md and data/SOURCES.md):
 * Lines inside ``EXCLUDED_AREAS`` are dropped: the Caspian Sea and the Volga–Don waterway (no
   container service links the Caspian to the ocean; Caspian services are the hand-drawn ``ferry`` legs).
 * Segments listed in ``REPLACED_SEGMENTS`` (marnet defects: lines over land) are dropped and the
-  lines in ``ADDED_LINES`` (drawn at sea) added.
+  lines in ``ADDED_LINES`` (drawn at sea) added; the segments of ``GRID_FIXES`` are replaced by the
+  paths at sea given there (found on a water grid).
+* Where marnet legitimately crosses the land of the 1:50m countries (lakes the country polygons fill,
+  rivers, canals, harbours) the water is listed: ``WATERWAYS`` (boxes) and ``LANE_WATERWAYS`` (a lane
+  along marnet); :func:`water_polygons` is what the land checks subtract.
 * Degree-2 chains are merged into one leg each (keeping their full geometry), so the graph routed on
   has a few thousand nodes instead of ten thousand.
 """

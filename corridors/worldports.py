@@ -1,11 +1,15 @@
-"""World ports from the ports data that ships with searoute, joined to the sea network by spurs.
+"""World ports from the ports data that ships with searoute and the World Port Index, joined to the sea
+network by spurs.
 
 ``data/world_ports.csv`` is generated from ``searoute/data/ports.geojson`` (searoute 1.6.0,
-Apache-2.0) by :func:`generate` (``python -m corridors.worldports``) and shipped, so that building the
-network does not repeat the land checks. For each UN/LOCODE it records the port, its ISO-3 country and
-either the marnet vertex its sea spur joins (the nearest vertex whose straight spur runs over land for
-at most ``LAND_TOL_KM`` beyond its first ``SHORE_KM``, outside the listed waterways, among the
-``CANDIDATES`` nearest within ``MAX_SPUR_KM``) or why the port is left out (inland, in the Caspian, every spur crosses land).
+Apache-2.0) and ``data/wpi_ports.csv`` (NGA World Port Index, public domain; the entries searoute lacks by
+LOCODE, position and name) by :func:`generate` (``python -m corridors.worldports``) and shipped, so that
+building the network does not repeat the land checks. For each UN/LOCODE it records the port, its ISO-3
+country and either the marnet vertex its sea spur joins or why the port is left out (inland, in the
+Caspian, every spur crosses land). The spur is straight to the nearest vertex whose line runs over land
+for at most ``LAND_TOL_KM`` beyond its first ``SHORE_KM``, outside the listed water, among the
+``CANDIDATES`` nearest within ``MAX_SPUR_KM``; failing that, a polyline found at sea by
+:func:`sea_path` under the same rule (its waypoints in the ``via`` column).
 
 At build time (:func:`dataset_ports`) the rows whose LOCODE a hand-curated node already uses
 (``port:<LOCODE>`` or its ``locode``) are skipped: the curated node keeps its data.
