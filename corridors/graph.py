@@ -315,7 +315,7 @@ def _add_world_ports(G: nx.MultiDiGraph, net: sea.SeaNetwork, world: Sequence[Wo
     import numpy as np
 
     ports = [p for p in world if p.sea is not None]
-    geoms = [line_geometry([(p.lon, p.lat), p.sea]) for p in ports]  # type: ignore[list-item]
+    geoms = [line_geometry(p.spur_coords()) for p in ports]
     hits: dict[int, list[Zone]] = {}
     if geoms:
         pairs = zone_index.tree.query(np.asarray(geoms, dtype=object), predicate="intersects")
@@ -332,13 +332,13 @@ def _add_world_ports(G: nx.MultiDiGraph, net: sea.SeaNetwork, world: Sequence[Wo
             locode=p.locode,
             x=p.lon,
             y=p.lat,
-            source=worldports.PORTS_SOURCE,
+            source=p.source,
             origin="dataset",
             file="world_ports.csv",
         )
         target = net.attached[p.sea]  # type: ignore[index]
         zs = hits.get(i, [])
-        km = geodesic_km([(p.lon, p.lat), p.sea])  # type: ignore[list-item]
+        km = geodesic_km(p.spur_coords())
         attrs = {
             "id": f"spur:{p.locode}",
             "mode": "sea",
@@ -352,7 +352,7 @@ def _add_world_ports(G: nx.MultiDiGraph, net: sea.SeaNetwork, world: Sequence[Wo
             "speed_kmh": None,
             "countries": tuple(dict.fromkeys(c for z in zs if z.is_chokepoint for c in z.territory)),
             "chokepoints": tuple(z.id for z in zs if z.is_chokepoint),
-            "source": worldports.PORTS_SOURCE,
+            "source": p.source,
             "note": f"generated spur, {p.land_km:g} km over land beyond the port's shore",
             "origin": "port_dataset",
             "file": "world_ports.csv",

@@ -8,7 +8,11 @@ What is done to marnet, and why (see also data/README.md and data/SOURCES.md):
 * Lines inside ``EXCLUDED_AREAS`` are dropped: the Caspian Sea and the Volga–Don waterway (no
   container service links the Caspian to the ocean; Caspian services are the hand-drawn ``ferry`` legs).
 * Segments listed in ``REPLACED_SEGMENTS`` (marnet defects: lines over land) are dropped and the
-  lines in ``ADDED_LINES`` (drawn at sea) added.
+  lines in ``ADDED_LINES`` (drawn at sea) added; the segments of ``GRID_FIXES`` are replaced by the
+  paths at sea given there (found on a water grid).
+* Where marnet legitimately crosses the land of the 1:50m countries (lakes the country polygons fill,
+  rivers, canals, harbours) the water is listed: ``WATERWAYS`` (boxes) and ``LANE_WATERWAYS`` (a lane
+  along marnet); :func:`water_polygons` is what the land checks subtract.
 * Degree-2 chains are merged into one leg each (keeping their full geometry), so the graph routed on
   has a few thousand nodes instead of ten thousand.
 """
@@ -76,6 +80,67 @@ ADDED_LINES: tuple[tuple[tuple[Coord, ...], str], ...] = (
     ),
 )
 
+#: Marnet segments over land (1:50m countries, outside the listed waterways) replaced by a path at
+#: sea: the shortest path over a 0.02° water grid between the segment's ends (each end passable for a
+#: few km: a harbour the 1:50m layer fills), straightened into legs that stay off land. Generated once
+#: with the grid search of ``corridors.worldports`` and kept here as data; the comment gives the land
+#: crossed before and after (km). Among them the Kara Sea shore, Chukotka, the Aegean and Ionian
+#: islands and the Port Klang approach.
+GRID_FIXES: tuple[tuple[Coord, ...], ...] = (
+    ((-177.416051, 64.720739), (-172.4514, 64.2004), (-172.3, 64.2)),  # 8.4 -> 0.0 km
+    ((-165.021515, 60.898388), (-164.6504, 60.8988), (-164.608154, 60.923092)),  # 4.4 -> 2.2 km
+    ((-135.3649, 59.3521), (-135.3641, 59.4125), (-135.3458, 59.4358)),  # 7.6 -> 2.7 km
+    ((-130.2208, 55.0598), (-130.1851, 55.0802), (-130.2042, 55.0984)),  # 4.4 -> 1.1 km
+    ((-130.2042, 55.0984), (-130.1684, 55.1188), (-130.1334, 55.1788), (-130.1168, 55.2035)),  # 13.0 -> 1.7 km
+    ((-130.148, 55.5896), (-130.1118, 55.61), (-130.1305, 55.6816)),  # 4.3 -> 1.2 km
+    ((-122.147026, 38.031597), (-122.1211, 38.052), (-122.057419, 38.065392)),  # 4.5 -> 2.5 km
+    ((-120.613458, 32.930968), (-118.7708, 33.5514), (-118.1215, 33.6276)),  # 8.2 -> 0.0 km
+    ((-120, 30), (-118.2786, 28.8969), (-117.491362, 28.696433)),  # 11.5 -> 0.0 km
+    ((-97.4252, 26.5578), (-97.2011, 26.1382), (-97.1788, 26.1182), (-97.1564, 26.2182), (-97.2129, 26.5662)),  # 5.0 -> 1.1 km
+    ((-93.961258, 29.831114), (-93.9377, 29.8115), (-93.845215, 29.964453)),  # 15.2 -> 2.2 km
+    ((-73.828125, -45.710015), (-73.7133, -45.4096), (-73.652344, -45.363725)),  # 13.1 -> 0.0 km
+    ((-73.211243, 45.906207), (-73.2394, 45.9266), (-73.164276, 46.038911)),  # 5.8 -> 1.1 km
+    ((-73.040098, 46.061274), (-73.0395, 46.0817), (-72.806396, 46.217852)),  # 8.1 -> 1.7 km
+    ((-72.806396, 46.217852), (-72.3134, 46.4383), (-72.281799, 46.432117)),  # 19.7 -> 0.0 km
+    ((-72.194183, 46.547282), (-71.9606, 46.6277), (-71.890961, 46.672032)),  # 11.5 -> 0.0 km
+    ((-71.683869, 46.652012), (-71.6541, 46.6724), (-71.3916, 46.7324), (-71.356447, 46.738916)),  # 19.1 -> 0.1 km
+    ((-71.6053, 10.6083), (-71.5845, 10.6887), (-71.5504, 11.1693)),  # 7.7 -> 0.0 km
+    ((-62.31102, -38.781922), (-62.3105, -38.7956), (-62.2848, -38.8156), (-61.957397, -39.015983)),  # 4.0 -> 2.7 km
+    ((-60, 50), (-54.2478, 52.3404), (-54, 52.5)),  # 10.4 -> 0.0 km
+    ((-55.4, 6.1), (-53.992, 5.8546), (-53.952009, 5.814197)),  # 78.6 -> 0.0 km
+    ((-55.4, 6.1), (-51.9824, 5.4804), (-51.9, 5.4)),  # 81.4 -> 0.0 km
+    ((-55.1445, 6.0549), (-53.9979, 5.8546), (-53.952009, 5.814197)),  # 67.0 -> 0.0 km
+    ((-54.6, -35.25), (-52.6276, -33.1496), (-51.8, -32.2)),  # 37.3 -> 0.0 km
+    ((-27.762451, 70.889683), (-27.6389, 70.9101), (-27.5778, 70.9101), (-26.779175, 70.89328)),  # 8.6 -> 1.6 km
+    ((-25.069774, 16.489404), (-24.3137, 17.8498), (-24.0679, 18.8249)),  # 7.2 -> 0.0 km
+    ((-23.3185, 15.2424), (-23.2145, 15.1204), (-23, 15)),  # 9.6 -> 0.0 km
+    ((-20, -2e-05), (-14.3057, -7.9196), (-14.3057, -7.9396), (-14.3, -8)),  # 9.5 -> 0.4 km
+    ((-17.819, -5.0879), (-14.3963, -7.9796), (-14.3, -8)),  # 7.9 -> 0.0 km
+    ((-9.634502, 53.129489), (-9.0663, 53.2299), (-9.035024, 53.254543)),  # 4.3 -> 2.8 km
+    ((-6.74068, 62.234295), (-6.6968, 62.2499), (-6.611, 62.2299), (-6.631755, 62.209453)),  # 6.2 -> 2.0 km
+    ((-6.720836, 57.089911), (-6.1685, 57.0492), (-6.0911, 57.0088)),  # 4.1 -> 0.0 km
+    ((-5.665324, 43.566728), (-5.6371, 43.5872), (-5.592277, 43.583379)),  # 4.1 -> 2.1 km
+    ((11.212921, 63.777025), (11.3497, 63.8175), (11.403809, 63.790372)),  # 4.8 -> 2.7 km
+    ((19.219675, 39.787796), (19.845, 39.8282), (19.9547, 39.8141)),  # 8.1 -> 0.0 km
+    ((20.4876, 38.5495), (20.973, 38.367), (21.1468, 38.2266)),  # 6.1 -> 0.0 km
+    ((23.020113, 37.909026), (23.046, 37.8895), (23.161926, 37.913326)),  # 4.1 -> 2.7 km
+    ((23.611679, 38.438665), (23.6378, 38.4237), (23.6633, 38.4037), (23.655281, 38.383248)),  # 7.2 -> 0.3 km
+    ((24.248895, 36.916246), (24.3243, 36.6505), (24.53513, 36.490027)),  # 8.9 -> 0.0 km
+    ((25.258921, 40.232037), (25.4437, 40.4725), (25.47, 40.4925), (25.879068, 40.815344)),  # 8.6 -> 1.2 km
+    ((55.286166, -20.924411), (55.3293, -20.884), (57.454257, -20.018975)),  # 9.3 -> 0.0 km
+    ((70, -10), (72.5091, -7.3796), (72.534164, -7.335598)),  # 6.4 -> 0.0 km
+    ((71.143256, -6.071941), (72.4929, -7.2552), (72.534164, -7.335598)),  # 6.4 -> 0.0 km
+    ((78.424, 73.2304), (78.6296, 72.805), (78.8634, 72.5846)),  # 10.7 -> 0.0 km
+    ((101.34613, 3.074695), (101.3265, 3.0597), (101.3466, 3.0197), (101.351624, 2.99927)),  # 4.4 -> 1.0 km
+    ((101.519165, 1.676549), (101.5396, 1.6846), (101.5996, 1.6846), (101.624908, 1.664195)),  # 11.8 -> 1.8 km
+    ((120, 19), (122.4118, 19.0204), (123, 19)),  # 4.1 -> 0.0 km
+    ((129.912593, -5.00205), (131.3966, -3.1016), (131.4, -3)),  # 8.5 -> 0.0 km
+    ((130, -10.6), (130.5309, -11.6796), (130.6125, -11.7796), (130.8, -12.2)),  # 10.2 -> 0.0 km
+    ((153.635255, -5.135297), (154.7802, -4.9949), (155.8, -5)),  # 12.3 -> 0.0 km
+    ((166, -21), (167.683, -22.9396), (167.7, -23)),  # 7.2 -> 0.0 km
+    ((170.798781, -7.162533), (173.0023, 0.9979), (173.0223, 1.0179), (173.1, 1.1)),  # 9.0 -> 1.4 km
+)
+
 #: Navigable inland waterways and canals where a sea lane legitimately crosses the land polygons of
 #: a 1:50m country layer: (name, lon_min, lat_min, lon_max, lat_max). Used by the land test only.
 WATERWAYS: tuple[tuple[str, float, float, float, float], ...] = (
@@ -110,6 +175,60 @@ WATERWAYS: tuple[tuple[str, float, float, float, float], ...] = (
     ("Saigon and Long Tau rivers (Ho Chi Minh City)", 106.6, 10.35, 107.05, 10.85),
 )
 
+#: Waterways where marnet runs over the land of the 1:50m countries (lakes inside country polygons,
+#: rivers, canals, harbours and sounds the 1:50m layer fills): (name, lon_min, lat_min, lon_max, lat_max).
+#: Unlike ``WATERWAYS`` the box is not water as a whole: only a lane of ``LANE_HALF_WIDTH_DEG`` either side
+#: of the marnet segments inside it is (see :func:`water_polygons`). Each was checked to be a navigable
+#: waterway with sea-going traffic to the ports on it.
+LANE_WATERWAYS: tuple[tuple[str, float, float, float, float], ...] = (
+    ("Great Lakes and St Lawrence Seaway (ocean-going ships to Duluth)", -92.5, 41.0, -73.4, 49.0),
+    ("Sabine-Neches Waterway (Port Arthur, Beaumont)", -94.2, 29.6, -93.7, 30.2),
+    ("Calcasieu Ship Channel (Lake Charles)", -93.45, 29.6, -93.2, 30.3),
+    ("Louisiana ship channels and the Mississippi River passes (New Orleans, Atchafalaya)", -93.0, 28.7, -89.0, 30.5),
+    ("Brownsville Ship Channel and Laguna Madre", -97.6, 25.9, -97.0, 26.7),
+    ("Panama Canal", -80.1, 8.7, -79.4, 9.8),
+    ("Columbia River (Portland, Vancouver WA)", -123.6, 45.6, -122.6, 46.3),
+    ("Puget Sound", -122.9, 47.9, -122.2, 48.8),
+    ("Inside Passage (south-east Alaska, northern British Columbia)", -136.0, 54.3, -130.0, 59.6),
+    ("Prince William Sound and Cook Inlet", -150.2, 60.6, -145.7, 61.2),
+    ("Rio de la Plata and Parana (Buenos Aires, Rosario)", -60.8, -34.5, -58.3, -32.8),
+    ("Aysen fjords (Chile)", -75.2, -45.8, -73.5, -45.2),
+    ("St Johns River (Jacksonville)", -81.7, 30.3, -81.3, 30.5),
+    ("Cape Cod Canal", -70.8, 41.5, -70.4, 41.85),
+    ("Cartagena Bay (Colombia)", -75.65, 10.25, -75.45, 10.45),
+    ("Charleston Harbor", -80.0, 32.7, -79.85, 32.9),
+    ("Lampung Bay (Panjang)", 105.2, -6.0, 105.8, -5.4),
+    ("Fremantle Inner Harbour and Swan River", 115.7, -32.1, 115.9, -31.9),
+    ("Sound of Mull (Oban)", -6.4, 56.3, -6.0, 56.5),
+    ("Apra Harbor (Guam)", 144.5, 13.4, 144.9, 13.75),
+    ("Boknafjord (Stavanger)", 5.25, 59.05, 5.4, 59.3),
+    ("Port Jackson (Sydney)", 151.15, -33.9, 151.35, -33.8),
+    ("Shantou harbour", 116.5, 23.3, 116.8, 23.4),
+    ("Gokova and Marmaris approaches", 28.2, 36.65, 28.4, 36.9),
+    ("Gulluk Bay", 26.9, 37.15, 27.65, 37.3),
+    ("The Wash (King's Lynn)", 0.2, 52.7, 0.45, 52.95),
+    ("Moray Firth and Beauly Firth (Inverness)", -4.3, 57.45, -3.9, 57.72),
+    ("Stockholm archipelago", 18.2, 59.3, 18.5, 59.45),
+    ("Ria de Vigo", -9.0, 42.2, -8.6, 42.45),
+    ("Ria de Ferrol and A Coruna", -8.45, 43.3, -8.15, 43.45),
+    ("Bergen fjords", 5.2, 59.7, 5.75, 60.2),
+    ("Bristol Channel (Somerset shore)", -3.2, 51.15, -3.0, 51.25),
+    ("Shoreham harbour", -0.35, 50.75, -0.2, 50.85),
+    ("Milford Haven", -5.2, 51.65, -4.95, 51.75),
+    ("Port Phillip (Melbourne)", 144.6, -38.35, 145.0, -37.8),
+    ("Tasucu approaches", 33.75, 36.1, 33.95, 36.35),
+    ("Min River (Fuzhou)", 119.65, 26.55, 119.9, 26.85),
+    ("Trondheimsfjord", 10.4, 63.4, 10.9, 63.5),
+    ("Carrick Roads (Falmouth)", -5.1, 50.1, -5.0, 50.2),
+)
+LANE_HALF_WIDTH_DEG = 0.02
+
+#: The whole-sea-graph land test (tests/test_sea_land.py) allows a marnet leg this many km over the land
+#: of the 1:50m countries outside the listed water: the layer's coastline noise (harbour approaches, rias
+#: and river mouths it fills, to a few km). Hand-drawn spurs and ferry legs are allowed 6 km (their
+#: port's own coast), generated spurs their own rule (``worldports.LAND_TOL_KM`` beyond the shore).
+SEA_LAND_TOL_KM = 5.0
+
 #: The land test covers the Old World seas and the Bering Sea, where the corridors run: from 25°W
 #: eastwards to 150°W. Marnet's American inland waterways are outside it and kept as they are.
 LAND_TEST_LON = (-25.0, -150.0)
@@ -124,6 +243,22 @@ def marnet_path() -> Path:
         msg = "the searoute package is not installed (pip install searoute==1.6.0); it provides the sea network"
         raise ModuleNotFoundError(msg)
     return Path(next(iter(spec.submodule_search_locations))) / "data" / "marnet_searoute.geojson"
+
+
+def water_polygons(path: Path | None = None) -> object:
+    """The listed water over the land of the 1:50m countries: the ``WATERWAYS`` boxes and the lanes of
+    ``LANE_WATERWAYS`` (marnet segments with both ends in a box, buffered by ``LANE_HALF_WIDTH_DEG``)."""
+    from shapely.geometry import LineString, box
+    from shapely.ops import unary_union
+
+    parts = [box(x0, y0, x1, y1) for _, x0, y0, x1, y1 in WATERWAYS]
+    inside = [(x0, y0, x1, y1) for _, x0, y0, x1, y1 in LANE_WATERWAYS]
+    adj = sea_adjacency(path)
+    for a, ns in adj.items():
+        for b in ns:
+            if a < b and any(x0 <= a[0] <= x1 and y0 <= a[1] <= y1 and x0 <= b[0] <= x1 and y0 <= b[1] <= y1 for x0, y0, x1, y1 in inside):
+                parts.append(LineString([a, b]).buffer(LANE_HALF_WIDTH_DEG))
+    return unary_union(parts)
 
 
 def _key(lon: float, lat: float) -> Coord:
@@ -174,8 +309,9 @@ def sea_adjacency(path: Path | None = None) -> dict[Coord, list[Coord]]:
     degree-2 chains are contracted)."""
     segs = [s for s in read_segments(path) if not (_excluded(s[0]) and _excluded(s[1]))]
     drop = {_seg4(_key(*a), _key(*b)) for a, b, _ in REPLACED_SEGMENTS}
+    drop |= {_seg4(_key(*line[0]), _key(*line[-1])) for line in GRID_FIXES}
     segs = [s for s in segs if _seg4(*s) not in drop]
-    for line, _ in ADDED_LINES:
+    for line in [*(ln for ln, _ in ADDED_LINES), *GRID_FIXES]:
         pts = [_key(*p) for p in line]
         segs.extend((a, b) if a < b else (b, a) for a, b in itertools.pairwise(pts))
     adj: dict[Coord, list[Coord]] = {}
