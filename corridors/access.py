@@ -14,6 +14,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from .geo import haversine_km
+from .places import ACCESS_MAX_KM as ACCESS_MAX_KM  # where a position is snapped: places.resolve
+from .places import SNAP_KINDS as SNAP_KINDS
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -22,8 +24,6 @@ if TYPE_CHECKING:
     from .params import Parameters
     from .places import Place
 
-#: farthest a position may lie from the network (km, great circle); beyond it the query is refused
-ACCESS_MAX_KM = 300.0
 #: road distance over great-circle distance for the access leg (assumption: a typical circuity factor
 #: for roads, 1.2-1.4 in the literature on road network circuity; the midpoint is taken)
 ROAD_DETOUR = 1.3
@@ -31,8 +31,6 @@ ACCESS_SOURCE = (
     "assumption: first/last-mile road leg, great-circle distance x 1.3 (typical road circuity), "
     "at the road speed, cost and CO2 of parameters.toml"
 )
-#: node kinds a position may be snapped to (cargo can be handed over there)
-SNAP_KINDS = ("port", "rail_terminal", "city")
 
 
 def access_move(G: nx.MultiDiGraph, params: Parameters, place: Place, outbound: bool) -> Move | None:

@@ -11,6 +11,11 @@ import networkx as nx
 from .errors import UnknownPlaceError
 from .geo import haversine_km
 
+#: farthest a position may lie from the network (km, great circle); beyond it the query is refused
+ACCESS_MAX_KM = 300.0
+#: node kinds a position may be snapped to (cargo can be handed over there)
+SNAP_KINDS = ("port", "rail_terminal", "city")
+
 _LONLAT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
 
 
@@ -72,7 +77,7 @@ def resolve(G: nx.MultiDiGraph, query: str, snap_max_km: float | None = None) ->
     An exact id, name, alias or UN/LOCODE (case and accents ignored) wins; a name shared by several
     nodes (the city Mumbai and the port of Mumbai) prefers a hand-curated node, then a port, then a rail
     terminal. ``lon,lat`` snaps to the nearest port, rail terminal or city within ``snap_max_km``
-    (default :data:`corridors.access.ACCESS_MAX_KM`); the route then starts or ends with a road leg
+    (default :data:`ACCESS_MAX_KM`); the route then starts or ends with a road leg
     to it (:func:`corridors.access.with_access`). Farther away the query is refused, naming the
     nearest places.
 
@@ -81,7 +86,6 @@ def resolve(G: nx.MultiDiGraph, query: str, snap_max_km: float | None = None) ->
     UnknownPlaceError
         With close-match suggestions, or the nearest places for a position too far from the network.
     """
-    from .access import ACCESS_MAX_KM, SNAP_KINDS
 
     limit = ACCESS_MAX_KM if snap_max_km is None else snap_max_km
     if query in G and not str(query).startswith("sea:"):

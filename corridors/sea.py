@@ -269,7 +269,7 @@ def node_id(c: Coord) -> str:
     return f"sea:{c[0]:.5f},{c[1]:.5f}"
 
 
-def _excluded(c: Coord) -> bool:
+def excluded(c: Coord) -> bool:
     return any(x0 <= c[0] <= x1 and y0 <= c[1] <= y1 for _, x0, y0, x1, y1, _ in EXCLUDED_AREAS)
 
 
@@ -307,7 +307,7 @@ def read_segments(path: Path | None = None) -> list[tuple[Coord, Coord]]:
 def sea_adjacency(path: Path | None = None) -> dict[Coord, list[Coord]]:
     """The corrected marnet as vertex adjacency lists, largest connected component only (before the
     degree-2 chains are contracted)."""
-    segs = [s for s in read_segments(path) if not (_excluded(s[0]) and _excluded(s[1]))]
+    segs = [s for s in read_segments(path) if not (excluded(s[0]) and excluded(s[1]))]
     drop = {_seg4(_key(*a), _key(*b)) for a, b, _ in REPLACED_SEGMENTS}
     drop |= {_seg4(_key(*line[0]), _key(*line[-1])) for line in GRID_FIXES}
     segs = [s for s in segs if _seg4(*s) not in drop]

@@ -375,7 +375,7 @@ def generate(out: Path | None = None, only: set[str] | None = None) -> list[Worl
         if only is not None and code not in only:
             continue
         iso3 = country(lon, lat)
-        if sea._excluded((lon, lat)) and 46.0 <= lon <= 55.5 and 36.0 <= lat <= 47.6:
+        if sea.excluded((lon, lat)) and 46.0 <= lon <= 55.5 and 36.0 <= lat <= 47.6:
             rows.append(
                 WorldPort(
                     code, name, iso3, lon, lat, None, 0.0, 0.0, "Caspian Sea: reached by the hand-drawn ferry network only", (), dataset
