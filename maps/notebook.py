@@ -8,7 +8,6 @@ The core never imports the maps (its own ``_repr_html_`` is a plain table); this
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,7 +16,7 @@ from corridors.routing import CompareResult
 
 from .panels import SummaryRow, summary_table
 from .render import map_html, route_map, short_zone_name
-from .style import esc, route_color
+from .style import esc, route_color, srcdoc
 
 __all__ = ["load_ipython_extension", "notebook_html", "register"]
 
@@ -65,7 +64,7 @@ def notebook_html(routes: Sequence[Route], constraints: Any = None, title: str =
     return (
         f"<style>{NOTEBOOK_CSS}</style>"
         f"<div class='corr-nb'><div class='corr-nb-table'><b>{esc(title)}</b>{sub}{summary_table(rows)}</div>"
-        f"<iframe title='map' srcdoc=\"{html.escape(page, quote=True)}\"></iframe></div>"
+        f"<iframe title='map' {srcdoc(page)}></iframe></div>"
     )
 
 

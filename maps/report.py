@@ -25,7 +25,7 @@ from .figures import cli_number, days_text, fmt_metric, uncertainty
 from .offline import generator_meta
 from .panels import SummaryRow, badge_html, summary_table
 from .render import map_html, route_map, short_zone_name
-from .style import esc, route_color
+from .style import esc, route_color, srcdoc
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -386,7 +386,7 @@ def report_html(
 <p class="meta">Report by corridors {esc(__version__)}, {esc(when)}; {len(routes)} route{"s" if len(routes) != 1 else ""}.{cmd}</p>
 <nav><ol>{toc}</ol></nav></header>
 <section id="map"><h2>Map</h2>
-<iframe class="map" title="map" srcdoc="{html.escape(map_page, quote=True)}"></iframe>
+<iframe class="map" title="map" {srcdoc(map_page)}></iframe>
 <p class="dim">Interactive: hover or click a leg or a place; tick routes on and off at top right.
 Route colours: Paul Tol's colour-blind-safe scheme; line pattern by mode.</p></section>
 <section id="comparison"><h2>Comparison</h2>{table}

@@ -146,6 +146,13 @@ def esc(value: object) -> str:
     return text.replace("`", "&#96;").replace("$", "&#36;").replace("{", "&#123;").replace("}", "&#125;")
 
 
+def srcdoc(page: str) -> str:
+    """``page`` as an iframe's ``srcdoc`` attribute, quoted with ``'``: only ``&`` and ``'`` need
+    escaping there, so the map's JSON keeps its ``"`` (about a sixth smaller than escaping every
+    quote, on a 9-route map)."""
+    return "srcdoc='" + page.replace("&", "&amp;").replace("'", "&#39;") + "'"
+
+
 def mode_style(mode: str) -> dict[str, Any]:
     return MODE_STYLE.get(mode, OTHER_MODE)
 
