@@ -160,6 +160,12 @@ def constraint_options(f: F) -> F:
             help=f"At most this many transfers between modes or vessels (0-{MAX_TRANSSHIPMENTS}).",
         ),
         click.option(
+            "--vessel",
+            metavar="LxBxD",
+            help="The ship's length x beam x draught in metres (e.g. 366x51x15.2): sea routes avoid the canals "
+            "it does not fit (data/waterway_limits.toml).",
+        ),
+        click.option(
             "--chokepoint-weight",
             "chokepoint_weight",
             multiple=True,
@@ -172,6 +178,27 @@ def constraint_options(f: F) -> F:
     return f
 
 
+def vessel_closed(text: str) -> tuple[str, ...]:
+    """The chokepoints a ship of ``LxBxD`` metres does not fit, each said on stderr with the reason."""
+    from corridors.vessels import Vessel, read_limits
+
+    try:
+        sizes = [float(x) for x in text.lower().replace("×", "x").split("x")]
+    except ValueError:
+        sizes = []
+    if len(sizes) != 3 or not all(math.isfinite(v) and 0 < v < 1000 for v in sizes):
+        msg = f"{text!r}: give length x beam x draught in metres, e.g. 366x51x15.2"
+        raise click.BadParameter(msg, param_hint="'--vessel'")
+    ship = Vessel(length_m=sizes[0], beam_m=sizes[1], draught_m=sizes[2])
+    closed = []
+    for w in read_limits():
+        why = w.why_not(ship)
+        if w.chokepoint and why is not None:
+            click.echo(f"note: the vessel does not fit the {w.name} ({why}): {w.chokepoint} avoided", err=True)
+            closed.append(w.chokepoint)
+    return tuple(closed)
+
+
 def build_constraints(kw: dict[str, Any]) -> Any:
     """Pop the constraint options from a command's keyword arguments into
     :class:`corridors.routing.Constraints` (imported here: scipy loads only when a route is asked for)."""
@@ -181,10 +208,14 @@ def build_constraints(kw: dict[str, Any]) -> Any:
     if len(kw["via"]) > MAX_VIAS:
         msg = f"at most {MAX_VIAS} places may be given, got {len(kw['via'])}"
         raise click.BadParameter(msg, param_hint="'--via'")
+    avoid_chokepoints = _split(kw.pop("avoid_chokepoint"))
+    vessel = kw.pop("vessel", None)
+    if vessel is not None:
+        avoid_chokepoints += tuple(c for c in vessel_closed(vessel) if c not in avoid_chokepoints)
     return Constraints(
         avoid_countries=tuple(c.upper() for c in _split(kw.pop("avoid_country"))),
         country_scope=kw.pop("country_scope"),
-        avoid_chokepoints=_split(kw.pop("avoid_chokepoint")),
+        avoid_chokepoints=avoid_chokepoints,
         avoid_nodes=_split(kw.pop("avoid_port")),
         avoid_legs=_split(kw.pop("avoid_leg")),
         modes=_split((modes,)) if modes else None,

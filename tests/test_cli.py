@@ -166,3 +166,23 @@ def test_network_export_gpkg(tmp_path: Path) -> None:
     foreign.write_bytes(b"SQLite format 3\0 not ours")
     assert run("network", "export", str(foreign)).exit_code == 1, "a foreign GeoPackage needs --force"
     assert foreign.read_bytes() == b"SQLite format 3\0 not ours"
+
+
+def test_vessel_too_big_for_a_canal_goes_round() -> None:
+    """``--vessel``: a ship too deep for the Suez Canal at its beam (the published draught-by-beam
+    table, interpolated) sails round the Cape; one that fits takes the canal."""
+    from corridors.vessels import Vessel, read_limits
+
+    suez = next(w for w in read_limits() if w.chokepoint == "suez")
+    deep, fits = "350x60x19", "350x60x15"
+    assert suez.why_not(Vessel(350, 60, 19)) and suez.why_not(Vessel(350, 60, 15)) is None
+    res = run("route", "Novorossiysk", "Nhava Sheva", "--modes", "sea", "--vessel", deep, "--format", "json")
+    assert res.exit_code == 0, res.output
+    assert "Suez Canal" in res.stderr and "suez avoided" in res.stderr
+    passes = json.loads(res.stdout)["routes"][0]["chokepoints"].split(",")
+    assert "suez" not in passes and "cape_of_good_hope" in passes
+    res = run("route", "Novorossiysk", "Nhava Sheva", "--modes", "sea", "--vessel", fits, "--format", "json")
+    assert res.exit_code == 0 and "suez avoided" not in res.stderr
+    assert "suez" in json.loads(res.stdout)["routes"][0]["chokepoints"].split(",")
+    bad = run("route", "Novorossiysk", "Nhava Sheva", "--vessel", "big")
+    assert bad.exit_code == 2 and "length x beam x draught" in bad.stderr
