@@ -453,6 +453,33 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
     return eng
 
 
+def _cheapest_per_pair(pair: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Indices, in ``pair`` order, of the cheapest edge of each distinct ``pair`` (ties: the first
+    one), exactly what a stable ``lexsort((w, pair))`` keeping each pair's first edge gives, with an
+    integer sort and ``minimum.reduceat`` instead of a sort on the float key."""
+    if not len(pair):
+        return np.zeros(0, np.int64)
+    if np.isnan(w).any():  # NaN sorts last there; keep that rule without reasoning about it
+        order = np.lexsort((w, pair))
+        first = np.ones(len(order), bool)
+        first[1:] = pair[order][1:] != pair[order][:-1]
+        return order[first]
+    order = np.argsort(pair, kind="stable")
+    sp = pair[order]
+    sw = w[order]
+    start = np.ones(len(sp), bool)
+    start[1:] = sp[1:] != sp[:-1]
+    starts = np.flatnonzero(start)
+    if len(starts) == len(sp):  # no parallel edges
+        return order
+    low = np.minimum.reduceat(sw, starts)
+    group = np.cumsum(start) - 1
+    cand = np.flatnonzero(sw == low[group])  # the cheapest of each group, the first of them first
+    firsts = np.ones(len(cand), bool)
+    firsts[1:] = group[cand][1:] != group[cand][:-1]
+    return order[cand[firsts]]
+
+
 @dataclass
 class Solution:
     edges: list[int]
@@ -520,13 +547,10 @@ def solve(
         cols = np.concatenate(cols_l) if cols_l else np.zeros(0, np.int64)
         eidx = np.concatenate(eidx_l) if eidx_l else np.zeros(0, np.int64)
         w = np.maximum(weight[eidx], 1e-9)
-        order = np.lexsort((w, cols, rows))
-        rows, cols, eidx, w = rows[order], cols[order], eidx[order], w[order]
-        pair = rows.astype(np.int64) * (S * V * T) + cols
-        first = np.ones(len(pair), bool)
-        first[1:] = pair[1:] != pair[:-1]
-        rows, cols, eidx, w, pair = rows[first], cols[first], eidx[first], w[first], pair[first]
         n = S * V * T
+        keep = _cheapest_per_pair(rows.astype(np.int64) * n + cols, w)
+        rows, cols, eidx, w = rows[keep], cols[keep], eidx[keep], w[keep]
+        pair = rows.astype(np.int64) * n + cols
         csr = csr_matrix((w, (rows, cols)), shape=(n, n))
         built = (csr, pair, eidx)
         if key is not None:
@@ -567,12 +591,9 @@ def distances_from(eng: Engine, sources: Sequence[int], weight: np.ndarray, mask
     if built is None:
         base = np.flatnonzero(mask)
         w = np.maximum(weight[base], 1e-9)
-        order = np.lexsort((w, eng.dst[base], eng.src[base]))
-        r, c, w = eng.src[base][order], eng.dst[base][order], w[order]
-        pair = r.astype(np.int64) * eng.n_states + c
-        first = np.ones(len(pair), bool)
-        first[1:] = pair[1:] != pair[:-1]
-        built = csr_matrix((w[first], (r[first], c[first])), shape=(eng.n_states, eng.n_states))
+        r, c = eng.src[base], eng.dst[base]
+        keep = _cheapest_per_pair(r.astype(np.int64) * eng.n_states + c, w)
+        built = csr_matrix((w[keep], (r[keep], c[keep])), shape=(eng.n_states, eng.n_states))
         if key is not None:
             eng._csr_cache[key] = built
     return np.asarray(dijkstra(built, directed=True, indices=list(sources), min_only=True))
