@@ -19,6 +19,7 @@ are solved exactly on a layered copy of the graph.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -480,6 +481,40 @@ def _cheapest_per_pair(pair: np.ndarray, w: np.ndarray) -> np.ndarray:
     return order[cand[firsts]]
 
 
+def _one_layer(eng: Engine, weight: np.ndarray, mask: np.ndarray, no_arrival: Any) -> tuple[Any, np.ndarray, np.ndarray]:
+    """The search graph without vias or a transfer cap: the cheapest edge of each state pair over
+    ``mask``, built once per mask and weight whatever the origin, then without the legs arriving at a
+    node of ``no_arrival``. The same graph as removing those legs first: every edge of a state pair is
+    a leg arriving at the same node, or none is."""
+    S = eng.n_states
+    h = hashlib.blake2b(mask.tobytes(), digest_size=32)
+    h.update(weight.tobytes())
+    bkey = ("one-layer", h.digest())  # the content of both, not their identity
+    bases = eng._csr_cache.setdefault("one-layer bases", {})
+    got = bases.get(bkey)
+    if got is None:
+        base = np.flatnonzero(mask)
+        rows, cols = eng.src[base].astype(np.int64), eng.dst[base].astype(np.int64)
+        w = np.maximum(weight[base], 1e-9)
+        keep = _cheapest_per_pair(rows * S + cols, w)
+        rows, cols, eidx, w = rows[keep], cols[keep], base[keep], w[keep]
+        arrive = eng.state_node[eng.dst[eidx]].astype(np.int64)
+        arrive[eng.etype[eidx] != LEG] = -1  # only legs arrive
+        got = (w, rows, cols, eidx, arrive)
+        if len(bases) > 32:
+            bases.clear()
+        bases[bkey] = got
+    w, rows, cols, eidx, arrive = got
+    banned = np.asarray(no_arrival, dtype=np.int64)
+    if len(banned):
+        ok = ~np.isin(arrive, banned)
+        w, rows, cols, eidx = w[ok], rows[ok], cols[ok], eidx[ok]
+    indptr = np.zeros(S + 1, np.int64)
+    np.cumsum(np.bincount(rows, minlength=S), out=indptr[1:])
+    csr = csr_matrix((w, cols, indptr), shape=(S, S))
+    return (csr, rows * S + cols, eidx)
+
+
 @dataclass
 class Solution:
     edges: list[int]
@@ -516,6 +551,12 @@ def solve(
     arrival_key = tuple(tuple(sorted(int(x) for x in a)) for a in no_arrival)
     key = (cache_key, V, T, arrival_key) if cache_key is not None else None
     built = eng._csr_cache.get(key) if key is not None else None
+    if built is None and V == 1 and max_transfers is None:
+        built = _one_layer(eng, weight, mask, no_arrival[0] if no_arrival else ())
+        if key is not None:
+            if len(eng._csr_cache) > 64:
+                eng._csr_cache.clear()
+            eng._csr_cache[key] = built
     if built is None:
         base = np.flatnonzero(mask)
         rows_l: list[np.ndarray] = []

@@ -171,10 +171,13 @@ def unpack_router(blob: bytes) -> Router:
     if not isinstance(router, Router):
         msg = "the sweep's router did not arrive intact"
         raise SweepError(msg)
-    eng = getattr(router, "_engine", None)
-    if eng is not None:
-        eng.G = router.G
-        eng.params = router.params
+    from .engine import Engine
+
+    compiled = getattr(router, "_compiled", None)
+    for eng in (getattr(router, "_engine", None), getattr(compiled, "eng", None)):
+        if isinstance(eng, Engine):
+            eng.G = router.G
+            eng.params = router.params
     return router
 
 
