@@ -54,7 +54,7 @@ from .sweep_files import (
     iter_rows,
     read_pairs,
 )
-from .sweep_parallel import SCHEDULER_TIMEOUT_S, check_scheduler, run_dask, run_pool
+from .sweep_parallel import SCHEDULER_TIMEOUT_S, check_scheduler, run_dask, run_pool, start_pool
 
 log = logging.getLogger(__name__)
 
@@ -219,6 +219,10 @@ def _run_task(task: Task, config: SweepConfig) -> dict[str, Any]:
         "seconds": round(time.perf_counter() - t0, 4),
         "pid": os.getpid(),
     }
+
+
+def _warm() -> None:
+    """Nothing: submitted once per pool worker so that it starts (and loads its state) at once."""
 
 
 def _run_chunk(tasks: Sequence[Task], config: SweepConfig) -> list[dict[str, Any]]:
@@ -511,65 +515,72 @@ def _run_sweep_locked(
         # they need neither this machine's files nor its cache folder
         blob = pack_router(router)
         blob_id = hashlib.sha256(blob).hexdigest()[:16]
-    paths = collect_scenarios(scenarios)
-    tasks = make_tasks(paths, pairs, router, baseline)
-
-    ckpt = checkpoint_path(out)
-    meta = _meta(config, router, baseline)
-    if restart:
-        ckpt.unlink(missing_ok=True)
-    writer = _Checkpoint(ckpt)  # locked until the end: one sweep per output
-    task_seconds: list[float] = []
-    workers = 1
-    written: Path | None = None
+    wanted = jobs if jobs is not None else (os.cpu_count() or 1)
+    # the pool's workers start loading now, while this process lists the tasks and reads the checkpoint
+    pool = start_pool(wanted, config, blob, blob_id) if scheduler is None and wanted > 1 else None
     try:
-        done = writer.start(meta)
-        keys = {t.key for t in tasks}
-        done = {k: v for k, v in done.items() if k in keys}
-        todo = [t for t in tasks if t.key not in done]
-        already = len(done)
-        if max_tasks is not None:
-            todo = todo[: max(0, max_tasks)]
-        if on_start:
-            on_start(len(todo), already)
+        paths = collect_scenarios(scenarios)
+        tasks = make_tasks(paths, pairs, router, baseline)
 
-        def finished(rec: dict[str, Any]) -> None:
-            writer.add({"key": rec["key"], "rows": rec["rows"], "seconds": rec["seconds"]})
-            done[tuple(rec["key"])] = rec
-            task_seconds.append(float(rec["seconds"]))
-            if progress:
-                progress(1)
-
-        if not todo:
-            pass
-        elif scheduler is not None:
-            workers = run_dask(scheduler, todo, config, blob, blob_id, finished)
-        else:
-            n = jobs if jobs is not None else (os.cpu_count() or 1)
-            n = max(1, min(n, len(todo)))
-            workers = n
-            if n == 1:
-                _set_state(config, router, blob_id)
-                for t in todo:
-                    finished(_run_task(t, config))
-            else:
-                run_pool(n, todo, config, blob, blob_id, finished)
-
-        complete = all(t.key in done for t in tasks)
-        rows = [row for t in tasks if t.key in done for row in done[t.key]["rows"]]
-        if complete:
-            from .io import write_atomic
-
-            if _digest(out) != before and not force:
-                msg = (
-                    f"{out} was written by another run while this sweep ran; it is left as it is and this sweep's rows "
-                    f"stay in {ckpt} (rerun with --force to replace {out.name})"
-                )
-                raise OutputExistsError(msg)
-            written = write_atomic(out, _table_bytes(rows, fmt), force=True)
+        ckpt = checkpoint_path(out)
+        meta = _meta(config, router, baseline)
+        if restart:
             ckpt.unlink(missing_ok=True)
+        writer = _Checkpoint(ckpt)  # locked until the end: one sweep per output
+        task_seconds: list[float] = []
+        workers = 1
+        written: Path | None = None
+        try:
+            done = writer.start(meta)
+            keys = {t.key for t in tasks}
+            done = {k: v for k, v in done.items() if k in keys}
+            todo = [t for t in tasks if t.key not in done]
+            already = len(done)
+            if max_tasks is not None:
+                todo = todo[: max(0, max_tasks)]
+            if on_start:
+                on_start(len(todo), already)
+
+            def finished(rec: dict[str, Any]) -> None:
+                writer.add({"key": rec["key"], "rows": rec["rows"], "seconds": rec["seconds"]})
+                done[tuple(rec["key"])] = rec
+                task_seconds.append(float(rec["seconds"]))
+                if progress:
+                    progress(1)
+
+            if not todo:
+                pass
+            elif scheduler is not None:
+                workers = run_dask(scheduler, todo, config, blob, blob_id, finished)
+            else:
+                n = max(1, min(wanted, len(todo)))
+                workers = n
+                if n == 1 or pool is None:
+                    _set_state(config, router, blob_id)
+                    for t in todo:
+                        finished(_run_task(t, config))
+                else:
+                    run_pool(pool, n, todo, config, finished)
+
+            complete = all(t.key in done for t in tasks)
+            rows = [row for t in tasks if t.key in done for row in done[t.key]["rows"]]
+            if complete:
+                from .io import write_atomic
+
+                if _digest(out) != before and not force:
+                    msg = (
+                        f"{out} was written by another run while this sweep ran; it is left as it is and this sweep's rows "
+                        f"stay in {ckpt} (rerun with --force to replace {out.name})"
+                    )
+                    raise OutputExistsError(msg)
+                written = write_atomic(out, _table_bytes(rows, fmt), force=True)
+                ckpt.unlink(missing_ok=True)
+        finally:
+            writer.close()
     finally:
-        writer.close()
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)  # not used (one task, none left) or failed
+
     return SweepResult(
         written,
         ckpt,

@@ -40,19 +40,28 @@ def check_scheduler(address: Any) -> None:
             raise SweepError(msg)
 
 
-def run_pool(
-    n: int,
-    todo: Sequence[Task],
-    config: SweepConfig,
-    blob: bytes | None,
-    blob_id: str | None,
-    finished: Callable[[dict[str, Any]], None],
-) -> None:
-    """Run ``todo`` on ``n`` spawned worker processes (each set up once by ``_init_worker``)."""
-    from .sweep import _init_worker, _run_chunk, chunks
+def start_pool(n: int, config: SweepConfig, blob: bytes | None, blob_id: str | None) -> ProcessPoolExecutor:
+    """``n`` spawned worker processes, started now: each loads its network and engine (``_init_worker``)
+    while this process still lists the tasks and reads the checkpoint."""
+    from .sweep import _init_worker, _warm
 
     ctx = multiprocessing.get_context("spawn")
     ex = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_init_worker, initargs=(config, blob, blob_id))
+    for _ in range(n):
+        ex.submit(_warm)  # a process is spawned per submission while none is idle
+    return ex
+
+
+def run_pool(
+    ex: ProcessPoolExecutor,
+    n: int,
+    todo: Sequence[Task],
+    config: SweepConfig,
+    finished: Callable[[dict[str, Any]], None],
+) -> None:
+    """Run ``todo`` on the workers of :func:`start_pool`, in chunks for ``n`` workers, then shut it down."""
+    from .sweep import _run_chunk, chunks
+
     try:
         pending: set[Future[list[dict[str, Any]]]] = {ex.submit(_run_chunk, ch, config) for ch in chunks(todo, n)}
         while pending:
