@@ -1,4 +1,5 @@
-"""Loading the network, parameters and router once per CLI invocation, from the global options."""
+"""Loading the network, parameters and router once per CLI invocation, from the global options; reading
+and applying a scenario file with a one-line error."""
 
 from __future__ import annotations
 
@@ -60,5 +61,37 @@ class State:
                 log.info("routing engine: %d states, %d edges in %.2f s", eng.n_states, eng.n_edges, time.perf_counter() - t0)
         return self._router
 
+    @property
+    def built_router(self) -> Any:
+        """The router if one was already built in this process (tests, embedding), else None."""
+        return self._router
+
 
 pass_state = click.make_pass_decorator(State, ensure=True)
+
+
+def read_scenario_file(file: str) -> Any:
+    """The scenario in ``file`` (a path or a bundled name); a bad file is one line and exit code 2."""
+    from corridors.errors import ScenarioError
+    from corridors.scenario import read_scenario
+
+    from .options import BadInput
+
+    try:
+        return read_scenario(file)
+    except ScenarioError as exc:
+        raise BadInput(str(exc)) from None
+
+
+def apply_scenario_file(state: State, s: Any, constraints: Any = None) -> Any:
+    """Scenario ``s`` bound to the state's router, merged over ``constraints``; an unknown id is one
+    line and exit code 2."""
+    from corridors.apply import apply_scenario
+    from corridors.errors import ScenarioError
+
+    from .options import BadInput
+
+    try:
+        return apply_scenario(s, state.router, constraints)
+    except ScenarioError as exc:
+        raise BadInput(str(exc)) from None

@@ -170,7 +170,7 @@ def _stderr_is_tty() -> bool:
 
 
 def _register() -> None:
-    from . import calibrate, network, places, route
+    from . import calibrate, explain, network, places, route, sweep
     from . import scenario as scenario_cmds
 
     cli.add_command(network.network)
@@ -179,8 +179,8 @@ def _register() -> None:
     cli.add_command(route.route)
     cli.add_command(route.compare)
     cli.add_command(scenario_cmds.scenario)
-    cli.add_command(scenario_cmds.sweep)
-    cli.add_command(scenario_cmds.explain)
+    cli.add_command(sweep.sweep)
+    cli.add_command(explain.explain)
     cli.add_command(calibrate.calibrate)
     cli.add_command(calibrate.validation)
     cli.add_command(importlib.import_module("corridors.cli.report").report)

@@ -1,4 +1,5 @@
-"""Options shared by the routing commands (route, compare, scenario run), and their parsing."""
+"""Options shared by the routing commands (route, compare, scenario run, sweep, explain), their parsing,
+and the error a bad input file or value gives."""
 
 from __future__ import annotations
 
@@ -21,6 +22,12 @@ MAX_VIAS = 20
 MAX_WEIGHT = 1e6
 FIRST_DATE = dt.date(1900, 1, 1)
 LAST_DATE = dt.date(2199, 12, 31)
+
+
+class BadInput(click.ClickException):
+    """Bad input file or value: one line on stderr, exit code 2 (no usage text)."""
+
+    exit_code = 2
 
 
 def _split(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -56,6 +63,15 @@ def parse_objective(value: str) -> str | dict[str, float]:
         msg = "a blend needs at least one positive weight, e.g. time=1,cost=0.5"
         raise click.BadParameter(msg, param_hint="'--optimize'")
     return blend
+
+
+def single_objective(value: str) -> str:
+    """One objective for ``--optimize`` (time, distance, cost, co2 or exposure), not a blend."""
+    obj = parse_objective(value)
+    if not isinstance(obj, str):
+        msg = "give one objective (time, distance, cost, co2 or exposure), not a blend"
+        raise click.BadParameter(msg, param_hint="'--optimize'")
+    return obj
 
 
 def _finite(text: str, what: str, hint: str, upper: float) -> float:

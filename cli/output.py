@@ -32,7 +32,9 @@ COLUMNS = [
 ]
 
 
-def _fmt(v: Any) -> str:
+def fmt_number(v: Any) -> str:
+    """A figure as the table shows it: floats to one decimal with thousands separators (whole above a
+    million), None as empty."""
     if isinstance(v, float):
         return f"{v:,.1f}" if abs(v) < 1e6 else f"{v:,.0f}"
     return "" if v is None else str(v)
@@ -50,7 +52,7 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str, str 
     for r in rows:
         line = []
         for key, _, _ in columns:
-            s = _fmt(r[key])
+            s = fmt_number(r[key])
             if key in best and r[key] == best[key]:
                 s += "*"
             line.append(s)

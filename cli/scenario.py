@@ -1,4 +1,5 @@
-"""``corridors scenario run | check | show | list``, ``corridors sweep`` and ``corridors explain``."""
+"""``corridors scenario run | check | show | list`` (``corridors sweep`` and ``corridors explain`` are in
+:mod:`corridors.cli.sweep` and :mod:`corridors.cli.explain`)."""
 
 from __future__ import annotations
 
@@ -11,43 +12,9 @@ from typing import Any
 
 import click
 
-from .context import State, pass_state
-from .options import build_constraints, constraint_options, parse_objective
+from .context import State, apply_scenario_file, pass_state, read_scenario_file
+from .options import BadInput, single_objective
 from .output import emit, table
-
-
-class BadInput(click.ClickException):
-    """Bad input file or value: one line on stderr, exit code 2 (no usage text)."""
-
-    exit_code = 2
-
-
-def _read(file: str) -> Any:
-    from corridors.errors import ScenarioError
-    from corridors.scenario import read_scenario
-
-    try:
-        return read_scenario(file)
-    except ScenarioError as exc:
-        raise BadInput(str(exc)) from None
-
-
-def _apply(state: State, s: Any) -> Any:
-    from corridors.errors import ScenarioError
-    from corridors.scenario import apply_scenario
-
-    try:
-        return apply_scenario(s, state.router)
-    except ScenarioError as exc:
-        raise BadInput(str(exc)) from None
-
-
-def _objective(value: str) -> str:
-    obj = parse_objective(value)
-    if not isinstance(obj, str):
-        msg = "give one objective (time, distance, cost, co2 or exposure), not a blend"
-        raise click.BadParameter(msg, param_hint="'--optimize'")
-    return obj
 
 
 @click.group()
@@ -295,10 +262,10 @@ def run_cmd(
       corridors scenario run my.toml Moscow Mundra --format json --map what-if.html
     """
     from corridors.errors import ScenarioError
-    from corridors.scenario import run_scenario
+    from corridors.whatif import run_scenario
 
-    objective = _objective(optimize)
-    s = _read(file)
+    objective = single_objective(optimize)
+    s = read_scenario_file(file)
     try:
         run = run_scenario(s, state.router, origin, destination, objective=objective)
     except ScenarioError as exc:
@@ -342,11 +309,11 @@ def check(state: State, file: str, route_spec: str, fmt: str) -> None:
       corridors route Chelyabinsk Mumbai --format json -o r.json
       corridors scenario check red_sea_closure --route r.json
     """
+    from corridors.compliance import check_places, check_route, load_route_file
     from corridors.errors import ConstraintError, DataFileError, UnknownPlaceError
-    from corridors.scenario import check_places, check_route, load_route_file
 
-    s = _read(file)
-    applied = _apply(state, s)
+    s = read_scenario_file(file)
+    applied = apply_scenario_file(state, s)
     results: list[tuple[str, list[str], list[Any]]] = []
     try:
         if Path(route_spec).is_file():
@@ -405,8 +372,8 @@ def _node_name(state: State, nid: str) -> str:
 @pass_state
 def show(state: State, file: str, fmt: str) -> None:
     """Check scenario FILE against the network and show what it does (exit 2 if it is invalid)."""
-    s = _read(file)
-    applied = _apply(state, s)
+    s = read_scenario_file(file)
+    applied = apply_scenario_file(state, s)
     if fmt == "json":
         click.echo(
             json.dumps(
@@ -474,256 +441,3 @@ def list_cmd(folder: str | None, fmt: str) -> None:
             click.echo(f"{r['id']:<20} {r['name']}: {'; '.join(r['rules'])}")
     if bad:
         sys.exit(1)
-
-
-# ------------------------------------------------------------------------------------------ sweep
-@click.command()
-@click.option(
-    "--scenarios",
-    "scenarios",
-    multiple=True,
-    required=True,
-    metavar="FILES|DIR",
-    help="Scenario files, folders of them, or bundled names; repeat or comma-separate (e.g. data/scenarios).",
-)
-@click.option(
-    "--pairs",
-    required=True,
-    metavar="FILE|A:B,C:D",
-    help='CSV file with columns origin,destination (e.g. data/scenarios/pairs.csv), or pairs like "Chelyabinsk:Mumbai,Moscow:Mundra".',
-)
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False),
-    metavar="OUT.csv|OUT.parquet",
-    help="The table to write.",
-)
-@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: every core).")
-@click.option(
-    "--scheduler",
-    metavar="ADDRESS",
-    help="Run on this Dask distributed scheduler (tcp://host:8786); needs `pip install 'corridors[dask]'`.",
-)
-@click.option(
-    "--optimize",
-    default="time",
-    show_default=True,
-    metavar="OBJECTIVE",
-    help="What each family's best route minimises.",
-)
-@click.option(
-    "--baseline/--no-baseline",
-    default=True,
-    show_default=True,
-    help='Also run the baseline (no scenario) as scenario "baseline".',
-)
-@click.option(
-    "--restart",
-    is_flag=True,
-    help="Discard the checkpoint of an earlier interrupted run instead of resuming it.",
-)
-@click.option(
-    "--max-tasks",
-    type=click.IntRange(min=0),
-    metavar="N",
-    help="Stop after N tasks (resume later by running the same command).",
-)
-@click.option("--force", is_flag=True, help="Replace OUT if it exists.")
-@pass_state
-def sweep(
-    state: State,
-    scenarios: tuple[str, ...],
-    pairs: str,
-    output: str,
-    jobs: int | None,
-    scheduler: str | None,
-    optimize: str,
-    baseline: bool,
-    restart: bool,
-    max_tasks: int | None,
-    force: bool,
-) -> None:
-    """Run many scenarios on many origin–destination pairs into one table: one row per scenario ×
-    pair × corridor family, plus the best route overall (family "best").
-
-    Finished tasks go to OUT's checkpoint (OUT.partial.jsonl) at once: after an interruption, run the
-    same command again and it resumes. A progress bar goes to stderr.
-
-    \b
-    Examples:
-      corridors sweep --scenarios data/scenarios --pairs data/scenarios/pairs.csv -o sweep.csv
-      corridors sweep --scenarios red_sea_closure,winter --pairs "Chelyabinsk:Mumbai" -o s.parquet
-      corridors sweep --scenarios data/scenarios --pairs pairs.csv -o s.csv --scheduler tcp://10.0.0.5:8786
-    """
-    from corridors.errors import DataFileError, ScenarioError
-    from corridors.sweep import SweepConfig, read_pairs, run_sweep
-
-    objective = _objective(optimize)
-    try:
-        pair_list = read_pairs(pairs)
-    except DataFileError as exc:
-        raise BadInput(str(exc)) from None
-
-    def absolute(p: str) -> str:
-        return str(Path(p).resolve())
-
-    config = SweepConfig(
-        network=tuple(absolute(p) for p in state.network) or None,
-        layers=tuple(absolute(p) for p in state.layers),
-        params=absolute(state.params) if state.params else None,
-        use_cache=state.use_cache,
-        objective=objective,
-    )
-    bar: dict[str, Any] = {}
-    err = sys.stderr
-
-    def on_start(n: int, done: int) -> None:
-        if done:
-            click.echo(
-                f"resuming: {done} task{'s' if done != 1 else ''} already in the checkpoint",
-                err=True,
-            )
-        b = click.progressbar(
-            length=n,
-            label=f"sweep ({n} task{'s' if n != 1 else ''})",
-            file=err,
-            show_pos=True,
-            show_eta=True,
-        )
-        bar["bar"] = b.__enter__()
-        bar["cm"] = b
-
-    def progress(k: int) -> None:
-        if "bar" in bar:
-            bar["bar"].update(k)
-
-    try:
-        # a router already built in this process (tests, embedding) is shipped to the workers;
-        # otherwise each worker loads the network from the on-disk cache
-        preset = state._router
-        res = run_sweep(
-            scenarios,
-            pair_list,
-            output,
-            jobs=jobs,
-            scheduler=scheduler,
-            config=config,
-            router=preset,
-            baseline=baseline,
-            force=force,
-            restart=restart,
-            max_tasks=max_tasks,
-            progress=progress,
-            on_start=on_start,
-        )
-    except KeyboardInterrupt:
-        _close(bar)
-        from corridors.sweep import checkpoint_path
-
-        click.echo(
-            f"\ninterrupted; finished tasks are kept in {checkpoint_path(output)}: run the same command again to resume",
-            err=True,
-        )
-        sys.exit(130)
-    except ScenarioError as exc:
-        raise BadInput(str(exc)) from None
-    finally:
-        _close(bar)
-    per = sorted(res.task_seconds)
-    med = per[len(per) // 2] if per else 0.0
-    if res.complete:
-        click.echo(
-            f"wrote {res.output}: {len(res.rows)} rows from {res.tasks_total} tasks ({res.tasks_run} run now on {res.workers} "
-            f"worker{'s' if res.workers != 1 else ''}, {res.tasks_skipped} from the checkpoint) in {res.seconds:.1f} s; "
-            f"median {med:.2f} s per task",
-            err=True,
-        )
-    else:
-        done = res.tasks_skipped + res.tasks_run
-        click.echo(
-            f"stopped after {res.tasks_run} tasks: {done} of {res.tasks_total} done, kept in {res.checkpoint}; run the same command to go on",
-            err=True,
-        )
-
-
-def _close(bar: dict[str, Any]) -> None:
-    cm = bar.pop("cm", None)
-    bar.pop("bar", None)
-    if cm is not None:
-        cm.__exit__(None, None, None)
-
-
-# ------------------------------------------------------------------------------------------ explain
-@click.command()
-@click.argument("origin")
-@click.argument("destination")
-@click.option(
-    "--optimize",
-    default="time",
-    show_default=True,
-    metavar="OBJECTIVE",
-    help="What the best route minimises: time, distance, cost, co2 or exposure.",
-)
-@click.option(
-    "--scenario",
-    "scenario_file",
-    metavar="FILE",
-    help="Explain under this scenario (a file or a bundled name), on top of the options.",
-)
-@click.option(
-    "--max-dropped",
-    type=click.IntRange(min=1, max=5),
-    default=3,
-    show_default=True,
-    help="When there is no route: try dropping up to this many rules together.",
-)
-@constraint_options
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@pass_state
-def explain(
-    state: State,
-    /,
-    origin: str,
-    destination: str,
-    optimize: str,
-    scenario_file: str | None,
-    max_dropped: int,
-    fmt: str,
-    **kw: Any,
-) -> None:
-    """Explain the best route from ORIGIN to DESTINATION: the jurisdictions whose territory it
-    crosses, the ports it calls at, the chokepoints and their littoral states, and why it beat the
-    runner-up corridor. When there is no route: which rules cut the way, and the least change that
-    opens one.
-
-    \b
-    Examples:
-      corridors explain Chelyabinsk Mumbai
-      corridors explain Moscow Mumbai --avoid-country IRN --avoid-chokepoint suez --depart 2026-01-15
-      corridors explain Chelyabinsk Mumbai --scenario no_iranian_ports --optimize cost
-    """
-    from corridors.explain import explain as explain_route
-
-    c = build_constraints(kw)
-    objective = _objective(optimize)
-    router = state.router
-    if scenario_file:
-        applied = _apply_with(state, _read(scenario_file), c)
-        router, c = applied.router, applied.constraints
-    e = explain_route(router, origin, destination, c, objective=objective, max_dropped=max_dropped)
-    if fmt == "json":
-        click.echo(json.dumps(e.to_dict(), indent=2, ensure_ascii=False))
-    else:
-        click.echo(e.text())
-
-
-def _apply_with(state: State, s: Any, c: Any) -> Any:
-    from corridors.errors import ScenarioError
-    from corridors.scenario import apply_scenario
-
-    try:
-        return apply_scenario(s, state.router, c)
-    except ScenarioError as exc:
-        raise BadInput(str(exc)) from None

@@ -144,6 +144,9 @@ def _dwell(node: Mapping[str, Any], params: Parameters) -> tuple[float | None, f
     return (None if transfer is None else float(transfer), float(border or 0.0), None if gauge is None else float(gauge))
 
 
+dwell = _dwell  # public name for other modules (corridors.apply)
+
+
 def _own(node: Mapping[str, Any], attr: str, q: tuple[float, float, float] | None) -> tuple[float, float, float] | None:
     """A node's own P50 (``dwell_*_h``) with the category's spread, else the category's figure."""
     v = node.get(attr)

@@ -353,7 +353,9 @@ def test_via_sarakhs_crosses_there(router: Any, G: nx.MultiDiGraph, world: World
 
 
 def test_scenario_check_place_list_crosses(router: Any, G: nx.MultiDiGraph) -> None:
-    from corridors.scenario import apply_scenario, check_places, parse_scenario
+    from corridors.apply import apply_scenario
+    from corridors.compliance import check_places
+    from corridors.scenario import parse_scenario
 
     applied = apply_scenario(parse_scenario('[close]\nchokepoints = ["hormuz"]\n'), router)
     r, violations = check_places(applied, ["Chelyabinsk", "Sarakhs", "Mumbai"])
@@ -365,7 +367,8 @@ def test_scenario_check_place_list_crosses(router: Any, G: nx.MultiDiGraph) -> N
 
 
 def test_scenario_map_is_the_table(router: Any) -> None:
-    from corridors.scenario import find_scenario, read_scenario, run_scenario
+    from corridors.scenario import find_scenario, read_scenario
+    from corridors.whatif import run_scenario
 
     run = run_scenario(read_scenario(find_scenario("hormuz_closure")), router, "Chelyabinsk", "Mumbai")
     now, _ = run.map_routes()

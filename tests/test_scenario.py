@@ -15,20 +15,13 @@ import pytest
 from click.testing import CliRunner
 from synth import Zone, synthetic
 
+from corridors.apply import apply_scenario
+from corridors.compliance import RouteSpec, check_places, check_route, load_route_file
 from corridors.errors import ScenarioError
 from corridors.params import load_parameters
 from corridors.routing import Constraints, Family, Router
-from corridors.scenario import (
-    RouteSpec,
-    apply_scenario,
-    bundled_scenarios,
-    check_places,
-    check_route,
-    load_route_file,
-    parse_scenario,
-    read_scenario,
-    run_scenario,
-)
+from corridors.scenario import bundled_scenarios, parse_scenario, read_scenario
+from corridors.whatif import run_scenario
 
 # ---------------------------------------------------------------------------------------- network
 NODES: dict[str, dict[str, Any]] = {
@@ -713,8 +706,10 @@ def test_route_files_json_and_geojson(tmp_path: Path, r: Router) -> None:
 def invoke_root(router: Router, args: list[str]) -> Any:
     """Invoke through a root group with the CLI's error handling (as `corridors ...`), on ``router``."""
     from corridors.cli.context import State
+    from corridors.cli.explain import explain
     from corridors.cli.main import CorridorsGroup
-    from corridors.cli.scenario import explain, scenario, sweep
+    from corridors.cli.scenario import scenario
+    from corridors.cli.sweep import sweep
 
     root = CorridorsGroup(name="corridors", commands={"scenario": scenario, "sweep": sweep, "explain": explain})
     state = State()
@@ -810,12 +805,52 @@ def test_cli_list_bundled_and_folder(tmp_path: Path) -> None:
 
 
 def test_group_is_a_click_group() -> None:
-    from corridors.cli.scenario import explain, scenario, sweep
+    from corridors.cli.explain import explain
+    from corridors.cli.scenario import scenario
+    from corridors.cli.sweep import sweep
 
     assert isinstance(scenario, click.Group)
     assert set(scenario.commands) >= {"run", "check", "list"}
     assert isinstance(sweep, click.Command)
     assert isinstance(explain, click.Command)
+
+
+def test_root_registers_sweep_and_explain_from_their_modules() -> None:
+    from corridors.cli.explain import explain
+    from corridors.cli.main import cli
+    from corridors.cli.scenario import scenario
+    from corridors.cli.sweep import sweep
+
+    assert cli.commands["sweep"] is sweep and cli.commands["explain"] is explain and cli.commands["scenario"] is scenario
+
+
+def test_moved_names_still_import_from_scenario_without_a_cycle() -> None:
+    """The names that left corridors.scenario in the split are the same objects there, looked up
+    lazily: importing the reading module loads none of apply, whatif and compliance."""
+    import subprocess
+    import sys
+
+    import corridors.apply
+    import corridors.compliance
+    import corridors.scenario as sc
+    import corridors.whatif
+
+    homes = {m.__name__: m for m in (corridors.apply, corridors.compliance, corridors.whatif)}
+    moved = [n for n in sc.__all__ if n not in vars(sc)] + ["best_route", "doubles_back", "check_places"]
+    assert len(moved) == 13
+    for name in moved:
+        obj = getattr(sc, name)
+        assert obj.__module__ in homes and getattr(homes[obj.__module__], name) is obj, name
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        _ = sc.nope
+    code = (
+        "import sys, corridors.scenario as s\n"
+        "assert not {'corridors.apply', 'corridors.whatif', 'corridors.compliance'} & set(sys.modules), sorted(sys.modules)\n"
+        "from corridors.scenario import apply_scenario, best_route, doubles_back, run_scenario, check_route\n"
+        "assert {'corridors.apply', 'corridors.whatif', 'corridors.compliance'} <= set(sys.modules)\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)  # noqa: S603 - our own interpreter
+    assert res.returncode == 0, res.stderr
 
 
 # ---------------------------------------------------------------------------------------- bundled

@@ -96,7 +96,8 @@ def test_sweep_table_one_row_per_scenario_pair_family_plus_best(tmp_path: Path, 
     assert suez
     assert all(row["status"] != "ok" for row in suez)
     # the best row equals Router.route under the scenario
-    from corridors.scenario import apply_scenario, read_scenario
+    from corridors.apply import apply_scenario
+    from corridors.scenario import read_scenario
 
     a = apply_scenario(read_scenario(scen_dir / "built.toml"), r)
     best = a.router.route("rail:a", "port:INBOM", constraints=a.constraints)
