@@ -253,12 +253,11 @@ class _Encoder:
         if multi:
             doc["k"] = self.column([e[2] for e in edges])
         if G.is_directed():
-            # each node's predecessors in the order rebuilding from the edges gives, except where the
-            # graph's own order differs (kept, so in_edges iterate exactly as before)
-            natural: dict[Any, dict[Any, None]] = {n: {} for n in nodes}
-            for u, v, _, _ in edges:
-                natural[v][u] = None
-            doc["pred"] = [[index[v], [index[u] for u in G._pred[v]]] for v in nodes if list(G._pred[v]) != list(natural[v])]
+            # each node's predecessors in the graph's own order (so in_edges iterate exactly as before),
+            # as one array of node indices and each node's count
+            order = [index[u] for v in nodes for u in G._pred[v]]
+            doc["pred"] = self.array(np.asarray(order, dtype=np.int32))
+            doc["pred_n"] = self.array(np.fromiter((len(G._pred[v]) for v in nodes), dtype=np.int32, count=len(nodes)))
         return doc
 
     def _rows(self, rows: list[dict[Any, Any]]) -> dict[str, Any]:
@@ -472,7 +471,8 @@ class _Decoder:
             msg = "edge columns of different lengths"
             raise CacheFormatError(msg)
         node, adj = G._node, G._adj
-        pred = G._pred if G.is_directed() else adj
+        directed = G.is_directed()
+        pred = G._pred if directed else adj
         for n, a in zip(nodes, node_attrs, strict=True):
             node[n] = a
             adj[n] = {}
@@ -480,6 +480,17 @@ class _Decoder:
         if len(node) != len(nodes):
             msg = "duplicate node ids"
             raise CacheFormatError(msg)
+        if directed:
+            # the predecessors' order first (placeholders, filled by the edges below)
+            counts = _index_array(d["pred_n"], len(u) + 1)
+            flat = np.fromiter(nodes, dtype=object, count=len(nodes))[_index_array(d["pred"], len(nodes))].tolist()
+            if len(counts) != len(nodes) or int(counts.sum()) != len(flat):
+                msg = "predecessor lists do not match the nodes"
+                raise CacheFormatError(msg)
+            at = 0
+            for n, c in zip(nodes, counts.tolist(), strict=True):
+                pred[n] = dict.fromkeys(flat[at : at + c])
+                at += c
         # the adjacency assembled directly (as networkx does), far faster than add_edges_from
         for i, j, k, a in zip(u, v, keys, attrs, strict=True):
             x, y = nodes[i], nodes[j]
@@ -493,14 +504,9 @@ class _Decoder:
                 kd[k] = a
             else:
                 adj[x][y] = pred[y][x] = a
-        for vi, order in d.get("pred", ()):
-            w = nodes[int(vi)]
-            old = G._pred[w]
-            new = {nodes[int(i)]: old[nodes[int(i)]] for i in order}
-            if len(new) != len(old):
-                msg = f"predecessor order of {w!r} does not match its edges"
-                raise CacheFormatError(msg)
-            G._pred[w] = new
+        if directed and (sum(map(len, pred.values())) != sum(map(len, adj.values())) or any(None in p.values() for p in pred.values())):
+            msg = "predecessor lists do not match the edges"
+            raise CacheFormatError(msg)
         return G
 
 
