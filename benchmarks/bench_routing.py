@@ -473,14 +473,20 @@ def corridors_matrix(r: Any, ids: Sequence[str], named: int) -> Callable[[], Any
         try:
             from corridors.matrix import od_matrix  # type: ignore[import-not-found]
 
-            return lambda: od_matrix(r, list(ids), "distance", c)
+            return lambda: od_matrix(r, list(ids), objective="distance", constraints=c)
         except ImportError:
             return lambda: r.distance_matrix(list(ids), "distance", c)
 
     def by_ids() -> Any:
         eng = r.engine
-        weight, _ = r._weights("distance", c)
-        mask = r._mask(c, None, ids[0], ids[-1])
+        try:
+            from corridors.query import edge_mask, edge_weights  # type: ignore[import-not-found]
+
+            weight, _ = edge_weights(r.compiled, "distance", c)
+            mask = edge_mask(r.compiled, c, None, ids[0], ids[-1])
+        except ImportError:  # a checkout before corridors.query: the Router's own methods
+            weight, _ = r._weights("distance", c)
+            mask = r._mask(c, None, ids[0], ids[-1])
         out = np.full((len(ids), len(ids)), np.nan)
         for i, a in enumerate(ids):
             dist = distances_from(eng, eng.out_states[a], weight, mask, cache_key=("matrix", "distance", c))

@@ -99,7 +99,7 @@ def matrix(
         msg = "--format parquet writes a binary file: give --output FILE.parquet"
         raise click.UsageError(msg)
     c = build_constraints(kw)
-    res = od_matrix(state.router, names, optimize, c)
+    res = od_matrix(state.router, names, objective=optimize, constraints=c)
     for p in res.places:
         if p.note:
             click.echo(f"{p.query} -> {p.note}", err=True)

@@ -74,7 +74,7 @@ def validate(files: tuple[str, ...], standalone: bool, fmt: str, warnings: bool)
 
     if standalone and not files:
         raise click.UsageError("--standalone needs FILES")
-    _, problems = build_network(list(files) if standalone else None, () if standalone else files)
+    _, problems = build_network(overlays=() if standalone else files, network=list(files) if standalone else None)
     shown = [p for p in problems if warnings or p.severity == "error"]
     errors = sum(1 for p in problems if p.severity == "error")
     if fmt == "json":

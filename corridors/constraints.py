@@ -190,7 +190,7 @@ def resolve_nodes(G: nx.MultiDiGraph, queries: Iterable[str]) -> list[str]:
     """Node ids for ``avoid_nodes``: an id, or a name matching exactly one node. A name shared by
     several nodes (Baku: the rail terminal and the port) is an error naming the candidates, since
     avoiding only one of them would silently keep the other."""
-    from .places import _index, normalize, resolve
+    from .places import name_index, normalize, resolve
 
     out: list[str] = []
     for q in queries:
@@ -198,7 +198,7 @@ def resolve_nodes(G: nx.MultiDiGraph, queries: Iterable[str]) -> list[str]:
             out.append(q)
             continue
         key = normalize(q)
-        hits = list(_index(G).get(key, []))
+        hits = list(name_index(G).get(key, []))
         # a place named after the query (Baku: the rail terminal, and "Baku (Alat port)") is a candidate too
         hits += [n for n, d in G.nodes(data=True) if n not in hits and normalize(str(d.get("name", ""))).startswith(key + " ")]
         if len(hits) > 1:

@@ -4,7 +4,7 @@ runner-up; and, when there is no route, which rules cut the way and the least ch
 Entry point :func:`explain`::
 
     from corridors.explain import explain
-    e = explain(router, "Chelyabinsk", "Mumbai", Constraints(avoid_chokepoints=("hormuz",)))
+    e = explain(router, "Chelyabinsk", "Mumbai", constraints=Constraints(avoid_chokepoints=("hormuz",)))
     print(e.text())
 """
 
@@ -275,6 +275,7 @@ def explain(
     origin: str,
     destination: str,
     constraints: Constraints | None = None,
+    *,
     objective: str = "time",
     max_dropped: int = 3,
     time_budget_s: float = 30.0,

@@ -7,8 +7,9 @@ turns them around, for folium/Leaflet's ``location=`` which wants (lat, lon).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
+from typing import Any
 
 from shapely.geometry import LineString, MultiLineString
 from shapely.geometry.base import BaseGeometry
@@ -123,3 +124,15 @@ def unwrap(coords: Iterable[Coord], ref_lon: float | None = None) -> list[Coord]
         out.append((lon, lat))
         prev = lon
     return out
+
+
+_unwrapped = unwrap  # ``edge_coords`` takes a flag of the same name
+
+
+def edge_coords(d: Mapping[str, Any], *, unwrap: bool = False) -> list[Coord]:
+    """Coordinates of a leg (its edge data ``d``) in its direction of travel: the two directions of a
+    leg share one geometry, reversed here where needed. The one accessor for a leg's line; with
+    ``unwrap``, continuous across the antimeridian (longitudes beyond ±180, for drawing)."""
+    coords = line_coords(d["geometry"])
+    coords = coords[::-1] if d.get("reverse") else coords
+    return _unwrapped(coords) if unwrap else coords

@@ -19,10 +19,11 @@ from typing import Any
 import networkx as nx
 
 from . import cache, sea, worldports
+from .checks import check_records
 from .errors import NetworkValidationError, Problem
 from .geo import Coord, geodesic_km, haversine_km, line_geometry
+from .geo import edge_coords as edge_coords  # the one accessor of a leg's line, also here where it was
 from .io import MARNET, Layers, Record, read_layers
-from .validate import check_records
 from .worldports import WorldPort
 from .zones import Index, Zone, chokepoints_path, countries_path, read_countries, read_zones
 
@@ -32,14 +33,6 @@ END_TOLERANCE_KM = 5.0
 COUNTRY_MIN_KM = 1.0
 LENGTH_MAX_RATIO = 1.6
 BUILD_VERSION = "19"  # bump when the build logic changes (invalidates caches)
-
-
-def edge_coords(d: dict[str, Any]) -> list[Coord]:
-    """Coordinates of an edge in its direction of travel (reversing the shared geometry if needed)."""
-    from .geo import line_coords
-
-    coords = line_coords(d["geometry"])
-    return coords[::-1] if d.get("reverse") else coords
 
 
 def _leg_countries(coords: Sequence[Coord], countries: Index | None) -> tuple[str, ...]:
@@ -73,11 +66,13 @@ def _zone_hits(coords: Sequence[Coord], zones: list[Zone], index: Index) -> list
 
 
 def build_network(
-    network: Sequence[str | Path] | None = None,
+    *,
     overlays: Iterable[str | Path] = (),
+    network: Sequence[str | Path] | None = None,
 ) -> tuple[nx.MultiDiGraph, list[Problem]]:
-    """Build the graph and return it with every problem found (errors and warnings); never raises
-    for bad data. Use :func:`load_network` for the raising, cached version."""
+    """Build the graph from ``network`` (the bundled files if None) with ``overlays`` merged over it,
+    and return it with every problem found (errors and warnings); never raises for bad data. Use
+    :func:`load_network` (the same arguments) for the raising, cached version."""
     layers = read_layers(network, overlays)
     problems = list(layers.problems)
     problems.extend(check_records(layers))
@@ -403,6 +398,7 @@ def input_files(network: Sequence[str | Path] | None, overlays: Sequence[str | P
 def load_network(
     overlays: Sequence[str | Path] = (),
     network: Sequence[str | Path] | None = None,
+    *,
     use_cache: bool = True,
 ) -> nx.MultiDiGraph:
     """Load the corridor network: bundled (or ``network``), with ``overlays`` merged over it.
@@ -420,15 +416,15 @@ def load_network(
         G = cache.load("network", key, expect=nx.MultiDiGraph)
         if G is not None:
             return G
-    G, problems = build_network(network, overlays)
+    G, problems = build_network(overlays=overlays, network=network)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise NetworkValidationError(errors)
     G.graph["warnings"] = [p.as_dict() for p in problems]
     G.graph["cache_key"] = key
     if use_cache:
-        from .places import _index
+        from .places import name_index
 
-        _index(G)  # the place-name index travels in the cache (thousands of names: built once)
+        name_index(G)  # the place-name index travels in the cache (thousands of names: built once)
         cache.save("network", key, G)  # geometries as WKB, shared ones stored once (corridors.cache)
     return G

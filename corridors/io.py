@@ -410,7 +410,7 @@ def write_file(path: str | Path, writer: Callable[[Path], object], force: bool =
 
 
 def _write_sidecar(path: Path, digest: str) -> None:
-    from . import __version__
+    from ._version import __version__
 
     sc = sidecar_path(path)
     doc = {"generator": "corridors", "version": __version__, "file": path.name, "sha256": digest}

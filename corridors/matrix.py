@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .constraints import Constraints
 from .errors import ConstraintError, NoRouteError
+from .query import OBJECTIVES
 
 if TYPE_CHECKING:
     from .places import Place
-    from .routing import Constraints, Router
+    from .routing import Router
 
 METRICS = ("time_h", "length_km", "cost_usd", "co2_kg")
 
@@ -76,6 +78,7 @@ class MatrixResult:
 def od_matrix(
     router: Router,
     places: Sequence[str],
+    *,
     objective: str = "time",
     constraints: Constraints | None = None,
 ) -> MatrixResult:
@@ -86,8 +89,6 @@ def od_matrix(
     UnknownPlaceError, ConstraintError
         For a bad place, objective or constraint (checked before anything is solved).
     """
-    from .routing import OBJECTIVES, Constraints
-
     if objective not in OBJECTIVES:
         msg = f"unknown objective {objective!r} (use one of {', '.join(OBJECTIVES)})"
         raise ConstraintError(msg)
@@ -96,8 +97,8 @@ def od_matrix(
         msg = "a matrix needs at least two places"
         raise ConstraintError(msg)
     ps = [router.place(q) for q in places]
-    router._refresh()
-    router._validate(c)
+    router.refresh()
+    router.validate(c)
     n = len(ps)
     values = {m: np.full((n, n), np.nan) for m in METRICS}
     for m in METRICS:
@@ -109,6 +110,24 @@ def od_matrix(
     else:
         _per_pair(router, ps, objective, c, values, reasons)
     return MatrixResult(ps, objective, values, reasons)
+
+
+def distance_matrix(
+    router: Router,
+    places: Sequence[str],
+    *,
+    objective: str = "distance",
+    constraints: Constraints | None = None,
+) -> Any:
+    """Totals of the best route (by ``objective``) between every pair of ``places``: a square pandas
+    DataFrame of the objective's metric (km, hours, USD or kg CO2; NaN where there is no route).
+    Honours every constraint, including the departure date; ``lon,lat`` places count their road
+    legs. :func:`od_matrix` gives every metric at once."""
+    metric = {"distance": "length_km", "time": "time_h", "cost": "cost_usd", "co2": "co2_kg"}.get(objective)
+    if metric is None:
+        msg = f"distance_matrix supports the objectives distance, time, cost and co2, not {objective!r}"
+        raise ConstraintError(msg)
+    return od_matrix(router, places, objective=objective, constraints=constraints).table(metric)
 
 
 def _put(values: dict[str, np.ndarray], i: int, j: int, totals: dict[str, float]) -> None:
@@ -155,14 +174,17 @@ def _fast(
     from scipy.sparse.csgraph import dijkstra
 
     from .access import access_move
+    from .assemble import destination_stop, origin_stop
     from .engine import Solution
+    from .query import edge_mask, edge_weights
 
-    eng = router.engine
+    q = router.compiled
+    eng = q.eng
     banned: dict[int, str] = {}
     mask = None
     for i, p in enumerate(ps):
         try:
-            m = router._mask(c, None, p.id, p.id)
+            m = edge_mask(q, c, None, p.id, p.id)
         except ConstraintError as exc:
             banned[i] = str(exc)
             continue
@@ -173,7 +195,7 @@ def _fast(
                 if i != j:
                     reasons[(i, j)] = banned[i] if i in banned else banned.get(j, "")
         return
-    weight, _ = router._weights(objective, c)
+    weight, _ = edge_weights(q, objective, c)
     base = np.flatnonzero(mask)
     w = np.maximum(weight[base], 1e-9)
     order = np.lexsort((w, eng.dst[base], eng.src[base]))
@@ -223,7 +245,7 @@ def _fast(
                 "cost_usd": float(met["cost_usd"][e].sum()),
                 "co2_kg": float(met["co2_kg"][e].sum()),
             }
-            for stop in (router._origin_stop(a.id, sol), router._destination_stop(b.id, sol, 0.0)):
+            for stop in (origin_stop(q, a.id, sol), destination_stop(q, b.id, sol, 0.0)):
                 if stop is not None:
                     tot["time_h"] += stop.dwell_h
                     tot["cost_usd"] += stop.cost_usd

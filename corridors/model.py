@@ -270,10 +270,9 @@ class Route:
         }
 
     def _repr_html_(self) -> str:
-        """Jupyter display: the summary and the map (corridors.maps, imported only here)."""
-        from corridors.maps.notebook import notebook_html
-
-        return str(notebook_html([self]))
+        """Jupyter display: the summary as a table. ``import corridors.maps`` (or ``%load_ext
+        corridors.maps``) in the notebook puts the map beside it (:mod:`corridors.maps.notebook`)."""
+        return str(routes_frame([self]).to_html(index=False, na_rep=""))
 
     def to_dict(self) -> dict[str, Any]:
         """Everything, JSON-ready (the summary plus each leg and stop)."""

@@ -48,7 +48,9 @@ def _keys(G: nx.MultiDiGraph, n: str) -> list[str]:
     return [normalize(k) for k in keys if k]
 
 
-def _index(G: nx.MultiDiGraph) -> dict[str, list[str]]:
+def name_index(G: nx.MultiDiGraph) -> dict[str, list[str]]:
+    """Node ids by normalized id, name, alias and UN/LOCODE (every node but the sea-lane junctions),
+    built once and kept in ``G.graph``."""
     idx = G.graph.get("_place_index")
     if idx is None:
         idx = {}
@@ -99,7 +101,7 @@ def resolve(G: nx.MultiDiGraph, query: str, snap_max_km: float | None = None) ->
             raise err
         d, best = dist[0]
         return Place(best, str(G.nodes[best].get("name", best)), query, d, snapped=True, point=(lon, lat))
-    idx = _index(G)
+    idx = name_index(G)
     hits = idx.get(normalize(query), [])
     if hits:
         # hand-curated nodes before the dataset's ports of the same name
@@ -170,4 +172,4 @@ def search(G: nx.MultiDiGraph, query: str = "", limit: int = 50) -> list[str]:
 def suggestions(G: nx.MultiDiGraph, query: str) -> list[str]:
     import difflib
 
-    return difflib.get_close_matches(normalize(query), list(_index(G)), n=5, cutoff=0.6)
+    return difflib.get_close_matches(normalize(query), list(name_index(G)), n=5, cutoff=0.6)

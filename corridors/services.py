@@ -377,7 +377,7 @@ def _add_service_leg(
     headway_days: float,
     attrs: Mapping[str, Any],
 ) -> None:
-    from .graph import edge_coords
+    from .geo import edge_coords
 
     coords: list[tuple[float, float]] = []
     for d in ds:

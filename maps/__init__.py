@@ -1,6 +1,8 @@
 """Interactive, self-contained route maps (folium / Leaflet), installed as ``corridors.maps``.
 
-The core package never imports this one: ``corridors.maps`` imports folium, the core does not.
+The core package never imports this one: ``corridors.maps`` imports folium, the core does not. In a
+notebook, ``import corridors.maps`` (or ``%load_ext corridors.maps``) makes routes and comparisons
+display with their map beside the table.
 
 >>> from corridors.maps import route_map, save_map
 >>> routes = router.compare("Chelyabinsk", "Mumbai").routes  # doctest: +SKIP
@@ -9,6 +11,9 @@ The core package never imports this one: ``corridors.maps`` imports folium, the 
 
 from __future__ import annotations
 
+from .notebook import load_ipython_extension, register
 from .render import map_html, route_map, save_map
 
-__all__ = ["map_html", "route_map", "save_map"]
+__all__ = ["load_ipython_extension", "map_html", "route_map", "save_map"]
+
+register()  # in a running notebook: routes and comparisons display with their map (no-op elsewhere)

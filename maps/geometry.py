@@ -96,7 +96,11 @@ def shift_coords(coords: Sequence[Coord], k: float) -> list[Coord]:
 
 
 def edge_coords(geom: BaseGeometry) -> list[Coord]:
-    """Continuous (unwrapped) coordinates of a leg geometry (a possibly split LineString)."""
+    """Continuous (unwrapped) coordinates of a leg geometry (a possibly split LineString).
+
+    Deprecated: use the one accessor, :func:`corridors.geo.edge_coords` ``(d, unwrap=True)`` on the
+    leg's edge data (it also puts the line in the leg's direction of travel). Kept until the map
+    builders call it."""
     return unwrap(line_coords(geom))
 
 

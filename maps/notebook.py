@@ -1,5 +1,10 @@
-"""Rich display in Jupyter: a route or a comparison shows its summary table with the map beside it
-(``Route._repr_html_`` and ``CompareResult._repr_html_`` call :func:`notebook_html`)."""
+"""Rich display in Jupyter: a route or a comparison shows its summary table with the map beside it.
+
+The core never imports the maps (its own ``_repr_html_`` is a plain table); this module registers
+:func:`notebook_html` as IPython's HTML formatter for :class:`~corridors.model.Route` and
+:class:`~corridors.routing.CompareResult`, which IPython prefers to the objects' own ``_repr_html_``.
+``import corridors.maps`` in a running notebook does it (see :func:`register`), as does
+``%load_ext corridors.maps``."""
 
 from __future__ import annotations
 
@@ -8,12 +13,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from corridors.model import Route
+from corridors.routing import CompareResult
 
 from .panels import SummaryRow, summary_table
 from .render import map_html, route_map, short_zone_name
 from .style import esc, route_color
 
-__all__ = ["notebook_html"]
+__all__ = ["load_ipython_extension", "notebook_html", "register"]
 
 NOTEBOOK_CSS = """
 .corr-nb { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; font-size: 12px; }
@@ -61,3 +67,33 @@ def notebook_html(routes: Sequence[Route], constraints: Any = None, title: str =
         f"<div class='corr-nb'><div class='corr-nb-table'><b>{esc(title)}</b>{sub}{summary_table(rows)}</div>"
         f"<iframe title='map' srcdoc=\"{html.escape(page, quote=True)}\"></iframe></div>"
     )
+
+
+def _compare_html(res: CompareResult) -> str:
+    return notebook_html(res.routes, constraints=res.constraints)
+
+
+def _route_html(route: Route) -> str:
+    return notebook_html([route])
+
+
+def register(ipython: Any = None) -> bool:
+    """Register the table-and-map display with ``ipython`` (the running IPython shell when omitted).
+    Returns False, doing nothing, outside IPython."""
+    if ipython is None:
+        try:
+            from IPython import get_ipython  # type: ignore[import-not-found, unused-ignore]
+        except ImportError:
+            return False
+        ipython = get_ipython()
+        if ipython is None:
+            return False
+    formatter = ipython.display_formatter.formatters["text/html"]
+    formatter.for_type(Route, _route_html)
+    formatter.for_type(CompareResult, _compare_html)
+    return True
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext corridors.maps``: the same as :func:`register`."""
+    register(ipython)

@@ -682,6 +682,7 @@ def test_mask_and_predicates_agree(router: Any) -> None:
 
     from corridors.constraints import leg_forbidden, node_forbidden
     from corridors.engine import LEG
+    from corridors.query import edge_mask
 
     rng = random.Random(7)  # noqa: S311 (a seeded draw, not a secret)
     eng = router.engine
@@ -690,7 +691,7 @@ def test_mask_and_predicates_agree(router: Any) -> None:
         _, _, c, _ = draw(rng, [])
         c = Constraints(**{**c.__dict__, "via": ()})
         try:
-            mask = router._mask(c, None, "port:INBOM", "port:INMAA")
+            mask = edge_mask(router.compiled, c, None, "port:INBOM", "port:INMAA")
         except ConstraintError:
             continue
         legs = np.flatnonzero(eng.etype == LEG)

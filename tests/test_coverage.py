@@ -88,7 +88,7 @@ def test_every_hand_checked_place_routes_to_mumbai_and_moscow(router: Any) -> No
     assert len(places) >= 90
     ends = ["port:INBOM", "rail:moscow"]
     # planned links allowed: a place served only by a line under construction still has a way
-    res = od_matrix(router, [*places, *ends], "time", Constraints(include_planned=True))
+    res = od_matrix(router, [*places, *ends], objective="time", constraints=Constraints(include_planned=True))
     n = len(places)
     t = res.values["time_h"]
     missing = [f"{places[i]} -> {ends[k]}" for i in range(n) for k in range(2) if places[i] != ends[k] and not np.isfinite(t[i, n + k])]
@@ -105,7 +105,7 @@ def test_a_sample_of_dataset_ports_routes_to_mumbai_and_moscow(router: Any) -> N
     ports = sorted(n for n, d in router.G.nodes(data=True) if d.get("origin") == "dataset")
     assert len(ports) >= 2500
     sample = random.Random(10).sample(ports, 40)  # noqa: S311 - a fixed test sample, not security
-    res = od_matrix(router, [*sample, "Mumbai", "Moscow"], "time")
+    res = od_matrix(router, [*sample, "Mumbai", "Moscow"], objective="time")
     t = res.values["time_h"]
     assert np.isfinite(t[:40, 40:]).all(), [sample[i] for i in range(40) if not np.isfinite(t[i, 40:]).all()]
 
@@ -230,7 +230,7 @@ def test_matrix_equals_route_totals(router: Any) -> None:
     from corridors.matrix import od_matrix
 
     places = ["Chelyabinsk", "Mumbai", "Vladivostok", "49.1,55.8", "Kolkata"]
-    res = od_matrix(router, places, "cost")
+    res = od_matrix(router, places, objective="cost")
     for i, a in enumerate(places):
         for j, b in enumerate(places):
             if i != j:
@@ -243,11 +243,14 @@ def test_matrix_equals_route_totals(router: Any) -> None:
 def test_distance_matrix_honours_the_departure_date(router: Any) -> None:
     import datetime as dt
 
+    from corridors.matrix import distance_matrix
     from corridors.routing import Constraints
 
     sea = Constraints(modes=("sea",))
-    summer = router.distance_matrix(["Murmansk", "Vladivostok"], "distance", sea)
-    winter = router.distance_matrix(["Murmansk", "Vladivostok"], "distance", Constraints(modes=("sea",), depart=dt.date(2026, 1, 15)))
+    summer = distance_matrix(router, ["Murmansk", "Vladivostok"], objective="distance", constraints=sea)
+    winter = distance_matrix(
+        router, ["Murmansk", "Vladivostok"], objective="distance", constraints=Constraints(modes=("sea",), depart=dt.date(2026, 1, 15))
+    )
     assert winter.iloc[0, 1] == pytest.approx(
         router.route(
             "Murmansk", "Vladivostok", objective="distance", constraints=Constraints(modes=("sea",), depart=dt.date(2026, 1, 15))

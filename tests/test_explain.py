@@ -83,7 +83,7 @@ def test_objective_changes_the_winner(r: Router) -> None:
     assert e.best_family != fast.best_family
     assert any("cheaper" in x for x in e.reasons)
     # the Suez route's jurisdictions name the canal's territory
-    via_suez = explain(r, "rail:a", "port:INBOM", Constraints(avoid_countries=("IRN",)))
+    via_suez = explain(r, "rail:a", "port:INBOM", constraints=Constraints(avoid_countries=("IRN",)))
     assert via_suez.best is not None and "suez" in via_suez.best.chokepoints
     ju = {j["country"]: j for j in via_suez.jurisdictions}
     assert ju["EGY"]["canals"] == ["suez"]
@@ -91,7 +91,7 @@ def test_objective_changes_the_winner(r: Router) -> None:
 
 def test_no_route_single_rule(r: Router) -> None:
     c = Constraints(avoid_countries=("IRN",), avoid_chokepoints=("suez",), depart=dt.date(2027, 1, 15))
-    e = explain(r, "rail:a", "port:INBOM", c)
+    e = explain(r, "rail:a", "port:INBOM", constraints=c)
     assert e.best is None
     assert e.connected
     assert {tuple(x.id for x in o.rules) for o in e.openings} == {
@@ -115,7 +115,7 @@ def test_no_route_needs_two_rules(r: Router) -> None:
         avoid_countries=("IRN",),
         avoid_chokepoints=("hormuz", "suez", "bab_el_mandeb", "vilkitsky", "bering"),
     )
-    e = explain(r, "rail:a", "port:INBOM", c)
+    e = explain(r, "rail:a", "port:INBOM", constraints=c)
     assert e.best is None
     sets = {frozenset(x.id for x in o.rules) for o in e.openings}
     assert all(len(s) == 2 for s in sets)

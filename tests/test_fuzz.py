@@ -268,8 +268,8 @@ def _feature(rng: random.Random) -> Any:
 
 
 def test_fuzz_layer_files(tmp_path: Path) -> None:
+    from corridors.checks import check_records
     from corridors.io import read_layers
-    from corridors.validate import check_records
 
     rng = random.Random(131313)  # noqa: S311 - seeded test data
     for i in range(150 * N):

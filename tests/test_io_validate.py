@@ -34,7 +34,7 @@ def write(tmp: Path, name: str, doc: Any) -> Path:
 
 def problems_of(tmp: Path, doc: Any, name: str = "layer.geojson") -> list[str]:
     p = write(tmp, name, doc)
-    _, problems = build_network(None, [p])
+    _, problems = build_network(overlays=[p])
     return [str(x) for x in problems if x.severity == "error" and name in x.file]
 
 

@@ -723,12 +723,37 @@ def test_docs_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_notebook_display(router: Any) -> None:
-    """A route and a comparison display themselves in Jupyter: the table with the map beside it."""
+    """In Jupyter a comparison and a route display as the table with the map beside it once the maps
+    are loaded (IPython's HTML formatter, registered by ``corridors.maps``), and as a plain table from
+    the core alone (which imports no maps)."""
+    from corridors.maps.notebook import load_ipython_extension
+
+    class Formatter:
+        def __init__(self) -> None:
+            self.printers: dict[type, Any] = {}
+
+        def for_type(self, typ: type, fn: Any) -> None:
+            self.printers[typ] = fn
+
+    class Display:
+        def __init__(self) -> None:
+            self.formatters = {"text/html": Formatter()}
+
+    class Shell:
+        display_formatter = Display()
+
+    shell = Shell()
+    load_ipython_extension(shell)
+    printers = shell.display_formatter.formatters["text/html"].printers
     res = router.compare("Chelyabinsk", "Mumbai")
-    out = res._repr_html_()
+    out = printers[type(res)](res)
     assert out.count('class="corr-row') == len(res.routes)
     assert "srcdoc=" in out and "leaflet" in out.lower()
     for r in res.routes:
         assert f'data-value="{r.summary()["time_days"]}"' in out
-    one = res.routes[0]._repr_html_()
+    one = printers[type(res.routes[0])](res.routes[0])
     assert one.count('class="corr-row') == 1
+    # the core's own display: a table of the same routes, no map
+    plain = res._repr_html_()
+    assert "<table" in plain and "srcdoc=" not in plain
+    assert all(r.label in plain for r in res.routes)

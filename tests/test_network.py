@@ -246,9 +246,11 @@ def test_bounded_search_is_exact(router: Any, objective: str) -> None:
     unbounded one (a unit penalty disables the bound)."""
     import numpy as np
 
+    from corridors.search import solve_query
+
     for a, b in (("Bandar Abbas", "Nhava Sheva"), ("Chelyabinsk", "Mumbai"), ("Moscow", "Chennai")):
         o, d = router.place(a), router.place(b)
-        bounded = router._solve(o, d, objective, Constraints(), None)
-        free = router._solve(o, d, objective, Constraints(), None, penalty=np.ones(router.engine.n_edges))
+        bounded = solve_query(router.compiled, o, d, objective, Constraints(), None)
+        free = solve_query(router.compiled, o, d, objective, Constraints(), None, penalty=np.ones(router.engine.n_edges))
         key = {"time": "time_h", "distance": "length_km", "cost": "cost_usd", "co2": "co2_kg"}[objective]
         assert getattr(bounded, key) == pytest.approx(getattr(free, key))

@@ -40,8 +40,8 @@ def one_line_error(res: Any, code: int | tuple[int, ...]) -> str:
 
 # ----------------------------------------------------------------------------- numbers (item 6)
 def test_network_numbers_must_be_finite_and_in_range(tmp_path: Path) -> None:
+    from corridors.checks import check_records
     from corridors.io import read_layers
-    from corridors.validate import check_records
 
     layer = tmp_path / "nan.geojson"
     layer.write_text(
@@ -394,9 +394,9 @@ def test_explain_search_has_a_time_budget() -> None:
 
     r = synthetic_router()
     c = Constraints(avoid_countries=("IRN",), avoid_chokepoints=("hormuz", "suez", "bab_el_mandeb", "vilkitsky", "bering"))
-    full = explain(r, "rail:a", "port:INBOM", c)
+    full = explain(r, "rail:a", "port:INBOM", constraints=c)
     assert full.openings and not full.timed_out
-    cut = explain(r, "rail:a", "port:INBOM", c, time_budget_s=0.0)
+    cut = explain(r, "rail:a", "port:INBOM", constraints=c, time_budget_s=0.0)
     assert cut.best is None and cut.timed_out and not cut.openings
     assert "time budget" in cut.text()
     assert cut.to_dict()["timed_out"] is True

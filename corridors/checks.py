@@ -1,4 +1,5 @@
-"""Field-level validation of network records.
+"""Field-level checks of network records (the network data; the model against published cases is
+:mod:`corridors.validation`).
 
 ``check_records`` looks at every node and leg and returns every problem found (it never stops at the
 first). Checks that need geometry or the built graph (a leg's end far from its node, lengths, components,

@@ -1,0 +1,246 @@
+"""A solver :class:`~corridors.engine.Solution` turned into a :class:`~corridors.model.Route` of
+moves and stops: the legs in order (consecutive sea legs through sea-lane junctions merged into one
+voyage), the dwells between them, and the handling at both ends."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from .constraints import Constraints
+from .engine import GAUGE, LEG, THROUGH, TRANSFER, Solution, dwell_part, transfer_category
+from .engine import dwell as node_dwell
+from .families import Family
+from .geo import edge_coords
+from .model import Move, Route, Stop
+from .params import Parameters
+from .places import Place
+from .query import Compiled, exposure_weights
+
+__all__ = ["and_months", "build_route", "destination_stop", "handling_cost", "merge_voyage", "origin_stop"]
+
+
+def build_route(
+    q: Compiled,
+    o: Place,
+    d: Place,
+    sol: Solution,
+    objective: str | Mapping[str, float],
+    fam: Family | None,
+    c: Constraints,
+) -> Route:
+    """The route of ``sol`` from ``o`` to ``d``: its moves and stops with the engine's figures (a
+    voyage's exposure by the chokepoint weights of ``c``)."""
+    eng, G, params = q.eng, q.G, q.params
+    steps: list[Any] = []
+    t = 0.0
+    first = origin_stop(q, o.id, sol)
+    if first is not None:
+        steps.append(first)
+        t = first.dwell_h
+    for e in sol.edges:
+        et = int(eng.etype[e])
+        if et == LEG:
+            u, v, k = eng.edge_refs[int(eng.leg[e])]
+            dd = G.edges[u, v, k]
+            coords = tuple(edge_coords(dd))
+            mv = Move(
+                leg_ids=(k,),
+                from_id=u,
+                to_id=v,
+                from_name=str(G.nodes[u].get("name", u)),
+                to_name=str(G.nodes[v].get("name", v)),
+                mode=str(dd["mode"]),
+                status=str(dd["status"]),
+                gauge_mm=dd.get("gauge_mm"),
+                length_km=float(eng.metrics["length_km"][e]),
+                moving_h=float(eng.moving_h[e]),
+                wait_h=float(eng.wait_h[e]),
+                cost_usd=float(eng.metrics["cost_usd"][e]),
+                co2_kg=float(eng.metrics["co2_kg"][e]),
+                exposure=float(eng.metrics["exposure"][e]),
+                countries=tuple(dd.get("countries") or ()),
+                chokepoints=tuple(dd.get("chokepoints") or ()),
+                months=dd.get("months"),
+                source=str(dd.get("source", "")),
+                coords=coords,
+                start_h=t,
+                parts=tuple(eng.parts(e)),
+                service=dd.get("service_name"),
+            )
+            prev = steps[-1] if steps else None
+            if isinstance(prev, list) and mv.mode == "sea" and str(u).startswith("sea:"):
+                prev.append(mv)
+            elif mv.mode == "sea":
+                steps.append([mv])  # a voyage: consecutive sea legs through sea-lane junctions
+            else:
+                steps.append(mv)
+            t += mv.moving_h + mv.wait_h
+        else:
+            dwell = float(eng.metrics["time_h"][e])
+            if dwell <= 0 and et == THROUGH:
+                continue
+            ni = int(eng.state_node[eng.src[e]])
+            n = eng.nodes[ni]
+            nd = G.nodes[n]
+            _, border, _ = node_dwell(nd, params)
+            a, b = eng.state_mode[eng.src[e]], eng.state_mode[eng.dst[e]]
+            kinds = []
+            if border > 0:
+                kinds.append("border")
+            if et == TRANSFER:
+                kinds.append("transshipment" if a == b else "transfer")
+            elif et == GAUGE:
+                kinds.append("gauge_change")
+            steps.append(
+                Stop(
+                    node_id=n,
+                    name=str(nd.get("name", n)),
+                    country=nd.get("country"),
+                    kind="+".join(kinds) or "dwell",
+                    from_mode=a,
+                    to_mode=b,
+                    dwell_h=dwell,
+                    cost_usd=float(eng.metrics["cost_usd"][e]),
+                    co2_kg=float(eng.metrics["co2_kg"][e]),
+                    start_h=t,
+                    parts=tuple(eng.parts(e)),
+                )
+            )
+            t += dwell
+    last = destination_stop(q, d.id, sol, t)
+    if last is not None:
+        steps.append(last)
+    weights = exposure_weights(q, c)
+    steps = [merge_voyage(s, weights) if isinstance(s, list) else s for s in steps]
+    obj = objective if isinstance(objective, str) else ",".join(f"{k}={v:g}" for k, v in objective.items())
+    node_ids = {s.from_id for s in steps if isinstance(s, Move)} | {s.to_id for s in steps if isinstance(s, Move)}
+    return Route(
+        origin=o.id,
+        destination=d.id,
+        origin_name=o.name,
+        destination_name=d.name,
+        objective=obj,
+        steps=tuple(steps),
+        family=fam.id if fam else None,
+        label=fam.name if fam else obj,
+        departure=c.depart.isoformat() if c.depart else None,
+        node_kinds={n: str(G.nodes[n].get("kind")) for n in node_ids},
+        node_countries={n: G.nodes[n].get("country") for n in node_ids},
+    )
+
+
+def origin_stop(q: Compiled, nid: str, sol: Solution) -> Stop | None:
+    """Handling at the origin: loading and waiting for the first train or vessel (a port's export
+    dwell where the first leg sails, else the terminal's transfer dwell), and the once-per-box costs
+    (documentation, empty repositioning). Constant per origin and first mode, so it does not change
+    which route is best."""
+    eng, params = q.eng, q.params
+    nd = q.G.nodes[nid]
+    transfer, _, _ = node_dwell(nd, params)
+    if transfer is None:
+        return None
+    first_mode = next((eng.state_mode[eng.src[e]] for e in sol.edges if eng.etype[e] == LEG), "")
+    cat = transfer_category(nd, "rail:1520", first_mode) if nd.get("kind") == "port" else "rail_terminal_transfer"
+    part = dwell_part(nid, nd, cat, params)
+    if part is None:
+        return None
+    fixed = params.cost_usd_per_teu_fixed
+    once = fixed.get("documentation", 0.0) + fixed.get("empty_repositioning", 0.0)
+    return Stop(
+        node_id=nid,
+        name=str(nd.get("name", nid)),
+        country=nd.get("country"),
+        kind="origin_handling",
+        from_mode="",
+        to_mode=first_mode,
+        dwell_h=part.mean,
+        cost_usd=handling_cost(params, nd, first_mode) + once,
+        co2_kg=float(params.co2_kg_per_teu_handled),
+        start_h=0.0,
+        parts=(part._replace(label=f"origin handling at {nd.get('name', nid)}"),),
+    )
+
+
+def handling_cost(params: Parameters, nd: Mapping[str, Any], mode: str) -> float:
+    """One lift at a node: a port's THC where the box meets a ship, else a terminal's handling."""
+    if nd.get("kind") == "port" and mode in ("sea", "ferry"):
+        return params.port_handling(nd.get("country"), caspian=mode == "ferry")
+    return float(params.handling_usd_per_teu.get("rail_terminal_transfer", 0.0))
+
+
+def destination_stop(q: Compiled, nid: str, sol: Solution, t: float) -> Stop | None:
+    """Handling at the destination: discharge and import clearance at a port reached by sea (the
+    port's import dwell), or unloading at a terminal. A route ends when the box is released."""
+    eng, params = q.eng, q.params
+    nd = q.G.nodes[nid]
+    transfer, _, _ = node_dwell(nd, params)
+    if transfer is None:
+        return None
+    key = next((eng.state_mode[eng.dst[e]] for e in reversed(sol.edges) if eng.etype[e] == LEG), "")
+    last_mode = "rail" if key.startswith("rail:") else key
+    cat = transfer_category(nd, last_mode, "rail:1520") if nd.get("kind") == "port" else "rail_terminal_transfer"
+    part = dwell_part(nid, nd, cat, params)
+    if part is None:
+        return None
+    return Stop(
+        node_id=nid,
+        name=str(nd.get("name", nid)),
+        country=nd.get("country"),
+        kind="destination_handling",
+        from_mode=last_mode,
+        to_mode="",
+        dwell_h=part.mean,
+        cost_usd=handling_cost(params, nd, last_mode),
+        co2_kg=float(params.co2_kg_per_teu_handled),
+        start_h=t,
+        parts=(part._replace(label=f"destination handling and import clearance at {nd.get('name', nid)}"),),
+    )
+
+
+def merge_voyage(parts: list[Move], weights: Mapping[str, float]) -> Move:
+    """One move for a voyage made of consecutive sea legs. Its exposure is the weight of each
+    distinct chokepoint it passes (a lane that steps out of a strait's outline and back in is still
+    one passage), which the per-edge objective approximates by counting entries."""
+    if len(parts) == 1:
+        return parts[0]
+    a, b = parts[0], parts[-1]
+    months: tuple[int, ...] | None = None
+    for m in parts:
+        months = and_months(months, m.months)
+    sources = list(dict.fromkeys(m.source for m in parts))
+    spans = []
+    for m in parts:
+        s0 = m.start_h - a.start_h
+        spans.append((s0, s0 + m.moving_h + m.wait_h, m.months))
+    return replace(
+        a,
+        parts=tuple(p for m in parts for p in m.parts),
+        part_spans=tuple(spans),
+        service=next((m.service for m in parts if m.service), None),
+        leg_ids=tuple(i for m in parts for i in m.leg_ids),
+        to_id=b.to_id,
+        to_name=b.to_name,
+        length_km=sum(m.length_km for m in parts),
+        moving_h=sum(m.moving_h for m in parts),
+        wait_h=sum(m.wait_h for m in parts),
+        cost_usd=sum(m.cost_usd for m in parts),
+        co2_kg=sum(m.co2_kg for m in parts),
+        exposure=sum(weights.get(c, 1.0) for c in dict.fromkeys(c for m in parts for c in m.chokepoints)),
+        countries=tuple(dict.fromkeys(c for m in parts for c in m.countries)),
+        chokepoints=tuple(dict.fromkeys(c for m in parts for c in m.chokepoints)),
+        months=months,
+        source="; ".join(sources),
+        coords=a.coords + tuple(c for m in parts[1:] for c in m.coords[1:]),
+        status=next((m.status for m in parts if m.status != "operational"), "operational"),
+    )
+
+
+def and_months(a: tuple[int, ...] | None, b: tuple[int, ...] | None) -> tuple[int, ...] | None:
+    """The months open in both ``a`` and ``b`` (None or empty: every month)."""
+    if not a:
+        return b
+    if not b:
+        return a
+    return tuple(sorted(set(a) & set(b)))

@@ -1,0 +1,415 @@
+"""A query's inputs over the compiled engine: the edge mask (the user's rules and the family's), the
+ordered via groups and the plans to solve with (orientation of a family, choice among its crossings,
+sides of a user's crossing), the weights of an objective or a blend, and a lower bound.
+
+Every function takes a :class:`Compiled`: the engine of one network priced with one set of
+parameters (:func:`corridors.engine.compile_engine`), with the per-edge arrays the masks read and
+their caches. :class:`corridors.routing.Router` builds one and keeps it; the search itself is in
+:mod:`corridors.search`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from .constraints import Constraints, check_chokepoints, node_forbidden, resolve_nodes, territory_countries
+from .engine import GAUGE, LEG, MODE_CODES, Engine
+from .errors import ConstraintError
+from .families import Crossing, Family, side_matches, side_of
+from .params import Parameters
+from .places import Place, name_index, normalize, resolve
+
+__all__ = [
+    "BLEND_SCALE",
+    "MAX_ALTERNATIVES",
+    "OBJECTIVES",
+    "Compiled",
+    "Group",
+    "crossing_groups",
+    "edge_mask",
+    "edge_weights",
+    "exposure_weights",
+    "family_mask",
+    "gate_direction_mask",
+    "group_mask",
+    "lower_bound",
+    "plans",
+    "via_alternatives",
+    "via_nodes",
+]
+
+OBJECTIVES: dict[str, str] = {
+    "time": "time_h",
+    "distance": "length_km",
+    "cost": "cost_usd",
+    "co2": "co2_kg",
+    "exposure": "exposure",
+}
+#: a blend adds weight × metric / scale: days, thousands of km, thousands of USD, tonnes CO2, exposure points
+BLEND_SCALE: dict[str, float] = {"time": 24.0, "distance": 1000.0, "cost": 1000.0, "co2": 1000.0, "exposure": 1.0}
+#: at most this many combinations of crossing orientations / alternatives are solved per query
+MAX_ALTERNATIVES = 16
+
+
+@dataclass(frozen=True)
+class Group:
+    """One ordered via group: an edge mask, and the nodes never to arrive at once it is satisfied."""
+
+    mask: np.ndarray
+    nodes: tuple[int, ...] = ()
+
+
+@dataclass
+class Compiled:
+    """The engine of ``G`` priced with ``params``, with what the masks read per edge: the node each
+    edge leaves and reaches, each leg edge's leg, the side (country or sea) it comes from and goes
+    to, its attributes as one of a few distinct signatures, and the legs with a named end; and the
+    caches of family masks, nodes by country and the fastest leg speed. Build with :meth:`of`."""
+
+    G: nx.MultiDiGraph
+    params: Parameters
+    eng: Engine
+    src_node: np.ndarray
+    dst_node: np.ndarray
+    leg_uid: np.ndarray
+    sides: list[str]
+    from_side: np.ndarray
+    to_side: np.ndarray
+    sig: np.ndarray
+    sigs: list[dict[str, Any]]
+    named_legs: np.ndarray
+    family_masks: dict[str, np.ndarray] = field(default_factory=dict)
+    max_leg_speed: float | None = None
+    by_country: dict[str, list[str]] | None = None
+
+    @classmethod
+    def of(cls, G: nx.MultiDiGraph, params: Parameters, eng: Engine) -> Compiled:
+        """Index ``eng`` (compiled from ``G`` and ``params``) for queries."""
+        src_node = eng.state_node[eng.src]
+        dst_node = eng.state_node[eng.dst]
+        leg_uid = np.full(eng.n_edges, -1, np.int32)
+        legmask = eng.etype == LEG
+        leg_uid[legmask] = [eng.leg_id_index[eng.edge_refs[i][2]] for i in eng.leg[legmask]]
+        # the side each leg edge comes from (at its start) and goes to (at its end), for crossings,
+        # as codes into ``sides``
+        sides: list[str] = [""]
+        code: dict[str, int] = {"": 0}
+        from_side = np.zeros(eng.n_edges, np.int32)
+        to_side = np.zeros(eng.n_edges, np.int32)
+        # each leg edge's own attributes as one of a few distinct signatures, and the legs with a
+        # named end (not two sea-lane junctions): the family rules look at nothing else
+        sig = np.full(eng.n_edges, -1, np.int32)
+        sigs: list[dict[str, Any]] = []
+        sig_code: dict[tuple[Any, ...], int] = {}
+        named: list[int] = []
+        for e in np.flatnonzero(legmask):
+            u, v, k = eng.edge_refs[int(eng.leg[e])]
+            d = G.edges[u, v, k]
+            s = (d.get("mode"), tuple(d.get("chokepoints") or ()), tuple(d.get("countries") or ()))
+            if s not in sig_code:
+                sig_code[s] = len(sigs)
+                sigs.append({"mode": s[0], "chokepoints": s[1], "countries": s[2]})
+            sig[e] = sig_code[s]
+            if G.nodes[u].get("kind") != "junction" or G.nodes[v].get("kind") != "junction":
+                named.append(int(e))
+            for arr, far in ((from_side, u), (to_side, v)):
+                sd = side_of(d, G.nodes[far])
+                if sd not in code:
+                    code[sd] = len(sides)
+                    sides.append(sd)
+                arr[e] = code[sd]
+        return cls(G, params, eng, src_node, dst_node, leg_uid, sides, from_side, to_side, sig, sigs, np.asarray(named, np.int64))
+
+    def nodes_by_country(self) -> dict[str, list[str]]:
+        """Node ids by ISO-3 country code."""
+        if self.by_country is None:
+            self.by_country = {}
+            for n, nd in self.G.nodes(data=True):
+                if nd.get("country"):
+                    self.by_country.setdefault(str(nd["country"]), []).append(n)
+        return self.by_country
+
+
+def edge_mask(q: Compiled, c: Constraints, fam: Family | None, o: str, d: str) -> np.ndarray:
+    """Edges allowed by the user's constraints and the family's rules (a family's rules are
+    added to the user's, never weakened by them)."""
+    eng = q.eng
+    mask = np.ones(eng.n_edges, bool)
+    is_leg = eng.etype == LEG
+    # the user's rules: the same as constraints.leg_forbidden / node_forbidden, vectorised
+    if not c.include_planned:
+        mask &= ~is_leg | (eng.status == 0)
+    if c.modes is not None:
+        for m in set(MODE_CODES) - set(c.modes):
+            mask &= ~(is_leg & (eng.mode == MODE_CODES[m]))
+    for code in territory_countries(c):
+        if code in eng.by_country:
+            mask[eng.by_country[code]] = False
+    for ch in c.avoid_chokepoints:
+        if ch in eng.by_chokepoint:
+            mask[eng.by_chokepoint[ch]] = False
+    if c.avoid_legs:
+        unknown = [lg for lg in c.avoid_legs if lg not in eng.leg_id_index]
+        if unknown:
+            msg = f"unknown leg id {unknown[0]!r} (see `corridors network export` for leg ids)"
+            raise ConstraintError(msg)
+        ids = np.asarray([eng.leg_id_index[lg] for lg in c.avoid_legs], np.int32)
+        mask &= ~np.isin(q.leg_uid, ids)
+    avoid = set(resolve_nodes(q.G, c.avoid_nodes))
+    banned: dict[str, str] = {}
+    candidates = set(avoid)
+    for code in c.avoided_countries():
+        candidates.update(q.nodes_by_country().get(code, []))
+    for n in candidates:
+        why = node_forbidden(c, n, q.G.nodes[n], tuple(avoid))
+        if why:
+            banned[n] = why
+    if fam is not None:
+        mask &= family_mask(q, fam)
+        for n in fam.avoid_nodes:
+            if n in q.G:
+                banned.setdefault(n, f"is not on the {fam.name}")
+        for code in fam.avoid_countries:
+            for n in q.nodes_by_country().get(code, []):
+                banned.setdefault(n, f"is in {code}, which the {fam.name} never enters")
+    for end, nid in (("origin", o), ("destination", d)):
+        if nid in banned:
+            msg = f"the {end} {q.G.nodes[nid].get('name', nid)} ({nid}) {banned[nid]}; no route can avoid it"
+            raise ConstraintError(msg)
+    if banned:
+        idx = np.asarray([eng.node_index[n] for n in banned], np.int32)
+        mask &= ~np.isin(q.src_node, idx) & ~np.isin(q.dst_node, idx)
+    return mask
+
+
+def family_mask(q: Compiled, fam: Family) -> np.ndarray:
+    """Leg edges the family's own leg rules allow (computed once per family from
+    :meth:`Family.leg_forbidden`)."""
+    got = q.family_masks.get(fam.id)
+    if got is not None:
+        return got
+    eng = q.eng
+    G = q.G
+    # a leg's own attributes, judged once per distinct signature; the rules on places (gate,
+    # Far East) only on legs with a named end; the sea areas vectorised over positions
+    sig_bad = np.asarray([fam.leg_attr_forbidden(sd) is not None for sd in q.sigs] + [False], bool)
+    ok: np.ndarray = ~sig_bad[q.sig]  # index -1 (not a leg) -> the trailing False
+    for e in q.named_legs:
+        u, v, k = eng.edge_refs[int(eng.leg[e])]
+        if fam.leg_forbidden(k, G.edges[u, v, k], G.nodes[u], G.nodes[v], u, v) is not None:
+            ok[e] = False
+    if fam.sea_areas:
+        x = np.asarray([float(G.nodes[n].get("x", 0.0)) for n in eng.nodes])
+        y = np.asarray([float(G.nodes[n].get("y", 0.0)) for n in eng.nodes])
+        in_area = np.asarray(fam.in_sea_areas(x, y), bool)
+        is_sea = (eng.mode == MODE_CODES["sea"]) & (eng.etype == LEG)
+        ok &= ~(is_sea & ~(in_area[q.src_node] & in_area[q.dst_node]))
+    q.family_masks[fam.id] = ok
+    return ok
+
+
+def group_mask(q: Compiled, group: Mapping[str, Sequence[str]]) -> np.ndarray:
+    eng = q.eng
+    is_leg = eng.etype == LEG
+    g = np.zeros(eng.n_edges, bool)
+    nodes = [n for n in group.get("nodes", ()) if n in eng.node_index]
+    if nodes:
+        idx = np.asarray([eng.node_index[n] for n in nodes], np.int32)
+        g |= is_leg & np.isin(q.dst_node, idx)
+    gauge_nodes = [eng.node_index[n] for n in group.get("gauge_change_at", ()) if n in eng.node_index]
+    if gauge_nodes:
+        g |= (eng.etype == GAUGE) & np.isin(q.src_node, np.asarray(gauge_nodes, np.int32))
+    legs = [eng.leg_id_index[x] for x in group.get("legs", ()) if x in eng.leg_id_index]
+    if legs:
+        g |= np.isin(q.leg_uid, np.asarray(legs, np.int32))
+    for ch in group.get("chokepoints", ()):
+        if ch in eng.by_chokepoint:
+            g[eng.by_chokepoint[ch]] = True
+    for m in group.get("modes", ()):
+        g |= is_leg & (eng.mode == MODE_CODES[m])
+    return g
+
+
+def crossing_groups(q: Compiled, cr: Crossing, ends: tuple[str, str] = ("", "")) -> list[Group]:
+    """Two groups: arrive at one of the crossing's nodes from its ``from`` side, then leave it
+    into its ``to`` side (a different side): a crossing, not a touch and turn back. When the
+    origin (destination) is one of the nodes, leaving it into (arriving from) the right side is
+    the crossing."""
+    eng = q.eng
+    is_leg = eng.etype == LEG
+    o, d = ends
+    if d in cr.nodes or o in cr.nodes:
+        i = eng.node_index[d if d in cr.nodes else o]
+        if d in cr.nodes:
+            fs = np.isin(q.from_side, [j for j, x in enumerate(q.sides) if x and side_matches(cr.from_side, x)])
+            return [Group(is_leg & (q.dst_node == i) & fs, (i,))]
+        ts = np.isin(q.to_side, [j for j, x in enumerate(q.sides) if x and side_matches(cr.to_side, x)])
+        return [Group(is_leg & (q.src_node == i) & ts, (i,))]
+    idx = np.asarray([eng.node_index[n] for n in cr.nodes if n in eng.node_index], np.int32)
+    fs = np.isin(q.from_side, [i for i, x in enumerate(q.sides) if x and side_matches(cr.from_side, x)])
+    ts = np.isin(q.to_side, [i for i, x in enumerate(q.sides) if x and side_matches(cr.to_side, x)])
+    arrive = is_leg & np.isin(q.dst_node, idx) & fs
+    leave = is_leg & np.isin(q.src_node, idx) & ts
+    nodes = tuple(int(x) for x in idx)
+    return [Group(arrive, nodes), Group(leave, nodes)]
+
+
+def via_nodes(q: Compiled, query: str) -> list[str]:
+    """The nodes a via names: an id, or every node sharing that name (``--via Baku`` passes the
+    city or its port)."""
+    if query in q.G and not str(query).startswith("sea:"):
+        return [query]
+    hits = name_index(q.G).get(normalize(query), [])
+    return sorted(hits) if len(hits) > 1 else [resolve(q.G, query).id]
+
+
+def via_alternatives(q: Compiled, query: str, ends: tuple[str, str]) -> list[list[Group]]:
+    """A user's via: at a border crossing, cross there (arrive from one side and leave into
+    another: one alternative per pair of sides); elsewhere, pass there (arrive, and never arrive
+    again)."""
+    eng = q.eng
+    nids = via_nodes(q, query)
+    is_leg = eng.etype == LEG
+    if len(nids) == 1 and q.G.nodes[nids[0]].get("kind") == "border_crossing" and nids[0] not in ends:
+        nid = nids[0]
+        i = eng.node_index[nid]
+        ins = {q.sides[x] for x in q.from_side[is_leg & (q.dst_node == i)]}
+        outs = {q.sides[x] for x in q.to_side[is_leg & (q.src_node == i)]}
+        alts = [crossing_groups(q, Crossing((nid,), a, b)) for a in sorted(ins) for b in sorted(outs) if a != b and a and b]
+        if alts:
+            return alts
+    idx = np.asarray([eng.node_index[n] for n in nids], np.int32)
+    return [[Group(is_leg & np.isin(q.dst_node, idx), tuple(int(x) for x in idx))]]
+
+
+def gate_direction_mask(q: Compiled, fam: Family, forward: bool) -> np.ndarray:
+    """Edges allowed by the direction of a family through its gate country: southbound (forward)
+    the route enters it only by its crossings and leaves it only by sea at a gate port (no land
+    leg out of it, no arrival at a gate port from the sea); northbound the mirror image. So a
+    route never leaves the gate country and comes back (Tehran → Azerbaijan → Turkmenistan →
+    Iran is not an INSTC route)."""
+    key = f"{fam.id}:{'fwd' if forward else 'rev'}"
+    got = q.family_masks.get(key)
+    if got is not None:
+        return got
+    eng = q.eng
+    G = q.G
+    ok = np.ones(eng.n_edges, bool)
+    g = fam.gate_country
+    if g:
+        gates = set(fam.gate_ports)
+        for e in q.named_legs:  # leaving or entering a country needs a named end
+            u, v, k = eng.edge_refs[int(eng.leg[e])]
+            d = G.edges[u, v, k]
+            cu, cv = G.nodes[u].get("country"), G.nodes[v].get("country")
+            water = d.get("mode") in ("sea", "ferry")
+            leaves = cu == g and (cv != g or water) and G.nodes[u].get("kind") != "junction"
+            enters = cv == g and (cu != g or water) and G.nodes[v].get("kind") != "junction"
+            if forward and ((leaves and not (water and u in gates)) or (enters and water and v in gates)):
+                ok[e] = False
+            if not forward and ((enters and not (water and v in gates)) or (leaves and water and u in gates)):
+                ok[e] = False
+    q.family_masks[key] = ok
+    return ok
+
+
+def plans(q: Compiled, o: Place, d: Place, c: Constraints, fam: Family | None) -> list[tuple[list[Group], np.ndarray | None]]:
+    """The ordered via groups to solve with, one list per alternative (orientation of the
+    family, choice among its crossings, sides of a user's crossing), best-guess first."""
+    user: list[list[list[Group]]] = [via_alternatives(q, v, (o.id, d.id)) for v in c.via]
+    fam_opts: list[list[list[list[Group]]]] = []  # per orientation: per step, its alternatives
+    directions: list[np.ndarray | None] = []
+    if fam is not None:
+        legacy = [[[Group(group_mask(q, g))]] for g in fam.via_any]
+        a, b = q.G.nodes[o.id], q.G.nodes[d.id]
+        southbound = float(a.get("y", 0)) >= float(b.get("y", 0))
+        for forward in (southbound, not southbound):
+            steps = fam.oriented_steps(forward)
+            opts: list[list[list[Group]]] = list(legacy)
+            for st in steps:
+                if st.crossings:
+                    opts.append([crossing_groups(q, cr, (o.id, d.id)) for cr in st.crossings])
+                else:
+                    opts.append([[Group(group_mask(q, {"chokepoints": st.chokepoints}))]])
+            fam_opts.append(opts)
+            directions.append(gate_direction_mask(q, fam, forward) if fam.gate_country else None)
+            if not fam.steps:
+                break
+    else:
+        fam_opts.append([])
+        directions.append(None)
+    plans: list[tuple[list[Group], np.ndarray | None]] = []
+    for fopts, direction in zip(fam_opts, directions, strict=True):
+        for combo in itertools.product(*fopts, *user):
+            plans.append(([g for part in combo for g in part], direction))
+            if len(plans) >= MAX_ALTERNATIVES:
+                return plans
+    return plans
+
+
+def edge_weights(q: Compiled, objective: str | Mapping[str, float], c: Constraints) -> tuple[np.ndarray, Any]:
+    eng = q.eng
+    mets = dict(eng.metrics)
+    if c.chokepoint_weights:
+        over = dict(c.chokepoint_weights)
+        check_chokepoints(q.G, list(over))
+        base = exposure_weights(q, c)
+        mets["exposure"] = np.asarray([sum(base.get(x, 1.0) for x in cs) for cs in eng.edge_chokepoints])
+    if isinstance(objective, str):
+        if objective not in OBJECTIVES:
+            msg = f"unknown objective {objective!r} (use one of {', '.join(OBJECTIVES)}, or a blend like time=1,cost=0.5)"
+            raise ConstraintError(msg)
+        w = mets[OBJECTIVES[objective]]
+        if objective == "exposure":
+            w = w + 1e-5 * mets["time_h"]
+        elif objective != "time":
+            w = w + 1e-7 * mets["time_h"]
+        return w, (objective, c.chokepoint_weights)
+    total = np.zeros(eng.n_edges)
+    for k, v in objective.items():
+        if k not in OBJECTIVES:
+            msg = f"unknown objective {k!r} in blend (use {', '.join(OBJECTIVES)})"
+            raise ConstraintError(msg)
+        if v < 0:
+            msg = f"blend weight for {k} must not be negative"
+            raise ConstraintError(msg)
+        total = total + v * mets[OBJECTIVES[k]] / BLEND_SCALE[k]
+    if not objective or not np.any(total > 0):
+        msg = "a blend needs at least one positive weight"
+        raise ConstraintError(msg)
+    return total, (tuple(sorted(objective.items())), c.chokepoint_weights)
+
+
+def exposure_weights(q: Compiled, c: Constraints) -> dict[str, float]:
+    base = {z: q.params.default_chokepoint_weight * float(getattr(zo, "weight", 1.0)) for z, zo in q.G.graph.get("chokepoints", {}).items()}
+    base.update(dict(c.chokepoint_weights))
+    return base
+
+
+def lower_bound(q: Compiled, o: str, d: str, objective: str | Mapping[str, float]) -> float | None:
+    """A lower bound on the objective from the great-circle distance (None where none is cheap)."""
+    if not isinstance(objective, str) or objective == "exposure":
+        return None
+    from .geo import great_circle_km
+
+    a, b = q.G.nodes[o], q.G.nodes[d]
+    km = great_circle_km((a["x"], a["y"]), (b["x"], b["y"]))
+    p = q.params
+    if objective == "distance":
+        return km
+    if objective == "time":
+        if q.max_leg_speed is None:  # the fastest speed any leg can have
+            own = [float(x) for _, _, x in q.G.edges(data="speed_kmh") if x]
+            q.max_leg_speed = max([*p.speed_kmh.values(), *p.rail_speed_kmh_by_country.values(), *own])
+        return km / q.max_leg_speed
+    if objective == "cost":
+        return km * min(p.cost_usd_per_teu_km.values())
+    if objective == "co2":
+        return km * min([*p.co2_kg_per_teu_km.values(), *p.rail_co2_kg_per_teu_km_by_country.values()])
+    return None

@@ -1,0 +1,211 @@
+"""The search: mask → weights → plans → solve on the layered state graph (with revisits cut and the
+search repeated) → assemble the route, checked on its own calendar and against turning back.
+
+:func:`solve_query` is the pipeline for one query on a :class:`~corridors.query.Compiled` engine;
+the constraints are validated once by the caller (:meth:`corridors.routing.Router.validate`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from .assemble import build_route
+from .constraints import Constraints
+from .engine import LEG, Solution, solve
+from .errors import ConstraintError
+from .families import Family, route_breaks
+from .model import Route
+from .places import Place
+from .query import OBJECTIVES, Compiled, Group, edge_mask, edge_weights, lower_bound, plans
+from .seasons import closed_legs, or_wait_for_season, season_mask
+
+__all__ = ["MAX_REPAIRS", "UnavailableError", "revisits", "solve_plan", "solve_query", "solve_with_season_waits", "turns_back"]
+
+#: at most this many times a revisited node is cut and the search repeated
+MAX_REPAIRS = 12
+
+
+class UnavailableError(Exception):
+    """A query has no admissible route (the only ones found turn back); the message says why."""
+
+
+def turns_back(route: Route | None) -> str:
+    """How ``route`` turns back, or "" if it does not: it arrives at a node (a place or a sea-lane
+    junction) twice, or uses a leg twice. An independent check of a finished route."""
+    if route is None or not route.moves:
+        return ""
+    names = {m.to_id: m.to_name for m in route.moves} | {m.from_id: m.from_name for m in route.moves}
+    seen = {route.moves[0].from_id}
+    for m in route.moves:
+        if m.to_id in seen:
+            return f"passes {names.get(m.to_id, m.to_id)} twice"
+        seen.add(m.to_id)
+    legs: set[str] = set()
+    for m in route.moves:
+        for lg in m.leg_ids:
+            if lg in legs:
+                return f"uses leg {lg} twice, out and back, on {m.from_name} → {m.to_name}"
+            legs.add(lg)
+    return ""
+
+
+def solve_with_season_waits(
+    q: Compiled, o: Place, d: Place, objective: str | Mapping[str, float], c: Constraints, fam: Family | None, r: Route | None
+) -> Route | None:
+    """``r``, or the route found without the seasons, with its waits in port, when that is faster
+    (:func:`corridors.seasons.or_wait_for_season`)."""
+
+    def free() -> Route | None:
+        try:
+            return solve_query(q, o, d, objective, replace(c, depart=None), fam)
+        except (ConstraintError, UnavailableError):
+            return None
+
+    return or_wait_for_season(c.depart, r, free)
+
+
+def solve_query(
+    q: Compiled,
+    o: Place,
+    d: Place,
+    objective: str | Mapping[str, float],
+    c: Constraints,
+    fam: Family | None,
+    *,
+    penalty: np.ndarray | None = None,
+    strict: bool = False,
+) -> Route | None:
+    """The best route from ``o`` to ``d`` (None if there is none): mask → weights → via groups →
+    search (with revisits cut, and seasonal legs closed on the route's own timeline banned) → route.
+    ``c`` is validated by the caller, once. ``penalty`` multiplies the weights (it steers the search
+    for alternatives; the figures stay the real ones). With ``strict``, a search whose only answers
+    turn back raises :class:`UnavailableError` saying where."""
+    eng = q.eng
+    if o.id == d.id:
+        msg = f"origin and destination are the same place ({o.name})"
+        raise ConstraintError(msg)
+    mask = edge_mask(q, c, fam, o.id, d.id)
+    weight, wkey = edge_weights(q, objective, c)
+    if penalty is not None:
+        weight = weight * penalty
+        wkey = None
+    sources = eng.out_states.get(o.id, [])
+    if c.depart is not None:
+        mask = mask & season_mask(q.eng, c, sources, mask, fam)
+    lb = None if penalty is not None else lower_bound(q, o.id, d.id, objective)
+    best: Route | None = None
+    why_not = ""
+    for plan, direction in plans(q, o, d, c, fam):
+        try:
+            m = mask if direction is None else mask & direction
+            r = solve_plan(q, o, d, objective, c, fam, m, weight, wkey, plan, lb, direction is not None)
+        except UnavailableError as exc:
+            why_not = why_not or str(exc)
+            continue
+        if r is None:
+            continue
+        key = OBJECTIVES.get(objective, "time_h") if isinstance(objective, str) else None
+        if best is None or (key and getattr(r, key) < getattr(best, key)) or (key is None and r.time_h < best.time_h):
+            best = r
+    if best is None and why_not and strict:
+        raise UnavailableError(why_not)
+    back = turns_back(best)
+    if back:  # never expected: the search cuts revisits; an independent last check
+        if strict:
+            raise UnavailableError(f"only a route that turns back exists (it {back})")
+        return None
+    if best is not None and fam is not None and fam.steps:
+        broken = route_breaks(q.G, best, fam)
+        if broken:  # never expected: the search enforces the definition
+            if strict:
+                raise UnavailableError(f"the only route found is not the {fam.name} ({broken})")
+            return None
+    return best
+
+
+def solve_plan(
+    q: Compiled,
+    o: Place,
+    d: Place,
+    objective: str | Mapping[str, float],
+    c: Constraints,
+    fam: Family | None,
+    mask: np.ndarray,
+    weight: np.ndarray,
+    wkey: Any,
+    plan: list[Group],
+    lb: float | None,
+    directed: bool = False,
+) -> Route | None:
+    """The best route through the ordered via groups of one ``plan`` over ``mask``: a node where a
+    group was satisfied (and the origin) is never arrived at again; any other revisit is cut and the
+    search repeated (at most :data:`MAX_REPAIRS` times, else :class:`UnavailableError`); with a
+    departure date, seasonal legs found closed on the route's own timeline are banned and the search
+    repeated. ``directed``: ``mask`` holds a family's direction through its gate country (part of
+    the cache key)."""
+    eng = q.eng
+    sources = eng.out_states.get(o.id, [])
+    targets = eng.in_states.get(d.id, [])
+    V = len(plan) + 1
+    oi = eng.node_index[o.id]
+    base_no = [{oi} for _ in range(V)]  # never arrive back at the origin
+    for a, g in enumerate(plan):
+        for later in range(a + 1, V):
+            base_no[later].update(g.nodes)
+    extra: list[set[int]] = [set() for _ in range(V)]
+    banned_legs: set[int] = set()
+    repairs = 0
+    vias = [g.mask for g in plan]
+    plan_key = (tuple(hash(g.mask.tobytes()) for g in plan), hash(mask.tobytes()) if directed else None)
+    base_key = (c, fam.id if fam else None, o.id, plan_key)
+    for _ in range(MAX_REPAIRS + 30):
+        no_arrival = [np.asarray(sorted(base_no[a] | extra[a]), np.int32) for a in range(V)]
+        key = (base_key, wkey, tuple(sorted(banned_legs))) if wkey is not None else None
+        m = mask
+        if banned_legs:
+            m = mask & ~np.isin(q.leg_uid, np.asarray(sorted(banned_legs), np.int32))
+        sol = solve(eng, sources, targets, weight, m, vias, c.max_transshipments, cache_key=key, lower_bound=lb, no_arrival=no_arrival)
+        if sol is None:
+            return None
+        revs = revisits(q, sol, oi, V)
+        if revs:
+            stuck = [(n, a) for n, a, b in revs if b <= a or n in extra[min(a + 1, V - 1)]]
+            if stuck or repairs >= MAX_REPAIRS:
+                n = (stuck or revs)[0][0]
+                name = q.G.nodes[eng.nodes[n]].get("name", eng.nodes[n])
+                raise UnavailableError(f"only a route that turns back at {name} exists")
+            for n, first_layer, _ in revs:
+                for later in range(first_layer + 1, V):
+                    extra[later].add(n)
+            repairs += 1
+            continue
+        route = build_route(q, o, d, sol, objective, fam, c)
+        if c.depart is None:
+            return route
+        late = closed_legs(route, c.depart)
+        if not late:
+            return route
+        banned_legs |= {eng.leg_id_index[x] for x in late}
+    return None
+
+
+def revisits(q: Compiled, sol: Solution, origin: int, V: int) -> list[tuple[int, int, int]]:
+    """Every node the solution arrives at again: (node, layer of the first arrival, layer of
+    the next one)."""
+    eng = q.eng
+    seen: dict[int, int] = {origin: 0}
+    out: list[tuple[int, int, int]] = []
+    for i, e in enumerate(sol.edges):
+        if eng.etype[e] != LEG:
+            continue
+        layer_after = sol.layers[i + 1] if i + 1 < len(sol.layers) else V - 1
+        n = int(eng.state_node[eng.dst[e]])
+        if n in seen:
+            out.append((n, seen[n], layer_after))
+        else:
+            seen[n] = layer_after
+    return out
