@@ -658,7 +658,12 @@ def load(kind: str, key: str, expect: type | tuple[type, ...] | None = None) -> 
     return obj
 
 
-_WHAT = {"network": "the network", "engine": "the routing engine", "basemap": "the map's basemap"}
+_WHAT = {
+    "network": "the network",
+    "engine": "the routing engine",
+    "compiled": "the engine's index and corridor family masks",
+    "basemap": "the map's basemap",
+}
 
 
 def _building(kind: str) -> None:

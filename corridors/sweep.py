@@ -41,39 +41,44 @@ from .sweep_files import (
     BASELINE,
     ROUTE_FIELDS,
     ROW_FIELDS,
+    Checkpoint,
+    OutputLock,
     SweepError,
-    _check_parquet,
-    _Checkpoint,
-    _digest,
-    _format_of,
-    _OutputLock,
-    _read_checkpoint,
-    _table_bytes,
+    check_parquet,
     checkpoint_path,
     collect_scenarios,
+    format_of,
     iter_rows,
+    output_digest,
+    read_checkpoint,
     read_pairs,
+    table_bytes,
 )
 from .sweep_parallel import SCHEDULER_TIMEOUT_S, check_scheduler, run_dask, run_pool, start_pool
 
 log = logging.getLogger(__name__)
+
+# the names these had before the split (the tests and older callers use them)
+_Checkpoint = Checkpoint
+_OutputLock = OutputLock
+_read_checkpoint = read_checkpoint
 
 __all__ = [
     "BASELINE",
     "ROUTE_FIELDS",
     "ROW_FIELDS",
     "SCHEDULER_TIMEOUT_S",
+    "Checkpoint",
+    "OutputLock",
     "SweepConfig",
     "SweepError",
     "SweepResult",
     "Task",
-    "_Checkpoint",
-    "_OutputLock",
-    "_read_checkpoint",
     "check_scheduler",
     "checkpoint_path",
     "collect_scenarios",
     "iter_rows",
+    "read_checkpoint",
     "read_pairs",
     "run_sweep",
 ]
@@ -186,7 +191,7 @@ def _set_state(config: SweepConfig, router: Router, blob_id: str | None) -> None
     _STATE.update(key=_state_key(config, blob_id), router=router, scenarios={})
 
 
-def _init_worker(config: SweepConfig, blob: bytes | None, blob_id: str | None) -> None:
+def worker_init(config: SweepConfig, blob: bytes | None, blob_id: str | None) -> None:
     _ensure_state(config, blob, blob_id)
 
 
@@ -221,16 +226,16 @@ def _run_task(task: Task, config: SweepConfig) -> dict[str, Any]:
     }
 
 
-def _warm() -> None:
+def worker_warm() -> None:
     """Nothing: submitted once per pool worker so that it starts (and loads its state) at once."""
 
 
-def _run_chunk(tasks: Sequence[Task], config: SweepConfig) -> list[dict[str, Any]]:
+def worker_chunk(tasks: Sequence[Task], config: SweepConfig) -> list[dict[str, Any]]:
     """Several tasks of one scenario in a pool worker (the scenario's router is built once)."""
     return [_run_task(t, config) for t in tasks]
 
 
-def _dask_chunk(tasks: Sequence[Task], config: SweepConfig, blob: bytes | None, blob_id: str | None) -> list[dict[str, Any]]:
+def worker_dask_chunk(tasks: Sequence[Task], config: SweepConfig, blob: bytes | None, blob_id: str | None) -> list[dict[str, Any]]:
     """Tasks on a Dask worker: the state is built on first use in that worker process (the lock
     serialises threads of one process, which share it)."""
     with _LOCK:
@@ -435,15 +440,15 @@ def run_sweep(
         msg = f"unknown objective {config.objective!r} (use one of {', '.join(OBJECTIVES)})"
         raise ConstraintError(msg)
     out = Path(output)
-    fmt = _format_of(out)
+    fmt = format_of(out)
     if fmt == "parquet":
-        _check_parquet()  # before any task runs, not after the last
+        check_parquet()  # before any task runs, not after the last
     if scheduler is not None:
         check_scheduler(scheduler)
     if not (out.parent if str(out.parent) else Path(".")).is_dir():
         msg = f"folder {out.parent} does not exist; create it first"
         raise SweepError(msg)
-    lock = _OutputLock(out)  # one sweep per output for the whole run
+    lock = OutputLock(out)  # one sweep per output for the whole run
     try:
         return _run_sweep_locked(
             scenarios,
@@ -490,7 +495,7 @@ def _run_sweep_locked(
     if (out.exists() or out.is_symlink()) and not force and not written_by_us(out):
         msg = f"{out} already exists and was not written by corridors; choose another name or pass --force to replace it"
         raise OutputExistsError(msg)
-    before = _digest(out)
+    before = output_digest(out)
     blob: bytes | None = None
     blob_id: str | None = None
     if router is None:
@@ -526,7 +531,7 @@ def _run_sweep_locked(
         meta = _meta(config, router, baseline)
         if restart:
             ckpt.unlink(missing_ok=True)
-        writer = _Checkpoint(ckpt)  # locked until the end: one sweep per output
+        writer = Checkpoint(ckpt)  # locked until the end: one sweep per output
         task_seconds: list[float] = []
         workers = 1
         written: Path | None = None
@@ -567,13 +572,13 @@ def _run_sweep_locked(
             if complete:
                 from .io import write_atomic
 
-                if _digest(out) != before and not force:
+                if output_digest(out) != before and not force:
                     msg = (
                         f"{out} was written by another run while this sweep ran; it is left as it is and this sweep's rows "
                         f"stay in {ckpt} (rerun with --force to replace {out.name})"
                     )
                     raise OutputExistsError(msg)
-                written = write_atomic(out, _table_bytes(rows, fmt), force=True)
+                written = write_atomic(out, table_bytes(rows, fmt), force=True)
                 ckpt.unlink(missing_ok=True)
         finally:
             writer.close()

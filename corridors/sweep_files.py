@@ -136,7 +136,7 @@ def checkpoint_path(output: str | Path) -> Path:
     return p.with_name(p.stem + ".partial.jsonl")
 
 
-def _read_checkpoint(path: Path, meta: dict[str, Any]) -> dict[tuple[str, ...], dict[str, Any]]:
+def read_checkpoint(path: Path, meta: dict[str, Any]) -> dict[tuple[str, ...], dict[str, Any]]:
     done: dict[tuple[str, ...], dict[str, Any]] = {}
     if not path.exists():
         return done
@@ -175,7 +175,7 @@ def _read_checkpoint(path: Path, meta: dict[str, Any]) -> dict[tuple[str, ...], 
     return done
 
 
-class _Checkpoint:
+class Checkpoint:
     """Append-only JSON lines, flushed and synced after every record, and locked (POSIX) so that
     two sweeps never write the same checkpoint."""
 
@@ -195,7 +195,7 @@ class _Checkpoint:
 
     def start(self, meta: dict[str, Any]) -> dict[tuple[str, ...], dict[str, Any]]:
         """The records already there (checked against ``meta``); writes ``meta`` to a new file."""
-        done = _read_checkpoint(self.path, meta)
+        done = read_checkpoint(self.path, meta)
         size = self.path.stat().st_size
         if size == 0:
             self._write({"meta": meta})
@@ -218,7 +218,7 @@ class _Checkpoint:
         self.fh.close()
 
 
-class _OutputLock:
+class OutputLock:
     """An exclusive lock on a sweep's output for the whole run (POSIX ``flock`` on a hidden
     ``.NAME.lock`` beside it, kept after the run: removing it would let two runs lock different files)."""
 
@@ -246,14 +246,14 @@ class _OutputLock:
         self.fh.close()
 
 
-def _digest(path: Path) -> str | None:
+def output_digest(path: Path) -> str | None:
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
     except OSError:
         return None
 
 
-def _check_parquet() -> None:
+def check_parquet() -> None:
     import importlib.util
 
     if importlib.util.find_spec("pyarrow") is None or importlib.util.find_spec("pandas") is None:
@@ -262,7 +262,7 @@ def _check_parquet() -> None:
 
 
 # ------------------------------------------------------------------------------------------ output
-def _table_bytes(rows: Sequence[dict[str, Any]], fmt: str) -> bytes:
+def table_bytes(rows: Sequence[dict[str, Any]], fmt: str) -> bytes:
     if fmt == "csv":
         buf = io.StringIO()
         w = csv.DictWriter(buf, fieldnames=list(ROW_FIELDS), lineterminator="\n")
@@ -282,7 +282,7 @@ def _table_bytes(rows: Sequence[dict[str, Any]], fmt: str) -> bytes:
     return buf2.getvalue()
 
 
-def _format_of(output: Path) -> str:
+def format_of(output: Path) -> str:
     suffix = output.suffix.lower()
     if suffix == ".csv":
         return "csv"

@@ -1,7 +1,7 @@
 """Running a sweep's tasks in parallel: a local process pool, or a Dask distributed cluster.
 
-Split from :mod:`corridors.sweep`. What a worker runs (``_init_worker``, ``_run_chunk``,
-``_dask_chunk``) stays in :mod:`corridors.sweep`, so workers import it by that name.
+Split from :mod:`corridors.sweep`. What a worker runs (``worker_init``, ``worker_chunk``,
+``worker_dask_chunk``) stays in :mod:`corridors.sweep`, so workers import it by that name.
 """
 
 from __future__ import annotations
@@ -41,14 +41,14 @@ def check_scheduler(address: Any) -> None:
 
 
 def start_pool(n: int, config: SweepConfig, blob: bytes | None, blob_id: str | None) -> ProcessPoolExecutor:
-    """``n`` spawned worker processes, started now: each loads its network and engine (``_init_worker``)
+    """``n`` spawned worker processes, started now: each loads its network and engine (``worker_init``)
     while this process still lists the tasks and reads the checkpoint."""
-    from .sweep import _init_worker, _warm
+    from .sweep import worker_init, worker_warm
 
     ctx = multiprocessing.get_context("spawn")
-    ex = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_init_worker, initargs=(config, blob, blob_id))
+    ex = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=worker_init, initargs=(config, blob, blob_id))
     for _ in range(n):
-        ex.submit(_warm)  # a process is spawned per submission while none is idle
+        ex.submit(worker_warm)  # a process is spawned per submission while none is idle
     return ex
 
 
@@ -60,10 +60,10 @@ def run_pool(
     finished: Callable[[dict[str, Any]], None],
 ) -> None:
     """Run ``todo`` on the workers of :func:`start_pool`, in chunks for ``n`` workers, then shut it down."""
-    from .sweep import _run_chunk, chunks
+    from .sweep import chunks, worker_chunk
 
     try:
-        pending: set[Future[list[dict[str, Any]]]] = {ex.submit(_run_chunk, ch, config) for ch in chunks(todo, n)}
+        pending: set[Future[list[dict[str, Any]]]] = {ex.submit(worker_chunk, ch, config) for ch in chunks(todo, n)}
         while pending:
             ready, pending = wait(pending, return_when=FIRST_COMPLETED)
             for f in ready:
@@ -85,7 +85,7 @@ def run_dask(
 ) -> int:
     """Run ``todo`` on a Dask cluster; ``blob`` (the router with its compiled engine) is scattered to
     every worker once. Returns the number of workers."""
-    from .sweep import _dask_chunk, chunks
+    from .sweep import chunks, worker_dask_chunk
 
     try:
         from distributed import Client, as_completed
@@ -103,7 +103,7 @@ def run_dask(
         shared = client.scatter(blob, broadcast=True) if blob is not None else None  # type: ignore[no-untyped-call]
         futs = [
             client.submit(
-                _dask_chunk,
+                worker_dask_chunk,
                 ch,
                 config,
                 shared,
