@@ -22,6 +22,7 @@ is reported as unavailable, never returned.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 from collections.abc import Mapping, Sequence
@@ -518,7 +519,8 @@ def pareto_front(routes: Sequence[Route], metrics: Sequence[str] = ("time_h", "c
 def _count_edges(G: nx.MultiDiGraph) -> int:
     """``G.number_of_edges()`` without its degree view (a tenth of the time on a large graph)."""
     if G.is_multigraph():
-        return sum(len(kd) for nbrs in G._adj.values() for kd in nbrs.values())
+        with contextlib.suppress(TypeError):  # adjacency dicts of networkx's own kind: counted in C
+            return sum(map(len, itertools.chain.from_iterable(map(dict.values, G._adj.values()))))
     return int(G.number_of_edges())
 
 
