@@ -609,8 +609,10 @@ def _check_type(obj: Any) -> None:
             raise CacheFormatError(msg)
 
 
-def load(kind: str, key: str, expect: type | tuple[type, ...] | None = None) -> Any:
-    """The cached object for ``key``, or None (missing, untrusted, corrupt or of the wrong type)."""
+def load(kind: str, key: str, expect: type | tuple[type, ...] | None = None, announce: bool = True) -> Any:
+    """The cached object for ``key``, or None (missing, untrusted, corrupt or of the wrong type).
+    On a miss, a progress line says that ``kind`` is being built, unless ``announce`` is False (for
+    what is cheap, or is stored later by whoever makes it)."""
     path = _path(kind, key)
     if path is None:
         return None
@@ -618,11 +620,13 @@ def load(kind: str, key: str, expect: type | tuple[type, ...] | None = None) -> 
     try:
         fh = _open_trusted(path)
     except FileNotFoundError:
-        _building(kind)
+        if announce:
+            _building(kind)
         return None
     except OSError as exc:
         log.info("not using cache entry %s (%s); rebuilding it", path, exc or "a symlink")
-        _building(kind)
+        if announce:
+            _building(kind)
         return None
     gc_was_on = gc.isenabled()
     gc.disable()  # decoding makes hundreds of thousands of small objects and no cycles
@@ -646,7 +650,8 @@ def load(kind: str, key: str, expect: type | tuple[type, ...] | None = None) -> 
         RecursionError,
     ) as exc:
         log.info("ignoring unreadable cache entry %s (%s: %s); rebuilding it", path, type(exc).__name__, exc)
-        _building(kind)
+        if announce:
+            _building(kind)
         return None
     finally:
         if gc_was_on:
@@ -661,7 +666,6 @@ def load(kind: str, key: str, expect: type | tuple[type, ...] | None = None) -> 
 _WHAT = {
     "network": "the network",
     "engine": "the routing engine",
-    "compiled": "the engine's index and corridor family masks",
     "basemap": "the map's basemap",
 }
 

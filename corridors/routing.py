@@ -529,7 +529,7 @@ def _stored_index(G: nx.MultiDiGraph, params: Parameters, eng: Engine, key: str)
     :meth:`Router._store_index` under a key of the engine's and the families' content), or None."""
     from . import cache
 
-    got = cache.load("compiled", key, expect=dict)
+    got = cache.load("compiled", key, expect=dict, announce=False)  # stored by the first compare
     if not isinstance(got, dict):
         return None
     n = eng.n_edges
