@@ -67,7 +67,7 @@ def explain(
     if scenario_file:
         applied = apply_scenario_file(state, read_scenario_file(scenario_file), c)
         router, c = applied.router, applied.constraints
-    e = explain_route(router, origin, destination, c, objective=objective, max_dropped=max_dropped)
+    e = explain_route(router, origin, destination, constraints=c, objective=objective, max_dropped=max_dropped)
     if fmt == "json":
         click.echo(json.dumps(e.to_dict(), indent=2, ensure_ascii=False))
     else:

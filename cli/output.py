@@ -12,6 +12,7 @@ import click
 
 from corridors.convert import GENERATOR
 from corridors.io import write_atomic
+from corridors.labels import fmt_number
 from corridors.model import Move, Route
 
 COLUMNS = [
@@ -30,14 +31,6 @@ COLUMNS = [
     ("gauge_changes", "gauge", None),
     ("chokepoints", "chokepoints", None),
 ]
-
-
-def fmt_number(v: Any) -> str:
-    """A figure as the table shows it: floats to one decimal with thousands separators (whole above a
-    million), None as empty."""
-    if isinstance(v, float):
-        return f"{v:,.1f}" if abs(v) < 1e6 else f"{v:,.0f}"
-    return "" if v is None else str(v)
 
 
 def table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str, str | None]] = COLUMNS, mark_best: bool = True) -> str:

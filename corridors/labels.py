@@ -3,7 +3,8 @@
 :func:`caveats` lists, for one route, the lanes sailed under a generic assumption (no known service),
 the services reported irregular, corridors with no scheduled container service today (the NSR), and
 the calibrated figures the route's time rests on. :func:`basis` counts how each random part of the
-route's time was set: from a source, by an assumption, or by the calibration.
+route's time was set: from a source, by an assumption, or by the calibration. :func:`fmt_number` writes
+a figure as the CLI table and the maps show it (one function for both).
 """
 
 from __future__ import annotations
@@ -81,3 +82,11 @@ def caveats(route: Route, G: nx.MultiDiGraph, params: Parameters) -> tuple[str, 
 def _edge(G: nx.MultiDiGraph, m: Move) -> Mapping[str, Any]:
     d: Mapping[str, Any] | None = G.get_edge_data(m.from_id, m.to_id, key=m.leg_ids[0])
     return d or {}
+
+
+def fmt_number(v: Any) -> str:
+    """A figure as the table shows it: floats to one decimal with thousands separators (whole above a
+    million), None as empty."""
+    if isinstance(v, float):
+        return f"{v:,.1f}" if abs(v) < 1e6 else f"{v:,.0f}"
+    return "" if v is None else str(v)

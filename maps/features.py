@@ -8,7 +8,7 @@ from typing import Any
 
 import folium
 
-from corridors.geo import latlon, unwrap
+from corridors.geo import edge_coords, latlon, unwrap
 
 from .badges import Badges, endpoints
 from .figures import days_text
@@ -18,7 +18,6 @@ from .geometry import (
     Frame,
     basemap_features,
     countries,
-    edge_coords,
     round_geometry,
     shift_coords,
     simplify_line,
@@ -127,7 +126,7 @@ def add_network(
     for u, v, k, d in G.edges(keys=True, data=True):
         if d.get("reverse") or d.get("origin") != "data" or d.get("geometry") is None:
             continue
-        coords = edge_coords(d["geometry"])
+        coords = edge_coords(d, unwrap=True)
         if len(coords) < 2:
             continue
         coords = shift_coords(coords, frame.shift_for(sum(c[0] for c in coords) / len(coords)))
@@ -256,7 +255,7 @@ def add_closures(
         if k not in wanted or d.get("reverse") or d.get("geometry") is None:
             continue
         wanted.discard(k)
-        coords = edge_coords(d["geometry"])
+        coords = edge_coords(d, unwrap=True)
         coords = shift_coords(coords, frame.shift_for(sum(c[0] for c in coords) / len(coords)))
         tip = _closed_tip(G.nodes[u].get("name", u), G.nodes[v].get("name", v), k)
         geom = {

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from corridors.cli.output import fmt_number as cli_number  # the CLI table's formatter: one function for both
+from corridors.labels import fmt_number as cli_number  # the CLI table's formatter: one function for both
 
 __all__ = ["METRICS", "cli_number", "days_text", "fmt_metric", "uncertainty"]
 

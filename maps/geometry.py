@@ -14,7 +14,7 @@ from typing import Any
 from shapely.geometry import LineString, MultiPolygon, box, mapping, shape
 from shapely.geometry.base import BaseGeometry
 
-from corridors.geo import Coord, line_coords, unwrap
+from corridors.geo import Coord, unwrap
 
 #: simplification tolerances in degrees, by mode (hand-drawn land legs have few vertices already)
 SIMPLIFY_DEG = {"sea": 0.02, "ferry": 0.01, "rail": 0.005, "road": 0.005}
@@ -93,15 +93,6 @@ def frame_of(lines: Iterable[Sequence[Coord]], default: Frame | None = None) -> 
 
 def shift_coords(coords: Sequence[Coord], k: float) -> list[Coord]:
     return [(x + k, y) for x, y in coords] if k else list(coords)
-
-
-def edge_coords(geom: BaseGeometry) -> list[Coord]:
-    """Continuous (unwrapped) coordinates of a leg geometry (a possibly split LineString).
-
-    Deprecated: use the one accessor, :func:`corridors.geo.edge_coords` ``(d, unwrap=True)`` on the
-    leg's edge data (it also puts the line in the leg's direction of travel). Kept until the map
-    builders call it."""
-    return unwrap(line_coords(geom))
 
 
 def round_geometry(geom: BaseGeometry, digits: int) -> dict[str, Any]:
