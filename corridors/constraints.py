@@ -152,12 +152,17 @@ def _closest_codes(code: str, known: Iterable[str], n: int = 3) -> list[str]:
 
 def check_countries(G: nx.MultiDiGraph, codes: Iterable[str], what: str = "country") -> None:
     """Raise :class:`ConstraintError` for a code that is not ISO-3 or that no country has."""
-    known_net = network_countries(G)
-    known = known_net | set(world_country_codes())
+    world = world_country_codes()
+    known_net: set[str] | None = None  # read from every leg only when a code is not a world country
     for c in codes:
         if len(c) != 3 or not c.isalpha() or not c.isupper():
             msg = f"{what} {c!r} is not an ISO 3166-1 alpha-3 code like 'IRN' or 'AZE'"
             raise ConstraintError(msg)
+        if c in world:
+            continue
+        if known_net is None:
+            known_net = network_countries(G)
+        known = known_net | set(world)
         if known and c not in known:
             close = _closest_codes(c, known_net) or _closest_codes(c, known)
             hint = f"; did you mean {', '.join(close)}?" if close else f" (the network's countries: {', '.join(sorted(known_net))})"

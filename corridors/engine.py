@@ -19,6 +19,7 @@ are solved exactly on a layered copy of the graph.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -456,6 +457,67 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
     return eng
 
 
+def _cheapest_per_pair(pair: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Indices, in ``pair`` order, of the cheapest edge of each distinct ``pair`` (ties: the first
+    one), exactly what a stable ``lexsort((w, pair))`` keeping each pair's first edge gives, with an
+    integer sort and ``minimum.reduceat`` instead of a sort on the float key."""
+    if not len(pair):
+        return np.zeros(0, np.int64)
+    if np.isnan(w).any():  # NaN sorts last there; keep that rule without reasoning about it
+        order = np.lexsort((w, pair))
+        first = np.ones(len(order), bool)
+        first[1:] = pair[order][1:] != pair[order][:-1]
+        return order[first]
+    order = np.argsort(pair, kind="stable")
+    sp = pair[order]
+    sw = w[order]
+    start = np.ones(len(sp), bool)
+    start[1:] = sp[1:] != sp[:-1]
+    starts = np.flatnonzero(start)
+    if len(starts) == len(sp):  # no parallel edges
+        return order
+    low = np.minimum.reduceat(sw, starts)
+    group = np.cumsum(start) - 1
+    cand = np.flatnonzero(sw == low[group])  # the cheapest of each group, the first of them first
+    firsts = np.ones(len(cand), bool)
+    firsts[1:] = group[cand][1:] != group[cand][:-1]
+    return order[cand[firsts]]
+
+
+def _one_layer(eng: Engine, weight: np.ndarray, mask: np.ndarray, no_arrival: Any) -> tuple[Any, np.ndarray, np.ndarray]:
+    """The search graph without vias or a transfer cap: the cheapest edge of each state pair over
+    ``mask``, built once per mask and weight whatever the origin, then without the legs arriving at a
+    node of ``no_arrival``. The same graph as removing those legs first: every edge of a state pair is
+    a leg arriving at the same node, or none is."""
+    S = eng.n_states
+    h = hashlib.blake2b(mask.tobytes(), digest_size=32)
+    h.update(weight.tobytes())
+    bkey = ("one-layer", h.digest())  # the content of both, not their identity
+    bases = eng._csr_cache.setdefault("one-layer bases", {})
+    got = bases.get(bkey)
+    if got is None:
+        base = np.flatnonzero(mask)
+        rows, cols = eng.src[base].astype(np.int64), eng.dst[base].astype(np.int64)
+        w = np.maximum(weight[base], 1e-9)
+        keep = _cheapest_per_pair(rows * S + cols, w)
+        rows, cols, eidx, w = rows[keep], cols[keep], base[keep], w[keep]
+        arrive = eng.state_node[eng.dst[eidx]].astype(np.int64)
+        arrive[eng.etype[eidx] != LEG] = -1  # only legs arrive
+        got = (w, rows, cols, eidx, arrive)
+        if len(bases) > 32:
+            bases.clear()
+        bases[bkey] = got
+    w, rows, cols, eidx, arrive = got
+    banned = np.asarray(no_arrival, dtype=np.int64)
+    if len(banned):
+        ok = ~np.isin(arrive, banned)
+        w, rows, cols, eidx = w[ok], rows[ok], cols[ok], eidx[ok]
+    indptr = np.zeros(S + 1, np.int64)
+    np.cumsum(np.bincount(rows, minlength=S), out=indptr[1:])
+    csr = csr_matrix((w, cols, indptr), shape=(S, S))
+    return (csr, rows * S + cols, eidx)
+
+
 @dataclass
 class Solution:
     edges: list[int]
@@ -492,6 +554,12 @@ def solve(
     arrival_key = tuple(tuple(sorted(int(x) for x in a)) for a in no_arrival)
     key = (cache_key, V, T, arrival_key) if cache_key is not None else None
     built = eng._csr_cache.get(key) if key is not None else None
+    if built is None and V == 1 and max_transfers is None:
+        built = _one_layer(eng, weight, mask, no_arrival[0] if no_arrival else ())
+        if key is not None:
+            if len(eng._csr_cache) > 64:
+                eng._csr_cache.clear()
+            eng._csr_cache[key] = built
     if built is None:
         base = np.flatnonzero(mask)
         rows_l: list[np.ndarray] = []
@@ -523,13 +591,10 @@ def solve(
         cols = np.concatenate(cols_l) if cols_l else np.zeros(0, np.int64)
         eidx = np.concatenate(eidx_l) if eidx_l else np.zeros(0, np.int64)
         w = np.maximum(weight[eidx], 1e-9)
-        order = np.lexsort((w, cols, rows))
-        rows, cols, eidx, w = rows[order], cols[order], eidx[order], w[order]
-        pair = rows.astype(np.int64) * (S * V * T) + cols
-        first = np.ones(len(pair), bool)
-        first[1:] = pair[1:] != pair[:-1]
-        rows, cols, eidx, w, pair = rows[first], cols[first], eidx[first], w[first], pair[first]
         n = S * V * T
+        keep = _cheapest_per_pair(rows.astype(np.int64) * n + cols, w)
+        rows, cols, eidx, w = rows[keep], cols[keep], eidx[keep], w[keep]
+        pair = rows.astype(np.int64) * n + cols
         csr = csr_matrix((w, (rows, cols)), shape=(n, n))
         built = (csr, pair, eidx)
         if key is not None:
@@ -570,12 +635,9 @@ def distances_from(eng: Engine, sources: Sequence[int], weight: np.ndarray, mask
     if built is None:
         base = np.flatnonzero(mask)
         w = np.maximum(weight[base], 1e-9)
-        order = np.lexsort((w, eng.dst[base], eng.src[base]))
-        r, c, w = eng.src[base][order], eng.dst[base][order], w[order]
-        pair = r.astype(np.int64) * eng.n_states + c
-        first = np.ones(len(pair), bool)
-        first[1:] = pair[1:] != pair[:-1]
-        built = csr_matrix((w[first], (r[first], c[first])), shape=(eng.n_states, eng.n_states))
+        r, c = eng.src[base], eng.dst[base]
+        keep = _cheapest_per_pair(r.astype(np.int64) * eng.n_states + c, w)
+        built = csr_matrix((w[keep], (r[keep], c[keep])), shape=(eng.n_states, eng.n_states))
         if key is not None:
             eng._csr_cache[key] = built
     return np.asarray(dijkstra(built, directed=True, indices=list(sources), min_only=True))

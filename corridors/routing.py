@@ -22,6 +22,7 @@ is reported as unavailable, never returned.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 from collections.abc import Mapping, Sequence
@@ -151,17 +152,38 @@ class Router:
         """A node or leg added or removed since the engine was built: drop it, to be rebuilt (attribute
         edits are caught by the content fingerprint when the engine is first built for a Router).
         Every query calls it once: counting a large graph's legs is not free."""
-        if self._compiled is not None and self._shape != (self.G.number_of_nodes(), self.G.number_of_edges()):
+        if self._compiled is not None and self._shape != (self.G.number_of_nodes(), _count_edges(self.G)):
             self._compiled = None
 
     @property
     def compiled(self) -> Compiled:
         """The engine indexed for queries (what :mod:`corridors.query` and :mod:`corridors.search`
-        take), built on first use."""
+        take), built on first use; the index and the family masks come from the on-disk cache when
+        this engine and these families were seen before (:meth:`_store_index`)."""
         if self._compiled is None:
-            self._shape = (self.G.number_of_nodes(), self.G.number_of_edges())
-            self._compiled = Compiled.of(self.G, self.params, self._load_or_compile())
+            self._shape = (self.G.number_of_nodes(), _count_edges(self.G))
+            eng = self._load_or_compile()
+            self._compiled = _stored_index(self.G, self.params, eng, self._index_key()) or Compiled.of(self.G, self.params, eng)
+            self._masks_stored = len(self._compiled.family_masks)
         return self._compiled
+
+    def _index_key(self) -> str:
+        from . import cache
+
+        families = repr(sorted((k, repr(v)) for k, v in self.families.items()))
+        return cache.key_for([], extra=("compiled-index-1", self._engine_key, families))
+
+    def _store_index(self) -> None:
+        """Write the engine's index and the family masks computed so far (once more when new masks
+        were made), keyed by the engine's and the families' content."""
+        from . import cache
+
+        q = self._compiled
+        if q is None or len(q.family_masks) <= getattr(self, "_masks_stored", -1):
+            return
+        fields = ("src_node", "dst_node", "leg_uid", "sides", "from_side", "to_side", "sig", "sigs", "named_legs", "family_masks")
+        cache.save("compiled", self._index_key(), {f: getattr(q, f) for f in fields})
+        self._masks_stored = len(q.family_masks)
 
     @property
     def engine(self) -> Engine:
@@ -176,6 +198,7 @@ class Router:
         # keyed by the graph's content, not by how it was loaded: a graph edited after loading never
         # gets the engine compiled for the unedited one
         key = cache.key_for([], extra=("engine-2", cache.graph_fingerprint(self.G), repr(self.params)))
+        self._engine_key = key
         eng = cache.load("engine", key, expect=Engine)
         if isinstance(eng, Engine):
             eng.G = self.G
@@ -360,6 +383,7 @@ class Router:
                 unavailable[fid] = why
             else:
                 routes.append(with_access(r, self.G, self.params, o, d))
+        self._store_index()  # the family masks made here serve the next process too
         routes = self.simulate(routes, depart=c.depart)
         if objective == "p90":
             routes.sort(key=lambda r: r.time_q_h[2] if r.time_q_h else r.time_h)
@@ -490,3 +514,39 @@ def pareto_front(routes: Sequence[Route], metrics: Sequence[str] = ("time_h", "c
         if not dominated:
             front.append(r)
     return sorted(front, key=lambda r: getattr(r, metrics[0]))
+
+
+def _count_edges(G: nx.MultiDiGraph) -> int:
+    """``G.number_of_edges()`` without its degree view (a tenth of the time on a large graph)."""
+    if G.is_multigraph():
+        with contextlib.suppress(TypeError):  # adjacency dicts of networkx's own kind: counted in C
+            return sum(map(len, itertools.chain.from_iterable(map(dict.values, G._adj.values()))))
+    return int(G.number_of_edges())
+
+
+def _stored_index(G: nx.MultiDiGraph, params: Parameters, eng: Engine, key: str) -> Compiled | None:
+    """The :class:`Compiled` index of ``eng`` and its family masks from the on-disk cache (written by
+    :meth:`Router._store_index` under a key of the engine's and the families' content), or None."""
+    from . import cache
+
+    got = cache.load("compiled", key, expect=dict, announce=False)  # stored by the first compare
+    if not isinstance(got, dict):
+        return None
+    n = eng.n_edges
+    arrays = ("src_node", "dst_node", "leg_uid", "from_side", "to_side", "sig")
+    masks = got.get("family_masks")
+    ok = (
+        all(isinstance(got.get(f), np.ndarray) and got[f].shape == (n,) for f in arrays)
+        and isinstance(got.get("named_legs"), np.ndarray)
+        and isinstance(got.get("sides"), list)
+        and isinstance(got.get("sigs"), list)
+        and isinstance(masks, dict)
+        and all(isinstance(m, np.ndarray) and m.dtype == bool and m.shape == (n,) for m in masks.values())
+    )
+    if not ok or not isinstance(masks, dict):
+        return None
+    q = Compiled(
+        G, params, eng, *(got[f] for f in ("src_node", "dst_node", "leg_uid", "sides", "from_side", "to_side", "sig", "sigs", "named_legs"))
+    )
+    q.family_masks.update(masks)
+    return q

@@ -2,7 +2,10 @@
 
 One *task* is one (scenario, pair): the best route of every corridor family under the scenario plus
 the best route overall. Tasks run on every core (a process pool whose workers each load the network
-once, from the on-disk cache) or on a Dask distributed cluster. Each finished task is appended to a
+and its compiled engine once, from the on-disk cache, or receive them pickled from this process when
+there is no cache or the caller gave a router) or on a Dask distributed cluster (the network,
+parameters and compiled engine are scattered to the workers once: they need neither this machine's
+files nor its cache folder). Each finished task is appended to a
 checkpoint (``OUT.partial.jsonl``) at once, so an interrupted sweep resumes where it stopped: a rerun
 skips the (scenario, pair) keys already there. The final table (CSV or Parquet) is written atomically
 and the checkpoint removed.
@@ -11,83 +14,74 @@ and the checkpoint removed.
 
     from corridors.sweep import run_sweep
     result = run_sweep(["data/scenarios"], [("Chelyabinsk", "Mumbai")], "out.csv")
+
+The files of a sweep (inputs, checkpoint, table) are in :mod:`corridors.sweep_files`, the process
+pool and Dask runners in :mod:`corridors.sweep_parallel`; their public names are re-exported here.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-import json
 import logging
 import math
-import multiprocessing
 import os
 import pickle
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import cache
-from .errors import ConstraintError, CorridorsError, DataFileError, ScenarioError
+from .errors import ConstraintError
 from .model import Route
 from .routing import OBJECTIVES, Constraints, Router
+from .sweep_files import (
+    BASELINE,
+    ROUTE_FIELDS,
+    ROW_FIELDS,
+    Checkpoint,
+    OutputLock,
+    SweepError,
+    check_parquet,
+    checkpoint_path,
+    collect_scenarios,
+    format_of,
+    iter_rows,
+    output_digest,
+    read_checkpoint,
+    read_pairs,
+    table_bytes,
+)
+from .sweep_parallel import SCHEDULER_TIMEOUT_S, check_scheduler, run_dask, run_pool, start_pool
 
 log = logging.getLogger(__name__)
 
+# the names these had before the split (the tests and older callers use them)
+_Checkpoint = Checkpoint
+_OutputLock = OutputLock
+_read_checkpoint = read_checkpoint
+
 __all__ = [
+    "BASELINE",
+    "ROUTE_FIELDS",
     "ROW_FIELDS",
+    "SCHEDULER_TIMEOUT_S",
+    "Checkpoint",
+    "OutputLock",
     "SweepConfig",
     "SweepError",
     "SweepResult",
     "Task",
+    "check_scheduler",
+    "checkpoint_path",
     "collect_scenarios",
+    "iter_rows",
+    "read_checkpoint",
     "read_pairs",
     "run_sweep",
 ]
-
-BASELINE = "baseline"
-#: the route figures a sweep row carries, as named in Route.summary()
-ROUTE_FIELDS = (
-    "time_days",
-    "cost_usd",
-    "co2_kg",
-    "exposure",
-    "length_km",
-    "sea_nm",
-    "transshipments",
-    "border_crossings",
-    "gauge_changes",
-    "chokepoints",
-    "countries",
-    "ports",
-    "not_operational",
-    "via",
-)
-#: columns of the sweep table, in order
-ROW_FIELDS = (
-    "scenario",
-    "scenario_name",
-    "origin",
-    "destination",
-    "origin_id",
-    "destination_id",
-    "family",
-    "family_name",
-    "status",
-    "rank",
-    *ROUTE_FIELDS,
-    "reason",
-    "scenario_digest",
-)
-
-
-class SweepError(CorridorsError, RuntimeError):
-    """A sweep cannot start or go on (an optional dependency is missing, a checkpoint does not match)."""
 
 
 @dataclass(frozen=True)
@@ -136,76 +130,6 @@ class SweepResult:
     workers: int = 1
 
 
-# ------------------------------------------------------------------------------------------ inputs
-def collect_scenarios(specs: Iterable[str | Path]) -> list[Path]:
-    """Scenario files from paths, folders (every ``*.toml``, by name), bundled scenario names, or
-    comma-separated lists of these."""
-    from .scenario import find_scenario
-
-    out: list[Path] = []
-    for spec in specs:
-        parts = [p.strip() for p in str(spec).split(",") if p.strip()] if not Path(spec).exists() else [str(spec)]
-        for part in parts:
-            p = Path(part)
-            if p.is_dir():
-                found = sorted(p.glob("*.toml"))
-                if not found:
-                    msg = f"{p}: no scenario files (*.toml) in this folder"
-                    raise ScenarioError(msg)
-                out.extend(found)
-            else:
-                out.append(find_scenario(part))
-    return list(dict.fromkeys(out))
-
-
-def read_pairs(spec: str | Path) -> list[tuple[str, str]]:
-    """Origin–destination pairs from a CSV file (columns ``origin,destination``; more columns are
-    ignored, ``#`` lines skipped) or an inline list ``"Chelyabinsk:Mumbai,Moscow:Mundra"`` (use ``->``
-    instead of ``:`` between places whose ids contain a colon: ``rail:chelyabinsk->port:INBOM``)."""
-    p = Path(spec)
-    if p.is_file():
-        from .io import read_text
-
-        text = read_text(p, "pairs file")
-        lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
-        rows = list(csv.reader(lines))
-        if not rows:
-            msg = f"{p}: no pairs (write a CSV with columns origin,destination)"
-            raise DataFileError(msg)
-        head = [h.strip().lower() for h in rows[0]]
-        if "origin" in head and "destination" in head:
-            io_, id_ = head.index("origin"), head.index("destination")
-            body = rows[1:]
-        else:
-            io_, id_ = 0, 1
-            body = rows
-        pairs = []
-        for n, r in enumerate(body, 2 if body is not rows else 1):
-            if len(r) <= max(io_, id_) or not r[io_].strip() or not r[id_].strip():
-                msg = f"{p}, row {n}: needs an origin and a destination"
-                raise DataFileError(msg)
-            pairs.append((r[io_].strip(), r[id_].strip()))
-    else:
-        pairs = []
-        for part in str(spec).split(","):
-            part = part.strip()
-            if not part:
-                continue
-            if "->" in part:
-                a, _, b = part.partition("->")
-            elif part.count(":") == 1:
-                a, _, b = part.partition(":")
-            else:
-                hint = " (use -> between ids that contain a colon: rail:chelyabinsk->port:INBOM)" if part.count(":") > 1 else ""
-                msg = f"{spec}: {part!r} is not a pair ORIGIN:DESTINATION, and no such pairs file exists{hint}"
-                raise DataFileError(msg)
-            pairs.append((a.strip(), b.strip()))
-    if not pairs:
-        msg = f"{spec}: no origin–destination pairs"
-        raise DataFileError(msg)
-    return list(dict.fromkeys(pairs))
-
-
 # ------------------------------------------------------------------------------------------ workers
 _STATE: dict[str, Any] = {}
 _LOCK = threading.Lock()
@@ -221,7 +145,7 @@ def _ensure_state(config: SweepConfig, blob: bytes | None = None, blob_id: str |
     if _STATE.get("key") != key:
         _STATE.clear()
         if blob is not None:
-            router = pickle.loads(blob)  # noqa: S301 - our own pickle, from the parent process
+            router = unpack_router(blob)
         else:
             from .graph import load_network
             from .params import load_parameters
@@ -236,12 +160,38 @@ def _ensure_state(config: SweepConfig, blob: bytes | None = None, blob_id: str |
     return _STATE
 
 
+def pack_router(router: Router) -> bytes:
+    """A router over ``router``'s network, parameters and families, with its compiled engine, pickled
+    once for every worker: a worker then needs neither the network's files nor a cache folder, and
+    does not compile the engine again."""
+    fresh = Router(router.G, router.params, router.families)
+    fresh.engine  # noqa: B018 - compiled (or read from the cache) here, once, to travel with the router
+    return pickle.dumps(fresh, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def unpack_router(blob: bytes) -> Router:
+    """The router of :func:`pack_router`, its engine joined again to the graph and parameters (an
+    engine pickles its arrays only)."""
+    router = pickle.loads(blob)  # noqa: S301 - our own pickle, from the parent process
+    if not isinstance(router, Router):
+        msg = "the sweep's router did not arrive intact"
+        raise SweepError(msg)
+    from .engine import Engine
+
+    compiled = getattr(router, "_compiled", None)
+    for eng in (getattr(router, "_engine", None), getattr(compiled, "eng", None)):
+        if isinstance(eng, Engine):
+            eng.G = router.G
+            eng.params = router.params
+    return router
+
+
 def _set_state(config: SweepConfig, router: Router, blob_id: str | None) -> None:
     _STATE.clear()
     _STATE.update(key=_state_key(config, blob_id), router=router, scenarios={})
 
 
-def _init_worker(config: SweepConfig, blob: bytes | None, blob_id: str | None) -> None:
+def worker_init(config: SweepConfig, blob: bytes | None, blob_id: str | None) -> None:
     _ensure_state(config, blob, blob_id)
 
 
@@ -276,12 +226,16 @@ def _run_task(task: Task, config: SweepConfig) -> dict[str, Any]:
     }
 
 
-def _run_chunk(tasks: Sequence[Task], config: SweepConfig) -> list[dict[str, Any]]:
+def worker_warm() -> None:
+    """Nothing: submitted once per pool worker so that it starts (and loads its state) at once."""
+
+
+def worker_chunk(tasks: Sequence[Task], config: SweepConfig) -> list[dict[str, Any]]:
     """Several tasks of one scenario in a pool worker (the scenario's router is built once)."""
     return [_run_task(t, config) for t in tasks]
 
 
-def _dask_chunk(tasks: Sequence[Task], config: SweepConfig, blob: bytes | None, blob_id: str | None) -> list[dict[str, Any]]:
+def worker_dask_chunk(tasks: Sequence[Task], config: SweepConfig, blob: bytes | None, blob_id: str | None) -> list[dict[str, Any]]:
     """Tasks on a Dask worker: the state is built on first use in that worker process (the lock
     serialises threads of one process, which share it)."""
     with _LOCK:
@@ -376,191 +330,6 @@ def _row(
         for k in ROUTE_FIELDS:
             row[k] = s[k]
     return row
-
-
-# ------------------------------------------------------------------------------------------ checkpoint
-def checkpoint_path(output: str | Path) -> Path:
-    """``out.csv`` -> ``out.partial.jsonl`` (shared by any output format of the same name)."""
-    p = Path(output)
-    return p.with_name(p.stem + ".partial.jsonl")
-
-
-def _read_checkpoint(path: Path, meta: dict[str, Any]) -> dict[tuple[str, ...], dict[str, Any]]:
-    done: dict[tuple[str, ...], dict[str, Any]] = {}
-    if not path.exists():
-        return done
-    seen_meta = False
-    with path.open(encoding="utf-8", errors="replace") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except (json.JSONDecodeError, RecursionError):
-                rec = None
-            if not seen_meta and not (isinstance(rec, dict) and isinstance(rec.get("meta"), dict)):
-                # without its settings line nobody can tell which objective or network wrote the rows:
-                # resuming could mix two sweeps in one table
-                msg = (
-                    f"{path}: the checkpoint's first line (the sweep's settings) is damaged or missing, so its rows "
-                    "cannot be trusted; pass --restart (or delete the file) to start over"
-                )
-                raise SweepError(msg)
-            if not isinstance(rec, dict):
-                log.warning("%s: ignoring unreadable line %d (an interrupted write)", path, n)
-                continue
-            if "meta" in rec:
-                seen_meta = True
-                if rec["meta"] != meta:
-                    diff = [k for k in meta if rec["meta"].get(k) != meta[k]]
-                    msg = (
-                        f"{path}: this checkpoint was written by a sweep with other settings ({', '.join(diff)} differ); "
-                        "rerun with the same options, or pass --restart (or delete the file) to start over"
-                    )
-                    raise SweepError(msg)
-                continue
-            if isinstance(rec.get("key"), list) and isinstance(rec.get("rows"), list):
-                done[tuple(rec["key"])] = rec
-    return done
-
-
-class _Checkpoint:
-    """Append-only JSON lines, flushed and synced after every record, and locked (POSIX) so that
-    two sweeps never write the same checkpoint."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.fh = path.open("a+", encoding="utf-8")
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - not POSIX: no lock
-            return
-        try:
-            fcntl.flock(self.fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            self.fh.close()
-            msg = f"{path}: another sweep is writing this checkpoint (same output file); wait for it or choose another output"
-            raise SweepError(msg) from exc
-
-    def start(self, meta: dict[str, Any]) -> dict[tuple[str, ...], dict[str, Any]]:
-        """The records already there (checked against ``meta``); writes ``meta`` to a new file."""
-        done = _read_checkpoint(self.path, meta)
-        size = self.path.stat().st_size
-        if size == 0:
-            self._write({"meta": meta})
-        else:
-            with self.path.open("rb") as fh:
-                fh.seek(-1, os.SEEK_END)
-                if fh.read(1) != b"\n":
-                    self.fh.write("\n")  # end a line cut short by an interruption
-        return done
-
-    def _write(self, rec: dict[str, Any]) -> None:
-        self.fh.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":")) + "\n")
-        self.fh.flush()
-        os.fsync(self.fh.fileno())
-
-    def add(self, rec: dict[str, Any]) -> None:
-        self._write(rec)
-
-    def close(self) -> None:
-        self.fh.close()
-
-
-class _OutputLock:
-    """An exclusive lock on a sweep's output for the whole run (POSIX ``flock`` on a hidden
-    ``.NAME.lock`` beside it, kept after the run: removing it would let two runs lock different files)."""
-
-    def __init__(self, out: Path) -> None:
-        from .errors import OutputLockedError
-
-        self.path = out.with_name(f".{out.name}.lock")
-        try:
-            self.fh: Any = self.path.open("a+")
-        except OSError as exc:
-            msg = f"cannot lock {out}: {exc.strerror or exc}"
-            raise OutputLockedError(msg) from None
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - not POSIX: no lock
-            return
-        try:
-            fcntl.flock(self.fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            self.fh.close()
-            msg = f"{out}: another sweep is writing this output; wait for it or choose another output"
-            raise OutputLockedError(msg) from None
-
-    def release(self) -> None:
-        self.fh.close()
-
-
-def _digest(path: Path) -> str | None:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
-    except OSError:
-        return None
-
-
-def _check_parquet() -> None:
-    import importlib.util
-
-    if importlib.util.find_spec("pyarrow") is None or importlib.util.find_spec("pandas") is None:
-        msg = "Parquet output needs pyarrow: pip install 'corridors[dask]' (or pyarrow), or write a .csv"
-        raise SweepError(msg)
-
-
-SCHEDULER_TIMEOUT_S = 15
-_SCHEMES = ("tcp", "tls", "inproc", "ucx", "ws", "wss")
-
-
-def check_scheduler(address: Any) -> None:
-    """Refuse a scheduler address that cannot work (a bad scheme, no host or port) at once, with one line,
-    instead of a traceback after the connection timeout."""
-    if not isinstance(address, str):
-        return  # a Scheduler or LocalCluster object
-    scheme, sep, rest = address.partition("://")
-    if not sep:
-        scheme, rest = "tcp", address
-    if scheme not in _SCHEMES:
-        msg = f"--scheduler {address!r}: unknown protocol {scheme!r} (use e.g. tcp://host:8786)"
-        raise SweepError(msg)
-    if scheme in ("tcp", "tls", "ws", "wss"):
-        host, _, port = rest.rpartition(":")
-        if not host or not port.isdigit() or not 0 < int(port) < 65536:
-            msg = f"--scheduler {address!r}: give a host and a port, e.g. tcp://host:8786"
-            raise SweepError(msg)
-
-
-# ------------------------------------------------------------------------------------------ output
-def _table_bytes(rows: Sequence[dict[str, Any]], fmt: str) -> bytes:
-    if fmt == "csv":
-        buf = io.StringIO()
-        w = csv.DictWriter(buf, fieldnames=list(ROW_FIELDS), lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
-        return buf.getvalue().encode("utf-8")
-    try:
-        import pandas as pd
-        import pyarrow  # noqa: F401
-    except ImportError as exc:
-        msg = "Parquet output needs pyarrow: pip install 'corridors[dask]' (or pyarrow), or write a .csv"
-        raise SweepError(msg) from exc
-    df = pd.DataFrame(list(rows), columns=list(ROW_FIELDS))
-    df["rank"] = df["rank"].astype("Int64")
-    buf2 = io.BytesIO()
-    df.to_parquet(buf2, index=False)
-    return buf2.getvalue()
-
-
-def _format_of(output: Path) -> str:
-    suffix = output.suffix.lower()
-    if suffix == ".csv":
-        return "csv"
-    if suffix in (".parquet", ".pq"):
-        return "parquet"
-    msg = f"{output}: the output must end in .csv or .parquet"
-    raise SweepError(msg)
 
 
 # ------------------------------------------------------------------------------------------ the sweep
@@ -671,15 +440,15 @@ def run_sweep(
         msg = f"unknown objective {config.objective!r} (use one of {', '.join(OBJECTIVES)})"
         raise ConstraintError(msg)
     out = Path(output)
-    fmt = _format_of(out)
+    fmt = format_of(out)
     if fmt == "parquet":
-        _check_parquet()  # before any task runs, not after the last
+        check_parquet()  # before any task runs, not after the last
     if scheduler is not None:
         check_scheduler(scheduler)
     if not (out.parent if str(out.parent) else Path(".")).is_dir():
         msg = f"folder {out.parent} does not exist; create it first"
         raise SweepError(msg)
-    lock = _OutputLock(out)  # one sweep per output for the whole run
+    lock = OutputLock(out)  # one sweep per output for the whole run
     try:
         return _run_sweep_locked(
             scenarios,
@@ -726,7 +495,7 @@ def _run_sweep_locked(
     if (out.exists() or out.is_symlink()) and not force and not written_by_us(out):
         msg = f"{out} already exists and was not written by corridors; choose another name or pass --force to replace it"
         raise OutputExistsError(msg)
-    before = _digest(out)
+    before = output_digest(out)
     blob: bytes | None = None
     blob_id: str | None = None
     if router is None:
@@ -746,68 +515,77 @@ def _run_sweep_locked(
         )
     else:
         ship = True
-    if ship:
-        blob = pickle.dumps(Router(router.G, router.params, router.families), protocol=pickle.HIGHEST_PROTOCOL)
+    if ship or scheduler is not None:
+        # Dask workers always get the network, parameters and engine from here (scattered once):
+        # they need neither this machine's files nor its cache folder
+        blob = pack_router(router)
         blob_id = hashlib.sha256(blob).hexdigest()[:16]
-    paths = collect_scenarios(scenarios)
-    tasks = make_tasks(paths, pairs, router, baseline)
-
-    ckpt = checkpoint_path(out)
-    meta = _meta(config, router, baseline)
-    if restart:
-        ckpt.unlink(missing_ok=True)
-    writer = _Checkpoint(ckpt)  # locked until the end: one sweep per output
-    task_seconds: list[float] = []
-    workers = 1
-    written: Path | None = None
+    wanted = jobs if jobs is not None else (os.cpu_count() or 1)
+    # the pool's workers start loading now, while this process lists the tasks and reads the checkpoint
+    pool = start_pool(wanted, config, blob, blob_id) if scheduler is None and wanted > 1 else None
     try:
-        done = writer.start(meta)
-        keys = {t.key for t in tasks}
-        done = {k: v for k, v in done.items() if k in keys}
-        todo = [t for t in tasks if t.key not in done]
-        already = len(done)
-        if max_tasks is not None:
-            todo = todo[: max(0, max_tasks)]
-        if on_start:
-            on_start(len(todo), already)
+        paths = collect_scenarios(scenarios)
+        tasks = make_tasks(paths, pairs, router, baseline)
 
-        def finished(rec: dict[str, Any]) -> None:
-            writer.add({"key": rec["key"], "rows": rec["rows"], "seconds": rec["seconds"]})
-            done[tuple(rec["key"])] = rec
-            task_seconds.append(float(rec["seconds"]))
-            if progress:
-                progress(1)
-
-        if not todo:
-            pass
-        elif scheduler is not None:
-            workers = _run_dask(scheduler, todo, config, blob, blob_id, finished)
-        else:
-            n = jobs if jobs is not None else (os.cpu_count() or 1)
-            n = max(1, min(n, len(todo)))
-            workers = n
-            if n == 1:
-                _set_state(config, router, blob_id)
-                for t in todo:
-                    finished(_run_task(t, config))
-            else:
-                _run_pool(n, todo, config, blob, blob_id, finished)
-
-        complete = all(t.key in done for t in tasks)
-        rows = [row for t in tasks if t.key in done for row in done[t.key]["rows"]]
-        if complete:
-            from .io import write_atomic
-
-            if _digest(out) != before and not force:
-                msg = (
-                    f"{out} was written by another run while this sweep ran; it is left as it is and this sweep's rows "
-                    f"stay in {ckpt} (rerun with --force to replace {out.name})"
-                )
-                raise OutputExistsError(msg)
-            written = write_atomic(out, _table_bytes(rows, fmt), force=True)
+        ckpt = checkpoint_path(out)
+        meta = _meta(config, router, baseline)
+        if restart:
             ckpt.unlink(missing_ok=True)
+        writer = Checkpoint(ckpt)  # locked until the end: one sweep per output
+        task_seconds: list[float] = []
+        workers = 1
+        written: Path | None = None
+        try:
+            done = writer.start(meta)
+            keys = {t.key for t in tasks}
+            done = {k: v for k, v in done.items() if k in keys}
+            todo = [t for t in tasks if t.key not in done]
+            already = len(done)
+            if max_tasks is not None:
+                todo = todo[: max(0, max_tasks)]
+            if on_start:
+                on_start(len(todo), already)
+
+            def finished(rec: dict[str, Any]) -> None:
+                writer.add({"key": rec["key"], "rows": rec["rows"], "seconds": rec["seconds"]})
+                done[tuple(rec["key"])] = rec
+                task_seconds.append(float(rec["seconds"]))
+                if progress:
+                    progress(1)
+
+            if not todo:
+                pass
+            elif scheduler is not None:
+                workers = run_dask(scheduler, todo, config, blob, blob_id, finished)
+            else:
+                n = max(1, min(wanted, len(todo)))
+                workers = n
+                if n == 1 or pool is None:
+                    _set_state(config, router, blob_id)
+                    for t in todo:
+                        finished(_run_task(t, config))
+                else:
+                    run_pool(pool, n, todo, config, finished)
+
+            complete = all(t.key in done for t in tasks)
+            rows = [row for t in tasks if t.key in done for row in done[t.key]["rows"]]
+            if complete:
+                from .io import write_atomic
+
+                if output_digest(out) != before and not force:
+                    msg = (
+                        f"{out} was written by another run while this sweep ran; it is left as it is and this sweep's rows "
+                        f"stay in {ckpt} (rerun with --force to replace {out.name})"
+                    )
+                    raise OutputExistsError(msg)
+                written = write_atomic(out, table_bytes(rows, fmt), force=True)
+                ckpt.unlink(missing_ok=True)
+        finally:
+            writer.close()
     finally:
-        writer.close()
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)  # not used (one task, none left) or failed
+
     return SweepResult(
         written,
         ckpt,
@@ -820,78 +598,3 @@ def _run_sweep_locked(
         complete,
         workers,
     )
-
-
-def _run_pool(
-    n: int,
-    todo: Sequence[Task],
-    config: SweepConfig,
-    blob: bytes | None,
-    blob_id: str | None,
-    finished: Callable[[dict[str, Any]], None],
-) -> None:
-    ctx = multiprocessing.get_context("spawn")
-    ex = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_init_worker, initargs=(config, blob, blob_id))
-    try:
-        pending: set[Future[list[dict[str, Any]]]] = {ex.submit(_run_chunk, ch, config) for ch in chunks(todo, n)}
-        while pending:
-            ready, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for f in ready:
-                for rec in f.result():
-                    finished(rec)
-    except BaseException:
-        ex.shutdown(wait=False, cancel_futures=True)
-        raise
-    ex.shutdown(wait=True)
-
-
-def _run_dask(
-    address: Any,
-    todo: Sequence[Task],
-    config: SweepConfig,
-    blob: bytes | None,
-    blob_id: str | None,
-    finished: Callable[[dict[str, Any]], None],
-) -> int:
-    try:
-        from distributed import Client, as_completed
-    except ImportError as exc:
-        msg = "--scheduler needs Dask distributed: pip install 'corridors[dask]' (dask[distributed])"
-        raise SweepError(msg) from exc
-    check_scheduler(address)
-    try:
-        client = Client(address, timeout=SCHEDULER_TIMEOUT_S, set_as_default=False)  # type: ignore[no-untyped-call]
-    except (OSError, TimeoutError, ValueError, TypeError) as exc:
-        msg = f"cannot reach the Dask scheduler at {address}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
-        raise SweepError(msg) from None
-    try:
-        workers = len(client.scheduler_info().get("workers", {})) or 1
-        shared = client.scatter(blob, broadcast=True) if blob is not None else None  # type: ignore[no-untyped-call]
-        futs = [
-            client.submit(
-                _dask_chunk,
-                ch,
-                config,
-                shared,
-                blob_id,
-                pure=False,
-                key=f"corridors-sweep-{ch[0].index}-{os.getpid()}-{time.time_ns()}",
-            )
-            for ch in chunks(todo, workers)
-        ]
-        try:
-            for f in as_completed(futs, loop=client.loop):  # type: ignore[no-untyped-call]
-                for rec in f.result():
-                    finished(rec)
-        except BaseException:
-            client.cancel(futs)  # type: ignore[no-untyped-call]
-            raise
-    finally:
-        client.close()  # type: ignore[no-untyped-call]
-    return workers
-
-
-def iter_rows(path: str | Path) -> Iterator[dict[str, Any]]:
-    """Rows of a sweep CSV (strings), for quick checks."""
-    with Path(path).open(encoding="utf-8", newline="") as fh:
-        yield from csv.DictReader(fh)

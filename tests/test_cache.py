@@ -290,3 +290,31 @@ def test_engine_entry_with_a_wrong_field_type_or_class_is_rebuilt(own_cache: Pat
             np.savez(fh, **bad)
         assert cache.load("engine", key_inside) is None, new
         assert Router(G).route("Chelyabinsk", "Mumbai").summary() == want  # rebuilt, same answer
+
+
+def test_engine_index_and_family_masks_are_cached_by_content(own_cache: Path) -> None:
+    """Issue 11: the masks a compare makes are stored with the engine, read by the next router of
+    the same network and families, and never served to other family definitions."""
+    from dataclasses import replace
+
+    from corridors.graph import load_network
+    from corridors.routing import Router
+
+    r1 = Router(load_network(), draws=0)
+    want = [r.summary() for r in r1.compare("Chelyabinsk", "Mumbai").routes]
+    assert list(own_cache.glob("compiled-*.npz"))
+    r2 = Router(load_network(), draws=0)
+    q1, q2 = r1.compiled, r2.compiled
+    assert q2.family_masks and set(q2.family_masks) == set(q1.family_masks)  # before any query
+    for k, m in q1.family_masks.items():
+        assert m.dtype == q2.family_masks[k].dtype and np.array_equal(m, q2.family_masks[k]), k
+    for f in ("src_node", "dst_node", "leg_uid", "from_side", "to_side", "sig", "named_legs"):
+        assert np.array_equal(getattr(q1, f), getattr(q2, f)) and getattr(q1, f).dtype == getattr(q2, f).dtype, f
+    assert q1.sides == q2.sides and q1.sigs == q2.sigs
+    assert [r.summary() for r in r2.compare("Chelyabinsk", "Mumbai").routes] == want
+
+    fams = dict(r1.families)
+    fid = next(iter(fams))
+    fams[fid] = replace(fams[fid], avoid_modes=(*fams[fid].avoid_modes, "road"))
+    r3 = Router(load_network(), draws=0, families=fams)
+    assert not r3.compiled.family_masks  # another definition: computed afresh

@@ -328,3 +328,49 @@ def test_cli_sweep(tmp_path: Path, r: Router, scen_dir: Path) -> None:
     res = invoke(r, [*args[:3], "no:such:pair", "-o", str(tmp_path / "x.csv")])
     assert res.exit_code == 2
     assert len(res.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.skipif(
+    not _dask_available() and not os.environ.get("CI"),
+    reason="dask[distributed] is not installed (pip install 'corridors[dask]')",
+)
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_dask_workers_get_network_parameters_and_engine_from_the_client(tmp_path: Path, r: Router, scen_dir: Path) -> None:
+    """Issue 11: the network, parameters and compiled engine are scattered once; a worker with another
+    cache folder, which may neither load a network nor compile an engine, gives the serial table."""
+    from distributed import Client, LocalCluster
+
+    def forbid_files_and_compiling() -> str:
+        """Run on each worker (a local function: sent by value): loading a network or compiling an
+        engine there raises."""
+        import corridors.graph
+        import corridors.routing
+
+        def refuse(*a: Any, **k: Any) -> Any:
+            raise RuntimeError("a worker tried to load a network or compile an engine")
+
+        corridors.graph.load_network = refuse
+        corridors.routing.compile_engine = refuse
+        return os.environ.get("CORRIDORS_CACHE_DIR", "")
+
+    # scenarios that change neither the network nor the parameters: the shipped engine serves them all
+    only = tmp_path / "only"
+    only.mkdir()
+    for name in ("red_sea.toml", "no_aze.toml"):
+        (only / name).write_text(SCENARIOS[name], encoding="utf-8")
+    serial = tmp_path / "serial.csv"
+    run_sweep([only], PAIRS, serial, jobs=1, router=r)
+    worker_cache = tmp_path / "worker-cache"
+    out = tmp_path / "dask.csv"
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, env={"CORRIDORS_CACHE_DIR": str(worker_cache)}
+    ) as cluster:
+        with Client(cluster) as client:
+            dirs = client.run(forbid_files_and_compiling)
+        assert set(dirs.values()) == {str(worker_cache)}
+        res = run_sweep([only], PAIRS, out, scheduler=cluster.scheduler_address, router=r)
+    assert res.complete and res.workers == 2
+    assert out.read_bytes() == serial.read_bytes()
+    assert not worker_cache.exists() or not any(worker_cache.iterdir())  # nothing read or written there
