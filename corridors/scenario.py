@@ -54,46 +54,21 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ._tomlpos import Issue, hint, scenario_error, toml_error
 from .errors import DataFileError, ScenarioError
 from .io import MODES
 from .params import bundled_parameters_path
 
-if TYPE_CHECKING:  # names that moved out, still importable from here (see __getattr__ below)
-    from .apply import AppliedScenario as AppliedScenario
-    from .apply import apply_scenario as apply_scenario
-    from .compliance import RouteSpec as RouteSpec
-    from .compliance import Violation as Violation
-    from .compliance import check_places as check_places
-    from .compliance import check_route as check_route
-    from .compliance import load_route_file as load_route_file
-    from .compliance import route_through as route_through
-    from .whatif import FamilyDelta as FamilyDelta
-    from .whatif import ScenarioRun as ScenarioRun
-    from .whatif import best_route as best_route
-    from .whatif import doubles_back as doubles_back
-    from .whatif import run_scenario as run_scenario
-
 __all__ = [
-    "AppliedScenario",
     "Change",
-    "FamilyDelta",
-    "RouteSpec",
     "Scenario",
-    "ScenarioRun",
-    "Violation",
-    "apply_scenario",
     "bundled_scenarios",
     "bundled_scenarios_dir",
-    "check_route",
     "find_scenario",
-    "load_route_file",
     "parse_scenario",
     "read_scenario",
-    "route_through",
-    "run_scenario",
 ]
 
 #: what each top-level table of a scenario file holds
@@ -623,13 +598,19 @@ _MOVED = {
 
 
 def __getattr__(name: str) -> Any:
-    """``from corridors.scenario import apply_scenario`` (and the other names that moved out) keeps
-    working: the name is looked up in its new module when first asked for, so this module, which the
-    others import, imports none of them when it loads (no cycle)."""
+    """Deprecated: ``from corridors.scenario import apply_scenario`` (and the other names that moved
+    out) still works for one release, with a :class:`DeprecationWarning` naming the new module. Nothing
+    in corridors uses it: this module, which the others import, imports none of them."""
     where = _MOVED.get(name)
     if where is None:
         msg = f"module {__name__!r} has no attribute {name!r}"
         raise AttributeError(msg)
+    import warnings
     from importlib import import_module
 
+    warnings.warn(
+        f"corridors.scenario.{name} moved to corridors.{where}; import it from there",
+        DeprecationWarning,
+        stacklevel=2,
+    )
     return getattr(import_module(f"{__package__}.{where}"), name)

@@ -11,12 +11,10 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .sweep_files import SweepError
-
-if TYPE_CHECKING:
-    from .sweep import SweepConfig, Task
+from .sweep_worker import SweepConfig, Task, chunks, worker_chunk, worker_dask_chunk, worker_init, worker_warm
 
 SCHEDULER_TIMEOUT_S = 15
 _SCHEMES = ("tcp", "tls", "inproc", "ucx", "ws", "wss")
@@ -43,8 +41,6 @@ def check_scheduler(address: Any) -> None:
 def start_pool(n: int, config: SweepConfig, blob: bytes | None, blob_id: str | None) -> ProcessPoolExecutor:
     """``n`` spawned worker processes, started now: each loads its network and engine (``worker_init``)
     while this process still lists the tasks and reads the checkpoint."""
-    from .sweep import worker_init, worker_warm
-
     ctx = multiprocessing.get_context("spawn")
     ex = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=worker_init, initargs=(config, blob, blob_id))
     for _ in range(n):
@@ -60,8 +56,6 @@ def run_pool(
     finished: Callable[[dict[str, Any]], None],
 ) -> None:
     """Run ``todo`` on the workers of :func:`start_pool`, in chunks for ``n`` workers, then shut it down."""
-    from .sweep import chunks, worker_chunk
-
     try:
         pending: set[Future[list[dict[str, Any]]]] = {ex.submit(worker_chunk, ch, config) for ch in chunks(todo, n)}
         while pending:
@@ -85,8 +79,6 @@ def run_dask(
 ) -> int:
     """Run ``todo`` on a Dask cluster; ``blob`` (the router with its compiled engine) is scattered to
     every worker once. Returns the number of workers."""
-    from .sweep import chunks, worker_dask_chunk
-
     try:
         from distributed import Client, as_completed
     except ImportError as exc:

@@ -67,7 +67,7 @@ BASELINE_OPACITY = 0.55
 
 
 #: CircleMarker styles by node role
-def _node(radius: float, stroke: str, weight: float, fill: str, label: str) -> dict[str, Any]:
+def _node_style(radius: float, stroke: str, weight: float, fill: str, label: str) -> dict[str, Any]:
     return {
         "radius": radius,
         "color": stroke,
@@ -80,14 +80,14 @@ def _node(radius: float, stroke: str, weight: float, fill: str, label: str) -> d
 
 
 NODE_STYLE: dict[str, dict[str, Any]] = {
-    "port": _node(5.5, "#ffffff", 1.5, "#1f3b73", "port"),
-    "rail_terminal": _node(5.0, "#ffffff", 1.5, "#404040", "rail terminal"),
-    "border_crossing": _node(4.5, "#303030", 2.0, "#ffffff", "border crossing"),
-    "gauge_change": _node(6.5, "#303030", 2.5, "#ffd400", "break of gauge"),
-    "city": _node(4.0, "#ffffff", 1.5, "#808080", "city"),
-    "junction": _node(3.5, "#ffffff", 1.0, "#808080", "junction"),
-    "endpoint": _node(8.0, "#ffffff", 3.0, "#111111", "origin / destination"),
-    "pass": _node(3.0, "#ffffff", 1.0, "#606060", "passed without a stop"),
+    "port": _node_style(5.5, "#ffffff", 1.5, "#1f3b73", "port"),
+    "rail_terminal": _node_style(5.0, "#ffffff", 1.5, "#404040", "rail terminal"),
+    "border_crossing": _node_style(4.5, "#303030", 2.0, "#ffffff", "border crossing"),
+    "gauge_change": _node_style(6.5, "#303030", 2.5, "#ffd400", "break of gauge"),
+    "city": _node_style(4.0, "#ffffff", 1.5, "#808080", "city"),
+    "junction": _node_style(3.5, "#ffffff", 1.0, "#808080", "junction"),
+    "endpoint": _node_style(8.0, "#ffffff", 3.0, "#111111", "origin / destination"),
+    "pass": _node_style(3.0, "#ffffff", 1.0, "#606060", "passed without a stop"),
 }
 
 

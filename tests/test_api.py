@@ -1,24 +1,15 @@
-"""The public surface (issue 9): the verbs importable from ``corridors``, one argument order with
-keywords after the essentials, and a package whose modules call no other module's private names and
-import one another without cycles."""
+"""The public surface (issue 9): the verbs importable from ``corridors`` and one argument order with
+keywords after the essentials (the layout itself is checked by tests/test_layout.py)."""
 
 from __future__ import annotations
 
-import ast
 import inspect
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 import corridors
-
-PACKAGE = Path(corridors.__file__).parent
-
-#: private names still imported across modules, each waiting for a public name in a file owned
-#: elsewhere (engine.py: the dwell hours of a node)
-KNOWN_PRIVATE: set[tuple[str, str, str]] = set()
 
 
 def test_public_verbs_import_from_the_package() -> None:
@@ -94,44 +85,4 @@ def test_one_argument_order() -> None:
         corridors.build_network(None, ["x.geojson"])  # type: ignore[misc]
 
 
-def _imports(path: Path) -> tuple[list[tuple[str, str]], set[str]]:
-    """(module, name) of every relative import in ``path``, and the modules imported at its top
-    level (outside functions and ``if TYPE_CHECKING``)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    names: list[tuple[str, str]] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.level == 1:
-            for a in node.names:
-                names.append((node.module or a.name, a.name))
-    top: set[str] = set()
-    for node in tree.body:
-        if isinstance(node, ast.ImportFrom) and node.level == 1:
-            top.update([node.module] if node.module else [a.name for a in node.names])
-    return names, top
-
-
-def test_no_module_imports_another_modules_private_names() -> None:
-    found = set()
-    for path in sorted(PACKAGE.glob("*.py")):
-        for module, name in _imports(path)[0]:
-            if name.startswith("_") and not name.startswith("__"):
-                found.add((path.name, module, name))
-    assert found <= KNOWN_PRIVATE, sorted(found - KNOWN_PRIVATE)
-
-
-def test_no_import_cycles_at_module_level() -> None:
-    graph = {p.stem: _imports(p)[1] for p in PACKAGE.glob("*.py")}
-    state: dict[str, int] = {}
-
-    def visit(m: str, path: list[str]) -> None:
-        if state.get(m) == 2:
-            return
-        assert state.get(m) != 1, " → ".join([*path, m])
-        state[m] = 1
-        for n in sorted(graph.get(m, ())):
-            visit(n, [*path, m])
-        state[m] = 2
-
-    for m in sorted(graph):
-        visit(m, [])
-    assert {"routing", "query", "search", "assemble", "seasons", "noroute"} <= set(graph)
+# The layout (no private names across modules, no import cycles, file sizes): tests/test_layout.py

@@ -320,7 +320,7 @@ def test_parquet_without_pyarrow_fails_before_any_task(tmp_path: Path, monkeypat
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "pyarrow" else real(name, *a))
     ran: list[Any] = []
-    monkeypatch.setattr(sw, "_run_task", lambda *a: ran.append(a))
+    monkeypatch.setattr(sw, "run_task", lambda *a: ran.append(a))
     with pytest.raises(sw.SweepError, match="pyarrow"):
         sw.run_sweep([], [("rail:a", "port:INBOM")], tmp_path / "s.parquet", jobs=1, router=synthetic_router())
     assert ran == []

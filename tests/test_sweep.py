@@ -138,7 +138,9 @@ def test_resume_after_a_crash_gives_the_same_table(tmp_path: Path, r: Router, sc
     expected = full.read_bytes()
 
     out = tmp_path / "out.csv"
-    real = sweep_mod.task_rows
+    import corridors.sweep_worker as worker_mod
+
+    real = worker_mod.task_rows
     calls = {"n": 0}
 
     def flaky(*args: Any, **kw: Any) -> Any:
@@ -147,7 +149,7 @@ def test_resume_after_a_crash_gives_the_same_table(tmp_path: Path, r: Router, sc
             raise RuntimeError("worker died")
         return real(*args, **kw)
 
-    monkeypatch.setattr(sweep_mod, "task_rows", flaky)
+    monkeypatch.setattr(worker_mod, "task_rows", flaky)
     with pytest.raises(RuntimeError, match="worker died"):
         run_sweep([scen_dir], PAIRS, out, jobs=1, router=r)
     assert not out.exists()
@@ -157,7 +159,7 @@ def test_resume_after_a_crash_gives_the_same_table(tmp_path: Path, r: Router, sc
     assert "meta" in lines[0]
     assert len(lines) - 1 == 5
 
-    monkeypatch.setattr(sweep_mod, "task_rows", real)
+    monkeypatch.setattr(worker_mod, "task_rows", real)
     seen: list[tuple[int, int]] = []
     res = run_sweep([scen_dir], PAIRS, out, jobs=1, router=r, on_start=lambda n, done: seen.append((n, done)))
     assert seen == [(res.tasks_total - 5, 5)]
@@ -210,7 +212,7 @@ def test_checkpoint_of_other_settings_is_refused(tmp_path: Path, r: Router, scen
 
 def test_two_sweeps_on_one_output_are_refused(tmp_path: Path, r: Router, scen_dir: Path) -> None:
     out = tmp_path / "out.csv"
-    other = sweep_mod._Checkpoint(checkpoint_path(out))  # another sweep holds the checkpoint
+    other = sweep_mod.Checkpoint(checkpoint_path(out))  # another sweep holds the checkpoint
     try:
         with pytest.raises(SweepError, match="another sweep is writing"):
             run_sweep([scen_dir], PAIRS, out, jobs=1, router=r)

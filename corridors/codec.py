@@ -1,0 +1,449 @@
+"""The cache's entry format (see :mod:`corridors.cache`): any value corridors caches encoded as numpy
+arrays and tagged JSON that cannot name code to run, and decoded back identically (graphs as columns,
+geometries as WKB, corridors' own dataclasses by their fields)."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import importlib
+import json
+from typing import Any
+
+import numpy as np
+
+FORMAT = "corridors-cache"
+FORMAT_VERSION = 2
+META = "__meta__"
+TREE = "__tree__"
+
+
+class CacheFormatError(ValueError):
+    """An entry that cannot be encoded or decoded (never raised to callers of :func:`corridors.cache.load`
+    or :func:`~corridors.cache.save`)."""
+
+
+class _NotAtomError(Exception):
+    """A value that is not an immutable atom (None, bool, int, float, str, or a tuple of atoms)."""
+
+
+def _atom_key(v: Any) -> Any:
+    """A dictionary key that tells apart values that compare equal across types (``1``, ``1.0``,
+    ``True``), so sharing one object per distinct value never changes a value's type."""
+    t = type(v)
+    if t is str:
+        return v
+    if t is float:
+        return (t, repr(v))  # -0.0 and 0.0 stay apart
+    if v is None or t is bool or t is int:
+        return (t, v)
+    if t is tuple:
+        return (t, tuple(_atom_key(i) for i in v))
+    raise _NotAtomError
+
+
+class _Encoder:
+    def __init__(self) -> None:
+        self.arrays: list[np.ndarray] = []
+        self.geoms: list[Any] = []
+        self._geom_ids: dict[int, int] = {}
+
+    def array(self, a: np.ndarray) -> dict[str, int]:
+        if a.dtype.hasobject:
+            msg = f"cannot cache an array of Python objects ({a.dtype})"
+            raise CacheFormatError(msg)
+        self.arrays.append(a)
+        return {"__a": len(self.arrays) - 1}
+
+    def enc(self, x: Any) -> Any:
+        if x is None or isinstance(x, bool | str):
+            return x
+        if isinstance(x, int | float) and type(x) in (int, float):
+            return x
+        if isinstance(x, list):
+            if len(x) >= 32:  # long lists (an engine's labels, edge references) as compact columns
+                col = self.column(x)
+                return col.get("values", {"__col": col})
+            return [self.enc(i) for i in x]
+        if isinstance(x, tuple) and type(x) is tuple:
+            return {"__t": [self.enc(i) for i in x]}
+        if isinstance(x, dict) and type(x) is dict:
+            if all(isinstance(k, str) and not k.startswith("__") for k in x):
+                return {k: self.enc(v) for k, v in x.items()}
+            return {"__d": [[self.enc(k), self.enc(v)] for k, v in x.items()]}
+        if isinstance(x, set | frozenset):
+            items = sorted((self.enc(i) for i in x), key=repr)
+            return {"__fs" if isinstance(x, frozenset) else "__s": items}
+        if isinstance(x, np.ndarray):
+            return self.array(x)
+        if isinstance(x, np.generic):
+            return self.array(np.asarray(x))
+        geom = self._geometry(x)
+        if geom is not None:
+            return geom
+        import networkx as nx
+
+        if isinstance(x, nx.Graph):
+            return self._graph(x)
+        if dataclasses.is_dataclass(x) and not isinstance(x, type):
+            return self._dataclass(x)
+        msg = f"cannot cache a {type(x).__module__}.{type(x).__qualname__}"
+        raise CacheFormatError(msg)
+
+    def _geometry(self, x: Any) -> dict[str, int] | None:
+        mod = type(x).__module__
+        if not mod.startswith("shapely."):
+            return None
+        from shapely.geometry.base import BaseGeometry
+
+        if not isinstance(x, BaseGeometry):
+            return None
+        idx = self._geom_ids.get(id(x))
+        if idx is None:
+            self.geoms.append(x)
+            idx = self._geom_ids[id(x)] = len(self.geoms) - 1
+        return {"__g": idx}
+
+    def _graph(self, G: Any) -> dict[str, Any]:
+        """A graph as columns: node ids, edge ends as indices, and each attribute once per distinct key
+        set (attribute dicts keep their key order), so decoding builds dicts from lists, not from
+        hundreds of thousands of JSON objects."""
+        cls = type(G)
+        if cls.__module__.split(".")[0] != "networkx":
+            msg = f"cannot cache a graph of type {cls.__qualname__}"
+            raise CacheFormatError(msg)
+        multi = G.is_multigraph()
+        nodes = list(G._node)
+        index = {n: i for i, n in enumerate(nodes)}
+        edges = list(G.edges(keys=True, data=True)) if multi else [(u, v, None, d) for u, v, d in G.edges(data=True)]
+        doc: dict[str, Any] = {
+            "__nx": cls.__name__,
+            "graph": self.enc(dict(G.graph)),
+            "nodes": self.column(nodes),
+            "node_attrs": self._rows([G._node[n] for n in nodes]),
+            "u": self.array(np.fromiter((index[e[0]] for e in edges), dtype=np.int32, count=len(edges))),
+            "v": self.array(np.fromiter((index[e[1]] for e in edges), dtype=np.int32, count=len(edges))),
+            "edge_attrs": self._rows([e[3] for e in edges]),
+        }
+        if multi:
+            doc["k"] = self.column([e[2] for e in edges])
+        if G.is_directed():
+            # each node's predecessors in the graph's own order (so in_edges iterate exactly as before),
+            # as one array of node indices and each node's count
+            order = [index[u] for v in nodes for u in G._pred[v]]
+            doc["pred"] = self.array(np.asarray(order, dtype=np.int32))
+            doc["pred_n"] = self.array(np.fromiter((len(G._pred[v]) for v in nodes), dtype=np.int32, count=len(nodes)))
+        return doc
+
+    def _rows(self, rows: list[dict[Any, Any]]) -> dict[str, Any]:
+        """Attribute dicts as one column per key (over the rows that have it) and, per row, which of a
+        few distinct key lists it has."""
+        sig_code: dict[tuple[Any, ...], int] = {}
+        codes = np.empty(len(rows), np.int32)
+        for i, d in enumerate(rows):
+            sig = tuple(d)
+            c = sig_code.get(sig)
+            if c is None:
+                if not all(isinstance(k, str) for k in sig):
+                    msg = "cannot cache a graph attribute whose name is not a string"
+                    raise CacheFormatError(msg)
+                c = sig_code[sig] = len(sig_code)
+            codes[i] = c
+        keys: dict[str, int] = {}
+        for sig in sig_code:
+            for k in sig:
+                keys.setdefault(k, len(keys))
+        values: dict[str, list[Any]] = {k: [] for k in keys}
+        for d in rows:
+            for k, v in d.items():
+                values[k].append(v)
+        return {
+            "keys": list(keys),
+            "sigs": [[keys[k] for k in sig] for sig in sig_code],
+            "sig": self.array(codes),
+            "cols": [self.column(values[k]) for k in keys],
+        }
+
+    def column(self, values: list[Any]) -> dict[str, Any]:
+        """A list in its most compact exact form: a float, int or bool array when every item has that
+        exact type; distinct immutable values once plus codes (so equal strings and tuples are shared);
+        geometries by index; else each value encoded."""
+        kinds = {type(v) for v in values}
+        if kinds == {float}:
+            return {"f8": self.array(np.asarray(values, dtype=np.float64))}
+        if kinds == {bool}:
+            return {"b1": self.array(np.asarray(values, dtype=bool))}
+        if kinds == {int}:
+            with contextlib.suppress(OverflowError):
+                return {"i8": self.array(np.asarray(values, dtype=np.int64))}
+        uniq: dict[Any, int] = {}
+        try:
+            codes = np.fromiter((uniq.setdefault(_atom_key(v), len(uniq)) for v in values), dtype=np.int32, count=len(values))
+        except _NotAtomError:
+            pass
+        else:
+            first: dict[int, Any] = {}
+            for v, c in zip(values, codes.tolist(), strict=True):
+                first.setdefault(c, v)
+            return {"uniq": [self.enc(first[c]) for c in range(len(uniq))], "codes": self.array(codes)}
+        if values and all(type(v).__module__.startswith("shapely.") for v in values):
+            refs = [self._geometry(v) for v in values]
+            if all(r is not None for r in refs):
+                return {"geoms": self.array(np.asarray([r["__g"] for r in refs if r is not None], dtype=np.int32))}
+        return {"values": [self.enc(v) for v in values]}
+
+    def _dataclass(self, x: Any) -> dict[str, Any]:
+        cls = type(x)
+        if cls.__module__ != "corridors" and not cls.__module__.startswith("corridors."):
+            msg = f"cannot cache {cls.__module__}.{cls.__qualname__}: only corridors' own classes are rebuilt"
+            raise CacheFormatError(msg)
+        custom = getattr(cls, "__getstate__", None)
+        if custom is not None and custom is not getattr(object, "__getstate__", None):
+            state = x.__getstate__()
+            if not isinstance(state, dict):
+                msg = f"cannot cache {cls.__qualname__}: its state is not a dict"
+                raise CacheFormatError(msg)
+        else:
+            state = {f.name: getattr(x, f.name) for f in dataclasses.fields(x)}
+        return {"__dc": f"{cls.__module__}:{cls.__qualname__}", "state": {str(k): self.enc(v) for k, v in state.items()}}
+
+
+def _class(path: str) -> type:
+    """A dataclass of the corridors package by ``module:qualname``; anything else is refused."""
+    mod_name, _, qual = path.partition(":")
+    if mod_name != "corridors" and not mod_name.startswith("corridors."):
+        msg = f"refusing to rebuild {path!r}: not a corridors class"
+        raise CacheFormatError(msg)
+    if not qual or not all(part.isidentifier() and not part.startswith("_") for part in qual.split(".")):
+        msg = f"refusing to rebuild {path!r}: not a public class name"
+        raise CacheFormatError(msg)
+    obj: Any = importlib.import_module(mod_name)
+    for part in qual.split("."):
+        obj = getattr(obj, part, None)
+    if not isinstance(obj, type) or not dataclasses.is_dataclass(obj):
+        msg = f"refusing to rebuild {path!r}: not a dataclass"
+        raise CacheFormatError(msg)
+    return obj
+
+
+class _Decoder:
+    def __init__(self, arrays: list[np.ndarray], geoms: np.ndarray) -> None:
+        self.arrays = arrays
+        self.geoms = geoms
+
+    def hook(self, d: dict[str, Any]) -> Any:
+        if not d or not next(iter(d)).startswith("__"):
+            return d
+        if "__t" in d:
+            return tuple(d["__t"])
+        if "__d" in d:
+            return {_hashable(k): v for k, v in d["__d"]}
+        if "__s" in d:
+            return {_hashable(i) for i in d["__s"]}
+        if "__fs" in d:
+            return frozenset(_hashable(i) for i in d["__fs"])
+        if "__a" in d:
+            a = self.arrays[int(d["__a"])]
+            return a[()] if a.ndim == 0 else a
+        if "__g" in d:
+            return self.geoms[int(d["__g"])]
+        if "__dc" in d:
+            cls = _class(str(d["__dc"]))
+            obj: Any = object.__new__(cls)
+            names = {f.name for f in dataclasses.fields(cls)}
+            for k, v in dict(d["state"]).items():
+                if k not in names:
+                    msg = f"{cls.__qualname__} has no field {k!r}"
+                    raise CacheFormatError(msg)
+                object.__setattr__(obj, k, v)
+            return obj
+        if "__col" in d:
+            return self.column(d["__col"])
+        if "__nx" in d:
+            return self._graph(d)
+        msg = f"unknown tag in {list(d)[:3]}"
+        raise CacheFormatError(msg)
+
+    def column(self, col: dict[str, Any]) -> list[Any]:
+        """The list a :meth:`_Encoder.column` stands for."""
+        return list(self._column(col).tolist())
+
+    def _column(self, col: dict[str, Any]) -> np.ndarray:
+        for kind, dtype in (("f8", np.float64), ("i8", np.int64), ("b1", np.bool_)):
+            if kind in col:
+                a = col[kind]
+                if not isinstance(a, np.ndarray) or a.dtype != dtype or a.ndim != 1:
+                    msg = f"a {kind} column that is not a 1-d {np.dtype(dtype).name} array"
+                    raise CacheFormatError(msg)
+                return a
+        if "codes" in col:
+            uniq = col["uniq"]
+            if not isinstance(uniq, list):
+                msg = "a coded column without its values"
+                raise CacheFormatError(msg)
+            coded: np.ndarray = np.fromiter(uniq, dtype=object, count=len(uniq))[_index_array(col["codes"], len(uniq))]
+            return coded
+        if "geoms" in col:
+            geoms: np.ndarray = self.geoms[_index_array(col["geoms"], len(self.geoms))]
+            return geoms
+        if "values" in col and isinstance(col["values"], list):
+            return np.fromiter(col["values"], dtype=object, count=len(col["values"]))
+        msg = f"unknown column {list(col)[:3]}"
+        raise CacheFormatError(msg)
+
+    def _rows(self, doc: dict[str, Any], n: int) -> list[dict[str, Any]]:
+        """The attribute dicts of :meth:`_Encoder._rows`, each with its keys in their own order."""
+        keys = [str(k) for k in doc["keys"]]
+        sigs = [[int(j) for j in sig] for sig in doc["sigs"]]
+        codes = _index_array(doc["sig"], len(sigs))
+        if len(codes) != n or len(doc["cols"]) != len(keys):
+            msg = "attribute columns do not match the rows"
+            raise CacheFormatError(msg)
+        has = np.zeros((len(sigs), len(keys)), bool)
+        for s, sig in enumerate(sigs):
+            has[s, sig] = True  # an out-of-range key index raises IndexError
+        rows_have = has[codes]
+        counts = rows_have.sum(axis=0)
+        cols = [self._column(c) for c in doc["cols"]]
+        for k, c, m in zip(keys, cols, counts.tolist(), strict=True):
+            if len(c) != m:
+                msg = f"column {k!r} does not match its rows"
+                raise CacheFormatError(msg)
+        # each row's position among the rows that have a key
+        rank = np.cumsum(rows_have, axis=0) - 1
+        out: list[dict[str, Any]] = [{}] * n
+        for s, sig in enumerate(sigs):
+            rows = np.flatnonzero(codes == s)
+            if not len(rows):
+                continue
+            names = [keys[j] for j in sig]
+            parts = [cols[j][rank[rows, j]].tolist() for j in sig]
+            if parts:
+                for r, t in zip(rows.tolist(), zip(*parts, strict=True), strict=True):
+                    out[r] = dict(zip(names, t, strict=True))
+            else:
+                for r in rows.tolist():
+                    out[r] = {}
+        return out
+
+    def _graph(self, d: dict[str, Any]) -> Any:
+        import networkx as nx
+
+        cls = {"Graph": nx.Graph, "DiGraph": nx.DiGraph, "MultiGraph": nx.MultiGraph, "MultiDiGraph": nx.MultiDiGraph}.get(str(d["__nx"]))
+        if cls is None:
+            msg = f"unknown graph type {d['__nx']!r}"
+            raise CacheFormatError(msg)
+        G = cls()
+        G.graph.update(d["graph"])
+        nodes = self.column(d["nodes"])
+        node_attrs = self._rows(d["node_attrs"], len(nodes))
+        u = _index_array(d["u"], len(nodes)).tolist()
+        v = _index_array(d["v"], len(nodes)).tolist()
+        attrs = self._rows(d["edge_attrs"], len(u))
+        multi = G.is_multigraph()
+        keys = self.column(d["k"]) if multi else [None] * len(u)
+        if len(v) != len(u) or len(keys) != len(u):
+            msg = "edge columns of different lengths"
+            raise CacheFormatError(msg)
+        node, adj = G._node, G._adj
+        directed = G.is_directed()
+        pred = G._pred if directed else adj
+        for n, a in zip(nodes, node_attrs, strict=True):
+            node[n] = a
+            adj[n] = {}
+            pred[n] = {}
+        if len(node) != len(nodes):
+            msg = "duplicate node ids"
+            raise CacheFormatError(msg)
+        if directed:
+            # the predecessors' order first (placeholders, filled by the edges below)
+            counts = _index_array(d["pred_n"], len(u) + 1)
+            flat = np.fromiter(nodes, dtype=object, count=len(nodes))[_index_array(d["pred"], len(nodes))].tolist()
+            if len(counts) != len(nodes) or int(counts.sum()) != len(flat):
+                msg = "predecessor lists do not match the nodes"
+                raise CacheFormatError(msg)
+            at = 0
+            for n, c in zip(nodes, counts.tolist(), strict=True):
+                pred[n] = dict.fromkeys(flat[at : at + c])
+                at += c
+        # the adjacency assembled directly (as networkx does), far faster than add_edges_from
+        for i, j, k, a in zip(u, v, keys, attrs, strict=True):
+            x, y = nodes[i], nodes[j]
+            if multi:
+                kd = adj[x].get(y)
+                if kd is None:
+                    kd = adj[x][y] = pred[y][x] = {}
+                if k in kd:
+                    msg = f"duplicate edge key {k!r}"
+                    raise CacheFormatError(msg)
+                kd[k] = a
+            else:
+                adj[x][y] = pred[y][x] = a
+        if directed and (sum(map(len, pred.values())) != sum(map(len, adj.values())) or any(None in p.values() for p in pred.values())):
+            msg = "predecessor lists do not match the edges"
+            raise CacheFormatError(msg)
+        return G
+
+
+def _hashable(x: Any) -> Any:
+    if isinstance(x, list):
+        return tuple(_hashable(i) for i in x)
+    return x
+
+
+def _index_array(a: Any, n: int) -> np.ndarray:
+    """``a`` as an integer index array into a list of ``n`` items (raises if any is out of range)."""
+    if not isinstance(a, np.ndarray) or a.ndim != 1 or a.dtype.kind not in "iu":
+        msg = "an index column that is not a 1-d integer array"
+        raise CacheFormatError(msg)
+    if len(a) and (int(a.min()) < 0 or int(a.max()) >= n):
+        msg = "an index out of range"
+        raise CacheFormatError(msg)
+    return a
+
+
+def encode(obj: Any, key: str = "") -> dict[str, np.ndarray]:
+    """``obj`` as named arrays for :func:`numpy.savez` (raises :class:`CacheFormatError` if it cannot)."""
+    e = _Encoder()
+    tree = e.enc(obj)
+    out: dict[str, np.ndarray] = {f"a{i}": a for i, a in enumerate(e.arrays)}
+    if e.geoms:
+        import shapely
+
+        blobs = shapely.to_wkb(np.asarray(e.geoms, dtype=object))
+        lengths = np.fromiter((len(b) for b in blobs), dtype=np.int64, count=len(blobs))
+        out["g_off"] = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        out["g_wkb"] = np.frombuffer(b"".join(blobs), dtype=np.uint8)
+    meta = {"format": FORMAT, "version": FORMAT_VERSION, "key": key, "n_arrays": len(e.arrays), "n_geoms": len(e.geoms)}
+    out[META] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    out[TREE] = np.frombuffer(json.dumps(tree, separators=(",", ":")).encode(), dtype=np.uint8)
+    return out
+
+
+def decode(data: Any, key: str | None = None) -> Any:
+    """The object in an opened ``.npz`` (``numpy.load(..., allow_pickle=False)``); raises on any doubt."""
+    meta_raw, tree_raw = data[META], data[TREE]
+    if meta_raw.dtype != np.uint8 or meta_raw.ndim != 1 or tree_raw.dtype != np.uint8 or tree_raw.ndim != 1:
+        msg = "not a corridors cache entry"
+        raise CacheFormatError(msg)
+    head = json.loads(meta_raw.tobytes())
+    if not isinstance(head, dict) or head.get("format") != FORMAT or head.get("version") != FORMAT_VERSION:
+        msg = "not a corridors cache entry of this version"
+        raise CacheFormatError(msg)
+    if key is not None and head.get("key") != key:
+        msg = "the entry's key does not match its name"
+        raise CacheFormatError(msg)
+    arrays = [data[f"a{i}"] for i in range(int(head["n_arrays"]))]
+    geoms = np.zeros(0, dtype=object)
+    if int(head["n_geoms"]):
+        import shapely
+
+        off = data["g_off"]
+        raw = data["g_wkb"].tobytes()
+        blobs = np.array([raw[off[i] : off[i + 1]] for i in range(len(off) - 1)], dtype=object)
+        geoms = shapely.from_wkb(blobs)
+        if len(geoms) != int(head["n_geoms"]):
+            msg = "geometry count mismatch"
+            raise CacheFormatError(msg)
+    dec = _Decoder(arrays, geoms)
+    return json.loads(tree_raw.tobytes(), object_hook=dec.hook)
