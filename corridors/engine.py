@@ -518,6 +518,14 @@ def _one_layer(eng: Engine, weight: np.ndarray, mask: np.ndarray, no_arrival: An
     return (csr, rows * S + cols, eidx)
 
 
+def search_graph(eng: Engine, weight: np.ndarray, mask: np.ndarray) -> tuple[Any, np.ndarray, np.ndarray]:
+    """The search graph over ``mask``: a CSR matrix of the cheapest edge of each state pair by
+    ``weight``, the pairs' keys (``from_state * n_states + to_state``, ascending) and each kept edge's
+    index. Built once per content of ``mask`` and ``weight`` and kept with the engine (what a one-to-all
+    search without vias uses; :func:`corridors.matrix.od_matrix` walks its shortest-path trees)."""
+    return _one_layer(eng, weight, mask, ())
+
+
 @dataclass
 class Solution:
     edges: list[int]

@@ -170,12 +170,11 @@ def _same_node(router: Router, a: Place, b: Place, i: int, j: int, values: dict[
 def _fast(
     router: Router, ps: list[Place], objective: str, c: Constraints, values: dict[str, np.ndarray], reasons: dict[tuple[int, int], str]
 ) -> None:
-    from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import dijkstra
 
     from .access import access_move
     from .assemble import destination_stop, origin_stop
-    from .engine import Solution
+    from .engine import LEG, Solution, search_graph
     from .query import edge_mask, edge_weights
 
     q = router.compiled
@@ -196,19 +195,15 @@ def _fast(
                     reasons[(i, j)] = banned[i] if i in banned else banned.get(j, "")
         return
     weight, _ = edge_weights(q, objective, c)
-    base = np.flatnonzero(mask)
-    w = np.maximum(weight[base], 1e-9)
-    order = np.lexsort((w, eng.dst[base], eng.src[base]))
-    src, dst, w, eids = eng.src[base][order], eng.dst[base][order], w[order], base[order]
-    pair = src.astype(np.int64) * eng.n_states + dst
-    first = np.ones(len(pair), bool)
-    first[1:] = pair[1:] != pair[:-1]
-    src, dst, w, eids = src[first], dst[first], w[first], eids[first]
-    graph = csr_matrix((w, (src, dst)), shape=(eng.n_states, eng.n_states))
-    edge_of = dict(zip(zip(src.tolist(), dst.tolist(), strict=True), eids.tolist(), strict=True))
-    met = eng.metrics
+    graph, pair, eidx = search_graph(eng, weight, mask)
+    S = eng.n_states
+    met = np.stack([np.asarray(eng.metrics[m], dtype=float) for m in METRICS], axis=1)  # one row per edge
+    is_leg = np.asarray(eng.etype) == LEG
     access_out = [access_move(router.G, router.params, p, True) for p in ps]
     access_in = [access_move(router.G, router.params, p, False) for p in ps]
+    # a port's handling depends only on the place and the mode of the first (last) leg: computed once
+    o_stop: dict[tuple[str, int], Any] = {}
+    d_stop: dict[tuple[str, int], Any] = {}
     for i, a in enumerate(ps):
         sources = eng.out_states.get(a.id, [])
         if i in banned or not sources:
@@ -217,6 +212,7 @@ def _fast(
                     reasons[(i, j)] = banned.get(i, f"{a.name} has no outgoing link")
             continue
         dist, pred, _ = dijkstra(graph, directed=True, indices=list(sources), min_only=True, return_predecessors=True)
+        acc, first, last = tree_totals(pred, pair, eidx, S, met, is_leg)
         for j, b in enumerate(ps):
             if j == i:
                 continue
@@ -226,26 +222,19 @@ def _fast(
             if a.id == b.id:
                 _same_node(router, a, b, i, j, values)
                 continue
-            targets = eng.in_states.get(b.id, [])
-            if not targets or not np.isfinite(dist[targets]).any():
+            targets = np.asarray(eng.in_states.get(b.id, []), dtype=np.int64)
+            if not len(targets) or not np.isfinite(dist[targets]).any():
                 reasons[(i, j)] = f"no route from {a.name} to {b.name} that {', '.join(c.describe()) or 'exists'}"
                 continue
-            t = int(min(targets, key=lambda s: dist[s]))
-            edges: list[int] = []
-            s = t
-            while pred[s] >= 0:
-                edges.append(edge_of[(int(pred[s]), s)])
-                s = int(pred[s])
-            edges.reverse()
-            sol = Solution(edges, float(dist[t]))
-            e = np.asarray(edges, np.int64)
-            tot = {
-                "time_h": float(met["time_h"][e].sum()),
-                "length_km": float(met["length_km"][e].sum()),
-                "cost_usd": float(met["cost_usd"][e].sum()),
-                "co2_kg": float(met["co2_kg"][e].sum()),
-            }
-            for stop in (origin_stop(q, a.id, sol), destination_stop(q, b.id, sol, 0.0)):
+            t = int(targets[np.argmin(dist[targets])])
+            tot = dict(zip(METRICS, acc[t].tolist(), strict=True))
+            f, la = int(first[t]), int(last[t])
+            ko, kd = (a.id, f), (b.id, la)
+            if ko not in o_stop:
+                o_stop[ko] = origin_stop(q, a.id, Solution([f] if f >= 0 else [], 0.0))
+            if kd not in d_stop:
+                d_stop[kd] = destination_stop(q, b.id, Solution([la] if la >= 0 else [], 0.0), 0.0)
+            for stop in (o_stop[ko], d_stop[kd]):
                 if stop is not None:
                     tot["time_h"] += stop.dwell_h
                     tot["cost_usd"] += stop.cost_usd
@@ -257,3 +246,36 @@ def _fast(
                     tot["cost_usd"] += mv.cost_usd
                     tot["co2_kg"] += mv.co2_kg
             _put(values, i, j, tot)
+
+
+def tree_totals(
+    pred: np.ndarray, pair: np.ndarray, eidx: np.ndarray, n_states: int, met: np.ndarray, is_leg: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Along a shortest-path forest (``pred`` from scipy's Dijkstra; ``pair``/``eidx`` the search graph's
+    sorted state-pair keys and edge indices): each state's totals of the metrics ``met`` (one row per
+    edge, one column per metric; summed over the edges of its path), and the first and the last leg of
+    its path (-1: none).
+
+    By pointer jumping: every state holds the sums of a path segment and the state above it, and
+    doubles the segment each round, so a path of ``k`` edges takes ``log2(k)`` vectorised rounds
+    instead of a walk per pair."""
+    reach = np.flatnonzero(pred >= 0)
+    e_in = np.full(n_states, -1, np.int64)
+    e_in[reach] = eidx[np.searchsorted(pair, pred[reach].astype(np.int64) * n_states + reach)]
+    acc = np.zeros((n_states, met.shape[1]))
+    acc[reach] = met[e_in[reach]]
+    first = np.full(n_states, -1, np.int64)
+    legs = reach[is_leg[e_in[reach]]]
+    first[legs] = e_in[legs]
+    last = first.copy()
+    anc = np.full(n_states, -1, np.int64)
+    anc[reach] = pred[reach]
+    live = reach
+    while len(live):
+        up = anc[live]
+        acc[live] += acc[up]
+        first[live] = np.where(first[up] >= 0, first[up], first[live])  # the segment above comes first
+        last[live] = np.where(last[live] >= 0, last[live], last[up])  # the own segment comes last
+        anc[live] = anc[up]
+        live = live[anc[live] >= 0]
+    return acc, first, last
