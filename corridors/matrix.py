@@ -199,11 +199,15 @@ def _fast(
     S = eng.n_states
     met = np.stack([np.asarray(eng.metrics[m], dtype=float) for m in METRICS], axis=1)  # one row per edge
     is_leg = np.asarray(eng.etype) == LEG
-    access_out = [access_move(router.G, router.params, p, True) for p in ps]
-    access_in = [access_move(router.G, router.params, p, False) for p in ps]
-    # a port's handling depends only on the place and the mode of the first (last) leg: computed once
-    o_stop: dict[tuple[str, int], Any] = {}
-    d_stop: dict[tuple[str, int], Any] = {}
+    access_out = [_move_totals(access_move(router.G, router.params, p, True)) for p in ps]
+    access_in = [_move_totals(access_move(router.G, router.params, p, False)) for p in ps]
+    arrive = [eng.in_states.get(p.id, []) for p in ps]
+    in_st = np.full((len(ps), max(1, *(len(x) for x in arrive))), -1, np.int64)  # -1: no such state
+    for j, states in enumerate(arrive):
+        in_st[j, : len(states)] = states
+    # a port's handling depends only on the place and the first (last) leg: computed once
+    o_stop: dict[tuple[str, int], np.ndarray] = {}
+    d_stop: dict[tuple[str, int], np.ndarray] = {}
     for i, a in enumerate(ps):
         sources = eng.out_states.get(a.id, [])
         if i in banned or not sources:
@@ -212,70 +216,88 @@ def _fast(
                     reasons[(i, j)] = banned.get(i, f"{a.name} has no outgoing link")
             continue
         dist, pred, _ = dijkstra(graph, directed=True, indices=list(sources), min_only=True, return_predecessors=True)
-        acc, first, last = tree_totals(pred, pair, eidx, S, met, is_leg)
+        # the state each route ends in: the closest of the destination's arrival states
+        d_in = np.where(in_st >= 0, dist[np.maximum(in_st, 0)], np.inf)
+        best = np.argmin(d_in, axis=1)
+        end_state = in_st[np.arange(len(ps)), best]
+        reached = np.isfinite(d_in[np.arange(len(ps)), best])
+        ends: list[tuple[int, int]] = []
         for j, b in enumerate(ps):
             if j == i:
                 continue
             if j in banned:
                 reasons[(i, j)] = banned[j]
-                continue
-            if a.id == b.id:
+            elif a.id == b.id:
                 _same_node(router, a, b, i, j, values)
-                continue
-            targets = np.asarray(eng.in_states.get(b.id, []), dtype=np.int64)
-            if not len(targets) or not np.isfinite(dist[targets]).any():
+            elif not reached[j]:
                 reasons[(i, j)] = f"no route from {a.name} to {b.name} that {', '.join(c.describe()) or 'exists'}"
-                continue
-            t = int(targets[np.argmin(dist[targets])])
-            tot = dict(zip(METRICS, acc[t].tolist(), strict=True))
-            f, la = int(first[t]), int(last[t])
-            ko, kd = (a.id, f), (b.id, la)
+            else:
+                ends.append((j, int(end_state[j])))
+        if not ends:
+            continue
+        js = np.asarray([j for j, _ in ends], dtype=np.int64)
+        acc, first, last = path_totals(pred, pair, eidx, S, met, is_leg, np.asarray([t for _, t in ends], dtype=np.int64))
+        extra = np.zeros_like(acc)  # handling at both ends and the road legs of positions, per pair
+        for k, j in enumerate(js.tolist()):
+            f, la = int(first[k]), int(last[k])
+            ko, kd = (a.id, f), (ps[j].id, la)
             if ko not in o_stop:
-                o_stop[ko] = origin_stop(q, a.id, Solution([f] if f >= 0 else [], 0.0))
+                o_stop[ko] = _stop_totals(origin_stop(q, a.id, Solution([f] if f >= 0 else [], 0.0)))
             if kd not in d_stop:
-                d_stop[kd] = destination_stop(q, b.id, Solution([la] if la >= 0 else [], 0.0), 0.0)
-            for stop in (o_stop[ko], d_stop[kd]):
-                if stop is not None:
-                    tot["time_h"] += stop.dwell_h
-                    tot["cost_usd"] += stop.cost_usd
-                    tot["co2_kg"] += stop.co2_kg
-            for mv in (access_out[i], access_in[j]):
-                if mv is not None:
-                    tot["time_h"] += mv.time_h
-                    tot["length_km"] += mv.length_km
-                    tot["cost_usd"] += mv.cost_usd
-                    tot["co2_kg"] += mv.co2_kg
-            _put(values, i, j, tot)
+                d_stop[kd] = _stop_totals(destination_stop(q, ps[j].id, Solution([la] if la >= 0 else [], 0.0), 0.0))
+            extra[k] = o_stop[ko] + d_stop[kd] + access_in[j]
+        extra += access_out[i]
+        for col, metric in enumerate(METRICS):
+            values[metric][i, js] = acc[:, col] + extra[:, col]
 
 
-def tree_totals(
-    pred: np.ndarray, pair: np.ndarray, eidx: np.ndarray, n_states: int, met: np.ndarray, is_leg: np.ndarray
+def _stop_totals(stop: Any) -> np.ndarray:
+    """A handling stop's additions to the totals, in :data:`METRICS` order (zeros for none)."""
+    if stop is None:
+        return np.zeros(len(METRICS))
+    return np.asarray([stop.dwell_h, 0.0, stop.cost_usd, stop.co2_kg])
+
+
+def _move_totals(mv: Any) -> np.ndarray:
+    """A road leg's totals, in :data:`METRICS` order (zeros for none)."""
+    if mv is None:
+        return np.zeros(len(METRICS))
+    return np.asarray([mv.time_h, mv.length_km, mv.cost_usd, mv.co2_kg])
+
+
+def path_totals(
+    pred: np.ndarray,
+    pair: np.ndarray,
+    eidx: np.ndarray,
+    n_states: int,
+    met: np.ndarray,
+    is_leg: np.ndarray,
+    targets: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Along a shortest-path forest (``pred`` from scipy's Dijkstra; ``pair``/``eidx`` the search graph's
-    sorted state-pair keys and edge indices): each state's totals of the metrics ``met`` (one row per
-    edge, one column per metric; summed over the edges of its path), and the first and the last leg of
-    its path (-1: none).
-
-    By pointer jumping: every state holds the sums of a path segment and the state above it, and
-    doubles the segment each round, so a path of ``k`` edges takes ``log2(k)`` vectorised rounds
-    instead of a walk per pair."""
-    reach = np.flatnonzero(pred >= 0)
-    e_in = np.full(n_states, -1, np.int64)
-    e_in[reach] = eidx[np.searchsorted(pair, pred[reach].astype(np.int64) * n_states + reach)]
-    acc = np.zeros((n_states, met.shape[1]))
-    acc[reach] = met[e_in[reach]]
-    first = np.full(n_states, -1, np.int64)
-    legs = reach[is_leg[e_in[reach]]]
-    first[legs] = e_in[legs]
-    last = first.copy()
-    anc = np.full(n_states, -1, np.int64)
-    anc[reach] = pred[reach]
-    live = reach
-    while len(live):
-        up = anc[live]
-        acc[live] += acc[up]
-        first[live] = np.where(first[up] >= 0, first[up], first[live])  # the segment above comes first
-        last[live] = np.where(last[live] >= 0, last[live], last[up])  # the own segment comes last
-        anc[live] = anc[up]
-        live = live[anc[live] >= 0]
+    """The paths to ``targets`` in a shortest-path forest (``pred`` from scipy's Dijkstra; ``pair`` and
+    ``eidx`` the search graph's ascending state-pair keys and edge indices): for each target, the totals
+    of the metrics ``met`` (one row per edge, one column per metric) over its path's edges, and the first
+    and the last leg of its path (-1: none). All targets walk up their paths together, one vectorised
+    step per edge of the longest path, instead of a Python walk per pair."""
+    n = len(targets)
+    acc = np.zeros((n, met.shape[1]))
+    first = np.full(n, -1, np.int64)
+    last = np.full(n, -1, np.int64)
+    idx = np.arange(n)
+    cur = np.asarray(targets, dtype=np.int64)
+    up = pred[cur].astype(np.int64)
+    ok = up >= 0
+    idx, cur, up = idx[ok], cur[ok], up[ok]
+    while len(idx):
+        e = eidx[np.searchsorted(pair, up * n_states + cur)]  # the edge from ``up`` into ``cur``
+        acc[idx] += met[e]
+        leg = is_leg[e]
+        li, le = idx[leg], e[leg]
+        first[li] = le  # walking up: the last one written is the path's first leg
+        unset = last[li] < 0
+        last[li[unset]] = le[unset]  # the first one met is the path's last leg
+        cur = up
+        up = pred[cur].astype(np.int64)
+        ok = up >= 0
+        idx, cur, up = idx[ok], cur[ok], up[ok]
     return acc, first, last
