@@ -180,7 +180,7 @@ def constraint_options(f: F) -> F:
 
 def vessel_closed(text: str) -> tuple[str, ...]:
     """The chokepoints a ship of ``LxBxD`` metres does not fit, each said on stderr with the reason."""
-    from corridors.vessels import Vessel, read_limits
+    from corridors.vessels import Vessel, misfits
 
     try:
         sizes = [float(x) for x in text.lower().replace("×", "x").split("x")]
@@ -189,13 +189,10 @@ def vessel_closed(text: str) -> tuple[str, ...]:
     if len(sizes) != 3 or not all(math.isfinite(v) and 0 < v < 1000 for v in sizes):
         msg = f"{text!r}: give length x beam x draught in metres, e.g. 366x51x15.2"
         raise click.BadParameter(msg, param_hint="'--vessel'")
-    ship = Vessel(length_m=sizes[0], beam_m=sizes[1], draught_m=sizes[2])
     closed = []
-    for w in read_limits():
-        why = w.why_not(ship)
-        if w.chokepoint and why is not None:
-            click.echo(f"note: the vessel does not fit the {w.name} ({why}): {w.chokepoint} avoided", err=True)
-            closed.append(w.chokepoint)
+    for w, why in misfits(Vessel(length_m=sizes[0], beam_m=sizes[1], draught_m=sizes[2])):
+        click.echo(f"note: the vessel does not fit the {w.name} ({why}): {w.chokepoint} avoided", err=True)
+        closed.append(str(w.chokepoint))
     return tuple(closed)
 
 

@@ -119,7 +119,18 @@ def read_limits(path: Path | None = None) -> list[WaterwayLimit]:
     return out
 
 
+def misfits(vessel: Vessel, path: Path | None = None) -> list[tuple[WaterwayLimit, str]]:
+    """The waterways of the sea network (those with a chokepoint) that ``vessel`` does not fit, each
+    with the reason."""
+    out = []
+    for w in read_limits(path):
+        why = w.why_not(vessel) if w.chokepoint else None
+        if why is not None:
+            out.append((w, why))
+    return out
+
+
 def closed_chokepoints(vessel: Vessel, path: Path | None = None) -> tuple[str, ...]:
     """The chokepoints of the sea network whose waterway ``vessel`` does not fit (for
     ``Constraints(avoid_chokepoints=...)``)."""
-    return tuple(w.chokepoint for w in read_limits(path) if w.chokepoint and w.why_not(vessel) is not None)
+    return tuple(str(w.chokepoint) for w, _ in misfits(vessel, path))
