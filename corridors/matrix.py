@@ -179,6 +179,7 @@ def _fast(
 
     q = router.compiled
     eng = q.eng
+    n = len(ps)
     banned: dict[int, str] = {}
     mask = None
     for i, p in enumerate(ps):
@@ -189,66 +190,86 @@ def _fast(
             continue
         mask = m if mask is None else mask
     if mask is None:
-        for i in range(len(ps)):
-            for j in range(len(ps)):
+        for i in range(n):
+            for j in range(n):
                 if i != j:
                     reasons[(i, j)] = banned[i] if i in banned else banned.get(j, "")
         return
     weight, _ = edge_weights(q, objective, c)
     graph, pair, eidx = search_graph(eng, weight, mask)
     S = eng.n_states
-    met = np.stack([np.asarray(eng.metrics[m], dtype=float) for m in METRICS], axis=1)  # one row per edge
-    is_leg = np.asarray(eng.etype) == LEG
-    access_out = [_move_totals(access_move(router.G, router.params, p, True)) for p in ps]
-    access_in = [_move_totals(access_move(router.G, router.params, p, False)) for p in ps]
+    tree = _TreeEdges(
+        pair, eidx, S, np.stack([np.asarray(eng.metrics[m], dtype=float) for m in METRICS], axis=1), np.asarray(eng.etype) == LEG
+    )
+    access_out = np.stack([_move_totals(access_move(router.G, router.params, p, True)) for p in ps])
+    access_in = np.stack([_move_totals(access_move(router.G, router.params, p, False)) for p in ps])
     arrive = [eng.in_states.get(p.id, []) for p in ps]
-    in_st = np.full((len(ps), max(1, *(len(x) for x in arrive))), -1, np.int64)  # -1: no such state
+    in_st = np.full((n, max(1, *(len(x) for x in arrive))), -1, np.int64)  # -1: no such state
     for j, states in enumerate(arrive):
         in_st[j, : len(states)] = states
-    # a port's handling depends only on the place and the first (last) leg: computed once
-    o_stop: dict[tuple[str, int], np.ndarray] = {}
-    d_stop: dict[tuple[str, int], np.ndarray] = {}
+    has_in = in_st >= 0
+    in_clip = np.maximum(in_st, 0)
+    # one shortest-path tree per origin (scipy's compiled Dijkstra), kept as a row of predecessors
+    pred = np.full((n, S), -9999, np.int32)
+    d_in = np.full((n, n, in_st.shape[1]), np.inf)  # origin x destination x arrival state
+    solved = np.zeros(n, bool)
     for i, a in enumerate(ps):
         sources = eng.out_states.get(a.id, [])
         if i in banned or not sources:
-            for j in range(len(ps)):
+            for j in range(n):
                 if j != i:
                     reasons[(i, j)] = banned.get(i, f"{a.name} has no outgoing link")
             continue
-        dist, pred, _ = dijkstra(graph, directed=True, indices=list(sources), min_only=True, return_predecessors=True)
-        # the state each route ends in: the closest of the destination's arrival states
-        d_in = np.where(in_st >= 0, dist[np.maximum(in_st, 0)], np.inf)
-        best = np.argmin(d_in, axis=1)
-        end_state = in_st[np.arange(len(ps)), best]
-        reached = np.isfinite(d_in[np.arange(len(ps)), best])
-        ends: list[tuple[int, int]] = []
-        for j, b in enumerate(ps):
-            if j == i:
-                continue
-            if j in banned:
-                reasons[(i, j)] = banned[j]
-            elif a.id == b.id:
-                _same_node(router, a, b, i, j, values)
-            elif not reached[j]:
-                reasons[(i, j)] = f"no route from {a.name} to {b.name} that {', '.join(c.describe()) or 'exists'}"
-            else:
-                ends.append((j, int(end_state[j])))
-        if not ends:
-            continue
-        js = np.asarray([j for j, _ in ends], dtype=np.int64)
-        acc, first, last = path_totals(pred, pair, eidx, S, met, is_leg, np.asarray([t for _, t in ends], dtype=np.int64))
-        extra = np.zeros_like(acc)  # handling at both ends and the road legs of positions, per pair
-        for k, j in enumerate(js.tolist()):
-            f, la = int(first[k]), int(last[k])
-            ko, kd = (a.id, f), (ps[j].id, la)
-            if ko not in o_stop:
-                o_stop[ko] = _stop_totals(origin_stop(q, a.id, Solution([f] if f >= 0 else [], 0.0)))
-            if kd not in d_stop:
-                d_stop[kd] = _stop_totals(destination_stop(q, ps[j].id, Solution([la] if la >= 0 else [], 0.0), 0.0))
-            extra[k] = o_stop[ko] + d_stop[kd] + access_in[j]
-        extra += access_out[i]
-        for col, metric in enumerate(METRICS):
-            values[metric][i, js] = acc[:, col] + extra[:, col]
+        dist, pr, _ = dijkstra(graph, directed=True, indices=list(sources), min_only=True, return_predecessors=True)
+        pred[i] = pr
+        d_in[i] = np.where(has_in, dist[in_clip], np.inf)
+        solved[i] = True
+    # the state each route ends in: the closest of the destination's arrival states
+    best = np.argmin(d_in, axis=2)
+    end_state = np.take_along_axis(np.broadcast_to(in_st, d_in.shape), best[:, :, None], axis=2)[:, :, 0]
+    reached = np.isfinite(np.take_along_axis(d_in, best[:, :, None], axis=2)[:, :, 0])
+    ids = np.asarray([p.id for p in ps], dtype=object)
+    same = ids[:, None] == ids[None, :]
+    dest_banned = np.zeros(n, bool)
+    dest_banned[list(banned)] = True
+    todo = solved[:, None] & ~dest_banned[None, :] & ~same & ~np.eye(n, dtype=bool)
+    for i, j in zip(*np.nonzero(solved[:, None] & ~np.eye(n, dtype=bool) & (dest_banned[None, :] | same | ~reached)), strict=True):
+        i, j = int(i), int(j)
+        a, b = ps[i], ps[j]
+        if j in banned:
+            reasons[(i, j)] = banned[j]
+        elif a.id == b.id:
+            _same_node(router, a, b, i, j, values)
+        else:
+            reasons[(i, j)] = f"no route from {a.name} to {b.name} that {', '.join(c.describe()) or 'exists'}"
+    ii, jj = np.nonzero(todo & reached)
+    if not len(ii):
+        return
+    acc, first, last = tree.totals(pred, ii, end_state[ii, jj])
+    # a port's handling depends only on the place and the first (last) leg: computed once per pair of them
+    o_key, o_inv = np.unique(ii * (len(weight) + 1) + first + 1, return_inverse=True)
+    d_key, d_inv = np.unique(jj * (len(weight) + 1) + last + 1, return_inverse=True)
+    o_stop = np.stack(
+        [
+            _stop_totals(origin_stop(q, ps[int(k) // (len(weight) + 1)].id, Solution(_one(int(k) % (len(weight) + 1) - 1), 0.0)))
+            for k in o_key
+        ]
+    )
+    d_stop = np.stack(
+        [
+            _stop_totals(destination_stop(q, ps[int(k) // (len(weight) + 1)].id, Solution(_one(int(k) % (len(weight) + 1) - 1), 0.0), 0.0))
+            for k in d_key
+        ]
+    )
+    extra = o_stop[o_inv.ravel()] + d_stop[d_inv.ravel()] + access_in[jj]  # handling at both ends, road legs of positions
+    extra += access_out[ii]
+    tot = acc + extra
+    for col, metric in enumerate(METRICS):
+        values[metric][ii, jj] = tot[:, col]
+
+
+def _one(e: int) -> list[int]:
+    return [e] if e >= 0 else []
 
 
 def _stop_totals(stop: Any) -> np.ndarray:
@@ -265,39 +286,59 @@ def _move_totals(mv: Any) -> np.ndarray:
     return np.asarray([mv.time_h, mv.length_km, mv.cost_usd, mv.co2_kg])
 
 
-def path_totals(
-    pred: np.ndarray,
-    pair: np.ndarray,
-    eidx: np.ndarray,
-    n_states: int,
-    met: np.ndarray,
-    is_leg: np.ndarray,
-    targets: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The paths to ``targets`` in a shortest-path forest (``pred`` from scipy's Dijkstra; ``pair`` and
-    ``eidx`` the search graph's ascending state-pair keys and edge indices): for each target, the totals
-    of the metrics ``met`` (one row per edge, one column per metric) over its path's edges, and the first
-    and the last leg of its path (-1: none). All targets walk up their paths together, one vectorised
-    step per edge of the longest path, instead of a Python walk per pair."""
-    n = len(targets)
-    acc = np.zeros((n, met.shape[1]))
-    first = np.full(n, -1, np.int64)
-    last = np.full(n, -1, np.int64)
-    idx = np.arange(n)
-    cur = np.asarray(targets, dtype=np.int64)
-    up = pred[cur].astype(np.int64)
-    ok = up >= 0
-    idx, cur, up = idx[ok], cur[ok], up[ok]
-    while len(idx):
-        e = eidx[np.searchsorted(pair, up * n_states + cur)]  # the edge from ``up`` into ``cur``
-        acc[idx] += met[e]
-        leg = is_leg[e]
-        li, le = idx[leg], e[leg]
-        first[li] = le  # walking up: the last one written is the path's first leg
-        unset = last[li] < 0
-        last[li[unset]] = le[unset]  # the first one met is the path's last leg
-        cur = up
-        up = pred[cur].astype(np.int64)
-        ok = up >= 0
-        idx, cur, up = idx[ok], cur[ok], up[ok]
-    return acc, first, last
+class _TreeEdges:
+    """The search graph's edges laid out for walking shortest-path trees: for the edge from state ``u``
+    to state ``v`` (``pair`` ascending keys ``u * n_states + v``, ``eidx`` the base edge kept for each),
+    row ``u`` of a CSR layout holds ``v`` and the edge's metrics and leg."""
+
+    def __init__(self, pair: np.ndarray, eidx: np.ndarray, n_states: int, met: np.ndarray, is_leg: np.ndarray) -> None:
+        pair = np.asarray(pair, dtype=np.int64)
+        eidx = np.asarray(eidx, dtype=np.int64)
+        self.S = n_states
+        self.rowptr = np.searchsorted(pair, np.arange(n_states + 1, dtype=np.int64) * n_states)
+        self.col = pair % n_states
+        self.eidx = eidx
+        self.met = met[eidx]
+        self.leg = np.where(is_leg[eidx], eidx, -1)
+
+    def totals(self, pred: np.ndarray, rows: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For each target ``targets[k]`` in the shortest-path tree ``pred[rows[k]]`` (predecessor
+        states from scipy's Dijkstra, negative at a root): the metrics summed over its path's edges
+        (walking up from the target, the same order of additions as a walk per pair), and the first
+        and the last leg of the path (-1: none). Every pair of every tree walks up together, one
+        vectorised step per edge of the longest path."""
+        k = len(targets)
+        out = np.zeros((k, self.met.shape[1]))
+        first = np.full(k, -1, np.int64)
+        last = np.full(k, -1, np.int64)
+        flat = pred.reshape(-1)
+        base = np.asarray(rows, dtype=np.int64) * self.S
+        cur = np.asarray(targets, dtype=np.int64)
+        idx = np.arange(k)
+        acc = np.zeros((k, self.met.shape[1]))
+        f = first.copy()
+        la = last.copy()
+        up = flat[base + cur].astype(np.int64)
+        while True:
+            ok = up >= 0
+            if not ok.all():  # the walks that reached their root are done
+                done = ~ok
+                out[idx[done]] = acc[done]
+                first[idx[done]] = f[done]
+                last[idx[done]] = la[done]
+                idx, base, cur, up, acc, f, la = idx[ok], base[ok], cur[ok], up[ok], acc[ok], f[ok], la[ok]
+                if not len(idx):
+                    break
+            pos = self.rowptr[up]  # the edge from ``up`` into ``cur``: scan row ``up`` of the CSR layout
+            miss = np.flatnonzero(self.col[pos] != cur)
+            while len(miss):
+                pos[miss] += 1
+                miss = miss[self.col[pos[miss]] != cur[miss]]
+            acc += self.met[pos]
+            e = self.leg[pos]
+            is_leg = e >= 0
+            f = np.where(is_leg, e, f)  # walking up: the last leg met is the path's first
+            la = np.where(is_leg & (la < 0), e, la)  # the first leg met is the path's last
+            cur = up
+            up = flat[base + cur].astype(np.int64)
+        return out, first, last

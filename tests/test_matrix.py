@@ -1,0 +1,77 @@
+"""The many-to-many matrix: its fast path (one shortest-path tree per origin, every pair's totals read
+off the trees together) gives the same figures as solving each pair as a route."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+
+def _walk(pred: np.ndarray, pair: list[tuple[int, int, int]], met: np.ndarray, is_leg: np.ndarray, t: int) -> tuple[list[float], int, int]:
+    """A plain walk up one tree: the reference the vectorised walk must match."""
+    edge = {(u, v): e for u, v, e in pair}
+    acc = [0.0] * met.shape[1]
+    first = last = -1
+    while pred[t] >= 0:
+        e = edge[(int(pred[t]), t)]
+        acc = [a + float(x) for a, x in zip(acc, met[e], strict=True)]
+        if is_leg[e]:
+            first = e
+            last = e if last < 0 else last
+        t = int(pred[t])
+    return acc, first, last
+
+
+def test_tree_walk_matches_a_plain_walk_per_pair() -> None:
+    from corridors.matrix import _TreeEdges
+
+    rng = np.random.default_rng(7)
+    S = 40
+    edges = sorted({(int(u), int(v)) for u, v in rng.integers(0, S, (160, 2)) if u != v})
+    pair = [(u, v, k) for k, (u, v) in enumerate(edges)]
+    met = rng.random((len(edges), 4)) * 100
+    is_leg = rng.random(len(edges)) < 0.6
+    keys = np.asarray([u * S + v for u, v, _ in pair], dtype=np.int64)
+    # two trees from scipy's Dijkstra over the same edges
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    g = csr_matrix((met[:, 0] + 1, ([u for u, _, _ in pair], [v for _, v, _ in pair])), shape=(S, S))
+    dist, pred = dijkstra(g, indices=[0, 5], return_predecessors=True)
+    pred = pred.astype(np.int32)
+    rows, targets = np.nonzero(np.isfinite(dist))
+    tree = _TreeEdges(keys, np.arange(len(edges)), S, met, is_leg)
+    acc, first, last = tree.totals(pred, rows, targets)
+    assert len(rows) > 20
+    for k, (r, t) in enumerate(zip(rows.tolist(), targets.tolist(), strict=True)):
+        ref, f, la = _walk(pred[r], pair, met, is_leg, t)
+        assert acc[k].tolist() == ref  # the same additions in the same order: equal, not just close
+        assert (first[k], last[k]) == (f, la)
+
+
+def test_fast_matrix_equals_each_pair_solved_as_a_route(router: Any) -> None:
+    from corridors.constraints import Constraints
+    from corridors.matrix import METRICS, MatrixResult, _per_pair, od_matrix
+
+    # an avoided place (every pair with it has the reason), two positions snapped to one node, a
+    # position with road legs, and pairs no sea route joins
+    places = ["Mumbai", "Vladivostok", "72.88,19.0", "72.9,19.01", "Astrakhan", "Novorossiysk"]
+    c = Constraints(modes=("sea",), avoid_nodes=("Novorossiysk",))
+    fast = od_matrix(router, places, objective="time", constraints=c)
+    n = len(places)
+    # the plain path: each pair solved as a route, under the same constraints
+    slow = MatrixResult(fast.places, "time", {m: np.full((n, n), np.nan) for m in METRICS})
+    for m in METRICS:
+        np.fill_diagonal(slow.values[m], 0.0)
+    _per_pair(router, fast.places, "time", c, slow.values, slow.reasons)
+    for m in METRICS:
+        a, b = fast.values[m], slow.values[m]
+        assert np.array_equal(np.isnan(a), np.isnan(b)), m
+        ok = ~np.isnan(a)
+        assert a[ok] == pytest.approx(b[ok], rel=1e-12), m
+    assert set(fast.reasons) == set(slow.reasons)
+    assert np.isnan(fast.values["time_h"]).sum() == len(fast.reasons) > 0
+    assert all("Novorossiysk" in fast.reasons[(i, 5)] for i in range(n - 1))
+    assert fast.values["length_km"][2, 3] > 0  # two positions at one port: their road legs only
