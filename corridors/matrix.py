@@ -9,6 +9,7 @@ as a route, so seasonal legs (a departure date), via points and the transshipmen
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -209,7 +210,13 @@ def _fast(
         in_st[j, : len(states)] = states
     has_in = in_st >= 0
     in_clip = np.maximum(in_st, 0)
-    # one shortest-path tree per origin (scipy's compiled Dijkstra), kept as a row of predecessors
+    # one shortest-path tree per origin (scipy's compiled Dijkstra), kept as a row of predecessors,
+    # over the search graph without the states no route between these places can pass
+    protect = np.zeros(S, bool)
+    for p in ps:
+        protect[eng.out_states.get(p.id, [])] = True
+        protect[eng.in_states.get(p.id, [])] = True
+    sgraph = _pruned(graph, pair, S, protect)
     pred = np.full((n, S), -9999, np.int32)
     d_in = np.full((n, n, in_st.shape[1]), np.inf)  # origin x destination x arrival state
     solved = np.zeros(n, bool)
@@ -220,7 +227,7 @@ def _fast(
                 if j != i:
                     reasons[(i, j)] = banned.get(i, f"{a.name} has no outgoing link")
             continue
-        dist, pr, _ = dijkstra(graph, directed=True, indices=list(sources), min_only=True, return_predecessors=True)
+        dist, pr, _ = dijkstra(sgraph, directed=True, indices=list(sources), min_only=True, return_predecessors=True)
         pred[i] = pr
         d_in[i] = np.where(has_in, dist[in_clip], np.inf)
         solved[i] = True
@@ -266,6 +273,79 @@ def _fast(
     tot = acc + extra
     for col, metric in enumerate(METRICS):
         values[metric][ii, jj] = tot[:, col]
+
+
+_PRUNED: dict[bytes, Any] = {}
+
+
+def _pruned(graph: Any, pair: np.ndarray, n_states: int, protect: np.ndarray) -> Any:
+    """``graph`` (a CSR search graph whose entries are in ``pair`` order, ``pair`` the ascending keys
+    ``from_state * n_states + to_state``) without the edges of states no shortest path between the
+    ``protect`` states can pass (they are not sources or targets): dead ends (no edge in, or none out)
+    and pendant chains (states of one edge in and one edge out that lead back to the state they came
+    from, like a port's arrival and departure states hung off one sea-lane junction: a path through
+    them would visit that junction twice), repeated until none is left. Every other state keeps its
+    distance and predecessor, so the trees to the protected states are the same; scipy's Dijkstra
+    just settles fewer states. Cached by content."""
+    from scipy.sparse import csr_matrix
+
+    S = n_states
+    pair = np.asarray(pair, dtype=np.int64)
+    h = hashlib.blake2b(pair.tobytes(), digest_size=32)
+    h.update(np.asarray(graph.data).tobytes())
+    h.update(np.packbits(protect).tobytes())
+    key = h.digest()
+    got = _PRUNED.get(key)
+    if got is not None:
+        return got
+    indptr = np.asarray(graph.indptr, dtype=np.int64)
+    src, dst = pair // S, pair % S
+    if (
+        len(pair) != graph.nnz
+        or not np.array_equal(np.asarray(graph.indices, dtype=np.int64), dst)
+        or not np.array_equal(np.diff(indptr), np.bincount(src, minlength=S))
+    ):
+        return graph  # not laid out as expected: search the graph as it is
+    alive = np.ones(len(pair), bool)
+    while True:
+        s_, d_ = src[alive], dst[alive]
+        indeg = np.bincount(d_, minlength=S)
+        outdeg = np.bincount(s_, minlength=S)
+        drop = ((indeg == 0) | (outdeg == 0)) & ~protect
+        inn = np.full(S, -1, np.int64)  # the only state an edge comes from (-1: not exactly one)
+        inn[d_] = s_
+        inn[indeg != 1] = -1
+        outn = np.full(S, -1, np.int64)
+        outn[s_] = d_
+        outn[outdeg != 1] = -1
+        chain = (indeg == 1) & (outdeg == 1) & ~protect
+        link = np.zeros(S, bool)  # a chain state entered from the chain state before it
+        v = np.flatnonzero(chain)
+        link[v] = chain[inn[v]] & (outn[inn[v]] == v)
+        cur = np.flatnonzero(chain & ~link)  # the first state of each chain
+        entry = inn[cur]
+        members = [cur]
+        while len(cur):
+            nxt = outn[cur]
+            more = link[nxt]
+            close = ~more & (nxt == entry)  # the chain leads back to where it was entered
+            for m in members:
+                drop[m[close]] = True
+            members = [m[more] for m in members]
+            cur, entry = nxt[more], entry[more]
+            members.append(cur)
+        gone = alive & (drop[src] | drop[dst])
+        if not gone.any():
+            break
+        alive &= ~gone
+    kept = np.flatnonzero(alive)
+    ptr = np.zeros(S + 1, np.int64)
+    np.cumsum(np.bincount(src[kept], minlength=S), out=ptr[1:])
+    out = csr_matrix((np.asarray(graph.data)[kept], dst[kept], ptr), shape=(S, S))
+    if len(_PRUNED) > 16:
+        _PRUNED.clear()
+    _PRUNED[key] = out
+    return out
 
 
 def _one(e: int) -> list[int]:

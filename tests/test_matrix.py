@@ -75,3 +75,35 @@ def test_fast_matrix_equals_each_pair_solved_as_a_route(router: Any) -> None:
     assert np.isnan(fast.values["time_h"]).sum() == len(fast.reasons) > 0
     assert all("Novorossiysk" in fast.reasons[(i, 5)] for i in range(n - 1))
     assert fast.values["length_km"][2, 3] > 0  # two positions at one port: their road legs only
+
+
+def test_pruned_search_graph_keeps_the_trees_between_the_places(router: Any) -> None:
+    from scipy.sparse.csgraph import dijkstra
+
+    from corridors.constraints import Constraints
+    from corridors.engine import search_graph
+    from corridors.matrix import _pruned
+    from corridors.query import edge_mask, edge_weights
+
+    q = router.compiled
+    eng = q.eng
+    c = Constraints(modes=("sea",))
+    ids = ["port:INNSA", "port:RUVVO", "port:RUMMK", "port:INMAA"]
+    graph, pair, _ = search_graph(eng, edge_weights(q, "distance", c)[0], edge_mask(q, c, None, ids[0], ids[0]))
+    protect = np.zeros(eng.n_states, bool)
+    for p in ids:
+        protect[eng.out_states[p]] = True
+        protect[eng.in_states[p]] = True
+    small = _pruned(graph, pair, eng.n_states, protect)
+    assert small.nnz < graph.nnz * 0.8  # the ports' pendant states and the dead ends are gone
+    for p in ids:
+        d0, p0, _ = dijkstra(graph, indices=eng.out_states[p], min_only=True, return_predecessors=True)
+        d1, p1, _ = dijkstra(small, indices=eng.out_states[p], min_only=True, return_predecessors=True)
+        for t in np.flatnonzero(protect):
+            assert d0[t] == d1[t]
+            a, b = [int(t)], [int(t)]
+            while p0[a[-1]] >= 0:
+                a.append(int(p0[a[-1]]))
+            while p1[b[-1]] >= 0:
+                b.append(int(p1[b[-1]]))
+            assert a == b
