@@ -369,7 +369,8 @@ def _move_totals(mv: Any) -> np.ndarray:
 class _TreeEdges:
     """The search graph's edges laid out for walking shortest-path trees: for the edge from state ``u``
     to state ``v`` (``pair`` ascending keys ``u * n_states + v``, ``eidx`` the base edge kept for each),
-    row ``u`` of a CSR layout holds ``v`` and the edge's metrics and leg."""
+    row ``u`` of a CSR layout holds ``v`` and the edge's metrics and leg; a state with one edge in
+    has it noted (no search). Position ``len(pair)``: a dummy edge (zero metrics, no leg)."""
 
     def __init__(self, pair: np.ndarray, eidx: np.ndarray, n_states: int, met: np.ndarray, is_leg: np.ndarray) -> None:
         pair = np.asarray(pair, dtype=np.int64)
@@ -377,48 +378,67 @@ class _TreeEdges:
         self.S = n_states
         self.rowptr = np.searchsorted(pair, np.arange(n_states + 1, dtype=np.int64) * n_states)
         self.col = pair % n_states
-        self.eidx = eidx
-        self.met = met[eidx]
-        self.leg = np.where(is_leg[eidx], eidx, -1)
+        self.met = np.ascontiguousarray(np.vstack([met[eidx], np.zeros((1, met.shape[1]))]))
+        self.leg = np.append(np.where(is_leg[eidx], eidx, -1), -1)
+        self.dummy = len(pair)
+        indeg = np.bincount(self.col, minlength=n_states)
+        one = np.flatnonzero(indeg[self.col] == 1)
+        self.only_in = np.full(n_states, -1, np.int64)
+        self.only_in[self.col[one]] = one
 
     def totals(self, pred: np.ndarray, rows: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For each target ``targets[k]`` in the shortest-path tree ``pred[rows[k]]`` (predecessor
         states from scipy's Dijkstra, negative at a root): the metrics summed over its path's edges
         (walking up from the target, the same order of additions as a walk per pair), and the first
         and the last leg of the path (-1: none). Every pair of every tree walks up together, one
-        vectorised step per edge of the longest path."""
+        vectorised step per edge of the longest path; a walk that reached its root adds the dummy
+        edge (zero: its sums do not change) until the finished ones are dropped in bulk."""
+        take = np.take
         k = len(targets)
-        out = np.zeros((k, self.met.shape[1]))
+        width = self.met.shape[1]
+        out = np.zeros((k, width))
         first = np.full(k, -1, np.int64)
         last = np.full(k, -1, np.int64)
         flat = pred.reshape(-1)
         base = np.asarray(rows, dtype=np.int64) * self.S
         cur = np.asarray(targets, dtype=np.int64)
         idx = np.arange(k)
-        acc = np.zeros((k, self.met.shape[1]))
+        acc = np.zeros((k, width))
         f = first.copy()
         la = last.copy()
-        up = flat[base + cur].astype(np.int64)
+        up = take(flat, base + cur).astype(np.int64)
         while True:
             ok = up >= 0
-            if not ok.all():  # the walks that reached their root are done
-                done = ~ok
-                out[idx[done]] = acc[done]
-                first[idx[done]] = f[done]
-                last[idx[done]] = la[done]
-                idx, base, cur, up, acc, f, la = idx[ok], base[ok], cur[ok], up[ok], acc[ok], f[ok], la[ok]
-                if not len(idx):
-                    break
-            pos = self.rowptr[up]  # the edge from ``up`` into ``cur``: scan row ``up`` of the CSR layout
-            miss = np.flatnonzero(self.col[pos] != cur)
-            while len(miss):
-                pos[miss] += 1
-                miss = miss[self.col[pos[miss]] != cur[miss]]
-            acc += self.met[pos]
-            e = self.leg[pos]
+            n_ok = int(np.count_nonzero(ok))
+            if n_ok == 0:
+                out[idx], first[idx], last[idx] = acc, f, la
+                break
+            if n_ok < 0.75 * len(idx):  # drop the finished walks
+                done = np.flatnonzero(~ok)
+                di = take(idx, done)
+                out[di], first[di], last[di] = take(acc, done, axis=0), take(f, done), take(la, done)
+                keep = np.flatnonzero(ok)
+                idx, base, cur, up, f, la = (take(x, keep) for x in (idx, base, cur, up, f, la))
+                acc = take(acc, keep, axis=0)
+                n_ok = len(idx)
+            pos = take(self.only_in, cur)  # the edge from ``up`` into ``cur``
+            miss = np.flatnonzero(pos < 0) if n_ok == len(idx) else np.flatnonzero((pos < 0) & ok)
+            if len(miss):  # more than one edge in: scan row ``up`` of the CSR layout
+                cm = take(cur, miss)
+                p = take(self.rowptr, take(up, miss))
+                sub = np.flatnonzero(take(self.col, p) != cm)
+                while len(sub):
+                    p[sub] += 1
+                    sub = sub[take(self.col, take(p, sub)) != take(cm, sub)]
+                pos[miss] = p
+            if n_ok < len(idx):  # a finished walk stays at its root and adds the dummy edge
+                pos[~ok] = self.dummy
+                up = np.where(ok, up, cur)
+            acc += take(self.met, pos, axis=0)
+            e = take(self.leg, pos)
             is_leg = e >= 0
             f = np.where(is_leg, e, f)  # walking up: the last leg met is the path's first
             la = np.where(is_leg & (la < 0), e, la)  # the first leg met is the path's last
             cur = up
-            up = flat[base + cur].astype(np.int64)
+            up = take(flat, base + cur).astype(np.int64)
         return out, first, last
