@@ -175,7 +175,7 @@ def _fast(
 
     from .access import access_move
     from .assemble import destination_stop, origin_stop
-    from .engine import LEG, Solution, search_graph
+    from .engine import Solution, search_graph
     from .query import edge_mask, edge_weights
 
     q = router.compiled
@@ -199,9 +199,6 @@ def _fast(
     weight, _ = edge_weights(q, objective, c)
     graph, pair, eidx = search_graph(eng, weight, mask)
     S = eng.n_states
-    tree = _TreeEdges(
-        pair, eidx, S, np.stack([np.asarray(eng.metrics[m], dtype=float) for m in METRICS], axis=1), np.asarray(eng.etype) == LEG
-    )
     access_out = np.stack([_move_totals(access_move(router.G, router.params, p, True)) for p in ps])
     access_in = np.stack([_move_totals(access_move(router.G, router.params, p, False)) for p in ps])
     arrive = [eng.in_states.get(p.id, []) for p in ps]
@@ -216,7 +213,7 @@ def _fast(
     for p in ps:
         protect[eng.out_states.get(p.id, [])] = True
         protect[eng.in_states.get(p.id, [])] = True
-    sgraph = _pruned(graph, pair, S, protect)
+    sgraph, tree = _prepared(eng, graph, pair, eidx, protect)
     pred = np.full((n, S), -9999, np.int32)
     d_in = np.full((n, n, in_st.shape[1]), np.inf)  # origin x destination x arrival state
     solved = np.zeros(n, bool)
@@ -275,7 +272,33 @@ def _fast(
         values[metric][ii, jj] = tot[:, col]
 
 
-_PRUNED: dict[bytes, Any] = {}
+_PREPARED: dict[Any, tuple[Any, ...]] = {}
+
+
+def _prepared(eng: Any, graph: Any, pair: np.ndarray, eidx: np.ndarray, protect: np.ndarray) -> tuple[Any, _TreeEdges]:
+    """The search graph pruned for the ``protect`` states (:func:`_pruned`) and its edges laid out
+    for walking trees (:class:`_TreeEdges`), kept with the engine: found again by the identity of
+    ``eidx`` (the engine keeps one per mask and weight) with the same weights, or else by content."""
+    from .engine import LEG
+
+    pkey = np.packbits(protect).tobytes()
+    hit = _PREPARED.get((id(eidx), pkey))
+    data = np.asarray(graph.data)
+    if hit is not None and hit[0] is eidx and hit[1] is eng and np.array_equal(hit[4], data):
+        return hit[2], hit[3]
+    h = hashlib.blake2b(np.asarray(pair, dtype=np.int64).tobytes(), digest_size=32)
+    h.update(np.asarray(eidx, dtype=np.int64).tobytes())
+    h.update(data.tobytes())
+    ckey = (h.digest(), pkey)
+    hit = _PREPARED.get(ckey)
+    if hit is None or hit[1] is not eng:
+        met = np.stack([np.asarray(eng.metrics[m], dtype=float) for m in METRICS], axis=1)
+        tree = _TreeEdges(pair, eidx, eng.n_states, met, np.asarray(eng.etype) == LEG)
+        hit = (eidx, eng, _pruned(graph, pair, eng.n_states, protect), tree, data.copy())
+    if len(_PREPARED) > 16:
+        _PREPARED.clear()
+    _PREPARED[ckey] = _PREPARED[(id(eidx), pkey)] = (eidx, *hit[1:])
+    return hit[2], hit[3]
 
 
 def _pruned(graph: Any, pair: np.ndarray, n_states: int, protect: np.ndarray) -> Any:
@@ -286,18 +309,11 @@ def _pruned(graph: Any, pair: np.ndarray, n_states: int, protect: np.ndarray) ->
     from, like a port's arrival and departure states hung off one sea-lane junction: a path through
     them would visit that junction twice), repeated until none is left. Every other state keeps its
     distance and predecessor, so the trees to the protected states are the same; scipy's Dijkstra
-    just settles fewer states. Cached by content."""
+    just settles fewer states."""
     from scipy.sparse import csr_matrix
 
     S = n_states
     pair = np.asarray(pair, dtype=np.int64)
-    h = hashlib.blake2b(pair.tobytes(), digest_size=32)
-    h.update(np.asarray(graph.data).tobytes())
-    h.update(np.packbits(protect).tobytes())
-    key = h.digest()
-    got = _PRUNED.get(key)
-    if got is not None:
-        return got
     indptr = np.asarray(graph.indptr, dtype=np.int64)
     src, dst = pair // S, pair % S
     if (
@@ -341,11 +357,7 @@ def _pruned(graph: Any, pair: np.ndarray, n_states: int, protect: np.ndarray) ->
     kept = np.flatnonzero(alive)
     ptr = np.zeros(S + 1, np.int64)
     np.cumsum(np.bincount(src[kept], minlength=S), out=ptr[1:])
-    out = csr_matrix((np.asarray(graph.data)[kept], dst[kept], ptr), shape=(S, S))
-    if len(_PRUNED) > 16:
-        _PRUNED.clear()
-    _PRUNED[key] = out
-    return out
+    return csr_matrix((np.asarray(graph.data)[kept], dst[kept], ptr), shape=(S, S))
 
 
 def _one(e: int) -> list[int]:
@@ -367,24 +379,54 @@ def _move_totals(mv: Any) -> np.ndarray:
 
 
 class _TreeEdges:
-    """The search graph's edges laid out for walking shortest-path trees: for the edge from state ``u``
-    to state ``v`` (``pair`` ascending keys ``u * n_states + v``, ``eidx`` the base edge kept for each),
-    row ``u`` of a CSR layout holds ``v`` and the edge's metrics and leg; a state with one edge in
-    has it noted (no search). Position ``len(pair)``: a dummy edge (zero metrics, no leg)."""
+    """The search graph's edges laid out for walking shortest-path trees: the position of the edge from
+    state ``u`` to state ``v`` in ``pair`` (ascending keys ``u * n_states + v``; ``eidx`` the base
+    edge kept for each) is found in an open-addressing hash table of the keys (one vectorised probe
+    for nearly every lookup), with each position's metrics and leg. Position ``len(pair)``: a dummy
+    edge (zero metrics, no leg)."""
 
     def __init__(self, pair: np.ndarray, eidx: np.ndarray, n_states: int, met: np.ndarray, is_leg: np.ndarray) -> None:
         pair = np.asarray(pair, dtype=np.int64)
         eidx = np.asarray(eidx, dtype=np.int64)
+        nnz = len(pair)
         self.S = n_states
-        self.rowptr = np.searchsorted(pair, np.arange(n_states + 1, dtype=np.int64) * n_states)
-        self.col = pair % n_states
         self.met = np.ascontiguousarray(np.vstack([met[eidx], np.zeros((1, met.shape[1]))]))
         self.leg = np.append(np.where(is_leg[eidx], eidx, -1), -1)
-        self.dummy = len(pair)
-        indeg = np.bincount(self.col, minlength=n_states)
-        one = np.flatnonzero(indeg[self.col] == 1)
-        self.only_in = np.full(n_states, -1, np.int64)
-        self.only_in[self.col[one]] = one
+        self.dummy = nnz
+        bits = max(4, int(np.ceil(np.log2(max(nnz, 1) * 4))))  # load factor at most 1/4
+        self.shift = np.uint64(64 - bits)
+        slot = self._slot(pair)
+        keys = np.full((1 << bits) + nnz + 1, -1, np.int64)  # room to probe past the end
+        vals = np.full(len(keys), nnz, np.int64)
+        todo = np.arange(nnz)
+        at = slot.copy()
+        while len(todo):  # linear probing, a round at a time: of the keys after one free slot, the first wins
+            free = todo[keys[at[todo]] < 0]
+            order = np.argsort(at[free], kind="stable")
+            sl = at[free][order]
+            win = np.ones(len(sl), bool)
+            win[1:] = sl[1:] != sl[:-1]
+            won = free[order[win]]
+            keys[at[won]] = pair[won]
+            vals[at[won]] = won
+            placed = np.zeros(nnz, bool)
+            placed[won] = True
+            todo = todo[~placed[todo]]
+            at[todo] += 1
+        self.keys, self.vals = keys, vals
+
+    def _slot(self, key: np.ndarray) -> np.ndarray:
+        return ((key.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> self.shift).astype(np.int64)
+
+    def positions(self, key: np.ndarray) -> np.ndarray:
+        """The position in ``pair`` of each key (every key must be there)."""
+        take = np.take
+        at = self._slot(key)
+        miss = np.flatnonzero(take(self.keys, at) != key)
+        while len(miss):
+            at[miss] += 1
+            miss = miss[take(self.keys, take(at, miss)) != take(key, miss)]
+        return take(self.vals, at)
 
     def totals(self, pred: np.ndarray, rows: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For each target ``targets[k]`` in the shortest-path tree ``pred[rows[k]]`` (predecessor
@@ -394,13 +436,14 @@ class _TreeEdges:
         vectorised step per edge of the longest path; a walk that reached its root adds the dummy
         edge (zero: its sums do not change) until the finished ones are dropped in bulk."""
         take = np.take
+        S = self.S
         k = len(targets)
         width = self.met.shape[1]
         out = np.zeros((k, width))
         first = np.full(k, -1, np.int64)
         last = np.full(k, -1, np.int64)
         flat = pred.reshape(-1)
-        base = np.asarray(rows, dtype=np.int64) * self.S
+        base = np.asarray(rows, dtype=np.int64) * S
         cur = np.asarray(targets, dtype=np.int64)
         idx = np.arange(k)
         acc = np.zeros((k, width))
@@ -421,19 +464,13 @@ class _TreeEdges:
                 idx, base, cur, up, f, la = (take(x, keep) for x in (idx, base, cur, up, f, la))
                 acc = take(acc, keep, axis=0)
                 n_ok = len(idx)
-            pos = take(self.only_in, cur)  # the edge from ``up`` into ``cur``
-            miss = np.flatnonzero(pos < 0) if n_ok == len(idx) else np.flatnonzero((pos < 0) & ok)
-            if len(miss):  # more than one edge in: scan row ``up`` of the CSR layout
-                cm = take(cur, miss)
-                p = take(self.rowptr, take(up, miss))
-                sub = np.flatnonzero(take(self.col, p) != cm)
-                while len(sub):
-                    p[sub] += 1
-                    sub = sub[take(self.col, take(p, sub)) != take(cm, sub)]
-                pos[miss] = p
             if n_ok < len(idx):  # a finished walk stays at its root and adds the dummy edge
-                pos[~ok] = self.dummy
                 up = np.where(ok, up, cur)
+                pos = np.full(len(idx), self.dummy, np.int64)
+                live = np.flatnonzero(ok)
+                pos[live] = self.positions(take(up, live) * S + take(cur, live))
+            else:
+                pos = self.positions(up * S + cur)  # the edge from ``up`` into ``cur``
             acc += take(self.met, pos, axis=0)
             e = take(self.leg, pos)
             is_leg = e >= 0
