@@ -50,30 +50,28 @@ class MatrixResult:
         return pd.DataFrame(self.values[metric], index=self.names, columns=self.names)
 
     def frame(self) -> Any:
-        """Long format: one row per ordered pair with every metric and, where there is no route, why."""
+        """Long format: one row per ordered pair with every metric and, where there is no route, why.
+        Built column by column from the arrays (figures rounded to 3 decimals as Python's ``round``
+        does; None where there is no route)."""
         import pandas as pd
 
-        rows = []
         n = len(self.places)
-        for i in range(n):
-            for j in range(n):
-                if i == j:
-                    continue
-                row: dict[str, Any] = {
-                    "origin": self.names[i],
-                    "origin_id": self.places[i].id,
-                    "destination": self.names[j],
-                    "destination_id": self.places[j].id,
-                }
-                for m in METRICS:
-                    v = float(self.values[m][i, j])
-                    row[m] = None if np.isnan(v) else round(v, 3)
-                t = row["time_h"]
-                row["time_days"] = None if t is None else round(t / 24.0, 3)
-                row["no_route"] = self.reasons.get((i, j), "")
-                rows.append(row)
-        cols = ["origin", "origin_id", "destination", "destination_id", "time_days", *METRICS, "no_route"]
-        return pd.DataFrame(rows, columns=cols)
+        ii, jj = np.nonzero(~np.eye(n, dtype=bool))  # row-major: every origin's destinations in order
+        names = np.asarray(self.names, dtype=object)
+        ids = np.asarray([p.id for p in self.places], dtype=object)
+        cols: dict[str, Any] = {
+            "origin": names[ii].tolist(),
+            "origin_id": ids[ii].tolist(),
+            "destination": names[jj].tolist(),
+            "destination_id": ids[jj].tolist(),
+        }
+        for m in METRICS:
+            cols[m] = [None if v != v else round(v, 3) for v in self.values[m][ii, jj].tolist()]
+        cols["time_days"] = [None if t is None else round(t / 24.0, 3) for t in cols["time_h"]]
+        reasons = self.reasons
+        cols["no_route"] = [reasons.get((i, j), "") for i, j in zip(ii.tolist(), jj.tolist(), strict=True)] if reasons else [""] * len(ii)
+        order = ["origin", "origin_id", "destination", "destination_id", "time_days", *METRICS, "no_route"]
+        return pd.DataFrame({c: cols[c] for c in order}, columns=order)
 
 
 def od_matrix(
