@@ -172,8 +172,7 @@ def _fast(
     from scipy.sparse.csgraph import dijkstra
 
     from .access import access_move
-    from .assemble import destination_stop, origin_stop
-    from .engine import Solution, search_graph
+    from .engine import search_graph
     from .query import edge_mask, edge_weights
 
     q = router.compiled
@@ -181,11 +180,17 @@ def _fast(
     n = len(ps)
     banned: dict[int, str] = {}
     mask = None
-    for i, p in enumerate(ps):
+    for k in range(0, n, 2):  # two places a call (as origin and destination); one at a time where one is refused
         try:
-            m = edge_mask(q, c, None, p.id, p.id)
-        except ConstraintError as exc:
-            banned[i] = str(exc)
+            m = edge_mask(q, c, None, ps[k].id, ps[min(k + 1, n - 1)].id)
+        except ConstraintError:
+            for i in range(k, min(k + 2, n)):
+                try:
+                    m = edge_mask(q, c, None, ps[i].id, ps[i].id)
+                except ConstraintError as exc:
+                    banned[i] = str(exc)
+                    continue
+                mask = m if mask is None else mask
             continue
         mask = m if mask is None else mask
     if mask is None:
@@ -248,26 +253,46 @@ def _fast(
     if not len(ii):
         return
     acc, first, last = tree.totals(pred, ii, end_state[ii, jj])
-    # a port's handling depends only on the place and the first (last) leg: computed once per pair of them
-    o_key, o_inv = np.unique(ii * (len(weight) + 1) + first + 1, return_inverse=True)
-    d_key, d_inv = np.unique(jj * (len(weight) + 1) + last + 1, return_inverse=True)
-    o_stop = np.stack(
-        [
-            _stop_totals(origin_stop(q, ps[int(k) // (len(weight) + 1)].id, Solution(_one(int(k) % (len(weight) + 1) - 1), 0.0)))
-            for k in o_key
-        ]
-    )
-    d_stop = np.stack(
-        [
-            _stop_totals(destination_stop(q, ps[int(k) // (len(weight) + 1)].id, Solution(_one(int(k) % (len(weight) + 1) - 1), 0.0), 0.0))
-            for k in d_key
-        ]
-    )
+    # a port's handling depends only on the place and the first (last) leg: computed once per pair of
+    # them, and kept with the compiled network for the next matrix
+    E = len(weight) + 1
+    o_key, o_inv = np.unique(ii * E + first + 1, return_inverse=True)
+    d_key, d_inv = np.unique(jj * E + last + 1, return_inverse=True)
+    memo = _handling_memo(q)
+    o_stop = np.stack([_handling(memo, q, ps[int(k) // E].id, int(k) % E - 1, True) for k in o_key])
+    d_stop = np.stack([_handling(memo, q, ps[int(k) // E].id, int(k) % E - 1, False) for k in d_key])
     extra = o_stop[o_inv.ravel()] + d_stop[d_inv.ravel()] + access_in[jj]  # handling at both ends, road legs of positions
     extra += access_out[ii]
     tot = acc + extra
     for col, metric in enumerate(METRICS):
         values[metric][ii, jj] = tot[:, col]
+
+
+_HANDLING: list[Any] = [None, {}]  # the compiled network the memo is for, and the memo
+
+
+def _handling_memo(q: Any) -> dict[tuple[str, int, bool], np.ndarray]:
+    """Handling totals by (node, first or last leg, at the origin), for the compiled network ``q``
+    (a new network or new parameters make a new ``q``: the memo starts again)."""
+    if _HANDLING[0] is not q:
+        _HANDLING[0], _HANDLING[1] = q, {}
+    return _HANDLING[1]  # type: ignore[no-any-return]
+
+
+def _handling(memo: dict[tuple[str, int, bool], np.ndarray], q: Any, nid: str, leg: int, at_origin: bool) -> np.ndarray:
+    """The origin's (``at_origin``) or the destination's handling totals, for a route whose first
+    (last) leg is ``leg`` (-1: none), in :data:`METRICS` order."""
+    from .assemble import destination_stop, origin_stop
+    from .engine import Solution
+
+    key = (nid, leg, at_origin)
+    got = memo.get(key)
+    if got is None:
+        sol = Solution([leg] if leg >= 0 else [], 0.0)
+        if len(memo) > 100_000:
+            memo.clear()
+        got = memo[key] = _stop_totals(origin_stop(q, nid, sol) if at_origin else destination_stop(q, nid, sol, 0.0))
+    return got
 
 
 _PREPARED: dict[Any, tuple[Any, ...]] = {}
@@ -356,10 +381,6 @@ def _pruned(graph: Any, pair: np.ndarray, n_states: int, protect: np.ndarray) ->
     ptr = np.zeros(S + 1, np.int64)
     np.cumsum(np.bincount(src[kept], minlength=S), out=ptr[1:])
     return csr_matrix((np.asarray(graph.data)[kept], dst[kept], ptr), shape=(S, S))
-
-
-def _one(e: int) -> list[int]:
-    return [e] if e >= 0 else []
 
 
 def _stop_totals(stop: Any) -> np.ndarray:
