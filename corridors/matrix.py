@@ -210,62 +210,71 @@ def _fast(
         in_st[j, : len(states)] = states
     has_in = in_st >= 0
     in_clip = np.maximum(in_st, 0)
-    # one shortest-path tree per origin (scipy's compiled Dijkstra), kept as a row of predecessors,
-    # over the search graph without the states no route between these places can pass
+    # one shortest-path tree per origin (scipy's compiled Dijkstra), kept as a row of predecessors for
+    # a block of origins, over the search graph without the states no route between the places can pass
     protect = np.zeros(S, bool)
     for p in ps:
         protect[eng.out_states.get(p.id, [])] = True
         protect[eng.in_states.get(p.id, [])] = True
     sgraph, tree = _prepared(eng, graph, pair, eidx, protect)
-    pred = np.full((n, S), -9999, np.int32)
-    d_in = np.full((n, n, in_st.shape[1]), np.inf)  # origin x destination x arrival state
-    solved = np.zeros(n, bool)
-    for i, a in enumerate(ps):
-        sources = eng.out_states.get(a.id, [])
-        if i in banned or not sources:
-            for j in range(n):
-                if j != i:
-                    reasons[(i, j)] = banned.get(i, f"{a.name} has no outgoing link")
-            continue
-        dist, pr, _ = dijkstra(sgraph, directed=True, indices=list(sources), min_only=True, return_predecessors=True)
-        pred[i] = pr
-        d_in[i] = np.where(has_in, dist[in_clip], np.inf)
-        solved[i] = True
-    # the state each route ends in: the closest of the destination's arrival states
-    best = np.argmin(d_in, axis=2)
-    end_state = np.take_along_axis(np.broadcast_to(in_st, d_in.shape), best[:, :, None], axis=2)[:, :, 0]
-    reached = np.isfinite(np.take_along_axis(d_in, best[:, :, None], axis=2)[:, :, 0])
     ids = np.asarray([p.id for p in ps], dtype=object)
-    same = ids[:, None] == ids[None, :]
     dest_banned = np.zeros(n, bool)
     dest_banned[list(banned)] = True
-    todo = solved[:, None] & ~dest_banned[None, :] & ~same & ~np.eye(n, dtype=bool)
-    for i, j in zip(*np.nonzero(solved[:, None] & ~np.eye(n, dtype=bool) & (dest_banned[None, :] | same | ~reached)), strict=True):
-        i, j = int(i), int(j)
-        a, b = ps[i], ps[j]
-        if j in banned:
-            reasons[(i, j)] = banned[j]
-        elif a.id == b.id:
-            _same_node(router, a, b, i, j, values)
-        else:
-            reasons[(i, j)] = f"no route from {a.name} to {b.name} that {', '.join(c.describe()) or 'exists'}"
-    ii, jj = np.nonzero(todo & reached)
-    if not len(ii):
-        return
-    acc, first, last = tree.totals(pred, ii, end_state[ii, jj])
-    # a port's handling depends only on the place and the first (last) leg: computed once per pair of
-    # them, and kept with the compiled network for the next matrix
-    E = len(weight) + 1
-    o_key, o_inv = np.unique(ii * E + first + 1, return_inverse=True)
-    d_key, d_inv = np.unique(jj * E + last + 1, return_inverse=True)
     memo = _handling_memo(q)
-    o_stop = np.stack([_handling(memo, q, ps[int(k) // E].id, int(k) % E - 1, True) for k in o_key])
-    d_stop = np.stack([_handling(memo, q, ps[int(k) // E].id, int(k) % E - 1, False) for k in d_key])
-    extra = o_stop[o_inv.ravel()] + d_stop[d_inv.ravel()] + access_in[jj]  # handling at both ends, road legs of positions
-    extra += access_out[ii]
-    tot = acc + extra
-    for col, metric in enumerate(METRICS):
-        values[metric][ii, jj] = tot[:, col]
+    E = len(weight) + 1
+    block = max(1, min(n, _BLOCK_PAIRS // n))  # origins solved and walked together (bounded memory)
+    for lo in range(0, n, block):
+        hi = min(n, lo + block)
+        pred = np.full((hi - lo, S), -9999, np.int32)
+        d_in = np.full((hi - lo, n, in_st.shape[1]), np.inf)  # origin x destination x arrival state
+        solved = np.zeros(hi - lo, bool)
+        for i in range(lo, hi):
+            a = ps[i]
+            sources = eng.out_states.get(a.id, [])
+            if i in banned or not sources:
+                for j in range(n):
+                    if j != i:
+                        reasons[(i, j)] = banned.get(i, f"{a.name} has no outgoing link")
+                continue
+            dist, pr, _ = dijkstra(sgraph, directed=True, indices=list(sources), min_only=True, return_predecessors=True)
+            pred[i - lo] = pr
+            d_in[i - lo] = np.where(has_in, dist[in_clip], np.inf)
+            solved[i - lo] = True
+        # the state each route ends in: the closest of the destination's arrival states
+        best = np.argmin(d_in, axis=2)
+        end_state = np.take_along_axis(np.broadcast_to(in_st, d_in.shape), best[:, :, None], axis=2)[:, :, 0]
+        reached = np.isfinite(np.take_along_axis(d_in, best[:, :, None], axis=2)[:, :, 0])
+        same = ids[lo:hi, None] == ids[None, :]
+        diag = np.arange(lo, hi)[:, None] == np.arange(n)[None, :]
+        odd = solved[:, None] & ~diag & (dest_banned[None, :] | same | ~reached)
+        for r, j in zip(*np.nonzero(odd), strict=True):
+            i, j = int(r) + lo, int(j)
+            a, b = ps[i], ps[j]
+            if j in banned:
+                reasons[(i, j)] = banned[j]
+            elif a.id == b.id:
+                _same_node(router, a, b, i, j, values)
+            else:
+                reasons[(i, j)] = f"no route from {a.name} to {b.name} that {', '.join(c.describe()) or 'exists'}"
+        rr, jj = np.nonzero(solved[:, None] & ~diag & ~odd)
+        if not len(rr):
+            continue
+        acc, first, last = tree.totals(pred, rr, end_state[rr, jj])
+        ii = rr + lo
+        # a port's handling depends only on the place and the first (last) leg: computed once per pair
+        # of them, and kept with the compiled network for the next matrix
+        o_key, o_inv = np.unique(ii * E + first + 1, return_inverse=True)
+        d_key, d_inv = np.unique(jj * E + last + 1, return_inverse=True)
+        o_stop = np.stack([_handling(memo, q, ps[int(k) // E].id, int(k) % E - 1, True) for k in o_key])
+        d_stop = np.stack([_handling(memo, q, ps[int(k) // E].id, int(k) % E - 1, False) for k in d_key])
+        extra = o_stop[o_inv.ravel()] + d_stop[d_inv.ravel()] + access_in[jj]  # handling at both ends, road legs of positions
+        extra += access_out[ii]
+        tot = acc + extra
+        for col, metric in enumerate(METRICS):
+            values[metric][ii, jj] = tot[:, col]
+
+
+_BLOCK_PAIRS = 100_000  # pairs walked together at most (origins per block: this over the number of places)
 
 
 _HANDLING: list[Any] = [None, {}]  # the compiled network the memo is for, and the memo
@@ -415,23 +424,14 @@ class _TreeEdges:
         bits = max(4, int(np.ceil(np.log2(max(nnz, 1) * 4))))  # load factor at most 1/4
         self.shift = np.uint64(64 - bits)
         slot = self._slot(pair)
+        # linear probing, placed in order of slot: a key goes to its slot or just after the one before
+        order = np.argsort(slot)
+        rank = np.arange(nnz)
+        at = np.maximum.accumulate(slot[order] - rank) + rank if nnz else rank
         keys = np.full((1 << bits) + nnz + 1, -1, np.int64)  # room to probe past the end
         vals = np.full(len(keys), nnz, np.int64)
-        todo = np.arange(nnz)
-        at = slot.copy()
-        while len(todo):  # linear probing, a round at a time: of the keys after one free slot, the first wins
-            free = todo[keys[at[todo]] < 0]
-            order = np.argsort(at[free], kind="stable")
-            sl = at[free][order]
-            win = np.ones(len(sl), bool)
-            win[1:] = sl[1:] != sl[:-1]
-            won = free[order[win]]
-            keys[at[won]] = pair[won]
-            vals[at[won]] = won
-            placed = np.zeros(nnz, bool)
-            placed[won] = True
-            todo = todo[~placed[todo]]
-            at[todo] += 1
+        keys[at] = pair[order]
+        vals[at] = order
         self.keys, self.vals = keys, vals
 
     def _slot(self, key: np.ndarray) -> np.ndarray:

@@ -43,6 +43,7 @@ def test_tree_walk_matches_a_plain_walk_per_pair() -> None:
     pred = pred.astype(np.int32)
     rows, targets = np.nonzero(np.isfinite(dist))
     tree = _TreeEdges(keys, np.arange(len(edges)), S, met, is_leg)
+    assert tree.positions(keys).tolist() == list(range(len(edges)))  # every pair found in the hash table
     acc, first, last = tree.totals(pred, rows, targets)
     assert len(rows) > 20
     for k, (r, t) in enumerate(zip(rows.tolist(), targets.tolist(), strict=True)):
@@ -107,3 +108,17 @@ def test_pruned_search_graph_keeps_the_trees_between_the_places(router: Any) -> 
             while p1[b[-1]] >= 0:
                 b.append(int(p1[b[-1]]))
             assert a == b
+
+
+def test_matrix_in_blocks_of_origins_is_the_same(router: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from corridors import matrix
+    from corridors.constraints import Constraints
+
+    places = ["Mumbai", "Vladivostok", "Chennai", "Murmansk", "72.9,19.01"]
+    c = Constraints(modes=("sea",))
+    whole = matrix.od_matrix(router, places, objective="distance", constraints=c)
+    monkeypatch.setattr(matrix, "_BLOCK_PAIRS", 2 * len(places))  # two origins a block, the last one alone
+    blocks = matrix.od_matrix(router, places, objective="distance", constraints=c)
+    for m in matrix.METRICS:
+        assert np.array_equal(whole.values[m], blocks.values[m], equal_nan=True)
+    assert whole.reasons == blocks.reasons
