@@ -274,6 +274,7 @@ def _fast(
             values[metric][ii, jj] = tot[:, col]
 
 
+_PRUNE_ROUNDS = 3  # rounds of pruning (pruning less is never wrong: Dijkstra just settles more)
 _BLOCK_PAIRS = 100_000  # pairs walked together at most (origins per block: this over the number of places)
 
 
@@ -339,7 +340,8 @@ def _pruned(graph: Any, pair: np.ndarray, n_states: int, protect: np.ndarray) ->
     ``protect`` states can pass (they are not sources or targets): dead ends (no edge in, or none out)
     and pendant chains (states of one edge in and one edge out that lead back to the state they came
     from, like a port's arrival and departure states hung off one sea-lane junction: a path through
-    them would visit that junction twice), repeated until none is left. Every other state keeps its
+    them would visit that junction twice), then again on what is left (the junctions that served only
+    such ports, the spurs), a few rounds (the later ones find ever fewer). Every other state keeps its
     distance and predecessor, so the trees to the protected states are the same; scipy's Dijkstra
     just settles fewer states."""
     from scipy.sparse import csr_matrix
@@ -355,7 +357,7 @@ def _pruned(graph: Any, pair: np.ndarray, n_states: int, protect: np.ndarray) ->
     ):
         return graph  # not laid out as expected: search the graph as it is
     alive = np.ones(len(pair), bool)
-    while True:
+    for _ in range(_PRUNE_ROUNDS):
         s_, d_ = src[alive], dst[alive]
         indeg = np.bincount(d_, minlength=S)
         outdeg = np.bincount(s_, minlength=S)
