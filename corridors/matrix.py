@@ -408,6 +408,9 @@ def _move_totals(mv: Any) -> np.ndarray:
     return np.asarray([mv.time_h, mv.length_km, mv.cost_usd, mv.co2_kg])
 
 
+_GOLDEN = -7046029254386353131  # 0x9E3779B97F4A7C15 as a signed 64-bit integer
+
+
 class _TreeEdges:
     """The search graph's edges laid out for walking shortest-path trees: the position of the edge from
     state ``u`` to state ``v`` in ``pair`` (ascending keys ``u * n_states + v``; ``eidx`` the base
@@ -424,7 +427,8 @@ class _TreeEdges:
         self.leg = np.append(np.where(is_leg[eidx], eidx, -1), -1)
         self.dummy = nnz
         bits = max(4, int(np.ceil(np.log2(max(nnz, 1) * 4))))  # load factor at most 1/4
-        self.shift = np.uint64(64 - bits)
+        self.shift = 64 - bits
+        self.slots = (1 << bits) - 1
         slot = self._slot(pair)
         # linear probing, placed in order of slot: a key goes to its slot or just after the one before
         order = np.argsort(slot)
@@ -437,12 +441,14 @@ class _TreeEdges:
         self.keys, self.vals = keys, vals
 
     def _slot(self, key: np.ndarray) -> np.ndarray:
-        return ((key.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> self.shift).astype(np.int64)
+        """Fibonacci hashing: the top ``bits`` bits of ``key`` times 2**64 / golden ratio (int64
+        arithmetic wraps around, as the unsigned product would)."""
+        return ((key * _GOLDEN) >> self.shift) & self.slots
 
     def positions(self, key: np.ndarray) -> np.ndarray:
         """The position in ``pair`` of each key (every key must be there)."""
         take = np.take
-        at = self._slot(key)
+        at = ((key * _GOLDEN) >> self.shift) & self.slots
         miss = np.flatnonzero(take(self.keys, at) != key)
         while len(miss):
             at[miss] += 1
@@ -471,6 +477,7 @@ class _TreeEdges:
         f = first.copy()
         la = last.copy()
         up = take(flat, base + cur).astype(np.int64)
+        pending = True  # some walk has met no leg yet
         while True:
             ok = up >= 0
             n_ok = int(np.count_nonzero(ok))
@@ -485,6 +492,7 @@ class _TreeEdges:
                 idx, base, cur, up, f, la = (take(x, keep) for x in (idx, base, cur, up, f, la))
                 acc = take(acc, keep, axis=0)
                 n_ok = len(idx)
+                pending = True
             if n_ok < len(idx):  # a finished walk stays at its root and adds the dummy edge
                 up = np.where(ok, up, cur)
                 pos = np.full(len(idx), self.dummy, np.int64)
@@ -493,10 +501,11 @@ class _TreeEdges:
             else:
                 pos = self.positions(up * S + cur)  # the edge from ``up`` into ``cur``
             acc += take(self.met, pos, axis=0)
-            e = take(self.leg, pos)
-            is_leg = e >= 0
-            f = np.where(is_leg, e, f)  # walking up: the last leg met is the path's first
-            la = np.where(is_leg & (la < 0), e, la)  # the first leg met is the path's last
+            e = take(self.leg, pos)  # -1: not a leg
+            f = np.where(e >= 0, e, f)  # walking up: the last leg met is the path's first
+            if pending:  # the first leg met is the path's last
+                la = np.where(la < 0, e, la)
+                pending = bool((la < 0).any())
             cur = up
             up = take(flat, base + cur).astype(np.int64)
         return out, first, last
