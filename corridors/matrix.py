@@ -180,19 +180,26 @@ def _fast(
     n = len(ps)
     banned: dict[int, str] = {}
     mask = None
-    for k in range(0, n, 2):  # two places a call (as origin and destination); one at a time where one is refused
+    for i, p in enumerate(ps):  # the mask (the same whatever the places), from the first place not refused
         try:
-            m = edge_mask(q, c, None, ps[k].id, ps[min(k + 1, n - 1)].id)
-        except ConstraintError:
-            for i in range(k, min(k + 2, n)):
-                try:
-                    m = edge_mask(q, c, None, ps[i].id, ps[i].id)
-                except ConstraintError as exc:
-                    banned[i] = str(exc)
-                    continue
-                mask = m if mask is None else mask
+            mask = edge_mask(q, c, None, p.id, p.id)
+        except ConstraintError as exc:
+            banned[i] = str(exc)
             continue
-        mask = m if mask is None else mask
+        break
+    if mask is not None:
+        # a refused place (an avoided node, or one in an avoided country) has every edge at it masked
+        # out, so only a place no allowed edge touches can be one: ask again for those alone
+        touched = np.zeros(len(eng.nodes), bool)
+        touched[eng.state_node[eng.src[mask]]] = True
+        touched[eng.state_node[eng.dst[mask]]] = True
+        for j in range(i + 1, n):
+            k = eng.node_index.get(ps[j].id)
+            if k is None or not touched[k]:
+                try:
+                    edge_mask(q, c, None, ps[j].id, ps[j].id)
+                except ConstraintError as exc:
+                    banned[j] = str(exc)
     if mask is None:
         for i in range(n):
             for j in range(n):
