@@ -224,7 +224,8 @@ def _fast(
         protect[eng.out_states.get(p.id, [])] = True
         protect[eng.in_states.get(p.id, [])] = True
     sgraph, tree = _prepared(eng, graph, pair, eidx, protect)
-    ids = np.asarray([p.id for p in ps], dtype=object)
+    code: dict[str, int] = {}
+    ids = np.asarray([code.setdefault(p.id, len(code)) for p in ps], dtype=np.int64)  # one code per node
     dest_banned = np.zeros(n, bool)
     dest_banned[list(banned)] = True
     memo = _handling_memo(q)
@@ -232,7 +233,7 @@ def _fast(
     block = max(1, min(n, _BLOCK_PAIRS // n))  # origins solved and walked together (bounded memory)
     for lo in range(0, n, block):
         hi = min(n, lo + block)
-        pred = np.full((hi - lo, S), -9999, np.int32)
+        pred = np.empty((hi - lo, S), np.int32)  # rows of origins not solved are never read
         d_in = np.full((hi - lo, n, in_st.shape[1]), np.inf)  # origin x destination x arrival state
         solved = np.zeros(hi - lo, bool)
         for i in range(lo, hi):
