@@ -5,6 +5,13 @@ would return for the same objective and constraints (first- and last-mile road l
 places included). When the constraints have no via points, no transshipment limit and no departure
 date, one shortest-path tree per origin serves every destination (fast); otherwise each pair is solved
 as a route, so seasonal legs (a departure date), via points and the transshipment limit are honoured.
+
+The fast path: the engine's search graph for the constraints, without the states no route between the
+places can pass (other ports hung off a junction, dead ends: :func:`_pruned`); one scipy Dijkstra per
+origin, a block of origins at a time; then every pair of the block walks up its tree together, adding
+each edge's metrics in the same order as a walk per pair (:class:`_TreeEdges`), and the handling at
+both ends is added per place and first or last leg. The pruned graph, the edge table and the handling
+figures are kept for the next matrix over the same network.
 """
 
 from __future__ import annotations
