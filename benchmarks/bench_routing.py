@@ -506,13 +506,14 @@ def matrix_forget() -> Callable[[], None] | None:
         import corridors.matrix as cm  # type: ignore[import-not-found]
     except ImportError:
         return None
-    prepared, handling = getattr(cm, "_PREPARED", None), getattr(cm, "_HANDLING", None)
-    if prepared is None and handling is None:
+    caches = [c for c in (getattr(cm, name, None) for name in ("_PREPARED", "_TREES", "_PRUNED")) if c is not None]
+    handling = getattr(cm, "_HANDLING", None)
+    if not caches and handling is None:
         return None
 
     def forget() -> None:
-        if prepared is not None:
-            prepared.clear()
+        for c in caches:
+            c.clear()
         if handling is not None:
             handling[:] = [None, {}]
 

@@ -320,33 +320,40 @@ def _handling(memo: dict[tuple[str, int, bool], np.ndarray], q: Any, nid: str, l
     return got
 
 
-_PREPARED: dict[Any, tuple[Any, ...]] = {}
+_TREES: dict[Any, tuple[Any, ...]] = {}  # a search graph's edge table: by identity of ``eidx`` and by content
+_PRUNED: dict[Any, Any] = {}  # a search graph pruned for a set of places
 
 
 def _prepared(eng: Any, graph: Any, pair: np.ndarray, eidx: np.ndarray, protect: np.ndarray) -> tuple[Any, _TreeEdges]:
     """The search graph pruned for the ``protect`` states (:func:`_pruned`) and its edges laid out
-    for walking trees (:class:`_TreeEdges`), kept with the engine: found again by the identity of
-    ``eidx`` (the engine keeps one per mask and weight) with the same weights, or else by content."""
+    for walking trees (:class:`_TreeEdges`), kept for the next matrix: the table found again by the
+    identity of ``eidx`` (the engine keeps one per mask and weight) with the same weights, or else by
+    content; the pruned graph by the content and the ``protect`` states."""
     from .engine import LEG
 
-    pkey = np.packbits(protect).tobytes()
-    hit = _PREPARED.get((id(eidx), pkey))
     data = np.asarray(graph.data)
-    if hit is not None and hit[0] is eidx and hit[1] is eng and np.array_equal(hit[4], data):
-        return hit[2], hit[3]
-    h = hashlib.blake2b(np.asarray(pair, dtype=np.int64).tobytes(), digest_size=32)
-    h.update(np.asarray(eidx, dtype=np.int64).tobytes())
-    h.update(data.tobytes())
-    ckey = (h.digest(), pkey)
-    hit = _PREPARED.get(ckey)
-    if hit is None or hit[1] is not eng:
-        met = np.stack([np.asarray(eng.metrics[m], dtype=float) for m in METRICS], axis=1)
-        tree = _TreeEdges(pair, eidx, eng.n_states, met, np.asarray(eng.etype) == LEG)
-        hit = (eidx, eng, _pruned(graph, pair, eng.n_states, protect), tree, data.copy())
-    if len(_PREPARED) > 16:
-        _PREPARED.clear()
-    _PREPARED[ckey] = _PREPARED[(id(eidx), pkey)] = (eidx, *hit[1:])
-    return hit[2], hit[3]
+    hit = _TREES.get(id(eidx))
+    if hit is None or hit[0] is not eidx or hit[1] is not eng or not np.array_equal(hit[2], data):
+        h = hashlib.blake2b(np.asarray(pair, dtype=np.int64).tobytes(), digest_size=32)
+        h.update(np.asarray(eidx, dtype=np.int64).tobytes())
+        h.update(data.tobytes())
+        gkey = h.digest()
+        hit = _TREES.get(gkey)
+        if hit is None or hit[1] is not eng:
+            met = np.stack([np.asarray(eng.metrics[m], dtype=float) for m in METRICS], axis=1)
+            hit = (eidx, eng, data.copy(), gkey, _TreeEdges(pair, eidx, eng.n_states, met, np.asarray(eng.etype) == LEG))
+        if len(_TREES) > 8:  # two keys a graph: four graphs' tables (a few MB each)
+            _TREES.clear()
+        _TREES[gkey] = _TREES[id(eidx)] = (eidx, *hit[1:])
+    gkey, tree = hit[3], hit[4]
+    pkey = (gkey, np.packbits(protect).tobytes())
+    small = _PRUNED.get(pkey)
+    if small is None:
+        small = _pruned(graph, pair, eng.n_states, protect)
+        if len(_PRUNED) > 16:
+            _PRUNED.clear()
+        _PRUNED[pkey] = small
+    return small, tree
 
 
 def _pruned(graph: Any, pair: np.ndarray, n_states: int, protect: np.ndarray) -> Any:
