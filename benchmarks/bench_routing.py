@@ -506,16 +506,13 @@ def matrix_forget() -> Callable[[], None] | None:
         import corridors.matrix as cm  # type: ignore[import-not-found]
     except ImportError:
         return None
-    caches = [c for c in (getattr(cm, name, None) for name in ("_PREPARED", "_TREES", "_PRUNED")) if c is not None]
-    handling = getattr(cm, "_HANDLING", None)
-    if not caches and handling is None:
+    caches = [c for c in (getattr(cm, name, None) for name in ("_PREPARED", "_TREES", "_PRUNED", "_HANDLING")) if c is not None]
+    if not caches:
         return None
 
     def forget() -> None:
         for c in caches:
             c.clear()
-        if handling is not None:
-            handling[:] = [None, {}]
 
     return forget
 

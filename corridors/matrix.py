@@ -17,6 +17,7 @@ figures are kept for the next matrix over the same network.
 from __future__ import annotations
 
 import hashlib
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -293,15 +294,21 @@ _PRUNE_ROUNDS = 3  # rounds of pruning (pruning less is never wrong: Dijkstra ju
 _BLOCK_PAIRS = 100_000  # pairs walked together at most (origins per block: this over the number of places)
 
 
-_HANDLING: list[Any] = [None, {}]  # the compiled network the memo is for, and the memo
+_HANDLING: dict[int, tuple[Any, dict[tuple[str, int, bool], np.ndarray]]] = {}  # per compiled network
 
 
 def _handling_memo(q: Any) -> dict[tuple[str, int, bool], np.ndarray]:
     """Handling totals by (node, first or last leg, at the origin), for the compiled network ``q``
-    (a new network or new parameters make a new ``q``: the memo starts again)."""
-    if _HANDLING[0] is not q:
-        _HANDLING[0], _HANDLING[1] = q, {}
-    return _HANDLING[1]  # type: ignore[no-any-return]
+    (a new network or new parameters make a new ``q``, with a memo of its own; held by a weak
+    reference, so the memo does not keep an old network alive)."""
+    got = _HANDLING.get(id(q))
+    if got is None or got[0]() is not q:
+        for k in [k for k, (ref, _) in _HANDLING.items() if ref() is None]:
+            del _HANDLING[k]
+        if len(_HANDLING) > 4:
+            _HANDLING.clear()
+        got = _HANDLING[id(q)] = (weakref.ref(q), {})
+    return got[1]
 
 
 def _handling(memo: dict[tuple[str, int, bool], np.ndarray], q: Any, nid: str, leg: int, at_origin: bool) -> np.ndarray:
@@ -331,20 +338,22 @@ def _prepared(eng: Any, graph: Any, pair: np.ndarray, eidx: np.ndarray, protect:
     content; the pruned graph by the content and the ``protect`` states."""
     from .engine import LEG
 
+    eidx = np.asarray(eidx)  # the engine's own array (no copy): its identity is the quick key
     data = np.asarray(graph.data)
     hit = _TREES.get(id(eidx))
-    if hit is None or hit[0] is not eidx or hit[1] is not eng or not np.array_equal(hit[2], data):
+    if hit is None or hit[0]() is not eidx or hit[1]() is not eng or not np.array_equal(hit[2], data):
         h = hashlib.blake2b(np.asarray(pair, dtype=np.int64).tobytes(), digest_size=32)
         h.update(np.asarray(eidx, dtype=np.int64).tobytes())
         h.update(data.tobytes())
         gkey = h.digest()
         hit = _TREES.get(gkey)
-        if hit is None or hit[1] is not eng:
+        if hit is None or hit[1]() is not eng:
             met = np.stack([np.asarray(eng.metrics[m], dtype=float) for m in METRICS], axis=1)
-            hit = (eidx, eng, data.copy(), gkey, _TreeEdges(pair, eidx, eng.n_states, met, np.asarray(eng.etype) == LEG))
+            tree = _TreeEdges(pair, eidx, eng.n_states, met, np.asarray(eng.etype) == LEG)
+            hit = (weakref.ref(eidx), weakref.ref(eng), data.copy(), gkey, tree)
         if len(_TREES) > 8:  # two keys a graph: four graphs' tables (a few MB each)
             _TREES.clear()
-        _TREES[gkey] = _TREES[id(eidx)] = (eidx, *hit[1:])
+        _TREES[gkey] = _TREES[id(eidx)] = (weakref.ref(eidx), *hit[1:])  # weak: no old engine kept alive
     gkey, tree = hit[3], hit[4]
     pkey = (gkey, np.packbits(protect).tobytes())
     small = _PRUNED.get(pkey)

@@ -122,3 +122,24 @@ def test_matrix_in_blocks_of_origins_is_the_same(router: Any, monkeypatch: pytes
     for m in matrix.METRICS:
         assert np.array_equal(whole.values[m], blocks.values[m], equal_nan=True)
     assert whole.reasons == blocks.reasons
+
+
+def test_matrix_memos_keep_no_network_alive() -> None:
+    import gc
+    import weakref
+
+    from corridors import matrix
+
+    class Network:  # stands for a compiled network a router has dropped
+        pass
+
+    q = Network()
+    gone = weakref.ref(q)
+    matrix._handling_memo(q)[("port:X", -1, True)] = np.zeros(4)
+    assert matrix._handling_memo(q)  # the same memo while the network lives
+    del q
+    gc.collect()
+    assert gone() is None
+    other = Network()
+    assert not matrix._handling_memo(other)  # a memo of its own
+    assert all(ref() is not None for ref, _ in matrix._HANDLING.values())  # the dead network's memo dropped
