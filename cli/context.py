@@ -22,6 +22,7 @@ class State:
     calibration: str | None = None
     draws: int = 10_000
     seed: int | None = None
+    quiet: bool = False
     _G: Any = None
     _router: Any = None
     extra: dict[str, Any] = field(default_factory=dict)

@@ -236,9 +236,9 @@ _WHAT = {
 
 
 def _building(kind: str) -> None:
-    """Say (on the ``corridors.progress`` logger, which the CLI shows on a terminal) that a slow build
-    starts because nothing is cached yet."""
-    progress.info("building %s (first run with these inputs; cached for the next runs) ...", _WHAT.get(kind, kind))
+    """Say (on the ``corridors.progress`` logger, which the CLI shows on stderr unless ``--quiet``) that
+    a slow build starts because nothing is cached yet."""
+    progress.info("first run with these inputs, building %s cache ...", _WHAT.get(kind, kind))
 
 
 def save(kind: str, key: str, obj: Any) -> Path | None:

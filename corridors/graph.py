@@ -12,7 +12,7 @@ used (see :mod:`corridors.cache`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from .worldports import WorldPort
 from .zones import Index, Zone, chokepoints_path, countries_path, read_countries, read_zones
 
 log = logging.getLogger(__name__)
+progress = logging.getLogger("corridors.progress")
 
 END_TOLERANCE_KM = 5.0
 COUNTRY_MIN_KM = 1.0
@@ -65,17 +66,32 @@ def _zone_hits(coords: Sequence[Coord], zones: list[Zone], index: Index) -> list
     return sorted(hits, key=lambda z: geom.project(geom.intersection(z.geometry).representative_point()))
 
 
+#: the stages of a build, in order, as :func:`build_network` reports them to its ``stage`` callback
+STAGES = ("layers and countries", "sea lanes", "world ports", "services and feeders")
+
+
 def build_network(
     *,
     overlays: Iterable[str | Path] = (),
     network: Sequence[str | Path] | None = None,
+    stage: Callable[[int, str], None] | None = None,
 ) -> tuple[nx.MultiDiGraph, list[Problem]]:
     """Build the graph from ``network`` (the bundled files if None) with ``overlays`` merged over it,
     and return it with every problem found (errors and warnings); never raises for bad data. Use
-    :func:`load_network` (the same arguments) for the raising, cached version."""
+    :func:`load_network` (the same arguments) for the raising, cached version.
+
+    ``stage(i, name)`` is called as each stage of :data:`STAGES` starts (``i`` from 1; the first once
+    the input files are read), for progress reports; not once an error is found (the rest of the build
+    then only gathers the problems for the report)."""
+
+    def say(i: int, name: str) -> None:
+        if stage is not None and not any(p.severity == "error" for p in problems):
+            stage(i, name)
+
     layers = read_layers(network, overlays)
     problems = list(layers.problems)
     problems.extend(check_records(layers))
+    say(1, STAGES[0])
     countries = read_countries(problems=problems)
     zones = read_zones(problems=problems)
     zone_index = Index(zones, [z.geometry for z in zones])
@@ -85,10 +101,12 @@ def build_network(
     _add_nodes(G, layers, countries, problems)
     spurs = _add_legs(G, layers, countries, zones, zone_index, problems)
     world = _world_ports(G) if network is None else []
-    _add_sea(G, spurs, zones, zone_index, problems, world)
+    say(2, STAGES[1])
+    _add_sea(G, spurs, zones, zone_index, problems, world, stage=lambda: say(3, STAGES[2]))
     if network is None:  # the bundled network gets the bundled services (data/services.toml)
         from .services import add_services
 
+        say(4, STAGES[3])
         add_services(G, problems=problems)
     _check_components(G, layers, problems)
     return G, problems
@@ -239,6 +257,7 @@ def _add_sea(
     zone_index: Index,
     problems: list[Problem],
     world: Sequence[WorldPort] = (),
+    stage: Callable[[], None] | None = None,
 ) -> None:
     net = sea.build_sea([rec.coords[-1] for rec in spurs] + [p.sea for p in world if p.sea is not None])
     for nid, (lon, lat) in net.nodes.items():
@@ -262,6 +281,8 @@ def _add_sea(
         coords = [*rec.coords[:-1], (tx, ty)] if d > 0 else rec.coords
         rec2 = Record(rec.id, rec.props, coords, rec.file, rec.index)
         _add_leg(G, rec2, None, zones, zone_index, problems, str(rec.props["from"]), target)
+    if world and stage is not None:
+        stage()
     _add_world_ports(G, net, world, zones, zone_index)
     import numpy as np
 
@@ -413,10 +434,16 @@ def load_network(
         extra=(BUILD_VERSION, repr(sea.EXCLUDED_AREAS), repr(sea.WATERWAYS), repr(sea.REPLACED_SEGMENTS), repr(sea.ADDED_LINES)),
     )
     if use_cache:
-        G = cache.load("network", key, expect=nx.MultiDiGraph)
+        G = cache.load("network", key, expect=nx.MultiDiGraph, announce=False)
         if G is not None:
             return G
-    G, problems = build_network(overlays=overlays, network=network)
+    why = "first run with these inputs, building the network cache" if use_cache and cache.cache_dir() else "building the network"
+    n = len(STAGES) if network is None else 2  # a network of its own has no world ports or services
+
+    def stage(i: int, name: str) -> None:
+        progress.info("%s (%d/%d: %s) ...", why if i == 1 else why.rsplit(", ", 1)[-1], i, n, name)
+
+    G, problems = build_network(overlays=overlays, network=network, stage=stage)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise NetworkValidationError(errors)
