@@ -201,6 +201,17 @@ def _shortest_paths(G: nx.MultiDiGraph, pairs: Sequence[tuple[str, str]]) -> dic
     for a, b in pairs:
         by_src.setdefault(a, []).append(b)
     n = len(nodes)
+    rows = rows.astype(np.int64)
+    cols = cols.astype(np.int64)
+    # the shared lanes, cheapest edge per (row, col) (the first of equals), found once: a source's own
+    # legs out of its port are on a row no shared lane uses (no lane leaves a port), so they never
+    # compete with these and only add their own row
+    base_order = np.lexsort((w, cols, rows))
+    base_keep = np.ones(len(base_order), bool)
+    base_keep[1:] = (rows[base_order][1:] != rows[base_order][:-1]) | (cols[base_order][1:] != cols[base_order][:-1])
+    base_sel = base_order[base_keep]
+    base_best: dict[tuple[int, int], tuple[str, str, str]] | None = None
+    base_rows = set(rows.tolist())
     for a, targets in by_src.items():
         extra = [
             (u, v, k, d)
@@ -211,12 +222,26 @@ def _shortest_paths(G: nx.MultiDiGraph, pairs: Sequence[tuple[str, str]]) -> dic
         c = np.concatenate([cols, [index[v] for _, v, _, _ in extra]]).astype(np.int64)
         ww = np.concatenate([w, [float(d["length_km"]) for *_, d in extra]])
         refs = ref + [(u, v, k) for u, v, k, _ in extra]
-        order = np.lexsort((ww, c, r))
-        keep = np.ones(len(order), bool)
-        keep[1:] = (r[order][1:] != r[order][:-1]) | (c[order][1:] != c[order][:-1])
-        sel = order[keep]
+        if index[a] in base_rows:  # not the case in a corridors network; the plain way then
+            order = np.lexsort((ww, c, r))
+            keep = np.ones(len(order), bool)
+            keep[1:] = (r[order][1:] != r[order][:-1]) | (c[order][1:] != c[order][:-1])
+            sel = order[keep]
+            best = {(int(r[i]), int(c[i])): refs[i] for i in sel}
+        else:
+            m = len(rows)
+            own = np.arange(m, m + len(extra), dtype=np.int64)
+            o2 = own[np.lexsort((ww[own], c[own]))]
+            k2 = np.ones(len(o2), bool)
+            k2[1:] = c[o2][1:] != c[o2][:-1]
+            own_sel = o2[k2]
+            # the same entries in the same order as one lexsort over everything would give
+            at = int(np.searchsorted(r[base_sel], index[a]))
+            sel = np.concatenate([base_sel[:at], own_sel, base_sel[at:]])
+            if base_best is None:
+                base_best = {(int(rows[i]), int(cols[i])): ref[i] for i in base_sel}
+            best = base_best | {(int(r[i]), int(c[i])): refs[i] for i in own_sel}
         csr = csr_matrix((np.maximum(ww[sel], 1e-9), (r[sel], c[sel])), shape=(n, n))
-        best = {(int(r[i]), int(c[i])): refs[i] for i in sel}
         dist, pred = dijkstra(csr, directed=True, indices=index[a], return_predecessors=True)
         for b in targets:
             j = index.get(b)
