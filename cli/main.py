@@ -125,7 +125,7 @@ class CorridorsGroup(click.Group):
     is_flag=True,
     envvar="CORRIDORS_QUIET",
     help="No progress lines on stderr (the stages of a first run's build, the sweep's progress bar); "
-    "warnings and errors still show. Also $CORRIDORS_QUIET=1.",
+    "warnings and errors still show, and -v shows the lines again. Also $CORRIDORS_QUIET=1.",
 )
 @click.pass_context
 def cli(
@@ -152,14 +152,22 @@ def cli(
     """
     setup_logging(verbose, quiet=quiet)
     ctx.obj = State(
-        network=network, layers=layers, params=params, use_cache=not no_cache, draws=draws, seed=seed, calibration=calibration, quiet=quiet
+        network=network,
+        layers=layers,
+        params=params,
+        use_cache=not no_cache,
+        draws=draws,
+        seed=seed,
+        calibration=calibration,
+        quiet=quiet and not verbose,
     )
 
 
 def setup_logging(verbose: int, *, quiet: bool = False) -> None:
     """Logs go to stderr: warnings by default, ``-v`` what is loaded, from where and what it cost,
     ``-vv`` debug. Progress lines (the ``corridors.progress`` logger: the stages of a slow first build)
-    go to stderr as ``corridors: ...``, one line per stage, on a terminal or not, unless ``quiet``.
+    go to stderr as ``corridors: ...``, one line per stage, on a terminal or not, unless ``quiet``
+    (without ``-v``).
     Nothing of this goes to stdout, so JSON and CSV output stays parseable."""
     level = logging.WARNING - 10 * min(verbose, 2)
     root = logging.getLogger()
@@ -178,7 +186,7 @@ def setup_logging(verbose: int, *, quiet: bool = False) -> None:
     line._corridors = True  # type: ignore[attr-defined]
     prog.addHandler(line)
     prog.propagate = False  # once, not again through the root handler on -v
-    prog.setLevel(logging.WARNING if quiet else logging.INFO)
+    prog.setLevel(logging.WARNING if quiet and not verbose else logging.INFO)
 
 
 def _register() -> None:

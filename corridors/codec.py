@@ -42,6 +42,20 @@ def _atom_key(v: Any) -> Any:
     raise _NotAtomError
 
 
+_PLAIN = frozenset({str, int, type(None)})
+
+
+def _plain_keys(kinds: set[type], values: list[Any]) -> bool:
+    """True when values of these types are equal exactly when their :func:`_atom_key` are: strings,
+    ints and None (never equal across these types), and flat tuples of them; not floats (``-0.0 ==
+    0.0``), bools (``True == 1``) or anything nested."""
+    if kinds <= _PLAIN:
+        return True
+    if not kinds <= _PLAIN | {tuple}:
+        return False
+    return all(type(i) in _PLAIN for v in values if type(v) is tuple for i in v)
+
+
 class _Encoder:
     def __init__(self) -> None:
         self.arrays: list[np.ndarray] = []
@@ -178,7 +192,10 @@ class _Encoder:
                 return {"i8": self.array(np.asarray(values, dtype=np.int64))}
         uniq: dict[Any, int] = {}
         try:
-            codes = np.fromiter((uniq.setdefault(_atom_key(v), len(uniq)) for v in values), dtype=np.int32, count=len(values))
+            if _plain_keys(kinds, values):  # the values are their own keys (most columns: a quick way)
+                codes = np.fromiter((uniq.setdefault(v, len(uniq)) for v in values), dtype=np.int32, count=len(values))
+            else:
+                codes = np.fromiter((uniq.setdefault(_atom_key(v), len(uniq)) for v in values), dtype=np.int32, count=len(values))
         except _NotAtomError:
             pass
         else:

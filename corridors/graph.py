@@ -443,7 +443,8 @@ def load_network(
     def stage(i: int, name: str) -> None:
         progress.info("%s (%d/%d: %s) ...", why if i == 1 else why.rsplit(", ", 1)[-1], i, n, name)
 
-    G, problems = build_network(overlays=overlays, network=network, stage=stage)
+    with cache.paused_gc():  # tens of thousands of legs and geometries that all stay alive
+        G, problems = build_network(overlays=overlays, network=network, stage=stage)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise NetworkValidationError(errors)

@@ -190,12 +190,18 @@ def _sea_csr(G: nx.MultiDiGraph) -> tuple[list[str], dict[str, int], np.ndarray,
     return nodes, index, np.asarray(rows), np.asarray(cols), np.asarray(w), ref
 
 
-def _shortest_paths(G: nx.MultiDiGraph, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], list[tuple[str, str, str]]]:
-    """Shortest sea-lane path (list of edge refs) from port to port, never through a third port."""
+_Lanes = tuple[list[str], dict[str, int], np.ndarray, np.ndarray, np.ndarray, list[tuple[str, str, str]]]
+
+
+def _shortest_paths(
+    G: nx.MultiDiGraph, pairs: Sequence[tuple[str, str]], lanes: _Lanes | None = None
+) -> dict[tuple[str, str], list[tuple[str, str, str]]]:
+    """Shortest sea-lane path (list of edge refs) from port to port, never through a third port.
+    ``lanes``: what :func:`_sea_csr` gives for ``G`` (service legs do not change it), if known."""
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import dijkstra
 
-    nodes, index, rows, cols, w, ref = _sea_csr(G)
+    nodes, index, rows, cols, w, ref = lanes or _sea_csr(G)
     out: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
     by_src: dict[str, list[str]] = {}
     for a, b in pairs:
@@ -294,7 +300,8 @@ def add_services(G: nx.MultiDiGraph, path: str | Path | None = None, problems: l
         for a, b, n_calls in s.pairs():
             if a in G.nodes and b in G.nodes:
                 wanted.append((s, a, b, n_calls))
-    paths = _shortest_paths(G, sorted({(a, b) for _, a, b, _ in wanted}))
+    lanes = _sea_csr(G)  # the same after the service legs are added (they are left out of it)
+    paths = _shortest_paths(G, sorted({(a, b) for _, a, b, _ in wanted}), lanes)
     # a service's own pace (km/h including its calls) from its published transits, for its other pairs
     pace: dict[str, float] = {}
     for s in services:
@@ -349,10 +356,12 @@ def add_services(G: nx.MultiDiGraph, path: str | Path | None = None, problems: l
     from .params import load_parameters
 
     p = load_parameters(calibration=False)
-    add_generic_feeders(G, p.sea_service["generic_direct_max_km"][1], p.sea_service["generic_headway_h"][1])
+    add_generic_feeders(G, p.sea_service["generic_direct_max_km"][1], p.sea_service["generic_headway_h"][1], lanes=lanes)
 
 
-def add_generic_feeders(G: nx.MultiDiGraph, max_km: float, headway_h: float, ports: Sequence[str] | None = None) -> int:
+def add_generic_feeders(
+    G: nx.MultiDiGraph, max_km: float, headway_h: float, ports: Sequence[str] | None = None, *, lanes: _Lanes | None = None
+) -> int:
     """Generic regional feeders (an assumption, said on every leg): between two ports of the curated
     network whose sea lane is at most ``max_km`` long and that no known service links, a direct weekly
     sailing at the liner pace (no hub transshipment). Longer lanes without a known service keep the
@@ -362,7 +371,7 @@ def add_generic_feeders(G: nx.MultiDiGraph, max_km: float, headway_h: float, por
     )
     linked = {(u, v) for u, v, d in G.edges(data=True) if d.get("service")}
     pairs = [(a, b) for a in ports for b in ports if a != b and (a, b) not in linked]
-    paths = _shortest_paths(G, pairs)
+    paths = _shortest_paths(G, pairs, lanes)
     n = 0
     for (a, b), refs in paths.items():
         ds = [G.edges[r] for r in refs]
