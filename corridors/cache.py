@@ -27,6 +27,7 @@ The folder is ``$CORRIDORS_CACHE_DIR``, else ``$XDG_CACHE_HOME/corridors``, else
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import dataclasses
 import gc
 import hashlib
@@ -371,10 +372,30 @@ def _canonical_bytes(x: Any, geoms: list[Any] | None = None) -> bytes:
     return buf.getvalue()
 
 
+_known: contextvars.ContextVar[tuple[Any, str] | None] = contextvars.ContextVar("corridors_known_fingerprint", default=None)
+
+
+@contextlib.contextmanager
+def known_fingerprint(G: Any, fingerprint: str) -> Iterator[None]:
+    """Inside the block, :func:`graph_fingerprint` of this very graph object is ``fingerprint``, not
+    hashed again. Only for a caller that has just read ``G`` and its fingerprint from one network cache
+    entry (:func:`corridors.graph.load_network_with_fingerprint`) and runs nothing that edits ``G``
+    before the block ends (building a router and its engine); the fingerprint is not trusted after it."""
+    token = _known.set((G, fingerprint))
+    try:
+        yield
+    finally:
+        _known.reset(token)
+
+
 def graph_fingerprint(G: Any) -> str:
     """A SHA-256 of a graph's content (graph, node and edge attributes in their order, geometries as
     WKB), for keying what is compiled from it: a graph edited after loading gets a new fingerprint.
-    About 0.13 s on the bundled network (the adjacency is pickled as it is, without copies)."""
+    About 0.13 s on the bundled network (the adjacency is pickled as it is, without copies); none
+    inside :func:`known_fingerprint` for that graph."""
+    known = _known.get()
+    if known is not None and known[0] is G:
+        return known[1]
     import shapely
 
     h = hashlib.sha256(type(G).__name__.encode())

@@ -422,21 +422,34 @@ def load_network(
     *,
     use_cache: bool = True,
 ) -> nx.MultiDiGraph:
-    """Load the corridor network: bundled (or ``network``), with ``overlays`` merged over it.
+    """Load the corridor network: bundled (or ``network``), with ``overlays`` merged over it. When it
+    is built (nothing cached yet), each stage is said on the ``corridors.progress`` logger.
 
     Raises
     ------
     NetworkValidationError
         With every problem (file, feature index, id, field) when the data has errors.
     """
+    return load_network_with_fingerprint(overlays, network, use_cache=use_cache)[0]
+
+
+def load_network_with_fingerprint(
+    overlays: Sequence[str | Path] = (),
+    network: Sequence[str | Path] | None = None,
+    *,
+    use_cache: bool = True,
+) -> tuple[nx.MultiDiGraph, str | None]:
+    """:func:`load_network`, and the graph's :func:`~corridors.cache.graph_fingerprint` as returned
+    (the cache entry keeps it, computed once when it was built), or None without a cache. For a
+    caller that compiles an engine at once (see :func:`corridors.cache.known_fingerprint`)."""
     key = cache.key_for(
         input_files(network, overlays),
         extra=(BUILD_VERSION, repr(sea.EXCLUDED_AREAS), repr(sea.WATERWAYS), repr(sea.REPLACED_SEGMENTS), repr(sea.ADDED_LINES)),
     )
     if use_cache:
-        G = cache.load("network", key, expect=nx.MultiDiGraph, announce=False)
-        if G is not None:
-            return G
+        got = cache.load("network", key, expect=dict, announce=False)
+        if got is not None and isinstance(got.get("graph"), nx.MultiDiGraph) and isinstance(got.get("fingerprint"), str):
+            return got["graph"], got["fingerprint"]
     why = "first run with these inputs, building the network cache" if use_cache and cache.cache_dir() else "building the network"
     n = len(STAGES) if network is None else 2  # a network of its own has no world ports or services
 
@@ -450,9 +463,13 @@ def load_network(
         raise NetworkValidationError(errors)
     G.graph["warnings"] = [p.as_dict() for p in problems]
     G.graph["cache_key"] = key
-    if use_cache:
-        from .places import name_index
+    if not use_cache:
+        return G, None
+    from .places import name_index
 
-        name_index(G)  # the place-name index travels in the cache (thousands of names: built once)
-        cache.save("network", key, G)  # geometries as WKB, shared ones stored once (corridors.cache)
-    return G
+    name_index(G)  # the place-name index travels in the cache (thousands of names: built once)
+    if cache.cache_dir() is None:
+        return G, None
+    fingerprint = cache.graph_fingerprint(G)
+    cache.save("network", key, {"graph": G, "fingerprint": fingerprint})  # geometries as WKB, shared ones stored once
+    return G, fingerprint

@@ -47,6 +47,33 @@ def test_first_run_says_each_stage_on_stderr_and_keeps_stdout_json(loud: Path) -
     assert second.exit_code == 0, second.stderr
     assert progress_lines(second.stderr) == []
     assert json.loads(second.stdout) == doc
+    # the fingerprint the network entry keeps (which the CLI uses instead of hashing the graph again)
+    # is the one the graph read back has, so the library's router finds the engine the CLI stored
+    from corridors import cache
+    from corridors.graph import load_network_with_fingerprint
+    from corridors.params import load_parameters
+    from corridors.routing import Router
+
+    G, fingerprint = load_network_with_fingerprint()
+    assert fingerprint == cache.graph_fingerprint(G)
+    engines = sorted(p.name for p in loud.iterdir() if p.name.startswith("engine-"))
+    Router(G, load_parameters(calibration=True)).engine
+    assert sorted(p.name for p in loud.iterdir() if p.name.startswith("engine-")) == engines
+
+
+def test_a_known_fingerprint_is_only_for_that_graph_and_block() -> None:
+    import networkx as nx
+    from corridors import cache
+
+    G = nx.MultiDiGraph()
+    G.add_edge("a", "b", key="ab", length_km=1.0)
+    true = cache.graph_fingerprint(G)
+    H = G.copy()
+    H.edges["a", "b", "ab"]["length_km"] = 2.0
+    with cache.known_fingerprint(G, "claimed"):
+        assert cache.graph_fingerprint(G) == "claimed"
+        assert cache.graph_fingerprint(H) not in ("claimed", true)  # another object is hashed
+    assert cache.graph_fingerprint(G) == true
 
 
 def own_network() -> list[str]:
