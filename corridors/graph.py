@@ -59,6 +59,32 @@ def _leg_countries(coords: Sequence[Coord], countries: Index | None) -> tuple[st
     return tuple(code for _, code in sorted(found))
 
 
+def _geodesic_kms(lines: Sequence[Sequence[Coord]]) -> list[float]:
+    """:func:`~corridors.geo.geodesic_km` of many polylines in one call to pyproj: the same geodesic
+    distance of each step, added up in the same order from 0.0, so the very same floats."""
+    import numpy as np
+
+    from .geo import _geod
+
+    flat = [c for line in lines for c in line]
+    if len(flat) < 2:
+        return [geodesic_km(line) for line in lines]
+    steps = _geod().line_lengths(
+        np.fromiter((c[0] for c in flat), dtype=np.float64, count=len(flat)),
+        np.fromiter((c[1] for c in flat), dtype=np.float64, count=len(flat)),
+    ).tolist()  # step i joins point i and i + 1 (the steps across two lines are skipped below)
+    out: list[float] = []
+    at = 0
+    for line in lines:
+        n = len(line)
+        total = 0.0
+        for d in steps[at : at + n - 1] if n >= 2 else ():
+            total += d
+        out.append(total / 1000.0)
+        at += n
+    return out
+
+
 def _zone_hits(coords: Sequence[Coord], zones: list[Zone], index: Index) -> list[Zone]:
     geom = line_geometry(coords)
     hits = [zones[i] for i in index.hits(geom)]
@@ -287,6 +313,7 @@ def _add_sea(
     import numpy as np
 
     geoms = [line_geometry(list(leg.coords)) for leg in net.legs]
+    kms = _geodesic_kms([leg.coords for leg in net.legs])
     leg_hits: dict[int, list[Zone]] = {}
     if geoms:  # one vectorised query for every sea-lane leg
         pairs = zone_index.tree.query(np.asarray(geoms, dtype=object), predicate="intersects")
@@ -300,7 +327,7 @@ def _add_sea(
             hits = _zone_hits(coords, hits, Index(hits, [z.geometry for z in hits]))
         chokes = tuple(z.id for z in hits if z.is_chokepoint)
         territory = tuple(c for z in hits if z.is_chokepoint for c in z.territory)
-        km = geodesic_km(coords)
+        km = kms[li]
         attrs = {
             "id": leg.id,
             "mode": "sea",
@@ -337,6 +364,7 @@ def _add_world_ports(G: nx.MultiDiGraph, net: sea.SeaNetwork, world: Sequence[Wo
 
     ports = [p for p in world if p.sea is not None]
     geoms = [line_geometry(p.spur_coords()) for p in ports]
+    kms = _geodesic_kms([p.spur_coords() for p in ports])
     hits: dict[int, list[Zone]] = {}
     if geoms:
         pairs = zone_index.tree.query(np.asarray(geoms, dtype=object), predicate="intersects")
@@ -359,7 +387,7 @@ def _add_world_ports(G: nx.MultiDiGraph, net: sea.SeaNetwork, world: Sequence[Wo
         )
         target = net.attached[p.sea]  # type: ignore[index]
         zs = hits.get(i, [])
-        km = geodesic_km(p.spur_coords())
+        km = kms[i]
         attrs = {
             "id": f"spur:{p.locode}",
             "mode": "sea",
