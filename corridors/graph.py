@@ -11,6 +11,7 @@ used (see :mod:`corridors.cache`).
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -69,10 +70,14 @@ def _geodesic_kms(lines: Sequence[Sequence[Coord]]) -> list[float]:
     flat = [c for line in lines for c in line]
     if len(flat) < 2:
         return [geodesic_km(line) for line in lines]
-    steps = _geod().line_lengths(
-        np.fromiter((c[0] for c in flat), dtype=np.float64, count=len(flat)),
-        np.fromiter((c[1] for c in flat), dtype=np.float64, count=len(flat)),
-    ).tolist()  # step i joins point i and i + 1 (the steps across two lines are skipped below)
+    steps = (
+        _geod()
+        .line_lengths(
+            np.fromiter((c[0] for c in flat), dtype=np.float64, count=len(flat)),
+            np.fromiter((c[1] for c in flat), dtype=np.float64, count=len(flat)),
+        )
+        .tolist()
+    )  # step i joins point i and i + 1 (the steps across two lines are skipped below)
     out: list[float] = []
     at = 0
     for line in lines:
@@ -82,6 +87,35 @@ def _geodesic_kms(lines: Sequence[Sequence[Coord]]) -> list[float]:
             total += d
         out.append(total / 1000.0)
         at += n
+    return out
+
+
+def _line_geometries(lines: Sequence[Sequence[Coord]]) -> list[Any]:
+    """:func:`~corridors.geo.line_geometry` of many polylines: those that need nothing of it (two or
+    more distinct points, longitudes in [-180, 180), no step across the antimeridian) made by shapely
+    in one call with the same coordinates, the others one by one."""
+    import numpy as np
+    import shapely
+
+    out: list[Any] = [None] * len(lines)
+    plain: list[int] = []
+    for i, line in enumerate(lines):
+        lons = [c[0] for c in line]
+        if (
+            len(line) >= 2
+            and all(-180.0 <= x < 180.0 for x in lons)
+            and all(abs(b - a) <= 180.0 for a, b in itertools.pairwise(lons))
+            and any(c != line[0] for c in line[1:])
+        ):
+            plain.append(i)
+        else:
+            out[i] = line_geometry(line)
+    if plain:
+        counts = [len(lines[i]) for i in plain]
+        xy = np.array([c for i in plain for c in lines[i]], dtype=np.float64)
+        made = shapely.linestrings(xy, indices=np.repeat(np.arange(len(plain)), counts))
+        for i, g in zip(plain, made.tolist(), strict=True):
+            out[i] = g
     return out
 
 
@@ -312,7 +346,7 @@ def _add_sea(
     _add_world_ports(G, net, world, zones, zone_index)
     import numpy as np
 
-    geoms = [line_geometry(list(leg.coords)) for leg in net.legs]
+    geoms = _line_geometries([leg.coords for leg in net.legs])
     kms = _geodesic_kms([leg.coords for leg in net.legs])
     leg_hits: dict[int, list[Zone]] = {}
     if geoms:  # one vectorised query for every sea-lane leg
@@ -363,7 +397,7 @@ def _add_world_ports(G: nx.MultiDiGraph, net: sea.SeaNetwork, world: Sequence[Wo
     import numpy as np
 
     ports = [p for p in world if p.sea is not None]
-    geoms = [line_geometry(p.spur_coords()) for p in ports]
+    geoms = _line_geometries([p.spur_coords() for p in ports])
     kms = _geodesic_kms([p.spur_coords() for p in ports])
     hits: dict[int, list[Zone]] = {}
     if geoms:

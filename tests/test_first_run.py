@@ -57,12 +57,13 @@ def test_first_run_says_each_stage_on_stderr_and_keeps_stdout_json(loud: Path) -
     G, fingerprint = load_network_with_fingerprint()
     assert fingerprint == cache.graph_fingerprint(G)
     engines = sorted(p.name for p in loud.iterdir() if p.name.startswith("engine-"))
-    Router(G, load_parameters(calibration=True)).engine
+    assert Router(G, load_parameters(calibration=True)).engine.n_states > 0
     assert sorted(p.name for p in loud.iterdir() if p.name.startswith("engine-")) == engines
 
 
 def test_a_known_fingerprint_is_only_for_that_graph_and_block() -> None:
     import networkx as nx
+
     from corridors import cache
 
     G = nx.MultiDiGraph()
