@@ -234,6 +234,7 @@ def _shortest_paths(
             keep[1:] = (r[order][1:] != r[order][:-1]) | (c[order][1:] != c[order][:-1])
             sel = order[keep]
             best = {(int(r[i]), int(c[i])): refs[i] for i in sel}
+            own_best: dict[tuple[int, int], tuple[str, str, str]] = {}
         else:
             m = len(rows)
             own = np.arange(m, m + len(extra), dtype=np.int64)
@@ -246,7 +247,8 @@ def _shortest_paths(
             sel = np.concatenate([base_sel[:at], own_sel, base_sel[at:]])
             if base_best is None:
                 base_best = {(int(rows[i]), int(cols[i])): ref[i] for i in base_sel}
-            best = base_best | {(int(r[i]), int(c[i])): refs[i] for i in own_sel}
+            best = base_best  # the source's own row apart (no shared lane is on it), not copied in
+            own_best = {(int(r[i]), int(c[i])): refs[i] for i in own_sel}
         csr = csr_matrix((np.maximum(ww[sel], 1e-9), (r[sel], c[sel])), shape=(n, n))
         dist, pred = dijkstra(csr, directed=True, indices=index[a], return_predecessors=True)
         for b in targets:
@@ -256,7 +258,7 @@ def _shortest_paths(
             path: list[tuple[str, str, str]] = []
             while j != index[a]:
                 i = int(pred[j])
-                path.append(best[(i, j)])
+                path.append(own_best.get((i, j)) or best[(i, j)])
                 j = i
             out[(a, b)] = path[::-1]
     return out
