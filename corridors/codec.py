@@ -43,6 +43,7 @@ def _atom_key(v: Any) -> Any:
 
 
 _PLAIN = frozenset({str, int, type(None)})
+_AS_IS = frozenset({str, int, float, type(None)})  # exactly these types (not bool, not subclasses)
 
 
 def _plain_keys(kinds: set[type], values: list[Any]) -> bool:
@@ -100,6 +101,8 @@ class _Encoder:
             if len(x) >= 32:  # long lists (an engine's labels, edge references) as compact columns
                 col = self.column(x)
                 return col.get("values", {"__col": col})
+            if all(type(i) in _AS_IS for i in x):  # what enc returns unchanged (an engine's state lists)
+                return list(x)
             return [self.enc(i) for i in x]
         if isinstance(x, tuple) and type(x) is tuple:
             return {"__t": [self.enc(i) for i in x]}
