@@ -64,14 +64,13 @@ def _geodesic_kms(lines: Sequence[Sequence[Coord]]) -> list[float]:
     """:func:`~corridors.geo.geodesic_km` of many polylines in one call to pyproj: the same geodesic
     distance of each step, added up in the same order from 0.0, so the very same floats."""
     import numpy as np
-
-    from .geo import _geod
+    from pyproj import Geod
 
     flat = [c for line in lines for c in line]
     if len(flat) < 2:
         return [geodesic_km(line) for line in lines]
     steps = (
-        _geod()
+        Geod(ellps="WGS84")  # the ellipsoid of geodesic_km
         .line_lengths(
             np.fromiter((c[0] for c in flat), dtype=np.float64, count=len(flat)),
             np.fromiter((c[1] for c in flat), dtype=np.float64, count=len(flat)),
