@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 import sys
@@ -150,6 +151,10 @@ def cli(
       corridors route Chelyabinsk Mumbai --avoid-chokepoint hormuz --format json
       corridors places bandar
     """
+    # a command builds or reads hundreds of thousands of objects that live until it exits (the network,
+    # the engine): a larger first-generation threshold makes the collector pass over them less often
+    # (cycles are still collected): about a tenth of a warm `compare` (1.19 against 1.31 s CPU)
+    gc.set_threshold(100_000, 20, 20)
     setup_logging(verbose, quiet=quiet)
     ctx.obj = State(
         network=network,
