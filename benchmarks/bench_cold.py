@@ -1,13 +1,16 @@
 """Where a cold `compare` spends its time: the stages of a fresh process with a warm cache, CPU medians.
 
 Each run is a new ``python -P`` process (started in a temporary folder) that imports corridors, loads
-the network from the cache, fingerprints it, gets the compiled engine (cache), runs the first
-``compare`` (family masks included) and a second one, and prints the CPU seconds of each stage.
+the network from the cache (with the fingerprint its entry keeps, as the CLI does, on trees that have
+it), gets the compiled engine (cache), runs the first ``compare`` (family masks included) and a second
+one, and prints the CPU seconds of each stage. With ``--first-run`` each run starts from a new empty
+cache folder (the network and engine are built and written).
 With ``--tree OLD`` (a source tree, e.g. ``git archive BASE | tar -x -C /tmp/base``) the runs of both
 trees are interleaved and the ratios printed; give each tree its own cache folder.
 
     python benchmarks/bench_cold.py --runs 7
     python benchmarks/bench_cold.py --tree /tmp/base --tree-cache /tmp/base-cache --runs 7
+    python benchmarks/bench_cold.py --tree /tmp/base --runs 3 --first-run
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 CHILD = r"""
-import json, sys, time
+import contextlib, json, sys, time
 T = time.process_time
 t0 = T()
 tree = sys.argv[1]
@@ -33,16 +36,20 @@ if tree:
     corridors.__path__.append(tree)
 import numpy, scipy.sparse.csgraph, networkx, shapely  # the libraries every query needs
 t_lib = T()
-from corridors.graph import load_network
+from corridors import cache, graph
+from corridors.params import load_parameters
 from corridors.routing import Router
-from corridors import cache
 t_imp = T()
-G = load_network()
+# as the CLI does: the network with the fingerprint its cache entry keeps (trees that have it), then the
+# engine at once; a tree without it hashes the graph when the engine is keyed (in the engine stage)
+if hasattr(graph, "load_network_with_fingerprint"):
+    G, fp = graph.load_network_with_fingerprint()
+else:
+    G, fp = graph.load_network(), None
 t_net = T()
-cache.graph_fingerprint(G)
-t_fp = T()
-r = Router(G)
-r.engine
+r = Router(G, load_parameters(calibration=True))
+with cache.known_fingerprint(G, fp) if fp else contextlib.nullcontext():
+    r.engine
 t_eng = T()
 r.compare("Chelyabinsk", "Mumbai")
 t_first = T()
@@ -53,19 +60,20 @@ try:
 except OSError:
     peak = float("nan")
 print(json.dumps({
-    "libraries": t_lib - t0, "corridors modules": t_imp - t_lib, "network from cache": t_net - t_imp,
-    "fingerprint": t_fp - t_net, "engine (fingerprint + cache + index)": t_eng - t_fp,
-    "first compare (masks)": t_first - t_eng, "warm compare": t_second - t_first, "total": t_second - t0,
-    "peak MiB": peak,
+    "libraries": t_lib - t0, "corridors modules": t_imp - t_lib, "network (cache or build)": t_net - t_imp,
+    "engine (key, cache or compile, index)": t_eng - t_net, "first compare (masks)": t_first - t_eng,
+    "warm compare": t_second - t_first, "total": t_second - t0, "peak MiB": peak,
 }))
 """
 
 
-def run(tree: str, cache_dir: str | None) -> dict[str, float]:
+def run(tree: str, cache_dir: str | None, empty: bool = False) -> dict[str, float]:
     env = dict(os.environ)
     if cache_dir:
         env["CORRIDORS_CACHE_DIR"] = cache_dir
     with tempfile.TemporaryDirectory() as d:
+        if empty:  # the first run ever: a new empty cache folder
+            env["CORRIDORS_CACHE_DIR"] = str(Path(d) / "cache")
         out = subprocess.run([sys.executable, "-P", "-c", CHILD, tree], cwd=d, env=env, capture_output=True, text=True, check=True)
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
@@ -75,16 +83,17 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--tree", type=Path, help="also time this source tree (interleaved), e.g. a baseline")
     ap.add_argument("--tree-cache", help="the cache folder of --tree")
+    ap.add_argument("--first-run", action="store_true", help="each run with a new empty cache folder (the first run ever)")
     args = ap.parse_args()
     trees: list[tuple[str, str, str | None]] = [("installed", "", None)]
     if args.tree:
         trees.append((str(args.tree), str(args.tree.resolve()), args.tree_cache))
     for _, t, c in trees:
-        run(t, c)  # warm-up: fills the cache if needed, warms the file cache
+        run(t, c, args.first_run)  # warm-up: fills the cache if needed, warms the file cache
     res: dict[str, list[dict[str, float]]] = {label: [] for label, _, _ in trees}
     for _ in range(args.runs):
         for label, t, c in trees:
-            res[label].append(run(t, c))
+            res[label].append(run(t, c, args.first_run))
     stages: list[str] = list(res["installed"][0])
     med: dict[str, dict[str, float]] = {label: {s: statistics.median(x[s] for x in rs) for s in stages} for label, rs in res.items()}
     head = f"{'stage (CPU s, median of ' + str(args.runs) + ')':<42}" + "".join(f"{label[-24:]:>26}" for label in med)

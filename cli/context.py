@@ -3,6 +3,7 @@ and applying a scenario file with a one-line error."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ class State:
     calibration: str | None = None
     draws: int = 10_000
     seed: int | None = None
+    quiet: bool = False
     _G: Any = None
     _router: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -29,19 +31,26 @@ class State:
     @property
     def G(self) -> Any:
         if self._G is None:
-            from corridors.graph import load_network
-
-            t0 = time.perf_counter()
-            self._G = load_network(self.layers, list(self.network) if self.network else None, use_cache=self.use_cache)
-            files = self._G.graph.get("files") or []
-            log.info(
-                "network: %d nodes, %d legs from %s in %.2f s",
-                self._G.number_of_nodes(),
-                self._G.number_of_edges(),
-                ", ".join(files) if files else "the bundled data",
-                time.perf_counter() - t0,
-            )
+            self._load()
         return self._G
+
+    def _load(self) -> str | None:
+        """Load the network; return its fingerprint when the cache entry holds it."""
+        from corridors.graph import load_network_with_fingerprint
+
+        t0 = time.perf_counter()
+        self._G, fingerprint = load_network_with_fingerprint(
+            self.layers, list(self.network) if self.network else None, use_cache=self.use_cache
+        )
+        files = self._G.graph.get("files") or []
+        log.info(
+            "network: %d nodes, %d legs from %s in %.2f s",
+            self._G.number_of_nodes(),
+            self._G.number_of_edges(),
+            ", ".join(files) if files else "the bundled data",
+            time.perf_counter() - t0,
+        )
+        return fingerprint
 
     @property
     def router(self) -> Any:
@@ -54,10 +63,16 @@ class State:
             t0 = time.perf_counter()
             params = load_parameters(self.params, calibration=self.calibration or True)
             log.info("parameters from %s in %.2f s", ", ".join(params.files), time.perf_counter() - t0)
+            fingerprint = self._load() if self._G is None else None
             self._router = Router(self.G, params, draws=self.draws, seed=seed)
-            if log.isEnabledFor(logging.INFO):
+            if fingerprint is not None or log.isEnabledFor(logging.INFO):
+                from corridors.cache import known_fingerprint
+
                 t0 = time.perf_counter()
-                eng = self._router.engine  # compiled (or read from the cache) now, to time it
+                # compiled (or read from the cache) now: the graph was read with its fingerprint just above and
+                # nothing has touched it since, so the engine's key needs no second hash of its content
+                with known_fingerprint(self._G, fingerprint) if fingerprint is not None else contextlib.nullcontext():
+                    eng = self._router.engine
                 log.info("routing engine: %d states, %d edges in %.2f s", eng.n_states, eng.n_edges, time.perf_counter() - t0)
         return self._router
 

@@ -84,7 +84,7 @@ def sweep(
     pair × corridor family, plus the best route overall (family "best").
 
     Finished tasks go to OUT's checkpoint (OUT.partial.jsonl) at once: after an interruption, run the
-    same command again and it resumes. A progress bar goes to stderr.
+    same command again and it resumes. A progress bar goes to stderr (not with `corridors --quiet`).
 
     \b
     Examples:
@@ -120,6 +120,8 @@ def sweep(
                 f"resuming: {done} task{'s' if done != 1 else ''} already in the checkpoint",
                 err=True,
             )
+        if state.quiet:
+            return
         b = click.progressbar(
             length=n,
             label=f"sweep ({n} task{'s' if n != 1 else ''})",

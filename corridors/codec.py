@@ -42,6 +42,43 @@ def _atom_key(v: Any) -> Any:
     raise _NotAtomError
 
 
+_PLAIN = frozenset({str, int, type(None)})
+_AS_IS = frozenset({str, int, float, type(None)})  # exactly these types (not bool, not subclasses)
+
+
+def _plain_keys(kinds: set[type], values: list[Any]) -> bool:
+    """True when values of these types are equal exactly when their :func:`_atom_key` are: strings,
+    ints and None (never equal across these types), and flat tuples of them; not floats (``-0.0 ==
+    0.0``), bools (``True == 1``) or anything nested."""
+    if kinds <= _PLAIN:
+        return True
+    if not kinds <= _PLAIN | {tuple}:
+        return False
+    return all(type(i) in _PLAIN for v in values if type(v) is tuple for i in v)
+
+
+def _columns_of(rows: list[dict[Any, Any]], codes: np.ndarray, sigs: list[tuple[Any, ...]], keys: dict[str, int]) -> dict[str, list[Any]]:
+    """Each key's values over the rows that have it, in row order: read a key list (``sigs``) at a time
+    (the rows of one key list give their values in that order), merged in row order where several key
+    lists have the key."""
+    parts: dict[str, list[tuple[np.ndarray, tuple[Any, ...]]]] = {k: [] for k in keys}
+    for s, sig in enumerate(sigs):
+        at = np.flatnonzero(codes == s)
+        if not len(at) or not sig:
+            continue
+        for k, col in zip(sig, zip(*(rows[i].values() for i in at.tolist()), strict=True), strict=True):
+            parts[k].append((at, col))
+    values: dict[str, list[Any]] = {}
+    for k, got in parts.items():
+        if len(got) == 1:
+            values[k] = list(got[0][1])
+            continue
+        flat = [v for _, col in got for v in col]
+        order = np.argsort(np.concatenate([at for at, _ in got]), kind="stable")
+        values[k] = [flat[i] for i in order.tolist()]
+    return values
+
+
 class _Encoder:
     def __init__(self) -> None:
         self.arrays: list[np.ndarray] = []
@@ -64,6 +101,8 @@ class _Encoder:
             if len(x) >= 32:  # long lists (an engine's labels, edge references) as compact columns
                 col = self.column(x)
                 return col.get("values", {"__col": col})
+            if all(type(i) in _AS_IS for i in x):  # what enc returns unchanged (an engine's state lists)
+                return list(x)
             return [self.enc(i) for i in x]
         if isinstance(x, tuple) and type(x) is tuple:
             return {"__t": [self.enc(i) for i in x]}
@@ -153,10 +192,7 @@ class _Encoder:
         for sig in sig_code:
             for k in sig:
                 keys.setdefault(k, len(keys))
-        values: dict[str, list[Any]] = {k: [] for k in keys}
-        for d in rows:
-            for k, v in d.items():
-                values[k].append(v)
+        values = _columns_of(rows, codes, list(sig_code), keys)
         return {
             "keys": list(keys),
             "sigs": [[keys[k] for k in sig] for sig in sig_code],
@@ -178,6 +214,10 @@ class _Encoder:
                 return {"i8": self.array(np.asarray(values, dtype=np.int64))}
         uniq: dict[Any, int] = {}
         try:
+            if _plain_keys(kinds, values):  # the values are their own keys (most columns: a quick way)
+                codes = np.fromiter((uniq.setdefault(v, len(uniq)) for v in values), dtype=np.int32, count=len(values))
+                # each key is the first value that had it (setdefault keeps the first key object)
+                return {"uniq": [self.enc(v) for v in uniq], "codes": self.array(codes)}
             codes = np.fromiter((uniq.setdefault(_atom_key(v), len(uniq)) for v in values), dtype=np.int32, count=len(values))
         except _NotAtomError:
             pass

@@ -11,8 +11,9 @@ used (see :mod:`corridors.cache`).
 
 from __future__ import annotations
 
+import itertools
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from .worldports import WorldPort
 from .zones import Index, Zone, chokepoints_path, countries_path, read_countries, read_zones
 
 log = logging.getLogger(__name__)
+progress = logging.getLogger("corridors.progress")
 
 END_TOLERANCE_KM = 5.0
 COUNTRY_MIN_KM = 1.0
@@ -58,6 +60,64 @@ def _leg_countries(coords: Sequence[Coord], countries: Index | None) -> tuple[st
     return tuple(code for _, code in sorted(found))
 
 
+def _geodesic_kms(lines: Sequence[Sequence[Coord]]) -> list[float]:
+    """:func:`~corridors.geo.geodesic_km` of many polylines in one call to pyproj: the same geodesic
+    distance of each step, added up in the same order from 0.0, so the very same floats."""
+    import numpy as np
+    from pyproj import Geod
+
+    flat = [c for line in lines for c in line]
+    if len(flat) < 2:
+        return [geodesic_km(line) for line in lines]
+    steps = (
+        Geod(ellps="WGS84")  # the ellipsoid of geodesic_km
+        .line_lengths(
+            np.fromiter((c[0] for c in flat), dtype=np.float64, count=len(flat)),
+            np.fromiter((c[1] for c in flat), dtype=np.float64, count=len(flat)),
+        )
+        .tolist()
+    )  # step i joins point i and i + 1 (the steps across two lines are skipped below)
+    out: list[float] = []
+    at = 0
+    for line in lines:
+        n = len(line)
+        total = 0.0
+        for d in steps[at : at + n - 1] if n >= 2 else ():
+            total += d
+        out.append(total / 1000.0)
+        at += n
+    return out
+
+
+def _line_geometries(lines: Sequence[Sequence[Coord]]) -> list[Any]:
+    """:func:`~corridors.geo.line_geometry` of many polylines: those that need nothing of it (two or
+    more distinct points, longitudes in [-180, 180), no step across the antimeridian) made by shapely
+    in one call with the same coordinates, the others one by one."""
+    import numpy as np
+    import shapely
+
+    out: list[Any] = [None] * len(lines)
+    plain: list[int] = []
+    for i, line in enumerate(lines):
+        lons = [c[0] for c in line]
+        if (
+            len(line) >= 2
+            and all(-180.0 <= x < 180.0 for x in lons)
+            and all(abs(b - a) <= 180.0 for a, b in itertools.pairwise(lons))
+            and any(c != line[0] for c in line[1:])
+        ):
+            plain.append(i)
+        else:
+            out[i] = line_geometry(line)
+    if plain:
+        counts = [len(lines[i]) for i in plain]
+        xy = np.array([c for i in plain for c in lines[i]], dtype=np.float64)
+        made = shapely.linestrings(xy, indices=np.repeat(np.arange(len(plain)), counts))
+        for i, g in zip(plain, made.tolist(), strict=True):
+            out[i] = g
+    return out
+
+
 def _zone_hits(coords: Sequence[Coord], zones: list[Zone], index: Index) -> list[Zone]:
     geom = line_geometry(coords)
     hits = [zones[i] for i in index.hits(geom)]
@@ -65,17 +125,32 @@ def _zone_hits(coords: Sequence[Coord], zones: list[Zone], index: Index) -> list
     return sorted(hits, key=lambda z: geom.project(geom.intersection(z.geometry).representative_point()))
 
 
+#: the stages of a build, in order, as :func:`build_network` reports them to its ``stage`` callback
+STAGES = ("layers and countries", "sea lanes", "world ports", "services and feeders")
+
+
 def build_network(
     *,
     overlays: Iterable[str | Path] = (),
     network: Sequence[str | Path] | None = None,
+    stage: Callable[[int, str], None] | None = None,
 ) -> tuple[nx.MultiDiGraph, list[Problem]]:
     """Build the graph from ``network`` (the bundled files if None) with ``overlays`` merged over it,
     and return it with every problem found (errors and warnings); never raises for bad data. Use
-    :func:`load_network` (the same arguments) for the raising, cached version."""
+    :func:`load_network` (the same arguments) for the raising, cached version.
+
+    ``stage(i, name)`` is called as each stage of :data:`STAGES` starts (``i`` from 1; the first once
+    the input files are read), for progress reports; not once an error is found (the rest of the build
+    then only gathers the problems for the report)."""
+
+    def say(i: int, name: str) -> None:
+        if stage is not None and not any(p.severity == "error" for p in problems):
+            stage(i, name)
+
     layers = read_layers(network, overlays)
     problems = list(layers.problems)
     problems.extend(check_records(layers))
+    say(1, STAGES[0])
     countries = read_countries(problems=problems)
     zones = read_zones(problems=problems)
     zone_index = Index(zones, [z.geometry for z in zones])
@@ -85,10 +160,12 @@ def build_network(
     _add_nodes(G, layers, countries, problems)
     spurs = _add_legs(G, layers, countries, zones, zone_index, problems)
     world = _world_ports(G) if network is None else []
-    _add_sea(G, spurs, zones, zone_index, problems, world)
+    say(2, STAGES[1])
+    _add_sea(G, spurs, zones, zone_index, problems, world, stage=lambda: say(3, STAGES[2]))
     if network is None:  # the bundled network gets the bundled services (data/services.toml)
         from .services import add_services
 
+        say(4, STAGES[3])
         add_services(G, problems=problems)
     _check_components(G, layers, problems)
     return G, problems
@@ -239,6 +316,7 @@ def _add_sea(
     zone_index: Index,
     problems: list[Problem],
     world: Sequence[WorldPort] = (),
+    stage: Callable[[], None] | None = None,
 ) -> None:
     net = sea.build_sea([rec.coords[-1] for rec in spurs] + [p.sea for p in world if p.sea is not None])
     for nid, (lon, lat) in net.nodes.items():
@@ -262,10 +340,13 @@ def _add_sea(
         coords = [*rec.coords[:-1], (tx, ty)] if d > 0 else rec.coords
         rec2 = Record(rec.id, rec.props, coords, rec.file, rec.index)
         _add_leg(G, rec2, None, zones, zone_index, problems, str(rec.props["from"]), target)
+    if world and stage is not None:
+        stage()
     _add_world_ports(G, net, world, zones, zone_index)
     import numpy as np
 
-    geoms = [line_geometry(list(leg.coords)) for leg in net.legs]
+    geoms = _line_geometries([leg.coords for leg in net.legs])
+    kms = _geodesic_kms([leg.coords for leg in net.legs])
     leg_hits: dict[int, list[Zone]] = {}
     if geoms:  # one vectorised query for every sea-lane leg
         pairs = zone_index.tree.query(np.asarray(geoms, dtype=object), predicate="intersects")
@@ -279,7 +360,7 @@ def _add_sea(
             hits = _zone_hits(coords, hits, Index(hits, [z.geometry for z in hits]))
         chokes = tuple(z.id for z in hits if z.is_chokepoint)
         territory = tuple(c for z in hits if z.is_chokepoint for c in z.territory)
-        km = geodesic_km(coords)
+        km = kms[li]
         attrs = {
             "id": leg.id,
             "mode": "sea",
@@ -315,7 +396,8 @@ def _add_world_ports(G: nx.MultiDiGraph, net: sea.SeaNetwork, world: Sequence[Wo
     import numpy as np
 
     ports = [p for p in world if p.sea is not None]
-    geoms = [line_geometry(p.spur_coords()) for p in ports]
+    geoms = _line_geometries([p.spur_coords() for p in ports])
+    kms = _geodesic_kms([p.spur_coords() for p in ports])
     hits: dict[int, list[Zone]] = {}
     if geoms:
         pairs = zone_index.tree.query(np.asarray(geoms, dtype=object), predicate="intersects")
@@ -338,7 +420,7 @@ def _add_world_ports(G: nx.MultiDiGraph, net: sea.SeaNetwork, world: Sequence[Wo
         )
         target = net.attached[p.sea]  # type: ignore[index]
         zs = hits.get(i, [])
-        km = geodesic_km(p.spur_coords())
+        km = kms[i]
         attrs = {
             "id": f"spur:{p.locode}",
             "mode": "sea",
@@ -401,30 +483,54 @@ def load_network(
     *,
     use_cache: bool = True,
 ) -> nx.MultiDiGraph:
-    """Load the corridor network: bundled (or ``network``), with ``overlays`` merged over it.
+    """Load the corridor network: bundled (or ``network``), with ``overlays`` merged over it. When it
+    is built (nothing cached yet), each stage is said on the ``corridors.progress`` logger.
 
     Raises
     ------
     NetworkValidationError
         With every problem (file, feature index, id, field) when the data has errors.
     """
+    return load_network_with_fingerprint(overlays, network, use_cache=use_cache)[0]
+
+
+def load_network_with_fingerprint(
+    overlays: Sequence[str | Path] = (),
+    network: Sequence[str | Path] | None = None,
+    *,
+    use_cache: bool = True,
+) -> tuple[nx.MultiDiGraph, str | None]:
+    """:func:`load_network`, and the graph's :func:`~corridors.cache.graph_fingerprint` as returned
+    (the cache entry keeps it, computed once when it was built), or None without a cache. For a
+    caller that compiles an engine at once (see :func:`corridors.cache.known_fingerprint`)."""
     key = cache.key_for(
         input_files(network, overlays),
         extra=(BUILD_VERSION, repr(sea.EXCLUDED_AREAS), repr(sea.WATERWAYS), repr(sea.REPLACED_SEGMENTS), repr(sea.ADDED_LINES)),
     )
     if use_cache:
-        G = cache.load("network", key, expect=nx.MultiDiGraph)
-        if G is not None:
-            return G
-    G, problems = build_network(overlays=overlays, network=network)
+        got = cache.load("network", key, expect=dict, announce=False)
+        if got is not None and isinstance(got.get("graph"), nx.MultiDiGraph) and isinstance(got.get("fingerprint"), str):
+            return got["graph"], got["fingerprint"]
+    why = "first run with these inputs, building the network cache" if use_cache and cache.cache_dir() else "building the network"
+    n = len(STAGES) if network is None else 2  # a network of its own has no world ports or services
+
+    def stage(i: int, name: str) -> None:
+        progress.info("%s (%d/%d: %s) ...", why if i == 1 else why.rsplit(", ", 1)[-1], i, n, name)
+
+    with cache.paused_gc():  # tens of thousands of legs and geometries that all stay alive
+        G, problems = build_network(overlays=overlays, network=network, stage=stage)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise NetworkValidationError(errors)
     G.graph["warnings"] = [p.as_dict() for p in problems]
     G.graph["cache_key"] = key
-    if use_cache:
-        from .places import name_index
+    if not use_cache:
+        return G, None
+    from .places import name_index
 
-        name_index(G)  # the place-name index travels in the cache (thousands of names: built once)
-        cache.save("network", key, G)  # geometries as WKB, shared ones stored once (corridors.cache)
-    return G
+    name_index(G)  # the place-name index travels in the cache (thousands of names: built once)
+    if cache.cache_dir() is None:
+        return G, None
+    fingerprint = cache.graph_fingerprint(G)
+    cache.save("network", key, {"graph": G, "fingerprint": fingerprint})  # geometries as WKB, shared ones stored once
+    return G, fingerprint

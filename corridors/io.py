@@ -14,6 +14,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -143,13 +144,39 @@ def _check_depth(obj: Any, file: str) -> Any:
     return obj
 
 
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+# every byte but ``[]{}"\\`` (UTF-8 never uses these byte values inside a multi-byte character)
+_DROP = bytes(c for c in range(256) if c not in b'[]{}"\\')
+
+
+def json_text_depth(text: str) -> int:
+    """How deeply lists and objects nest in a *valid* JSON text (what :func:`depth` says of the parsed
+    value): the most brackets open at once outside strings, counted with numpy (a walk over the parsed
+    value costs far more on a large GeoJSON file)."""
+    import numpy as np
+
+    # only the brackets, quotes and backslashes matter: keep those, then drop the strings
+    marks = text.encode("utf-8", "surrogatepass").translate(None, _DROP).decode("ascii")
+    b = np.frombuffer(_JSON_STRING.sub("", marks).encode("ascii"), dtype=np.uint8)
+    step = np.zeros(len(b), np.int32)
+    step[(b == 0x5B) | (b == 0x7B)] = 1  # [ {
+    step[(b == 0x5D) | (b == 0x7D)] = -1  # ] }
+    return int(np.cumsum(step).max()) if len(b) else 0
+
+
 def loads_json(text: str, file: str) -> Any:
     """Parse JSON text; too deep a nesting is a :class:`DataFileError`, not a crash."""
     try:
-        return _check_depth(json.loads(text), file)
+        obj = json.loads(text)
     except RecursionError:
         msg = f"{file}: nested too deeply to be a corridors input file"
         raise DataFileError(msg) from None
+    if json_text_depth(text) > MAX_DEPTH:
+        msg = f"{file}: nested more than {MAX_DEPTH} levels deep (not a corridors input file)"
+        raise DataFileError(msg)
+    return obj
 
 
 def loads_toml(text: str, file: str) -> dict[str, Any]:

@@ -27,6 +27,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .geo import Coord, wrap_lon
 
@@ -333,12 +334,18 @@ def build_sea(attach: Iterable[Coord] = (), path: Path | None = None) -> SeaNetw
         itself when it is a vertex) is kept as a node (not contracted away). ``attached`` maps each
         point to that node's id.
     """
+    import numpy as np
+
     adj = sea_adjacency(path)
     verts = list(adj)
+    vx = np.fromiter((v[0] for v in verts), dtype=np.float64, count=len(verts))
+    vy = np.fromiter((v[1] for v in verts), dtype=np.float64, count=len(verts))
     attached: dict[Coord, str] = {}
     keep: set[Coord] = {v for v, ns in adj.items() if len(ns) != 2}
     for pt in attach:
-        best = pt if pt in adj else min(verts, key=lambda v: _fast_dist(v, pt))
+        # the nearest vertex by _fast_dist, the first of equals (as min() over verts): the same IEEE
+        # operations on every vertex at once
+        best = pt if pt in adj else verts[int(np.argmin(_fast_dists(vx, vy, pt)))]
         keep.add(best)
         attached[pt] = node_id(best)
     legs = _contract(adj, keep)
@@ -356,6 +363,16 @@ def _fast_dist(v: Coord, pt: Coord) -> float:
     dlon = abs(v[0] - pt[0])
     dlon = min(dlon, 360 - dlon)
     return (dlon * math.cos(math.radians(pt[1]))) ** 2 + (v[1] - pt[1]) ** 2
+
+
+def _fast_dists(vx: Any, vy: Any, pt: Coord) -> Any:
+    """:func:`_fast_dist` of every vertex (coordinate arrays ``vx``, ``vy``) to ``pt``."""
+    import numpy as np
+
+    dlon = np.abs(vx - pt[0])
+    dlon = np.minimum(dlon, 360 - dlon)
+    c = math.cos(math.radians(pt[1]))
+    return (dlon * c) ** 2 + (vy - pt[1]) ** 2
 
 
 def _largest_component(adj: dict[Coord, list[Coord]]) -> set[Coord]:

@@ -190,17 +190,34 @@ def _sea_csr(G: nx.MultiDiGraph) -> tuple[list[str], dict[str, int], np.ndarray,
     return nodes, index, np.asarray(rows), np.asarray(cols), np.asarray(w), ref
 
 
-def _shortest_paths(G: nx.MultiDiGraph, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], list[tuple[str, str, str]]]:
-    """Shortest sea-lane path (list of edge refs) from port to port, never through a third port."""
+_Lanes = tuple[list[str], dict[str, int], np.ndarray, np.ndarray, np.ndarray, list[tuple[str, str, str]]]
+
+
+def _shortest_paths(
+    G: nx.MultiDiGraph, pairs: Sequence[tuple[str, str]], lanes: _Lanes | None = None
+) -> dict[tuple[str, str], list[tuple[str, str, str]]]:
+    """Shortest sea-lane path (list of edge refs) from port to port, never through a third port.
+    ``lanes``: what :func:`_sea_csr` gives for ``G`` (service legs do not change it), if known."""
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import dijkstra
 
-    nodes, index, rows, cols, w, ref = _sea_csr(G)
+    nodes, index, rows, cols, w, ref = lanes or _sea_csr(G)
     out: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
     by_src: dict[str, list[str]] = {}
     for a, b in pairs:
         by_src.setdefault(a, []).append(b)
     n = len(nodes)
+    rows = rows.astype(np.int64)
+    cols = cols.astype(np.int64)
+    # the shared lanes, cheapest edge per (row, col) (the first of equals), found once: a source's own
+    # legs out of its port are on a row no shared lane uses (no lane leaves a port), so they never
+    # compete with these and only add their own row
+    base_order = np.lexsort((w, cols, rows))
+    base_keep = np.ones(len(base_order), bool)
+    base_keep[1:] = (rows[base_order][1:] != rows[base_order][:-1]) | (cols[base_order][1:] != cols[base_order][:-1])
+    base_sel = base_order[base_keep]
+    base_best: dict[tuple[int, int], tuple[str, str, str]] | None = None
+    base_rows = set(rows.tolist())
     for a, targets in by_src.items():
         extra = [
             (u, v, k, d)
@@ -211,12 +228,28 @@ def _shortest_paths(G: nx.MultiDiGraph, pairs: Sequence[tuple[str, str]]) -> dic
         c = np.concatenate([cols, [index[v] for _, v, _, _ in extra]]).astype(np.int64)
         ww = np.concatenate([w, [float(d["length_km"]) for *_, d in extra]])
         refs = ref + [(u, v, k) for u, v, k, _ in extra]
-        order = np.lexsort((ww, c, r))
-        keep = np.ones(len(order), bool)
-        keep[1:] = (r[order][1:] != r[order][:-1]) | (c[order][1:] != c[order][:-1])
-        sel = order[keep]
+        if index[a] in base_rows:  # not the case in a corridors network; the plain way then
+            order = np.lexsort((ww, c, r))
+            keep = np.ones(len(order), bool)
+            keep[1:] = (r[order][1:] != r[order][:-1]) | (c[order][1:] != c[order][:-1])
+            sel = order[keep]
+            best = {(int(r[i]), int(c[i])): refs[i] for i in sel}
+            own_best: dict[tuple[int, int], tuple[str, str, str]] = {}
+        else:
+            m = len(rows)
+            own = np.arange(m, m + len(extra), dtype=np.int64)
+            o2 = own[np.lexsort((ww[own], c[own]))]
+            k2 = np.ones(len(o2), bool)
+            k2[1:] = c[o2][1:] != c[o2][:-1]
+            own_sel = o2[k2]
+            # the same entries in the same order as one lexsort over everything would give
+            at = int(np.searchsorted(r[base_sel], index[a]))
+            sel = np.concatenate([base_sel[:at], own_sel, base_sel[at:]])
+            if base_best is None:
+                base_best = {(int(rows[i]), int(cols[i])): ref[i] for i in base_sel}
+            best = base_best  # the source's own row apart (no shared lane is on it), not copied in
+            own_best = {(int(r[i]), int(c[i])): refs[i] for i in own_sel}
         csr = csr_matrix((np.maximum(ww[sel], 1e-9), (r[sel], c[sel])), shape=(n, n))
-        best = {(int(r[i]), int(c[i])): refs[i] for i in sel}
         dist, pred = dijkstra(csr, directed=True, indices=index[a], return_predecessors=True)
         for b in targets:
             j = index.get(b)
@@ -225,7 +258,7 @@ def _shortest_paths(G: nx.MultiDiGraph, pairs: Sequence[tuple[str, str]]) -> dic
             path: list[tuple[str, str, str]] = []
             while j != index[a]:
                 i = int(pred[j])
-                path.append(best[(i, j)])
+                path.append(own_best.get((i, j)) or best[(i, j)])
                 j = i
             out[(a, b)] = path[::-1]
     return out
@@ -269,7 +302,8 @@ def add_services(G: nx.MultiDiGraph, path: str | Path | None = None, problems: l
         for a, b, n_calls in s.pairs():
             if a in G.nodes and b in G.nodes:
                 wanted.append((s, a, b, n_calls))
-    paths = _shortest_paths(G, sorted({(a, b) for _, a, b, _ in wanted}))
+    lanes = _sea_csr(G)  # the same after the service legs are added (they are left out of it)
+    paths = _shortest_paths(G, sorted({(a, b) for _, a, b, _ in wanted}), lanes)
     # a service's own pace (km/h including its calls) from its published transits, for its other pairs
     pace: dict[str, float] = {}
     for s in services:
@@ -324,10 +358,12 @@ def add_services(G: nx.MultiDiGraph, path: str | Path | None = None, problems: l
     from .params import load_parameters
 
     p = load_parameters(calibration=False)
-    add_generic_feeders(G, p.sea_service["generic_direct_max_km"][1], p.sea_service["generic_headway_h"][1])
+    add_generic_feeders(G, p.sea_service["generic_direct_max_km"][1], p.sea_service["generic_headway_h"][1], lanes=lanes)
 
 
-def add_generic_feeders(G: nx.MultiDiGraph, max_km: float, headway_h: float, ports: Sequence[str] | None = None) -> int:
+def add_generic_feeders(
+    G: nx.MultiDiGraph, max_km: float, headway_h: float, ports: Sequence[str] | None = None, *, lanes: _Lanes | None = None
+) -> int:
     """Generic regional feeders (an assumption, said on every leg): between two ports of the curated
     network whose sea lane is at most ``max_km`` long and that no known service links, a direct weekly
     sailing at the liner pace (no hub transshipment). Longer lanes without a known service keep the
@@ -337,7 +373,7 @@ def add_generic_feeders(G: nx.MultiDiGraph, max_km: float, headway_h: float, por
     )
     linked = {(u, v) for u, v, d in G.edges(data=True) if d.get("service")}
     pairs = [(a, b) for a in ports for b in ports if a != b and (a, b) not in linked]
-    paths = _shortest_paths(G, pairs)
+    paths = _shortest_paths(G, pairs, lanes)
     n = 0
     for (a, b), refs in paths.items():
         ds = [G.edges[r] for r in refs]

@@ -17,7 +17,15 @@ def _cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     d = tmp_path_factory.mktemp("corridors-cache")
     old = os.environ.get("CORRIDORS_CACHE_DIR")
     os.environ["CORRIDORS_CACHE_DIR"] = str(d)
+    # whichever test builds the session's cache first would see the CLI's progress lines on stderr;
+    # tests/test_first_run.py checks them with this unset
+    quiet = os.environ.get("CORRIDORS_QUIET")
+    os.environ["CORRIDORS_QUIET"] = "1"
     yield d
+    if quiet is None:
+        os.environ.pop("CORRIDORS_QUIET", None)
+    else:
+        os.environ["CORRIDORS_QUIET"] = quiet
     if old is None:
         os.environ.pop("CORRIDORS_CACHE_DIR", None)
     else:
