@@ -151,9 +151,31 @@ class Router:
     def refresh(self) -> None:
         """A node or leg added or removed since the engine was built: drop it, to be rebuilt (attribute
         edits are caught by the content fingerprint when the engine is first built for a Router).
-        Every query calls it once: counting a large graph's legs is not free."""
-        if self._compiled is not None and self._shape != (self.G.number_of_nodes(), _count_edges(self.G)):
+
+        Every query calls it once, so it is O(1) on a networkx graph: networkx empties the graph's
+        ``__networkx_cache__`` on every node or edge added or removed, so a mark left there when the
+        engine was built and still present means no node or leg was added or removed since. When the
+        mark is gone (or the graph has no such cache), the nodes and legs are counted as before, and
+        the engine is kept (and marked again) when the counts are unchanged."""
+        if self._compiled is None or self._marked():
+            return
+        if self._shape != (self.G.number_of_nodes(), _count_edges(self.G)):
             self._compiled = None
+        else:
+            self._mark()
+
+    def _mark(self) -> None:
+        """Leave this router's mark in the graph's ``__networkx_cache__`` (see :meth:`refresh`)."""
+        cache = getattr(self.G, "__networkx_cache__", None)
+        if isinstance(cache, dict):
+            if not hasattr(self, "_token"):
+                self._token = object()
+            cache[f"corridors.Router:{id(self)}"] = self._token
+
+    def _marked(self) -> bool:
+        cache = getattr(self.G, "__networkx_cache__", None)
+        token = getattr(self, "_token", None)
+        return token is not None and isinstance(cache, dict) and cache.get(f"corridors.Router:{id(self)}") is token
 
     @property
     def compiled(self) -> Compiled:
@@ -162,6 +184,7 @@ class Router:
         this engine and these families were seen before (:meth:`_store_index`)."""
         if self._compiled is None:
             self._shape = (self.G.number_of_nodes(), _count_edges(self.G))
+            self._mark()
             eng = self._load_or_compile()
             self._compiled = _stored_index(self.G, self.params, eng, self._index_key()) or Compiled.of(self.G, self.params, eng)
             self._masks_stored = len(self._compiled.family_masks)
