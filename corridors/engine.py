@@ -28,7 +28,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
+from scipy.sparse.csgraph import breadth_first_order, dijkstra
 
 from .dist import Part
 from .io import MODES
@@ -544,6 +544,7 @@ def solve(
     cache_key: Any = None,
     lower_bound: float | None = None,
     no_arrival: Sequence[np.ndarray] = (),
+    bound: tuple[Any, np.ndarray, np.ndarray | None] | None = None,
 ) -> Solution | None:
     """Shortest path from any of ``sources`` to any of ``targets`` over the edges in ``mask``.
 
@@ -555,6 +556,11 @@ def solve(
     a via and turn back through it. ``max_transfers`` caps the number of transfer edges (a transfer
     between modes or vessels, or a change of rail gauge). Returns the base edge indices in order with
     the layer each starts in.
+
+    ``bound`` = (key, weights, edges): search toward the targets (A*, :func:`_goal_directed`) with the
+    landmark table of those weights over those edges (:func:`landmarks`, kept under ``key``); ``mask``
+    must be a subset of those edges and every weight of ``weight`` at least the one of those weights
+    (the same weights, or penalised ones).
     """
     S = eng.n_states
     V = len(vias) + 1
@@ -565,8 +571,7 @@ def solve(
     if built is None and V == 1 and max_transfers is None:
         built = _one_layer(eng, weight, mask, no_arrival[0] if no_arrival else ())
         if key is not None:
-            if len(eng._csr_cache) > 64:
-                eng._csr_cache.clear()
+            _trim(eng._csr_cache)
             eng._csr_cache[key] = built
     if built is None:
         base = np.flatnonzero(mask)
@@ -606,8 +611,7 @@ def solve(
         csr = csr_matrix((w, (rows, cols)), shape=(n, n))
         built = (csr, pair, eidx)
         if key is not None:
-            if len(eng._csr_cache) > 64:
-                eng._csr_cache.clear()
+            _trim(eng._csr_cache)
             eng._csr_cache[key] = built
     csr, pair, eidx = built
     n = S * V * T
@@ -615,16 +619,14 @@ def solve(
     cand = [t + off for t in targets for off in final_layers]
     if not cand or not sources:
         return None  # a node without legs
-    # With a lower bound on the answer, search only as far as a few times it (exact within the
-    # limit), widening until the target is reached; a short query then touches a few hundred states.
-    limits = [lower_bound * f for f in (1.6, 4.0)] if lower_bound and lower_bound > 0 else []
-    for limit in [*limits, np.inf]:
-        dist, pred, _ = dijkstra(csr, directed=True, indices=list(sources), return_predecessors=True, min_only=True, limit=limit)
-        best = min(cand, key=lambda c: dist[c])
-        if math.isfinite(dist[best]):
-            break
-    else:
+    found = None
+    if bound is not None:
+        found = _goal_directed(eng, csr, bound, sources, targets, cand, V * T)
+    if found is None:
+        found = _bounded(csr, sources, cand, lower_bound)
+    if found is None or found is _NO_PATH:
         return None
+    dist, pred, best, offset = found
     path_states = [best]
     while pred[path_states[-1]] >= 0:
         path_states.append(int(pred[path_states[-1]]))
@@ -633,7 +635,188 @@ def solve(
     to_states = np.asarray(path_states[1:], dtype=np.int64)
     pos = np.searchsorted(pair, from_states * n + to_states)
     layers = [int(x) // (S * T) for x in path_states[:-1]]
-    return Solution([int(e) for e in eidx[pos]], float(dist[best]), layers)
+    return Solution([int(e) for e in eidx[pos]], float(dist[best]) + offset, layers)
+
+
+def _trim(cache: dict[Any, Any]) -> None:
+    """Empty a full CSR cache, keeping the landmark tables (costly to rebuild, one per objective)."""
+    if len(cache) > 64:
+        kept = cache.get(_LANDMARKS)
+        cache.clear()
+        if kept is not None:
+            cache[_LANDMARKS] = kept
+
+
+def _bounded(csr: Any, sources: Sequence[int], cand: list[int], lower_bound: float | None) -> tuple[Any, Any, int, float] | None:
+    """Plain Dijkstra. With a lower bound on the answer, search only as far as a few times it (exact
+    within the limit), widening until the target is reached; a short query then touches a few hundred
+    states."""
+    limits = [lower_bound * f for f in (1.6, 4.0)] if lower_bound and lower_bound > 0 else []
+    for limit in [*limits, np.inf]:
+        dist, pred, _ = dijkstra(csr, directed=True, indices=list(sources), return_predecessors=True, min_only=True, limit=limit)
+        best = min(cand, key=lambda c: dist[c])
+        if math.isfinite(dist[best]):
+            return dist, pred, best, 0.0
+    return None
+
+
+# ------------------------------------------------------------------ goal-directed search (ALT)
+#: landmarks per table, and how many of them (with a direction each) steer one query
+N_LANDMARKS = 16
+ACTIVE_LANDMARKS = 4
+_LANDMARKS = "landmarks"
+#: the first limits of a goal-directed search, as fractions of the lower bound at the origin
+_SLACK = (0.05, 0.15, 0.45, 1.35)
+#: what :func:`_goal_directed` returns when no target can be reached
+_NO_PATH: Any = ("no path",)
+
+
+@dataclass
+class Landmarks:
+    """Shortest distances from (``fwd[i, v]`` = d(L_i, v)) and to (``bwd[i, v]`` = d(v, L_i)) a few
+    landmark states, over every edge of the engine (no mask) by one weight. Any mask only removes
+    edges, and a search's weights are never below these, so by the triangle inequality
+    ``d(L, t) - d(L, v)`` and ``d(v, L) - d(t, L)`` are lower bounds on the distance from ``v`` to
+    ``t`` in every search graph of that weight: an admissible and consistent A* potential."""
+
+    states: np.ndarray
+    fwd: np.ndarray
+    bwd: np.ndarray
+
+
+def landmarks(eng: Engine, weight: np.ndarray, key: Any, within: np.ndarray | None = None) -> Landmarks:
+    """The landmark table of ``weight`` over the edges ``within`` (every edge if None), kept with the
+    engine under ``key``, which must name both: landmarks picked farthest first over the graph of those
+    edges (the cheapest edge of each state pair), then one-to-all searches from and to each. Its bounds
+    hold for every search over a subset of those edges."""
+    store = eng._csr_cache.setdefault(_LANDMARKS, {})
+    got = store.get(key)
+    if isinstance(got, Landmarks):
+        return got
+    csr, _, _ = _one_layer(eng, weight, np.ones(eng.n_edges, bool) if within is None else within, ())
+    S = eng.n_states
+    deg = np.diff(csr.indptr)
+    start = int(np.argmax(deg)) if S else 0
+    picked: list[int] = []
+    fwd_rows: list[np.ndarray] = []
+    near = np.asarray(dijkstra(csr, directed=True, indices=start))
+    for _ in range(min(N_LANDMARKS, S)):
+        score = np.where(np.isfinite(near), near, -1.0)
+        if picked:
+            score[np.asarray(picked)] = -1.0
+        nxt = int(np.argmax(score))
+        if score[nxt] <= 0 and picked:
+            break
+        picked.append(nxt)
+        row = np.asarray(dijkstra(csr, directed=True, indices=nxt))
+        fwd_rows.append(row)
+        near = row if len(picked) == 1 else np.minimum(near, row)
+    fwd = np.vstack(fwd_rows) if fwd_rows else np.zeros((0, S))
+    bwd = np.asarray(dijkstra(csr.T.tocsr(), directed=True, indices=picked)).reshape(len(picked), S)
+    got = Landmarks(np.asarray(picked, np.int64), fwd, bwd)
+    store[key] = got
+    return got
+
+
+def potential(lm: Landmarks, sources: Sequence[int], targets: Sequence[int]) -> tuple[np.ndarray, float, float] | None:
+    """An A* potential over the base states toward ``targets``: a lower bound ``pi`` on the distance
+    from each state to the nearest target (from the :data:`ACTIVE_LANDMARKS` landmark bounds best at
+    the sources), capped at ``c``, its least value over ``sources`` (so every source starts level),
+    and ``ub``, an estimate of the distance (exact over the graph of every edge when a landmark lies on
+    the way). None when the table says nothing useful."""
+    if not len(lm.states):
+        return None
+    F, B = lm.fwd, lm.bwd
+    src, tgt = np.asarray(sources, np.int64), np.asarray(targets, np.int64)
+    with np.errstate(invalid="ignore"):
+        a = F[:, tgt].min(axis=1)  # d(L, nearest target)
+        b = B[:, tgt].max(axis=1)  # d(farthest target, L)
+        at_src = np.concatenate([(a[:, None] - F[:, src]).min(axis=1), (B[:, src] - b[:, None]).min(axis=1)])
+        ub = float(np.min(B[:, src].min(axis=1) + a))
+    at_src = np.where(np.isnan(at_src), -np.inf, at_src)
+    pick = np.argsort(-at_src, kind="stable")[:ACTIVE_LANDMARKS]
+    pick = pick[at_src[pick] > 0]
+    if not len(pick):
+        return None
+    K = len(lm.states)
+    pi = np.zeros(F.shape[1])
+    with np.errstate(invalid="ignore"):
+        for i in pick:
+            # nan (inf - inf: no information) is ignored by fmax
+            term = a[i] - F[i] if i < K else B[i - K] - b[i - K]
+            np.fmax(pi, term, out=pi)
+    c = float(pi[src].min())
+    if not math.isfinite(c) or c <= 0:
+        return None
+    np.minimum(pi, c, out=pi)
+    return pi, c, ub
+
+
+def _goal_directed(
+    eng: Engine,
+    csr: Any,
+    bound: tuple[Any, np.ndarray, np.ndarray | None],
+    sources: Sequence[int],
+    targets: Sequence[int],
+    cand: list[int],
+    layers: int,
+) -> tuple[Any, Any, int, float] | None:
+    """A* as Dijkstra over reduced costs ``w(u, v) - pi(u) + pi(v)`` (never negative for a consistent
+    potential), bounded by the estimate of the answer and widened until a target is reached (exact
+    within the limit, as any bounded Dijkstra): a search toward the destination that touches the
+    states near the way instead of all those as near the origin. The same shortest path as
+    :func:`_bounded`; ties between paths of equal cost may be broken differently."""
+    key, weight, within = bound
+    got = potential(landmarks(eng, weight, key, within), sources, targets)
+    if got is None:
+        return None
+    pi, c, ub = got
+    if layers > 1:
+        pi = np.tile(pi, layers)
+    rows = _rows_of(eng, csr)
+    data = csr.data - pi[rows]
+    data += pi[csr.indices]
+    np.maximum(data, 0.0, out=data)
+    red = csr_matrix((data, csr.indices, csr.indptr), shape=csr.shape)
+    # the answer is c plus a slack, usually a few percent of c: widen from there (the last limit that
+    # holds over the graph of every allowed edge, ub - c, then none)
+    top = ub - c if math.isfinite(ub) else np.inf
+    limits = [f * c for f in _SLACK if f * c < top]
+    for limit in (*limits, top, np.inf):
+        if limit == np.inf and not _reaches(red, sources, cand):
+            return _NO_PATH  # type: ignore[no-any-return]  # proven by a breadth-first search, cheaper than a search of everything
+        lim = limit * (1.0 + 1e-9) + 1e-9
+        dist, pred, _ = dijkstra(red, directed=True, indices=list(sources), return_predecessors=True, min_only=True, limit=lim)
+        best = min(cand, key=lambda t: dist[t])
+        if math.isfinite(dist[best]):
+            return dist, pred, best, c
+    return _NO_PATH  # type: ignore[no-any-return]
+
+
+def _reaches(csr: Any, sources: Sequence[int], cand: list[int]) -> bool:
+    """Whether any of ``cand`` can be reached from ``sources`` over the edges of ``csr``."""
+    want = np.asarray(cand, np.int64)
+    seen = np.zeros(csr.shape[0], bool)
+    for s in sources:
+        if seen[s]:
+            continue
+        seen[breadth_first_order(csr, int(s), directed=True, return_predecessors=False)] = True
+        if seen[want].any():
+            return True
+    return False
+
+
+def _rows_of(eng: Engine, csr: Any) -> np.ndarray:
+    """The row of each stored entry of ``csr`` (kept with the engine for the last few graphs)."""
+    store = eng._csr_cache.setdefault("rows of", {})
+    got = store.get(id(csr))
+    if got is not None and got[0] is csr:
+        return np.asarray(got[1])
+    rows = np.repeat(np.arange(csr.shape[0], dtype=np.int64), np.diff(csr.indptr))
+    if len(store) > 64:
+        store.clear()
+    store[id(csr)] = (csr, rows)
+    return rows
 
 
 def distances_from(eng: Engine, sources: Sequence[int], weight: np.ndarray, mask: np.ndarray, cache_key: Any = None) -> np.ndarray:

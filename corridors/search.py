@@ -20,7 +20,7 @@ from .errors import ConstraintError
 from .families import Family, route_breaks
 from .model import Route
 from .places import Place
-from .query import OBJECTIVES, Compiled, Group, edge_mask, edge_weights, lower_bound, plans
+from .query import OBJECTIVES, Compiled, Group, edge_mask, edge_weights, lower_bound, modes_mask, plans
 from .seasons import closed_legs, or_wait_for_season, season_mask
 
 __all__ = ["MAX_REPAIRS", "UnavailableError", "revisits", "solve_plan", "solve_query", "solve_with_season_waits", "turns_back"]
@@ -90,9 +90,12 @@ def solve_query(
         raise ConstraintError(msg)
     mask = edge_mask(q, c, fam, o.id, d.id)
     weight, wkey = edge_weights(q, objective, c)
+    bound = landmark_bound(q, objective, c, weight)
     if penalty is not None:
         weight = weight * penalty
         wkey = None
+        if not (len(penalty) and float(penalty.min()) >= 1.0):
+            bound = None  # the landmarks' bounds hold for weights never below theirs
     sources = eng.out_states.get(o.id, [])
     if c.depart is not None:
         mask = mask & season_mask(q.eng, c, sources, mask, fam)
@@ -102,7 +105,7 @@ def solve_query(
     for plan, direction in plans(q, o, d, c, fam):
         try:
             m = mask if direction is None else mask & direction
-            r = solve_plan(q, o, d, objective, c, fam, m, weight, wkey, plan, lb, direction is not None)
+            r = solve_plan(q, o, d, objective, c, fam, m, weight, wkey, plan, lb, direction is not None, bound=bound)
         except UnavailableError as exc:
             why_not = why_not or str(exc)
             continue
@@ -127,6 +130,21 @@ def solve_query(
     return best
 
 
+def landmark_bound(
+    q: Compiled, objective: str | Mapping[str, float], c: Constraints, weight: np.ndarray
+) -> tuple[Any, np.ndarray, np.ndarray] | None:
+    """The key, weights and edges of the landmark table that steers a search by ``objective``
+    (:func:`corridors.engine.landmarks`): one table per named objective, set of modes and planned
+    legs allowed or not, over every edge those two rules allow (every mask of such a query is a
+    subset: the user's other rules and a family's only remove edges), kept with the engine; none for
+    a blend (a table per blend would cost more than it saves)."""
+    if not isinstance(objective, str):
+        return None
+    modes = None if c.modes is None else tuple(sorted(set(c.modes)))
+    key = ("objective", objective, c.chokepoint_weights if objective == "exposure" else (), modes, c.include_planned)
+    return key, weight, modes_mask(q, c)
+
+
 def solve_plan(
     q: Compiled,
     o: Place,
@@ -140,13 +158,16 @@ def solve_plan(
     plan: list[Group],
     lb: float | None,
     directed: bool = False,
+    *,
+    bound: tuple[Any, np.ndarray, np.ndarray] | None = None,
 ) -> Route | None:
     """The best route through the ordered via groups of one ``plan`` over ``mask``: a node where a
     group was satisfied (and the origin) is never arrived at again; any other revisit is cut and the
     search repeated (at most :data:`MAX_REPAIRS` times, else :class:`UnavailableError`); with a
     departure date, seasonal legs found closed on the route's own timeline are banned and the search
     repeated. ``directed``: ``mask`` holds a family's direction through its gate country (part of
-    the cache key)."""
+    the cache key). ``bound``: search toward the destination with that landmark table
+    (:func:`landmark_bound`; the same route)."""
     eng = q.eng
     sources = eng.out_states.get(o.id, [])
     targets = eng.in_states.get(d.id, [])
@@ -168,7 +189,9 @@ def solve_plan(
         m = mask
         if banned_legs:
             m = mask & ~np.isin(q.leg_uid, np.asarray(sorted(banned_legs), np.int32))
-        sol = solve(eng, sources, targets, weight, m, vias, c.max_transshipments, cache_key=key, lower_bound=lb, no_arrival=no_arrival)
+        sol = solve(
+            eng, sources, targets, weight, m, vias, c.max_transshipments, cache_key=key, lower_bound=lb, no_arrival=no_arrival, bound=bound
+        )
         if sol is None:
             return None
         revs = revisits(q, sol, oi, V)

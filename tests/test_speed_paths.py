@@ -86,3 +86,83 @@ def test_a_graph_without_a_networkx_cache_is_counted(r: Router) -> None:
     r.G.remove_node("border:g")  # no cache to empty: the count sees it
     assert _legs(r.route("rail:a", "port:q")) == ["ar", "r1", "1q"]
     assert r.compiled is not before
+
+
+# ------------------------------------------------------------------ goal-directed search
+def _plain(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Switch the landmark-guided search off: the plain bounded Dijkstra of before."""
+    import corridors.search as search
+
+    monkeypatch.setattr(search, "landmark_bound", lambda *a, **k: None)
+
+
+QUERIES = [
+    ("port:IRBND", "port:INNSA", "distance", {"modes": ("sea",)}),
+    ("port:RULED", "port:INBOM", "distance", {"modes": ("sea",)}),
+    ("port:RUMMK", "port:RUVVO", "distance", {"modes": ("sea",), "avoid_chokepoints": ("bering",)}),
+    ("port:INMAA", "port:RUVVO", "time", {"modes": ("sea",)}),
+    ("Chelyabinsk", "Mumbai", "time", {}),
+    ("Chelyabinsk", "Mumbai", "cost", {"avoid_countries": ("IRN",)}),
+    ("Moscow", "Chennai", "co2", {}),
+    ("Yekaterinburg", "Mumbai", "exposure", {"max_transshipments": 1}),
+    ("St Petersburg", "Nhava Sheva", "time", {"via": ("Astrakhan",)}),
+]
+
+
+@pytest.mark.parametrize(("a", "b", "objective", "kw"), QUERIES)
+def test_goal_directed_search_finds_the_plain_route(
+    G: object, a: str, b: str, objective: str, kw: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from corridors.errors import NoRouteError
+    from corridors.routing import Constraints
+
+    def answer(r: Router) -> object:
+        try:
+            return r.route(a, b, objective=objective, constraints=Constraints(**kw)).to_dict()  # type: ignore[arg-type]
+        except NoRouteError as exc:
+            return str(exc)
+
+    fast_router = Router(G, draws=200)  # type: ignore[arg-type]
+    fast = answer(fast_router)
+    assert fast_router.engine._csr_cache.get("landmarks")  # the guided search ran
+    _plain(monkeypatch)
+    plain = answer(Router(G, draws=200))  # type: ignore[arg-type]
+    assert fast == plain
+
+
+def test_goal_directed_compare_equals_the_plain_one(G: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    fast = Router(G, draws=500).compare("Chelyabinsk", "Mumbai")  # type: ignore[arg-type]
+    _plain(monkeypatch)
+    plain = Router(G, draws=500).compare("Chelyabinsk", "Mumbai")  # type: ignore[arg-type]
+    assert [r.to_dict() for r in fast.routes] == [r.to_dict() for r in plain.routes]
+    assert fast.unavailable == plain.unavailable
+
+
+def test_landmark_bounds_never_exceed_the_true_distance(G: object) -> None:
+    """The potential is a lower bound on the distance to the targets over the search graph, and
+    consistent (no reduced edge cost below zero beyond rounding)."""
+    import numpy as np
+    from scipy.sparse.csgraph import dijkstra
+
+    from corridors import engine
+    from corridors.routing import Constraints
+    from corridors.search import landmark_bound
+
+    r = Router(G, draws=0)  # type: ignore[arg-type]
+    q = r.compiled
+    c = Constraints(modes=("sea",))
+    w = q.eng.metrics["length_km"]
+    key, weight, within = landmark_bound(q, "distance", c, w)  # type: ignore[misc]
+    lm = engine.landmarks(q.eng, weight, key, within)
+    csr, _, _ = engine.search_graph(q.eng, weight, within)
+    targets = q.eng.in_states["port:INBOM"]
+    sources = q.eng.out_states["port:RULED"]
+    pi, cap, _ = engine.potential(lm, sources, targets)  # type: ignore[misc]
+    to_target = np.asarray(dijkstra(csr.T.tocsr(), directed=True, indices=targets, min_only=True))
+    reach = np.isfinite(to_target)
+    assert reach.sum() > 1000
+    assert np.all(pi[reach] <= to_target[reach] * (1 + 1e-9) + 1e-9)
+    assert cap == pytest.approx(pi[sources].min())
+    rows = np.repeat(np.arange(csr.shape[0]), np.diff(csr.indptr))
+    reduced = csr.data - pi[rows] + pi[csr.indices]
+    assert reduced.min() >= -1e-6
