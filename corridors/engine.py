@@ -21,14 +21,14 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
 import numpy as np
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import breadth_first_order, dijkstra
+from scipy.sparse.csgraph import dijkstra
 
 from .dist import Part
 from .io import MODES
@@ -542,9 +542,9 @@ def solve(
     vias: Sequence[np.ndarray] = (),
     max_transfers: int | None = None,
     cache_key: Any = None,
-    lower_bound: float | None = None,
+    lower_bound: float | Callable[[], float | None] | None = None,
     no_arrival: Sequence[np.ndarray] = (),
-    bound: tuple[Any, np.ndarray, np.ndarray | None] | None = None,
+    bound: tuple[Any, np.ndarray, np.ndarray | None, Any] | None = None,
 ) -> Solution | None:
     """Shortest path from any of ``sources`` to any of ``targets`` over the edges in ``mask``.
 
@@ -621,10 +621,11 @@ def solve(
         return None  # a node without legs
     found = None
     if bound is not None:
-        found = _goal_directed(eng, csr, bound, sources, targets, cand, V * T)
+        red_key = None if key is None else ("reduced", key, bound[0], tuple(sources), tuple(targets))
+        found = _goal_directed(eng, csr, bound, sources, targets, cand, vias, T, red_key)
+    if found is None:  # no guided search, or it gave up: one search of everything reachable
+        found = _bounded(csr, sources, cand, lower_bound if bound is None else None)
     if found is None:
-        found = _bounded(csr, sources, cand, lower_bound)
-    if found is None or found is _NO_PATH:
         return None
     dist, pred, best, offset = found
     path_states = [best]
@@ -647,10 +648,14 @@ def _trim(cache: dict[Any, Any]) -> None:
             cache[_LANDMARKS] = kept
 
 
-def _bounded(csr: Any, sources: Sequence[int], cand: list[int], lower_bound: float | None) -> tuple[Any, Any, int, float] | None:
-    """Plain Dijkstra. With a lower bound on the answer, search only as far as a few times it (exact
-    within the limit), widening until the target is reached; a short query then touches a few hundred
-    states."""
+def _bounded(
+    csr: Any, sources: Sequence[int], cand: list[int], lower_bound: float | Callable[[], float | None] | None
+) -> tuple[Any, Any, int, float] | None:
+    """Plain Dijkstra. With a lower bound on the answer (or a function giving it), search only as far
+    as a few times it (exact within the limit), widening until the target is reached; a short query
+    then touches a few hundred states."""
+    if callable(lower_bound):
+        lower_bound = lower_bound()
     limits = [lower_bound * f for f in (1.6, 4.0)] if lower_bound and lower_bound > 0 else []
     for limit in [*limits, np.inf]:
         dist, pred, _ = dijkstra(csr, directed=True, indices=list(sources), return_predecessors=True, min_only=True, limit=limit)
@@ -666,9 +671,7 @@ N_LANDMARKS = 16
 ACTIVE_LANDMARKS = 4
 _LANDMARKS = "landmarks"
 #: the first limits of a goal-directed search, as fractions of the lower bound at the origin
-_SLACK = (0.05, 0.15, 0.45, 1.35)
-#: what :func:`_goal_directed` returns when no target can be reached
-_NO_PATH: Any = ("no path",)
+_SLACK = (0.05, 0.15, 0.45, 1.35, 4.05)
 
 
 @dataclass
@@ -684,15 +687,22 @@ class Landmarks:
     bwd: np.ndarray
 
 
-def landmarks(eng: Engine, weight: np.ndarray, key: Any, within: np.ndarray | None = None) -> Landmarks:
+def landmarks(eng: Engine, weight: np.ndarray, key: Any, within: np.ndarray | None = None, disk: Any = None) -> Landmarks:
     """The landmark table of ``weight`` over the edges ``within`` (every edge if None), kept with the
     engine under ``key``, which must name both: landmarks picked farthest first over the graph of those
     edges (the cheapest edge of each state pair), then one-to-all searches from and to each. Its bounds
-    hold for every search over a subset of those edges."""
+    hold for every search over a subset of those edges. ``disk``: an object with ``load(key)`` and ``save(key, table)``, for
+    the next process (:attr:`corridors.query.Compiled.landmark_store`)."""
     store = eng._csr_cache.setdefault(_LANDMARKS, {})
     got = store.get(key)
     if isinstance(got, Landmarks):
         return got
+    if disk is not None:
+        got = disk.load(key)
+        S = eng.n_states
+        if isinstance(got, Landmarks) and got.fwd.shape == got.bwd.shape == (len(got.states), S) and len(got.states):
+            store[key] = got
+            return got
     csr, _, _ = _one_layer(eng, weight, np.ones(eng.n_edges, bool) if within is None else within, ())
     S = eng.n_states
     deg = np.diff(csr.indptr)
@@ -715,22 +725,22 @@ def landmarks(eng: Engine, weight: np.ndarray, key: Any, within: np.ndarray | No
     bwd = np.asarray(dijkstra(csr.T.tocsr(), directed=True, indices=picked)).reshape(len(picked), S)
     got = Landmarks(np.asarray(picked, np.int64), fwd, bwd)
     store[key] = got
+    if disk is not None:
+        disk.save(key, got)
     return got
 
 
-def potential(lm: Landmarks, sources: Sequence[int], targets: Sequence[int]) -> tuple[np.ndarray, float, float] | None:
-    """An A* potential over the base states toward ``targets``: a lower bound ``pi`` on the distance
-    from each state to the nearest target (from the :data:`ACTIVE_LANDMARKS` landmark bounds best at
-    the sources), capped at ``c``, its least value over ``sources`` (so every source starts level),
-    and ``ub``, an estimate of the distance (exact over the graph of every edge when a landmark lies on
-    the way). None when the table says nothing useful."""
-    if not len(lm.states):
-        return None
+def _toward(lm: Landmarks, goal: np.ndarray, src: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """A lower bound on the distance from each base state to the nearest state of ``goal`` (never
+    below 0; from the :data:`ACTIVE_LANDMARKS` landmark bounds best at the states ``src``), and an
+    estimate of the distance from ``src`` (exact over the table's graph when a landmark lies on the
+    way). None when no landmark bounds anything at ``src``."""
     F, B = lm.fwd, lm.bwd
-    src, tgt = np.asarray(sources, np.int64), np.asarray(targets, np.int64)
+    if not len(goal):
+        return None
     with np.errstate(invalid="ignore"):
-        a = F[:, tgt].min(axis=1)  # d(L, nearest target)
-        b = B[:, tgt].max(axis=1)  # d(farthest target, L)
+        a = F[:, goal].min(axis=1)  # d(L, nearest goal state)
+        b = B[:, goal].max(axis=1)  # d(farthest goal state, L)
         at_src = np.concatenate([(a[:, None] - F[:, src]).min(axis=1), (B[:, src] - b[:, None]).min(axis=1)])
         ub = float(np.min(B[:, src].min(axis=1) + a))
     at_src = np.where(np.isnan(at_src), -np.inf, at_src)
@@ -739,12 +749,72 @@ def potential(lm: Landmarks, sources: Sequence[int], targets: Sequence[int]) -> 
     if not len(pick):
         return None
     K = len(lm.states)
-    pi = np.zeros(F.shape[1])
+    h = np.zeros(F.shape[1])
     with np.errstate(invalid="ignore"):
         for i in pick:
             # nan (inf - inf: no information) is ignored by fmax
             term = a[i] - F[i] if i < K else B[i - K] - b[i - K]
-            np.fmax(pi, term, out=pi)
+            np.fmax(h, term, out=h)
+    return h, ub
+
+
+def potential(
+    lm: Landmarks,
+    sources: Sequence[int],
+    targets: Sequence[int],
+    *,
+    vias: Sequence[np.ndarray] = (),
+    eng: Engine | None = None,
+    weight: np.ndarray | None = None,
+    transfers: int = 1,
+) -> tuple[np.ndarray, float, float] | None:
+    """An A* potential toward ``targets``: a lower bound ``pi`` on the distance from each state to the
+    nearest target, capped at ``c``, its least value over ``sources`` (so every source starts level),
+    and ``ub``, an estimate of the distance. None when the table says nothing useful.
+
+    Without ``vias`` over the base states. With them (the layered graph of :func:`solve`, ``V`` via
+    layers of ``transfers`` copies each), layer by layer from the last: in layer ``a`` a route must
+    still use an edge of group ``a``, so ``pi_a(v)`` = (a bound from ``v`` to the nearest start of
+    such an edge) + the least of ``weight`` + ``pi`` of the layer reached over those edges. It is
+    consistent: within a layer as a landmark bound is, and over an edge of the group because its start
+    is 0 from the group and the rest is that least value. ``eng`` and ``weight`` (what the table was
+    built with) are needed then."""
+    if not len(lm.states):
+        return None
+    src, tgt = np.asarray(sources, np.int64), np.asarray(targets, np.int64)
+    last = _toward(lm, tgt, src)
+    if last is None:
+        return None
+    pi, ub = last
+    if vias:
+        if eng is None or weight is None:
+            return None
+        V = len(vias) + 1
+        w = np.maximum(weight, 1e-9)
+        layers = [pi]
+        for a in range(V - 2, -1, -1):
+            group = vias[a]
+            h = _toward(lm, np.unique(eng.src[group]), src)
+            if h is None:
+                return None
+            # each edge of the group advances past every consecutive group it satisfies
+            adv = group.astype(np.int64)
+            alive = group.copy()
+            for j in range(a + 1, V - 1):
+                alive &= vias[j]
+                adv += alive
+            idx = np.flatnonzero(group)
+            ahead = layers[::-1]  # ahead[k] is the potential of layer a + 1 + k
+            reach = np.full(len(idx), np.inf)
+            for k in np.unique(adv[idx]):
+                sel = adv[idx] == k
+                reach[sel] = w[idx[sel]] + ahead[int(k) - 1][eng.dst[idx[sel]]]
+            delta = float(reach.min()) if len(reach) else np.inf
+            if not math.isfinite(delta):
+                return None
+            layers.append(h[0] + delta)
+        pi = np.concatenate([np.tile(x, transfers) for x in layers[::-1]])
+        ub = np.inf  # the table's estimate is for a route without the vias
     c = float(pi[src].min())
     if not math.isfinite(c) or c <= 0:
         return None
@@ -755,55 +825,58 @@ def potential(lm: Landmarks, sources: Sequence[int], targets: Sequence[int]) -> 
 def _goal_directed(
     eng: Engine,
     csr: Any,
-    bound: tuple[Any, np.ndarray, np.ndarray | None],
+    bound: tuple[Any, np.ndarray, np.ndarray | None, Any],
     sources: Sequence[int],
     targets: Sequence[int],
     cand: list[int],
-    layers: int,
+    vias: Sequence[np.ndarray],
+    transfers: int,
+    red_key: Any = None,
 ) -> tuple[Any, Any, int, float] | None:
     """A* as Dijkstra over reduced costs ``w(u, v) - pi(u) + pi(v)`` (never negative for a consistent
-    potential), bounded by the estimate of the answer and widened until a target is reached (exact
+    potential, :func:`potential`), bounded and widened in steps until a target is reached (exact
     within the limit, as any bounded Dijkstra): a search toward the destination that touches the
     states near the way instead of all those as near the origin. The same shortest path as
-    :func:`_bounded`; ties between paths of equal cost may be broken differently."""
-    key, weight, within = bound
-    got = potential(landmarks(eng, weight, key, within), sources, targets)
+    :func:`_bounded` (ties between paths of equal cost may be broken differently). None when the
+    potential says nothing, or when the steps take in a good part of the graph without reaching a
+    target (the caller then searches everything once). The reduced graph is kept under ``red_key``."""
+    got = eng._csr_cache.get(red_key) if red_key is not None else None
     if got is None:
+        key, weight, within, store = bound
+        lm = landmarks(eng, weight, key, within, store)
+        pot = potential(lm, sources, targets, vias=vias, eng=eng, weight=weight, transfers=transfers)
+        if pot is None:
+            got = (None, 0.0, 0.0)
+        else:
+            pi, c, ub = pot
+            if len(pi) < csr.shape[0]:
+                pi = np.tile(pi, csr.shape[0] // len(pi))
+            rows = _rows_of(eng, csr)
+            data = csr.data - pi[rows]
+            data += pi[csr.indices]
+            np.maximum(data, 0.0, out=data)
+            got = (csr_matrix((data, csr.indices, csr.indptr), shape=csr.shape), c, ub)
+        if red_key is not None:
+            _trim(eng._csr_cache)
+            eng._csr_cache[red_key] = got
+    red, c, ub = got
+    if red is None:
         return None
-    pi, c, ub = got
-    if layers > 1:
-        pi = np.tile(pi, layers)
-    rows = _rows_of(eng, csr)
-    data = csr.data - pi[rows]
-    data += pi[csr.indices]
-    np.maximum(data, 0.0, out=data)
-    red = csr_matrix((data, csr.indices, csr.indptr), shape=csr.shape)
-    # the answer is c plus a slack, usually a few percent of c: widen from there (the last limit that
-    # holds over the graph of every allowed edge, ub - c, then none)
+    # the answer is c plus a slack, usually a few percent of c: widen from there up to the last limit
+    # that holds over the graph of every allowed edge (ub - c)
     top = ub - c if math.isfinite(ub) else np.inf
     limits = [f * c for f in _SLACK if f * c < top]
-    for limit in (*limits, top, np.inf):
-        if limit == np.inf and not _reaches(red, sources, cand):
-            return _NO_PATH  # type: ignore[no-any-return]  # proven by a breadth-first search, cheaper than a search of everything
+    if math.isfinite(top):
+        limits.append(top)
+    for limit in limits:
         lim = limit * (1.0 + 1e-9) + 1e-9
         dist, pred, _ = dijkstra(red, directed=True, indices=list(sources), return_predecessors=True, min_only=True, limit=lim)
         best = min(cand, key=lambda t: dist[t])
         if math.isfinite(dist[best]):
             return dist, pred, best, c
-    return _NO_PATH  # type: ignore[no-any-return]
-
-
-def _reaches(csr: Any, sources: Sequence[int], cand: list[int]) -> bool:
-    """Whether any of ``cand`` can be reached from ``sources`` over the edges of ``csr``."""
-    want = np.asarray(cand, np.int64)
-    seen = np.zeros(csr.shape[0], bool)
-    for s in sources:
-        if seen[s]:
-            continue
-        seen[breadth_first_order(csr, int(s), directed=True, return_predecessors=False)] = True
-        if seen[want].any():
-            return True
-    return False
+        if int(np.count_nonzero(dist < np.inf)) * 4 > len(dist):
+            break  # a good part of the graph already: no more steps
+    return None
 
 
 def _rows_of(eng: Engine, csr: Any) -> np.ndarray:

@@ -35,7 +35,7 @@ import numpy as np
 from .access import with_access
 from .constraints import COUNTRY_SCOPES, Constraints
 from .constraints import validate as validate_constraints
-from .engine import Engine, compile_engine
+from .engine import Engine, Landmarks, compile_engine
 from .errors import ConstraintError, NoRouteError
 from .families import Family, load_families, route_breaks
 from .model import Route, legs_frame, routes_frame
@@ -187,6 +187,7 @@ class Router:
             self._mark()
             eng = self._load_or_compile()
             self._compiled = _stored_index(self.G, self.params, eng, self._index_key()) or Compiled.of(self.G, self.params, eng)
+            self._compiled.landmark_store = LandmarkDisk(self._engine_key)
             self._masks_stored = len(self._compiled.family_masks)
         return self._compiled
 
@@ -545,6 +546,36 @@ def _count_edges(G: nx.MultiDiGraph) -> int:
         with contextlib.suppress(TypeError):  # adjacency dicts of networkx's own kind: counted in C
             return sum(map(len, itertools.chain.from_iterable(map(dict.values, G._adj.values()))))
     return int(G.number_of_edges())
+
+
+class LandmarkDisk:
+    """The landmark tables of one engine (:func:`corridors.engine.landmarks`) in the on-disk cache,
+    keyed by the engine's key (the graph's content and the parameters) and the table's key (objective,
+    modes, planned legs), so a new process reads them instead of searching from every landmark."""
+
+    VERSION = "landmarks-1"
+
+    def __init__(self, engine_key: str) -> None:
+        self.engine_key = engine_key
+
+    def _key(self, key: Any) -> str:
+        from . import cache
+        from .engine import N_LANDMARKS
+
+        return cache.key_for([], extra=(self.VERSION, str(N_LANDMARKS), self.engine_key, repr(key)))
+
+    def load(self, key: Any) -> Landmarks | None:
+        from . import cache
+
+        got = cache.load("landmarks", self._key(key), expect=dict, announce=False)
+        if not isinstance(got, dict) or not all(isinstance(got.get(f), np.ndarray) for f in ("states", "fwd", "bwd")):
+            return None
+        return Landmarks(got["states"], got["fwd"], got["bwd"])
+
+    def save(self, key: Any, table: Landmarks) -> None:
+        from . import cache
+
+        cache.save("landmarks", self._key(key), {"states": table.states, "fwd": table.fwd, "bwd": table.bwd})
 
 
 def _stored_index(G: nx.MultiDiGraph, params: Parameters, eng: Engine, key: str) -> Compiled | None:

@@ -7,7 +7,8 @@ the constraints are validated once by the caller (:meth:`corridors.routing.Route
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -99,7 +100,9 @@ def solve_query(
     sources = eng.out_states.get(o.id, [])
     if c.depart is not None:
         mask = mask & season_mask(q.eng, c, sources, mask, fam)
-    lb = None if penalty is not None else lower_bound(q, o.id, d.id, objective)
+    lb: Callable[[], float | None] | None = None
+    if penalty is None:  # computed only when the plain search needs it (a great circle is not free)
+        lb = functools.cache(functools.partial(lower_bound, q, o.id, d.id, objective))
     best: Route | None = None
     why_not = ""
     for plan, direction in plans(q, o, d, c, fam):
@@ -132,7 +135,7 @@ def solve_query(
 
 def landmark_bound(
     q: Compiled, objective: str | Mapping[str, float], c: Constraints, weight: np.ndarray
-) -> tuple[Any, np.ndarray, np.ndarray] | None:
+) -> tuple[Any, np.ndarray, np.ndarray, Any] | None:
     """The key, weights and edges of the landmark table that steers a search by ``objective``
     (:func:`corridors.engine.landmarks`): one table per named objective, set of modes and planned
     legs allowed or not, over every edge those two rules allow (every mask of such a query is a
@@ -142,7 +145,7 @@ def landmark_bound(
         return None
     modes = None if c.modes is None else tuple(sorted(set(c.modes)))
     key = ("objective", objective, c.chokepoint_weights if objective == "exposure" else (), modes, c.include_planned)
-    return key, weight, modes_mask(q, c)
+    return key, weight, modes_mask(q, c), q.landmark_store
 
 
 def solve_plan(
@@ -156,10 +159,10 @@ def solve_plan(
     weight: np.ndarray,
     wkey: Any,
     plan: list[Group],
-    lb: float | None,
+    lb: float | Callable[[], float | None] | None,
     directed: bool = False,
     *,
-    bound: tuple[Any, np.ndarray, np.ndarray] | None = None,
+    bound: tuple[Any, np.ndarray, np.ndarray, Any] | None = None,
 ) -> Route | None:
     """The best route through the ordered via groups of one ``plan`` over ``mask``: a node where a
     group was satisfied (and the origin) is never arrived at again; any other revisit is cut and the

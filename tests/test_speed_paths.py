@@ -152,7 +152,7 @@ def test_landmark_bounds_never_exceed_the_true_distance(G: object) -> None:
     q = r.compiled
     c = Constraints(modes=("sea",))
     w = q.eng.metrics["length_km"]
-    key, weight, within = landmark_bound(q, "distance", c, w)  # type: ignore[misc]
+    key, weight, within, _ = landmark_bound(q, "distance", c, w)  # type: ignore[misc]
     lm = engine.landmarks(q.eng, weight, key, within)
     csr, _, _ = engine.search_graph(q.eng, weight, within)
     targets = q.eng.in_states["port:INBOM"]
