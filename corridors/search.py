@@ -89,8 +89,10 @@ def solve_query(
     if o.id == d.id:
         msg = f"origin and destination are the same place ({o.name})"
         raise ConstraintError(msg)
-    mask = edge_mask(q, c, fam, o.id, d.id)
-    weight, wkey = edge_weights(q, objective, c)
+    fid = fam.id if fam else None
+    okey = objective if isinstance(objective, str) else tuple(sorted(objective.items()))
+    mask = memo(q, "mask", (c, fid, o.id, d.id), lambda: _read_only(edge_mask(q, c, fam, o.id, d.id)))
+    weight, wkey = memo(q, "weights", (okey, c.chokepoint_weights), lambda: edge_weights(q, objective, c))
     bound = landmark_bound(q, objective, c, weight)
     if penalty is not None:
         weight = weight * penalty
@@ -105,7 +107,7 @@ def solve_query(
         lb = functools.cache(functools.partial(lower_bound, q, o.id, d.id, objective))
     best: Route | None = None
     why_not = ""
-    for plan, direction in plans(q, o, d, c, fam):
+    for plan, direction in memo(q, "plans", (o.id, d.id, c, fid), lambda: plans(q, o, d, c, fam)):
         try:
             m = mask if direction is None else mask & direction
             r = solve_plan(q, o, d, objective, c, fam, m, weight, wkey, plan, lb, direction is not None, bound=bound)
@@ -125,12 +127,35 @@ def solve_query(
             raise UnavailableError(f"only a route that turns back exists (it {back})")
         return None
     if best is not None and fam is not None and fam.steps:
-        broken = route_breaks(q.G, best, fam)
+        path = (best.origin, tuple((m.from_id, m.leg_ids) for m in best.moves))
+        broken = memo(q, "breaks", (fam.id, path), lambda: route_breaks(q.G, best, fam))
         if broken:  # never expected: the search enforces the definition
             if strict:
                 raise UnavailableError(f"the only route found is not the {fam.name} ({broken})")
             return None
     return best
+
+
+_MISSING: Any = object()
+
+
+def memo(q: Compiled, name: str, key: Any, make: Callable[[], Any]) -> Any:
+    """``make()``, kept with the compiled engine under ``name`` and ``key`` (which must name every
+    input of ``make`` besides the engine): a warm query does not rebuild its masks, weights, plans
+    and checks. What it returns is shared: never modified in place."""
+    store = q.memo.setdefault(name, {})
+    got = store.get(key, _MISSING)
+    if got is _MISSING:
+        got = make()
+        if len(store) >= 256:
+            store.clear()
+        store[key] = got
+    return got
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    a.setflags(write=False)
+    return a
 
 
 def landmark_bound(
