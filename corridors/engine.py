@@ -668,7 +668,7 @@ def _bounded(
 # ------------------------------------------------------------------ goal-directed search (ALT)
 #: landmarks per table, and how many of them (with a direction each) steer one query
 N_LANDMARKS = 16
-ACTIVE_LANDMARKS = 4
+ACTIVE_LANDMARKS = 6
 _LANDMARKS = "landmarks"
 #: the first limits of a goal-directed search, as fractions of the lower bound at the origin
 _SLACK = (0.05, 0.15, 0.45, 1.35, 4.05)
@@ -744,11 +744,14 @@ def _toward(lm: Landmarks, goal: np.ndarray, src: np.ndarray) -> tuple[np.ndarra
         at_src = np.concatenate([(a[:, None] - F[:, src]).min(axis=1), (B[:, src] - b[:, None]).min(axis=1)])
         ub = float(np.min(B[:, src].min(axis=1) + a))
     at_src = np.where(np.isnan(at_src), -np.inf, at_src)
-    pick = np.argsort(-at_src, kind="stable")[:ACTIVE_LANDMARKS]
+    # the best bounds of each kind: a landmark behind the origin (from) gives no bound in the cone
+    # beyond the origin, one beyond the destination (to) does
+    K = len(lm.states)
+    half = (ACTIVE_LANDMARKS + 1) // 2
+    pick = np.concatenate([np.argsort(-at_src[:K], kind="stable")[:half], K + np.argsort(-at_src[K:], kind="stable")[:half]])
     pick = pick[at_src[pick] > 0]
     if not len(pick):
         return None
-    K = len(lm.states)
     h = np.zeros(F.shape[1])
     with np.errstate(invalid="ignore"):
         for i in pick:
