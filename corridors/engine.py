@@ -846,8 +846,19 @@ def _goal_directed(
     got = eng._csr_cache.get(red_key) if red_key is not None else None
     if got is None:
         key, weight, within, store = bound
-        lm = landmarks(eng, weight, key, within, store)
-        pot = potential(lm, sources, targets, vias=vias, eng=eng, weight=weight, transfers=transfers)
+        # the potential does not depend on the mask: kept by the via groups' identity (the same
+        # group arrays come back for the same vias under other rules, corridors.search.memo)
+        pots = eng._csr_cache.setdefault("potentials", {})
+        pkey = (key, tuple(sources), tuple(targets), tuple(id(v) for v in vias), transfers)
+        kept = pots.get(pkey)
+        if kept is not None and len(kept[0]) == len(vias) and all(a is b for a, b in zip(kept[0], vias, strict=True)):
+            pot = kept[1]
+        else:
+            lm = landmarks(eng, weight, key, within, store)
+            pot = potential(lm, sources, targets, vias=vias, eng=eng, weight=weight, transfers=transfers)
+            if len(pots) > 256:
+                pots.clear()
+            pots[pkey] = (tuple(vias), pot)
         if pot is None:
             got = (None, 0.0, 0.0)
         else:

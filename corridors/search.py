@@ -107,7 +107,8 @@ def solve_query(
         lb = functools.cache(functools.partial(lower_bound, q, o.id, d.id, objective))
     best: Route | None = None
     why_not = ""
-    for plan, direction in memo(q, "plans", (o.id, d.id, c, fid), lambda: plans(q, o, d, c, fam)):
+    # the plans read the vias of the constraints only: the same groups for any other rules
+    for plan, direction in memo(q, "plans", (o.id, d.id, c.via, fid), lambda: plans(q, o, d, c, fam)):
         try:
             m = mask if direction is None else mask & direction
             r = solve_plan(q, o, d, objective, c, fam, m, weight, wkey, plan, lb, direction is not None, bound=bound)
