@@ -545,6 +545,7 @@ def solve(
     lower_bound: float | Callable[[], float | None] | None = None,
     no_arrival: Sequence[np.ndarray] = (),
     bound: tuple[Any, np.ndarray, np.ndarray | None, Any] | None = None,
+    cap: float | None = None,
 ) -> Solution | None:
     """Shortest path from any of ``sources`` to any of ``targets`` over the edges in ``mask``.
 
@@ -560,7 +561,8 @@ def solve(
     ``bound`` = (key, weights, edges): search toward the targets (A*, :func:`_goal_directed`) with the
     landmark table of those weights over those edges (:func:`landmarks`, kept under ``key``); ``mask``
     must be a subset of those edges and every weight of ``weight`` at least the one of those weights
-    (the same weights, or penalised ones).
+    (the same weights, or penalised ones). ``cap``: only a path of at most that cost is wanted (None
+    is returned when there is none; the caller has a better answer).
     """
     S = eng.n_states
     V = len(vias) + 1
@@ -622,10 +624,10 @@ def solve(
     found = None
     if bound is not None:
         red_key = None if key is None else ("reduced", key, bound[0], tuple(sources), tuple(targets))
-        found = _goal_directed(eng, csr, bound, sources, targets, cand, vias, T, red_key)
+        found = _goal_directed(eng, csr, bound, sources, targets, cand, vias, T, red_key, cap)
     if found is None:  # no guided search, or it gave up: one search of everything reachable
-        found = _bounded(csr, sources, cand, lower_bound if bound is None else None)
-    if found is None:
+        found = _bounded(csr, sources, cand, lower_bound if bound is None else None, cap)
+    if found is None or found is _BEYOND_CAP:
         return None
     dist, pred, best, offset = found
     path_states = [best]
@@ -649,15 +651,21 @@ def _trim(cache: dict[Any, Any]) -> None:
 
 
 def _bounded(
-    csr: Any, sources: Sequence[int], cand: list[int], lower_bound: float | Callable[[], float | None] | None
+    csr: Any,
+    sources: Sequence[int],
+    cand: list[int],
+    lower_bound: float | Callable[[], float | None] | None,
+    cap: float | None = None,
 ) -> tuple[Any, Any, int, float] | None:
     """Plain Dijkstra. With a lower bound on the answer (or a function giving it), search only as far
     as a few times it (exact within the limit), widening until the target is reached; a short query
-    then touches a few hundred states."""
-    if callable(lower_bound):
+    then touches a few hundred states. With ``cap``, only as far as that."""
+    if cap is not None:
+        lower_bound = None
+    elif callable(lower_bound):
         lower_bound = lower_bound()
     limits = [lower_bound * f for f in (1.6, 4.0)] if lower_bound and lower_bound > 0 else []
-    for limit in [*limits, np.inf]:
+    for limit in [*limits, np.inf if cap is None else cap]:
         dist, pred, _ = dijkstra(csr, directed=True, indices=list(sources), return_predecessors=True, min_only=True, limit=limit)
         best = min(cand, key=lambda c: dist[c])
         if math.isfinite(dist[best]):
@@ -835,6 +843,7 @@ def _goal_directed(
     vias: Sequence[np.ndarray],
     transfers: int,
     red_key: Any = None,
+    cap: float | None = None,
 ) -> tuple[Any, Any, int, float] | None:
     """A* as Dijkstra over reduced costs ``w(u, v) - pi(u) + pi(v)`` (never negative for a consistent
     potential, :func:`potential`), bounded and widened in steps until a target is reached (exact
@@ -879,6 +888,10 @@ def _goal_directed(
     # the answer is c plus a slack, usually a few percent of c: widen from there up to the last limit
     # that holds over the graph of every allowed edge (ub - c)
     top = ub - c if math.isfinite(ub) else np.inf
+    if cap is not None:
+        top = min(top, cap - c)
+        if top < 0:
+            return _BEYOND_CAP  # type: ignore[no-any-return]  # the bound alone says no path is that short
     limits = [f * c for f in _SLACK if f * c < top]
     if math.isfinite(top):
         limits.append(top)
@@ -890,7 +903,14 @@ def _goal_directed(
             return dist, pred, best, c
         if int(np.count_nonzero(dist < np.inf)) * 4 > len(dist):
             break  # a good part of the graph already: no more steps
+    else:
+        if cap is not None and math.isfinite(top) and top == cap - c:
+            return _BEYOND_CAP  # type: ignore[no-any-return]  # searched as far as the cap
     return None
+
+
+#: what :func:`_goal_directed` returns when no path is within the cap
+_BEYOND_CAP: Any = ("beyond the cap",)
 
 
 def _rows_of(eng: Engine, csr: Any) -> np.ndarray:

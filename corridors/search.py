@@ -107,11 +107,18 @@ def solve_query(
         lb = functools.cache(functools.partial(lower_bound, q, o.id, d.id, objective))
     best: Route | None = None
     why_not = ""
+    # a later plan needs only look for routes that can beat the best so far (expected time, no
+    # departure date: the route's time is the search's cost plus the handling at both ends)
+    capped = objective == "time" and c.depart is None and penalty is None
     # the plans read the vias of the constraints only: the same groups for any other rules
     for plan, direction in memo(q, "plans", (o.id, d.id, c.via, fid), lambda: plans(q, o, d, c, fam)):
+        cap = None
+        if capped and best is not None:
+            cap = best.time_h - memo(q, "least handling", (o.id, d.id), lambda: least_handling(q, o.id, d.id))
+            cap += 1e-6 * abs(cap) + 1e-3  # room for rounding: the cap only skips what cannot win
         try:
             m = mask if direction is None else mask & direction
-            r = solve_plan(q, o, d, objective, c, fam, m, weight, wkey, plan, lb, direction is not None, bound=bound)
+            r = solve_plan(q, o, d, objective, c, fam, m, weight, wkey, plan, lb, direction is not None, bound=bound, cap=cap)
         except UnavailableError as exc:
             why_not = why_not or str(exc)
             continue
@@ -138,6 +145,29 @@ def solve_query(
 
 
 _MISSING: Any = object()
+
+
+def least_handling(q: Compiled, o: str, d: str) -> float:
+    """The least hours of handling a route from ``o`` to ``d`` can have at its two ends (the origin's
+    and the destination's dwell by the first and last mode, :func:`corridors.assemble.origin_stop`
+    and :func:`~corridors.assemble.destination_stop`), over every mode it could start and end with."""
+    from .assemble import destination_stop, origin_stop
+    from .engine import LEG, Solution
+
+    eng = q.eng
+    ends = []
+    for nid, states, stop in ((o, eng.out_states.get(o, []), origin_stop), (d, eng.in_states.get(d, []), destination_stop)):
+        hours: list[float] = []
+        for st in states:
+            # a leg edge leaving (reaching) this state stands for every route starting (ending) with it
+            side = eng.src if stop is origin_stop else eng.dst
+            legs = np.flatnonzero((side == st) & (eng.etype == LEG))
+            if len(legs):
+                sol = Solution([int(legs[0])], 0.0, [0])
+                got = origin_stop(q, nid, sol) if stop is origin_stop else destination_stop(q, nid, sol, 0.0)
+                hours.append(0.0 if got is None else got.dwell_h)
+        ends.append(min(hours, default=0.0))
+    return float(sum(ends))
 
 
 def memo(q: Compiled, name: str, key: Any, make: Callable[[], Any]) -> Any:
@@ -189,6 +219,7 @@ def solve_plan(
     directed: bool = False,
     *,
     bound: tuple[Any, np.ndarray, np.ndarray, Any] | None = None,
+    cap: float | None = None,
 ) -> Route | None:
     """The best route through the ordered via groups of one ``plan`` over ``mask``: a node where a
     group was satisfied (and the origin) is never arrived at again; any other revisit is cut and the
@@ -196,7 +227,8 @@ def solve_plan(
     departure date, seasonal legs found closed on the route's own timeline are banned and the search
     repeated. ``directed``: ``mask`` holds a family's direction through its gate country (part of
     the cache key). ``bound``: search toward the destination with that landmark table
-    (:func:`landmark_bound`; the same route)."""
+    (:func:`landmark_bound`; the same route). ``cap``: only a route whose search cost is at most that
+    is wanted (None otherwise)."""
     eng = q.eng
     sources = eng.out_states.get(o.id, [])
     targets = eng.in_states.get(d.id, [])
@@ -219,7 +251,18 @@ def solve_plan(
         if banned_legs:
             m = mask & ~np.isin(q.leg_uid, np.asarray(sorted(banned_legs), np.int32))
         sol = solve(
-            eng, sources, targets, weight, m, vias, c.max_transshipments, cache_key=key, lower_bound=lb, no_arrival=no_arrival, bound=bound
+            eng,
+            sources,
+            targets,
+            weight,
+            m,
+            vias,
+            c.max_transshipments,
+            cache_key=key,
+            lower_bound=lb,
+            no_arrival=no_arrival,
+            bound=bound,
+            cap=cap,
         )
         if sol is None:
             return None

@@ -166,3 +166,17 @@ def test_landmark_bounds_never_exceed_the_true_distance(G: object) -> None:
     rows = np.repeat(np.arange(csr.shape[0]), np.diff(csr.indptr))
     reduced = csr.data - pi[rows] + pi[csr.indices]
     assert reduced.min() >= -1e-6
+
+
+@pytest.mark.parametrize(("a", "b"), [("Chelyabinsk", "Mumbai"), ("Moscow", "Chennai"), ("Yekaterinburg", "Nhava Sheva")])
+def test_capped_later_plans_give_the_same_compare(G: object, a: str, b: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A later plan of a family searches only for routes that can beat the best so far: the same
+    answers as searching each plan to the end."""
+    import corridors.search as search
+
+    capped = Router(G, draws=300).compare(a, b)  # type: ignore[arg-type]
+    assert search.least_handling(Router(G).compiled, capped.origin.id, capped.destination.id) > 0  # type: ignore[arg-type]
+    monkeypatch.setattr(search, "least_handling", lambda *a, **k: float("-inf"))  # no cap
+    full = Router(G, draws=300).compare(a, b)  # type: ignore[arg-type]
+    assert [r.to_dict() for r in capped.routes] == [r.to_dict() for r in full.routes]
+    assert capped.unavailable == full.unavailable
