@@ -36,7 +36,7 @@ def build_route(
     G = q.G
     steps: list[Any] = []
     t = 0.0
-    first = origin_stop(q, o.id, sol)
+    first = _end_stop(q, o.id, sol, origin=True)
     if first is not None:
         steps.append(first)
         t = first.dwell_h
@@ -60,9 +60,9 @@ def build_route(
         else:
             steps.append(_at(step, t))
             t += step.dwell_h
-    last = destination_stop(q, d.id, sol, t)
+    last = _end_stop(q, d.id, sol, origin=False)
     if last is not None:
-        steps.append(last)
+        steps.append(_at(last, t))
     weights = exposure_weights(q, c)
     steps = [merge_voyage(s, weights) if isinstance(s, list) else s for s in steps]
     obj = objective if isinstance(objective, str) else ",".join(f"{k}={v:g}" for k, v in objective.items())
@@ -155,6 +155,22 @@ def _step_template(q: Compiled, e: int) -> Move | Stop | None:
         start_h=0.0,
         parts=tuple(eng.parts(e)),
     )
+
+
+def _end_stop(q: Compiled, nid: str, sol: Solution, *, origin: bool) -> Stop | None:
+    """:func:`origin_stop` (``origin``) or :func:`destination_stop` (starting at 0), built once per
+    node and first (last) mode key, the only things of the route they read."""
+    eng = q.eng
+    legs = (e for e in (sol.edges if origin else reversed(sol.edges)) if eng.etype[e] == LEG)
+    e = next(legs, None)
+    mk = "" if e is None else eng.state_mode[eng.src[e]] if origin else eng.state_mode[eng.dst[e]]
+    key = ("origin" if origin else "destination", nid, mk)
+    templates = q.step_templates
+    got = templates.get(key, _MISSING)
+    if got is _MISSING:
+        got = origin_stop(q, nid, sol) if origin else destination_stop(q, nid, sol, 0.0)
+        templates[key] = got
+    return got  # type: ignore[no-any-return]
 
 
 def origin_stop(q: Compiled, nid: str, sol: Solution) -> Stop | None:

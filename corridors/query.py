@@ -87,7 +87,7 @@ class Compiled:
     family_masks: dict[str, np.ndarray] = field(default_factory=dict)
     mode_masks: dict[Any, np.ndarray] = field(default_factory=dict)
     #: the move or stop of each engine edge a route used, built once (:mod:`corridors.assemble`)
-    step_templates: dict[int, Any] = field(default_factory=dict)
+    step_templates: dict[Any, Any] = field(default_factory=dict)
     #: per-query inputs already computed (masks, weights, plans, checks) by their inputs (:mod:`corridors.search`)
     memo: dict[str, dict[Any, Any]] = field(default_factory=dict)
     #: where landmark tables are read from and written to (``load(key)``, ``save(key, table)``), or None
