@@ -143,12 +143,10 @@ class Compiled:
         return self.by_country
 
 
-def modes_mask(q: Compiled, c: Constraints, *, chokepoints: bool = False) -> np.ndarray:
-    """Edges allowed by the user's modes and planned-legs rules alone (kept per pair of rules), and
-    with ``chokepoints`` by the avoided chokepoints too: every :func:`edge_mask` of such constraints
-    is a subset. Do not modify it."""
-    chokes = tuple(sorted(set(c.avoid_chokepoints))) if chokepoints else ()
-    key = ("modes", None if c.modes is None else tuple(sorted(set(c.modes))), c.include_planned, chokes)
+def modes_mask(q: Compiled, c: Constraints) -> np.ndarray:
+    """Edges allowed by the user's modes and planned-legs rules alone (kept per pair of rules): every
+    :func:`edge_mask` of such constraints is a subset. Do not modify it."""
+    key = ("modes", None if c.modes is None else tuple(sorted(set(c.modes))), c.include_planned)
     got = q.mode_masks.get(key)
     if got is not None:
         return got
@@ -160,9 +158,6 @@ def modes_mask(q: Compiled, c: Constraints, *, chokepoints: bool = False) -> np.
     if c.modes is not None:
         for m in set(MODE_CODES) - set(c.modes):
             mask &= ~(is_leg & (eng.mode == MODE_CODES[m]))
-    for ch in chokes:
-        if ch in eng.by_chokepoint:
-            mask[eng.by_chokepoint[ch]] = False
     q.mode_masks[key] = mask
     return mask
 

@@ -193,17 +193,15 @@ def landmark_bound(
     q: Compiled, objective: str | Mapping[str, float], c: Constraints, weight: np.ndarray
 ) -> tuple[Any, np.ndarray, np.ndarray, Any] | None:
     """The key, weights and edges of the landmark table that steers a search by ``objective``
-    (:func:`corridors.engine.landmarks`): one table per named objective, set of modes, planned legs
-    allowed or not and avoided chokepoints, over every edge those rules allow (every mask of such a
-    query is a subset: the user's other rules and a family's only remove edges; an avoided strait
-    changes the way round the world, so it has its own table), kept with the engine; none for a
-    blend (a table per blend would cost more than it saves)."""
+    (:func:`corridors.engine.landmarks`): one table per named objective, set of modes and planned
+    legs allowed or not, over every edge those two rules allow (every mask of such a query is a
+    subset: the user's other rules and a family's only remove edges), kept with the engine; none for
+    a blend (a table per blend would cost more than it saves)."""
     if not isinstance(objective, str):
         return None
     modes = None if c.modes is None else tuple(sorted(set(c.modes)))
-    chokes = tuple(sorted(set(c.avoid_chokepoints)))
-    key = ("objective", objective, c.chokepoint_weights if objective == "exposure" else (), modes, c.include_planned, chokes)
-    return key, weight, modes_mask(q, c, chokepoints=True), q.landmark_store
+    key = ("objective", objective, c.chokepoint_weights if objective == "exposure" else (), modes, c.include_planned)
+    return key, weight, modes_mask(q, c), q.landmark_store
 
 
 def solve_plan(
