@@ -28,7 +28,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
+from scipy.sparse.csgraph import breadth_first_order, dijkstra
 
 from .dist import Part
 from .io import MODES
@@ -869,7 +869,7 @@ def _goal_directed(
                 pots.clear()
             pots[pkey] = (tuple(vias), pot)
         if pot is None:
-            got = (None, 0.0, 0.0)
+            got = (None, 0.0, 0.0, False)
         else:
             pi, c, ub = pot
             if len(pi) < csr.shape[0]:
@@ -878,11 +878,11 @@ def _goal_directed(
             data = csr.data - pi[rows]
             data += pi[csr.indices]
             np.maximum(data, 0.0, out=data)
-            got = (csr_matrix((data, csr.indices, csr.indptr), shape=csr.shape), c, ub)
+            got = (csr_matrix((data, csr.indices, csr.indptr), shape=csr.shape), c, ub, False)
         if red_key is not None:
             _trim(eng._csr_cache)
             eng._csr_cache[red_key] = got
-    red, c, ub = got
+    red, c, ub, pruned = got
     if red is None:
         return None
     # the answer is c plus a slack, usually a few percent of c: widen from there up to the last limit
@@ -895,18 +895,43 @@ def _goal_directed(
     limits = [f * c for f in _SLACK if f * c < top]
     if math.isfinite(top):
         limits.append(top)
-    for limit in limits:
-        lim = limit * (1.0 + 1e-9) + 1e-9
-        dist, pred, _ = dijkstra(red, directed=True, indices=list(sources), return_predecessors=True, min_only=True, limit=lim)
-        best = min(cand, key=lambda t: dist[t])
-        if math.isfinite(dist[best]):
-            return dist, pred, best, c
-        if int(np.count_nonzero(dist < np.inf)) * 4 > len(dist):
-            break  # a good part of the graph already: no more steps
-    else:
-        if cap is not None and math.isfinite(top) and top == cap - c:
-            return _BEYOND_CAP  # type: ignore[no-any-return]  # searched as far as the cap
-    return None
+    while True:
+        wide = False
+        for limit in limits:
+            lim = limit * (1.0 + 1e-9) + 1e-9
+            dist, pred, _ = dijkstra(red, directed=True, indices=list(sources), return_predecessors=True, min_only=True, limit=lim)
+            best = min(cand, key=lambda t: dist[t])
+            if math.isfinite(dist[best]):
+                return dist, pred, best, c
+            reached = int(np.count_nonzero(dist < np.inf))
+            if reached * (8 if not pruned else 4) > len(dist):
+                wide = True
+                break  # a good part of the graph already
+        if not wide:
+            if cap is not None and math.isfinite(top) and top == cap - c:
+                return _BEYOND_CAP  # type: ignore[no-any-return]  # searched as far as the cap
+            return None
+        if pruned:
+            return None  # no more steps: the caller searches everything once
+        # a good part of the graph within the limit: drop the states no target can be reached from
+        # (a branch off the origin, which a route never arrives at again), once, and try again
+        red, pruned = _dead_ends_cut(red, cand), True
+        if red_key is not None:
+            eng._csr_cache[red_key] = (red, c, ub, True)
+
+
+def _dead_ends_cut(red: Any, cand: list[int]) -> Any:
+    """``red`` with every edge into a state from which none of ``cand`` can be reached set to inf (never
+    relaxed). A shortest path to a target passes only states that reach it, and so is every
+    predecessor of such a state: the same distances and paths to the targets."""
+    rev = red.T.tocsr()
+    seen = np.zeros(red.shape[0], bool)
+    for t in cand:
+        if not seen[t]:
+            seen[breadth_first_order(rev, int(t), directed=True, return_predecessors=False)] = True
+    data = red.data.copy()
+    data[~seen[red.indices]] = np.inf
+    return csr_matrix((data, red.indices, red.indptr), shape=red.shape)
 
 
 #: what :func:`_goal_directed` returns when no path is within the cap

@@ -180,3 +180,51 @@ def test_capped_later_plans_give_the_same_compare(G: object, a: str, b: str, mon
     full = Router(G, draws=300).compare(a, b)  # type: ignore[arg-type]
     assert [r.to_dict() for r in capped.routes] == [r.to_dict() for r in full.routes]
     assert capped.unavailable == full.unavailable
+
+
+def test_dead_ends_are_cut_without_changing_the_paths_to_the_targets() -> None:
+    """A branch no target can be reached from (here 3 and 4 off the origin 0) is never searched; the
+    distances and the path to the target stay those of the full graph."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    from corridors.engine import _dead_ends_cut
+
+    rows = np.array([0, 1, 0, 3, 4, 1])
+    cols = np.array([1, 2, 3, 4, 3, 4])
+    w = np.array([1.0, 2.0, 0.5, 0.5, 0.5, 0.1])
+    g = csr_matrix((w, (rows, cols)), shape=(5, 5))
+    cut = _dead_ends_cut(g, [2])
+    full, full_pred = dijkstra(g, indices=0, return_predecessors=True)
+    part, part_pred = dijkstra(cut, indices=0, return_predecessors=True)
+    assert part[2] == full[2] == 3.0
+    assert part_pred[2] == full_pred[2] == 1
+    assert np.isinf(part[[3, 4]]).all() and np.isfinite(full[[3, 4]]).all()
+
+
+def test_a_dead_end_branch_off_the_origin_gives_the_plain_route(G: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A grid of rail junctions hanging off the origin (a route never arrives at the origin again, so
+    none of it can lead anywhere): the guided search cuts it and finds the plain search's route."""
+    import networkx as nx
+
+    H = nx.MultiDiGraph(G)  # type: ignore[arg-type]
+    attrs = dict(next(d for _, _, d in H.out_edges("rail:chelyabinsk", data=True) if d.get("mode") == "rail"))
+    prev = "rail:chelyabinsk"
+    for i in range(2500):
+        n = f"rail:deadend{i}"
+        H.add_node(n, name=n, aliases=[], kind="junction", country="RUS", x=61.0 - i * 0.001, y=55.2 + i * 0.001)
+        for u, v in ((prev, n), (n, prev)):
+            a = dict(attrs, id=f"de{i}", length_km=1.0, countries=("RUS",))
+            H.add_edge(u, v, key=f"de{i}", **a)
+        prev = n
+    import corridors.engine as engine
+
+    cuts = []
+    real = engine._dead_ends_cut
+    monkeypatch.setattr(engine, "_dead_ends_cut", lambda red, cand: cuts.append(1) or real(red, cand))
+    fast = Router(H, draws=0).compare("Chelyabinsk", "Mumbai")
+    assert cuts  # the branch was cut
+    _plain(monkeypatch)
+    plain = Router(H, draws=0).compare("Chelyabinsk", "Mumbai")
+    assert [r.to_dict() for r in fast.routes] == [r.to_dict() for r in plain.routes]
