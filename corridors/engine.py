@@ -20,7 +20,6 @@ are solved exactly on a layered copy of the graph.
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,8 +27,19 @@ from typing import Any
 import networkx as nx
 import numpy as np
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import breadth_first_order, dijkstra
+from scipy.sparse.csgraph import dijkstra
 
+from .astar import (
+    BEYOND_CAP,
+    Landmarks,
+    bounded_search,
+    build_landmarks,
+    cheapest_per_pair,
+    goal_directed,
+    potential,
+    reduce_graph,
+    rows_of,
+)
 from .dist import Part
 from .io import MODES
 from .params import DEFAULT_SPREAD, Parameters
@@ -457,33 +467,6 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
     return eng
 
 
-def _cheapest_per_pair(pair: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Indices, in ``pair`` order, of the cheapest edge of each distinct ``pair`` (ties: the first
-    one), exactly what a stable ``lexsort((w, pair))`` keeping each pair's first edge gives, with an
-    integer sort and ``minimum.reduceat`` instead of a sort on the float key."""
-    if not len(pair):
-        return np.zeros(0, np.int64)
-    if np.isnan(w).any():  # NaN sorts last there; keep that rule without reasoning about it
-        order = np.lexsort((w, pair))
-        first = np.ones(len(order), bool)
-        first[1:] = pair[order][1:] != pair[order][:-1]
-        return order[first]
-    order = np.argsort(pair, kind="stable")
-    sp = pair[order]
-    sw = w[order]
-    start = np.ones(len(sp), bool)
-    start[1:] = sp[1:] != sp[:-1]
-    starts = np.flatnonzero(start)
-    if len(starts) == len(sp):  # no parallel edges
-        return order
-    low = np.minimum.reduceat(sw, starts)
-    group = np.cumsum(start) - 1
-    cand = np.flatnonzero(sw == low[group])  # the cheapest of each group, the first of them first
-    firsts = np.ones(len(cand), bool)
-    firsts[1:] = group[cand][1:] != group[cand][:-1]
-    return order[cand[firsts]]
-
-
 def _one_layer(eng: Engine, weight: np.ndarray, mask: np.ndarray, no_arrival: Any) -> tuple[Any, np.ndarray, np.ndarray]:
     """The search graph without vias or a transfer cap: the cheapest edge of each state pair over
     ``mask``, built once per mask and weight whatever the origin, then without the legs arriving at a
@@ -499,7 +482,7 @@ def _one_layer(eng: Engine, weight: np.ndarray, mask: np.ndarray, no_arrival: An
         base = np.flatnonzero(mask)
         rows, cols = eng.src[base].astype(np.int64), eng.dst[base].astype(np.int64)
         w = np.maximum(weight[base], 1e-9)
-        keep = _cheapest_per_pair(rows * S + cols, w)
+        keep = cheapest_per_pair(rows * S + cols, w)
         rows, cols, eidx, w = rows[keep], cols[keep], base[keep], w[keep]
         arrive = eng.state_node[eng.dst[eidx]].astype(np.int64)
         arrive[eng.etype[eidx] != LEG] = -1  # only legs arrive
@@ -558,12 +541,9 @@ def solve(
     between modes or vessels, or a change of rail gauge). Returns the base edge indices in order with
     the layer each starts in.
 
-    ``bound`` = (key, weights, edges): search toward the targets (A*, :func:`_goal_directed`) with the
-    landmark table of those weights over those edges (:func:`landmarks`, kept under ``key``); ``mask``
-    must be a subset of those edges and every weight of ``weight`` at least the one of those weights
-    (the same weights, or penalised ones). ``cap``: only a path of at most that cost is wanted (None
-    is returned when there is none; the caller has a better answer).
-    """
+    ``bound`` = (key, weights, edges, disk): A* (:mod:`corridors.astar`) with the :func:`landmarks` of
+    those weights over those edges (``mask`` a subset, ``weight`` never below them). ``cap``: only a
+    path of at most that cost is wanted (else None: the caller has a better answer)."""
     S = eng.n_states
     V = len(vias) + 1
     T = 1 if max_transfers is None else max_transfers + 1
@@ -607,7 +587,7 @@ def solve(
         eidx = np.concatenate(eidx_l) if eidx_l else np.zeros(0, np.int64)
         w = np.maximum(weight[eidx], 1e-9)
         n = S * V * T
-        keep = _cheapest_per_pair(rows.astype(np.int64) * n + cols, w)
+        keep = cheapest_per_pair(rows.astype(np.int64) * n + cols, w)
         rows, cols, eidx, w = rows[keep], cols[keep], eidx[keep], w[keep]
         pair = rows.astype(np.int64) * n + cols
         csr = csr_matrix((w, (rows, cols)), shape=(n, n))
@@ -622,12 +602,20 @@ def solve(
     if not cand or not sources:
         return None  # a node without legs
     found = None
-    if bound is not None:
+    if bound is not None:  # A* toward the targets (corridors.astar), its reduced graph kept per query
         red_key = None if key is None else ("reduced", key, bound[0], tuple(sources), tuple(targets))
-        found = _goal_directed(eng, csr, bound, sources, targets, cand, vias, T, red_key, cap)
+        reduced = eng._csr_cache.get(red_key) if red_key is not None else None
+        if reduced is None:
+            reduced = reduce_graph(
+                csr, rows_of(eng._csr_cache.setdefault("rows of", {}), csr), _potential_for(eng, bound, sources, targets, vias, T)
+            )
+        found, kept = goal_directed(reduced, sources, cand, cap)
+        if red_key is not None and (kept is not reduced or red_key not in eng._csr_cache):
+            _trim(eng._csr_cache)
+            eng._csr_cache[red_key] = kept
     if found is None:  # no guided search, or it gave up: one search of everything reachable
-        found = _bounded(csr, sources, cand, lower_bound if bound is None else None, cap)
-    if found is None or found is _BEYOND_CAP:
+        found = bounded_search(csr, sources, cand, lower_bound if bound is None else None, cap)
+    if found is None or found is BEYOND_CAP:
         return None
     dist, pred, best, offset = found
     path_states = [best]
@@ -641,6 +629,9 @@ def solve(
     return Solution([int(e) for e in eidx[pos]], float(dist[best]) + offset, layers)
 
 
+_LANDMARKS = "landmarks"
+
+
 def _trim(cache: dict[Any, Any]) -> None:
     """Empty a full CSR cache, keeping the landmark tables (costly to rebuild, one per objective)."""
     if len(cache) > 64:
@@ -650,57 +641,9 @@ def _trim(cache: dict[Any, Any]) -> None:
             cache[_LANDMARKS] = kept
 
 
-def _bounded(
-    csr: Any,
-    sources: Sequence[int],
-    cand: list[int],
-    lower_bound: float | Callable[[], float | None] | None,
-    cap: float | None = None,
-) -> tuple[Any, Any, int, float] | None:
-    """Plain Dijkstra. With a lower bound on the answer (or a function giving it), search only as far
-    as a few times it (exact within the limit), widening until the target is reached; a short query
-    then touches a few hundred states. With ``cap``, only as far as that."""
-    if cap is not None:
-        lower_bound = None
-    elif callable(lower_bound):
-        lower_bound = lower_bound()
-    limits = [lower_bound * f for f in (1.6, 4.0)] if lower_bound and lower_bound > 0 else []
-    for limit in [*limits, np.inf if cap is None else cap]:
-        dist, pred, _ = dijkstra(csr, directed=True, indices=list(sources), return_predecessors=True, min_only=True, limit=limit)
-        best = min(cand, key=lambda c: dist[c])
-        if math.isfinite(dist[best]):
-            return dist, pred, best, 0.0
-    return None
-
-
-# ------------------------------------------------------------------ goal-directed search (ALT)
-#: landmarks per table, and how many of them (with a direction each) steer one query
-N_LANDMARKS = 16
-ACTIVE_LANDMARKS = 6
-_LANDMARKS = "landmarks"
-#: the first limits of a goal-directed search, as fractions of the lower bound at the origin
-_SLACK = (0.05, 0.15, 0.45, 1.35, 4.05)
-
-
-@dataclass
-class Landmarks:
-    """Shortest distances from (``fwd[i, v]`` = d(L_i, v)) and to (``bwd[i, v]`` = d(v, L_i)) a few
-    landmark states, over every edge of the engine (no mask) by one weight. Any mask only removes
-    edges, and a search's weights are never below these, so by the triangle inequality
-    ``d(L, t) - d(L, v)`` and ``d(v, L) - d(t, L)`` are lower bounds on the distance from ``v`` to
-    ``t`` in every search graph of that weight: an admissible and consistent A* potential."""
-
-    states: np.ndarray
-    fwd: np.ndarray
-    bwd: np.ndarray
-
-
 def landmarks(eng: Engine, weight: np.ndarray, key: Any, within: np.ndarray | None = None, disk: Any = None) -> Landmarks:
-    """The landmark table of ``weight`` over the edges ``within`` (every edge if None), kept with the
-    engine under ``key``, which must name both: landmarks picked farthest first over the graph of those
-    edges (the cheapest edge of each state pair), then one-to-all searches from and to each. Its bounds
-    hold for every search over a subset of those edges. ``disk``: an object with ``load(key)`` and ``save(key, table)``, for
-    the next process (:attr:`corridors.query.Compiled.landmark_store`)."""
+    """The landmark table of ``weight`` over the edges ``within`` (all if None), kept under ``key`` (which
+    names both) and read from or written to ``disk`` (``load(key)``, ``save(key, table)``) if given."""
     store = eng._csr_cache.setdefault(_LANDMARKS, {})
     got = store.get(key)
     if isinstance(got, Landmarks):
@@ -711,244 +654,35 @@ def landmarks(eng: Engine, weight: np.ndarray, key: Any, within: np.ndarray | No
         if isinstance(got, Landmarks) and got.fwd.shape == got.bwd.shape == (len(got.states), S) and len(got.states):
             store[key] = got
             return got
-    csr, _, _ = _one_layer(eng, weight, np.ones(eng.n_edges, bool) if within is None else within, ())
-    S = eng.n_states
-    deg = np.diff(csr.indptr)
-    start = int(np.argmax(deg)) if S else 0
-    picked: list[int] = []
-    fwd_rows: list[np.ndarray] = []
-    near = np.asarray(dijkstra(csr, directed=True, indices=start))
-    for _ in range(min(N_LANDMARKS, S)):
-        score = np.where(np.isfinite(near), near, -1.0)
-        if picked:
-            score[np.asarray(picked)] = -1.0
-        nxt = int(np.argmax(score))
-        if score[nxt] <= 0 and picked:
-            break
-        picked.append(nxt)
-        row = np.asarray(dijkstra(csr, directed=True, indices=nxt))
-        fwd_rows.append(row)
-        near = row if len(picked) == 1 else np.minimum(near, row)
-    fwd = np.vstack(fwd_rows) if fwd_rows else np.zeros((0, S))
-    bwd = np.asarray(dijkstra(csr.T.tocsr(), directed=True, indices=picked)).reshape(len(picked), S)
-    got = Landmarks(np.asarray(picked, np.int64), fwd, bwd)
+    got = build_landmarks(search_graph(eng, weight, np.ones(eng.n_edges, bool) if within is None else within)[0])
     store[key] = got
     if disk is not None:
         disk.save(key, got)
     return got
 
 
-def _toward(lm: Landmarks, goal: np.ndarray, src: np.ndarray) -> tuple[np.ndarray, float] | None:
-    """A lower bound on the distance from each base state to the nearest state of ``goal`` (never
-    below 0; from the :data:`ACTIVE_LANDMARKS` landmark bounds best at the states ``src``), and an
-    estimate of the distance from ``src`` (exact over the table's graph when a landmark lies on the
-    way). None when no landmark bounds anything at ``src``."""
-    F, B = lm.fwd, lm.bwd
-    if not len(goal):
-        return None
-    with np.errstate(invalid="ignore"):
-        a = F[:, goal].min(axis=1)  # d(L, nearest goal state)
-        b = B[:, goal].max(axis=1)  # d(farthest goal state, L)
-        at_src = np.concatenate([(a[:, None] - F[:, src]).min(axis=1), (B[:, src] - b[:, None]).min(axis=1)])
-        ub = float(np.min(B[:, src].min(axis=1) + a))
-    at_src = np.where(np.isnan(at_src), -np.inf, at_src)
-    # the best bounds of each kind: a landmark behind the origin (from) gives no bound in the cone
-    # beyond the origin, one beyond the destination (to) does
-    K = len(lm.states)
-    half = (ACTIVE_LANDMARKS + 1) // 2
-    pick = np.concatenate([np.argsort(-at_src[:K], kind="stable")[:half], K + np.argsort(-at_src[K:], kind="stable")[:half]])
-    pick = pick[at_src[pick] > 0]
-    if not len(pick):
-        return None
-    h = np.zeros(F.shape[1])
-    with np.errstate(invalid="ignore"):
-        for i in pick:
-            # nan (inf - inf: no information) is ignored by fmax
-            term = a[i] - F[i] if i < K else B[i - K] - b[i - K]
-            np.fmax(h, term, out=h)
-    return h, ub
-
-
-def potential(
-    lm: Landmarks,
-    sources: Sequence[int],
-    targets: Sequence[int],
-    *,
-    vias: Sequence[np.ndarray] = (),
-    eng: Engine | None = None,
-    weight: np.ndarray | None = None,
-    transfers: int = 1,
-) -> tuple[np.ndarray, float, float] | None:
-    """An A* potential toward ``targets``: a lower bound ``pi`` on the distance from each state to the
-    nearest target, capped at ``c``, its least value over ``sources`` (so every source starts level),
-    and ``ub``, an estimate of the distance. None when the table says nothing useful.
-
-    Without ``vias`` over the base states. With them (the layered graph of :func:`solve`, ``V`` via
-    layers of ``transfers`` copies each), layer by layer from the last: in layer ``a`` a route must
-    still use an edge of group ``a``, so ``pi_a(v)`` = (a bound from ``v`` to the nearest start of
-    such an edge) + the least of ``weight`` + ``pi`` of the layer reached over those edges. It is
-    consistent: within a layer as a landmark bound is, and over an edge of the group because its start
-    is 0 from the group and the rest is that least value. ``eng`` and ``weight`` (what the table was
-    built with) are needed then."""
-    if not len(lm.states):
-        return None
-    src, tgt = np.asarray(sources, np.int64), np.asarray(targets, np.int64)
-    last = _toward(lm, tgt, src)
-    if last is None:
-        return None
-    pi, ub = last
-    if vias:
-        if eng is None or weight is None:
-            return None
-        V = len(vias) + 1
-        w = np.maximum(weight, 1e-9)
-        layers = [pi]
-        for a in range(V - 2, -1, -1):
-            group = vias[a]
-            h = _toward(lm, np.unique(eng.src[group]), src)
-            if h is None:
-                return None
-            # each edge of the group advances past every consecutive group it satisfies
-            adv = group.astype(np.int64)
-            alive = group.copy()
-            for j in range(a + 1, V - 1):
-                alive &= vias[j]
-                adv += alive
-            idx = np.flatnonzero(group)
-            ahead = layers[::-1]  # ahead[k] is the potential of layer a + 1 + k
-            reach = np.full(len(idx), np.inf)
-            for k in np.unique(adv[idx]):
-                sel = adv[idx] == k
-                reach[sel] = w[idx[sel]] + ahead[int(k) - 1][eng.dst[idx[sel]]]
-            delta = float(reach.min()) if len(reach) else np.inf
-            if not math.isfinite(delta):
-                return None
-            layers.append(h[0] + delta)
-        pi = np.concatenate([np.tile(x, transfers) for x in layers[::-1]])
-        ub = np.inf  # the table's estimate is for a route without the vias
-    c = float(pi[src].min())
-    if not math.isfinite(c) or c <= 0:
-        return None
-    np.minimum(pi, c, out=pi)
-    return pi, c, ub
-
-
-def _goal_directed(
+def _potential_for(
     eng: Engine,
-    csr: Any,
     bound: tuple[Any, np.ndarray, np.ndarray | None, Any],
     sources: Sequence[int],
     targets: Sequence[int],
-    cand: list[int],
     vias: Sequence[np.ndarray],
-    transfers: int,
-    red_key: Any = None,
-    cap: float | None = None,
-) -> tuple[Any, Any, int, float] | None:
-    """A* as Dijkstra over reduced costs ``w(u, v) - pi(u) + pi(v)`` (never negative for a consistent
-    potential, :func:`potential`), bounded and widened in steps until a target is reached (exact
-    within the limit, as any bounded Dijkstra): a search toward the destination that touches the
-    states near the way instead of all those as near the origin. The same shortest path as
-    :func:`_bounded` (ties between paths of equal cost may be broken differently). None when the
-    potential says nothing, or when the steps take in a good part of the graph without reaching a
-    target (the caller then searches everything once). The reduced graph is kept under ``red_key``."""
-    got = eng._csr_cache.get(red_key) if red_key is not None else None
-    if got is None:
-        key, weight, within, store = bound
-        # the potential does not depend on the mask: kept by the via groups' identity (the same
-        # group arrays come back for the same vias under other rules, corridors.search.memo)
-        pots = eng._csr_cache.setdefault("potentials", {})
-        pkey = (key, tuple(sources), tuple(targets), tuple(id(v) for v in vias), transfers)
-        kept = pots.get(pkey)
-        if kept is not None and len(kept[0]) == len(vias) and all(a is b for a, b in zip(kept[0], vias, strict=True)):
-            pot = kept[1]
-        else:
-            lm = landmarks(eng, weight, key, within, store)
-            pot = potential(lm, sources, targets, vias=vias, eng=eng, weight=weight, transfers=transfers)
-            if len(pots) > 256:
-                pots.clear()
-            pots[pkey] = (tuple(vias), pot)
-        if pot is None:
-            got = (None, 0.0, 0.0, False)
-        else:
-            pi, c, ub = pot
-            if len(pi) < csr.shape[0]:
-                pi = np.tile(pi, csr.shape[0] // len(pi))
-            rows = _rows_of(eng, csr)
-            data = csr.data - pi[rows]
-            data += pi[csr.indices]
-            np.maximum(data, 0.0, out=data)
-            got = (csr_matrix((data, csr.indices, csr.indptr), shape=csr.shape), c, ub, False)
-        if red_key is not None:
-            _trim(eng._csr_cache)
-            eng._csr_cache[red_key] = got
-    red, c, ub, pruned = got
-    if red is None:
-        return None
-    # the answer is c plus a slack, usually a few percent of c: widen from there up to the last limit
-    # that holds over the graph of every allowed edge (ub - c)
-    top = ub - c if math.isfinite(ub) else np.inf
-    if cap is not None:
-        top = min(top, cap - c)
-        if top < 0:
-            return _BEYOND_CAP  # type: ignore[no-any-return]  # the bound alone says no path is that short
-    limits = [f * c for f in _SLACK if f * c < top]
-    if math.isfinite(top):
-        limits.append(top)
-    while True:
-        wide = False
-        for limit in limits:
-            lim = limit * (1.0 + 1e-9) + 1e-9
-            dist, pred, _ = dijkstra(red, directed=True, indices=list(sources), return_predecessors=True, min_only=True, limit=lim)
-            best = min(cand, key=lambda t: dist[t])
-            if math.isfinite(dist[best]):
-                return dist, pred, best, c
-            reached = int(np.count_nonzero(dist < np.inf))
-            if reached * (8 if not pruned else 4) > len(dist):
-                wide = True
-                break  # a good part of the graph already
-        if not wide:
-            if cap is not None and math.isfinite(top) and top == cap - c:
-                return _BEYOND_CAP  # type: ignore[no-any-return]  # searched as far as the cap
-            return None
-        if pruned:
-            return None  # no more steps: the caller searches everything once
-        # a good part of the graph within the limit: drop the states no target can be reached from
-        # (a branch off the origin, which a route never arrives at again), once, and try again
-        red, pruned = _dead_ends_cut(red, cand), True
-        if red_key is not None:
-            eng._csr_cache[red_key] = (red, c, ub, True)
-
-
-def _dead_ends_cut(red: Any, cand: list[int]) -> Any:
-    """``red`` with every edge into a state from which none of ``cand`` can be reached set to inf (never
-    relaxed). A shortest path to a target passes only states that reach it, and so is every
-    predecessor of such a state: the same distances and paths to the targets."""
-    rev = red.T.tocsr()
-    seen = np.zeros(red.shape[0], bool)
-    for t in cand:
-        if not seen[t]:
-            seen[breadth_first_order(rev, int(t), directed=True, return_predecessors=False)] = True
-    data = red.data.copy()
-    data[~seen[red.indices]] = np.inf
-    return csr_matrix((data, red.indices, red.indptr), shape=red.shape)
-
-
-#: what :func:`_goal_directed` returns when no path is within the cap
-_BEYOND_CAP: Any = ("beyond the cap",)
-
-
-def _rows_of(eng: Engine, csr: Any) -> np.ndarray:
-    """The row of each stored entry of ``csr`` (kept with the engine for the last few graphs)."""
-    store = eng._csr_cache.setdefault("rows of", {})
-    got = store.get(id(csr))
-    if got is not None and got[0] is csr:
-        return np.asarray(got[1])
-    rows = np.repeat(np.arange(csr.shape[0], dtype=np.int64), np.diff(csr.indptr))
-    if len(store) > 64:
-        store.clear()
-    store[id(csr)] = (csr, rows)
-    return rows
+    T: int,
+) -> tuple[np.ndarray, float, float] | None:
+    """The A* potential of a search (:func:`corridors.astar.potential`), kept by the via groups' identity
+    (it does not depend on the mask; the same groups come back for the same vias)."""
+    key, weight, within, store = bound
+    pots = eng._csr_cache.setdefault("potentials", {})
+    pkey = (key, tuple(sources), tuple(targets), tuple(id(v) for v in vias), T)
+    kept = pots.get(pkey)
+    if kept is not None and len(kept[0]) == len(vias) and all(a is b for a, b in zip(kept[0], vias, strict=True)):
+        return kept[1]  # type: ignore[no-any-return]
+    lm = landmarks(eng, weight, key, within, store)
+    pot = potential(lm, sources, targets, vias=vias, edge_src=eng.src, edge_dst=eng.dst, weight=weight, transfers=T)
+    if len(pots) > 256:
+        pots.clear()
+    pots[pkey] = (tuple(vias), pot)
+    return pot
 
 
 def distances_from(eng: Engine, sources: Sequence[int], weight: np.ndarray, mask: np.ndarray, cache_key: Any = None) -> np.ndarray:
@@ -959,7 +693,7 @@ def distances_from(eng: Engine, sources: Sequence[int], weight: np.ndarray, mask
         base = np.flatnonzero(mask)
         w = np.maximum(weight[base], 1e-9)
         r, c = eng.src[base], eng.dst[base]
-        keep = _cheapest_per_pair(r.astype(np.int64) * eng.n_states + c, w)
+        keep = cheapest_per_pair(r.astype(np.int64) * eng.n_states + c, w)
         built = csr_matrix((w[keep], (r[keep], c[keep])), shape=(eng.n_states, eng.n_states))
         if key is not None:
             eng._csr_cache[key] = built

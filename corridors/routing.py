@@ -33,9 +33,10 @@ import networkx as nx
 import numpy as np
 
 from .access import with_access
+from .astar import N_LANDMARKS, Landmarks
 from .constraints import COUNTRY_SCOPES, Constraints
 from .constraints import validate as validate_constraints
-from .engine import Engine, Landmarks, compile_engine
+from .engine import Engine, compile_engine
 from .errors import ConstraintError, NoRouteError
 from .families import Family, load_families, route_breaks
 from .model import Route, legs_frame, routes_frame
@@ -560,7 +561,6 @@ class LandmarkDisk:
 
     def _key(self, key: Any) -> str:
         from . import cache
-        from .engine import N_LANDMARKS
 
         return cache.key_for([], extra=(self.VERSION, str(N_LANDMARKS), self.engine_key, repr(key)))
 

@@ -144,7 +144,7 @@ def test_landmark_bounds_never_exceed_the_true_distance(G: object) -> None:
     import numpy as np
     from scipy.sparse.csgraph import dijkstra
 
-    from corridors import engine
+    from corridors import astar, engine
     from corridors.routing import Constraints
     from corridors.search import landmark_bound
 
@@ -157,7 +157,7 @@ def test_landmark_bounds_never_exceed_the_true_distance(G: object) -> None:
     csr, _, _ = engine.search_graph(q.eng, weight, within)
     targets = q.eng.in_states["port:INBOM"]
     sources = q.eng.out_states["port:RULED"]
-    pi, cap, _ = engine.potential(lm, sources, targets)  # type: ignore[misc]
+    pi, cap, _ = astar.potential(lm, sources, targets)  # type: ignore[misc]
     to_target = np.asarray(dijkstra(csr.T.tocsr(), directed=True, indices=targets, min_only=True))
     reach = np.isfinite(to_target)
     assert reach.sum() > 1000
@@ -189,13 +189,13 @@ def test_dead_ends_are_cut_without_changing_the_paths_to_the_targets() -> None:
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import dijkstra
 
-    from corridors.engine import _dead_ends_cut
+    from corridors.astar import dead_ends_cut
 
     rows = np.array([0, 1, 0, 3, 4, 1])
     cols = np.array([1, 2, 3, 4, 3, 4])
     w = np.array([1.0, 2.0, 0.5, 0.5, 0.5, 0.1])
     g = csr_matrix((w, (rows, cols)), shape=(5, 5))
-    cut = _dead_ends_cut(g, [2])
+    cut = dead_ends_cut(g, [2])
     full, full_pred = dijkstra(g, indices=0, return_predecessors=True)
     part, part_pred = dijkstra(cut, indices=0, return_predecessors=True)
     assert part[2] == full[2] == 3.0
@@ -218,11 +218,11 @@ def test_a_dead_end_branch_off_the_origin_gives_the_plain_route(G: object, monke
             a = dict(attrs, id=f"de{i}", length_km=1.0, countries=("RUS",))
             H.add_edge(u, v, key=f"de{i}", **a)
         prev = n
-    import corridors.engine as engine
+    import corridors.astar as astar
 
     cuts = []
-    real = engine._dead_ends_cut
-    monkeypatch.setattr(engine, "_dead_ends_cut", lambda red, cand: cuts.append(1) or real(red, cand))
+    real = astar.dead_ends_cut
+    monkeypatch.setattr(astar, "dead_ends_cut", lambda red, cand: cuts.append(1) or real(red, cand))
     fast = Router(H, draws=0).compare("Chelyabinsk", "Mumbai")
     assert cuts  # the branch was cut
     _plain(monkeypatch)
