@@ -558,6 +558,12 @@ class LandmarkDisk:
 
     def __init__(self, engine_key: str) -> None:
         self.engine_key = engine_key
+        self.local = True
+
+    def __getstate__(self) -> dict[str, Any]:
+        """A router shipped to another process (a sweep's worker) neither reads nor writes that
+        process's cache: its tables are built in memory there."""
+        return {"engine_key": self.engine_key, "local": False}
 
     def _key(self, key: Any) -> str:
         from . import cache
@@ -567,6 +573,8 @@ class LandmarkDisk:
     def load(self, key: Any) -> Landmarks | None:
         from . import cache
 
+        if not self.local:
+            return None
         got = cache.load("landmarks", self._key(key), expect=dict, announce=False)
         if not isinstance(got, dict) or not all(isinstance(got.get(f), np.ndarray) for f in ("states", "fwd", "bwd")):
             return None
@@ -575,6 +583,8 @@ class LandmarkDisk:
     def save(self, key: Any, table: Landmarks) -> None:
         from . import cache
 
+        if not self.local:
+            return
         cache.save("landmarks", self._key(key), {"states": table.states, "fwd": table.fwd, "bwd": table.bwd})
 
 
