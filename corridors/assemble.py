@@ -4,6 +4,7 @@ voyage), the dwells between them, and the handling at both ends."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -32,45 +33,24 @@ def build_route(
 ) -> Route:
     """The route of ``sol`` from ``o`` to ``d``: its moves and stops with the engine's figures (a
     voyage's exposure by the chokepoint weights of ``c``)."""
-    eng, G, params = q.eng, q.G, q.params
+    G = q.G
     steps: list[Any] = []
     t = 0.0
-    first = origin_stop(q, o.id, sol)
+    first = _end_stop(q, o.id, sol, origin=True)
     if first is not None:
         steps.append(first)
         t = first.dwell_h
+    templates = q.step_templates
     for e in sol.edges:
-        et = int(eng.etype[e])
-        if et == LEG:
-            u, v, k = eng.edge_refs[int(eng.leg[e])]
-            dd = G.edges[u, v, k]
-            coords = tuple(edge_coords(dd))
-            mv = Move(
-                leg_ids=(k,),
-                from_id=u,
-                to_id=v,
-                from_name=str(G.nodes[u].get("name", u)),
-                to_name=str(G.nodes[v].get("name", v)),
-                mode=str(dd["mode"]),
-                status=str(dd["status"]),
-                gauge_mm=dd.get("gauge_mm"),
-                length_km=float(eng.metrics["length_km"][e]),
-                moving_h=float(eng.moving_h[e]),
-                wait_h=float(eng.wait_h[e]),
-                cost_usd=float(eng.metrics["cost_usd"][e]),
-                co2_kg=float(eng.metrics["co2_kg"][e]),
-                exposure=float(eng.metrics["exposure"][e]),
-                countries=tuple(dd.get("countries") or ()),
-                chokepoints=tuple(dd.get("chokepoints") or ()),
-                months=dd.get("months"),
-                source=str(dd.get("source", "")),
-                coords=coords,
-                start_h=t,
-                parts=tuple(eng.parts(e)),
-                service=dd.get("service_name"),
-            )
+        step = templates.get(e, _MISSING)
+        if step is _MISSING:
+            step = templates[e] = _step_template(q, e)
+        if step is None:
+            continue  # a through edge without dwell
+        if isinstance(step, Move):
+            mv = _at(step, t)
             prev = steps[-1] if steps else None
-            if isinstance(prev, list) and mv.mode == "sea" and str(u).startswith("sea:"):
+            if isinstance(prev, list) and mv.mode == "sea" and str(mv.from_id).startswith("sea:"):
                 prev.append(mv)
             elif mv.mode == "sea":
                 steps.append([mv])  # a voyage: consecutive sea legs through sea-lane junctions
@@ -78,40 +58,11 @@ def build_route(
                 steps.append(mv)
             t += mv.moving_h + mv.wait_h
         else:
-            dwell = float(eng.metrics["time_h"][e])
-            if dwell <= 0 and et == THROUGH:
-                continue
-            ni = int(eng.state_node[eng.src[e]])
-            n = eng.nodes[ni]
-            nd = G.nodes[n]
-            _, border, _ = node_dwell(nd, params)
-            a, b = eng.state_mode[eng.src[e]], eng.state_mode[eng.dst[e]]
-            kinds = []
-            if border > 0:
-                kinds.append("border")
-            if et == TRANSFER:
-                kinds.append("transshipment" if a == b else "transfer")
-            elif et == GAUGE:
-                kinds.append("gauge_change")
-            steps.append(
-                Stop(
-                    node_id=n,
-                    name=str(nd.get("name", n)),
-                    country=nd.get("country"),
-                    kind="+".join(kinds) or "dwell",
-                    from_mode=a,
-                    to_mode=b,
-                    dwell_h=dwell,
-                    cost_usd=float(eng.metrics["cost_usd"][e]),
-                    co2_kg=float(eng.metrics["co2_kg"][e]),
-                    start_h=t,
-                    parts=tuple(eng.parts(e)),
-                )
-            )
-            t += dwell
-    last = destination_stop(q, d.id, sol, t)
+            steps.append(_at(step, t))
+            t += step.dwell_h
+    last = _end_stop(q, d.id, sol, origin=False)
     if last is not None:
-        steps.append(last)
+        steps.append(_at(last, t))
     weights = exposure_weights(q, c)
     steps = [merge_voyage(s, weights) if isinstance(s, list) else s for s in steps]
     obj = objective if isinstance(objective, str) else ",".join(f"{k}={v:g}" for k, v in objective.items())
@@ -129,6 +80,97 @@ def build_route(
         node_kinds={n: str(G.nodes[n].get("kind")) for n in node_ids},
         node_countries={n: G.nodes[n].get("country") for n in node_ids},
     )
+
+
+_MISSING: Any = object()
+
+
+def _at(step: Any, t: float) -> Any:
+    """A copy of a frozen step template starting at ``t`` hours (``dataclasses.replace`` without
+    running ``__init__`` again: every other field is the template's)."""
+    out = object.__new__(type(step))
+    out.__dict__.update(step.__dict__)
+    out.__dict__["start_h"] = t
+    return out
+
+
+def _step_template(q: Compiled, e: int) -> Move | Stop | None:
+    """The move (a leg edge) or stop (a dwell edge) of engine edge ``e`` with ``start_h`` 0, or None
+    for a through edge without dwell: built once per compiled engine (:attr:`Compiled.step_templates`),
+    with the engine's figures and the leg's coordinates in its direction of travel."""
+    eng, G, params = q.eng, q.G, q.params
+    et = int(eng.etype[e])
+    if et == LEG:
+        u, v, k = eng.edge_refs[int(eng.leg[e])]
+        dd = G.edges[u, v, k]
+        return Move(
+            leg_ids=(k,),
+            from_id=u,
+            to_id=v,
+            from_name=str(G.nodes[u].get("name", u)),
+            to_name=str(G.nodes[v].get("name", v)),
+            mode=str(dd["mode"]),
+            status=str(dd["status"]),
+            gauge_mm=dd.get("gauge_mm"),
+            length_km=float(eng.metrics["length_km"][e]),
+            moving_h=float(eng.moving_h[e]),
+            wait_h=float(eng.wait_h[e]),
+            cost_usd=float(eng.metrics["cost_usd"][e]),
+            co2_kg=float(eng.metrics["co2_kg"][e]),
+            exposure=float(eng.metrics["exposure"][e]),
+            countries=tuple(dd.get("countries") or ()),
+            chokepoints=tuple(dd.get("chokepoints") or ()),
+            months=dd.get("months"),
+            source=str(dd.get("source", "")),
+            coords=tuple(edge_coords(dd)),
+            start_h=0.0,
+            parts=tuple(eng.parts(e)),
+            service=dd.get("service_name"),
+        )
+    dwell = float(eng.metrics["time_h"][e])
+    if dwell <= 0 and et == THROUGH:
+        return None
+    ni = int(eng.state_node[eng.src[e]])
+    n = eng.nodes[ni]
+    nd = G.nodes[n]
+    _, border, _ = node_dwell(nd, params)
+    a, b = eng.state_mode[eng.src[e]], eng.state_mode[eng.dst[e]]
+    kinds = []
+    if border > 0:
+        kinds.append("border")
+    if et == TRANSFER:
+        kinds.append("transshipment" if a == b else "transfer")
+    elif et == GAUGE:
+        kinds.append("gauge_change")
+    return Stop(
+        node_id=n,
+        name=str(nd.get("name", n)),
+        country=nd.get("country"),
+        kind="+".join(kinds) or "dwell",
+        from_mode=a,
+        to_mode=b,
+        dwell_h=dwell,
+        cost_usd=float(eng.metrics["cost_usd"][e]),
+        co2_kg=float(eng.metrics["co2_kg"][e]),
+        start_h=0.0,
+        parts=tuple(eng.parts(e)),
+    )
+
+
+def _end_stop(q: Compiled, nid: str, sol: Solution, *, origin: bool) -> Stop | None:
+    """:func:`origin_stop` (``origin``) or :func:`destination_stop` (starting at 0), built once per
+    node and first (last) mode key, the only things of the route they read."""
+    eng = q.eng
+    legs = (e for e in (sol.edges if origin else reversed(sol.edges)) if eng.etype[e] == LEG)
+    e = next(legs, None)
+    mk = "" if e is None else eng.state_mode[eng.src[e]] if origin else eng.state_mode[eng.dst[e]]
+    key = ("origin" if origin else "destination", nid, mk)
+    templates = q.step_templates
+    got = templates.get(key, _MISSING)
+    if got is _MISSING:
+        got = origin_stop(q, nid, sol) if origin else destination_stop(q, nid, sol, 0.0)
+        templates[key] = got
+    return got  # type: ignore[no-any-return]
 
 
 def origin_stop(q: Compiled, nid: str, sol: Solution) -> Stop | None:
@@ -232,7 +274,7 @@ def merge_voyage(parts: list[Move], weights: Mapping[str, float]) -> Move:
         chokepoints=tuple(dict.fromkeys(c for m in parts for c in m.chokepoints)),
         months=months,
         source="; ".join(sources),
-        coords=a.coords + tuple(c for m in parts[1:] for c in m.coords[1:]),
+        coords=tuple(itertools.chain(a.coords, *(m.coords[1:] for m in parts[1:]))),
         status=next((m.status for m in parts if m.status != "operational"), "operational"),
     )
 

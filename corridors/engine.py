@@ -20,8 +20,7 @@ are solved exactly on a layered copy of the graph.
 from __future__ import annotations
 
 import hashlib
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +29,17 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
+from .astar import (
+    BEYOND_CAP,
+    Landmarks,
+    bounded_search,
+    build_landmarks,
+    cheapest_per_pair,
+    goal_directed,
+    potential,
+    reduce_graph,
+    rows_of,
+)
 from .dist import Part
 from .io import MODES
 from .params import DEFAULT_SPREAD, Parameters
@@ -457,33 +467,6 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
     return eng
 
 
-def _cheapest_per_pair(pair: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Indices, in ``pair`` order, of the cheapest edge of each distinct ``pair`` (ties: the first
-    one), exactly what a stable ``lexsort((w, pair))`` keeping each pair's first edge gives, with an
-    integer sort and ``minimum.reduceat`` instead of a sort on the float key."""
-    if not len(pair):
-        return np.zeros(0, np.int64)
-    if np.isnan(w).any():  # NaN sorts last there; keep that rule without reasoning about it
-        order = np.lexsort((w, pair))
-        first = np.ones(len(order), bool)
-        first[1:] = pair[order][1:] != pair[order][:-1]
-        return order[first]
-    order = np.argsort(pair, kind="stable")
-    sp = pair[order]
-    sw = w[order]
-    start = np.ones(len(sp), bool)
-    start[1:] = sp[1:] != sp[:-1]
-    starts = np.flatnonzero(start)
-    if len(starts) == len(sp):  # no parallel edges
-        return order
-    low = np.minimum.reduceat(sw, starts)
-    group = np.cumsum(start) - 1
-    cand = np.flatnonzero(sw == low[group])  # the cheapest of each group, the first of them first
-    firsts = np.ones(len(cand), bool)
-    firsts[1:] = group[cand][1:] != group[cand][:-1]
-    return order[cand[firsts]]
-
-
 def _one_layer(eng: Engine, weight: np.ndarray, mask: np.ndarray, no_arrival: Any) -> tuple[Any, np.ndarray, np.ndarray]:
     """The search graph without vias or a transfer cap: the cheapest edge of each state pair over
     ``mask``, built once per mask and weight whatever the origin, then without the legs arriving at a
@@ -499,7 +482,7 @@ def _one_layer(eng: Engine, weight: np.ndarray, mask: np.ndarray, no_arrival: An
         base = np.flatnonzero(mask)
         rows, cols = eng.src[base].astype(np.int64), eng.dst[base].astype(np.int64)
         w = np.maximum(weight[base], 1e-9)
-        keep = _cheapest_per_pair(rows * S + cols, w)
+        keep = cheapest_per_pair(rows * S + cols, w)
         rows, cols, eidx, w = rows[keep], cols[keep], base[keep], w[keep]
         arrive = eng.state_node[eng.dst[eidx]].astype(np.int64)
         arrive[eng.etype[eidx] != LEG] = -1  # only legs arrive
@@ -542,8 +525,10 @@ def solve(
     vias: Sequence[np.ndarray] = (),
     max_transfers: int | None = None,
     cache_key: Any = None,
-    lower_bound: float | None = None,
+    lower_bound: float | Callable[[], float | None] | None = None,
     no_arrival: Sequence[np.ndarray] = (),
+    bound: tuple[Any, np.ndarray, np.ndarray | None, Any] | None = None,
+    cap: float | None = None,
 ) -> Solution | None:
     """Shortest path from any of ``sources`` to any of ``targets`` over the edges in ``mask``.
 
@@ -555,7 +540,10 @@ def solve(
     a via and turn back through it. ``max_transfers`` caps the number of transfer edges (a transfer
     between modes or vessels, or a change of rail gauge). Returns the base edge indices in order with
     the layer each starts in.
-    """
+
+    ``bound`` = (key, weights, edges, disk): A* (:mod:`corridors.astar`) with the :func:`landmarks` of
+    those weights over those edges (``mask`` a subset, ``weight`` never below them). ``cap``: only a
+    path of at most that cost is wanted (else None: the caller has a better answer)."""
     S = eng.n_states
     V = len(vias) + 1
     T = 1 if max_transfers is None else max_transfers + 1
@@ -565,8 +553,7 @@ def solve(
     if built is None and V == 1 and max_transfers is None:
         built = _one_layer(eng, weight, mask, no_arrival[0] if no_arrival else ())
         if key is not None:
-            if len(eng._csr_cache) > 64:
-                eng._csr_cache.clear()
+            _trim(eng._csr_cache)
             eng._csr_cache[key] = built
     if built is None:
         base = np.flatnonzero(mask)
@@ -600,14 +587,13 @@ def solve(
         eidx = np.concatenate(eidx_l) if eidx_l else np.zeros(0, np.int64)
         w = np.maximum(weight[eidx], 1e-9)
         n = S * V * T
-        keep = _cheapest_per_pair(rows.astype(np.int64) * n + cols, w)
+        keep = cheapest_per_pair(rows.astype(np.int64) * n + cols, w)
         rows, cols, eidx, w = rows[keep], cols[keep], eidx[keep], w[keep]
         pair = rows.astype(np.int64) * n + cols
         csr = csr_matrix((w, (rows, cols)), shape=(n, n))
         built = (csr, pair, eidx)
         if key is not None:
-            if len(eng._csr_cache) > 64:
-                eng._csr_cache.clear()
+            _trim(eng._csr_cache)
             eng._csr_cache[key] = built
     csr, pair, eidx = built
     n = S * V * T
@@ -615,16 +601,23 @@ def solve(
     cand = [t + off for t in targets for off in final_layers]
     if not cand or not sources:
         return None  # a node without legs
-    # With a lower bound on the answer, search only as far as a few times it (exact within the
-    # limit), widening until the target is reached; a short query then touches a few hundred states.
-    limits = [lower_bound * f for f in (1.6, 4.0)] if lower_bound and lower_bound > 0 else []
-    for limit in [*limits, np.inf]:
-        dist, pred, _ = dijkstra(csr, directed=True, indices=list(sources), return_predecessors=True, min_only=True, limit=limit)
-        best = min(cand, key=lambda c: dist[c])
-        if math.isfinite(dist[best]):
-            break
-    else:
+    found = None
+    if bound is not None:  # A* toward the targets (corridors.astar), its reduced graph kept per query
+        red_key = None if key is None else ("reduced", key, bound[0], tuple(sources), tuple(targets))
+        reduced = eng._csr_cache.get(red_key) if red_key is not None else None
+        if reduced is None:
+            reduced = reduce_graph(
+                csr, rows_of(eng._csr_cache.setdefault("rows of", {}), csr), _potential_for(eng, bound, sources, targets, vias, T)
+            )
+        found, kept = goal_directed(reduced, sources, cand, cap)
+        if red_key is not None and (kept is not reduced or red_key not in eng._csr_cache):
+            _trim(eng._csr_cache)
+            eng._csr_cache[red_key] = kept
+    if found is None:  # no guided search, or it gave up: one search of everything reachable
+        found = bounded_search(csr, sources, cand, lower_bound if bound is None else None, cap)
+    if found is None or found is BEYOND_CAP:
         return None
+    dist, pred, best, offset = found
     path_states = [best]
     while pred[path_states[-1]] >= 0:
         path_states.append(int(pred[path_states[-1]]))
@@ -633,7 +626,63 @@ def solve(
     to_states = np.asarray(path_states[1:], dtype=np.int64)
     pos = np.searchsorted(pair, from_states * n + to_states)
     layers = [int(x) // (S * T) for x in path_states[:-1]]
-    return Solution([int(e) for e in eidx[pos]], float(dist[best]), layers)
+    return Solution([int(e) for e in eidx[pos]], float(dist[best]) + offset, layers)
+
+
+_LANDMARKS = "landmarks"
+
+
+def _trim(cache: dict[Any, Any]) -> None:
+    """Empty a full CSR cache, keeping the landmark tables (costly to rebuild, one per objective)."""
+    if len(cache) > 64:
+        kept = cache.get(_LANDMARKS)
+        cache.clear()
+        if kept is not None:
+            cache[_LANDMARKS] = kept
+
+
+def landmarks(eng: Engine, weight: np.ndarray, key: Any, within: np.ndarray | None = None, disk: Any = None) -> Landmarks:
+    """The landmark table of ``weight`` over the edges ``within`` (all if None), kept under ``key`` (which
+    names both) and read from or written to ``disk`` (``load(key)``, ``save(key, table)``) if given."""
+    store = eng._csr_cache.setdefault(_LANDMARKS, {})
+    got = store.get(key)
+    if isinstance(got, Landmarks):
+        return got
+    if disk is not None:
+        got = disk.load(key)
+        S = eng.n_states
+        if isinstance(got, Landmarks) and got.fwd.shape == got.bwd.shape == (len(got.states), S) and len(got.states):
+            store[key] = got
+            return got
+    got = build_landmarks(search_graph(eng, weight, np.ones(eng.n_edges, bool) if within is None else within)[0])
+    store[key] = got
+    if disk is not None:
+        disk.save(key, got)
+    return got
+
+
+def _potential_for(
+    eng: Engine,
+    bound: tuple[Any, np.ndarray, np.ndarray | None, Any],
+    sources: Sequence[int],
+    targets: Sequence[int],
+    vias: Sequence[np.ndarray],
+    T: int,
+) -> tuple[np.ndarray, float, float] | None:
+    """The A* potential of a search (:func:`corridors.astar.potential`), kept by the via groups' identity
+    (it does not depend on the mask; the same groups come back for the same vias)."""
+    key, weight, within, store = bound
+    pots = eng._csr_cache.setdefault("potentials", {})
+    pkey = (key, tuple(sources), tuple(targets), tuple(id(v) for v in vias), T)
+    kept = pots.get(pkey)
+    if kept is not None and len(kept[0]) == len(vias) and all(a is b for a, b in zip(kept[0], vias, strict=True)):
+        return kept[1]  # type: ignore[no-any-return]
+    lm = landmarks(eng, weight, key, within, store)
+    pot = potential(lm, sources, targets, vias=vias, edge_src=eng.src, edge_dst=eng.dst, weight=weight, transfers=T)
+    if len(pots) > 256:
+        pots.clear()
+    pots[pkey] = (tuple(vias), pot)
+    return pot
 
 
 def distances_from(eng: Engine, sources: Sequence[int], weight: np.ndarray, mask: np.ndarray, cache_key: Any = None) -> np.ndarray:
@@ -644,7 +693,7 @@ def distances_from(eng: Engine, sources: Sequence[int], weight: np.ndarray, mask
         base = np.flatnonzero(mask)
         w = np.maximum(weight[base], 1e-9)
         r, c = eng.src[base], eng.dst[base]
-        keep = _cheapest_per_pair(r.astype(np.int64) * eng.n_states + c, w)
+        keep = cheapest_per_pair(r.astype(np.int64) * eng.n_states + c, w)
         built = csr_matrix((w[keep], (r[keep], c[keep])), shape=(eng.n_states, eng.n_states))
         if key is not None:
             eng._csr_cache[key] = built

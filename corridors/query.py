@@ -85,6 +85,13 @@ class Compiled:
     sigs: list[dict[str, Any]]
     named_legs: np.ndarray
     family_masks: dict[str, np.ndarray] = field(default_factory=dict)
+    mode_masks: dict[Any, np.ndarray] = field(default_factory=dict)
+    #: the move or stop of each engine edge a route used, built once (:mod:`corridors.assemble`)
+    step_templates: dict[Any, Any] = field(default_factory=dict)
+    #: per-query inputs already computed (masks, weights, plans, checks) by their inputs (:mod:`corridors.search`)
+    memo: dict[str, dict[Any, Any]] = field(default_factory=dict)
+    #: where landmark tables are read from and written to (``load(key)``, ``save(key, table)``), or None
+    landmark_store: Any = None
     max_leg_speed: float | None = None
     by_country: dict[str, list[str]] | None = None
 
@@ -136,18 +143,31 @@ class Compiled:
         return self.by_country
 
 
-def edge_mask(q: Compiled, c: Constraints, fam: Family | None, o: str, d: str) -> np.ndarray:
-    """Edges allowed by the user's constraints and the family's rules (a family's rules are
-    added to the user's, never weakened by them)."""
+def modes_mask(q: Compiled, c: Constraints) -> np.ndarray:
+    """Edges allowed by the user's modes and planned-legs rules alone (kept per pair of rules): every
+    :func:`edge_mask` of such constraints is a subset. Do not modify it."""
+    key = ("modes", None if c.modes is None else tuple(sorted(set(c.modes))), c.include_planned)
+    got = q.mode_masks.get(key)
+    if got is not None:
+        return got
     eng = q.eng
     mask = np.ones(eng.n_edges, bool)
     is_leg = eng.etype == LEG
-    # the user's rules: the same as constraints.leg_forbidden / node_forbidden, vectorised
     if not c.include_planned:
         mask &= ~is_leg | (eng.status == 0)
     if c.modes is not None:
         for m in set(MODE_CODES) - set(c.modes):
             mask &= ~(is_leg & (eng.mode == MODE_CODES[m]))
+    q.mode_masks[key] = mask
+    return mask
+
+
+def edge_mask(q: Compiled, c: Constraints, fam: Family | None, o: str, d: str) -> np.ndarray:
+    """Edges allowed by the user's constraints and the family's rules (a family's rules are
+    added to the user's, never weakened by them)."""
+    eng = q.eng
+    # the user's rules: the same as constraints.leg_forbidden / node_forbidden, vectorised
+    mask = modes_mask(q, c).copy()
     for code in territory_countries(c):
         if code in eng.by_country:
             mask[eng.by_country[code]] = False

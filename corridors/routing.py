@@ -33,6 +33,7 @@ import networkx as nx
 import numpy as np
 
 from .access import with_access
+from .astar import N_LANDMARKS, Landmarks
 from .constraints import COUNTRY_SCOPES, Constraints
 from .constraints import validate as validate_constraints
 from .engine import Engine, compile_engine
@@ -151,9 +152,31 @@ class Router:
     def refresh(self) -> None:
         """A node or leg added or removed since the engine was built: drop it, to be rebuilt (attribute
         edits are caught by the content fingerprint when the engine is first built for a Router).
-        Every query calls it once: counting a large graph's legs is not free."""
-        if self._compiled is not None and self._shape != (self.G.number_of_nodes(), _count_edges(self.G)):
+
+        Every query calls it once, so it is O(1) on a networkx graph: networkx empties the graph's
+        ``__networkx_cache__`` on every node or edge added or removed, so a mark left there when the
+        engine was built and still present means no node or leg was added or removed since. When the
+        mark is gone (or the graph has no such cache), the nodes and legs are counted as before, and
+        the engine is kept (and marked again) when the counts are unchanged."""
+        if self._compiled is None or self._marked():
+            return
+        if self._shape != (self.G.number_of_nodes(), _count_edges(self.G)):
             self._compiled = None
+        else:
+            self._mark()
+
+    def _mark(self) -> None:
+        """Leave this router's mark in the graph's ``__networkx_cache__`` (see :meth:`refresh`)."""
+        cache = getattr(self.G, "__networkx_cache__", None)
+        if isinstance(cache, dict):
+            if not hasattr(self, "_token"):
+                self._token = object()
+            cache[f"corridors.Router:{id(self)}"] = self._token
+
+    def _marked(self) -> bool:
+        cache = getattr(self.G, "__networkx_cache__", None)
+        token = getattr(self, "_token", None)
+        return token is not None and isinstance(cache, dict) and cache.get(f"corridors.Router:{id(self)}") is token
 
     @property
     def compiled(self) -> Compiled:
@@ -162,8 +185,10 @@ class Router:
         this engine and these families were seen before (:meth:`_store_index`)."""
         if self._compiled is None:
             self._shape = (self.G.number_of_nodes(), _count_edges(self.G))
+            self._mark()
             eng = self._load_or_compile()
             self._compiled = _stored_index(self.G, self.params, eng, self._index_key()) or Compiled.of(self.G, self.params, eng)
+            self._compiled.landmark_store = LandmarkDisk(self._engine_key)
             self._masks_stored = len(self._compiled.family_masks)
         return self._compiled
 
@@ -522,6 +547,45 @@ def _count_edges(G: nx.MultiDiGraph) -> int:
         with contextlib.suppress(TypeError):  # adjacency dicts of networkx's own kind: counted in C
             return sum(map(len, itertools.chain.from_iterable(map(dict.values, G._adj.values()))))
     return int(G.number_of_edges())
+
+
+class LandmarkDisk:
+    """The landmark tables of one engine (:func:`corridors.engine.landmarks`) in the on-disk cache,
+    keyed by the engine's key (the graph's content and the parameters) and the table's key (objective,
+    modes, planned legs), so a new process reads them instead of searching from every landmark."""
+
+    VERSION = "landmarks-1"
+
+    def __init__(self, engine_key: str) -> None:
+        self.engine_key = engine_key
+        self.local = True
+
+    def __getstate__(self) -> dict[str, Any]:
+        """A router shipped to another process (a sweep's worker) neither reads nor writes that
+        process's cache: its tables are built in memory there."""
+        return {"engine_key": self.engine_key, "local": False}
+
+    def _key(self, key: Any) -> str:
+        from . import cache
+
+        return cache.key_for([], extra=(self.VERSION, str(N_LANDMARKS), self.engine_key, repr(key)))
+
+    def load(self, key: Any) -> Landmarks | None:
+        from . import cache
+
+        if not self.local:
+            return None
+        got = cache.load("landmarks", self._key(key), expect=dict, announce=False)
+        if not isinstance(got, dict) or not all(isinstance(got.get(f), np.ndarray) for f in ("states", "fwd", "bwd")):
+            return None
+        return Landmarks(got["states"], got["fwd"], got["bwd"])
+
+    def save(self, key: Any, table: Landmarks) -> None:
+        from . import cache
+
+        if not self.local:
+            return
+        cache.save("landmarks", self._key(key), {"states": table.states, "fwd": table.fwd, "bwd": table.bwd})
 
 
 def _stored_index(G: nx.MultiDiGraph, params: Parameters, eng: Engine, key: str) -> Compiled | None:

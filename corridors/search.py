@@ -7,7 +7,8 @@ the constraints are validated once by the caller (:meth:`corridors.routing.Route
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -20,7 +21,7 @@ from .errors import ConstraintError
 from .families import Family, route_breaks
 from .model import Route
 from .places import Place
-from .query import OBJECTIVES, Compiled, Group, edge_mask, edge_weights, lower_bound, plans
+from .query import OBJECTIVES, Compiled, Group, edge_mask, edge_weights, lower_bound, modes_mask, plans
 from .seasons import closed_legs, or_wait_for_season, season_mask
 
 __all__ = ["MAX_REPAIRS", "UnavailableError", "revisits", "solve_plan", "solve_query", "solve_with_season_waits", "turns_back"]
@@ -88,21 +89,36 @@ def solve_query(
     if o.id == d.id:
         msg = f"origin and destination are the same place ({o.name})"
         raise ConstraintError(msg)
-    mask = edge_mask(q, c, fam, o.id, d.id)
-    weight, wkey = edge_weights(q, objective, c)
+    fid = fam.id if fam else None
+    okey = objective if isinstance(objective, str) else tuple(sorted(objective.items()))
+    mask = memo(q, "mask", (c, fid, o.id, d.id), lambda: _read_only(edge_mask(q, c, fam, o.id, d.id)))
+    weight, wkey = memo(q, "weights", (okey, c.chokepoint_weights), lambda: edge_weights(q, objective, c))
+    bound = landmark_bound(q, objective, c, weight)
     if penalty is not None:
         weight = weight * penalty
         wkey = None
+        if not (len(penalty) and float(penalty.min()) >= 1.0):
+            bound = None  # the landmarks' bounds hold for weights never below theirs
     sources = eng.out_states.get(o.id, [])
     if c.depart is not None:
         mask = mask & season_mask(q.eng, c, sources, mask, fam)
-    lb = None if penalty is not None else lower_bound(q, o.id, d.id, objective)
+    lb: Callable[[], float | None] | None = None
+    if penalty is None:  # computed only when the plain search needs it (a great circle is not free)
+        lb = functools.cache(functools.partial(lower_bound, q, o.id, d.id, objective))
     best: Route | None = None
     why_not = ""
-    for plan, direction in plans(q, o, d, c, fam):
+    # a later plan needs only look for routes that can beat the best so far (expected time, no
+    # departure date: the route's time is the search's cost plus the handling at both ends)
+    capped = objective == "time" and c.depart is None and penalty is None
+    # the plans read the vias of the constraints only: the same groups for any other rules
+    for plan, direction in memo(q, "plans", (o.id, d.id, c.via, fid), lambda: plans(q, o, d, c, fam)):
+        cap = None
+        if capped and best is not None:
+            cap = best.time_h - memo(q, "least handling", (o.id, d.id), lambda: least_handling(q, o.id, d.id))
+            cap += 1e-6 * abs(cap) + 1e-3  # room for rounding: the cap only skips what cannot win
         try:
             m = mask if direction is None else mask & direction
-            r = solve_plan(q, o, d, objective, c, fam, m, weight, wkey, plan, lb, direction is not None)
+            r = solve_plan(q, o, d, objective, c, fam, m, weight, wkey, plan, lb, direction is not None, bound=bound, cap=cap)
         except UnavailableError as exc:
             why_not = why_not or str(exc)
             continue
@@ -119,12 +135,73 @@ def solve_query(
             raise UnavailableError(f"only a route that turns back exists (it {back})")
         return None
     if best is not None and fam is not None and fam.steps:
-        broken = route_breaks(q.G, best, fam)
+        path = (best.origin, tuple((m.from_id, m.leg_ids) for m in best.moves))
+        broken = memo(q, "breaks", (fam.id, path), lambda: route_breaks(q.G, best, fam))
         if broken:  # never expected: the search enforces the definition
             if strict:
                 raise UnavailableError(f"the only route found is not the {fam.name} ({broken})")
             return None
     return best
+
+
+_MISSING: Any = object()
+
+
+def least_handling(q: Compiled, o: str, d: str) -> float:
+    """The least hours of handling a route from ``o`` to ``d`` can have at its two ends (the origin's
+    and the destination's dwell by the first and last mode, :func:`corridors.assemble.origin_stop`
+    and :func:`~corridors.assemble.destination_stop`), over every mode it could start and end with."""
+    from .assemble import destination_stop, origin_stop
+    from .engine import LEG, Solution
+
+    eng = q.eng
+    ends = []
+    for nid, states, stop in ((o, eng.out_states.get(o, []), origin_stop), (d, eng.in_states.get(d, []), destination_stop)):
+        hours: list[float] = []
+        for st in states:
+            # a leg edge leaving (reaching) this state stands for every route starting (ending) with it
+            side = eng.src if stop is origin_stop else eng.dst
+            legs = np.flatnonzero((side == st) & (eng.etype == LEG))
+            if len(legs):
+                sol = Solution([int(legs[0])], 0.0, [0])
+                got = origin_stop(q, nid, sol) if stop is origin_stop else destination_stop(q, nid, sol, 0.0)
+                hours.append(0.0 if got is None else got.dwell_h)
+        ends.append(min(hours, default=0.0))
+    return float(sum(ends))
+
+
+def memo(q: Compiled, name: str, key: Any, make: Callable[[], Any]) -> Any:
+    """``make()``, kept with the compiled engine under ``name`` and ``key`` (which must name every
+    input of ``make`` besides the engine): a warm query does not rebuild its masks, weights, plans
+    and checks. What it returns is shared: never modified in place."""
+    store = q.memo.setdefault(name, {})
+    got = store.get(key, _MISSING)
+    if got is _MISSING:
+        got = make()
+        if len(store) >= 256:
+            store.clear()
+        store[key] = got
+    return got
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    a.setflags(write=False)
+    return a
+
+
+def landmark_bound(
+    q: Compiled, objective: str | Mapping[str, float], c: Constraints, weight: np.ndarray
+) -> tuple[Any, np.ndarray, np.ndarray, Any] | None:
+    """The key, weights and edges of the landmark table that steers a search by ``objective``
+    (:func:`corridors.engine.landmarks`): one table per named objective, set of modes and planned
+    legs allowed or not, over every edge those two rules allow (every mask of such a query is a
+    subset: the user's other rules and a family's only remove edges), kept with the engine; none for
+    a blend (a table per blend would cost more than it saves)."""
+    if not isinstance(objective, str):
+        return None
+    modes = None if c.modes is None else tuple(sorted(set(c.modes)))
+    key = ("objective", objective, c.chokepoint_weights if objective == "exposure" else (), modes, c.include_planned)
+    return key, weight, modes_mask(q, c), q.landmark_store
 
 
 def solve_plan(
@@ -138,15 +215,20 @@ def solve_plan(
     weight: np.ndarray,
     wkey: Any,
     plan: list[Group],
-    lb: float | None,
+    lb: float | Callable[[], float | None] | None,
     directed: bool = False,
+    *,
+    bound: tuple[Any, np.ndarray, np.ndarray, Any] | None = None,
+    cap: float | None = None,
 ) -> Route | None:
     """The best route through the ordered via groups of one ``plan`` over ``mask``: a node where a
     group was satisfied (and the origin) is never arrived at again; any other revisit is cut and the
     search repeated (at most :data:`MAX_REPAIRS` times, else :class:`UnavailableError`); with a
     departure date, seasonal legs found closed on the route's own timeline are banned and the search
     repeated. ``directed``: ``mask`` holds a family's direction through its gate country (part of
-    the cache key)."""
+    the cache key). ``bound``: search toward the destination with that landmark table
+    (:func:`landmark_bound`; the same route). ``cap``: only a route whose search cost is at most that
+    is wanted (None otherwise)."""
     eng = q.eng
     sources = eng.out_states.get(o.id, [])
     targets = eng.in_states.get(d.id, [])
@@ -168,7 +250,20 @@ def solve_plan(
         m = mask
         if banned_legs:
             m = mask & ~np.isin(q.leg_uid, np.asarray(sorted(banned_legs), np.int32))
-        sol = solve(eng, sources, targets, weight, m, vias, c.max_transshipments, cache_key=key, lower_bound=lb, no_arrival=no_arrival)
+        sol = solve(
+            eng,
+            sources,
+            targets,
+            weight,
+            m,
+            vias,
+            c.max_transshipments,
+            cache_key=key,
+            lower_bound=lb,
+            no_arrival=no_arrival,
+            bound=bound,
+            cap=cap,
+        )
         if sol is None:
             return None
         revs = revisits(q, sol, oi, V)

@@ -15,10 +15,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
-from .dist import ppf, uniforms
+from .dist import Part, ppf, uniforms
 from .model import Move, Route, Stop
 
 HANDLING = ("origin_handling", "destination_handling")
@@ -180,12 +181,9 @@ def draw_totals(
     if draws < 1:
         msg = "draws must be at least 1"
         raise ValueError(msg)
-    cache: dict[str, np.ndarray] = {}
 
-    def u(key: str) -> np.ndarray:
-        if key not in cache:
-            cache[key] = uniforms(key, draws, seed)
-        return cache[key]
+    def draw(p: Part) -> np.ndarray:
+        return _part_draws(p, draws, seed)
 
     out = np.zeros((2, len(routes), draws))
     for i, r in enumerate(routes):
@@ -203,7 +201,7 @@ def draw_totals(
             if end:
                 skip = skip + fixed
             for p in s.parts:
-                x = ppf(p, u(p.key))
+                x = draw(p)
                 t = t + x
                 if end or (first and isinstance(s, Move) and p.key.startswith("wait:")):
                     skip = skip + x
@@ -212,6 +210,26 @@ def draw_totals(
         out[0, i] = t
         out[1, i] = t - skip
     return out if transit else out[0]
+
+
+#: the draws of a part, by (part, draws, seed): a pure function of those, kept for the next call (a
+#: warm ``compare`` draws the same borders, ports and sailings again); at most this many arrays
+_DRAW_CACHE_SIZE = 512
+_draw_cache: dict[tuple[Any, ...], np.ndarray] = {}
+
+
+def _part_draws(p: Part, draws: int, seed: int) -> np.ndarray:
+    """``ppf(p, uniforms(p.key, draws, seed))``, computed once per part, number of draws and seed
+    (read-only: never modify the array returned)."""
+    k = (p.kind, p.a, p.b, p.c, p.key, draws, seed)
+    got = _draw_cache.get(k)
+    if got is None:
+        if len(_draw_cache) >= _DRAW_CACHE_SIZE:
+            _draw_cache.clear()
+        got = ppf(p, uniforms(p.key, draws, seed))
+        got.setflags(write=False)
+        _draw_cache[k] = got
+    return got
 
 
 def simulate(
@@ -230,13 +248,26 @@ def simulate(
     opening within a year makes the route's quantiles infinite.
     """
     door, transit = draw_totals(routes, draws=draws, seed=seed, depart=depart, transit=True)
+    qd, qt = _qs(door), _qs(transit)
     out = []
-    for r, t, tt in zip(routes, door, transit, strict=True):
-        q = _q(t)
+    for r, q, qq in zip(routes, qd, qt, strict=True):
         arrival = None
         if depart is not None and np.isfinite(q[1]):
             arrival = (dt.datetime.combine(depart, dt.time()) + dt.timedelta(hours=q[1])).date().isoformat()
-        out.append(replace(r, time_q_h=q, transit_q_h=_q(tt), arrival=arrival, draws=draws))
+        out.append(replace(r, time_q_h=q, transit_q_h=qq, arrival=arrival, draws=draws))
+    return out
+
+
+def _qs(t: np.ndarray) -> list[tuple[float, float, float]]:
+    """:func:`_q` of each row of ``t`` (routes x draws), the finite rows in one call."""
+    if not len(t):
+        return []
+    finite = np.isfinite(t).all(axis=1)
+    out: list[tuple[float, float, float]] = [(np.inf, np.inf, np.inf)] * len(t)
+    if finite.any():
+        q = np.quantile(t[finite], [0.1, 0.5, 0.9], axis=1)
+        for i, row in zip(np.flatnonzero(finite), q.T, strict=True):
+            out[int(i)] = (float(row[0]), float(row[1]), float(row[2]))
     return out
 
 

@@ -1,0 +1,313 @@
+"""The goal-directed search of :func:`corridors.engine.solve`: A* with landmarks (ALT) run as scipy's
+compiled Dijkstra over reduced costs, bounded and widened in steps, and the plain bounded Dijkstra it
+falls back to.
+
+A landmark table (:class:`Landmarks`) holds the shortest distances from and to a few landmark states
+over every edge a set of rules allows; by the triangle inequality they bound the distance between any
+two states from below in every search graph over a subset of those edges with weights never below the
+table's (:func:`potential`). Reducing each edge's cost by the potential (``w(u, v) - pi(u) + pi(v)``,
+never negative for a consistent potential) makes Dijkstra an A* search toward the targets: the same
+shortest path (ties between paths of equal cost may be broken differently), found touching the states
+near the way instead of every state as near the origin. Nothing here knows the engine: it works on
+CSR matrices and arrays (:mod:`corridors.engine` wires it in).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import breadth_first_order, dijkstra
+
+__all__ = [
+    "ACTIVE_LANDMARKS",
+    "BEYOND_CAP",
+    "N_LANDMARKS",
+    "Landmarks",
+    "bounded_search",
+    "build_landmarks",
+    "cheapest_per_pair",
+    "dead_ends_cut",
+    "goal_directed",
+    "potential",
+    "reduce_graph",
+    "rows_of",
+]
+
+#: landmarks per table, and how many of them (with a direction each) steer one query
+N_LANDMARKS = 16
+ACTIVE_LANDMARKS = 6
+#: the first limits of a goal-directed search, as fractions of the lower bound at the origin
+SLACK = (0.05, 0.15, 0.45, 1.35, 4.05)
+#: what :func:`goal_directed` returns when no path is within the cap
+BEYOND_CAP: Any = ("beyond the cap",)
+
+
+@dataclass
+class Landmarks:
+    """Shortest distances from (``fwd[i, v]`` = d(L_i, v)) and to (``bwd[i, v]`` = d(v, L_i)) a few
+    landmark states over one graph. Any mask of it only removes edges, and a search's weights are never
+    below these, so ``d(L, t) - d(L, v)`` and ``d(v, L) - d(t, L)`` are lower bounds on the distance
+    from ``v`` to ``t`` in every such search graph: an admissible and consistent A* potential."""
+
+    states: np.ndarray
+    fwd: np.ndarray
+    bwd: np.ndarray
+
+
+def build_landmarks(csr: Any) -> Landmarks:
+    """Landmarks picked farthest first over ``csr`` (each the state farthest from those picked), then
+    one-to-all searches from and to each."""
+    S = csr.shape[0]
+    deg = np.diff(csr.indptr)
+    start = int(np.argmax(deg)) if S else 0
+    picked: list[int] = []
+    fwd_rows: list[np.ndarray] = []
+    near = np.asarray(dijkstra(csr, directed=True, indices=start))
+    for _ in range(min(N_LANDMARKS, S)):
+        score = np.where(np.isfinite(near), near, -1.0)
+        if picked:
+            score[np.asarray(picked)] = -1.0
+        nxt = int(np.argmax(score))
+        if score[nxt] <= 0 and picked:
+            break
+        picked.append(nxt)
+        row = np.asarray(dijkstra(csr, directed=True, indices=nxt))
+        fwd_rows.append(row)
+        near = row if len(picked) == 1 else np.minimum(near, row)
+    fwd = np.vstack(fwd_rows) if fwd_rows else np.zeros((0, S))
+    bwd = np.asarray(dijkstra(csr.T.tocsr(), directed=True, indices=picked)).reshape(len(picked), S)
+    return Landmarks(np.asarray(picked, np.int64), fwd, bwd)
+
+
+def toward(lm: Landmarks, goal: np.ndarray, src: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """A lower bound on the distance from each base state to the nearest state of ``goal`` (never
+    below 0; from the best landmark bounds of each kind at the states ``src``), and an estimate of the
+    distance from ``src`` (exact over the table's graph when a landmark lies on the way). None when no
+    landmark bounds anything at ``src``."""
+    F, B = lm.fwd, lm.bwd
+    if not len(goal):
+        return None
+    with np.errstate(invalid="ignore"):
+        a = F[:, goal].min(axis=1)  # d(L, nearest goal state)
+        b = B[:, goal].max(axis=1)  # d(farthest goal state, L)
+        at_src = np.concatenate([(a[:, None] - F[:, src]).min(axis=1), (B[:, src] - b[:, None]).min(axis=1)])
+        ub = float(np.min(B[:, src].min(axis=1) + a))
+    at_src = np.where(np.isnan(at_src), -np.inf, at_src)
+    # the best bounds of each kind: a landmark behind the origin (from) gives no bound in the cone
+    # beyond the origin, one beyond the destination (to) does
+    K = len(lm.states)
+    half = (ACTIVE_LANDMARKS + 1) // 2
+    pick = np.concatenate([np.argsort(-at_src[:K], kind="stable")[:half], K + np.argsort(-at_src[K:], kind="stable")[:half]])
+    pick = pick[at_src[pick] > 0]
+    if not len(pick):
+        return None
+    h = np.zeros(F.shape[1])
+    with np.errstate(invalid="ignore"):
+        for i in pick:
+            # nan (inf - inf: no information) is ignored by fmax
+            term = a[i] - F[i] if i < K else B[i - K] - b[i - K]
+            np.fmax(h, term, out=h)
+    return h, ub
+
+
+def potential(
+    lm: Landmarks,
+    sources: Sequence[int],
+    targets: Sequence[int],
+    *,
+    vias: Sequence[np.ndarray] = (),
+    edge_src: np.ndarray | None = None,
+    edge_dst: np.ndarray | None = None,
+    weight: np.ndarray | None = None,
+    transfers: int = 1,
+) -> tuple[np.ndarray, float, float] | None:
+    """An A* potential toward ``targets``: a lower bound ``pi`` on the distance from each state to the
+    nearest target, capped at ``c``, its least value over ``sources`` (so every source starts level),
+    and ``ub``, an estimate of the distance. None when the table says nothing useful.
+
+    Without ``vias`` over the base states. With them (the layered graph of
+    :func:`corridors.engine.solve`, ``V`` via layers of ``transfers`` copies each), layer by layer from
+    the last: in layer ``a`` a route must still use an edge of group ``a``, so ``pi_a(v)`` = (a bound
+    from ``v`` to the nearest start of such an edge) + the least of ``weight`` + ``pi`` of the layer
+    reached over those edges. It is consistent: within a layer as a landmark bound is, and over an
+    edge of the group because its start is 0 from the group and the rest is that least value. The
+    edges' ends (``edge_src``, ``edge_dst``) and ``weight`` (the table's) are needed then."""
+    if not len(lm.states):
+        return None
+    src, tgt = np.asarray(sources, np.int64), np.asarray(targets, np.int64)
+    last = toward(lm, tgt, src)
+    if last is None:
+        return None
+    pi, ub = last
+    if vias:
+        if edge_src is None or edge_dst is None or weight is None:
+            return None
+        V = len(vias) + 1
+        w = np.maximum(weight, 1e-9)
+        layers = [pi]
+        for a in range(V - 2, -1, -1):
+            group = vias[a]
+            h = toward(lm, np.unique(edge_src[group]), src)
+            if h is None:
+                return None
+            # each edge of the group advances past every consecutive group it satisfies
+            adv = group.astype(np.int64)
+            alive = group.copy()
+            for j in range(a + 1, V - 1):
+                alive &= vias[j]
+                adv += alive
+            idx = np.flatnonzero(group)
+            ahead = layers[::-1]  # ahead[k] is the potential of layer a + 1 + k
+            reach = np.full(len(idx), np.inf)
+            for k in np.unique(adv[idx]):
+                sel = adv[idx] == k
+                reach[sel] = w[idx[sel]] + ahead[int(k) - 1][edge_dst[idx[sel]]]
+            delta = float(reach.min()) if len(reach) else np.inf
+            if not math.isfinite(delta):
+                return None
+            layers.append(h[0] + delta)
+        pi = np.concatenate([np.tile(x, transfers) for x in layers[::-1]])
+        ub = np.inf  # the table's estimate is for a route without the vias
+    c = float(pi[src].min())
+    if not math.isfinite(c) or c <= 0:
+        return None
+    np.minimum(pi, c, out=pi)
+    return pi, c, ub
+
+
+def reduce_graph(csr: Any, rows: np.ndarray, pot: tuple[np.ndarray, float, float] | None) -> tuple[Any, float, float, bool]:
+    """``csr`` with the reduced costs of potential ``pot`` (``rows``: the row of each stored entry),
+    its ``c`` and ``ub``, and whether dead ends were cut (:func:`goal_directed` keeps this tuple)."""
+    if pot is None:
+        return (None, 0.0, 0.0, False)
+    pi, c, ub = pot
+    if len(pi) < csr.shape[0]:
+        pi = np.tile(pi, csr.shape[0] // len(pi))
+    data = csr.data - pi[rows]
+    data += pi[csr.indices]
+    np.maximum(data, 0.0, out=data)
+    return (csr_matrix((data, csr.indices, csr.indptr), shape=csr.shape), c, ub, False)
+
+
+def goal_directed(
+    reduced: tuple[Any, float, float, bool], sources: Sequence[int], cand: list[int], cap: float | None = None
+) -> tuple[Any, tuple[Any, float, float, bool]]:
+    """A* over the reduced graph of :func:`reduce_graph`, bounded and widened in steps until a target
+    of ``cand`` is reached (exact within the limit, as any bounded Dijkstra). Returns the found
+    (dist, pred, best, offset), or None (no potential, or the steps took in a good part of the graph:
+    the caller then searches everything once), or :data:`BEYOND_CAP` (no path costs at most ``cap``);
+    and the reduced graph to keep (with its dead ends cut once a step took in an eighth of the graph)."""
+    red, c, ub, pruned = reduced
+    if red is None:
+        return None, reduced
+    # the answer is c plus a slack, usually a few percent of c: widen from there up to the last limit
+    # that holds over the graph of every allowed edge (ub - c)
+    top = ub - c if math.isfinite(ub) else np.inf
+    if cap is not None:
+        top = min(top, cap - c)
+        if top < 0:
+            return BEYOND_CAP, reduced  # the bound alone says no path is that short
+    limits = [f * c for f in SLACK if f * c < top]
+    if math.isfinite(top):
+        limits.append(top)
+    while True:
+        wide = False
+        for limit in limits:
+            lim = limit * (1.0 + 1e-9) + 1e-9
+            dist, pred, _ = dijkstra(red, directed=True, indices=list(sources), return_predecessors=True, min_only=True, limit=lim)
+            best = min(cand, key=lambda t: dist[t])
+            if math.isfinite(dist[best]):
+                return (dist, pred, best, c), (red, c, ub, pruned)
+            if int(np.count_nonzero(dist < np.inf)) * (8 if not pruned else 4) > len(dist):
+                wide = True
+                break  # a good part of the graph already
+        if not wide:
+            if cap is not None and math.isfinite(top) and top == cap - c:
+                return BEYOND_CAP, (red, c, ub, pruned)  # searched as far as the cap
+            return None, (red, c, ub, pruned)
+        if pruned:
+            return None, (red, c, ub, pruned)  # no more steps: the caller searches everything once
+        # a good part of the graph within the limit: drop the states no target can be reached from
+        # (a branch off the origin, which a route never arrives at again), once, and try again
+        red, pruned = dead_ends_cut(red, cand), True
+
+
+def dead_ends_cut(red: Any, cand: list[int]) -> Any:
+    """``red`` with every edge into a state from which none of ``cand`` can be reached set to inf (never
+    relaxed). A shortest path to a target passes only states that reach it, and so is every
+    predecessor of such a state: the same distances and paths to the targets."""
+    rev = red.T.tocsr()
+    seen = np.zeros(red.shape[0], bool)
+    for t in cand:
+        if not seen[t]:
+            seen[breadth_first_order(rev, int(t), directed=True, return_predecessors=False)] = True
+    data = red.data.copy()
+    data[~seen[red.indices]] = np.inf
+    return csr_matrix((data, red.indices, red.indptr), shape=red.shape)
+
+
+def bounded_search(
+    csr: Any,
+    sources: Sequence[int],
+    cand: list[int],
+    lower_bound: float | Callable[[], float | None] | None,
+    cap: float | None = None,
+) -> tuple[Any, Any, int, float] | None:
+    """Plain Dijkstra. With a lower bound on the answer (or a function giving it), search only as far
+    as a few times it (exact within the limit), widening until the target is reached; a short query
+    then touches a few hundred states. With ``cap``, only as far as that."""
+    if cap is not None:
+        lower_bound = None
+    elif callable(lower_bound):
+        lower_bound = lower_bound()
+    limits = [lower_bound * f for f in (1.6, 4.0)] if lower_bound and lower_bound > 0 else []
+    for limit in [*limits, np.inf if cap is None else cap]:
+        dist, pred, _ = dijkstra(csr, directed=True, indices=list(sources), return_predecessors=True, min_only=True, limit=limit)
+        best = min(cand, key=lambda c: dist[c])
+        if math.isfinite(dist[best]):
+            return dist, pred, best, 0.0
+    return None
+
+
+def cheapest_per_pair(pair: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Indices, in ``pair`` order, of the cheapest edge of each distinct ``pair`` (ties: the first
+    one), exactly what a stable ``lexsort((w, pair))`` keeping each pair's first edge gives, with an
+    integer sort and ``minimum.reduceat`` instead of a sort on the float key."""
+    if not len(pair):
+        return np.zeros(0, np.int64)
+    if np.isnan(w).any():  # NaN sorts last there; keep that rule without reasoning about it
+        order = np.lexsort((w, pair))
+        first = np.ones(len(order), bool)
+        first[1:] = pair[order][1:] != pair[order][:-1]
+        return order[first]
+    order = np.argsort(pair, kind="stable")
+    sp = pair[order]
+    sw = w[order]
+    start = np.ones(len(sp), bool)
+    start[1:] = sp[1:] != sp[:-1]
+    starts = np.flatnonzero(start)
+    if len(starts) == len(sp):  # no parallel edges
+        return order
+    low = np.minimum.reduceat(sw, starts)
+    group = np.cumsum(start) - 1
+    cand = np.flatnonzero(sw == low[group])  # the cheapest of each group, the first of them first
+    firsts = np.ones(len(cand), bool)
+    firsts[1:] = group[cand][1:] != group[cand][:-1]
+    return order[cand[firsts]]
+
+
+def rows_of(store: dict[Any, Any], csr: Any) -> np.ndarray:
+    """The row of each stored entry of ``csr``, kept in ``store`` for the last few graphs."""
+    got = store.get(id(csr))
+    if got is not None and got[0] is csr:
+        return np.asarray(got[1])
+    rows = np.repeat(np.arange(csr.shape[0], dtype=np.int64), np.diff(csr.indptr))
+    if len(store) > 64:
+        store.clear()
+    store[id(csr)] = (csr, rows)
+    return rows

@@ -1,0 +1,230 @@
+"""The fast paths of a warm query give the same answers as the plain ones: the O(1) check that the
+graph was not changed, and (below) the goal-directed search and the precomputed route pieces."""
+
+from __future__ import annotations
+
+import pytest
+from synth import synthetic
+from test_engine import LEGS, NODES
+
+from corridors.params import load_parameters
+from corridors.routing import Router
+
+P = load_parameters()
+ZONES = ("hormuz", "suez", "bab_el_mandeb")
+
+
+@pytest.fixture
+def r() -> Router:
+    return Router(synthetic(NODES, LEGS, zones=ZONES), P, families={})
+
+
+def _legs(route: object) -> list[str]:
+    return [lg for m in route.moves for lg in m.leg_ids]  # type: ignore[attr-defined]
+
+
+def test_removing_a_node_after_a_query_rebuilds_the_engine(r: Router) -> None:
+    assert _legs(r.route("rail:a", "port:q")) == ["ab", "bc", "cg", "gp", "pq"]
+    before = r.compiled
+    r.G.remove_node("border:g")
+    after = r.route("rail:a", "port:q")
+    assert r.compiled is not before
+    assert _legs(after) == ["ar", "r1", "1q"]
+
+
+def test_removing_an_edge_after_a_query_rebuilds_the_engine(r: Router) -> None:
+    r.route("rail:a", "port:q")
+    before = r.compiled
+    r.G.remove_edge("port:p", "port:q", key="pq")
+    after = r.route("rail:a", "port:q")
+    assert r.compiled is not before
+    assert "pq" not in _legs(after)
+
+
+def test_adding_a_node_and_an_edge_after_a_query_rebuilds_the_engine(r: Router) -> None:
+    r.route("rail:a", "port:q")
+    before = r.compiled
+    G = r.G
+    G.add_node("port:s", name="port:s", aliases=[], kind="port", country="IRN", x=57.0, y=27.0)
+    r.route("rail:a", "port:q")
+    assert r.compiled is not before
+    # a short cut added as an edge (one direction is enough for this query)
+    mid = r.compiled
+    attrs = dict(G.edges["port:p", "port:q", "pq"])
+    attrs.update(id="pq2", length_km=10.0)
+    G.add_edge("port:p", "port:q", key="pq2", **attrs)
+    route = r.route("rail:a", "port:q", objective="distance")
+    assert r.compiled is not mid
+    assert "pq2" in _legs(route)
+
+
+def test_an_attribute_only_update_keeps_the_engine(r: Router, monkeypatch: pytest.MonkeyPatch) -> None:
+    """networkx empties its cache on ``add_node`` of an existing node too; the counts are then compared
+    as before, and the engine kept when nothing was added or removed."""
+    import corridors.routing as routing
+
+    r.route("rail:a", "port:q")
+    before = r.compiled
+    r.G.add_node("rail:a", note="edited")
+    r.route("rail:a", "port:q")
+    assert r.compiled is before
+
+    def no_count(G: object) -> int:
+        raise AssertionError("a marked graph is not counted")
+
+    monkeypatch.setattr(routing, "_count_edges", no_count)
+    r.route("rail:a", "port:q")  # marked again: the O(1) path, no count
+    assert r.compiled is before
+
+
+def test_a_graph_without_a_networkx_cache_is_counted(r: Router) -> None:
+    r.route("rail:a", "port:q")
+    before = r.compiled
+    del r.G.__networkx_cache__
+    r.route("rail:a", "port:q")
+    assert r.compiled is before
+    r.G.remove_node("border:g")  # no cache to empty: the count sees it
+    assert _legs(r.route("rail:a", "port:q")) == ["ar", "r1", "1q"]
+    assert r.compiled is not before
+
+
+# ------------------------------------------------------------------ goal-directed search
+def _plain(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Switch the landmark-guided search off: the plain bounded Dijkstra of before."""
+    import corridors.search as search
+
+    monkeypatch.setattr(search, "landmark_bound", lambda *a, **k: None)
+
+
+QUERIES = [
+    ("port:IRBND", "port:INNSA", "distance", {"modes": ("sea",)}),
+    ("port:RULED", "port:INBOM", "distance", {"modes": ("sea",)}),
+    ("port:RUMMK", "port:RUVVO", "distance", {"modes": ("sea",), "avoid_chokepoints": ("bering",)}),
+    ("port:INMAA", "port:RUVVO", "time", {"modes": ("sea",)}),
+    ("Chelyabinsk", "Mumbai", "time", {}),
+    ("Chelyabinsk", "Mumbai", "cost", {"avoid_countries": ("IRN",)}),
+    ("Moscow", "Chennai", "co2", {}),
+    ("Yekaterinburg", "Mumbai", "exposure", {"max_transshipments": 1}),
+    ("St Petersburg", "Nhava Sheva", "time", {"via": ("Astrakhan",)}),
+]
+
+
+@pytest.mark.parametrize(("a", "b", "objective", "kw"), QUERIES)
+def test_goal_directed_search_finds_the_plain_route(
+    G: object, a: str, b: str, objective: str, kw: dict[str, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from corridors.errors import NoRouteError
+    from corridors.routing import Constraints
+
+    def answer(r: Router) -> object:
+        try:
+            return r.route(a, b, objective=objective, constraints=Constraints(**kw)).to_dict()  # type: ignore[arg-type]
+        except NoRouteError as exc:
+            return str(exc)
+
+    fast_router = Router(G, draws=200)  # type: ignore[arg-type]
+    fast = answer(fast_router)
+    assert fast_router.engine._csr_cache.get("landmarks")  # the guided search ran
+    _plain(monkeypatch)
+    plain = answer(Router(G, draws=200))  # type: ignore[arg-type]
+    assert fast == plain
+
+
+def test_goal_directed_compare_equals_the_plain_one(G: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    fast = Router(G, draws=500).compare("Chelyabinsk", "Mumbai")  # type: ignore[arg-type]
+    _plain(monkeypatch)
+    plain = Router(G, draws=500).compare("Chelyabinsk", "Mumbai")  # type: ignore[arg-type]
+    assert [r.to_dict() for r in fast.routes] == [r.to_dict() for r in plain.routes]
+    assert fast.unavailable == plain.unavailable
+
+
+def test_landmark_bounds_never_exceed_the_true_distance(G: object) -> None:
+    """The potential is a lower bound on the distance to the targets over the search graph, and
+    consistent (no reduced edge cost below zero beyond rounding)."""
+    import numpy as np
+    from scipy.sparse.csgraph import dijkstra
+
+    from corridors import astar, engine
+    from corridors.routing import Constraints
+    from corridors.search import landmark_bound
+
+    r = Router(G, draws=0)  # type: ignore[arg-type]
+    q = r.compiled
+    c = Constraints(modes=("sea",))
+    w = q.eng.metrics["length_km"]
+    key, weight, within, _ = landmark_bound(q, "distance", c, w)  # type: ignore[misc]
+    lm = engine.landmarks(q.eng, weight, key, within)
+    csr, _, _ = engine.search_graph(q.eng, weight, within)
+    targets = q.eng.in_states["port:INBOM"]
+    sources = q.eng.out_states["port:RULED"]
+    pi, cap, _ = astar.potential(lm, sources, targets)  # type: ignore[misc]
+    to_target = np.asarray(dijkstra(csr.T.tocsr(), directed=True, indices=targets, min_only=True))
+    reach = np.isfinite(to_target)
+    assert reach.sum() > 1000
+    assert np.all(pi[reach] <= to_target[reach] * (1 + 1e-9) + 1e-9)
+    assert cap == pytest.approx(pi[sources].min())
+    rows = np.repeat(np.arange(csr.shape[0]), np.diff(csr.indptr))
+    reduced = csr.data - pi[rows] + pi[csr.indices]
+    assert reduced.min() >= -1e-6
+
+
+@pytest.mark.parametrize(("a", "b"), [("Chelyabinsk", "Mumbai"), ("Moscow", "Chennai"), ("Yekaterinburg", "Nhava Sheva")])
+def test_capped_later_plans_give_the_same_compare(G: object, a: str, b: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A later plan of a family searches only for routes that can beat the best so far: the same
+    answers as searching each plan to the end."""
+    import corridors.search as search
+
+    capped = Router(G, draws=300).compare(a, b)  # type: ignore[arg-type]
+    assert search.least_handling(Router(G).compiled, capped.origin.id, capped.destination.id) > 0  # type: ignore[arg-type]
+    monkeypatch.setattr(search, "least_handling", lambda *a, **k: float("-inf"))  # no cap
+    full = Router(G, draws=300).compare(a, b)  # type: ignore[arg-type]
+    assert [r.to_dict() for r in capped.routes] == [r.to_dict() for r in full.routes]
+    assert capped.unavailable == full.unavailable
+
+
+def test_dead_ends_are_cut_without_changing_the_paths_to_the_targets() -> None:
+    """A branch no target can be reached from (here 3 and 4 off the origin 0) is never searched; the
+    distances and the path to the target stay those of the full graph."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    from corridors.astar import dead_ends_cut
+
+    rows = np.array([0, 1, 0, 3, 4, 1])
+    cols = np.array([1, 2, 3, 4, 3, 4])
+    w = np.array([1.0, 2.0, 0.5, 0.5, 0.5, 0.1])
+    g = csr_matrix((w, (rows, cols)), shape=(5, 5))
+    cut = dead_ends_cut(g, [2])
+    full, full_pred = dijkstra(g, indices=0, return_predecessors=True)
+    part, part_pred = dijkstra(cut, indices=0, return_predecessors=True)
+    assert part[2] == full[2] == 3.0
+    assert part_pred[2] == full_pred[2] == 1
+    assert np.isinf(part[[3, 4]]).all() and np.isfinite(full[[3, 4]]).all()
+
+
+def test_a_dead_end_branch_off_the_origin_gives_the_plain_route(G: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A grid of rail junctions hanging off the origin (a route never arrives at the origin again, so
+    none of it can lead anywhere): the guided search cuts it and finds the plain search's route."""
+    import networkx as nx
+
+    H = nx.MultiDiGraph(G)  # type: ignore[arg-type]
+    attrs = dict(next(d for _, _, d in H.out_edges("rail:chelyabinsk", data=True) if d.get("mode") == "rail"))
+    prev = "rail:chelyabinsk"
+    for i in range(2500):
+        n = f"rail:deadend{i}"
+        H.add_node(n, name=n, aliases=[], kind="junction", country="RUS", x=61.0 - i * 0.001, y=55.2 + i * 0.001)
+        for u, v in ((prev, n), (n, prev)):
+            a = dict(attrs, id=f"de{i}", length_km=1.0, countries=("RUS",))
+            H.add_edge(u, v, key=f"de{i}", **a)
+        prev = n
+    import corridors.astar as astar
+
+    cuts = []
+    real = astar.dead_ends_cut
+    monkeypatch.setattr(astar, "dead_ends_cut", lambda red, cand: cuts.append(1) or real(red, cand))
+    fast = Router(H, draws=0).compare("Chelyabinsk", "Mumbai")
+    assert cuts  # the branch was cut
+    _plain(monkeypatch)
+    plain = Router(H, draws=0).compare("Chelyabinsk", "Mumbai")
+    assert [r.to_dict() for r in fast.routes] == [r.to_dict() for r in plain.routes]
