@@ -206,29 +206,19 @@ def transfer_category(node: Mapping[str, Any], a: str, b: str) -> str:
 
 
 def _russian_voyage(nu: Mapping[str, Any], nv: Mapping[str, Any]) -> bool:
-    """Whether a sea leg between nodes with attributes ``nu`` and ``nv`` starts a voyage from, or ends
-    one at, a Russian port (each voyage once): a service leg from or to a Russian port, or a sea-lane
-    spur leaving or reaching one."""
+    """Whether a sea leg (ends ``nu``, ``nv``) starts or ends a voyage at a Russian port (each voyage once)."""
     ru = nu.get("kind") == "port" and nu.get("country") == "RUS"
     rv = nv.get("kind") == "port" and nv.get("country") == "RUS"
     return bool(ru or rv)
 
 
 def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
-    """Build the state graph arrays for ``G`` priced with ``params``."""
-    from .cache import paused_gc
-
-    with paused_gc():  # every edge's parts and labels stay alive: the collector's passes free nothing
-        return _compile(G, params)
-
-
-def _compile(G: nx.MultiDiGraph, params: Parameters) -> Engine:
+    """Build the state graph arrays for ``G`` priced with ``params`` (quickest under :func:`corridors.cache.paused_gc`)."""
     eng = Engine(G, params)
     eng.nodes = list(G.nodes)
     eng.node_index = {n: i for i, n in enumerate(eng.nodes)}
     keys: dict[str, set[str]] = {n: set() for n in eng.nodes}
-    # the legs in the order of G.edges (the graph's adjacency), read without the views' overhead
-    legs = [(u, v, k, d) for u, nbrs in G._adj.items() for v, kd in nbrs.items() for k, d in kd.items()]
+    legs = [(u, v, k, d) for u, nbrs in G._adj.items() for v, kd in nbrs.items() for k, d in kd.items()]  # as G.edges, faster
     for u, v, _, d in legs:
         mk = mode_key(d)
         keys[u].add(mk)
@@ -257,8 +247,6 @@ def _compile(G: nx.MultiDiGraph, params: Parameters) -> Engine:
 
     p = params
     cols: dict[str, list[float]] = {m: [] for m in METRICS}
-    col_time, col_length, col_cost, col_co2 = cols["time_h"], cols["length_km"], cols["cost_usd"], cols["co2_kg"]
-    col_exposure = cols["exposure"]
     moving: list[float] = []
     wait: list[float] = []
     src: list[int] = []
@@ -301,17 +289,15 @@ def _compile(G: nx.MultiDiGraph, params: Parameters) -> Engine:
             eng.part_label.append(part.label)
             mean += part.mean
         wait.append(mean if et == LEG else 0.0)
-        col_time.append(mv + mean)
-        col_length.append(vals.get("length_km", 0.0))
-        col_cost.append(vals.get("cost_usd", 0.0))
-        col_co2.append(vals.get("co2_kg", 0.0))
-        col_exposure.append(vals.get("exposure", 0.0))
+        row = dict(vals)
+        row["time_h"] = mv + mean
+        for m in METRICS:
+            cols[m].append(row.get(m, 0.0))
         eng.edge_chokepoints.append(())
         return i
 
-    node_attrs = G._node
     for u, v, k, d in legs:
-        nu, nv = node_attrs[u], node_attrs[v]
+        nu, nv = G._node[u], G._node[v]
         mk = mode_key(d)
         md = str(d.get("mode"))
         length = float(d["length_km"])
