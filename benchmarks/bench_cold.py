@@ -11,11 +11,17 @@ trees are interleaved and the ratios printed; give each tree its own cache folde
     python benchmarks/bench_cold.py --runs 7
     python benchmarks/bench_cold.py --tree /tmp/base --tree-cache /tmp/base-cache --runs 7
     python benchmarks/bench_cold.py --tree /tmp/base --runs 3 --first-run
+    python benchmarks/bench_cold.py --runs 5 --vs-warm   # the first run ever against a warm-cache run
+
+With ``--vs-warm`` each tree is timed both ways, interleaved (a first run with a new empty cache folder,
+then a run with the tree's warm cache), and the ratio first / warm is printed per tree: the figure of
+issue 11's "the first run ever costs <= 2x a warm-cache run".
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -84,26 +90,43 @@ def main() -> int:
     ap.add_argument("--tree", type=Path, help="also time this source tree (interleaved), e.g. a baseline")
     ap.add_argument("--tree-cache", help="the cache folder of --tree")
     ap.add_argument("--first-run", action="store_true", help="each run with a new empty cache folder (the first run ever)")
+    ap.add_argument(
+        "--vs-warm", action="store_true", help="time each tree both ways, interleaved (first run ever, warm cache) and print first / warm"
+    )
     args = ap.parse_args()
     trees: list[tuple[str, str, str | None]] = [("installed", "", None)]
     if args.tree:
         trees.append((str(args.tree), str(args.tree.resolve()), args.tree_cache))
-    for _, t, c in trees:
-        run(t, c, args.first_run)  # warm-up: fills the cache if needed, warms the file cache
-    res: dict[str, list[dict[str, float]]] = {label: [] for label, _, _ in trees}
+    # the columns: (label, tree, cache folder, empty cache)
+    cols: list[tuple[str, str, str | None, bool]] = []
+    for label, t, c in trees:
+        if args.vs_warm:
+            cols += [(f"{label[-18:]} first", t, c, True), (f"{label[-18:]} warm", t, c, False)]
+        else:
+            cols.append((label, t, c, args.first_run))
+    for _, t, c, _ in cols:
+        run(t, c, False)  # warm-up: fills the tree's cache if needed, warms the file cache
+    res: dict[str, list[dict[str, float]]] = {label: [] for label, *_ in cols}
     for _ in range(args.runs):
-        for label, t, c in trees:
-            res[label].append(run(t, c, args.first_run))
-    stages: list[str] = list(res["installed"][0])
+        for label, t, c, empty in cols:
+            res[label].append(run(t, c, empty))
+    stages: list[str] = list(res[cols[0][0]][0])
     med: dict[str, dict[str, float]] = {label: {s: statistics.median(x[s] for x in rs) for s in stages} for label, rs in res.items()}
+    # ratios: first / warm per tree (--vs-warm), else installed / tree
+    pairs = (
+        [(cols[i][0], cols[i + 1][0]) for i in range(0, len(cols), 2)]
+        if args.vs_warm
+        else ([(cols[0][0], cols[1][0])] if len(cols) == 2 else [])
+    )
     head = f"{'stage (CPU s, median of ' + str(args.runs) + ')':<42}" + "".join(f"{label[-24:]:>26}" for label in med)
-    print(head + ("   ratio" if len(med) == 2 else ""))
+    print(head + "".join(f"{'ratio':>9}" for _ in pairs))
     for s in stages:
-        vals = [med[label][s] for label in med]
-        line = f"{s:<42}" + "".join(f"{v:>26.3f}" for v in vals)
-        if len(vals) == 2 and vals[1]:
-            line += f"   {vals[0] / vals[1]:.2f}x"
+        line = f"{s:<42}" + "".join(f"{med[label][s]:>26.3f}" for label in med)
+        for a, b in pairs:
+            line += f"{med[a][s] / med[b][s]:>8.2f}x" if med[b][s] else f"{'-':>9}"
         print(line)
+    with contextlib.suppress(OSError):
+        print(f"load average: {Path('/proc/loadavg').read_text(encoding='utf-8').split()[:3]}")
     out: dict[str, Any] = {"median": med, "runs": res}
     Path(tempfile.gettempdir(), "bench_cold.json").write_text(json.dumps(out), encoding="utf-8")
     return 0

@@ -6,12 +6,36 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import click
 
 log = logging.getLogger("corridors.cli")
+
+
+@contextlib.contextmanager
+def _loading() -> Iterator[None]:
+    """Load inside without the cyclic collector, then leave what was loaded (the network, the engine:
+    millions of objects that live as long as the command) out of its passes until the command ends, so
+    neither the loading nor a query's collections walk them again and again. Undone when the click
+    context closes (a command run in-process, as by the tests, leaves nothing frozen behind)."""
+    import gc
+
+    ctx = click.get_current_context(silent=True)
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if ctx is not None:
+            if not ctx.meta.get("corridors.frozen"):
+                ctx.meta["corridors.frozen"] = True
+                ctx.call_on_close(gc.unfreeze)
+            gc.freeze()
+        if was_on:
+            gc.enable()
 
 
 @dataclass
@@ -39,9 +63,10 @@ class State:
         from corridors.graph import load_network_with_fingerprint
 
         t0 = time.perf_counter()
-        self._G, fingerprint = load_network_with_fingerprint(
-            self.layers, list(self.network) if self.network else None, use_cache=self.use_cache
-        )
+        with _loading():
+            self._G, fingerprint = load_network_with_fingerprint(
+                self.layers, list(self.network) if self.network else None, use_cache=self.use_cache
+            )
         files = self._G.graph.get("files") or []
         log.info(
             "network: %d nodes, %d legs from %s in %.2f s",
@@ -71,7 +96,7 @@ class State:
                 t0 = time.perf_counter()
                 # compiled (or read from the cache) now: the graph was read with its fingerprint just above and
                 # nothing has touched it since, so the engine's key needs no second hash of its content
-                with known_fingerprint(self._G, fingerprint) if fingerprint is not None else contextlib.nullcontext():
+                with _loading(), known_fingerprint(self._G, fingerprint) if fingerprint is not None else contextlib.nullcontext():
                     eng = self._router.engine
                 log.info("routing engine: %d states, %d edges in %.2f s", eng.n_states, eng.n_edges, time.perf_counter() - t0)
         return self._router

@@ -154,7 +154,11 @@ class _Encoder:
         multi = G.is_multigraph()
         nodes = list(G._node)
         index = {n: i for i, n in enumerate(nodes)}
-        edges = list(G.edges(keys=True, data=True)) if multi else [(u, v, None, d) for u, v, d in G.edges(data=True)]
+        # the edges in the order G.edges gives them (the adjacency's), read without the views' overhead
+        if multi:
+            edges = [(u, v, k, d) for u, nbrs in G._adj.items() for v, kd in nbrs.items() for k, d in kd.items()]
+        else:
+            edges = [(u, v, None, d) for u, v, d in G.edges(data=True)]
         doc: dict[str, Any] = {
             "__nx": cls.__name__,
             "graph": self.enc(dict(G.graph)),
@@ -226,10 +230,16 @@ class _Encoder:
             for v, c in zip(values, codes.tolist(), strict=True):
                 first.setdefault(c, v)
             return {"uniq": [self.enc(first[c]) for c in range(len(uniq))], "codes": self.array(codes)}
-        if values and all(type(v).__module__.startswith("shapely.") for v in values):
-            refs = [self._geometry(v) for v in values]
-            if all(r is not None for r in refs):
-                return {"geoms": self.array(np.asarray([r["__g"] for r in refs if r is not None], dtype=np.int32))}
+        if values and all(t.__module__.startswith("shapely.") for t in kinds):
+            from shapely.geometry.base import BaseGeometry
+
+            if all(issubclass(t, BaseGeometry) for t in kinds):  # each geometry by its index, stored once
+                ids = self._geom_ids
+                for v in values:
+                    if id(v) not in ids:
+                        self.geoms.append(v)
+                        ids[id(v)] = len(self.geoms) - 1
+                return {"geoms": self.array(np.fromiter(map(ids.__getitem__, map(id, values)), dtype=np.int32, count=len(values)))}
         return {"values": [self.enc(v) for v in values]}
 
     def _dataclass(self, x: Any) -> dict[str, Any]:

@@ -528,7 +528,8 @@ def load_network_with_fingerprint(
         return G, None
     from .places import name_index
 
-    name_index(G)  # the place-name index travels in the cache (thousands of names: built once)
+    with cache.paused_gc():  # thousands of names and their keys, all kept
+        name_index(G)  # the place-name index travels in the cache (thousands of names: built once)
     if cache.cache_dir() is None:
         return G, None
     fingerprint = cache.graph_fingerprint(G)

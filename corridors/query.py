@@ -18,7 +18,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from .constraints import Constraints, check_chokepoints, node_forbidden, resolve_nodes, territory_countries
+from .constraints import WATER_MODES, Constraints, check_chokepoints, node_forbidden, resolve_nodes, territory_countries
 from .engine import GAUGE, LEG, MODE_CODES, Engine
 from .errors import ConstraintError
 from .families import Crossing, Family, side_matches, side_of
@@ -208,18 +208,88 @@ def edge_mask(q: Compiled, c: Constraints, fam: Family | None, o: str, d: str) -
     return mask
 
 
+def _node_table(q: Compiled) -> dict[str, Any]:
+    """What the family rules read of each node of the engine, as arrays by node index (position,
+    country, kind), built once per compiled engine and kept in its memo."""
+    store = q.memo.setdefault("family rules: nodes", {})
+    got = store.get(None)
+    if got is None:
+        G = q.G
+        attrs = [G.nodes[n] for n in q.eng.nodes]
+        country = [nd.get("country") for nd in attrs]
+        got = {
+            "x": np.asarray([float(nd.get("x", 0.0)) for nd in attrs], np.float64),
+            "y": np.asarray([float(nd.get("y", 0.0)) for nd in attrs], np.float64),
+            "country": country,
+            "has_country": np.asarray([bool(c) for c in country], bool),
+            "port": np.asarray([nd.get("kind") == "port" for nd in attrs], bool),
+            "junction": np.asarray([nd.get("kind") == "junction" for nd in attrs], bool),
+        }
+        store[None] = got
+    return got
+
+
+def _node_flags(q: Compiled, nodes: Any) -> np.ndarray:
+    """Per node index: whether the node's id is one of ``nodes``."""
+    flags = np.zeros(len(q.eng.nodes), bool)
+    idx = [q.eng.node_index[n] for n in nodes if n in q.eng.node_index]
+    flags[np.asarray(idx, np.int64)] = True
+    return flags
+
+
+def _in_country(t: dict[str, Any], g: str) -> np.ndarray:
+    return np.asarray([c == g for c in t["country"]], bool)
+
+
 def family_mask(q: Compiled, fam: Family) -> np.ndarray:
-    """Leg edges the family's own leg rules allow (computed once per family from
-    :meth:`Family.leg_forbidden`)."""
+    """Leg edges the family's own leg rules allow (computed once per family): the rules of
+    :meth:`Family.leg_forbidden`, vectorised over the leg edges (:func:`family_mask_plain` judges
+    leg by leg, the reference)."""
     got = q.family_masks.get(fam.id)
     if got is not None:
         return got
     eng = q.eng
-    G = q.G
-    # a leg's own attributes, judged once per distinct signature; the rules on places (gate,
-    # Far East) only on legs with a named end; the sea areas vectorised over positions
+    t = _node_table(q)
+    # a leg's own attributes, judged once per distinct signature (Family.leg_attr_forbidden)
     sig_bad = np.asarray([fam.leg_attr_forbidden(sd) is not None for sd in q.sigs] + [False], bool)
     ok: np.ndarray = ~sig_bad[q.sig]  # index -1 (not a leg) -> the trailing False
+    is_leg = eng.etype == LEG
+    is_sea = is_leg & (eng.mode == MODE_CODES["sea"])
+    water = is_leg & np.isin(eng.mode, [MODE_CODES[m] for m in WATER_MODES])
+    u, v = q.src_node, q.dst_node  # a leg edge leaves its start's node and reaches its end's
+    if fam.sea_areas:  # a sea leg with an end outside the family's waters
+        in_area = np.asarray(fam.in_sea_areas(t["x"], t["y"]), bool)
+        ok &= ~(is_sea & ~(in_area[u] & in_area[v]))
+    # the rules on places need a named end (a leg between two sea-lane junctions has none)
+    named = np.zeros(eng.n_edges, bool)
+    named[q.named_legs] = True
+    bad = np.zeros(eng.n_edges, bool)
+    if fam.no_eastbound_beyond is not None:  # heads east into the Far East
+        lon, lat = fam.no_eastbound_beyond
+        x, y = t["x"], t["y"]
+        bad |= is_leg & ~water & (x[v] > lon) & (y[v] > lat) & (x[v] > x[u])
+    g = fam.gate_country
+    if g:
+        is_g = _in_country(t, g)
+        allowed = _node_flags(q, fam.crossing_nodes() | set(fam.gate_ports))
+        # the water at a port of the gate country that is not one of the family's gates
+        stray_port = is_g & t["port"] & ~allowed
+        bad |= water & (stray_port[u] | stray_port[v])
+        # a land leg across the gate country's border outside the family's crossings
+        hc = t["has_country"]
+        bad |= is_leg & ~water & hc[u] & hc[v] & (is_g[u] != is_g[v]) & ~allowed[u] & ~allowed[v]
+    ok &= ~(bad & named)
+    q.family_masks[fam.id] = ok
+    return ok
+
+
+def family_mask_plain(q: Compiled, fam: Family) -> np.ndarray:
+    """:func:`family_mask` judged leg by leg with :meth:`Family.leg_forbidden` (the reference the
+    tests compare it with; not cached)."""
+    eng = q.eng
+    G = q.G
+    sig_bad = np.asarray([fam.leg_attr_forbidden(sd) is not None for sd in q.sigs] + [False], bool)
+    ok: np.ndarray = ~sig_bad[q.sig]
     for e in q.named_legs:
         u, v, k = eng.edge_refs[int(eng.leg[e])]
         if fam.leg_forbidden(k, G.edges[u, v, k], G.nodes[u], G.nodes[v], u, v) is not None:
@@ -230,7 +300,6 @@ def family_mask(q: Compiled, fam: Family) -> np.ndarray:
         in_area = np.asarray(fam.in_sea_areas(x, y), bool)
         is_sea = (eng.mode == MODE_CODES["sea"]) & (eng.etype == LEG)
         ok &= ~(is_sea & ~(in_area[q.src_node] & in_area[q.dst_node]))
-    q.family_masks[fam.id] = ok
     return ok
 
 
@@ -313,18 +382,44 @@ def gate_direction_mask(q: Compiled, fam: Family, forward: bool) -> np.ndarray:
     the route enters it only by its crossings and leaves it only by sea at a gate port (no land
     leg out of it, no arrival at a gate port from the sea); northbound the mirror image. So a
     route never leaves the gate country and comes back (Tehran → Azerbaijan → Turkmenistan →
-    Iran is not an INSTC route)."""
+    Iran is not an INSTC route). Vectorised over the legs with a named end
+    (:func:`gate_direction_mask_plain` judges leg by leg, the reference)."""
     key = f"{fam.id}:{'fwd' if forward else 'rev'}"
     got = q.family_masks.get(key)
     if got is not None:
         return got
+    eng = q.eng
+    ok = np.ones(eng.n_edges, bool)
+    g = fam.gate_country
+    if g:
+        t = _node_table(q)
+        is_g = _in_country(t, g)
+        gate = _node_flags(q, fam.gate_ports)
+        u, v = q.src_node, q.dst_node
+        water = (eng.etype == LEG) & np.isin(eng.mode, [MODE_CODES[m] for m in WATER_MODES])
+        leaves = is_g[u] & (~is_g[v] | water) & ~t["junction"][u]
+        enters = is_g[v] & (~is_g[u] | water) & ~t["junction"][v]
+        # southbound: leaving needs a gate port by sea, arriving at one by sea is refused; northbound mirrored
+        cross, back = (leaves, enters) if forward else (enters, leaves)
+        cross_gate, back_gate = (gate[u], gate[v]) if forward else (gate[v], gate[u])
+        bad = (cross & ~(water & cross_gate)) | (back & water & back_gate)
+        named = np.zeros(eng.n_edges, bool)
+        named[q.named_legs] = True  # leaving or entering a country needs a named end
+        ok &= ~(bad & named)
+    q.family_masks[key] = ok
+    return ok
+
+
+def gate_direction_mask_plain(q: Compiled, fam: Family, forward: bool) -> np.ndarray:
+    """:func:`gate_direction_mask` judged leg by leg (the reference the tests compare it with; not
+    cached)."""
     eng = q.eng
     G = q.G
     ok = np.ones(eng.n_edges, bool)
     g = fam.gate_country
     if g:
         gates = set(fam.gate_ports)
-        for e in q.named_legs:  # leaving or entering a country needs a named end
+        for e in q.named_legs:
             u, v, k = eng.edge_refs[int(eng.leg[e])]
             d = G.edges[u, v, k]
             cu, cv = G.nodes[u].get("country"), G.nodes[v].get("country")
@@ -335,7 +430,6 @@ def gate_direction_mask(q: Compiled, fam: Family, forward: bool) -> np.ndarray:
                 ok[e] = False
             if not forward and ((enters and not (water and v in gates)) or (leaves and water and u in gates)):
                 ok[e] = False
-    q.family_masks[key] = ok
     return ok
 
 

@@ -186,8 +186,11 @@ class Router:
         if self._compiled is None:
             self._shape = (self.G.number_of_nodes(), _count_edges(self.G))
             self._mark()
-            eng = self._load_or_compile()
-            self._compiled = _stored_index(self.G, self.params, eng, self._index_key()) or Compiled.of(self.G, self.params, eng)
+            from .cache import paused_gc
+
+            with paused_gc():  # tens of thousands of edges' parts, labels and index entries that all stay alive
+                eng = self._load_or_compile()
+                self._compiled = _stored_index(self.G, self.params, eng, self._index_key()) or Compiled.of(self.G, self.params, eng)
             self._compiled.landmark_store = LandmarkDisk(self._engine_key)
             self._masks_stored = len(self._compiled.family_masks)
         return self._compiled

@@ -172,16 +172,17 @@ def read_services(path: str | Path | None = None, problems: list[Problem] | None
 
 def _sea_csr(G: nx.MultiDiGraph) -> tuple[list[str], dict[str, int], np.ndarray, np.ndarray, np.ndarray, list[tuple[str, str, str]]]:
     """Sea-lane edges (junction to junction, and junction into a port) as arrays, shortest per pair."""
-    nodes = [n for n in G.nodes if str(n).startswith("sea:") or G.nodes[n].get("kind") == "port"]
+    node = G._node  # read directly (tens of thousands of edges)
+    nodes = [n for n in G.nodes if str(n).startswith("sea:") or node[n].get("kind") == "port"]
     index = {n: i for i, n in enumerate(nodes)}
     rows: list[int] = []
     cols: list[int] = []
     w: list[float] = []
     ref: list[tuple[str, str, str]] = []
-    for u, v, k, d in G.edges(keys=True, data=True):
+    for u, v, k, d in ((u, v, k, d) for u, nbrs in G._adj.items() for v, kd in nbrs.items() for k, d in kd.items()):  # as G.edges
         if d.get("mode") != "sea" or d.get("service") or u not in index or v not in index:
             continue
-        if G.nodes[u].get("kind") == "port":
+        if node[u].get("kind") == "port":
             continue  # out of a port only from the service's own first call (added per source)
         rows.append(index[u])
         cols.append(index[v])
@@ -371,7 +372,7 @@ def add_generic_feeders(
     ports = (
         list(ports) if ports is not None else [n for n, d in G.nodes(data=True) if d.get("kind") == "port" and d.get("origin") != "dataset"]
     )
-    linked = {(u, v) for u, v, d in G.edges(data=True) if d.get("service")}
+    linked = {(u, v) for u, nbrs in G._adj.items() for v, kd in nbrs.items() for d in kd.values() if d.get("service")}
     pairs = [(a, b) for a in ports for b in ports if a != b and (a, b) not in linked]
     paths = _shortest_paths(G, pairs, lanes)
     n = 0
