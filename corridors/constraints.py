@@ -197,21 +197,43 @@ def resolve_nodes(G: nx.MultiDiGraph, queries: Iterable[str]) -> list[str]:
     avoiding only one of them would silently keep the other."""
     from .places import name_index, normalize, resolve
 
+    # a name's node, once resolved, kept in ``G.graph`` beside the place index (as
+    # :func:`corridors.places.name_index`) with the number of nodes it was resolved among: the
+    # normalized names are read once per graph, not per call
+    done: dict[tuple[str, int], str] = G.graph.setdefault("_avoid_node_ids", {})
+    size = G.number_of_nodes()
     out: list[str] = []
     for q in queries:
         if q in G and not str(q).startswith("sea:"):
             out.append(q)
             continue
+        got = done.get((q, size))
+        if got is not None and got in G:
+            out.append(got)
+            continue
         key = normalize(q)
         hits = list(name_index(G).get(key, []))
         # a place named after the query (Baku: the rail terminal, and "Baku (Alat port)") is a candidate too
-        hits += [n for n, d in G.nodes(data=True) if n not in hits and normalize(str(d.get("name", ""))).startswith(key + " ")]
+        hits += [n for n, name in _node_names(G) if n not in hits and name.startswith(key + " ")]
         if len(hits) > 1:
             cands = ", ".join(f"{h} ({G.nodes[h].get('kind')})" for h in sorted(hits))
             msg = f"place {q!r} to avoid is ambiguous: it names {cands}; give the node ids to avoid (all of them, or one)"
             raise ConstraintError(msg)
-        out.append(resolve(G, q).id)
+        got = resolve(G, q).id
+        done[(q, size)] = got
+        out.append(got)
     return out
+
+
+def _node_names(G: nx.MultiDiGraph) -> list[tuple[str, str]]:
+    """Every node with its normalized name (in node order), built once and kept in ``G.graph``."""
+    from .places import normalize
+
+    got = G.graph.get("_node_names")
+    if got is None or len(got) != G.number_of_nodes():
+        got = [(n, normalize(str(d.get("name", "")))) for n, d in G.nodes(data=True)]
+        G.graph["_node_names"] = got
+    return got  # type: ignore[no-any-return]
 
 
 def validate(G: nx.MultiDiGraph, c: Constraints) -> None:

@@ -228,3 +228,24 @@ def test_a_dead_end_branch_off_the_origin_gives_the_plain_route(G: object, monke
     _plain(monkeypatch)
     plain = Router(H, draws=0).compare("Chelyabinsk", "Mumbai")
     assert [r.to_dict() for r in fast.routes] == [r.to_dict() for r in plain.routes]
+
+
+def test_avoid_node_names_resolved_once_give_the_plain_answer() -> None:
+    from corridors.constraints import ConstraintError, resolve_nodes
+
+    G = synthetic(NODES, LEGS, zones=ZONES)
+    for n in ("rail:a", "rail:c", "port:q"):
+        G.nodes[n]["name"] = "Town " + n[-1].upper()
+    names = ["Town A", "town c", "Town Q"]
+    first = resolve_nodes(G, names)
+    again = resolve_nodes(G, names)  # from the kept resolution
+    assert again == first
+    G.graph.pop("_avoid_node_ids")
+    G.graph.pop("_node_names")
+    assert resolve_nodes(G, names) == first  # the plain path
+    # a node added later named after the query ("Town A (annex)") makes it ambiguous, as it would
+    # be without the kept resolution
+    G.add_node("rail:annex", **{**dict(G.nodes[first[0]]), "name": "Town A (annex)"})
+    with pytest.raises(ConstraintError, match="ambiguous"):
+        resolve_nodes(G, names[:1])
+    assert resolve_nodes(G, names[1:]) == first[1:]
