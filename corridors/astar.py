@@ -63,6 +63,9 @@ class Landmarks:
     reverse: Any = field(default=None, repr=False, compare=False)
     #: exact distances to a goal over ``reverse``, by the goal's states (a few kept)
     exact: dict[bytes, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+    #: potentials through via groups (:func:`potential`), by ends, groups' identity and transfers: the
+    #: table outlives the engine's graph caches, which a few new masks empty
+    pots: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 def build_landmarks(csr: Any) -> Landmarks:
@@ -185,6 +188,36 @@ def potential(
     edges' ends (``edge_src``, ``edge_dst``) and ``weight`` (the table's) are needed then."""
     if not len(lm.states):
         return None
+    pkey = None
+    if EXACT and lm.reverse is not None and vias and weight is not None:
+        pkey = (tuple(int(x) for x in sources), tuple(int(x) for x in targets), tuple(id(v) for v in vias), transfers, id(weight))
+        kept = lm.pots.get(pkey)
+        if kept is not None and all(a is b for a, b in zip(kept[0], (*vias, weight), strict=True)):
+            return kept[1]  # type: ignore[no-any-return]
+    got = _potential(lm, sources, targets, vias, edge_src, edge_dst, weight, transfers)
+    if pkey is not None:
+        if got is not None:
+            got[0].setflags(write=False)  # shared by every search of these ends and groups
+        if len(lm.pots) >= POTS_KEPT:
+            lm.pots.clear()
+        lm.pots[pkey] = ((*vias, weight), got)
+    return got
+
+
+#: potentials kept per table
+POTS_KEPT = 256
+
+
+def _potential(
+    lm: Landmarks,
+    sources: Sequence[int],
+    targets: Sequence[int],
+    vias: Sequence[np.ndarray],
+    edge_src: np.ndarray | None,
+    edge_dst: np.ndarray | None,
+    weight: np.ndarray | None,
+    transfers: int,
+) -> tuple[np.ndarray, float, float] | None:
     src, tgt = np.asarray(sources, np.int64), np.asarray(targets, np.int64)
     last = _bound_to(lm, tgt, src)
     if last is None:
