@@ -42,8 +42,10 @@ __all__ = [
 #: landmarks per table, and how many of them (with a direction each) steer one query
 N_LANDMARKS = 16
 ACTIVE_LANDMARKS = 6
-#: the first limits of a goal-directed search, as fractions of the lower bound at the origin
-SLACK = (0.05, 0.15, 0.45, 1.35, 4.05)
+#: the first limits of a goal-directed search, as fractions of the lower bound at the origin; the first,
+#: next to nothing, finds the route when the bound is exact over the search's graph (only the states on
+#: a shortest way are reached: reduced cost 0, but for rounding)
+SLACK = (1e-6, 0.05, 0.15, 0.45, 1.35, 4.05)
 #: what :func:`goal_directed` returns when no path is within the cap
 BEYOND_CAP: Any = ("beyond the cap",)
 
@@ -122,7 +124,8 @@ def exact_to(lm: Landmarks, goal: np.ndarray) -> np.ndarray | None:
 
 def _bound_to(lm: Landmarks, goal: np.ndarray, src: np.ndarray) -> tuple[np.ndarray, float] | None:
     """:func:`toward`, with the exact distances of :func:`exact_to` in place of the landmarks'
-    bounds when the table has its graph (the estimate ``ub`` still the landmarks')."""
+    bounds when the table has its graph (the estimate ``ub`` still the landmarks', unless it is below
+    the exact distance: the landmarks were placed over a larger graph, and then there is none)."""
     near = toward(lm, goal, src)
     ex = exact_to(lm, goal)
     if ex is None:
@@ -130,7 +133,10 @@ def _bound_to(lm: Landmarks, goal: np.ndarray, src: np.ndarray) -> tuple[np.ndar
     with np.errstate(invalid="ignore"):
         if not len(src) or not np.isfinite(ex[src]).any():
             return near
-    return ex.copy(), (near[1] if near is not None else np.inf)
+        ub = near[1] if near is not None else np.inf
+        if ub < float(ex[src].min()):  # the landmarks' estimate is for a larger graph: none here
+            ub = np.inf
+    return ex.copy(), ub
 
 
 def toward(lm: Landmarks, goal: np.ndarray, src: np.ndarray) -> tuple[np.ndarray, float] | None:

@@ -198,8 +198,9 @@ def landmark_bound(
     legs allowed or not, over every edge those two rules allow (every mask of such a query is a
     subset: the user's other rules and a family's only remove edges), kept with the engine; none for
     a blend (a table per blend would cost more than it saves). The potentials are the exact distances
-    over the table's graph (:func:`corridors.astar.exact_to`); for a family's query over the edges
-    the family's own rules allow (the same landmarks, the family's graph)."""
+    over the table's graph (:func:`corridors.astar.exact_to`); for a family's query, or one avoiding
+    straits, over the edges the family's rules and the avoided straits leave (the same landmarks,
+    that graph)."""
     if not isinstance(objective, str):
         return None
     modes = None if c.modes is None else tuple(sorted(set(c.modes)))
@@ -208,19 +209,30 @@ def landmark_bound(
     table = landmarks(q.eng, weight, key, within, q.landmark_store)
     if table.reverse is None:  # a table read from the cache: its graph, reversed, for the exact bounds
         table.reverse = search_graph(q.eng, weight, within)[0].T.tocsr()
-    if fam is None:
+    chokes = tuple(sorted(ch for ch in set(c.avoid_chokepoints) if ch in q.eng.by_chokepoint))
+    if fam is None and not chokes:
         return key, weight, within, q.landmark_store
-    # a family's own table: the same landmarks (their bounds hold over any subset of the edges), and
-    # the exact distances over the edges the family's rules allow (every mask of its queries is a
-    # subset: the user's rules only remove edges), far tighter where the family's way is long (Cape, NSR)
-    fkey = ("family", fam.id, key)
-    fwithin = memo(q, "family within", (fam.id, key), lambda: _read_only(within & family_mask(q, fam)))
-    return fkey, weight, fwithin, _FamilyTable(table, lambda: search_graph(q.eng, weight, fwithin)[0].T.tocsr())
+    # a family's or a set of avoided straits' own table: the same landmarks (their bounds hold over any
+    # subset of the edges), and the exact distances over the edges the family's rules and the avoided
+    # straits leave (every mask of such a query is a subset: the user's other rules only remove
+    # edges), far tighter where the way is long (Cape, NSR; round Africa without Suez)
+    fid = fam.id if fam is not None else None
+    skey = ("shape", fid, chokes, key)
+
+    def shape() -> np.ndarray:
+        m = within & family_mask(q, fam) if fam is not None else within.copy()
+        for ch in chokes:
+            m[q.eng.by_chokepoint[ch]] = False
+        return _read_only(m)
+
+    swithin = memo(q, "shape within", (fid, chokes, key), shape)
+    return skey, weight, swithin, _ShapeTable(table, lambda: search_graph(q.eng, weight, swithin)[0].T.tocsr())
 
 
-class _FamilyTable:
-    """The store of a family's landmark table (:func:`corridors.engine.landmarks` reads it once per
-    engine): the objective's table, with the family's graph (reversed) for the exact bounds."""
+class _ShapeTable:
+    """The store of a family's (or a set of avoided straits') landmark table
+    (:func:`corridors.engine.landmarks` reads it once per engine): the objective's table, with the
+    graph of the edges left (reversed) for the exact bounds."""
 
     def __init__(self, table: Landmarks, reverse: Callable[[], Any]) -> None:
         self.table = table
