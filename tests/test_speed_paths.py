@@ -332,3 +332,26 @@ def test_family_guided_compare_equals_the_plain_one(G: object, kw: dict[str, obj
     plain = Router(G, draws=300).compare("Chelyabinsk", "Mumbai", constraints=c)  # type: ignore[arg-type]
     assert [r.to_dict() for r in fast.routes] == [r.to_dict() for r in plain.routes]
     assert fast.unavailable == plain.unavailable
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "kw"),
+    [("port:INMAA", "port:RUVVO", {"modes": ("sea",)}), ("Chelyabinsk", "Mumbai", {}), ("port:RULED", "port:INBOM", {"modes": ("sea",)})],
+)
+def test_kept_voyages_equal_the_merged_legs(G: object, a: str, b: str, kw: dict[str, object], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A voyage's fields kept per engine (by its edges and the chokepoint weights) give the move
+    merge_voyage makes from the legs, on a first and a repeated query, by every objective."""
+    import corridors.assemble as assemble
+    from corridors.routing import Constraints
+
+    c = Constraints(**kw)  # type: ignore[arg-type]
+    r = Router(G, draws=0)  # type: ignore[arg-type]
+    objectives = ("distance", "time", "exposure")
+    fast = [r.route(a, b, objective=o, constraints=c).to_dict() for o in objectives]
+    again = [r.route(a, b, objective=o, constraints=c).to_dict() for o in objectives]
+    if a.startswith("port:"):
+        assert r.compiled.step_templates.get("voyages")  # voyages were kept
+    monkeypatch.setattr(assemble, "_voyage", lambda q, run, w: assemble.merge_voyage([assemble._at(m, t) for _, m, t in run], w))
+    plain = [Router(G, draws=0).route(a, b, objective=o, constraints=c).to_dict() for o in objectives]  # type: ignore[arg-type]
+    assert fast == plain
+    assert again == plain
