@@ -36,6 +36,7 @@ __all__ = [
     "goal_directed",
     "potential",
     "reduce_graph",
+    "reversed_graph",
     "rows_of",
 ]
 
@@ -60,14 +61,10 @@ class Landmarks:
     states: np.ndarray
     fwd: np.ndarray
     bwd: np.ndarray
-    #: the table's graph reversed (CSR), when known: then :func:`potential` uses the exact distances
-    #: over it to a goal (:func:`exact_to`), never below the landmarks' bounds, instead of those bounds
+    #: the table's graph reversed (CSR), or a function making it (then a few are kept, :func:`reversed_graph`),
+    #: when known: then :func:`potential` uses the exact distances over it to a goal (:func:`exact_to`),
+    #: never below the landmarks' bounds, instead of those bounds
     reverse: Any = field(default=None, repr=False, compare=False)
-    #: exact distances to a goal over ``reverse``, by the goal's states (a few kept)
-    exact: dict[bytes, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
-    #: potentials through via groups (:func:`potential`), by ends, groups' identity and transfers: the
-    #: table outlives the engine's graph caches, which a few new masks empty
-    pots: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 def build_landmarks(csr: Any) -> Landmarks:
@@ -96,8 +93,14 @@ def build_landmarks(csr: Any) -> Landmarks:
     return Landmarks(np.asarray(picked, np.int64), fwd, bwd, rev)
 
 
-#: exact distance rows kept per table
-EXACT_KEPT = 16
+#: exact distance rows, reversed graphs made by a table's function, and potentials through via groups
+#: kept (for every table together: a table outlives the engine's graph caches, which a few new masks empty)
+EXACT_KEPT = 128
+REVERSED_KEPT = 32
+POTS_KEPT = 64
+_EXACT: dict[Any, tuple[Landmarks, np.ndarray]] = {}
+_REVERSED: dict[int, tuple[Landmarks, Any]] = {}
+_POTS: dict[Any, tuple[Landmarks, tuple[np.ndarray, ...], Any]] = {}
 #: use a table's graph for exact bounds when it has one (False: the landmarks' bounds only)
 EXACT = True
 
@@ -111,15 +114,30 @@ def exact_to(lm: Landmarks, goal: np.ndarray) -> np.ndarray | None:
     if not EXACT or lm.reverse is None or not len(goal):
         return None
     g = np.unique(np.asarray(goal, np.int64))
-    k = g.tobytes()
-    got = lm.exact.get(k)
-    if got is None:
-        got = np.asarray(dijkstra(lm.reverse, directed=True, indices=g, min_only=True))
-        got.setflags(write=False)
-        if len(lm.exact) >= EXACT_KEPT:
-            lm.exact.clear()
-        lm.exact[k] = got
+    k = (id(lm), g.tobytes())
+    kept = _EXACT.get(k)
+    if kept is not None and kept[0] is lm:
+        return kept[1]
+    got = np.asarray(dijkstra(reversed_graph(lm), directed=True, indices=g, min_only=True))
+    got.setflags(write=False)
+    if len(_EXACT) >= EXACT_KEPT:
+        _EXACT.clear()
+    _EXACT[k] = (lm, got)
     return got
+
+
+def reversed_graph(lm: Landmarks) -> Any:
+    """The table's graph reversed: ``lm.reverse``, or what its function makes (a few kept)."""
+    if not callable(lm.reverse):
+        return lm.reverse
+    kept = _REVERSED.get(id(lm))
+    if kept is not None and kept[0] is lm:
+        return kept[1]
+    rev = lm.reverse()
+    if len(_REVERSED) >= REVERSED_KEPT:
+        _REVERSED.clear()
+    _REVERSED[id(lm)] = (lm, rev)
+    return rev
 
 
 def _bound_to(lm: Landmarks, goal: np.ndarray, src: np.ndarray) -> tuple[np.ndarray, float] | None:
@@ -196,22 +214,18 @@ def potential(
         return None
     pkey = None
     if EXACT and lm.reverse is not None and vias and weight is not None:
-        pkey = (tuple(int(x) for x in sources), tuple(int(x) for x in targets), tuple(id(v) for v in vias), transfers, id(weight))
-        kept = lm.pots.get(pkey)
-        if kept is not None and all(a is b for a, b in zip(kept[0], (*vias, weight), strict=True)):
-            return kept[1]  # type: ignore[no-any-return]
+        pkey = (id(lm), tuple(int(x) for x in sources), tuple(int(x) for x in targets), tuple(id(v) for v in vias), transfers, id(weight))
+        kept = _POTS.get(pkey)
+        if kept is not None and kept[0] is lm and all(a is b for a, b in zip(kept[1], (*vias, weight), strict=True)):
+            return kept[2]  # type: ignore[no-any-return]
     got = _potential(lm, sources, targets, vias, edge_src, edge_dst, weight, transfers)
-    if pkey is not None:
+    if pkey is not None and weight is not None:
         if got is not None:
             got[0].setflags(write=False)  # shared by every search of these ends and groups
-        if len(lm.pots) >= POTS_KEPT:
-            lm.pots.clear()
-        lm.pots[pkey] = ((*vias, weight), got)
+        if len(_POTS) >= POTS_KEPT:
+            _POTS.clear()
+        _POTS[pkey] = (lm, (*vias, weight), got)
     return got
-
-
-#: potentials kept per table
-POTS_KEPT = 256
 
 
 def _potential(
@@ -238,7 +252,7 @@ def _potential(
         for a in range(V - 2, -1, -1):
             group = vias[a]
             if EXACT and lm.reverse is not None:  # exact over the table's graph, the layer's edges relaxed
-                got = _exact_layer(lm.reverse, group, vias, a, layers, edge_src, edge_dst, w)
+                got = _exact_layer(reversed_graph(lm), group, vias, a, layers, edge_src, edge_dst, w)
                 if got is None:
                     return None
                 layers.append(got)

@@ -240,7 +240,7 @@ class _ShapeTable:
 
     def load(self, key: Any) -> Landmarks:
         t = self.table
-        return Landmarks(t.states, t.fwd, t.bwd, self.reverse())
+        return Landmarks(t.states, t.fwd, t.bwd, self.reverse)  # made when needed (a few kept)
 
     def save(self, key: Any, table: Landmarks) -> None:
         return None

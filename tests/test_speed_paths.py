@@ -312,7 +312,6 @@ def test_exact_layered_potential_is_a_consistent_lower_bound(seed: int) -> None:
     assert (L.data - pi[rows] + pi[L.indices]).min() >= -1e-9  # type: ignore[attr-defined]
     # the landmarks alone (no graph): a weaker bound, never a stronger one
     lm.reverse = None
-    lm.exact.clear()
     weak = potential(lm, sources, targets, **kw)  # type: ignore[arg-type]
     if weak is not None:
         assert weak[1] <= cap * (1 + 1e-9)
