@@ -14,6 +14,7 @@ import datetime as dt
 import difflib
 import functools
 import re
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -197,10 +198,10 @@ def resolve_nodes(G: nx.MultiDiGraph, queries: Iterable[str]) -> list[str]:
     avoiding only one of them would silently keep the other."""
     from .places import name_index, normalize, resolve
 
-    # a name's node, once resolved, kept in ``G.graph`` beside the place index (as
-    # :func:`corridors.places.name_index`) with the number of nodes it was resolved among: the
-    # normalized names are read once per graph, not per call
-    done: dict[tuple[str, int], str] = G.graph.setdefault("_avoid_node_ids", {})
+    # a name's node, once resolved, kept per graph (beside it, not in ``G.graph``, which is part of its
+    # content) with the number of nodes it was resolved among: the normalized names are read once per
+    # graph, not per call
+    done: dict[tuple[str, int], str] = _kept(G).setdefault("ids", {})
     size = G.number_of_nodes()
     out: list[str] = []
     for q in queries:
@@ -226,14 +227,26 @@ def resolve_nodes(G: nx.MultiDiGraph, queries: Iterable[str]) -> list[str]:
 
 
 def _node_names(G: nx.MultiDiGraph) -> list[tuple[str, str]]:
-    """Every node with its normalized name (in node order), built once and kept in ``G.graph``."""
+    """Every node with its normalized name (in node order), built once per graph."""
     from .places import normalize
 
-    got = G.graph.get("_node_names")
+    kept = _kept(G)
+    got = kept.get("names")
     if got is None or len(got) != G.number_of_nodes():
         got = [(n, normalize(str(d.get("name", "")))) for n, d in G.nodes(data=True)]
-        G.graph["_node_names"] = got
-    return got  # type: ignore[no-any-return]
+        kept["names"] = got
+    return got
+
+
+_KEPT: weakref.WeakKeyDictionary[nx.MultiDiGraph, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def _kept(G: nx.MultiDiGraph) -> dict[str, Any]:
+    """What :func:`resolve_nodes` keeps for graph ``G`` (while ``G`` lives)."""
+    got = _KEPT.get(G)
+    if got is None:
+        got = _KEPT[G] = {}
+    return got
 
 
 def validate(G: nx.MultiDiGraph, c: Constraints) -> None:

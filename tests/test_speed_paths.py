@@ -235,6 +235,7 @@ def test_a_dead_end_branch_off_the_origin_gives_the_plain_route(G: object, monke
 
 
 def test_avoid_node_names_resolved_once_give_the_plain_answer() -> None:
+    from corridors import constraints
     from corridors.constraints import ConstraintError, resolve_nodes
 
     G = synthetic(NODES, LEGS, zones=ZONES)
@@ -244,8 +245,8 @@ def test_avoid_node_names_resolved_once_give_the_plain_answer() -> None:
     first = resolve_nodes(G, names)
     again = resolve_nodes(G, names)  # from the kept resolution
     assert again == first
-    G.graph.pop("_avoid_node_ids")
-    G.graph.pop("_node_names")
+    assert not any(k.startswith("_avoid") or k == "_node_names" for k in G.graph)  # the graph's content untouched
+    constraints._KEPT.pop(G)
     assert resolve_nodes(G, names) == first  # the plain path
     # a node added later named after the query ("Town A (annex)") makes it ambiguous, as it would
     # be without the kept resolution
