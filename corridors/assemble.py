@@ -48,15 +48,14 @@ def build_route(
         if step is None:
             continue  # a through edge without dwell
         if isinstance(step, Move):
-            mv = _at(step, t)
             prev = steps[-1] if steps else None
-            if isinstance(prev, list) and mv.mode == "sea" and str(mv.from_id).startswith("sea:"):
-                prev.append(mv)
-            elif mv.mode == "sea":
-                steps.append([mv])  # a voyage: consecutive sea legs through sea-lane junctions
+            if isinstance(prev, list) and step.mode == "sea" and str(step.from_id).startswith("sea:"):
+                prev.append((e, step, t))
+            elif step.mode == "sea":
+                steps.append([(e, step, t)])  # a voyage: consecutive sea legs through sea-lane junctions
             else:
-                steps.append(mv)
-            t += mv.moving_h + mv.wait_h
+                steps.append(_at(step, t))
+            t += step.moving_h + step.wait_h
         else:
             steps.append(_at(step, t))
             t += step.dwell_h
@@ -64,7 +63,7 @@ def build_route(
     if last is not None:
         steps.append(_at(last, t))
     weights = exposure_weights(q, c)
-    steps = [merge_voyage(s, weights) if isinstance(s, list) else s for s in steps]
+    steps = [_voyage(q, s, weights) if isinstance(s, list) else s for s in steps]
     obj = objective if isinstance(objective, str) else ",".join(f"{k}={v:g}" for k, v in objective.items())
     node_ids = {s.from_id for s in steps if isinstance(s, Move)} | {s.to_id for s in steps if isinstance(s, Move)}
     return Route(
@@ -239,6 +238,33 @@ def destination_stop(q: Compiled, nid: str, sol: Solution, t: float) -> Stop | N
         start_h=t,
         parts=(part._replace(label=f"destination handling and import clearance at {nd.get('name', nid)}"),),
     )
+
+
+def _voyage(q: Compiled, run: list[tuple[int, Move, float]], weights: Mapping[str, float]) -> Move:
+    """:func:`merge_voyage` of the moves of engine edges ``run`` ((edge, template, start) each): the
+    fields that do not depend on the start kept per compiled engine by the edges and the weights, the
+    start and the spans (as merge_voyage computes them) set here. The same move."""
+    _, a, t0 = run[0]
+    if len(run) == 1:
+        return _at(a, t0)  # type: ignore[no-any-return]
+    key = (tuple(e for e, _, _ in run), tuple(sorted(weights.items())))
+    kept = q.step_templates.setdefault("voyages", {})
+    got = kept.get(key)
+    if got is None:
+        got = dict(merge_voyage([_at(m, t) for _, m, t in run], weights).__dict__)
+        del got["start_h"], got["part_spans"]
+        if len(kept) >= VOYAGES_KEPT:
+            kept.clear()
+        kept[key] = got
+    out = object.__new__(Move)
+    out.__dict__.update(got)
+    out.__dict__["start_h"] = t0
+    out.__dict__["part_spans"] = tuple((t - t0, t - t0 + m.moving_h + m.wait_h, m.months) for _, m, t in run)
+    return out
+
+
+#: merged voyages kept per compiled engine
+VOYAGES_KEPT = 512
 
 
 def merge_voyage(parts: list[Move], weights: Mapping[str, float]) -> Move:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -32,17 +32,21 @@ __all__ = [
     "build_landmarks",
     "cheapest_per_pair",
     "dead_ends_cut",
+    "exact_to",
     "goal_directed",
     "potential",
     "reduce_graph",
+    "reversed_graph",
     "rows_of",
 ]
 
 #: landmarks per table, and how many of them (with a direction each) steer one query
 N_LANDMARKS = 16
 ACTIVE_LANDMARKS = 6
-#: the first limits of a goal-directed search, as fractions of the lower bound at the origin
-SLACK = (0.05, 0.15, 0.45, 1.35, 4.05)
+#: the first limits of a goal-directed search, as fractions of the lower bound at the origin; the first,
+#: next to nothing, finds the route when the bound is exact over the search's graph (only the states on
+#: a shortest way are reached: reduced cost 0, but for rounding)
+SLACK = (1e-6, 0.05, 0.15, 0.45, 1.35, 4.05)
 #: what :func:`goal_directed` returns when no path is within the cap
 BEYOND_CAP: Any = ("beyond the cap",)
 
@@ -57,6 +61,10 @@ class Landmarks:
     states: np.ndarray
     fwd: np.ndarray
     bwd: np.ndarray
+    #: the table's graph reversed (CSR), or a function making it (then a few are kept, :func:`reversed_graph`),
+    #: when known: then :func:`potential` uses the exact distances over it to a goal (:func:`exact_to`),
+    #: never below the landmarks' bounds, instead of those bounds
+    reverse: Any = field(default=None, repr=False, compare=False)
 
 
 def build_landmarks(csr: Any) -> Landmarks:
@@ -80,8 +88,73 @@ def build_landmarks(csr: Any) -> Landmarks:
         fwd_rows.append(row)
         near = row if len(picked) == 1 else np.minimum(near, row)
     fwd = np.vstack(fwd_rows) if fwd_rows else np.zeros((0, S))
-    bwd = np.asarray(dijkstra(csr.T.tocsr(), directed=True, indices=picked)).reshape(len(picked), S)
-    return Landmarks(np.asarray(picked, np.int64), fwd, bwd)
+    rev = csr.T.tocsr()
+    bwd = np.asarray(dijkstra(rev, directed=True, indices=picked)).reshape(len(picked), S)
+    return Landmarks(np.asarray(picked, np.int64), fwd, bwd, rev)
+
+
+#: exact distance rows, reversed graphs made by a table's function, and potentials through via groups
+#: kept (for every table together: a table outlives the engine's graph caches, which a few new masks empty)
+EXACT_KEPT = 128
+REVERSED_KEPT = 32
+POTS_KEPT = 64
+_EXACT: dict[Any, tuple[Landmarks, np.ndarray]] = {}
+_REVERSED: dict[int, tuple[Landmarks, Any]] = {}
+_POTS: dict[Any, tuple[Landmarks, tuple[np.ndarray, ...], Any]] = {}
+#: use a table's graph for exact bounds when it has one (False: the landmarks' bounds only)
+EXACT = True
+
+
+def exact_to(lm: Landmarks, goal: np.ndarray) -> np.ndarray | None:
+    """The shortest distance from each base state to the nearest state of ``goal`` over the table's
+    graph (one search over its reverse, kept per goal), or None when the table has no graph. Over any
+    subset of that graph's edges, with weights never below its own, it is a lower bound on the
+    distance to ``goal``, consistent (a distance is), and never below a landmark bound (which bounds
+    this very distance from below)."""
+    if not EXACT or lm.reverse is None or not len(goal):
+        return None
+    g = np.unique(np.asarray(goal, np.int64))
+    k = (id(lm), g.tobytes())
+    kept = _EXACT.get(k)
+    if kept is not None and kept[0] is lm:
+        return kept[1]
+    got = np.asarray(dijkstra(reversed_graph(lm), directed=True, indices=g, min_only=True))
+    got.setflags(write=False)
+    if len(_EXACT) >= EXACT_KEPT:
+        _EXACT.clear()
+    _EXACT[k] = (lm, got)
+    return got
+
+
+def reversed_graph(lm: Landmarks) -> Any:
+    """The table's graph reversed: ``lm.reverse``, or what its function makes (a few kept)."""
+    if not callable(lm.reverse):
+        return lm.reverse
+    kept = _REVERSED.get(id(lm))
+    if kept is not None and kept[0] is lm:
+        return kept[1]
+    rev = lm.reverse()
+    if len(_REVERSED) >= REVERSED_KEPT:
+        _REVERSED.clear()
+    _REVERSED[id(lm)] = (lm, rev)
+    return rev
+
+
+def _bound_to(lm: Landmarks, goal: np.ndarray, src: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """:func:`toward`, with the exact distances of :func:`exact_to` in place of the landmarks'
+    bounds when the table has its graph (the estimate ``ub`` still the landmarks', unless it is below
+    the exact distance: the landmarks were placed over a larger graph, and then there is none)."""
+    near = toward(lm, goal, src)
+    ex = exact_to(lm, goal)
+    if ex is None:
+        return near
+    with np.errstate(invalid="ignore"):
+        if not len(src) or not np.isfinite(ex[src]).any():
+            return near
+        ub = near[1] if near is not None else np.inf
+        if ub < float(ex[src].min()):  # the landmarks' estimate is for a larger graph: none here
+            ub = np.inf
+    return ex.copy(), ub
 
 
 def toward(lm: Landmarks, goal: np.ndarray, src: np.ndarray) -> tuple[np.ndarray, float] | None:
@@ -139,8 +212,34 @@ def potential(
     edges' ends (``edge_src``, ``edge_dst``) and ``weight`` (the table's) are needed then."""
     if not len(lm.states):
         return None
+    pkey = None
+    if EXACT and lm.reverse is not None and vias and weight is not None:
+        pkey = (id(lm), tuple(int(x) for x in sources), tuple(int(x) for x in targets), tuple(id(v) for v in vias), transfers, id(weight))
+        kept = _POTS.get(pkey)
+        if kept is not None and kept[0] is lm and all(a is b for a, b in zip(kept[1], (*vias, weight), strict=True)):
+            return kept[2]  # type: ignore[no-any-return]
+    got = _potential(lm, sources, targets, vias, edge_src, edge_dst, weight, transfers)
+    if pkey is not None and weight is not None:
+        if got is not None:
+            got[0].setflags(write=False)  # shared by every search of these ends and groups
+        if len(_POTS) >= POTS_KEPT:
+            _POTS.clear()
+        _POTS[pkey] = (lm, (*vias, weight), got)
+    return got
+
+
+def _potential(
+    lm: Landmarks,
+    sources: Sequence[int],
+    targets: Sequence[int],
+    vias: Sequence[np.ndarray],
+    edge_src: np.ndarray | None,
+    edge_dst: np.ndarray | None,
+    weight: np.ndarray | None,
+    transfers: int,
+) -> tuple[np.ndarray, float, float] | None:
     src, tgt = np.asarray(sources, np.int64), np.asarray(targets, np.int64)
-    last = toward(lm, tgt, src)
+    last = _bound_to(lm, tgt, src)
     if last is None:
         return None
     pi, ub = last
@@ -152,7 +251,13 @@ def potential(
         layers = [pi]
         for a in range(V - 2, -1, -1):
             group = vias[a]
-            h = toward(lm, np.unique(edge_src[group]), src)
+            if EXACT and lm.reverse is not None:  # exact over the table's graph, the layer's edges relaxed
+                got = _exact_layer(reversed_graph(lm), group, vias, a, layers, edge_src, edge_dst, w)
+                if got is None:
+                    return None
+                layers.append(got)
+                continue
+            h = _bound_to(lm, np.unique(edge_src[group]), src)
             if h is None:
                 return None
             # each edge of the group advances past every consecutive group it satisfies
@@ -178,6 +283,56 @@ def potential(
         return None
     np.minimum(pi, c, out=pi)
     return pi, c, ub
+
+
+def _advance(group: np.ndarray, vias: Sequence[np.ndarray], a: int) -> np.ndarray:
+    """How many layers each edge of ``group`` (= ``vias[a]``) advances: past every consecutive group
+    it satisfies."""
+    adv = group.astype(np.int64)
+    alive = group.copy()
+    for j in range(a + 1, len(vias)):
+        alive &= vias[j]
+        adv += alive
+    return adv
+
+
+def _exact_layer(
+    rev: Any,
+    group: np.ndarray,
+    vias: Sequence[np.ndarray],
+    a: int,
+    layers: list[np.ndarray],
+    edge_src: np.ndarray,
+    edge_dst: np.ndarray,
+    w: np.ndarray,
+) -> np.ndarray | None:
+    """The potential of via layer ``a`` over the table's graph (``rev``, reversed): the distance from
+    each state to the end of the route when the route may move freely within the layer (every edge of
+    the table's graph, the group's too: a relaxation) and leaves it over an edge ``e`` of the group
+    for ``w(e)`` + the potential of the layer that edge reaches (``layers``: the later layers, last
+    first). One search over ``rev`` from a virtual state joined to each edge's start at that price.
+    A distance in a graph holding every edge of the layer, priced no higher, and the later layers'
+    potentials at their ends: a lower bound, and consistent (within the layer as a distance is; over
+    an edge of the group by the price of the virtual edge). None when no edge of the group leads on."""
+    S = rev.shape[0]
+    idx = np.flatnonzero(group)
+    adv = _advance(group, vias, a)[idx]
+    ahead = layers[::-1]  # ahead[k] is the potential of layer a + 1 + k
+    reach = np.full(len(idx), np.inf)
+    for k in np.unique(adv):
+        sel = adv == k
+        reach[sel] = w[idx[sel]] + ahead[int(k) - 1][edge_dst[idx[sel]]]
+    ok = np.isfinite(reach)
+    if not ok.any():
+        return None
+    off = np.full(S, np.inf)
+    np.minimum.at(off, edge_src[idx[ok]].astype(np.int64), reach[ok])
+    xs = np.flatnonzero(np.isfinite(off))
+    aug = csr_matrix(
+        (np.concatenate([rev.data, off[xs]]), np.concatenate([rev.indices, xs]), np.concatenate([rev.indptr, [rev.nnz + len(xs)]])),
+        shape=(S + 1, S + 1),
+    )
+    return np.asarray(dijkstra(aug, directed=True, indices=S, min_only=True))[:S]
 
 
 def reduce_graph(csr: Any, rows: np.ndarray, pot: tuple[np.ndarray, float, float] | None) -> tuple[Any, float, float, bool]:

@@ -14,6 +14,7 @@ import datetime as dt
 import difflib
 import functools
 import re
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -197,21 +198,55 @@ def resolve_nodes(G: nx.MultiDiGraph, queries: Iterable[str]) -> list[str]:
     avoiding only one of them would silently keep the other."""
     from .places import name_index, normalize, resolve
 
+    # a name's node, once resolved, kept per graph (beside it, not in ``G.graph``, which is part of its
+    # content) with the number of nodes it was resolved among: the normalized names are read once per
+    # graph, not per call
+    done: dict[tuple[str, int], str] = _kept(G).setdefault("ids", {})
+    size = G.number_of_nodes()
     out: list[str] = []
     for q in queries:
         if q in G and not str(q).startswith("sea:"):
             out.append(q)
             continue
+        got = done.get((q, size))
+        if got is not None and got in G:
+            out.append(got)
+            continue
         key = normalize(q)
         hits = list(name_index(G).get(key, []))
         # a place named after the query (Baku: the rail terminal, and "Baku (Alat port)") is a candidate too
-        hits += [n for n, d in G.nodes(data=True) if n not in hits and normalize(str(d.get("name", ""))).startswith(key + " ")]
+        hits += [n for n, name in _node_names(G) if n not in hits and name.startswith(key + " ")]
         if len(hits) > 1:
             cands = ", ".join(f"{h} ({G.nodes[h].get('kind')})" for h in sorted(hits))
             msg = f"place {q!r} to avoid is ambiguous: it names {cands}; give the node ids to avoid (all of them, or one)"
             raise ConstraintError(msg)
-        out.append(resolve(G, q).id)
+        got = resolve(G, q).id
+        done[(q, size)] = got
+        out.append(got)
     return out
+
+
+def _node_names(G: nx.MultiDiGraph) -> list[tuple[str, str]]:
+    """Every node with its normalized name (in node order), built once per graph."""
+    from .places import normalize
+
+    kept = _kept(G)
+    got = kept.get("names")
+    if got is None or len(got) != G.number_of_nodes():
+        got = [(n, normalize(str(d.get("name", "")))) for n, d in G.nodes(data=True)]
+        kept["names"] = got
+    return got
+
+
+_KEPT: weakref.WeakKeyDictionary[nx.MultiDiGraph, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def _kept(G: nx.MultiDiGraph) -> dict[str, Any]:
+    """What :func:`resolve_nodes` keeps for graph ``G`` (while ``G`` lives)."""
+    got = _KEPT.get(G)
+    if got is None:
+        got = _KEPT[G] = {}
+    return got
 
 
 def validate(G: nx.MultiDiGraph, c: Constraints) -> None:

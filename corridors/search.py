@@ -15,13 +15,14 @@ from typing import Any
 import numpy as np
 
 from .assemble import build_route
+from .astar import Landmarks
 from .constraints import Constraints
-from .engine import LEG, Solution, solve
+from .engine import LEG, Solution, landmarks, search_graph, solve
 from .errors import ConstraintError
 from .families import Family, route_breaks
 from .model import Route
 from .places import Place
-from .query import OBJECTIVES, Compiled, Group, edge_mask, edge_weights, lower_bound, modes_mask, plans
+from .query import OBJECTIVES, Compiled, Group, edge_mask, edge_weights, family_mask, lower_bound, modes_mask, plans
 from .seasons import closed_legs, or_wait_for_season, season_mask
 
 __all__ = ["MAX_REPAIRS", "UnavailableError", "revisits", "solve_plan", "solve_query", "solve_with_season_waits", "turns_back"]
@@ -93,7 +94,7 @@ def solve_query(
     okey = objective if isinstance(objective, str) else tuple(sorted(objective.items()))
     mask = memo(q, "mask", (c, fid, o.id, d.id), lambda: _read_only(edge_mask(q, c, fam, o.id, d.id)))
     weight, wkey = memo(q, "weights", (okey, c.chokepoint_weights), lambda: edge_weights(q, objective, c))
-    bound = landmark_bound(q, objective, c, weight)
+    bound = landmark_bound(q, objective, c, weight, fam)
     if penalty is not None:
         weight = weight * penalty
         wkey = None
@@ -190,18 +191,59 @@ def _read_only(a: np.ndarray) -> np.ndarray:
 
 
 def landmark_bound(
-    q: Compiled, objective: str | Mapping[str, float], c: Constraints, weight: np.ndarray
+    q: Compiled, objective: str | Mapping[str, float], c: Constraints, weight: np.ndarray, fam: Family | None = None
 ) -> tuple[Any, np.ndarray, np.ndarray, Any] | None:
     """The key, weights and edges of the landmark table that steers a search by ``objective``
     (:func:`corridors.engine.landmarks`): one table per named objective, set of modes and planned
     legs allowed or not, over every edge those two rules allow (every mask of such a query is a
     subset: the user's other rules and a family's only remove edges), kept with the engine; none for
-    a blend (a table per blend would cost more than it saves)."""
+    a blend (a table per blend would cost more than it saves). The potentials are the exact distances
+    over the table's graph (:func:`corridors.astar.exact_to`); for a family's query, or one avoiding
+    straits, over the edges the family's rules and the avoided straits leave (the same landmarks,
+    that graph)."""
     if not isinstance(objective, str):
         return None
     modes = None if c.modes is None else tuple(sorted(set(c.modes)))
     key = ("objective", objective, c.chokepoint_weights if objective == "exposure" else (), modes, c.include_planned)
-    return key, weight, modes_mask(q, c), q.landmark_store
+    within = modes_mask(q, c)
+    table = landmarks(q.eng, weight, key, within, q.landmark_store)
+    if table.reverse is None:  # a table read from the cache: its graph, reversed, for the exact bounds
+        table.reverse = search_graph(q.eng, weight, within)[0].T.tocsr()
+    chokes = tuple(sorted(ch for ch in set(c.avoid_chokepoints) if ch in q.eng.by_chokepoint))
+    if fam is None and not chokes:
+        return key, weight, within, q.landmark_store
+    # a family's or a set of avoided straits' own table: the same landmarks (their bounds hold over any
+    # subset of the edges), and the exact distances over the edges the family's rules and the avoided
+    # straits leave (every mask of such a query is a subset: the user's other rules only remove
+    # edges), far tighter where the way is long (Cape, NSR; round Africa without Suez)
+    fid = fam.id if fam is not None else None
+    skey = ("shape", fid, chokes, key)
+
+    def shape() -> np.ndarray:
+        m = within & family_mask(q, fam) if fam is not None else within.copy()
+        for ch in chokes:
+            m[q.eng.by_chokepoint[ch]] = False
+        return _read_only(m)
+
+    swithin = memo(q, "shape within", (fid, chokes, key), shape)
+    return skey, weight, swithin, _ShapeTable(table, lambda: search_graph(q.eng, weight, swithin)[0].T.tocsr())
+
+
+class _ShapeTable:
+    """The store of a family's (or a set of avoided straits') landmark table
+    (:func:`corridors.engine.landmarks` reads it once per engine): the objective's table, with the
+    graph of the edges left (reversed) for the exact bounds."""
+
+    def __init__(self, table: Landmarks, reverse: Callable[[], Any]) -> None:
+        self.table = table
+        self.reverse = reverse
+
+    def load(self, key: Any) -> Landmarks:
+        t = self.table
+        return Landmarks(t.states, t.fwd, t.bwd, self.reverse)  # made when needed (a few kept)
+
+    def save(self, key: Any, table: Landmarks) -> None:
+        return None
 
 
 def solve_plan(

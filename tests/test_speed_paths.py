@@ -220,11 +220,138 @@ def test_a_dead_end_branch_off_the_origin_gives_the_plain_route(G: object, monke
         prev = n
     import corridors.astar as astar
 
+    monkeypatch.setattr(astar, "EXACT", False)  # the landmarks' bounds: the exact ones never go down the branch
     cuts = []
     real = astar.dead_ends_cut
     monkeypatch.setattr(astar, "dead_ends_cut", lambda red, cand: cuts.append(1) or real(red, cand))
     fast = Router(H, draws=0).compare("Chelyabinsk", "Mumbai")
     assert cuts  # the branch was cut
+    monkeypatch.setattr(astar, "EXACT", True)
+    exact = Router(H, draws=0).compare("Chelyabinsk", "Mumbai")
     _plain(monkeypatch)
     plain = Router(H, draws=0).compare("Chelyabinsk", "Mumbai")
     assert [r.to_dict() for r in fast.routes] == [r.to_dict() for r in plain.routes]
+    assert [r.to_dict() for r in exact.routes] == [r.to_dict() for r in plain.routes]
+
+
+def test_avoid_node_names_resolved_once_give_the_plain_answer() -> None:
+    from corridors import constraints
+    from corridors.constraints import ConstraintError, resolve_nodes
+
+    G = synthetic(NODES, LEGS, zones=ZONES)
+    for n in ("rail:a", "rail:c", "port:q"):
+        G.nodes[n]["name"] = "Town " + n[-1].upper()
+    names = ["Town A", "town c", "Town Q"]
+    first = resolve_nodes(G, names)
+    again = resolve_nodes(G, names)  # from the kept resolution
+    assert again == first
+    assert not any(k.startswith("_avoid") or k == "_node_names" for k in G.graph)  # the graph's content untouched
+    constraints._KEPT.pop(G)
+    assert resolve_nodes(G, names) == first  # the plain path
+    # a node added later named after the query ("Town A (annex)") makes it ambiguous, as it would
+    # be without the kept resolution
+    G.add_node("rail:annex", **{**dict(G.nodes[first[0]]), "name": "Town A (annex)"})
+    with pytest.raises(ConstraintError, match="ambiguous"):
+        resolve_nodes(G, names[:1])
+    assert resolve_nodes(G, names[1:]) == first[1:]
+
+
+def _layered(S: int, src: object, dst: object, w: object, vias: list[object]) -> object:
+    """The layered graph of :func:`corridors.engine.solve` (no transfer cap), every edge kept."""
+    import numpy as np
+    from scipy.sparse import coo_matrix
+
+    from corridors.astar import _advance
+
+    src, dst, w = np.asarray(src), np.asarray(dst), np.asarray(w)
+    V = len(vias) + 1
+    rows, cols, data = [], [], []
+    for a in range(V):
+        adv = _advance(np.asarray(vias[a]), vias, a) if a < V - 1 else np.zeros(len(src), np.int64)  # type: ignore[arg-type]
+        rows.append(src + a * S)
+        cols.append(dst + (a + adv) * S)
+        data.append(w)
+    m = coo_matrix((np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))), shape=(S * V, S * V))
+    m.sum_duplicates()  # parallel edges: scipy keeps the sum; this graph has none
+    return m.tocsr()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_exact_layered_potential_is_a_consistent_lower_bound(seed: int) -> None:
+    """With the table's graph, the potential of a search through via groups is the exact distance
+    over a relaxation of the layered graph: never above the true distance to the targets, and no
+    reduced edge cost below zero; and at least the landmarks' own bound where both are below the cap."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    from corridors.astar import build_landmarks, potential
+
+    rng = np.random.default_rng(seed)
+    S, E = 300, 1500
+    pairs = np.unique(rng.integers(0, S, size=(E, 2)), axis=0)
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    src, dst = pairs[:, 0], pairs[:, 1]
+    w = rng.uniform(1.0, 10.0, len(src))
+    csr = csr_matrix((w, (src, dst)), shape=(S, S))
+    lm = build_landmarks(csr)
+    assert lm.reverse is not None
+    vias = [rng.random(len(src)) < 0.02, rng.random(len(src)) < 0.02]
+    vias[1] |= vias[0] & (rng.random(len(src)) < 0.3)  # some edges satisfy both groups at once
+    sources, targets = [0], [S - 1, S - 2]
+    kw = {"vias": vias, "edge_src": src, "edge_dst": dst, "weight": w}
+    got = potential(lm, sources, targets, **kw)  # type: ignore[arg-type]
+    assert got is not None
+    pi, cap, _ = got
+    L = _layered(S, src, dst, w, vias)
+    V = len(vias) + 1
+    true = np.asarray(dijkstra(L.T.tocsr(), directed=True, indices=[t + (V - 1) * S for t in targets], min_only=True))  # type: ignore[attr-defined]
+    assert np.isfinite(true[sources[0]])
+    ok = np.isfinite(true)
+    assert np.all(pi[ok] <= true[ok] * (1 + 1e-9) + 1e-9)
+    rows = np.repeat(np.arange(L.shape[0]), np.diff(L.indptr))  # type: ignore[attr-defined]
+    assert (L.data - pi[rows] + pi[L.indices]).min() >= -1e-9  # type: ignore[attr-defined]
+    # the landmarks alone (no graph): a weaker bound, never a stronger one
+    lm.reverse = None
+    weak = potential(lm, sources, targets, **kw)  # type: ignore[arg-type]
+    if weak is not None:
+        assert weak[1] <= cap * (1 + 1e-9)
+
+
+@pytest.mark.parametrize(
+    "kw", [{"avoid_countries": ("IRN",)}, {"avoid_chokepoints": ("suez",)}, {"max_transshipments": 2}, {"modes": ("rail", "sea")}]
+)
+def test_family_guided_compare_equals_the_plain_one(G: object, kw: dict[str, object], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each family's search steered by the exact distances over the family's own graph gives the
+    routes the plain search gives, under other rules too."""
+    from corridors.routing import Constraints
+
+    c = Constraints(**kw)  # type: ignore[arg-type]
+    fast = Router(G, draws=300).compare("Chelyabinsk", "Mumbai", constraints=c)  # type: ignore[arg-type]
+    _plain(monkeypatch)
+    plain = Router(G, draws=300).compare("Chelyabinsk", "Mumbai", constraints=c)  # type: ignore[arg-type]
+    assert [r.to_dict() for r in fast.routes] == [r.to_dict() for r in plain.routes]
+    assert fast.unavailable == plain.unavailable
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "kw"),
+    [("port:INMAA", "port:RUVVO", {"modes": ("sea",)}), ("Chelyabinsk", "Mumbai", {}), ("port:RULED", "port:INBOM", {"modes": ("sea",)})],
+)
+def test_kept_voyages_equal_the_merged_legs(G: object, a: str, b: str, kw: dict[str, object], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A voyage's fields kept per engine (by its edges and the chokepoint weights) give the move
+    merge_voyage makes from the legs, on a first and a repeated query, by every objective."""
+    import corridors.assemble as assemble
+    from corridors.routing import Constraints
+
+    c = Constraints(**kw)  # type: ignore[arg-type]
+    r = Router(G, draws=0)  # type: ignore[arg-type]
+    objectives = ("distance", "time", "exposure")
+    fast = [r.route(a, b, objective=o, constraints=c).to_dict() for o in objectives]
+    again = [r.route(a, b, objective=o, constraints=c).to_dict() for o in objectives]
+    if a.startswith("port:"):
+        assert r.compiled.step_templates.get("voyages")  # voyages were kept
+    monkeypatch.setattr(assemble, "_voyage", lambda q, run, w: assemble.merge_voyage([assemble._at(m, t) for _, m, t in run], w))
+    plain = [Router(G, draws=0).route(a, b, objective=o, constraints=c).to_dict() for o in objectives]  # type: ignore[arg-type]
+    assert fast == plain
+    assert again == plain
