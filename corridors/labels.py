@@ -9,7 +9,8 @@ a figure as the CLI table and the maps show it (one function for both).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import networkx as nx
@@ -54,6 +55,24 @@ def basis(route: Route, G: nx.MultiDiGraph, params: Parameters) -> dict[str, int
             out["assumed"] += 1  # every hub dwell in data/services.toml is a labelled assumption
         else:
             out[params.basis(key)] += 1
+    return out
+
+
+def same_route_caveats(routes: Sequence[Route]) -> list[Route]:
+    """``routes`` (in their order), each that sails and rides exactly the legs of an earlier one with a
+    caveat naming that row: under some constraints two families' best routes are one and the same route
+    (it meets both definitions, e.g. an eastern-branch train to Chabahar when Hormuz is avoided), and a
+    reader must not take them for two options."""
+    first: dict[tuple[str, ...], Route] = {}
+    out: list[Route] = []
+    for r in routes:
+        legs = tuple(lid for m in r.moves for lid in m.leg_ids)
+        seen = first.setdefault(legs, r)
+        if seen is not r:  # (idempotent: a route already marked keeps its one note)
+            note = f"the same route as the row '{seen.label or seen.family}' (it meets both corridors' definitions): not a second option"
+            if note not in r.caveats:
+                r = replace(r, caveats=(*r.caveats, note))
+        out.append(r)
     return out
 
 

@@ -39,6 +39,7 @@ from .constraints import validate as validate_constraints
 from .engine import Engine, compile_engine
 from .errors import ConstraintError, NoRouteError
 from .families import Family, load_families, route_breaks
+from .labels import same_route_caveats
 from .model import Route, legs_frame, routes_frame
 from .noroute import explain_no_route, family_conflict
 from .params import Parameters, load_parameters
@@ -418,7 +419,7 @@ class Router:
         else:
             key = OBJECTIVES.get(objective, "time_h") if isinstance(objective, str) else "time_h"
             routes.sort(key=lambda r: getattr(r, key))
-        return CompareResult(o, d, routes, unavailable, c)
+        return CompareResult(o, d, same_route_caveats(routes), unavailable, c)
 
     def alternatives(
         self,
