@@ -23,19 +23,18 @@ def _loading() -> Iterator[None]:
     context closes (a command run in-process, as by the tests, leaves nothing frozen behind)."""
     import gc
 
+    from corridors.cache import paused_gc
+
     ctx = click.get_current_context(silent=True)
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if ctx is not None:
-            if not ctx.meta.get("corridors.frozen"):
-                ctx.meta["corridors.frozen"] = True
-                ctx.call_on_close(gc.unfreeze)
-            gc.freeze()
-        if was_on:
-            gc.enable()
+    with paused_gc():
+        try:
+            yield
+        finally:
+            if ctx is not None:
+                if not ctx.meta.get("corridors.frozen"):
+                    ctx.meta["corridors.frozen"] = True
+                    ctx.call_on_close(gc.unfreeze)
+                gc.freeze()
 
 
 @dataclass

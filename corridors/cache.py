@@ -208,34 +208,30 @@ def load(kind: str, key: str, expect: type | tuple[type, ...] | None = None, ann
         if announce:
             _building(kind)
         return None
-    gc_was_on = gc.isenabled()
-    gc.disable()  # decoding makes hundreds of thousands of small objects and no cycles
-    try:
-        with fh, np.load(fh, allow_pickle=False) as data:
-            obj = decode(data, key)
-        if expect is not None and not isinstance(obj, expect):
-            msg = f"holds a {type(obj).__name__}, not the expected type"
-            raise CacheFormatError(msg)
-        _check_type(obj)
-    except (
-        OSError,
-        ValueError,
-        KeyError,
-        TypeError,
-        AttributeError,
-        IndexError,
-        ImportError,
-        zipfile.BadZipFile,
-        EOFError,
-        RecursionError,
-    ) as exc:
-        log.info("ignoring unreadable cache entry %s (%s: %s); rebuilding it", path, type(exc).__name__, exc)
-        if announce:
-            _building(kind)
-        return None
-    finally:
-        if gc_was_on:
-            gc.enable()
+    with paused_gc():  # decoding makes hundreds of thousands of small objects and no cycles
+        try:
+            with fh, np.load(fh, allow_pickle=False) as data:
+                obj = decode(data, key)
+            if expect is not None and not isinstance(obj, expect):
+                msg = f"holds a {type(obj).__name__}, not the expected type"
+                raise CacheFormatError(msg)
+            _check_type(obj)
+        except (
+            OSError,
+            ValueError,
+            KeyError,
+            TypeError,
+            AttributeError,
+            IndexError,
+            ImportError,
+            zipfile.BadZipFile,
+            EOFError,
+            RecursionError,
+        ) as exc:
+            log.info("ignoring unreadable cache entry %s (%s: %s); rebuilding it", path, type(exc).__name__, exc)
+            if announce:
+                _building(kind)
+            return None
     with contextlib.suppress(OSError):
         os.utime(path)  # least recently used goes first
     log.info("loaded %s from cache %s in %.2f s", kind, path, time.perf_counter() - t0)
