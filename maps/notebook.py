@@ -53,6 +53,7 @@ def notebook_html(routes: Sequence[Route], constraints: Any = None, title: str =
                 label=str(d["label"]),
                 summary=d,
                 chokepoints=[short_zone_name(c) for c in r.chokepoints],
+                caveats=list(r.caveats),
                 best=i == 0,
                 color=route_color(i),
             )

@@ -65,6 +65,9 @@ table.corr-summary tr.corr-baseline td {{ color: #888; }}
 table.corr-summary td.corr-min {{ font-weight: 700; }}
 table.corr-summary .corr-note {{ color: #a15c00; font-size: 10.5px; }}
 table.corr-summary .corr-tag {{ color: #888; font-size: 10px; }}
+.corr-cav {{ font-size: 10.5px; color: #555; }}
+.corr-cav > summary {{ cursor: pointer; color: #a15c00; }}
+.corr-cav ul {{ margin: 2px 0 2px 14px; padding: 0; white-space: normal; }}
 table.corr-summary .corr-delta {{ font-size: 10px; font-weight: 400; }}
 table.corr-summary .corr-delta.up {{ color: #b2182b; }}
 table.corr-summary .corr-delta.down {{ color: #1a7f37; }}
@@ -287,6 +290,7 @@ class SummaryRow:
     notes: list[str] = field(default_factory=list)
     deltas: dict[str, float] = field(default_factory=dict)  # change against the baseline
     tags: list[str] = field(default_factory=list)  # short grey words after the label
+    caveats: list[str] = field(default_factory=list)  # Route.caveats: folded under the label
     bounds: list[list[float]] | None = None
     best: bool = False
     baseline: bool = False
@@ -301,7 +305,7 @@ def badge_html(number: str, color: str, best: bool = False, baseline: bool = Fal
     return f'<{tag} class="{cls}" style="{style}">{esc(number)}</{tag}>'
 
 
-def summary_table(rows: Sequence[SummaryRow], table_id: str = "", foot: str = "") -> str:
+def summary_table(rows: Sequence[SummaryRow], table_id: str = "", foot: str = "", caveats_open: bool = False) -> str:
     """The comparison table: one row per route, figures from its summary (as the JSON output),
     formatted as the CLI table formats them; the best value of each column in bold. Each figure
     cell carries ``data-key`` and ``data-value`` (the JSON value) so it can be checked."""
@@ -330,7 +334,7 @@ def summary_table(rows: Sequence[SummaryRow], table_id: str = "", foot: str = ""
             text = days_text(r.summary) if key == "time_days" else fmt(v)
             cells.append(f'<td{attr} data-key="{key}" data-value="{esc(v)}">{esc(text)}{delta}</td>')
         notes = f'<br><span class="corr-note">{esc("; ".join(r.notes))}</span>' if r.notes else ""
-        notes = "".join(f' <span class="corr-tag">{esc(t)}</span>' for t in r.tags) + notes
+        notes = "".join(f' <span class="corr-tag">{esc(t)}</span>' for t in r.tags) + notes + caveats_html(r.caveats, caveats_open)
         bounds = f' data-bounds="{esc(json.dumps(r.bounds))}"' if r.bounds else ""
         body.append(
             f'<tr class="{cls}"{bounds} data-route="{esc(r.number)}"><td class="l name">'
@@ -347,6 +351,16 @@ def summary_table(rows: Sequence[SummaryRow], table_id: str = "", foot: str = ""
     )
 
 
+def caveats_html(caveats: Sequence[str], open_: bool = False) -> str:
+    """A route's caveats (as the CLI's notes and the JSON's ``caveats``), folded unless ``open_``:
+    "N caveats" opens the list."""
+    if not caveats:
+        return ""
+    items = "".join(f"<li>{esc(c)}</li>" for c in caveats)
+    word = "caveat" if len(caveats) == 1 else "caveats"
+    return f'<details class="corr-cav"{" open" if open_ else ""}><summary>{len(caveats)} {word}</summary><ul>{items}</ul></details>'
+
+
 def summary_html(title: str, subtitle: Sequence[str], rows: Sequence[SummaryRow], foot: str, open_: bool = True) -> str:
     sub = "".join(f'<div class="corr-sub">{esc(s)}</div>' for s in subtitle if s)
     return (
@@ -361,6 +375,9 @@ SUMMARY_JS = """
 var rows = document.querySelectorAll('#corridors-summary tr[data-bounds]');
 rows.forEach(function (tr) {
   tr.title = 'zoom to this route';
+  tr.querySelectorAll('details.corr-cav').forEach(function (d) {
+    d.addEventListener('click', function (e) { e.stopPropagation(); });
+  });
   tr.addEventListener('click', function () {
     corridorsFit({map}, JSON.parse(tr.getAttribute('data-bounds')));
   });

@@ -79,6 +79,8 @@ table.corr-summary .l { text-align: left; }
 table.corr-summary td.corr-min { font-weight: 700; }
 table.corr-summary tr.corr-best td { background: #fff8e1; }
 table.corr-summary .corr-note { color: #a15c00; font-size: 12px; }
+.corr-cav { font-size: 12px; color: #555; } .corr-cav > summary { cursor: pointer; color: #a15c00; }
+.corr-cav ul { margin: 2px 0 2px 16px; padding: 0; }
 .corr-badge { display: inline-block; min-width: 17px; height: 17px; line-height: 17px;
   border-radius: 9px; font-size: 11px; font-weight: 700; text-align: center; padding: 0 3px; }
 .corr-badge.best { box-shadow: 0 0 0 1.5px #111; }
@@ -358,12 +360,13 @@ def report_html(
                 )
                 if n
             ],
+            caveats=list(r.caveats),
             best=i == 0,
             color=route_color(i),
         )
         for i, (r, d) in enumerate(zip(routes, docs, strict=True))
     ]
-    table = summary_table(rows, table_id="comparison-table")
+    table = summary_table(rows, table_id="comparison-table", caveats_open=True)
     none_found = ""
     if unavailable:
         items = "".join(f"<li><b>{esc(k)}</b>: {esc(v)}</li>" for k, v in unavailable.items())

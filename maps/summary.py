@@ -49,6 +49,10 @@ def baseline_text(routes: Sequence[Route], baseline: Sequence[Route], pairs: Seq
     return "Against the baseline: " + ", ".join(parts) + "."
 
 
+#: how corridors.labels.same_route_caveats begins its caveat (tests/test_maps.py checks they agree)
+SAME_ROUTE = "the same route as the row "
+
+
 def summary_row(d: Drawn, ctx: Context, before: Route | None = None) -> SummaryRow:
     r = d.route
     notes = []
@@ -73,6 +77,10 @@ def summary_row(d: Drawn, ctx: Context, before: Route | None = None) -> SummaryR
             months = set(mv.months) if months is None else months & set(mv.months)
     if months is not None:
         notes.append(f"seasonal: open {months_text(tuple(sorted(months)))}")
+    # "the same route as the row ..." (corridors.labels.same_route_caveats) is not a detail: it says the
+    # row is no second option, so it shows as a note; the other caveats are folded under the label.
+    notes += [c for c in r.caveats if c.startswith(SAME_ROUTE)]
+    folded = [c for c in r.caveats if not c.startswith(SAME_ROUTE)]
     return SummaryRow(
         number=d.number,
         label=d.label,
@@ -80,6 +88,7 @@ def summary_row(d: Drawn, ctx: Context, before: Route | None = None) -> SummaryR
         chokepoints=[short_zone_name(ctx.zone_name(c)) for c in r.chokepoints],
         notes=notes,
         tags=tags,
+        caveats=folded,
         deltas=deltas,
         bounds=d.bounds,
         best=d.best,

@@ -52,3 +52,39 @@ def test_the_mark_is_added_once_and_keeps_the_order(router: Any) -> None:
     again = same_route_caveats(same_route_caveats([*res.routes, res.routes[0]])[: len(res.routes)])
     assert [r.label for r in again] == [r.label for r in res.routes]
     assert [r.caveats for r in again] == [r.caveats for r in res.routes]
+
+
+def test_the_map_shows_the_mark_and_every_caveat(router: Any) -> None:
+    """The map's summary table shows the mark as a note on the repeating row, and each row's other
+    caveats folded under its label; each leg's popup says how many caveats its route has and where they are."""
+    from corridors.maps import map_html, route_map
+    from corridors.maps.style import esc
+    from corridors.maps.summary import SAME_ROUTE
+
+    assert MARK.startswith(SAME_ROUTE.strip())
+    res = router.compare("Chelyabinsk", "Mumbai", constraints=Constraints(avoid_chokepoints=("hormuz",)))
+    page = map_html(route_map(res.routes, G=router.G, constraints=res.constraints))
+    table = page[page.index('id="corridors-summary"') :]
+    table = table[: table.index("</table>")]
+    rows = table.split('class="corr-row')[1:]
+    assert len(rows) == len(res.routes)
+    for r, row in zip(res.routes, rows, strict=True):
+        assert esc(r.label) in row
+        mark = [c for c in r.caveats if c.startswith(MARK)]
+        other = [c for c in r.caveats if not c.startswith(MARK)]
+        for c in mark:
+            assert '<span class="corr-note">' in row and esc(c) in row.split('class="corr-note">')[1].split("</span>")[0]
+        if other:
+            n = len(other)
+            assert f"<summary>{n} caveat{'s' if n > 1 else ''}</summary>" in row
+            assert all(f"<li>{esc(c)}</li>" in row for c in other)
+        else:
+            assert "corr-cav" not in row
+    assert sum(1 for r in res.routes for c in r.caveats if c.startswith(MARK)) >= 1
+    popups = page  # the leg popups are HTML inside the layers' JSON, with <, >, & and ' as \\u escapes
+    for code, char in (("003c", "<"), ("003e", ">"), ("0026", "&"), ("0027", "'")):
+        popups = popups.replace("\\u" + code, char)
+    for i, r in enumerate(res.routes):
+        n = len(r.caveats)
+        pointer = f"<th>caveats</th><td>{n} for this route: see route {i + 1} in the summary table</td>"
+        assert (pointer in popups) == (n > 0), r.label
