@@ -208,23 +208,23 @@ def solve(
         ends = _ends(bound, cap, lower_bound)
         refs = (*vias, weight)
         if built is None:
-            family = _family(reg, sources, targets, weight, vias, T, arrival_key, bound)
-            got = _superset(reg, family, refs, mask)
+            family = _family(reg, sources, targets, weight, vias, T, bound)
+            arrivals = tuple(frozenset(arrival_key[a]) if a < len(arrival_key) else frozenset() for a in range(V))
+            got = _superset(reg, family, refs, mask, arrivals)
+            parent = None if got is None else got[0]
             if got is not None:
-                kept, removed = got
+                kept, removed, newly = got
                 read, outcome = kept.outcomes.get(ends, (None, _MISSING))
                 # the kept search ran as a first search on a new graph does, and read no changed row
-                if outcome is not _MISSING and read is not None and not read[eng.src[removed]].any():
+                if outcome is not _MISSING and read is not None and not read[_changed_rows(eng, removed, newly)].any():
                     return None if outcome is None else Solution(list(outcome.edges), outcome.cost, list(outcome.layers))
-                built = _derive(eng, kept.built, removed, mask, weight, vias, max_transfers, no_arrival, V, T)
-                _trim(store)
-                store[key] = built
+                built = _derive(eng, kept.built, removed, newly, mask, weight, vias, max_transfers, arrivals, T)
             else:
                 built = _build(eng, weight, mask, vias, max_transfers, no_arrival, V, T)
-                _trim(store)
-                store[key] = built
-            rec = _Kept(mask if not mask.flags.writeable else mask.copy(), built, refs, {})
-            _remember(reg, family, key, rec)
+            _trim(store)
+            store[key] = built
+            rec = _Kept(mask if not mask.flags.writeable else mask.copy(), arrivals, built, refs, {})
+            _remember(reg, family, key, rec, parent)
         else:
             rec = reg.by_key.get(key)
             if rec is not None and rec.built is not built:
@@ -326,15 +326,18 @@ _MISSING: Any = object()
 
 @dataclass(eq=False)
 class _Kept:
-    """A graph :func:`solve` built: its mask, its via groups and weights (the weights named by identity,
+    """A graph :func:`solve` built: its mask, the nodes no leg may arrive at in each layer, its via groups and weights (the weights named by identity,
     kept alive so that an id is never reused while the graph is kept), and the answers of the searches
     run on it by :func:`_ends`, each with the base states whose rows (in any layer) its searches read
     (None: not known)."""
 
     mask: np.ndarray
+    arrivals: tuple[frozenset[int], ...]
     built: Built
     refs: tuple[np.ndarray, ...]
     outcomes: dict[tuple[Any, ...], tuple[np.ndarray | None, Solution | None]]
+    #: built from the edges (not derived from another kept graph)
+    root: bool = True
 
 
 @dataclass(eq=False)
@@ -371,18 +374,16 @@ def _family(
     weight: np.ndarray,
     vias: Sequence[np.ndarray],
     T: int,
-    arrival_key: tuple[tuple[int, ...], ...],
     bound: tuple[Any, np.ndarray, np.ndarray | None, Any] | None,
 ) -> tuple[Any, ...]:
-    """Every input of a search graph and its A* potential besides the mask: graphs of the same family
-    differ only in their masks."""
+    """Every input of a search graph and its A* potential besides the mask and the nodes no leg may
+    arrive at: graphs of the same family differ only in those, which only remove edges."""
     return (
         tuple(int(s) for s in sources),
         tuple(int(t) for t in targets),
         id(weight),
         tuple(_content(reg, v) for v in vias),  # by content: two plans may hold equal groups
         T,
-        arrival_key,
         None if bound is None else bound[0],
     )
 
@@ -398,38 +399,71 @@ def _ends(
     return (cap, lb)
 
 
-def _superset(reg: _Registry, family: tuple[Any, ...], refs: tuple[np.ndarray, ...], mask: np.ndarray) -> tuple[_Kept, np.ndarray] | None:
-    """The kept graph of ``family`` whose mask holds ``mask`` with the fewest edges more, and the
-    edges it has more (ascending), or None."""
+def _superset(
+    reg: _Registry, family: tuple[Any, ...], refs: tuple[np.ndarray, ...], mask: np.ndarray, arrivals: tuple[frozenset[int], ...]
+) -> tuple[_Kept, np.ndarray, tuple[frozenset[int], ...]] | None:
+    """The kept graph of ``family`` whose mask holds ``mask`` and whose nodes never arrived at are among
+    ``arrivals`` (layer by layer), with the fewest edges and nodes more; the edges it has more
+    (ascending) and the nodes each layer bans more; or None."""
     kept = reg.by_family.get(family, [])
-    best: tuple[_Kept, np.ndarray] | None = None
+    best: tuple[_Kept, np.ndarray, tuple[frozenset[int], ...]] | None = None
     for k in kept:
         if len(k.refs) != len(refs) or k.refs[-1] is not refs[-1]:  # the same weights
             continue
         if not all(a is b or np.array_equal(a, b) for a, b in zip(k.refs[:-1], refs[:-1], strict=True)):
             continue
+        if len(k.arrivals) != len(arrivals) or not all(x <= y for x, y in zip(k.arrivals, arrivals, strict=True)):
+            continue
         if k.mask.shape != mask.shape or (mask & ~k.mask).any():
             continue
         removed = np.flatnonzero(k.mask & ~mask)
-        if best is None or len(removed) < len(best[1]):
-            best = (k, removed)
-    if best is not None:  # most recently used first
+        newly = tuple(y - x for x, y in zip(k.arrivals, arrivals, strict=True))
+        if best is None or len(removed) + sum(map(len, newly)) < len(best[1]) + sum(map(len, best[2])):
+            best = (k, removed, newly)
+    if best is not None:  # most recently used first, and its family last out
         kept[:] = [best[0], *(x for x in kept if x is not best[0])]
+        reg.by_family[family] = reg.by_family.pop(family)
     return best
 
 
-def _remember(reg: _Registry, family: tuple[Any, ...], key: Any, k: _Kept) -> None:
-    kept = reg.by_family.pop(family, [])
-    kept = [x for x in kept if not np.array_equal(x.mask, k.mask)][: KEPT_PER_QUERY - 1]
-    reg.by_family[family] = [k, *kept]
+def _changed_rows(eng: Arrays, removed: np.ndarray, newly: tuple[frozenset[int], ...]) -> np.ndarray:
+    """The states whose rows (in some layer) may differ between a kept graph and one without the
+    edges ``removed`` and without legs arriving at the nodes ``newly`` bans: the states those edges
+    and legs leave."""
+    nodes = frozenset().union(*newly)
+    rows: np.ndarray = eng.src[removed]
+    if nodes:
+        legs = np.flatnonzero((eng.etype == LEG) & np.isin(eng.state_node[eng.dst], np.fromiter(nodes, np.int64, len(nodes))))
+        rows = np.concatenate([rows, eng.src[legs]])
+    return rows
+
+
+def _remember(reg: _Registry, family: tuple[Any, ...], key: Any, k: _Kept, parent: _Kept | None) -> None:
+    """Keep ``k`` (derived from ``parent`` if not None: then just after it, the wider graph staying
+    first) under ``family`` and ``key``. Past the limits a derived graph goes before a graph built
+    from the edges (the one the next new mask of the query derives from), the least recently used
+    first."""
+    k.root = parent is None
+    kept = [x for x in reg.by_family.pop(family, []) if not np.array_equal(x.mask, k.mask) or x.arrivals != k.arrivals]
+    at = next((i + 1 for i, x in enumerate(kept) if x is parent), 0)
+    kept.insert(at, k)
+    reg.by_family[family] = kept
+    if len(kept) > KEPT_PER_QUERY:
+        _drop_one(kept)
     while sum(len(v) for v in reg.by_family.values()) > KEPT_SEARCHES:
-        oldest = next(iter(reg.by_family))
-        reg.by_family[oldest].pop()
-        if not reg.by_family[oldest]:
-            del reg.by_family[oldest]
+        fam = next((f for f, v in reg.by_family.items() if any(not x.root for x in v)), next(iter(reg.by_family)))
+        _drop_one(reg.by_family[fam])
+        if not reg.by_family[fam]:
+            del reg.by_family[fam]
     if len(reg.by_key) >= 4 * KEPT_SEARCHES:
         reg.by_key.clear()
     reg.by_key[key] = k
+
+
+def _drop_one(kept: list[_Kept]) -> None:
+    """Drop the last derived graph of ``kept``, else its last."""
+    i = next((j for j in range(len(kept) - 1, -1, -1) if not kept[j].root), len(kept) - 1)
+    del kept[i]
 
 
 def _parallel(eng: Arrays) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -458,28 +492,39 @@ def _derive(
     eng: Arrays,
     parent: Built,
     removed: np.ndarray,
+    newly: tuple[frozenset[int], ...],
     mask: np.ndarray,
     weight: np.ndarray,
     vias: Sequence[np.ndarray],
     max_transfers: int | None,
-    no_arrival: Sequence[np.ndarray],
-    V: int,
+    arrivals: tuple[frozenset[int], ...],
     T: int,
 ) -> Built:
-    """The graph of :func:`solve` over ``mask`` from ``parent``, its graph over ``mask`` plus the edges
-    ``removed``: each entry whose edge is removed takes the cheapest other edge of ``mask`` between
-    the same states that leads between the same layers (the first of equals, as a build does), or is
-    dropped. Every other entry stays the cheapest of its pair. The same arrays as a build from ``mask``."""
+    """The graph of :func:`solve` over ``mask`` with no leg arriving at ``arrivals[a]`` in layer ``a``,
+    from ``parent``: its graph over ``mask`` plus the edges ``removed``, with fewer arrivals banned
+    (``newly``, per layer, bans the rest). An entry of a leg arriving at a node ``newly`` bans in its
+    layer is dropped (every edge of a state pair is a leg arriving at the same node, or none is); an
+    entry whose edge is removed takes the cheapest other edge of ``mask`` between the same states that
+    leads between the same layers (the first of equals, as a build does), or is dropped. Every other
+    entry stays the cheapest of its pair. The same arrays as a build from ``mask``."""
     csr, pair, eidx = parent
     S = eng.n_states
+    V = len(vias) + 1
     n = S * V * T
+    drop = np.zeros(len(eidx), bool)
+    if any(newly):
+        layer = pair // n // (S * T)
+        arrive = eng.state_node[eng.dst[eidx]]
+        is_leg = eng.etype[eidx] == LEG
+        for a, nodes in enumerate(newly):
+            if nodes:
+                drop |= (layer == a) & is_leg & np.isin(arrive, np.fromiter(nodes, np.int64, len(nodes)))
     gone = np.zeros(eng.n_edges, bool)
     gone[removed] = True
-    hit = np.flatnonzero(gone[eidx])
-    if not len(hit):
+    hit = np.flatnonzero(gone[eidx] & ~drop)
+    if not len(hit) and not drop.any():
         return parent
     order, first, end = _parallel(eng)
-    banned: list[set[int]] = [{int(x) for x in no_arrival[a]} if a < len(no_arrival) else set() for a in range(V)]
     subst = np.full(len(hit), -1, np.int64)
     for i, p in enumerate(hit):
         e = int(eidx[p])
@@ -499,7 +544,7 @@ def _derive(
             tt = t + (1 if max_transfers is not None and et in (TRANSFER, GAUGE) else 0)
             if tt >= T or int(eng.dst[m]) + ((a + adv) * T + tt) * S != col:
                 continue
-            if et == LEG and int(eng.state_node[eng.dst[m]]) in banned[a]:
+            if et == LEG and int(eng.state_node[eng.dst[m]]) in arrivals[a]:
                 continue
             wm = max(float(weight[m]), 1e-9)
             if best < 0 or wm < best_w:  # ascending edges: the first of equals stays
@@ -510,11 +555,10 @@ def _derive(
     swap = subst >= 0
     data[hit[swap]] = np.maximum(weight[subst[swap]], 1e-9)
     new_eidx[hit[swap]] = subst[swap]
+    drop[hit[~swap]] = True
     indices, indptr, new_pair = csr.indices, csr.indptr, pair
-    drop = hit[~swap]
-    if len(drop):
-        keep = np.ones(len(data), bool)
-        keep[drop] = False
+    if drop.any():
+        keep = ~drop
         data, indices, new_pair, new_eidx = data[keep], indices[keep], pair[keep], new_eidx[keep]
         fewer = np.zeros(n + 1, np.int64)
         np.cumsum(np.bincount(pair[drop] // n, minlength=n), out=fewer[1:])
@@ -526,12 +570,14 @@ def _derive(
 
 _LANDMARKS = "landmarks"
 #: what a full cache of graphs keeps: costly to rebuild, or the searches new masks derive from
-_KEPT_ACROSS = (_LANDMARKS, _PARENTS, _PARALLEL)
+_POTENTIALS = "potentials"
+_KEPT_ACROSS = (_LANDMARKS, _PARENTS, _PARALLEL, _POTENTIALS)
 
 
 def _trim(cache: dict[Any, Any]) -> None:
     """Empty a full graph cache, keeping the landmark tables (costly to rebuild, one per objective),
-    the searches to derive from and the index of parallel edges."""
+    the A* potentials (they do not depend on the mask), the searches to derive from and the index
+    of parallel edges."""
     if len(cache) > 64:
         kept = {k: cache[k] for k in _KEPT_ACROSS if k in cache}
         cache.clear()
@@ -569,7 +615,7 @@ def _potential_for(
     """The A* potential of a search (:func:`corridors.astar.potential`), kept by the via groups' identity
     (it does not depend on the mask; the same groups come back for the same vias)."""
     key, weight, within, store = bound
-    pots = eng.graphs.setdefault("potentials", {})
+    pots = eng.graphs.setdefault(_POTENTIALS, {})
     pkey = (key, tuple(sources), tuple(targets), tuple(id(v) for v in vias), T)
     kept = pots.get(pkey)
     if kept is not None and len(kept[0]) == len(vias) and all(a is b for a, b in zip(kept[0], vias, strict=True)):

@@ -104,9 +104,10 @@ def _fresh(eng: Any) -> Any:
 @pytest.mark.parametrize("seed", [0, 1, 2])
 @pytest.mark.parametrize(("n_vias", "max_transfers"), [(0, None), (1, None), (2, 2), (0, 1)])
 def test_a_derived_graph_is_the_graph_built_from_its_edges(G: Any, seed: int, n_vias: int, max_transfers: int | None) -> None:
-    """Solve over a mask, then over subsets of it: each answer and graph equals the one a fresh engine
-    builds from the subset's edges, including when the removed edges are the found route's (each the
-    cheapest of its state pair, some with a parallel service taking its place)."""
+    """Solve over a mask, then over subsets of it (fewer edges, more nodes never arrived at): each
+    answer and graph equals the one a fresh engine builds from the subset's edges, including when the
+    removed edges are the found route's (each the cheapest of its state pair, some with a parallel
+    service taking its place) or the newly banned nodes are on it."""
     eng = _real_engine(G)
     rng = np.random.default_rng(seed)
     w = eng.metrics["time_h"]
@@ -123,23 +124,28 @@ def test_a_derived_graph_is_the_graph_built_from_its_edges(G: Any, seed: int, n_
     on_route = list(first.edges) if first is not None else []
     pk = eng.src.astype(np.int64) * eng.n_states + eng.dst
     parallel = [e for e in np.flatnonzero(mask & is_leg) if np.count_nonzero((pk == pk[e]) & mask) > 1]
-    removals = [
-        on_route[:1],
-        on_route[-2:],
-        [e for e in on_route if e in set(parallel)] or parallel[:1],
-        list(rng.choice(np.flatnonzero(mask), size=40, replace=False)),
+    passed = [int(eng.state_node[eng.dst[e]]) for e in on_route if is_leg[e]][:-1]  # not the destination
+    removals: list[tuple[list[int], list[int]]] = [
+        (on_route[:1], []),
+        (on_route[-2:], []),
+        ([e for e in on_route if e in set(parallel)] or parallel[:1], []),
+        (list(rng.choice(np.flatnonzero(mask), size=40, replace=False)), []),
+        ([], passed[:1]),
+        (on_route[-1:], passed[-1:]),
     ]
     derived = 0
-    for i, gone in enumerate(removals):
+    for i, (gone, banned) in enumerate(removals):
         sub = mask.copy()
         sub[np.asarray(gone, np.int64)] = False
         key = ("sub", seed, i)
-        got = layered.solve(eng, src_states, dst_states, w, sub, cache_key=key, **kw)  # type: ignore[arg-type]
+        no_more = [np.asarray(sorted({o, *banned}), np.int32) for _ in range(n_vias + 1)]
+        kw2 = {**kw, "no_arrival": no_more}
+        got = layered.solve(eng, src_states, dst_states, w, sub, cache_key=key, **kw2)  # type: ignore[arg-type]
         fresh = _fresh(eng)  # the arrays, no kept graphs
-        want = layered.solve(fresh, src_states, dst_states, w, sub, cache_key=key, **kw)  # type: ignore[arg-type]
-        assert got == want, (i, gone)
+        want = layered.solve(fresh, src_states, dst_states, w, sub, cache_key=key, **kw2)  # type: ignore[arg-type]
+        assert got == want, (i, gone, banned)
         T = 1 if max_transfers is None else max_transfers + 1
-        full_key = (key, n_vias + 1, T, tuple((o,) for _ in no_arrival))
+        full_key = (key, n_vias + 1, T, tuple(tuple(int(x) for x in a) for a in no_more))
         if full_key in eng.graphs:  # derived, not an answer reused
             derived += 1
             (c1, p1, e1), (c2, p2, e2) = eng.graphs[full_key], fresh.graphs[full_key]
