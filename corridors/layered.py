@@ -208,7 +208,7 @@ def solve(
         ends = _ends(bound, cap, lower_bound)
         refs = (*vias, weight)
         if built is None:
-            family = _family(reg, sources, targets, weight, vias, T, bound)
+            family = _family(reg, sources, targets, weight, vias, max_transfers, bound)
             arrivals = tuple(frozenset(arrival_key[a]) if a < len(arrival_key) else frozenset() for a in range(V))
             got = _superset(reg, family, refs, mask, arrivals)
             parent = None if got is None else got[0]
@@ -373,7 +373,7 @@ def _family(
     targets: Sequence[int],
     weight: np.ndarray,
     vias: Sequence[np.ndarray],
-    T: int,
+    max_transfers: int | None,
     bound: tuple[Any, np.ndarray, np.ndarray | None, Any] | None,
 ) -> tuple[Any, ...]:
     """Every input of a search graph and its A* potential besides the mask and the nodes no leg may
@@ -383,7 +383,7 @@ def _family(
         tuple(int(t) for t in targets),
         id(weight),
         tuple(_content(reg, v) for v in vias),  # by content: two plans may hold equal groups
-        T,
+        -1 if max_transfers is None else max_transfers,  # not the layers' count: a cap of 0 has one layer too
         None if bound is None else bound[0],
     )
 

@@ -185,3 +185,18 @@ def test_an_answer_is_reused_only_when_the_search_never_read_a_changed_row(G: An
     assert other is None or first.edges[0] not in other.edges
     fresh = _fresh(eng)
     assert other == layered.solve(fresh, src, dst, w, sub, cache_key="near", lower_bound=lb)
+
+
+def test_a_transfer_cap_of_zero_is_not_the_graph_without_a_cap(G: Any) -> None:
+    """Both have one transfer layer; only the uncapped graph has the transfer edges: neither answer is
+    taken for the other's."""
+    eng = _real_engine(G)
+    w = eng.metrics["time_h"]
+    src, dst = eng.out_states["rail:bafq"], eng.in_states["port:IRNSH"]
+    mask = np.ones(eng.n_edges, bool)
+    capped = layered.solve(eng, src, dst, w, mask, max_transfers=0, cache_key="capped")
+    free = layered.solve(eng, src, dst, w, mask, cache_key="free")
+    fresh = _fresh(eng)
+    assert capped == layered.solve(fresh, src, dst, w, mask, max_transfers=0)
+    assert free == layered.solve(fresh, src, dst, w, mask)
+    assert free is not None and free != capped
