@@ -2,16 +2,17 @@
 state pair over a mask, copied into via layers and transfer counts, solved with scipy's compiled
 Dijkstra (A* toward the targets, :mod:`corridors.astar`).
 
-A graph is built once per query key and kept with the engine. A query whose mask only removes a few
-edges from one already solved with the same ends, weights, via groups and transfer cap (a new set of
-avoided legs, places or countries on the same family) is not built again from its edges:
+A graph is built once per query key and kept with the engine. A query whose graph only lacks edges of
+one already built with the same ends, weights, via groups, transfer cap and A* table (a new set of
+avoided legs, places or countries on the same family; more nodes never arrived at, as a repaired
+revisit has) is not built again from its edges:
 
-* when none of the removed edges starts at a state whose row the earlier search read, the new search
-  would repeat the earlier one step by step (Dijkstra reads only the rows of the states it settles,
-  and those rows are the same), so its answer is the earlier answer;
-* otherwise its graph is the earlier graph without the removed edges' entries, an entry whose edge
-  is removed taking the next cheapest edge of the same state pair and layers where there is one:
-  the very graph a build from the edges gives (the same entries in the same order).
+* when none of the entries that differ lies in a row the earlier search read (with finite weights and
+  no dead ends cut, Dijkstra reads only the rows of the states it reaches), the new search would
+  repeat the earlier one step by step, so its answer is the earlier answer (with the same cap);
+* otherwise its graph is the earlier graph without those entries, an entry whose edge is removed
+  taking the next cheapest edge of the same state pair and layers where there is one: the very
+  graph a build from the edges gives (the same entries in the same order), searched anew.
 """
 
 from __future__ import annotations
@@ -326,10 +327,10 @@ _MISSING: Any = object()
 
 @dataclass(eq=False)
 class _Kept:
-    """A graph :func:`solve` built: its mask, the nodes no leg may arrive at in each layer, its via groups and weights (the weights named by identity,
-    kept alive so that an id is never reused while the graph is kept), and the answers of the searches
-    run on it by :func:`_ends`, each with the base states whose rows (in any layer) its searches read
-    (None: not known)."""
+    """A graph :func:`solve` built: its mask, the nodes no leg may arrive at in each layer, its via
+    groups and weights (the weights named by identity, kept alive so that an id is never reused while
+    the graph is kept), and the answers of the searches run on it by :func:`_ends`, each with the base
+    states whose rows (in any layer) its searches read (None: not known)."""
 
     mask: np.ndarray
     arrivals: tuple[frozenset[int], ...]
