@@ -527,7 +527,9 @@ def _derive(
         return parent
     order, first, end = _parallel(eng)
     subst = np.full(len(hit), -1, np.int64)
-    for i, p in enumerate(hit):
+    alone = end[eidx[hit]] - first[eidx[hit]] == 1  # no other edge between the same states: dropped
+    for i in np.flatnonzero(~alone):
+        p = int(hit[i])
         e = int(eidx[p])
         row, col = divmod(int(pair[p]), n)
         a, t = divmod(row // S, T)
