@@ -1,4 +1,4 @@
-"""The goal-directed search of :func:`corridors.engine.solve`: A* with landmarks (ALT) run as scipy's
+"""The goal-directed search of :func:`corridors.layered.solve`: A* with landmarks (ALT) run as scipy's
 compiled Dijkstra over reduced costs, bounded and widened in steps, and the plain bounded Dijkstra it
 falls back to.
 
@@ -9,7 +9,7 @@ table's (:func:`potential`). Reducing each edge's cost by the potential (``w(u, 
 never negative for a consistent potential) makes Dijkstra an A* search toward the targets: the same
 shortest path (ties between paths of equal cost may be broken differently), found touching the states
 near the way instead of every state as near the origin. Nothing here knows the engine: it works on
-CSR matrices and arrays (:mod:`corridors.engine` wires it in).
+CSR matrices and arrays (:mod:`corridors.layered` wires it in).
 """
 
 from __future__ import annotations
@@ -204,7 +204,7 @@ def potential(
     and ``ub``, an estimate of the distance. None when the table says nothing useful.
 
     Without ``vias`` over the base states. With them (the layered graph of
-    :func:`corridors.engine.solve`, ``V`` via layers of ``transfers`` copies each), layer by layer from
+    :func:`corridors.layered.solve`, ``V`` via layers of ``transfers`` copies each), layer by layer from
     the last: in layer ``a`` a route must still use an edge of group ``a``, so ``pi_a(v)`` = (a bound
     from ``v`` to the nearest start of such an edge) + the least of ``weight`` + ``pi`` of the layer
     reached over those edges. It is consistent: within a layer as a landmark bound is, and over an
@@ -350,13 +350,19 @@ def reduce_graph(csr: Any, rows: np.ndarray, pot: tuple[np.ndarray, float, float
 
 
 def goal_directed(
-    reduced: tuple[Any, float, float, bool], sources: Sequence[int], cand: list[int], cap: float | None = None
+    reduced: tuple[Any, float, float, bool],
+    sources: Sequence[int],
+    cand: list[int],
+    cap: float | None = None,
+    *,
+    trace: list[np.ndarray] | None = None,
 ) -> tuple[Any, tuple[Any, float, float, bool]]:
     """A* over the reduced graph of :func:`reduce_graph`, bounded and widened in steps until a target
     of ``cand`` is reached (exact within the limit, as any bounded Dijkstra). Returns the found
     (dist, pred, best, offset), or None (no potential, or the steps took in a good part of the graph:
     the caller then searches everything once), or :data:`BEYOND_CAP` (no path costs at most ``cap``);
-    and the reduced graph to keep (with its dead ends cut once a step took in an eighth of the graph)."""
+    and the reduced graph to keep (with its dead ends cut once a step took in an eighth of the graph).
+    The distances of every search it runs are appended to ``trace`` if given."""
     red, c, ub, pruned = reduced
     if red is None:
         return None, reduced
@@ -375,6 +381,8 @@ def goal_directed(
         for limit in limits:
             lim = limit * (1.0 + 1e-9) + 1e-9
             dist, pred, _ = dijkstra(red, directed=True, indices=list(sources), return_predecessors=True, min_only=True, limit=lim)
+            if trace is not None:
+                trace.append(dist)
             best = min(cand, key=lambda t: dist[t])
             if math.isfinite(dist[best]):
                 return (dist, pred, best, c), (red, c, ub, pruned)
@@ -412,10 +420,13 @@ def bounded_search(
     cand: list[int],
     lower_bound: float | Callable[[], float | None] | None,
     cap: float | None = None,
+    *,
+    trace: list[np.ndarray] | None = None,
 ) -> tuple[Any, Any, int, float] | None:
     """Plain Dijkstra. With a lower bound on the answer (or a function giving it), search only as far
     as a few times it (exact within the limit), widening until the target is reached; a short query
-    then touches a few hundred states. With ``cap``, only as far as that."""
+    then touches a few hundred states. With ``cap``, only as far as that. The distances of every
+    search it runs are appended to ``trace`` if given."""
     if cap is not None:
         lower_bound = None
     elif callable(lower_bound):
@@ -423,6 +434,8 @@ def bounded_search(
     limits = [lower_bound * f for f in (1.6, 4.0)] if lower_bound and lower_bound > 0 else []
     for limit in [*limits, np.inf if cap is None else cap]:
         dist, pred, _ = dijkstra(csr, directed=True, indices=list(sources), return_predecessors=True, min_only=True, limit=limit)
+        if trace is not None:
+            trace.append(dist)
         best = min(cand, key=lambda c: dist[c])
         if math.isfinite(dist[best]):
             return dist, pred, best, 0.0

@@ -14,37 +14,33 @@ Each node gets one *arrival* and one *departure* state per "mode key" of its leg
 
 Sea-lane junctions have a single state. Hard constraints remove edges (a boolean mask over the edge
 arrays), so a forbidden leg cannot appear in an answer; vias and a maximum number of transshipments
-are solved exactly on a layered copy of the graph.
+are solved exactly on a layered copy of the graph (:mod:`corridors.layered`).
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
 
-from .astar import (
-    BEYOND_CAP,
-    Landmarks,
-    bounded_search,
-    build_landmarks,
-    cheapest_per_pair,
-    goal_directed,
-    potential,
-    reduce_graph,
-    rows_of,
-)
 from .dist import Part
 from .io import MODES
+
+# the search graphs and their solver live in corridors.layered; their names stay importable from here
+from .layered import GAUGE as GAUGE
+from .layered import LEG as LEG
+from .layered import THROUGH as THROUGH
+from .layered import TRANSFER as TRANSFER
+from .layered import Solution as Solution
+from .layered import distances_from as distances_from
+from .layered import landmarks as landmarks
+from .layered import search_graph as search_graph
+from .layered import solve as solve
 from .params import DEFAULT_SPREAD, Parameters
 
-LEG, THROUGH, TRANSFER, GAUGE = 0, 1, 2, 3
 METRICS = ("time_h", "length_km", "cost_usd", "co2_kg", "exposure")
 STATUS_CODES = {"operational": 0, "under_construction": 1, "planned": 2}
 MODE_CODES = {m: i for i, m in enumerate(MODES)}
@@ -108,6 +104,11 @@ class Engine:
         state["params"] = None
         state["_csr_cache"] = {}
         return state
+
+    @property
+    def graphs(self) -> dict[Any, Any]:
+        """The search graphs, landmark tables and potentials kept with the engine (never pickled)."""
+        return self._csr_cache
 
     def parts(self, e: int) -> list[Part]:
         """The random parts of edge ``e`` (their means are in its ``time_h``)."""
@@ -465,236 +466,3 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
     eng.by_country = {c: np.asarray(v, dtype=np.int32) for c, v in by_country.items()}
     eng.by_chokepoint = {c: np.asarray(v, dtype=np.int32) for c, v in by_choke.items()}
     return eng
-
-
-def _one_layer(eng: Engine, weight: np.ndarray, mask: np.ndarray, no_arrival: Any) -> tuple[Any, np.ndarray, np.ndarray]:
-    """The search graph without vias or a transfer cap: the cheapest edge of each state pair over
-    ``mask``, built once per mask and weight whatever the origin, then without the legs arriving at a
-    node of ``no_arrival``. The same graph as removing those legs first: every edge of a state pair is
-    a leg arriving at the same node, or none is."""
-    S = eng.n_states
-    h = hashlib.blake2b(mask.tobytes(), digest_size=32)
-    h.update(weight.tobytes())
-    bkey = ("one-layer", h.digest())  # the content of both, not their identity
-    bases = eng._csr_cache.setdefault("one-layer bases", {})
-    got = bases.get(bkey)
-    if got is None:
-        base = np.flatnonzero(mask)
-        rows, cols = eng.src[base].astype(np.int64), eng.dst[base].astype(np.int64)
-        w = np.maximum(weight[base], 1e-9)
-        keep = cheapest_per_pair(rows * S + cols, w)
-        rows, cols, eidx, w = rows[keep], cols[keep], base[keep], w[keep]
-        arrive = eng.state_node[eng.dst[eidx]].astype(np.int64)
-        arrive[eng.etype[eidx] != LEG] = -1  # only legs arrive
-        got = (w, rows, cols, eidx, arrive)
-        if len(bases) > 32:
-            bases.clear()
-        bases[bkey] = got
-    w, rows, cols, eidx, arrive = got
-    banned = np.asarray(no_arrival, dtype=np.int64)
-    if len(banned):
-        ok = ~np.isin(arrive, banned)
-        w, rows, cols, eidx = w[ok], rows[ok], cols[ok], eidx[ok]
-    indptr = np.zeros(S + 1, np.int64)
-    np.cumsum(np.bincount(rows, minlength=S), out=indptr[1:])
-    csr = csr_matrix((w, cols, indptr), shape=(S, S))
-    return (csr, rows * S + cols, eidx)
-
-
-def search_graph(eng: Engine, weight: np.ndarray, mask: np.ndarray) -> tuple[Any, np.ndarray, np.ndarray]:
-    """The search graph over ``mask``: a CSR matrix of the cheapest edge of each state pair by
-    ``weight``, the pairs' keys (``from_state * n_states + to_state``, ascending) and each kept edge's
-    index. Built once per content of ``mask`` and ``weight`` and kept with the engine (what a one-to-all
-    search without vias uses; :func:`corridors.matrix.od_matrix` walks its shortest-path trees)."""
-    return _one_layer(eng, weight, mask, ())
-
-
-@dataclass
-class Solution:
-    edges: list[int]
-    cost: float
-    layers: list[int] = field(default_factory=list)  # the via layer each edge of ``edges`` starts in
-
-
-def solve(
-    eng: Engine,
-    sources: Sequence[int],
-    targets: Sequence[int],
-    weight: np.ndarray,
-    mask: np.ndarray,
-    vias: Sequence[np.ndarray] = (),
-    max_transfers: int | None = None,
-    cache_key: Any = None,
-    lower_bound: float | Callable[[], float | None] | None = None,
-    no_arrival: Sequence[np.ndarray] = (),
-    bound: tuple[Any, np.ndarray, np.ndarray | None, Any] | None = None,
-    cap: float | None = None,
-) -> Solution | None:
-    """Shortest path from any of ``sources`` to any of ``targets`` over the edges in ``mask``.
-
-    ``vias`` are boolean edge masks, to be satisfied in order (the path uses an edge of each): the
-    graph is layered, layer ``a`` meaning "the first ``a`` groups are satisfied", and an edge of group
-    ``a`` used in layer ``a`` moves the path to layer ``a + 1``. ``no_arrival[a]`` (node indices) are
-    nodes a leg may not arrive at in layer ``a``: the caller uses it so that a node where a group was
-    satisfied (a crossing, a via place) is never arrived at again afterwards, so a route cannot touch
-    a via and turn back through it. ``max_transfers`` caps the number of transfer edges (a transfer
-    between modes or vessels, or a change of rail gauge). Returns the base edge indices in order with
-    the layer each starts in.
-
-    ``bound`` = (key, weights, edges, disk): A* (:mod:`corridors.astar`) with the :func:`landmarks` of
-    those weights over those edges (``mask`` a subset, ``weight`` never below them). ``cap``: only a
-    path of at most that cost is wanted (else None: the caller has a better answer)."""
-    S = eng.n_states
-    V = len(vias) + 1
-    T = 1 if max_transfers is None else max_transfers + 1
-    arrival_key = tuple(tuple(sorted(int(x) for x in a)) for a in no_arrival)
-    key = (cache_key, V, T, arrival_key) if cache_key is not None else None
-    built = eng._csr_cache.get(key) if key is not None else None
-    if built is None and V == 1 and max_transfers is None:
-        built = _one_layer(eng, weight, mask, no_arrival[0] if no_arrival else ())
-        if key is not None:
-            _trim(eng._csr_cache)
-            eng._csr_cache[key] = built
-    if built is None:
-        base = np.flatnonzero(mask)
-        rows_l: list[np.ndarray] = []
-        cols_l: list[np.ndarray] = []
-        eidx_l: list[np.ndarray] = []
-        is_transfer = (eng.etype[base] == TRANSFER) | (eng.etype[base] == GAUGE)
-        is_leg = eng.etype[base] == LEG
-        arrive_node = eng.state_node[eng.dst[base]]
-        for a in range(V):
-            # an edge may satisfy several consecutive groups at once (leaving a crossing straight
-            # into a via place): it advances past all of them
-            adv = np.zeros(len(base), np.int64)
-            alive = np.ones(len(base), bool)
-            for j in range(a, V - 1):
-                alive &= vias[j][base]
-                adv += alive
-            keep = np.ones(len(base), bool)
-            if a < len(no_arrival) and len(no_arrival[a]):
-                keep = ~(is_leg & np.isin(arrive_node, np.asarray(no_arrival[a], dtype=np.int32)))
-            for t in range(T):
-                tt = t + is_transfer.astype(np.int64) if max_transfers is not None else np.full(len(base), t)
-                aa = a + adv
-                ok = (tt < T) & keep
-                layer_src = (a * T + t) * S
-                rows_l.append(eng.src[base[ok]] + layer_src)
-                cols_l.append(eng.dst[base[ok]] + (aa[ok] * T + tt[ok]) * S)
-                eidx_l.append(base[ok])
-        rows = np.concatenate(rows_l) if rows_l else np.zeros(0, np.int64)
-        cols = np.concatenate(cols_l) if cols_l else np.zeros(0, np.int64)
-        eidx = np.concatenate(eidx_l) if eidx_l else np.zeros(0, np.int64)
-        w = np.maximum(weight[eidx], 1e-9)
-        n = S * V * T
-        keep = cheapest_per_pair(rows.astype(np.int64) * n + cols, w)
-        rows, cols, eidx, w = rows[keep], cols[keep], eidx[keep], w[keep]
-        pair = rows.astype(np.int64) * n + cols
-        csr = csr_matrix((w, (rows, cols)), shape=(n, n))
-        built = (csr, pair, eidx)
-        if key is not None:
-            _trim(eng._csr_cache)
-            eng._csr_cache[key] = built
-    csr, pair, eidx = built
-    n = S * V * T
-    final_layers = [((V - 1) * T + t) * S for t in range(T)]
-    cand = [t + off for t in targets for off in final_layers]
-    if not cand or not sources:
-        return None  # a node without legs
-    found = None
-    if bound is not None:  # A* toward the targets (corridors.astar), its reduced graph kept per query
-        red_key = None if key is None else ("reduced", key, bound[0], tuple(sources), tuple(targets))
-        reduced = eng._csr_cache.get(red_key) if red_key is not None else None
-        if reduced is None:
-            reduced = reduce_graph(
-                csr, rows_of(eng._csr_cache.setdefault("rows of", {}), csr), _potential_for(eng, bound, sources, targets, vias, T)
-            )
-        found, kept = goal_directed(reduced, sources, cand, cap)
-        if red_key is not None and (kept is not reduced or red_key not in eng._csr_cache):
-            _trim(eng._csr_cache)
-            eng._csr_cache[red_key] = kept
-    if found is None:  # no guided search, or it gave up: one search of everything reachable
-        found = bounded_search(csr, sources, cand, lower_bound if bound is None else None, cap)
-    if found is None or found is BEYOND_CAP:
-        return None
-    dist, pred, best, offset = found
-    path_states = [best]
-    while pred[path_states[-1]] >= 0:
-        path_states.append(int(pred[path_states[-1]]))
-    path_states.reverse()
-    from_states = np.asarray(path_states[:-1], dtype=np.int64)
-    to_states = np.asarray(path_states[1:], dtype=np.int64)
-    pos = np.searchsorted(pair, from_states * n + to_states)
-    layers = [int(x) // (S * T) for x in path_states[:-1]]
-    return Solution([int(e) for e in eidx[pos]], float(dist[best]) + offset, layers)
-
-
-_LANDMARKS = "landmarks"
-
-
-def _trim(cache: dict[Any, Any]) -> None:
-    """Empty a full CSR cache, keeping the landmark tables (costly to rebuild, one per objective)."""
-    if len(cache) > 64:
-        kept = cache.get(_LANDMARKS)
-        cache.clear()
-        if kept is not None:
-            cache[_LANDMARKS] = kept
-
-
-def landmarks(eng: Engine, weight: np.ndarray, key: Any, within: np.ndarray | None = None, disk: Any = None) -> Landmarks:
-    """The landmark table of ``weight`` over the edges ``within`` (all if None), kept under ``key`` (which
-    names both) and read from or written to ``disk`` (``load(key)``, ``save(key, table)``) if given."""
-    store = eng._csr_cache.setdefault(_LANDMARKS, {})
-    got = store.get(key)
-    if isinstance(got, Landmarks):
-        return got
-    if disk is not None:
-        got = disk.load(key)
-        S = eng.n_states
-        if isinstance(got, Landmarks) and got.fwd.shape == got.bwd.shape == (len(got.states), S) and len(got.states):
-            store[key] = got
-            return got
-    got = build_landmarks(search_graph(eng, weight, np.ones(eng.n_edges, bool) if within is None else within)[0])
-    store[key] = got
-    if disk is not None:
-        disk.save(key, got)
-    return got
-
-
-def _potential_for(
-    eng: Engine,
-    bound: tuple[Any, np.ndarray, np.ndarray | None, Any],
-    sources: Sequence[int],
-    targets: Sequence[int],
-    vias: Sequence[np.ndarray],
-    T: int,
-) -> tuple[np.ndarray, float, float] | None:
-    """The A* potential of a search (:func:`corridors.astar.potential`), kept by the via groups' identity
-    (it does not depend on the mask; the same groups come back for the same vias)."""
-    key, weight, within, store = bound
-    pots = eng._csr_cache.setdefault("potentials", {})
-    pkey = (key, tuple(sources), tuple(targets), tuple(id(v) for v in vias), T)
-    kept = pots.get(pkey)
-    if kept is not None and len(kept[0]) == len(vias) and all(a is b for a, b in zip(kept[0], vias, strict=True)):
-        return kept[1]  # type: ignore[no-any-return]
-    lm = landmarks(eng, weight, key, within, store)
-    pot = potential(lm, sources, targets, vias=vias, edge_src=eng.src, edge_dst=eng.dst, weight=weight, transfers=T)
-    if len(pots) > 256:
-        pots.clear()
-    pots[pkey] = (tuple(vias), pot)
-    return pot
-
-
-def distances_from(eng: Engine, sources: Sequence[int], weight: np.ndarray, mask: np.ndarray, cache_key: Any = None) -> np.ndarray:
-    """Shortest distances (by ``weight``) from ``sources`` to every state, over ``mask``."""
-    key = ("dist", cache_key) if cache_key is not None else None
-    built = eng._csr_cache.get(key) if key is not None else None
-    if built is None:
-        base = np.flatnonzero(mask)
-        w = np.maximum(weight[base], 1e-9)
-        r, c = eng.src[base], eng.dst[base]
-        keep = cheapest_per_pair(r.astype(np.int64) * eng.n_states + c, w)
-        built = csr_matrix((w[keep], (r[keep], c[keep])), shape=(eng.n_states, eng.n_states))
-        if key is not None:
-            eng._csr_cache[key] = built
-    return np.asarray(dijkstra(built, directed=True, indices=list(sources), min_only=True))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import networkx as nx
@@ -164,7 +164,32 @@ def modes_mask(q: Compiled, c: Constraints) -> np.ndarray:
 
 def edge_mask(q: Compiled, c: Constraints, fam: Family | None, o: str, d: str) -> np.ndarray:
     """Edges allowed by the user's constraints and the family's rules (a family's rules are
-    added to the user's, never weakened by them)."""
+    added to the user's, never weakened by them). With avoided legs: the mask without them (kept
+    per query, so a new set of avoided legs costs only their removal) less their edges."""
+    if c.avoid_legs:
+        eng = q.eng
+        unknown = [lg for lg in c.avoid_legs if lg not in eng.leg_id_index]
+        if unknown:
+            msg = f"unknown leg id {unknown[0]!r} (see `corridors network export` for leg ids)"
+            raise ConstraintError(msg)
+        plain = replace(c, avoid_legs=())
+        store = q.memo.setdefault("mask without avoided legs", {})
+        k = (plain, fam.id if fam is not None else None, o, d)
+        base = store.get(k)
+        if base is None:
+            base = _edge_mask(q, plain, fam, o, d)
+            base.setflags(write=False)
+            if len(store) >= 256:
+                store.clear()
+            store[k] = base
+        ids = np.asarray([eng.leg_id_index[lg] for lg in c.avoid_legs], np.int32)
+        out: np.ndarray = base & ~np.isin(q.leg_uid, ids)
+        return out
+    return _edge_mask(q, c, fam, o, d)
+
+
+def _edge_mask(q: Compiled, c: Constraints, fam: Family | None, o: str, d: str) -> np.ndarray:
+    """:func:`edge_mask` computed from the rules."""
     eng = q.eng
     # the user's rules: the same as constraints.leg_forbidden / node_forbidden, vectorised
     mask = modes_mask(q, c).copy()
