@@ -40,32 +40,42 @@ def build_route(
     if first is not None:
         steps.append(first)
         t = first.dwell_h
-    templates = q.step_templates
+    # per engine edge, once: (what it is, its move or stop template, its hours), see _edge_step
+    info = q.step_templates.setdefault("edge steps", {})
+    run: list[tuple[int, Move, float]] | None = None  # the voyage being sailed, if any
     for e in sol.edges:
-        step = templates.get(e, _MISSING)
-        if step is _MISSING:
-            step = templates[e] = _step_template(q, e)
-        if step is None:
+        ent = info.get(e)
+        if ent is None:
+            ent = info[e] = _edge_step(q, e)
+        code, step, hours = ent
+        if code == _SKIP:
             continue  # a through edge without dwell
-        if isinstance(step, Move):
-            prev = steps[-1] if steps else None
-            if isinstance(prev, list) and step.mode == "sea" and str(step.from_id).startswith("sea:"):
-                prev.append((e, step, t))
-            elif step.mode == "sea":
-                steps.append([(e, step, t)])  # a voyage: consecutive sea legs through sea-lane junctions
-            else:
-                steps.append(_at(step, t))
-            t += step.moving_h + step.wait_h
+        if code == _SEA_ON and run is not None:
+            run.append((e, step, t))  # a voyage: consecutive sea legs through sea-lane junctions
+        elif code != _STOP and code != _MOVE:
+            run = [(e, step, t)]
+            steps.append(run)
         else:
+            run = None
             steps.append(_at(step, t))
-            t += step.dwell_h
+        t += hours
     last = _end_stop(q, d.id, sol, origin=False)
     if last is not None:
         steps.append(_at(last, t))
-    weights = exposure_weights(q, c)
-    steps = [_voyage(q, s, weights) if isinstance(s, list) else s for s in steps]
+    weights, wkey = _exposure(q, c)
+    steps = [_voyage(q, s, weights, wkey) if isinstance(s, list) else s for s in steps]
     obj = objective if isinstance(objective, str) else ",".join(f"{k}={v:g}" for k, v in objective.items())
-    node_ids = {s.from_id for s in steps if isinstance(s, Move)} | {s.to_id for s in steps if isinstance(s, Move)}
+    nodes = q.step_templates.setdefault("node kinds", {})
+    node_kinds: dict[str, str] = {}
+    node_countries: dict[str, str | None] = {}
+    for s in steps:
+        if isinstance(s, Move):
+            for n in (s.from_id, s.to_id):
+                got = nodes.get(n)
+                if got is None:
+                    nd = G.nodes[n]
+                    got = nodes[n] = (str(nd.get("kind")), nd.get("country"))
+                node_kinds[n], node_countries[n] = got
     return Route(
         origin=o.id,
         destination=d.id,
@@ -76,9 +86,40 @@ def build_route(
         family=fam.id if fam else None,
         label=fam.name if fam else obj,
         departure=c.depart.isoformat() if c.depart else None,
-        node_kinds={n: str(G.nodes[n].get("kind")) for n in node_ids},
-        node_countries={n: G.nodes[n].get("country") for n in node_ids},
+        node_kinds=node_kinds,
+        node_countries=node_countries,
     )
+
+
+#: what an engine edge is in a route (:func:`_edge_step`)
+_SKIP, _SEA_ON, _SEA, _MOVE, _STOP = range(5)
+
+
+def _edge_step(q: Compiled, e: int) -> tuple[int, Any, float]:
+    """Engine edge ``e`` in a route, kept per engine: what it is (a through edge without dwell, a sea
+    leg from a sea-lane junction that carries on a voyage, another sea leg that starts one, another
+    leg, a stop), its template (:func:`_step_template`) and the hours it takes."""
+    step = _step_template(q, e)
+    if step is None:
+        return _SKIP, None, 0.0
+    if isinstance(step, Move):
+        if step.mode == "sea":
+            return (_SEA_ON if str(step.from_id).startswith("sea:") else _SEA), step, step.moving_h + step.wait_h
+        return _MOVE, step, step.moving_h + step.wait_h
+    return _STOP, step, step.dwell_h
+
+
+def _exposure(q: Compiled, c: Constraints) -> tuple[dict[str, float], tuple[tuple[str, float], ...]]:
+    """:func:`corridors.query.exposure_weights` of ``c`` and its items sorted (a voyage's key), kept per
+    engine by the chokepoint weights of ``c`` (the only part of ``c`` they read)."""
+    kept = q.step_templates.setdefault("exposure weights", {})
+    got = kept.get(c.chokepoint_weights)
+    if got is None:
+        weights = exposure_weights(q, c)
+        if len(kept) >= 64:
+            kept.clear()
+        got = kept[c.chokepoint_weights] = (weights, tuple(sorted(weights.items())))
+    return got  # type: ignore[no-any-return]
 
 
 _MISSING: Any = object()
@@ -240,14 +281,14 @@ def destination_stop(q: Compiled, nid: str, sol: Solution, t: float) -> Stop | N
     )
 
 
-def _voyage(q: Compiled, run: list[tuple[int, Move, float]], weights: Mapping[str, float]) -> Move:
+def _voyage(q: Compiled, run: list[tuple[int, Move, float]], weights: Mapping[str, float], wkey: Any = None) -> Move:
     """:func:`merge_voyage` of the moves of engine edges ``run`` ((edge, template, start) each): the
     fields that do not depend on the start kept per compiled engine by the edges and the weights, the
     start and the spans (as merge_voyage computes them) set here. The same move."""
     _, a, t0 = run[0]
     if len(run) == 1:
         return _at(a, t0)  # type: ignore[no-any-return]
-    key = (tuple(e for e, _, _ in run), tuple(sorted(weights.items())))
+    key = (tuple([e for e, _, _ in run]), tuple(sorted(weights.items())) if wkey is None else wkey)
     kept = q.step_templates.setdefault("voyages", {})
     got = kept.get(key)
     if got is None:

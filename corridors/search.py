@@ -38,16 +38,23 @@ class UnavailableError(Exception):
 def turns_back(route: Route | None) -> str:
     """How ``route`` turns back, or "" if it does not: it arrives at a node (a place or a sea-lane
     junction) twice, or uses a leg twice. An independent check of a finished route."""
-    if route is None or not route.moves:
+    if route is None:
         return ""
-    names = {m.to_id: m.to_name for m in route.moves} | {m.from_id: m.from_name for m in route.moves}
-    seen = {route.moves[0].from_id}
-    for m in route.moves:
+    moves = route.moves
+    if not moves:
+        return ""
+    to = [m.to_id for m in moves]
+    legs_used = [lg for m in moves for lg in m.leg_ids]
+    if moves[0].from_id not in to and len(set(to)) == len(to) and len(set(legs_used)) == len(legs_used):
+        return ""  # no node arrived at twice, no leg used twice (nearly every route): nothing to say
+    names = {m.to_id: m.to_name for m in moves} | {m.from_id: m.from_name for m in moves}
+    seen = {moves[0].from_id}
+    for m in moves:
         if m.to_id in seen:
             return f"passes {names.get(m.to_id, m.to_id)} twice"
         seen.add(m.to_id)
     legs: set[str] = set()
-    for m in route.moves:
+    for m in moves:
         for lg in m.leg_ids:
             if lg in legs:
                 return f"uses leg {lg} twice, out and back, on {m.from_name} → {m.to_name}"
@@ -60,6 +67,8 @@ def solve_with_season_waits(
 ) -> Route | None:
     """``r``, or the route found without the seasons, with its waits in port, when that is faster
     (:func:`corridors.seasons.or_wait_for_season`)."""
+    if c.depart is None:
+        return r  # no calendar: no season to wait for
 
     def free() -> Route | None:
         try:
@@ -92,27 +101,24 @@ def solve_query(
         raise ConstraintError(msg)
     fid = fam.id if fam else None
     okey = objective if isinstance(objective, str) else tuple(sorted(objective.items()))
-    mask = memo(q, "mask", (c, fid, o.id, d.id), lambda: _read_only(edge_mask(q, c, fam, o.id, d.id)))
-    weight, wkey = memo(q, "weights", (okey, c.chokepoint_weights), lambda: edge_weights(q, objective, c))
-    bound = landmark_bound(q, objective, c, weight, fam)
+    # the query's inputs (each kept by its own inputs, below), kept together by the query's
+    setup = memo(q, "query", (c, fid, o.id, d.id, okey), lambda: _setup(q, o, d, objective, okey, c, fam))
+    mask, weight, wkey, bound, lb, steps = setup
     if penalty is not None:
         weight = weight * penalty
         wkey = None
         if not (len(penalty) and float(penalty.min()) >= 1.0):
             bound = None  # the landmarks' bounds hold for weights never below theirs
-    sources = eng.out_states.get(o.id, [])
+        lb = None
     if c.depart is not None:
-        mask = mask & season_mask(q.eng, c, sources, mask, fam)
-    lb: Callable[[], float | None] | None = None
-    if penalty is None:  # computed only when the plain search needs it (a great circle is not free)
-        lb = functools.cache(functools.partial(lower_bound, q, o.id, d.id, objective))
+        mask = mask & season_mask(q.eng, c, eng.out_states.get(o.id, []), mask, fam)
     best: Route | None = None
     why_not = ""
     # a later plan needs only look for routes that can beat the best so far (expected time, no
     # departure date: the route's time is the search's cost plus the handling at both ends)
     capped = objective == "time" and c.depart is None and penalty is None
     # the plans read the vias of the constraints only: the same groups for any other rules
-    for plan, direction in memo(q, "plans", (o.id, d.id, c.via, fid), lambda: plans(q, o, d, c, fam)):
+    for plan, direction in steps:
         cap = None
         if capped and best is not None:
             cap = best.time_h - memo(q, "least handling", (o.id, d.id), lambda: least_handling(q, o.id, d.id))
@@ -143,6 +149,20 @@ def solve_query(
                 raise UnavailableError(f"the only route found is not the {fam.name} ({broken})")
             return None
     return best
+
+
+def _setup(
+    q: Compiled, o: Place, d: Place, objective: str | Mapping[str, float], okey: Any, c: Constraints, fam: Family | None
+) -> tuple[np.ndarray, np.ndarray, Any, Any, Callable[[], float | None], list[tuple[list[Group], np.ndarray | None]]]:
+    """A query's mask, weights (and their key), landmark bound, great-circle bound (computed when
+    first needed: it is not free) and plans, each kept by its own inputs."""
+    fid = fam.id if fam else None
+    mask = memo(q, "mask", (c, fid, o.id, d.id), lambda: _read_only(edge_mask(q, c, fam, o.id, d.id)))
+    weight, wkey = memo(q, "weights", (okey, c.chokepoint_weights), lambda: edge_weights(q, objective, c))
+    bound = landmark_bound(q, objective, c, weight, fam)
+    lb = functools.cache(functools.partial(lower_bound, q, o.id, d.id, objective))
+    steps = memo(q, "plans", (o.id, d.id, c.via, fid), lambda: plans(q, o, d, c, fam))
+    return mask, weight, wkey, bound, lb, steps
 
 
 _MISSING: Any = object()
@@ -334,6 +354,12 @@ def revisits(q: Compiled, sol: Solution, origin: int, V: int) -> list[tuple[int,
     """Every node the solution arrives at again: (node, layer of the first arrival, layer of
     the next one)."""
     eng = q.eng
+    # the node each leg edge arrives at (-1 for other edges), as a list kept with the engine: a
+    # solution arriving at no node twice and never back at the origin (nearly every one) needs no more
+    arrive = memo(q, "arrival nodes", None, lambda: np.where(eng.etype == LEG, eng.state_node[eng.dst], -1).tolist())
+    nodes = [n for n in map(arrive.__getitem__, sol.edges) if n >= 0]
+    if origin not in nodes and len(set(nodes)) == len(nodes):
+        return []
     seen: dict[int, int] = {origin: 0}
     out: list[tuple[int, int, int]] = []
     for i, e in enumerate(sol.edges):
