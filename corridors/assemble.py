@@ -36,18 +36,21 @@ def build_route(
     G = q.G
     steps: list[Any] = []
     t = 0.0
-    first = _end_stop(q, o.id, sol, origin=True)
-    if first is not None:
-        steps.append(first)
-        t = first.dwell_h
-    # per engine edge, once: (what it is, its move or stop template, its hours), see _edge_step
+    # per engine edge, once: what it is, its move or stop template, its hours, its modes (_edge_step)
     info = q.step_templates.setdefault("edge steps", {})
-    run: list[tuple[int, Move, float]] | None = None  # the voyage being sailed, if any
+    ents = []
     for e in sol.edges:
         ent = info.get(e)
         if ent is None:
             ent = info[e] = _edge_step(q, e)
-        code, step, hours = ent
+        ents.append(ent)
+    first_mode = next((x[3] for x in ents if x[0] in _LEGS), "")
+    first = _end_stop(q, o.id, sol, origin=True, mode=first_mode)
+    if first is not None:
+        steps.append(first)
+        t = first.dwell_h
+    run: list[tuple[int, Move, float]] | None = None  # the voyage being sailed, if any
+    for e, (code, step, hours, _, _) in zip(sol.edges, ents, strict=True):
         if code == _SKIP:
             continue  # a through edge without dwell
         if code == _SEA_ON and run is not None:
@@ -59,7 +62,7 @@ def build_route(
             run = None
             steps.append(_at(step, t))
         t += hours
-    last = _end_stop(q, d.id, sol, origin=False)
+    last = _end_stop(q, d.id, sol, origin=False, mode=next((x[4] for x in reversed(ents) if x[0] in _LEGS), ""))
     if last is not None:
         steps.append(_at(last, t))
     weights, wkey = _exposure(q, c)
@@ -93,20 +96,24 @@ def build_route(
 
 #: what an engine edge is in a route (:func:`_edge_step`)
 _SKIP, _SEA_ON, _SEA, _MOVE, _STOP = range(5)
+_LEGS = (_SEA_ON, _SEA, _MOVE)
 
 
-def _edge_step(q: Compiled, e: int) -> tuple[int, Any, float]:
+def _edge_step(q: Compiled, e: int) -> tuple[int, Any, float, str, str]:
     """Engine edge ``e`` in a route, kept per engine: what it is (a through edge without dwell, a sea
     leg from a sea-lane junction that carries on a voyage, another sea leg that starts one, another
-    leg, a stop), its template (:func:`_step_template`) and the hours it takes."""
+    leg, a stop), its template (:func:`_step_template`), the hours it takes, and for a leg the mode
+    keys of the states it leaves and reaches (what the handling at the route's ends reads)."""
     step = _step_template(q, e)
     if step is None:
-        return _SKIP, None, 0.0
+        return _SKIP, None, 0.0, "", ""
     if isinstance(step, Move):
+        eng = q.eng
+        modes = str(eng.state_mode[eng.src[e]]), str(eng.state_mode[eng.dst[e]])
         if step.mode == "sea":
-            return (_SEA_ON if str(step.from_id).startswith("sea:") else _SEA), step, step.moving_h + step.wait_h
-        return _MOVE, step, step.moving_h + step.wait_h
-    return _STOP, step, step.dwell_h
+            return (_SEA_ON if str(step.from_id).startswith("sea:") else _SEA), step, step.moving_h + step.wait_h, *modes
+        return _MOVE, step, step.moving_h + step.wait_h, *modes
+    return _STOP, step, step.dwell_h, "", ""
 
 
 def _exposure(q: Compiled, c: Constraints) -> tuple[dict[str, float], tuple[tuple[str, float], ...]]:
@@ -197,14 +204,11 @@ def _step_template(q: Compiled, e: int) -> Move | Stop | None:
     )
 
 
-def _end_stop(q: Compiled, nid: str, sol: Solution, *, origin: bool) -> Stop | None:
+def _end_stop(q: Compiled, nid: str, sol: Solution, *, origin: bool, mode: str) -> Stop | None:
     """:func:`origin_stop` (``origin``) or :func:`destination_stop` (starting at 0), built once per
-    node and first (last) mode key, the only things of the route they read."""
-    eng = q.eng
-    legs = (e for e in (sol.edges if origin else reversed(sol.edges)) if eng.etype[e] == LEG)
-    e = next(legs, None)
-    mk = "" if e is None else eng.state_mode[eng.src[e]] if origin else eng.state_mode[eng.dst[e]]
-    key = ("origin" if origin else "destination", nid, mk)
+    node and ``mode``, the mode key of the state the first leg leaves (the last leg reaches; "" for
+    none), the only things of the route they read."""
+    key = ("origin" if origin else "destination", nid, mode)
     templates = q.step_templates
     got = templates.get(key, _MISSING)
     if got is _MISSING:
