@@ -38,35 +38,43 @@ def build_route(
     t = 0.0
     # per engine edge, once: what it is, its move or stop template, its hours, its modes (_edge_step)
     info = q.step_templates.setdefault("edge steps", {})
-    ents = []
-    for e in sol.edges:
-        ent = info.get(e)
-        if ent is None:
-            ent = info[e] = _edge_step(q, e)
-        ents.append(ent)
-    first_mode = next((x[3] for x in ents if x[0] in _LEGS), "")
-    first = _end_stop(q, o.id, sol, origin=True, mode=first_mode)
+    edges = sol.edges
+    ends = ["", ""]  # the mode keys of the state the first leg leaves and the last leg reaches
+    for side, order in ((0, edges), (1, reversed(edges))):
+        for e in order:
+            ent = info.get(e)
+            if ent is None:
+                ent = info[e] = _edge_step(q, e)
+            if ent[0] in _LEGS:
+                ends[side] = ent[3 + side]
+                break
+    first = _end_stop(q, o.id, sol, origin=True, mode=ends[0])
     if first is not None:
         steps.append(first)
         t = first.dwell_h
-    run: list[tuple[int, Move, float]] | None = None  # the voyage being sailed, if any
-    for e, (code, step, hours, _, _) in zip(sol.edges, ents, strict=True):
+    run: list[Any] | None = None  # the voyage being sailed, if any: [first index, end index, start hours]
+    for i, e in enumerate(edges):
+        ent = info.get(e)
+        if ent is None:
+            ent = info[e] = _edge_step(q, e)
+        code = ent[0]
         if code == _SKIP:
             continue  # a through edge without dwell
         if code == _SEA_ON and run is not None:
-            run.append((e, step, t))  # a voyage: consecutive sea legs through sea-lane junctions
-        elif code != _STOP and code != _MOVE:
-            run = [(e, step, t)]
+            run[1] = i + 1  # a voyage: consecutive sea legs through sea-lane junctions
+        elif code in (_SEA, _SEA_ON):
+            run = [i, i + 1, t]
             steps.append(run)
         else:
             run = None
-            steps.append(_at(step, t))
-        t += hours
-    last = _end_stop(q, d.id, sol, origin=False, mode=next((x[4] for x in reversed(ents) if x[0] in _LEGS), ""))
+            steps.append(_at(ent[1], t))
+        t += ent[2]
+    last = _end_stop(q, d.id, sol, origin=False, mode=ends[1])
     if last is not None:
         steps.append(_at(last, t))
-    weights, wkey = _exposure(q, c)
-    steps = [_voyage(q, s, weights, wkey) if isinstance(s, list) else s for s in steps]
+    if any(isinstance(s, list) for s in steps):
+        weights, wkey = _exposure(q, c)
+        steps = [_sail(q, edges, info, s, weights, wkey, c.chokepoint_weights) if isinstance(s, list) else s for s in steps]
     obj = objective if isinstance(objective, str) else ",".join(f"{k}={v:g}" for k, v in objective.items())
     nodes = q.step_templates.setdefault("node kinds", {})
     node_kinds: dict[str, str] = {}
@@ -283,6 +291,33 @@ def destination_stop(q: Compiled, nid: str, sol: Solution, t: float) -> Stop | N
         start_h=t,
         parts=(part._replace(label=f"destination handling and import clearance at {nd.get('name', nid)}"),),
     )
+
+
+def _sail(q: Compiled, edges: list[int], info: dict[int, Any], run: list[Any], weights: Mapping[str, float], wkey: Any, cw: Any) -> Move:
+    """The move of the voyage over ``edges[i:j]`` starting at ``t0`` hours (``run`` = [i, j, t0]): one
+    leg's template at ``t0``, or :func:`_voyage` of its legs (their starts summed from ``t0`` as the
+    route's are), kept per compiled engine by the edges, the chokepoint weights ``cw`` of the
+    constraints (the voyage's exposure reads them) and ``t0``: the same voyage from the same start is
+    the same move."""
+    i, j, t0 = run
+    if j - i == 1:
+        return _at(info[edges[i]][1], t0)  # type: ignore[no-any-return]
+    key = (tuple(edges[i:j]), cw, t0)
+    kept = q.step_templates.setdefault("sailed", {})
+    got = kept.get(key)
+    if got is None:
+        legs = []
+        t = t0
+        for e in edges[i:j]:
+            code, step, hours = info[e][:3]
+            if code != _SKIP:
+                legs.append((e, step, t))
+                t += hours
+        got = _voyage(q, legs, weights, wkey)
+        if len(kept) >= VOYAGES_KEPT:
+            kept.clear()
+        kept[key] = got
+    return got  # type: ignore[no-any-return]
 
 
 def _voyage(q: Compiled, run: list[tuple[int, Move, float]], weights: Mapping[str, float], wkey: Any = None) -> Move:
