@@ -7,7 +7,6 @@ the constraints are validated once by the caller (:meth:`corridors.routing.Route
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -102,14 +101,16 @@ def solve_query(
     fid = fam.id if fam else None
     okey = objective if isinstance(objective, str) else tuple(sorted(objective.items()))
     # the query's inputs (each kept by its own inputs, below), kept together by the query's
-    setup = memo(q, "query", (c, fid, o.id, d.id, okey), lambda: _setup(q, o, d, objective, okey, c, fam))
-    mask, weight, wkey, bound, lb, steps = setup
+    mask, weight, wkey, steps = memo(q, "query", (c, fid, o.id, d.id, okey), lambda: _setup(q, o, d, objective, okey, c, fam))
+    bound = landmark_bound(q, objective, c, weight, fam)
+    lb: Callable[[], float | None] | None = None
     if penalty is not None:
         weight = weight * penalty
         wkey = None
         if not (len(penalty) and float(penalty.min()) >= 1.0):
             bound = None  # the landmarks' bounds hold for weights never below theirs
-        lb = None
+    else:  # computed only when the plain search needs it (a great circle is not free)
+        lb = _Once(lower_bound, q, o.id, d.id, objective)
     if c.depart is not None:
         mask = mask & season_mask(q.eng, c, eng.out_states.get(o.id, []), mask, fam)
     best: Route | None = None
@@ -153,16 +154,33 @@ def solve_query(
 
 def _setup(
     q: Compiled, o: Place, d: Place, objective: str | Mapping[str, float], okey: Any, c: Constraints, fam: Family | None
-) -> tuple[np.ndarray, np.ndarray, Any, Any, Callable[[], float | None], list[tuple[list[Group], np.ndarray | None]]]:
-    """A query's mask, weights (and their key), landmark bound, great-circle bound (computed when
-    first needed: it is not free) and plans, each kept by its own inputs."""
+) -> tuple[np.ndarray, np.ndarray, Any, list[tuple[list[Group], np.ndarray | None]]]:
+    """A query's mask, weights (and their key) and plans, each kept by its own inputs."""
     fid = fam.id if fam else None
     mask = memo(q, "mask", (c, fid, o.id, d.id), lambda: _read_only(edge_mask(q, c, fam, o.id, d.id)))
     weight, wkey = memo(q, "weights", (okey, c.chokepoint_weights), lambda: edge_weights(q, objective, c))
-    bound = landmark_bound(q, objective, c, weight, fam)
-    lb = functools.cache(functools.partial(lower_bound, q, o.id, d.id, objective))
     steps = memo(q, "plans", (o.id, d.id, c.via, fid), lambda: plans(q, o, d, c, fam))
-    return mask, weight, wkey, bound, lb, steps
+    return mask, weight, wkey, steps
+
+
+class _Once:
+    """``f(*args)``, computed the first time it is called (a plain object: it pickles)."""
+
+    __slots__ = ("args", "f", "value")
+    f: Callable[..., float | None]
+    args: tuple[Any, ...]
+    value: float | None
+
+    def __init__(self, f: Callable[..., float | None], *args: Any) -> None:
+        self.f = f
+        self.args = args
+
+    def __call__(self) -> float | None:
+        try:
+            return self.value
+        except AttributeError:
+            self.value = self.f(*self.args)
+            return self.value
 
 
 _MISSING: Any = object()
@@ -223,13 +241,15 @@ def landmark_bound(
     that graph)."""
     if not isinstance(objective, str):
         return None
-    modes = None if c.modes is None else tuple(sorted(set(c.modes)))
-    key = ("objective", objective, c.chokepoint_weights if objective == "exposure" else (), modes, c.include_planned)
-    within = modes_mask(q, c)
+    key, within, chokes = memo(
+        q,
+        "bound inputs",
+        (objective, c.chokepoint_weights, c.modes, c.include_planned, c.avoid_chokepoints),
+        lambda: _bound_inputs(q, objective, c),
+    )
     table = landmarks(q.eng, weight, key, within, q.landmark_store)
     if table.reverse is None:  # a table read from the cache: its graph, reversed, for the exact bounds
         table.reverse = search_graph(q.eng, weight, within)[0].T.tocsr()
-    chokes = tuple(sorted(ch for ch in set(c.avoid_chokepoints) if ch in q.eng.by_chokepoint))
     if fam is None and not chokes:
         return key, weight, within, q.landmark_store
     # a family's or a set of avoided straits' own table: the same landmarks (their bounds hold over any
@@ -247,6 +267,15 @@ def landmark_bound(
 
     swithin = memo(q, "shape within", (fid, chokes, key), shape)
     return skey, weight, swithin, _ShapeTable(table, lambda: search_graph(q.eng, weight, swithin)[0].T.tocsr())
+
+
+def _bound_inputs(q: Compiled, objective: str, c: Constraints) -> tuple[Any, np.ndarray, tuple[str, ...]]:
+    """The key of the landmark table of ``objective`` under the rules of ``c``, the edges those rules
+    allow (:func:`corridors.query.modes_mask`) and the straits ``c`` avoids that the engine knows."""
+    modes = None if c.modes is None else tuple(sorted(set(c.modes)))
+    key = ("objective", objective, c.chokepoint_weights if objective == "exposure" else (), modes, c.include_planned)
+    chokes = tuple(sorted(ch for ch in set(c.avoid_chokepoints) if ch in q.eng.by_chokepoint))
+    return key, modes_mask(q, c), chokes
 
 
 class _ShapeTable:

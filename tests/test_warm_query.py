@@ -274,3 +274,19 @@ def test_kept_places_and_constraint_sets_still_refuse_bad_input(router: Router) 
         r.route("Bandar Abbas", "Nhava Sheva", objective="distance", constraints=c),
         r.route("Bandar Abbas", "Nhava Sheva", objective="distance", constraints=c),
     )
+
+
+def test_a_router_used_for_queries_still_pickles(router: Router) -> None:
+    """What a router keeps for its queries (sea queries, a family's, straits avoided) travels with it
+    by pickle, and the router that arrives gives the same answers."""
+    import pickle
+
+    r = Router(router.G, router.params, router.families, draws=0)
+    c = Constraints(modes=("sea",), avoid_chokepoints=("suez",))
+    asked = [r.route(a, b, objective="distance", constraints=c) for a, b in PAIRS]
+    asked.append(r.route("Chelyabinsk", "Mumbai", family=next(iter(r.families))))
+    back = pickle.loads(pickle.dumps(r))  # noqa: S301 - our own pickle
+    again = [back.route(a, b, objective="distance", constraints=c) for a, b in PAIRS]
+    again.append(back.route("Chelyabinsk", "Mumbai", family=next(iter(r.families))))
+    for x, y in zip(asked, again, strict=True):
+        _same(x, y)
