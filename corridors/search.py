@@ -337,7 +337,7 @@ def solve_plan(
     base_key = (c, fam.id if fam else None, o.id, plan_key)
     for _ in range(MAX_REPAIRS + 30):
         no_arrival = [np.asarray(sorted(base_no[a] | extra[a]), np.int32) for a in range(V)]
-        key = (base_key, wkey, tuple(sorted(banned_legs))) if wkey is not None else None
+        key = (base_key, wkey, tuple(sorted(banned_legs)) if banned_legs else ()) if wkey is not None else None
         m = mask
         if banned_legs:
             m = mask & ~np.isin(q.leg_uid, np.asarray(sorted(banned_legs), np.int32))

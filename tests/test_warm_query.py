@@ -290,3 +290,25 @@ def test_a_router_used_for_queries_still_pickles(router: Router) -> None:
     again.append(back.route("Chelyabinsk", "Mumbai", family=next(iter(r.families))))
     for x, y in zip(asked, again, strict=True):
         _same(x, y)
+
+
+def test_a_constraint_sets_kept_hash_is_the_plain_one_and_stays_home() -> None:
+    """A constraint set hashes as the tuple of its fields (what dataclass gives), equal sets alike; the
+    kept hash is not pickled (a string's hash differs between processes) nor copied by replace."""
+    import dataclasses
+    import pickle
+
+    c = Constraints(modes=("sea",), avoid_chokepoints=("suez",), depart=dt.date(2026, 3, 1), chokepoint_weights=(("hormuz", 2.0),))
+    plain = hash(tuple(getattr(c, f.name) for f in dataclasses.fields(c)))
+    assert hash(c) == plain and hash(c) == plain
+    assert (
+        hash(Constraints(modes=("sea",), avoid_chokepoints=("suez",), depart=dt.date(2026, 3, 1), chokepoint_weights=(("hormuz", 2.0),)))
+        == plain
+    )
+    assert "_hash" not in pickle.loads(pickle.dumps(c)).__dict__  # noqa: S301 - our own pickle
+    assert pickle.loads(pickle.dumps(c)) == c  # noqa: S301 - our own pickle
+    other = replace(c, via=("port:INNSA",))
+    assert other != c and hash(other) == hash(tuple(getattr(other, f.name) for f in dataclasses.fields(other)))
+    assert {c: 1}[Constraints(**{f.name: getattr(c, f.name) for f in dataclasses.fields(c)})] == 1
+    with pytest.raises(TypeError):
+        hash(Constraints(avoid_countries=["IRN"]))  # type: ignore[arg-type]
