@@ -19,7 +19,7 @@ from .params import Parameters
 from .places import Place
 from .query import Compiled, exposure_weights
 
-__all__ = ["and_months", "build_route", "destination_stop", "handling_cost", "merge_voyage", "origin_stop"]
+__all__ = ["and_months", "arrivals", "build_route", "destination_stop", "handling_cost", "merge_voyage", "origin_stop"]
 
 
 def build_route(
@@ -107,21 +107,36 @@ _SKIP, _SEA_ON, _SEA, _MOVE, _STOP = range(5)
 _LEGS = (_SEA_ON, _SEA, _MOVE)
 
 
-def _edge_step(q: Compiled, e: int) -> tuple[int, Any, float, str, str]:
+def _edge_step(q: Compiled, e: int) -> tuple[int, Any, float, str, str, int]:
     """Engine edge ``e`` in a route, kept per engine: what it is (a through edge without dwell, a sea
     leg from a sea-lane junction that carries on a voyage, another sea leg that starts one, another
     leg, a stop), its template (:func:`_step_template`), the hours it takes, and for a leg the mode
-    keys of the states it leaves and reaches (what the handling at the route's ends reads)."""
+    keys of the states it leaves and reaches (what the handling at the route's ends reads) and the
+    index of the node it arrives at (-1 for another edge: only a leg arrives)."""
+    eng = q.eng
+    arrive = int(eng.state_node[eng.dst[e]]) if eng.etype[e] == LEG else -1
     step = _step_template(q, e)
     if step is None:
-        return _SKIP, None, 0.0, "", ""
+        return _SKIP, None, 0.0, "", "", arrive
     if isinstance(step, Move):
-        eng = q.eng
         modes = str(eng.state_mode[eng.src[e]]), str(eng.state_mode[eng.dst[e]])
         if step.mode == "sea":
-            return (_SEA_ON if str(step.from_id).startswith("sea:") else _SEA), step, step.moving_h + step.wait_h, *modes
-        return _MOVE, step, step.moving_h + step.wait_h, *modes
-    return _STOP, step, step.dwell_h, "", ""
+            return (_SEA_ON if str(step.from_id).startswith("sea:") else _SEA), step, step.moving_h + step.wait_h, *modes, arrive
+        return _MOVE, step, step.moving_h + step.wait_h, *modes, arrive
+    return _STOP, step, step.dwell_h, "", "", arrive
+
+
+def arrivals(q: Compiled, edges: list[int]) -> list[int]:
+    """The index of the node each edge of ``edges`` arrives at, -1 for an edge that is not a leg: read
+    from the per-edge steps kept per engine (:func:`_edge_step`), which the route's assembly reads next."""
+    info = q.step_templates.setdefault("edge steps", {})
+    out = []
+    for e in edges:
+        ent = info.get(e)
+        if ent is None:
+            ent = info[e] = _edge_step(q, e)
+        out.append(ent[5])
+    return out
 
 
 def _exposure(q: Compiled, c: Constraints) -> tuple[dict[str, float], tuple[tuple[str, float], ...]]:

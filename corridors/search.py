@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .assemble import build_route
+from .assemble import arrivals, build_route
 from .astar import Landmarks
 from .constraints import Constraints
 from .engine import LEG, Solution, landmarks, search_graph, solve
@@ -383,10 +383,9 @@ def revisits(q: Compiled, sol: Solution, origin: int, V: int) -> list[tuple[int,
     """Every node the solution arrives at again: (node, layer of the first arrival, layer of
     the next one)."""
     eng = q.eng
-    # the node each leg edge arrives at (-1 for other edges), as a list kept with the engine: a
-    # solution arriving at no node twice and never back at the origin (nearly every one) needs no more
-    arrive = memo(q, "arrival nodes", None, lambda: np.where(eng.etype == LEG, eng.state_node[eng.dst], -1).tolist())
-    nodes = [n for n in map(arrive.__getitem__, sol.edges) if n >= 0]
+    # the node each leg arrives at, from the per-edge steps the route's assembly reads next: a solution
+    # arriving at no node twice and never back at the origin (nearly every one) needs no more
+    nodes = [n for n in arrivals(q, sol.edges) if n >= 0]
     if origin not in nodes and len(set(nodes)) == len(nodes):
         return []
     seen: dict[int, int] = {origin: 0}
