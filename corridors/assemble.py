@@ -19,7 +19,7 @@ from .params import Parameters
 from .places import Place
 from .query import Compiled, exposure_weights
 
-__all__ = ["and_months", "arrivals", "build_route", "destination_stop", "handling_cost", "merge_voyage", "origin_stop"]
+__all__ = ["and_months", "build_route", "destination_stop", "edge_steps", "handling_cost", "merge_voyage", "origin_stop"]
 
 
 def build_route(
@@ -30,21 +30,21 @@ def build_route(
     objective: str | Mapping[str, float],
     fam: Family | None,
     c: Constraints,
+    *,
+    ents: list[tuple[Any, ...]] | None = None,
 ) -> Route:
     """The route of ``sol`` from ``o`` to ``d``: its moves and stops with the engine's figures (a
-    voyage's exposure by the chokepoint weights of ``c``)."""
+    voyage's exposure by the chokepoint weights of ``c``). ``ents``: :func:`edge_steps` of its edges,
+    if the caller has them."""
     G = q.G
     steps: list[Any] = []
     t = 0.0
-    # per engine edge, once: what it is, its move or stop template, its hours, its modes (_edge_step)
-    info = q.step_templates.setdefault("edge steps", {})
     edges = sol.edges
+    if ents is None:
+        ents = edge_steps(q, edges)
     ends = ["", ""]  # the mode keys of the state the first leg leaves and the last leg reaches
-    for side, order in ((0, edges), (1, reversed(edges))):
-        for e in order:
-            ent = info.get(e)
-            if ent is None:
-                ent = info[e] = _edge_step(q, e)
+    for side, order in ((0, ents), (1, reversed(ents))):
+        for ent in order:
             if ent[0] in _LEGS:
                 ends[side] = ent[3 + side]
                 break
@@ -53,10 +53,7 @@ def build_route(
         steps.append(first)
         t = first.dwell_h
     run: list[Any] | None = None  # the voyage being sailed, if any: [first index, end index, start hours]
-    for i, e in enumerate(edges):
-        ent = info.get(e)
-        if ent is None:
-            ent = info[e] = _edge_step(q, e)
+    for i, ent in enumerate(ents):
         code = ent[0]
         if code == _SKIP:
             continue  # a through edge without dwell
@@ -74,7 +71,7 @@ def build_route(
         steps.append(_at(last, t))
     if any(isinstance(s, list) for s in steps):
         weights, wkey = _exposure(q, c)
-        steps = [_sail(q, edges, info, s, weights, wkey, c.chokepoint_weights) if isinstance(s, list) else s for s in steps]
+        steps = [_sail(q, edges, ents, s, weights, wkey, c.chokepoint_weights) if isinstance(s, list) else s for s in steps]
     obj = objective if isinstance(objective, str) else ",".join(f"{k}={v:g}" for k, v in objective.items())
     nodes = q.step_templates.setdefault("node kinds", {})
     node_kinds: dict[str, str] = {}
@@ -126,16 +123,17 @@ def _edge_step(q: Compiled, e: int) -> tuple[int, Any, float, str, str, int]:
     return _STOP, step, step.dwell_h, "", "", arrive
 
 
-def arrivals(q: Compiled, edges: list[int]) -> list[int]:
-    """The index of the node each edge of ``edges`` arrives at, -1 for an edge that is not a leg: read
-    from the per-edge steps kept per engine (:func:`_edge_step`), which the route's assembly reads next."""
+def edge_steps(q: Compiled, edges: list[int]) -> list[tuple[Any, ...]]:
+    """:func:`_edge_step` of each of ``edges`` (kept per engine): what :func:`build_route` reads of
+    them, and the node each arrives at (its last item; -1 for an edge that is not a leg), which the
+    check for revisits reads first."""
     info = q.step_templates.setdefault("edge steps", {})
     out = []
     for e in edges:
         ent = info.get(e)
         if ent is None:
             ent = info[e] = _edge_step(q, e)
-        out.append(ent[5])
+        out.append(ent)
     return out
 
 
@@ -308,7 +306,9 @@ def destination_stop(q: Compiled, nid: str, sol: Solution, t: float) -> Stop | N
     )
 
 
-def _sail(q: Compiled, edges: list[int], info: dict[int, Any], run: list[Any], weights: Mapping[str, float], wkey: Any, cw: Any) -> Move:
+def _sail(
+    q: Compiled, edges: list[int], ents: list[tuple[Any, ...]], run: list[Any], weights: Mapping[str, float], wkey: Any, cw: Any
+) -> Move:
     """The move of the voyage over ``edges[i:j]`` starting at ``t0`` hours (``run`` = [i, j, t0]): one
     leg's template at ``t0``, or :func:`_voyage` of its legs (their starts summed from ``t0`` as the
     route's are), kept per compiled engine by the edges, the chokepoint weights ``cw`` of the
@@ -316,15 +316,14 @@ def _sail(q: Compiled, edges: list[int], info: dict[int, Any], run: list[Any], w
     the same move."""
     i, j, t0 = run
     if j - i == 1:
-        return _at(info[edges[i]][1], t0)  # type: ignore[no-any-return]
+        return _at(ents[i][1], t0)  # type: ignore[no-any-return]
     key = (tuple(edges[i:j]), cw, t0)
     kept = q.step_templates.setdefault("sailed", {})
     got = kept.get(key)
     if got is None:
         legs = []
         t = t0
-        for e in edges[i:j]:
-            code, step, hours = info[e][:3]
+        for e, (code, step, hours, *_) in zip(edges[i:j], ents[i:j], strict=True):
             if code != _SKIP:
                 legs.append((e, step, t))
                 t += hours

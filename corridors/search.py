@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .assemble import arrivals, build_route
+from .assemble import build_route, edge_steps
 from .astar import Landmarks
 from .constraints import Constraints
 from .engine import LEG, Solution, landmarks, search_graph, solve
@@ -357,7 +357,8 @@ def solve_plan(
         )
         if sol is None:
             return None
-        revs = revisits(q, sol, oi, V)
+        ents = edge_steps(q, sol.edges)  # what the checks and the assembly read of each edge, looked up once
+        revs = revisits(q, sol, oi, V, ents=ents)
         if revs:
             stuck = [(n, a) for n, a, b in revs if b <= a or n in extra[min(a + 1, V - 1)]]
             if stuck or repairs >= MAX_REPAIRS:
@@ -369,7 +370,7 @@ def solve_plan(
                     extra[later].add(n)
             repairs += 1
             continue
-        route = build_route(q, o, d, sol, objective, fam, c)
+        route = build_route(q, o, d, sol, objective, fam, c, ents=ents)
         if c.depart is None:
             return route
         late = closed_legs(route, c.depart)
@@ -379,13 +380,13 @@ def solve_plan(
     return None
 
 
-def revisits(q: Compiled, sol: Solution, origin: int, V: int) -> list[tuple[int, int, int]]:
+def revisits(q: Compiled, sol: Solution, origin: int, V: int, *, ents: list[tuple[Any, ...]] | None = None) -> list[tuple[int, int, int]]:
     """Every node the solution arrives at again: (node, layer of the first arrival, layer of
     the next one)."""
     eng = q.eng
     # the node each leg arrives at, from the per-edge steps the route's assembly reads next: a solution
     # arriving at no node twice and never back at the origin (nearly every one) needs no more
-    nodes = [n for n in arrivals(q, sol.edges) if n >= 0]
+    nodes = [x[-1] for x in (edge_steps(q, sol.edges) if ents is None else ents) if x[-1] >= 0]
     if origin not in nodes and len(set(nodes)) == len(nodes):
         return []
     seen: dict[int, int] = {origin: 0}

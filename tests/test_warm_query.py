@@ -120,8 +120,8 @@ def test_warm_sea_queries_equal_the_plain_path(router: Router, sea_ports: list[s
     built: list[tuple[Route, Route]] = []
     fast_build = search.build_route
 
-    def both(q: Any, o: Any, d: Any, sol: Solution, objective: Any, fam: Any, c: Constraints) -> Route:
-        got = fast_build(q, o, d, sol, objective, fam, c)
+    def both(q: Any, o: Any, d: Any, sol: Solution, objective: Any, fam: Any, c: Constraints, **kw: Any) -> Route:
+        got = fast_build(q, o, d, sol, objective, fam, c, **kw)
         built.append((got, _plain_build(q, o, d, sol, objective, fam, c)))
         return got
 
