@@ -19,7 +19,7 @@ from .params import Parameters
 from .places import Place
 from .query import Compiled, exposure_weights
 
-__all__ = ["and_months", "build_route", "destination_stop", "handling_cost", "merge_voyage", "origin_stop"]
+__all__ = ["and_months", "build_route", "destination_stop", "edge_steps", "handling_cost", "merge_voyage", "origin_stop"]
 
 
 def build_route(
@@ -30,42 +30,60 @@ def build_route(
     objective: str | Mapping[str, float],
     fam: Family | None,
     c: Constraints,
+    *,
+    ents: list[tuple[Any, ...]] | None = None,
 ) -> Route:
     """The route of ``sol`` from ``o`` to ``d``: its moves and stops with the engine's figures (a
-    voyage's exposure by the chokepoint weights of ``c``)."""
+    voyage's exposure by the chokepoint weights of ``c``). ``ents``: :func:`edge_steps` of its edges,
+    if the caller has them."""
     G = q.G
     steps: list[Any] = []
     t = 0.0
-    first = _end_stop(q, o.id, sol, origin=True)
+    edges = sol.edges
+    if ents is None:
+        ents = edge_steps(q, edges)
+    ends = ["", ""]  # the mode keys of the state the first leg leaves and the last leg reaches
+    for side, order in ((0, ents), (1, reversed(ents))):
+        for ent in order:
+            if ent[0] in _LEGS:
+                ends[side] = ent[3 + side]
+                break
+    first = _end_stop(q, o.id, sol, origin=True, mode=ends[0])
     if first is not None:
         steps.append(first)
         t = first.dwell_h
-    templates = q.step_templates
-    for e in sol.edges:
-        step = templates.get(e, _MISSING)
-        if step is _MISSING:
-            step = templates[e] = _step_template(q, e)
-        if step is None:
+    run: list[Any] | None = None  # the voyage being sailed, if any: [first index, end index, start hours]
+    for i, ent in enumerate(ents):
+        code = ent[0]
+        if code == _SKIP:
             continue  # a through edge without dwell
-        if isinstance(step, Move):
-            prev = steps[-1] if steps else None
-            if isinstance(prev, list) and step.mode == "sea" and str(step.from_id).startswith("sea:"):
-                prev.append((e, step, t))
-            elif step.mode == "sea":
-                steps.append([(e, step, t)])  # a voyage: consecutive sea legs through sea-lane junctions
-            else:
-                steps.append(_at(step, t))
-            t += step.moving_h + step.wait_h
+        if code == _SEA_ON and run is not None:
+            run[1] = i + 1  # a voyage: consecutive sea legs through sea-lane junctions
+        elif code in (_SEA, _SEA_ON):
+            run = [i, i + 1, t]
+            steps.append(run)
         else:
-            steps.append(_at(step, t))
-            t += step.dwell_h
-    last = _end_stop(q, d.id, sol, origin=False)
+            run = None
+            steps.append(_at(ent[1], t))
+        t += ent[2]
+    last = _end_stop(q, d.id, sol, origin=False, mode=ends[1])
     if last is not None:
         steps.append(_at(last, t))
-    weights = exposure_weights(q, c)
-    steps = [_voyage(q, s, weights) if isinstance(s, list) else s for s in steps]
+    if any(isinstance(s, list) for s in steps):
+        weights, wkey = _exposure(q, c)
+        steps = [_sail(q, edges, ents, s, weights, wkey, c.chokepoint_weights) if isinstance(s, list) else s for s in steps]
     obj = objective if isinstance(objective, str) else ",".join(f"{k}={v:g}" for k, v in objective.items())
-    node_ids = {s.from_id for s in steps if isinstance(s, Move)} | {s.to_id for s in steps if isinstance(s, Move)}
+    nodes = q.step_templates.setdefault("node kinds", {})
+    node_kinds: dict[str, str] = {}
+    node_countries: dict[str, str | None] = {}
+    for s in steps:
+        if isinstance(s, Move):
+            for n in (s.from_id, s.to_id):
+                got = nodes.get(n)
+                if got is None:
+                    nd = G.nodes[n]
+                    got = nodes[n] = (str(nd.get("kind")), nd.get("country"))
+                node_kinds[n], node_countries[n] = got
     return Route(
         origin=o.id,
         destination=d.id,
@@ -76,9 +94,60 @@ def build_route(
         family=fam.id if fam else None,
         label=fam.name if fam else obj,
         departure=c.depart.isoformat() if c.depart else None,
-        node_kinds={n: str(G.nodes[n].get("kind")) for n in node_ids},
-        node_countries={n: G.nodes[n].get("country") for n in node_ids},
+        node_kinds=node_kinds,
+        node_countries=node_countries,
     )
+
+
+#: what an engine edge is in a route (:func:`_edge_step`)
+_SKIP, _SEA_ON, _SEA, _MOVE, _STOP = range(5)
+_LEGS = (_SEA_ON, _SEA, _MOVE)
+
+
+def _edge_step(q: Compiled, e: int) -> tuple[int, Any, float, str, str, int]:
+    """Engine edge ``e`` in a route, kept per engine: what it is (a through edge without dwell, a sea
+    leg from a sea-lane junction that carries on a voyage, another sea leg that starts one, another
+    leg, a stop), its template (:func:`_step_template`), the hours it takes, and for a leg the mode
+    keys of the states it leaves and reaches (what the handling at the route's ends reads) and the
+    index of the node it arrives at (-1 for another edge: only a leg arrives)."""
+    eng = q.eng
+    arrive = int(eng.state_node[eng.dst[e]]) if eng.etype[e] == LEG else -1
+    step = _step_template(q, e)
+    if step is None:
+        return _SKIP, None, 0.0, "", "", arrive
+    if isinstance(step, Move):
+        modes = str(eng.state_mode[eng.src[e]]), str(eng.state_mode[eng.dst[e]])
+        if step.mode == "sea":
+            return (_SEA_ON if str(step.from_id).startswith("sea:") else _SEA), step, step.moving_h + step.wait_h, *modes, arrive
+        return _MOVE, step, step.moving_h + step.wait_h, *modes, arrive
+    return _STOP, step, step.dwell_h, "", "", arrive
+
+
+def edge_steps(q: Compiled, edges: list[int]) -> list[tuple[Any, ...]]:
+    """:func:`_edge_step` of each of ``edges`` (kept per engine): what :func:`build_route` reads of
+    them, and the node each arrives at (its last item; -1 for an edge that is not a leg), which the
+    check for revisits reads first."""
+    info = q.step_templates.setdefault("edge steps", {})
+    out = []
+    for e in edges:
+        ent = info.get(e)
+        if ent is None:
+            ent = info[e] = _edge_step(q, e)
+        out.append(ent)
+    return out
+
+
+def _exposure(q: Compiled, c: Constraints) -> tuple[dict[str, float], tuple[tuple[str, float], ...]]:
+    """:func:`corridors.query.exposure_weights` of ``c`` and its items sorted (a voyage's key), kept per
+    engine by the chokepoint weights of ``c`` (the only part of ``c`` they read)."""
+    kept = q.step_templates.setdefault("exposure weights", {})
+    got = kept.get(c.chokepoint_weights)
+    if got is None:
+        weights = exposure_weights(q, c)
+        if len(kept) >= 64:
+            kept.clear()
+        got = kept[c.chokepoint_weights] = (weights, tuple(sorted(weights.items())))
+    return got  # type: ignore[no-any-return]
 
 
 _MISSING: Any = object()
@@ -156,14 +225,11 @@ def _step_template(q: Compiled, e: int) -> Move | Stop | None:
     )
 
 
-def _end_stop(q: Compiled, nid: str, sol: Solution, *, origin: bool) -> Stop | None:
+def _end_stop(q: Compiled, nid: str, sol: Solution, *, origin: bool, mode: str) -> Stop | None:
     """:func:`origin_stop` (``origin``) or :func:`destination_stop` (starting at 0), built once per
-    node and first (last) mode key, the only things of the route they read."""
-    eng = q.eng
-    legs = (e for e in (sol.edges if origin else reversed(sol.edges)) if eng.etype[e] == LEG)
-    e = next(legs, None)
-    mk = "" if e is None else eng.state_mode[eng.src[e]] if origin else eng.state_mode[eng.dst[e]]
-    key = ("origin" if origin else "destination", nid, mk)
+    node and ``mode``, the mode key of the state the first leg leaves (the last leg reaches; "" for
+    none), the only things of the route they read."""
+    key = ("origin" if origin else "destination", nid, mode)
     templates = q.step_templates
     got = templates.get(key, _MISSING)
     if got is _MISSING:
@@ -240,14 +306,42 @@ def destination_stop(q: Compiled, nid: str, sol: Solution, t: float) -> Stop | N
     )
 
 
-def _voyage(q: Compiled, run: list[tuple[int, Move, float]], weights: Mapping[str, float]) -> Move:
+def _sail(
+    q: Compiled, edges: list[int], ents: list[tuple[Any, ...]], run: list[Any], weights: Mapping[str, float], wkey: Any, cw: Any
+) -> Move:
+    """The move of the voyage over ``edges[i:j]`` starting at ``t0`` hours (``run`` = [i, j, t0]): one
+    leg's template at ``t0``, or :func:`_voyage` of its legs (their starts summed from ``t0`` as the
+    route's are), kept per compiled engine by the edges, the chokepoint weights ``cw`` of the
+    constraints (the voyage's exposure reads them) and ``t0``: the same voyage from the same start is
+    the same move."""
+    i, j, t0 = run
+    if j - i == 1:
+        return _at(ents[i][1], t0)  # type: ignore[no-any-return]
+    key = (tuple(edges[i:j]), cw, t0)
+    kept = q.step_templates.setdefault("sailed", {})
+    got = kept.get(key)
+    if got is None:
+        legs = []
+        t = t0
+        for e, (code, step, hours, *_) in zip(edges[i:j], ents[i:j], strict=True):
+            if code != _SKIP:
+                legs.append((e, step, t))
+                t += hours
+        got = _voyage(q, legs, weights, wkey)
+        if len(kept) >= VOYAGES_KEPT:
+            kept.clear()
+        kept[key] = got
+    return got  # type: ignore[no-any-return]
+
+
+def _voyage(q: Compiled, run: list[tuple[int, Move, float]], weights: Mapping[str, float], wkey: Any = None) -> Move:
     """:func:`merge_voyage` of the moves of engine edges ``run`` ((edge, template, start) each): the
     fields that do not depend on the start kept per compiled engine by the edges and the weights, the
     start and the spans (as merge_voyage computes them) set here. The same move."""
     _, a, t0 = run[0]
     if len(run) == 1:
         return _at(a, t0)  # type: ignore[no-any-return]
-    key = (tuple(e for e, _, _ in run), tuple(sorted(weights.items())))
+    key = (tuple([e for e, _, _ in run]), tuple(sorted(weights.items())) if wkey is None else wkey)
     kept = q.step_templates.setdefault("voyages", {})
     got = kept.get(key)
     if got is None:

@@ -16,7 +16,7 @@ import functools
 import re
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import networkx as nx
@@ -76,6 +76,20 @@ class Constraints:
     max_transshipments: int | None = None
     chokepoint_weights: tuple[tuple[str, float], ...] = ()
     country_scopes: tuple[tuple[str, str], ...] = ()
+
+    def __hash__(self) -> int:
+        """The hash dataclass would give (of the tuple of the fields), computed once per value: a
+        query uses its constraint set as a key several times. The kept hash never travels by pickle
+        (:meth:`__getstate__`): a string's hash differs from one process to the next."""
+        got = self.__dict__.get("_hash")
+        if got is None:
+            got = self.__dict__["_hash"] = hash(tuple(getattr(self, f.name) for f in fields(self)))
+        return got
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_hash", None)
+        return state
 
     def scope_of(self, code: str) -> str | None:
         """The scope in which ``code`` is avoided ("territory", "ports", "both"), or None."""

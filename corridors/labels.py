@@ -98,6 +98,70 @@ def caveats(route: Route, G: nx.MultiDiGraph, params: Parameters) -> tuple[str, 
     return tuple(dict.fromkeys(out))
 
 
+def labels(
+    route: Route, G: nx.MultiDiGraph, params: Parameters, keys: dict[Any, Any] | None = None
+) -> tuple[tuple[str, ...], tuple[tuple[str, int], ...]]:
+    """``caveats(route, G, params)`` and ``tuple(basis(route, G, params).items())`` in one pass over
+    the route's steps: the same values. ``keys`` (kept by the caller for this ``G`` and ``params``,
+    e.g. with the compiled engine) keeps, per random part's key, its parameter and how that was set,
+    and per sea move's first leg what the caveats read of it, so a warm query looks each up once."""
+    if keys is None:
+        keys = {}
+    counts = {"sourced": 0, "assumed": 0, "calibrated": 0}
+    sea: list[str] = []
+    waits: list[str] = []
+    cal: set[str] = set()
+    nsr = False
+    calibrated = params.calibrated
+    for s in route.steps:
+        for p in s.parts:
+            got = keys.get(p.key)
+            if got is None:
+                got = keys[p.key] = _part_basis(p.key, G, params)
+            k, how = got
+            counts[how] += 1
+            if k and k in calibrated:
+                cal.add(k)
+        if isinstance(s, Move):
+            if not nsr and s.chokepoints:
+                nsr = any(ch in NSR_CHOKEPOINTS for ch in s.chokepoints)
+            if s.mode != "sea":
+                continue
+            if any(p.key.startswith("wait:generic@") for p in s.parts):
+                sea.append(
+                    f"{s.from_name} -> {s.to_name}: no known scheduled service; a weekly sailing and one hub transshipment are assumed"
+                )
+                continue
+            ekey = ("edge", s.from_id, s.to_id, s.leg_ids[0])
+            edge = keys.get(ekey)
+            if edge is None:
+                d = _edge(G, s)
+                edge = keys[ekey] = (d.get("service"), d.get("service_status"))
+            if s.service and edge[0] == "generic-feeder":
+                sea.append(f"{s.from_name} -> {s.to_name}: no known scheduled service; a generic weekly regional feeder is assumed")
+            elif edge[1] == "irregular":
+                sea.append(f"{s.from_name} -> {s.to_name}: {s.service} is reported irregular (announced or on-demand sailings)")
+        elif s.kind == "season_wait":
+            waits.append(f"waits {s.dwell_h / 24:.0f} days at {s.name} for the seasonal passage to open (departure {route.departure})")
+    out = sea + waits
+    if nsr:
+        out.append("no scheduled Russia-India container service uses the Northern Sea Route; its times assume one")
+    if cal:
+        out.append("calibrated figures (data/calibration.toml): " + ", ".join(sorted(cal)))
+    return tuple(dict.fromkeys(out)), tuple(counts.items())
+
+
+def _part_basis(part_key: str, G: nx.MultiDiGraph, params: Parameters) -> tuple[str | None, str]:
+    """The parameter a random part comes from (:func:`_param_key`) and how it was set, as :func:`basis`
+    counts it."""
+    key = _param_key(part_key, G, params)
+    if key is None:
+        return None, "sourced"
+    if key.startswith("services.hub."):
+        return key, "assumed"
+    return key, params.basis(key)
+
+
 def _edge(G: nx.MultiDiGraph, m: Move) -> Mapping[str, Any]:
     d: Mapping[str, Any] | None = G.get_edge_data(m.from_id, m.to_id, key=m.leg_ids[0])
     return d or {}

@@ -7,7 +7,7 @@ become a pandas row (:meth:`Route.summary`) and a GeoDataFrame of its legs (:fun
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from .dist import Part
 from .geo import KM_PER_NM
@@ -282,6 +282,25 @@ class Route:
         out["objective"] = self.objective
         out["steps"] = [step_dict(s) for s in self.steps]
         return out
+
+
+_T = TypeVar("_T", Move, Stop, Route)
+
+
+def with_fields(obj: _T, **changes: Any) -> _T:
+    """A copy of a :class:`Move`, :class:`Stop` or :class:`Route` with ``changes``: what
+    ``dataclasses.replace`` gives (these classes have no ``__post_init__`` and no field outside
+    ``__init__``; every other field is the same object, as with replace), without running the
+    frozen ``__init__`` again. ``changes`` must name fields."""
+    out = object.__new__(type(obj))
+    d = out.__dict__
+    d.update(obj.__dict__)
+    for k, v in changes.items():
+        if k not in d:
+            msg = f"{type(obj).__name__} has no field {k!r}"
+            raise TypeError(msg)
+        d[k] = v
+    return out
 
 
 def step_dict(s: Move | Stop) -> dict[str, Any]:

@@ -39,8 +39,8 @@ from .constraints import validate as validate_constraints
 from .engine import Engine, compile_engine
 from .errors import ConstraintError, NoRouteError
 from .families import Family, load_families, route_breaks
-from .labels import same_route_caveats
-from .model import Route, legs_frame, routes_frame
+from .labels import labels, same_route_caveats
+from .model import Route, legs_frame, routes_frame, with_fields
 from .noroute import explain_no_route, family_conflict
 from .params import Parameters, load_parameters
 from .places import Place, resolve
@@ -142,9 +142,14 @@ class Router:
     def simulate(self, routes: Sequence[Route], *, depart: dt.date | None = None) -> list[Route]:
         """``routes`` with their P10/P50/P90 door-to-door times (Monte Carlo with common random
         numbers, :func:`corridors.timing.simulate`); unchanged when the router has ``draws=0``."""
-        from .labels import basis, caveats
-
-        labelled = [replace(r, caveats=caveats(r, self.G, self.params), basis=tuple(basis(r, self.G, self.params).items())) for r in routes]
+        # what the labels read of each part and leg, kept with the compiled engine (built for this G and params)
+        keys = self._compiled.memo.setdefault("labels", {}) if self._compiled is not None else None
+        if keys is not None and len(keys) > 8192:
+            keys.clear()
+        labelled = []
+        for r in routes:
+            cav, bas = labels(r, self.G, self.params, keys)
+            labelled.append(with_fields(r, caveats=cav, basis=bas))
         if not self.draws:
             return labelled
         return simulate(labelled, draws=self.draws, seed=self.seed, depart=depart)
@@ -260,9 +265,35 @@ class Router:
         """The first step of every query: the places resolved and the constraints validated, once."""
         self.refresh()
         c = constraints or Constraints()
-        o, d = self.place(origin), self.place(destination)
-        self.validate(c)
+        q = self._compiled
+        if q is None or type(origin) is not str or type(destination) is not str:
+            o, d = self.place(origin), self.place(destination)
+            self.validate(c)
+            return o, d, c
+        # kept with the compiled engine (dropped with it when a node or leg is added or removed): the
+        # places found for each query string, and the constraint sets found valid
+        places = q.memo.setdefault("places", {})
+        o = places.get(origin) or self._keep_place(places, origin)
+        d = places.get(destination) or self._keep_place(places, destination)
+        valid = q.memo.setdefault("valid constraints", {})
+        try:
+            known = c in valid
+        except TypeError:  # a constraint set holding a list: not kept
+            self.validate(c)
+            return o, d, c
+        if not known:
+            self.validate(c)
+            if len(valid) >= 256:
+                valid.clear()
+            valid[c] = True
         return o, d, c
+
+    def _keep_place(self, places: dict[str, Place], query: str) -> Place:
+        got = self.place(query)
+        if len(places) >= 1024:
+            places.clear()
+        places[query] = got
+        return got
 
     # ------------------------------------------------------------------ one route
     def best(
@@ -328,7 +359,9 @@ class Router:
             if unavailable:
                 raise NoRouteError(f"no route from {o.name} to {d.name}: {unavailable}")
             raise NoRouteError(explain_no_route(self.compiled, o, d, objective, c, fam))
-        return self.simulate([with_access(r, self.G, self.params, o, d)], depart=c.depart)[0]
+        if o.snapped or d.snapped:  # a position: the first- and last-mile legs (none for a named place)
+            r = with_access(r, self.G, self.params, o, d)
+        return self.simulate([r], depart=c.depart)[0]
 
     def _most_reliable(self, o: Place, d: Place, c: Constraints, fam: Family | None) -> Route:
         """The route with the lowest P90 among the fastest (expected) route, its alternatives and the

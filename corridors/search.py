@@ -7,14 +7,13 @@ the constraints are validated once by the caller (:meth:`corridors.routing.Route
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
-from .assemble import build_route
+from .assemble import build_route, edge_steps
 from .astar import Landmarks
 from .constraints import Constraints
 from .engine import LEG, Solution, landmarks, search_graph, solve
@@ -38,16 +37,23 @@ class UnavailableError(Exception):
 def turns_back(route: Route | None) -> str:
     """How ``route`` turns back, or "" if it does not: it arrives at a node (a place or a sea-lane
     junction) twice, or uses a leg twice. An independent check of a finished route."""
-    if route is None or not route.moves:
+    if route is None:
         return ""
-    names = {m.to_id: m.to_name for m in route.moves} | {m.from_id: m.from_name for m in route.moves}
-    seen = {route.moves[0].from_id}
-    for m in route.moves:
+    moves = route.moves
+    if not moves:
+        return ""
+    to = [m.to_id for m in moves]
+    legs_used = [lg for m in moves for lg in m.leg_ids]
+    if moves[0].from_id not in to and len(set(to)) == len(to) and len(set(legs_used)) == len(legs_used):
+        return ""  # no node arrived at twice, no leg used twice (nearly every route): nothing to say
+    names = {m.to_id: m.to_name for m in moves} | {m.from_id: m.from_name for m in moves}
+    seen = {moves[0].from_id}
+    for m in moves:
         if m.to_id in seen:
             return f"passes {names.get(m.to_id, m.to_id)} twice"
         seen.add(m.to_id)
     legs: set[str] = set()
-    for m in route.moves:
+    for m in moves:
         for lg in m.leg_ids:
             if lg in legs:
                 return f"uses leg {lg} twice, out and back, on {m.from_name} → {m.to_name}"
@@ -60,6 +66,8 @@ def solve_with_season_waits(
 ) -> Route | None:
     """``r``, or the route found without the seasons, with its waits in port, when that is faster
     (:func:`corridors.seasons.or_wait_for_season`)."""
+    if c.depart is None:
+        return r  # no calendar: no season to wait for
 
     def free() -> Route | None:
         try:
@@ -92,27 +100,26 @@ def solve_query(
         raise ConstraintError(msg)
     fid = fam.id if fam else None
     okey = objective if isinstance(objective, str) else tuple(sorted(objective.items()))
-    mask = memo(q, "mask", (c, fid, o.id, d.id), lambda: _read_only(edge_mask(q, c, fam, o.id, d.id)))
-    weight, wkey = memo(q, "weights", (okey, c.chokepoint_weights), lambda: edge_weights(q, objective, c))
+    # the query's inputs (each kept by its own inputs, below), kept together by the query's
+    mask, weight, wkey, steps = memo(q, "query", (c, fid, o.id, d.id, okey), lambda: _setup(q, o, d, objective, okey, c, fam))
     bound = landmark_bound(q, objective, c, weight, fam)
+    lb: Callable[[], float | None] | None = None
     if penalty is not None:
         weight = weight * penalty
         wkey = None
         if not (len(penalty) and float(penalty.min()) >= 1.0):
             bound = None  # the landmarks' bounds hold for weights never below theirs
-    sources = eng.out_states.get(o.id, [])
+    else:  # computed only when the plain search needs it (a great circle is not free)
+        lb = _Once(lower_bound, q, o.id, d.id, objective)
     if c.depart is not None:
-        mask = mask & season_mask(q.eng, c, sources, mask, fam)
-    lb: Callable[[], float | None] | None = None
-    if penalty is None:  # computed only when the plain search needs it (a great circle is not free)
-        lb = functools.cache(functools.partial(lower_bound, q, o.id, d.id, objective))
+        mask = mask & season_mask(q.eng, c, eng.out_states.get(o.id, []), mask, fam)
     best: Route | None = None
     why_not = ""
     # a later plan needs only look for routes that can beat the best so far (expected time, no
     # departure date: the route's time is the search's cost plus the handling at both ends)
     capped = objective == "time" and c.depart is None and penalty is None
     # the plans read the vias of the constraints only: the same groups for any other rules
-    for plan, direction in memo(q, "plans", (o.id, d.id, c.via, fid), lambda: plans(q, o, d, c, fam)):
+    for plan, direction in steps:
         cap = None
         if capped and best is not None:
             cap = best.time_h - memo(q, "least handling", (o.id, d.id), lambda: least_handling(q, o.id, d.id))
@@ -143,6 +150,37 @@ def solve_query(
                 raise UnavailableError(f"the only route found is not the {fam.name} ({broken})")
             return None
     return best
+
+
+def _setup(
+    q: Compiled, o: Place, d: Place, objective: str | Mapping[str, float], okey: Any, c: Constraints, fam: Family | None
+) -> tuple[np.ndarray, np.ndarray, Any, list[tuple[list[Group], np.ndarray | None]]]:
+    """A query's mask, weights (and their key) and plans, each kept by its own inputs."""
+    fid = fam.id if fam else None
+    mask = memo(q, "mask", (c, fid, o.id, d.id), lambda: _read_only(edge_mask(q, c, fam, o.id, d.id)))
+    weight, wkey = memo(q, "weights", (okey, c.chokepoint_weights), lambda: edge_weights(q, objective, c))
+    steps = memo(q, "plans", (o.id, d.id, c.via, fid), lambda: plans(q, o, d, c, fam))
+    return mask, weight, wkey, steps
+
+
+class _Once:
+    """``f(*args)``, computed the first time it is called (a plain object: it pickles)."""
+
+    __slots__ = ("args", "f", "value")
+    f: Callable[..., float | None]
+    args: tuple[Any, ...]
+    value: float | None
+
+    def __init__(self, f: Callable[..., float | None], *args: Any) -> None:
+        self.f = f
+        self.args = args
+
+    def __call__(self) -> float | None:
+        try:
+            return self.value
+        except AttributeError:
+            self.value = self.f(*self.args)
+            return self.value
 
 
 _MISSING: Any = object()
@@ -203,13 +241,15 @@ def landmark_bound(
     that graph)."""
     if not isinstance(objective, str):
         return None
-    modes = None if c.modes is None else tuple(sorted(set(c.modes)))
-    key = ("objective", objective, c.chokepoint_weights if objective == "exposure" else (), modes, c.include_planned)
-    within = modes_mask(q, c)
+    key, within, chokes = memo(
+        q,
+        "bound inputs",
+        (objective, c.chokepoint_weights, c.modes, c.include_planned, c.avoid_chokepoints),
+        lambda: _bound_inputs(q, objective, c),
+    )
     table = landmarks(q.eng, weight, key, within, q.landmark_store)
     if table.reverse is None:  # a table read from the cache: its graph, reversed, for the exact bounds
         table.reverse = search_graph(q.eng, weight, within)[0].T.tocsr()
-    chokes = tuple(sorted(ch for ch in set(c.avoid_chokepoints) if ch in q.eng.by_chokepoint))
     if fam is None and not chokes:
         return key, weight, within, q.landmark_store
     # a family's or a set of avoided straits' own table: the same landmarks (their bounds hold over any
@@ -227,6 +267,15 @@ def landmark_bound(
 
     swithin = memo(q, "shape within", (fid, chokes, key), shape)
     return skey, weight, swithin, _ShapeTable(table, lambda: search_graph(q.eng, weight, swithin)[0].T.tocsr())
+
+
+def _bound_inputs(q: Compiled, objective: str, c: Constraints) -> tuple[Any, np.ndarray, tuple[str, ...]]:
+    """The key of the landmark table of ``objective`` under the rules of ``c``, the edges those rules
+    allow (:func:`corridors.query.modes_mask`) and the straits ``c`` avoids that the engine knows."""
+    modes = None if c.modes is None else tuple(sorted(set(c.modes)))
+    key = ("objective", objective, c.chokepoint_weights if objective == "exposure" else (), modes, c.include_planned)
+    chokes = tuple(sorted(ch for ch in set(c.avoid_chokepoints) if ch in q.eng.by_chokepoint))
+    return key, modes_mask(q, c), chokes
 
 
 class _ShapeTable:
@@ -288,7 +337,7 @@ def solve_plan(
     base_key = (c, fam.id if fam else None, o.id, plan_key)
     for _ in range(MAX_REPAIRS + 30):
         no_arrival = [np.asarray(sorted(base_no[a] | extra[a]), np.int32) for a in range(V)]
-        key = (base_key, wkey, tuple(sorted(banned_legs))) if wkey is not None else None
+        key = (base_key, wkey, tuple(sorted(banned_legs)) if banned_legs else ()) if wkey is not None else None
         m = mask
         if banned_legs:
             m = mask & ~np.isin(q.leg_uid, np.asarray(sorted(banned_legs), np.int32))
@@ -308,7 +357,8 @@ def solve_plan(
         )
         if sol is None:
             return None
-        revs = revisits(q, sol, oi, V)
+        ents = edge_steps(q, sol.edges)  # what the checks and the assembly read of each edge, looked up once
+        revs = revisits(q, sol, oi, V, ents=ents)
         if revs:
             stuck = [(n, a) for n, a, b in revs if b <= a or n in extra[min(a + 1, V - 1)]]
             if stuck or repairs >= MAX_REPAIRS:
@@ -320,7 +370,7 @@ def solve_plan(
                     extra[later].add(n)
             repairs += 1
             continue
-        route = build_route(q, o, d, sol, objective, fam, c)
+        route = build_route(q, o, d, sol, objective, fam, c, ents=ents)
         if c.depart is None:
             return route
         late = closed_legs(route, c.depart)
@@ -330,10 +380,15 @@ def solve_plan(
     return None
 
 
-def revisits(q: Compiled, sol: Solution, origin: int, V: int) -> list[tuple[int, int, int]]:
+def revisits(q: Compiled, sol: Solution, origin: int, V: int, *, ents: list[tuple[Any, ...]] | None = None) -> list[tuple[int, int, int]]:
     """Every node the solution arrives at again: (node, layer of the first arrival, layer of
     the next one)."""
     eng = q.eng
+    # the node each leg arrives at, from the per-edge steps the route's assembly reads next: a solution
+    # arriving at no node twice and never back at the origin (nearly every one) needs no more
+    nodes = [x[-1] for x in (edge_steps(q, sol.edges) if ents is None else ents) if x[-1] >= 0]
+    if origin not in nodes and len(set(nodes)) == len(nodes):
+        return []
     seen: dict[int, int] = {origin: 0}
     out: list[tuple[int, int, int]] = []
     for i, e in enumerate(sol.edges):

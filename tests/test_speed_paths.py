@@ -351,7 +351,7 @@ def test_kept_voyages_equal_the_merged_legs(G: object, a: str, b: str, kw: dict[
     again = [r.route(a, b, objective=o, constraints=c).to_dict() for o in objectives]
     if a.startswith("port:"):
         assert r.compiled.step_templates.get("voyages")  # voyages were kept
-    monkeypatch.setattr(assemble, "_voyage", lambda q, run, w: assemble.merge_voyage([assemble._at(m, t) for _, m, t in run], w))
+    monkeypatch.setattr(assemble, "_voyage", lambda q, run, w, *_: assemble.merge_voyage([assemble._at(m, t) for _, m, t in run], w))
     plain = [Router(G, draws=0).route(a, b, objective=o, constraints=c).to_dict() for o in objectives]  # type: ignore[arg-type]
     assert fast == plain
     assert again == plain
