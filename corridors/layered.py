@@ -305,14 +305,16 @@ def _search(
         return None, exact
     dist, pred, best, offset = found
     path_states = [best]
-    while pred[path_states[-1]] >= 0:
-        path_states.append(int(pred[path_states[-1]]))
+    step = pred.item  # plain ints, one C call a state
+    nxt = step(best)
+    while nxt >= 0:
+        path_states.append(nxt)
+        nxt = step(nxt)
     path_states.reverse()
-    from_states = np.asarray(path_states[:-1], dtype=np.int64)
-    to_states = np.asarray(path_states[1:], dtype=np.int64)
-    pos = np.searchsorted(pair, from_states * n + to_states)
-    layers = [int(x) // (S * T) for x in path_states[:-1]]
-    return Solution([int(e) for e in eidx[pos]], float(dist[best]) + offset, layers), exact
+    states = np.asarray(path_states, dtype=np.int64)
+    pos = np.searchsorted(pair, states[:-1] * n + states[1:])
+    layers = (states[:-1] // (S * T)).tolist()
+    return Solution(eidx[pos].tolist(), float(dist[best]) + offset, layers), exact
 
 
 # ------------------------------------------------------------------ a new mask from an earlier one
