@@ -204,10 +204,12 @@ def scenario_costs(applied: dict[tuple[str, str], ScenarioRouter], base: Router)
 
 
 def chunks(todo: Sequence[Task], workers: int, costs: dict[tuple[str, str], tuple[float, float]] | None = None) -> list[list[Task]]:
-    """Tasks grouped by scenario, the costliest first (longest-processing-time order, with the
-    estimates of :func:`scenario_costs`; every task alike without them), a scenario cut into pieces
-    only when it would take more than half a worker's share: a worker builds a scenario's router and
-    warms its caches once, and the workers, each taking the next piece when free, finish together."""
+    """Tasks grouped by scenario in pieces, the costliest first (longest-processing-time order, with
+    the estimates of :func:`scenario_costs`; every task alike without them), so that the workers, each
+    taking the next piece when free, finish together. A scenario with its own engine (built once per
+    process that runs it) is cut only when it would take more than half a worker's share; any other
+    into small pieces (an eighth of that), which come last and keep the final wait for the slowest
+    worker short."""
     by: dict[tuple[str, str], list[Task]] = {}
     for t in todo:
         by.setdefault((t.scenario_id, t.scenario_digest), []).append(t)
@@ -219,8 +221,8 @@ def chunks(todo: Sequence[Task], workers: int, costs: dict[tuple[str, str], tupl
     out: list[tuple[float, list[Task]]] = []
     for k, ts in by.items():
         each, once = cost[k]
-        pieces = max(1, min(len(ts), math.ceil((len(ts) * each + once) / share - 1e-9)))
-        size = math.ceil(len(ts) / pieces)
+        pieces = math.ceil((len(ts) * each + once) / (share if once else share / 8) - 1e-9)
+        size = math.ceil(len(ts) / max(1, min(len(ts), pieces)))
         out.extend((len(ts[i : i + size]) * each + once, ts[i : i + size]) for i in range(0, len(ts), size))
     out.sort(key=lambda x: -x[0])  # stable: scenario order among equals
     return [piece for _, piece in out]

@@ -111,27 +111,44 @@ def tasks_of(counts: dict[str, int]) -> list[Task]:
     return out
 
 
-def test_chunks_go_costliest_first_and_keep_a_scenario_whole_when_they_can() -> None:
-    plain = "abcdefg"
-    todo = tasks_of({"winter": 20, **dict.fromkeys(plain, 20), "built": 20})
+def check_pieces(todo: list[Task], got: list[list[Task]]) -> None:
+    """Every task once; a piece is a run of consecutive tasks of one scenario."""
+    assert sorted(t.index for ch in got for t in ch) == [t.index for t in todo]
+    for ch in got:
+        assert len({t.scenario_id for t in ch}) == 1
+        assert [t.index for t in ch] == list(range(ch[0].index, ch[0].index + len(ch)))
+
+
+def test_chunks_go_costliest_first_and_cut_only_the_cheap_to_start_scenarios() -> None:
+    """The bundled sweep's shape: three scenarios with an engine of their own (kept whole: a worker
+    builds it once), one with a departure date, five plain ones (cut into small pieces, last)."""
+    plain = ("baseline", "a", "b", "c", "d")
+    own = ("built", "jam", "surcharge")
+    todo = tasks_of({"winter": 20, **dict.fromkeys(plain, 20), **dict.fromkeys(own, 20)})
     costs = {(s, f"d-{s}"): (1.0, 0.0) for s in plain}
     costs[("winter", "d-winter")] = (DATED_TASK, 0.0)
-    costs[("built", "d-built")] = (1.0, OWN_ENGINE)
+    costs.update({(s, f"d-{s}"): (1.0, OWN_ENGINE) for s in own})
     got = chunks(todo, 2, costs)
-    assert [ch[0].scenario_id for ch in got] == ["winter", "built", *plain]
-    assert all(len({t.scenario_id for t in ch}) == 1 and len(ch) == 20 for ch in got)
-    assert sorted(t.index for ch in got for t in ch) == list(range(len(todo)))
+    check_pieces(todo, got)
+    assert [(ch[0].scenario_id, len(ch)) for ch in got[:3]] == [(s, 20) for s in own]
+    cost = [len(ch) * (DATED_TASK if ch[0].scenario_id == "winter" else 1.0) for ch in got[3:]]
+    assert cost == sorted(cost, reverse=True)  # costliest first, the smallest pieces last
+    total = 5 * 20 + 50 + 3 * (20 + OWN_ENGINE)
+    assert max(cost) <= total / 4 / 8 + DATED_TASK  # an eighth of half a worker's share (one task over at most)
+    assert {ch[0].scenario_id for ch in got[3:]} == {"winter", *plain}
 
 
-def test_chunks_cut_a_scenario_that_would_take_more_than_half_a_share() -> None:
+def test_chunks_cut_what_would_take_more_than_half_a_share() -> None:
     todo = tasks_of({"only": 30})
     got = chunks(todo, 2)
-    assert [len(ch) for ch in got] == [8, 8, 8, 6]  # 2 pieces per worker
-    assert [t.index for ch in got for t in ch] == list(range(30))
-    # one costly scenario among cheap ones is cut, the cheap ones are not
-    todo = tasks_of({"winter": 40, "a": 5, "b": 5})
-    got = chunks(todo, 2, {("winter", "d-winter"): (DATED_TASK, 0.0)})
-    assert [(ch[0].scenario_id, len(ch)) for ch in got] == [("winter", 10)] * 4 + [("a", 5), ("b", 5)]
+    check_pieces(todo, got)
+    assert len(got) == 30  # one cheap scenario for 2 workers: a task a piece
+    todo = tasks_of({"built": 40, "a": 5, "b": 5})
+    got = chunks(todo, 2, {("built", "d-built"): (1.0, OWN_ENGINE)})
+    check_pieces(todo, got)
+    # 40 + 8 of 58 units: more than half a worker's share (14.5), so cut in 4, each paying its start
+    assert [(ch[0].scenario_id, len(ch)) for ch in got[:4]] == [("built", 10)] * 4
+    assert {ch[0].scenario_id for ch in got[4:]} == {"a", "b"}
     assert chunks([], 2) == []
 
 
