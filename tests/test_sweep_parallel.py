@@ -16,7 +16,34 @@ from corridors.routing import Router
 from corridors.sweep import run_sweep
 from corridors.sweep_worker import DATED_TASK, OWN_ENGINE, Task, chunks, scenario_costs
 
-needs_fork = pytest.mark.skipif(not sweep_mod.can_fork(), reason="the pool's workers are forked on Linux only")
+
+def require_fork(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sweep forks its workers: on Linux, whatever threads earlier tests left behind (Dask's
+    offload thread stays for the whole session; it is idle, and the workers never use it)."""
+    import multiprocessing
+    import sys
+
+    if not sys.platform.startswith("linux") or "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("the pool's workers are forked on Linux only")
+    monkeypatch.setattr(sweep_mod, "can_fork", lambda: True)
+
+
+def test_can_fork_only_without_other_threads() -> None:
+    import sys
+    import threading
+
+    linux = sys.platform.startswith("linux")
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait)
+    alone = threading.active_count() == 1
+    t.start()
+    try:
+        assert not sweep_mod.can_fork()  # forking now could leave a lock held in the workers
+    finally:
+        stop.set()
+        t.join()
+    if alone:
+        assert sweep_mod.can_fork() == linux
 
 
 @pytest.fixture
@@ -35,9 +62,9 @@ def scenario_dir(tmp_path: Path, names: tuple[str, ...] = tuple(SCENARIOS)) -> P
 # ---------------------------------------------------------------------------------------- the pools
 @pytest.mark.parametrize("fork", [True, False])
 def test_pool_gives_the_serial_table_byte_for_byte(tmp_path: Path, r: Router, fork: bool, monkeypatch: pytest.MonkeyPatch) -> None:
-    if fork and not sweep_mod.can_fork():
-        pytest.skip("the pool's workers are forked on Linux only")
-    if not fork:
+    if fork:
+        require_fork(monkeypatch)
+    else:
         monkeypatch.setattr(sweep_mod, "can_fork", lambda: False)  # spawned workers, the router pickled to them
     d = scenario_dir(tmp_path)
     serial = tmp_path / "serial.csv"
@@ -51,10 +78,10 @@ def test_pool_gives_the_serial_table_byte_for_byte(tmp_path: Path, r: Router, fo
     assert len(res.task_seconds) == res.tasks_total == (len(SCENARIOS) + 1) * len(PAIRS)
 
 
-@needs_fork
 def test_forked_workers_neither_load_nor_compile_nor_apply_scenarios(tmp_path: Path, r: Router, monkeypatch: pytest.MonkeyPatch) -> None:
     """Issue 11: a forked worker starts with the sweep process's network, compiled engine and bound
     scenarios; loading, compiling or applying a scenario there raises (the patches are inherited)."""
+    require_fork(monkeypatch)
     import corridors.apply
     import corridors.graph
     import corridors.routing
@@ -89,8 +116,8 @@ def test_forked_workers_neither_load_nor_compile_nor_apply_scenarios(tmp_path: P
     assert out.read_bytes() == serial.read_bytes()
 
 
-@needs_fork
-def test_forked_pool_resumes_and_releases_the_output(tmp_path: Path, r: Router) -> None:
+def test_forked_pool_resumes_and_releases_the_output(tmp_path: Path, r: Router, monkeypatch: pytest.MonkeyPatch) -> None:
+    require_fork(monkeypatch)
     d = scenario_dir(tmp_path)
     serial = tmp_path / "serial.csv"
     run_sweep([d], PAIRS, serial, jobs=1, router=r)
