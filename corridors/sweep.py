@@ -105,8 +105,8 @@ class SweepResult:
     task_seconds: list[float] = field(default_factory=list)
     complete: bool = True
     workers: int = 1
-    #: CPU seconds of each process that ran tasks, by process id (start-up included; in a forked
-    #: worker, from the fork): how evenly the work was shared
+    #: CPU seconds of each process that ran tasks, by process id: a worker's since it started (a
+    #: forked one's since the fork), this process's since run_sweep was called: how evenly the work was shared
     worker_cpu: dict[int, float] = field(default_factory=dict)
 
 
@@ -223,6 +223,7 @@ def run_sweep(
         Called once with (tasks to run now, tasks already done) before the first task starts.
     """
     t_start = time.perf_counter()
+    cpu_start = time.process_time()
     config = config or SweepConfig()
     if config.objective not in OBJECTIVES:
         msg = f"unknown objective {config.objective!r} (use one of {', '.join(OBJECTIVES)})"
@@ -255,6 +256,7 @@ def run_sweep(
             progress=progress,
             on_start=on_start,
             t_start=t_start,
+            cpu_start=cpu_start,
         )
     finally:
         lock.release()
@@ -278,6 +280,7 @@ def _run_sweep_locked(
     progress: Callable[[int], None] | None,
     on_start: Callable[[int, int], None] | None,
     t_start: float,
+    cpu_start: float,
 ) -> SweepResult:
     from .errors import OutputExistsError
     from .io import written_by_us
@@ -352,7 +355,8 @@ def _run_sweep_locked(
                 done[tuple(rec["key"])] = rec
                 task_seconds.append(float(rec["seconds"]))
                 pid = int(rec["pid"])
-                worker_cpu[pid] = max(worker_cpu.get(pid, 0.0), float(rec["process_cpu"]))
+                cpu = float(rec["process_cpu"]) - (cpu_start if pid == os.getpid() else 0.0)
+                worker_cpu[pid] = max(worker_cpu.get(pid, 0.0), cpu)
                 if progress:
                     progress(1)
 
