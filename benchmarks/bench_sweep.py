@@ -6,8 +6,11 @@ speed-up of a process pool on every core over one worker; ``--dask`` adds a Dask
     python benchmarks/bench_sweep.py                 # 1 worker vs every core, median of 3
     python benchmarks/bench_sweep.py --repeat 1 --pairs 5 --dask
 
-The network is built (or read from the on-disk cache) once before timing; each timed run starts
-its own workers, so the pool's figures include process start-up and each worker's cache load.
+The network is built (or read from the on-disk cache) once before timing; each timed run loads it
+again and starts its own workers (on Linux forked from this process once the sweep has loaded the
+network and the engine; elsewhere spawned, each loading its own), so the pool's figures include that.
+"workers' CPU" is each worker process's CPU seconds in the last run (how evenly the work was shared;
+on a loaded machine, a fairer figure than the wall time).
 """
 
 from __future__ import annotations
@@ -44,10 +47,12 @@ def run(label: str, repeat: int, scenarios: list[Path], pairs: list[tuple[str, s
         "tasks": res.tasks_total,
         "per_task": per,
         "workers": res.workers,
+        "worker_cpu": sorted(res.worker_cpu.values()),
     }
     print(
         f"{label:<28} wall {out['wall']:7.2f} s (runs: {', '.join(f'{w:.2f}' for w in walls)}), {out['rows']} rows, "
-        f"{out['tasks']} tasks, median {per * 1000:6.0f} ms/task, {out['workers']} worker(s)",
+        f"{out['tasks']} tasks, median {per * 1000:6.0f} ms/task, {out['workers']} worker(s), "
+        f"workers' CPU {', '.join(f'{c:.2f}' for c in out['worker_cpu']) or '-'} s",
         flush=True,
     )
     return out

@@ -137,8 +137,8 @@ def sweep(
             bar["bar"].update(k)
 
     try:
-        # a router already built in this process (tests, embedding) is shipped to the workers;
-        # otherwise each worker loads the network from the on-disk cache
+        # a router already built in this process (tests, embedding) is the workers' (forked from this
+        # process on Linux, else sent to them); otherwise run_sweep loads the network from the on-disk cache
         preset = state.built_router
         res = run_sweep(
             scenarios,

@@ -1,11 +1,14 @@
 """Sweeps: many scenarios × many origin–destination pairs into one table.
 
 One *task* is one (scenario, pair): the best route of every corridor family under the scenario plus
-the best route overall. Tasks run on every core (a process pool whose workers each load the network
-and its compiled engine once, from the on-disk cache, or receive them pickled from this process when
-there is no cache or the caller gave a router) or on a Dask distributed cluster (the network,
-parameters and compiled engine are scattered to the workers once: they need neither this machine's
-files nor its cache folder). Each finished task is appended to a
+the best route overall. Tasks run on every core (a process pool: on Linux its workers are forked
+from this process once it has loaded the network, compiled the engine and bound the scenarios, so
+they start with all of it; elsewhere they are spawned and each loads the network and its compiled
+engine once, from the on-disk cache, or receives them pickled from this process when there is no
+cache or the caller gave a router) or on a Dask distributed cluster (the network, parameters and
+compiled engine are scattered to the workers once: they need neither this machine's files nor its
+cache folder). The costliest scenarios go first, so that the workers finish together. Each finished
+task is appended to a
 checkpoint (``OUT.partial.jsonl``) at once, so an interrupted sweep resumes where it stopped: a rerun
 skips the (scenario, pair) keys already there. The final table (CSV or Parquet) is written atomically
 and the checkpoint removed.
@@ -51,8 +54,18 @@ from .sweep_files import (
     read_pairs,
     table_bytes,
 )
-from .sweep_parallel import SCHEDULER_TIMEOUT_S, check_scheduler, run_dask, run_pool, start_pool
-from .sweep_worker import SweepConfig, Task, pack_router, run_task, set_state
+from .sweep_parallel import SCHEDULER_TIMEOUT_S, can_fork, check_scheduler, fork_pool, run_dask, run_pool, start_pool
+from .sweep_worker import (
+    ScenarioRouter,
+    SweepConfig,
+    Task,
+    pack_router,
+    run_task,
+    scenario_costs,
+    seed_scenarios,
+    set_state,
+    warm,
+)
 
 log = logging.getLogger(__name__)
 
@@ -92,10 +105,13 @@ class SweepResult:
     task_seconds: list[float] = field(default_factory=list)
     complete: bool = True
     workers: int = 1
+    #: CPU seconds of each process that ran tasks, by process id: a worker's since it started (a
+    #: forked one's since the fork), this process's since run_sweep was called: how evenly the work was shared
+    worker_cpu: dict[int, float] = field(default_factory=dict)
 
 
 # ------------------------------------------------------------------------------------------ the sweep
-def _meta(config: SweepConfig, router: Router, baseline: bool) -> dict[str, Any]:
+def _meta(config: SweepConfig, router: Router, fingerprint: str) -> dict[str, Any]:
     from ._version import __version__
 
     pfiles = []
@@ -107,7 +123,7 @@ def _meta(config: SweepConfig, router: Router, baseline: bool) -> dict[str, Any]
     return {
         "version": __version__,
         "objective": config.objective,
-        "network": cache.graph_fingerprint(router.G),
+        "network": fingerprint,
         "params": pfiles,
         "families": sorted(router.families),
     }
@@ -118,25 +134,34 @@ def make_tasks(
     pairs: Sequence[tuple[str, str]],
     router: Router,
     baseline: bool = True,
+    applied: dict[tuple[str, str], ScenarioRouter] | None = None,
 ) -> list[Task]:
     """Check every scenario and place against ``router``'s network and list the tasks,
-    scenario-major (all pairs of the first scenario, then the next ...)."""
+    scenario-major (all pairs of the first scenario, then the next ...).
+
+    ``applied``, when given, receives each scenario's router, constraints and name by (scenario id,
+    digest), as a worker would make them from the task (see :func:`corridors.sweep_worker.seed_scenarios`)."""
     from .apply import apply_scenario
+    from .constraints import Constraints
     from .scenario import read_scenario
 
     specs: list[tuple[str, str, str, str | None]] = []
     if baseline:
         specs.append((BASELINE, "", "", None))
+        if applied is not None:
+            applied[(BASELINE, "")] = (router, Constraints(), "baseline")
     seen: set[str] = set()
     for path in scenarios:
         s = read_scenario(path)
-        apply_scenario(s, router)  # checks every id now, not in a worker an hour later
+        a = apply_scenario(s, router)  # checks every id now, not in a worker an hour later
         sid = s.id
         n = 2
         while sid in seen or sid == BASELINE:
             sid, n = f"{s.id}_{n}", n + 1
         seen.add(sid)
         specs.append((sid, s.digest, s.file, s.text))
+        if applied is not None:
+            applied[(sid, s.digest)] = (a.router, a.constraints, s.name)
     places = [(o, d, router.place(o).id, router.place(d).id) for o, d in pairs]
     for o, d, oi, di in places:
         if oi == di:
@@ -198,6 +223,7 @@ def run_sweep(
         Called once with (tasks to run now, tasks already done) before the first task starts.
     """
     t_start = time.perf_counter()
+    cpu_start = time.process_time()
     config = config or SweepConfig()
     if config.objective not in OBJECTIVES:
         msg = f"unknown objective {config.objective!r} (use one of {', '.join(OBJECTIVES)})"
@@ -218,6 +244,7 @@ def run_sweep(
             pairs,
             out,
             fmt,
+            locked=(lock.fh.fileno(),),
             jobs=jobs,
             scheduler=scheduler,
             config=config,
@@ -229,6 +256,7 @@ def run_sweep(
             progress=progress,
             on_start=on_start,
             t_start=t_start,
+            cpu_start=cpu_start,
         )
     finally:
         lock.release()
@@ -240,6 +268,7 @@ def _run_sweep_locked(
     out: Path,
     fmt: str,
     *,
+    locked: tuple[int, ...],
     jobs: int | None,
     scheduler: str | None,
     config: SweepConfig,
@@ -251,6 +280,7 @@ def _run_sweep_locked(
     progress: Callable[[int], None] | None,
     on_start: Callable[[int, int], None] | None,
     t_start: float,
+    cpu_start: float,
 ) -> SweepResult:
     from .errors import OutputExistsError
     from .io import written_by_us
@@ -261,11 +291,12 @@ def _run_sweep_locked(
     before = output_digest(out)
     blob: bytes | None = None
     blob_id: str | None = None
+    fingerprint: str | None = None
     if router is None:
-        from .graph import load_network
+        from .graph import load_network_with_fingerprint
         from .params import load_parameters
 
-        G = load_network(
+        G, fingerprint = load_network_with_fingerprint(
             config.layers,
             list(config.network) if config.network else None,
             use_cache=config.use_cache,
@@ -278,24 +309,34 @@ def _run_sweep_locked(
         )
     else:
         ship = True
-    if ship or scheduler is not None:
+    wanted = jobs if jobs is not None else (os.cpu_count() or 1)
+    # on Linux the pool's workers are forked once this process has the network, the engine and the
+    # scenarios ready, and start with them; elsewhere they are spawned now and load their own
+    forked = scheduler is None and wanted > 1 and can_fork()
+    spawned = scheduler is None and wanted > 1 and not forked
+    if scheduler is not None or (ship and spawned):
         # Dask workers always get the network, parameters and engine from here (scattered once):
         # they need neither this machine's files nor its cache folder
-        blob = pack_router(router)
+        blob = pack_router(router, fingerprint)
         blob_id = hashlib.sha256(blob).hexdigest()[:16]
-    wanted = jobs if jobs is not None else (os.cpu_count() or 1)
-    # the pool's workers start loading now, while this process lists the tasks and reads the checkpoint
-    pool = start_pool(wanted, config, blob, blob_id) if scheduler is None and wanted > 1 else None
+    # spawned workers start loading now, while this process lists the tasks and reads the checkpoint
+    pool = start_pool(wanted, config, blob, blob_id) if spawned else None
     try:
         paths = collect_scenarios(scenarios)
-        tasks = make_tasks(paths, pairs, router, baseline)
+        applied: dict[tuple[str, str], ScenarioRouter] = {}
+        tasks = make_tasks(paths, pairs, router, baseline, applied)
+        if fingerprint is None:
+            # hashed once, for the checkpoint and the engine's key; after make_tasks, which indexes the
+            # graph's legs (kept in the graph, and hashed with it), so that every run gives the same
+            fingerprint = cache.graph_fingerprint(router.G)
 
         ckpt = checkpoint_path(out)
-        meta = _meta(config, router, baseline)
+        meta = _meta(config, router, fingerprint)
         if restart:
             ckpt.unlink(missing_ok=True)
         writer = Checkpoint(ckpt)  # locked until the end: one sweep per output
         task_seconds: list[float] = []
+        worker_cpu: dict[int, float] = {}
         workers = 1
         written: Path | None = None
         try:
@@ -313,22 +354,32 @@ def _run_sweep_locked(
                 writer.add({"key": rec["key"], "rows": rec["rows"], "seconds": rec["seconds"]})
                 done[tuple(rec["key"])] = rec
                 task_seconds.append(float(rec["seconds"]))
+                pid = int(rec["pid"])
+                cpu = float(rec["process_cpu"]) - (cpu_start if pid == os.getpid() else 0.0)
+                worker_cpu[pid] = max(worker_cpu.get(pid, 0.0), cpu)
                 if progress:
                     progress(1)
 
+            costs = scenario_costs(applied, router)
+            n = max(1, min(wanted, len(todo)))
             if not todo:
                 pass
             elif scheduler is not None:
-                workers = run_dask(scheduler, todo, config, blob, blob_id, finished)
-            else:
-                n = max(1, min(wanted, len(todo)))
+                workers = run_dask(scheduler, todo, config, blob, blob_id, finished, costs)
+            elif n == 1 or pool is None:
+                # this process, or workers forked from it: its router (engine compiled) and scenarios
+                set_state(config, router, blob_id)
+                seed_scenarios(applied)
+                warm(router, fingerprint)
                 workers = n
-                if n == 1 or pool is None:
-                    set_state(config, router, blob_id)
+                if n == 1:
                     for t in todo:
                         finished(run_task(t, config))
                 else:
-                    run_pool(pool, n, todo, config, finished)
+                    run_pool(fork_pool(n, (writer.fh.fileno(), *locked)), n, todo, config, finished, costs)
+            else:
+                workers = n
+                run_pool(pool, n, todo, config, finished, costs)
 
             complete = all(t.key in done for t in tasks)
             rows = [row for t in tasks if t.key in done for row in done[t.key]["rows"]]
@@ -360,4 +411,5 @@ def _run_sweep_locked(
         task_seconds,
         complete,
         workers,
+        worker_cpu,
     )

@@ -1,14 +1,25 @@
 """Running a sweep's tasks in parallel: a local process pool, or a Dask distributed cluster.
 
 Split from :mod:`corridors.sweep`. What a worker runs (``worker_init``, ``worker_chunk``,
-``worker_dask_chunk``) stays in :mod:`corridors.sweep`, so workers import it by that name.
+``worker_dask_chunk``) is in :mod:`corridors.sweep_worker`, so workers import it by that name.
+
+On Linux the pool's workers are forked from the sweep's process once it has loaded the network,
+compiled the engine and bound the scenarios (:func:`fork_pool`): they start with all of it, shared
+copy-on-write, instead of importing, loading and compiling again. Elsewhere (no ``fork``, or another
+thread running in this process, where forking is unsafe) they are spawned and load their own
+(:func:`start_pool`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import multiprocessing
 import os
+import sys
+import threading
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Any
@@ -38,6 +49,27 @@ def check_scheduler(address: Any) -> None:
             raise SweepError(msg)
 
 
+def can_fork() -> bool:
+    """Whether the pool's workers are forked from this process (see the module's docstring): on Linux,
+    with the ``fork`` start method there, while this process runs no other Python thread."""
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+def _forked(fds: tuple[int, ...]) -> None:
+    """In a forked worker: close its copies of the sweep's locked files (the checkpoint, the output's
+    lock), so that they are released when the sweep's process closes them, not when the last worker ends."""
+    for fd in fds:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+
+
+def fork_pool(n: int, close_fds: Sequence[int] = ()) -> ProcessPoolExecutor:
+    """``n`` workers forked from this process when :func:`run_pool` submits the first chunk: they start
+    with this process's sweep state (:func:`corridors.sweep_worker.set_state`), set before that."""
+    ctx = multiprocessing.get_context("fork")
+    return ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_forked, initargs=(tuple(close_fds),))
+
+
 def start_pool(n: int, config: SweepConfig, blob: bytes | None, blob_id: str | None) -> ProcessPoolExecutor:
     """``n`` spawned worker processes, started now: each loads its network and engine (``worker_init``)
     while this process still lists the tasks and reads the checkpoint."""
@@ -54,10 +86,26 @@ def run_pool(
     todo: Sequence[Task],
     config: SweepConfig,
     finished: Callable[[dict[str, Any]], None],
+    costs: dict[tuple[str, str], tuple[float, float]] | None = None,
 ) -> None:
-    """Run ``todo`` on the workers of :func:`start_pool`, in chunks for ``n`` workers, then shut it down."""
+    """Run ``todo`` on the workers of :func:`start_pool` or :func:`fork_pool`, in chunks for ``n``
+    workers, the costliest first (:func:`~corridors.sweep_worker.chunks`), then shut it down."""
     try:
-        pending: set[Future[list[dict[str, Any]]]] = {ex.submit(worker_chunk, ch, config) for ch in chunks(todo, n)}
+        pending: set[Future[list[dict[str, Any]]]] = set()
+        # a fork pool forks its workers at the first submission: everything alive now is frozen out of
+        # the garbage collector's passes, which would otherwise write to (and so copy) the shared pages.
+        # Python 3.12+ warns when forking a process with other threads; the only ones here (can_fork)
+        # are native BLAS pools, which make themselves safe across a fork. What the caller froze stays frozen
+        frozen = gc.get_freeze_count() > 0
+        gc.freeze()
+        try:
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message=r"This process \(pid=\d+\) is multi-threaded", category=DeprecationWarning)
+                for ch in chunks(todo, n, costs):
+                    pending.add(ex.submit(worker_chunk, ch, config))
+        finally:
+            if not frozen:
+                gc.unfreeze()
         while pending:
             ready, pending = wait(pending, return_when=FIRST_COMPLETED)
             for f in ready:
@@ -76,9 +124,10 @@ def run_dask(
     blob: bytes | None,
     blob_id: str | None,
     finished: Callable[[dict[str, Any]], None],
+    costs: dict[tuple[str, str], tuple[float, float]] | None = None,
 ) -> int:
-    """Run ``todo`` on a Dask cluster; ``blob`` (the router with its compiled engine) is scattered to
-    every worker once. Returns the number of workers."""
+    """Run ``todo`` on a Dask cluster, the costliest chunks first; ``blob`` (the router with its
+    compiled engine) is scattered to every worker once. Returns the number of workers."""
     try:
         from distributed import Client, as_completed
     except ImportError as exc:
@@ -103,7 +152,7 @@ def run_dask(
                 pure=False,
                 key=f"corridors-sweep-{ch[0].index}-{os.getpid()}-{time.time_ns()}",
             )
-            for ch in chunks(todo, workers)
+            for ch in chunks(todo, workers, costs)
         ]
         try:
             for f in as_completed(futs, loop=client.loop):  # type: ignore[no-untyped-call]

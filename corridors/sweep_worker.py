@@ -49,6 +49,9 @@ class Task:
         return (self.scenario_id, self.scenario_digest, self.origin_id, self.destination_id)
 
 
+#: a scenario bound to the network: the router to use, the constraints and the scenario's name
+ScenarioRouter = tuple[Router, Constraints, str]
+
 # ------------------------------------------------------------------------------------------ workers
 _STATE: dict[str, Any] = {}
 _LOCK = threading.Lock()
@@ -79,13 +82,26 @@ def _ensure_state(config: SweepConfig, blob: bytes | None = None, blob_id: str |
     return _STATE
 
 
-def pack_router(router: Router) -> bytes:
+def pack_router(router: Router, fingerprint: str | None = None) -> bytes:
     """A router over ``router``'s network, parameters and families, with its compiled engine, pickled
     once for every worker: a worker then needs neither the network's files nor a cache folder, and
-    does not compile the engine again."""
+    does not compile the engine again. ``fingerprint``: the network's
+    :func:`~corridors.cache.graph_fingerprint`, when the caller has it (not hashed again)."""
     fresh = Router(router.G, router.params, router.families)
-    fresh.engine  # noqa: B018 - compiled (or read from the cache) here, once, to travel with the router
+    warm(fresh, fingerprint)  # compiled (or read from the cache) here, once, to travel with the router
     return pickle.dumps(fresh, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def warm(router: Router, fingerprint: str | None = None) -> None:
+    """Compile ``router``'s engine (or read it from the cache) now; ``fingerprint`` is its network's
+    :func:`~corridors.cache.graph_fingerprint` as just computed or read with the network, so that it is
+    not hashed again."""
+    import contextlib
+
+    from .cache import known_fingerprint
+
+    with known_fingerprint(router.G, fingerprint) if fingerprint is not None else contextlib.nullcontext():
+        router.compiled  # noqa: B018 - built here
 
 
 def unpack_router(blob: bytes) -> Router:
@@ -110,6 +126,13 @@ def set_state(config: SweepConfig, router: Router, blob_id: str | None) -> None:
     _STATE.update(key=_state_key(config, blob_id), router=router, scenarios={})
 
 
+def seed_scenarios(applied: dict[tuple[str, str], ScenarioRouter]) -> None:
+    """Give this process's state the scenarios the caller has already bound to its router (by
+    :func:`corridors.sweep.make_tasks`), so that they are not parsed and applied again here or in the
+    workers forked from here. Call after :func:`set_state` with that router."""
+    _STATE["scenarios"].update(applied)
+
+
 def worker_init(config: SweepConfig, blob: bytes | None, blob_id: str | None) -> None:
     _ensure_state(config, blob, blob_id)
 
@@ -132,8 +155,10 @@ def _scenario_router(state: dict[str, Any], task: Task) -> tuple[Router, Constra
 
 
 def run_task(task: Task, config: SweepConfig) -> dict[str, Any]:
-    """Run one task in a worker whose state is ready (process pool, or in-process)."""
+    """Run one task in a worker whose state is ready (process pool, or in-process): its rows, its
+    wall and CPU seconds, and the worker's process id and CPU seconds so far (start-up included)."""
     t0 = time.perf_counter()
+    c0 = time.process_time()
     key = _STATE.get("key")
     state = _STATE if key is not None and key[0] == config else _ensure_state(config)
     router, c, name = _scenario_router(state, task)
@@ -142,7 +167,9 @@ def run_task(task: Task, config: SweepConfig) -> dict[str, Any]:
         "key": list(task.key),
         "rows": rows,
         "seconds": round(time.perf_counter() - t0, 4),
+        "cpu": time.process_time() - c0,
         "pid": os.getpid(),
+        "process_cpu": time.process_time(),
     }
 
 
@@ -163,20 +190,42 @@ def worker_dask_chunk(tasks: Sequence[Task], config: SweepConfig, blob: bytes | 
         return [run_task(t, config) for t in tasks]
 
 
-def chunks(todo: Sequence[Task], workers: int) -> list[list[Task]]:
-    """Tasks grouped by scenario, each scenario cut into enough pieces to keep ``workers`` busy: a
-    worker then builds a scenario's router and warms its caches once per piece, not once per task."""
+#: what a task costs, in plain tasks (one family comparison and best route, no departure date), to
+#: balance the workers: a departure date makes the search per origin (2.5 times a plain task on the
+#: bundled sweep); a scenario that edits the network or the parameters compiles (or loads) its own
+#: engine once per process (about 8 plain tasks). Estimates only: a wrong one balances less well.
+DATED_TASK = 2.5
+OWN_ENGINE = 8.0
+
+
+def scenario_costs(applied: dict[tuple[str, str], ScenarioRouter], base: Router) -> dict[tuple[str, str], tuple[float, float]]:
+    """Each scenario's estimated cost (per task, and once per process), by (scenario id, digest)."""
+    return {k: (DATED_TASK if c.depart is not None else 1.0, 0.0 if r is base else OWN_ENGINE) for k, (r, c, _) in applied.items()}
+
+
+def chunks(todo: Sequence[Task], workers: int, costs: dict[tuple[str, str], tuple[float, float]] | None = None) -> list[list[Task]]:
+    """Tasks grouped by scenario in pieces, the costliest first (longest-processing-time order, with
+    the estimates of :func:`scenario_costs`; every task alike without them), so that the workers, each
+    taking the next piece when free, finish together. A scenario with its own engine (built once per
+    process that runs it) is cut only when it would take more than half a worker's share; any other
+    into small pieces (an eighth of that), which come last and keep the final wait for the slowest
+    worker short."""
     by: dict[tuple[str, str], list[Task]] = {}
     for t in todo:
         by.setdefault((t.scenario_id, t.scenario_digest), []).append(t)
     if not by:
         return []
-    pieces = max(1, math.ceil(2 * workers / len(by)))
-    out: list[list[Task]] = []
-    for ts in by.values():
-        size = max(1, math.ceil(len(ts) / pieces))
-        out.extend(ts[i : i + size] for i in range(0, len(ts), size))
-    return out
+    cost = {k: (costs or {}).get(k, (1.0, 0.0)) for k in by}
+    total = sum(len(ts) * cost[k][0] + cost[k][1] for k, ts in by.items())
+    share = total / (2 * max(1, workers))
+    out: list[tuple[float, list[Task]]] = []
+    for k, ts in by.items():
+        each, once = cost[k]
+        pieces = math.ceil((len(ts) * each + once) / (share if once else share / 8) - 1e-9)
+        size = math.ceil(len(ts) / max(1, min(len(ts), pieces)))
+        out.extend((len(ts[i : i + size]) * each + once, ts[i : i + size]) for i in range(0, len(ts), size))
+    out.sort(key=lambda x: -x[0])  # stable: scenario order among equals
+    return [piece for _, piece in out]
 
 
 def task_rows(router: Router, c: Constraints, task: Task, scenario_name: str, objective: str = "time") -> list[dict[str, Any]]:
