@@ -508,9 +508,9 @@ def load_network_with_fingerprint(
         extra=(BUILD_VERSION, repr(sea.EXCLUDED_AREAS), repr(sea.WATERWAYS), repr(sea.REPLACED_SEGMENTS), repr(sea.ADDED_LINES)),
     )
     if use_cache:
-        got = cache.load("network", key, expect=dict, announce=False)
-        if got is not None and isinstance(got.get("graph"), nx.MultiDiGraph) and isinstance(got.get("fingerprint"), str):
-            return got["graph"], got["fingerprint"]
+        got = cache.load_graph("network", key)
+        if got is not None and isinstance(got[0], nx.MultiDiGraph):
+            return got
     why = "first run with these inputs, building the network cache" if use_cache and cache.cache_dir() else "building the network"
     n = len(STAGES) if network is None else 2  # a network of its own has no world ports or services
 
@@ -532,6 +532,5 @@ def load_network_with_fingerprint(
         name_index(G)  # the place-name index travels in the cache (thousands of names: built once)
     if cache.cache_dir() is None:
         return G, None
-    fingerprint = cache.graph_fingerprint(G)
-    cache.save("network", key, {"graph": G, "fingerprint": fingerprint})  # geometries as WKB, shared ones stored once
-    return G, fingerprint
+    # geometries as WKB, shared ones stored once; the fingerprint from the same encoding, not a second pass
+    return G, cache.save_graph("network", key, G)
