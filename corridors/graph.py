@@ -228,6 +228,7 @@ def _add_legs(
             spurs.append(rec)
             continue
         _add_leg(G, rec, countries, zones, zone_index, problems, str(u), str(v))
+    _edges_added(G)
     return spurs
 
 
@@ -286,9 +287,29 @@ def _add_leg(
         "attribution": p.get("attribution"),
     }
     geom = line_geometry(coords)
-    G.add_edge(u, v, key=rec.id, geometry=geom, reverse=False, enters=_enters(hits, coords[0], True), **attrs)
+    _put_edge(G, u, v, rec.id, {"geometry": geom, "reverse": False, "enters": _enters(hits, coords[0], True), **attrs})
     if p.get("bidirectional", True):
-        G.add_edge(v, u, key=rec.id, geometry=geom, reverse=True, enters=_enters(hits, coords[-1], True), **attrs)
+        _put_edge(G, v, u, rec.id, {"geometry": geom, "reverse": True, "enters": _enters(hits, coords[-1], True), **attrs})
+
+
+def _put_edge(G: nx.MultiDiGraph, u: str, v: str, key: str, attrs: dict[str, Any]) -> None:
+    """``G.add_edge(u, v, key=key, **attrs)`` between two nodes already in ``G``, as networkx does it but
+    without its per-call overhead (tens of thousands of legs); ``attrs`` becomes the edge's dict. The
+    caller clears the graph's networkx cache (:func:`_edges_added`)."""
+    kd = G._succ[u].get(v)
+    if kd is None:
+        G._succ[u][v] = G._pred[v][u] = {key: attrs}
+    elif key in kd:
+        kd[key].update(attrs)
+    else:
+        kd[key] = attrs
+
+
+def _edges_added(G: nx.MultiDiGraph) -> None:
+    """What ``add_edge`` does after each edge: drop what networkx cached about the graph."""
+    cached = getattr(G, "__networkx_cache__", None)
+    if isinstance(cached, dict):
+        cached.clear()
 
 
 def _enters(hits: list[Zone], start: Coord, from_node: bool) -> tuple[str, ...]:
@@ -379,8 +400,21 @@ def _add_sea(
             "origin": "marnet",
             "file": "searoute:marnet_searoute.geojson",
         }
-        G.add_edge(leg.u, leg.v, key=leg.id, geometry=geom, reverse=False, enters=_enters(hits, coords[0], False) if hits else (), **attrs)
-        G.add_edge(leg.v, leg.u, key=leg.id, geometry=geom, reverse=True, enters=_enters(hits, coords[-1], False) if hits else (), **attrs)
+        _put_edge(
+            G,
+            leg.u,
+            leg.v,
+            leg.id,
+            {"geometry": geom, "reverse": False, "enters": _enters(hits, coords[0], False) if hits else (), **attrs},
+        )
+        _put_edge(
+            G,
+            leg.v,
+            leg.u,
+            leg.id,
+            {"geometry": geom, "reverse": True, "enters": _enters(hits, coords[-1], False) if hits else (), **attrs},
+        )
+    _edges_added(G)
 
 
 def _world_ports(G: nx.MultiDiGraph) -> list[WorldPort]:
@@ -442,8 +476,9 @@ def _add_world_ports(G: nx.MultiDiGraph, net: sea.SeaNetwork, world: Sequence[Wo
             "attribution": None,
         }
         enters = tuple(z.id for z in zs if z.is_chokepoint)
-        G.add_edge(nid, target, key=attrs["id"], geometry=geoms[i], reverse=False, enters=enters, **attrs)
-        G.add_edge(target, nid, key=attrs["id"], geometry=geoms[i], reverse=True, enters=enters, **attrs)
+        _put_edge(G, nid, target, attrs["id"], {"geometry": geoms[i], "reverse": False, "enters": enters, **attrs})
+        _put_edge(G, target, nid, attrs["id"], {"geometry": geoms[i], "reverse": True, "enters": enters, **attrs})
+    _edges_added(G)
 
 
 def _check_components(G: nx.MultiDiGraph, layers: Layers, problems: list[Problem]) -> None:
