@@ -476,8 +476,8 @@ def _add_world_ports(G: nx.MultiDiGraph, net: sea.SeaNetwork, world: Sequence[Wo
             "attribution": None,
         }
         enters = tuple(z.id for z in zs if z.is_chokepoint)
-        _put_edge(G, nid, target, attrs["id"], {"geometry": geoms[i], "reverse": False, "enters": enters, **attrs})
-        _put_edge(G, target, nid, attrs["id"], {"geometry": geoms[i], "reverse": True, "enters": enters, **attrs})
+        _put_edge(G, nid, target, f"spur:{p.locode}", {"geometry": geoms[i], "reverse": False, "enters": enters, **attrs})
+        _put_edge(G, target, nid, f"spur:{p.locode}", {"geometry": geoms[i], "reverse": True, "enters": enters, **attrs})
     _edges_added(G)
 
 
