@@ -373,47 +373,29 @@ def _add_sea(
         pairs = zone_index.tree.query(np.asarray(geoms, dtype=object), predicate="intersects")
         for gi, zi in zip(pairs[0], pairs[1], strict=True):
             leg_hits.setdefault(int(gi), []).append(zones[int(zi)])
+    marnet, note, origin, file = sea.SEA_SOURCE, "", "marnet", "searoute:marnet_searoute.geojson"
     for li, leg in enumerate(net.legs):
-        coords = list(leg.coords)
-        geom = geoms[li]
-        hits = leg_hits.get(li, [])
-        if len(hits) > 1:  # ordered along the line, as _zone_hits does
-            hits = _zone_hits(coords, hits, Index(hits, [z.geometry for z in hits]))
-        chokes = tuple(z.id for z in hits if z.is_chokepoint)
-        territory = tuple(c for z in hits if z.is_chokepoint for c in z.territory)
-        km = kms[li]
-        attrs = {
-            "id": leg.id,
-            "mode": "sea",
-            "status": "operational",
-            "gauge_mm": None,
-            "length_km": km,
-            "length_from": "geometry",
-            "geodesic_km": km,
-            "months": _months(None, hits),
-            "frequency_per_week": None,
-            "speed_kmh": None,
-            "countries": tuple(dict.fromkeys(territory)),
-            "chokepoints": chokes,
-            "source": sea.SEA_SOURCE,
-            "note": "",
-            "origin": "marnet",
-            "file": "searoute:marnet_searoute.geojson",
-        }
-        _put_edge(
-            G,
-            leg.u,
-            leg.v,
-            leg.id,
-            {"geometry": geom, "reverse": False, "enters": _enters(hits, coords[0], False) if hits else (), **attrs},
-        )
-        _put_edge(
-            G,
-            leg.v,
-            leg.u,
-            leg.id,
-            {"geometry": geom, "reverse": True, "enters": _enters(hits, coords[-1], False) if hits else (), **attrs},
-        )
+        geom, km, hits = geoms[li], kms[li], leg_hits.get(li)
+        if hits:
+            coords = list(leg.coords)
+            if len(hits) > 1:  # ordered along the line, as _zone_hits does
+                hits = _zone_hits(coords, hits, Index(hits, [z.geometry for z in hits]))
+            chokes = tuple(z.id for z in hits if z.is_chokepoint)
+            countries = tuple(dict.fromkeys(c for z in hits if z.is_chokepoint for c in z.territory))
+            months = _months(None, hits)
+            enters, back = _enters(hits, coords[0], False), _enters(hits, coords[-1], False)
+        else:  # most of them: what the lines above give for no zone
+            chokes = countries = enters = back = ()
+            months = None
+        # both directions' dicts written out (tens of thousands of legs), keys in the order add_edge gives
+        fwd = {"geometry": geom, "reverse": False, "enters": enters, "id": leg.id, "mode": "sea", "status": "operational", "gauge_mm": None}
+        rev = {"geometry": geom, "reverse": True, "enters": back, "id": leg.id, "mode": "sea", "status": "operational", "gauge_mm": None}
+        for d in (fwd, rev):
+            d["length_km"], d["length_from"], d["geodesic_km"], d["months"] = km, "geometry", km, months
+            d["frequency_per_week"], d["speed_kmh"], d["countries"], d["chokepoints"] = None, None, countries, chokes
+            d["source"], d["note"], d["origin"], d["file"] = marnet, note, origin, file
+        _put_edge(G, leg.u, leg.v, leg.id, fwd)
+        _put_edge(G, leg.v, leg.u, leg.id, rev)
     _edges_added(G)
 
 
