@@ -390,10 +390,10 @@ def _add_sea(
         # both directions' dicts written out (tens of thousands of legs), keys in the order add_edge gives
         fwd = {"geometry": geom, "reverse": False, "enters": enters, "id": leg.id, "mode": "sea", "status": "operational", "gauge_mm": None}
         rev = {"geometry": geom, "reverse": True, "enters": back, "id": leg.id, "mode": "sea", "status": "operational", "gauge_mm": None}
-        for d in (fwd, rev):
-            d["length_km"], d["length_from"], d["geodesic_km"], d["months"] = km, "geometry", km, months
-            d["frequency_per_week"], d["speed_kmh"], d["countries"], d["chokepoints"] = None, None, countries, chokes
-            d["source"], d["note"], d["origin"], d["file"] = marnet, note, origin, file
+        for ed in (fwd, rev):
+            ed["length_km"], ed["length_from"], ed["geodesic_km"], ed["months"] = km, "geometry", km, months
+            ed["frequency_per_week"], ed["speed_kmh"], ed["countries"], ed["chokepoints"] = None, None, countries, chokes
+            ed["source"], ed["note"], ed["origin"], ed["file"] = marnet, note, origin, file
         _put_edge(G, leg.u, leg.v, leg.id, fwd)
         _put_edge(G, leg.v, leg.u, leg.id, rev)
     _edges_added(G)
