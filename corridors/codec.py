@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 FORMAT = "corridors-cache"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: columns of tuples by position
 META = "__meta__"
 TREE = "__tree__"
 
@@ -226,6 +226,9 @@ class _Encoder:
             if _plain_keys(kinds, values):  # the values are their own keys (most columns: a quick way)
                 # each key is the first value that had it (dict.fromkeys keeps the first key object)
                 uniq = {v: c for c, v in enumerate(dict.fromkeys(values))}
+                if kinds == {tuple} and 2 * len(uniq) > len(values) and len(widths := set(map(len, uniq))) == 1 and widths != {0}:
+                    # mostly distinct tuples of one width (an engine's edge references): a column per position
+                    return {"tup": [self.column(list(c)) for c in zip(*values, strict=True)]}
                 codes = np.fromiter(map(uniq.__getitem__, values), dtype=np.int32, count=len(values))
                 return {"uniq": list(uniq) if kinds <= _AS_IS else [self.enc(v) for v in uniq], "codes": self.array(codes)}
             keys = list(map(_atom_key, values))
@@ -342,6 +345,12 @@ class _Decoder:
         if "geoms" in col:
             geoms: np.ndarray = self.geoms[_index_array(col["geoms"], len(self.geoms))]
             return geoms
+        if "tup" in col and isinstance(col["tup"], list) and col["tup"]:
+            parts = [self.column(c) for c in col["tup"]]
+            if len({len(p) for p in parts}) != 1:
+                msg = "tuple columns of different lengths"
+                raise CacheFormatError(msg)
+            return np.fromiter(zip(*parts, strict=True), dtype=object, count=len(parts[0]))
         if "values" in col and isinstance(col["values"], list):
             return np.fromiter(col["values"], dtype=object, count=len(col["values"]))
         msg = f"unknown column {list(col)[:3]}"
