@@ -402,16 +402,16 @@ def section_cold(peers: Peers, repeats: int, empty_repeats: int) -> None:
     contenders["python -c pass (the interpreter alone)"] = (py_child("pass"), env)
     runs: dict[str, list[dict[str, Any]]] = {k: [] for k in contenders}
     names = list(contenders)
-    for i in range(repeats):
-        k = i % len(names)
-        for n in names[k:] + names[:k]:
-            argv, e = contenders[n]
-            runs[n].append(run_child(argv, e))
     empty = "corridors compare Chelyabinsk Mumbai (empty cache: first run ever)"
     runs[empty] = []
-    for _ in range(empty_repeats):
-        with tempfile.TemporaryDirectory(prefix="bench-cache-") as fresh:
-            runs[empty].append(run_child(cli_child("compare", "Chelyabinsk", "Mumbai"), dict(env, CORRIDORS_CACHE_DIR=fresh)))
+    for i in range(max(repeats, empty_repeats)):
+        k = i % len(names)
+        for n in names[k:] + names[:k] if i < repeats else []:
+            argv, e = contenders[n]
+            runs[n].append(run_child(argv, e))
+        if i < empty_repeats:  # interleaved with the warm runs, so both see the same load
+            with tempfile.TemporaryDirectory(prefix="bench-cache-") as fresh:
+                runs[empty].append(run_child(cli_child("compare", "Chelyabinsk", "Mumbai"), dict(env, CORRIDORS_CACHE_DIR=fresh)))
     med = {n: {m: statistics.median(x[m] for x in rs) for m in ("cpu", "wall", "rss", "stderr_lines")} for n, rs in runs.items()}
     sr_name = next(n for n in med if n.startswith("searoute"))
     scg_name = next((n for n in med if n.startswith("scgraph")), None)
