@@ -292,6 +292,16 @@ def _add_leg(
         _put_edge(G, v, u, rec.id, {"geometry": geom, "reverse": True, "enters": _enters(hits, coords[-1], True), **attrs})
 
 
+def _put_node(G: nx.MultiDiGraph, n: str, attrs: dict[str, Any]) -> None:
+    """``G.add_node(n, **attrs)``, as networkx does it but without its per-call overhead (thousands of
+    sea-lane junctions and ports); ``attrs`` becomes a new node's dict. The caller clears the graph's
+    networkx cache (:func:`_edges_added`)."""
+    if n in G._succ:
+        G._node[n].update(attrs)
+    else:
+        G._succ[n], G._pred[n], G._node[n] = {}, {}, attrs
+
+
 def _put_edge(G: nx.MultiDiGraph, u: str, v: str, key: str, attrs: dict[str, Any]) -> None:
     """``G.add_edge(u, v, key=key, **attrs)`` between two nodes already in ``G``, as networkx does it but
     without its per-call overhead (tens of thousands of legs); ``attrs`` becomes the edge's dict. The
@@ -341,7 +351,11 @@ def _add_sea(
 ) -> None:
     net = sea.build_sea([rec.coords[-1] for rec in spurs] + [p.sea for p in world if p.sea is not None])
     for nid, (lon, lat) in net.nodes.items():
-        G.add_node(nid, name="sea lane junction", kind="junction", country=None, aliases=[], x=lon, y=lat, source=sea.SEA_SOURCE)
+        _put_node(
+            G,
+            nid,
+            {"name": "sea lane junction", "kind": "junction", "country": None, "aliases": [], "x": lon, "y": lat, "source": sea.SEA_SOURCE},
+        )
     for rec in spurs:
         end = rec.coords[-1]
         target = net.attached[end]
@@ -421,19 +435,9 @@ def _add_world_ports(G: nx.MultiDiGraph, net: sea.SeaNetwork, world: Sequence[Wo
             hits.setdefault(int(gi), []).append(zones[int(zi)])
     for i, p in enumerate(ports):
         nid = f"port:{p.locode}"
-        G.add_node(
-            nid,
-            name=p.name,
-            aliases=list(worldports.ALIASES.get(p.locode, ())),
-            kind="port",
-            country=p.country,
-            locode=p.locode,
-            x=p.lon,
-            y=p.lat,
-            source=p.source,
-            origin="dataset",
-            file="world_ports.csv",
-        )
+        node: dict[str, Any] = {"name": p.name, "aliases": list(worldports.ALIASES.get(p.locode, ())), "kind": "port", "country": p.country}
+        node.update(locode=p.locode, x=p.lon, y=p.lat, source=p.source, origin="dataset", file="world_ports.csv")
+        _put_node(G, nid, node)
         target = net.attached[p.sea]  # type: ignore[index]
         zs = hits.get(i, [])
         km = kms[i]
