@@ -434,7 +434,9 @@ def graph_fingerprint(G: Any) -> str:
     after loading gets a new fingerprint. It is the digest of the graph's encoding in the cache format
     (:func:`corridors.codec.graph_digest`), so a first run gets it from the encoding it writes
     (:func:`save_graph`) and the same graph read back has the same; a graph the format cannot hold is
-    hashed as pickled values instead. None inside :func:`known_fingerprint` for that graph."""
+    hashed as pickled values instead. A geometry object shared by two edges is encoded once, so a copy
+    that no longer shares it hashes differently (a second engine entry, never a wrong one). No hashing
+    at all inside :func:`known_fingerprint` for that graph."""
     known = _known.get()
     if known is not None and known[0] is G:
         return known[1]
