@@ -296,19 +296,21 @@ def _put_node(G: nx.MultiDiGraph, n: str, attrs: dict[str, Any]) -> None:
     """``G.add_node(n, **attrs)``, as networkx does it but without its per-call overhead (thousands of
     sea-lane junctions and ports); ``attrs`` becomes a new node's dict. The caller clears the graph's
     networkx cache (:func:`_edges_added`)."""
-    if n in G._succ:
-        G._node[n].update(attrs)
+    succ, pred, node = G._succ, G._pred, G._node
+    if n in succ:
+        node[n].update(attrs)
     else:
-        G._succ[n], G._pred[n], G._node[n] = {}, {}, attrs
+        succ[n], pred[n], node[n] = {}, {}, attrs
 
 
 def _put_edge(G: nx.MultiDiGraph, u: str, v: str, key: str, attrs: dict[str, Any]) -> None:
     """``G.add_edge(u, v, key=key, **attrs)`` between two nodes already in ``G``, as networkx does it but
     without its per-call overhead (tens of thousands of legs); ``attrs`` becomes the edge's dict. The
     caller clears the graph's networkx cache (:func:`_edges_added`)."""
-    kd = G._succ[u].get(v)
+    out, into = G._succ[u], G._pred[v]
+    kd = out.get(v)
     if kd is None:
-        G._succ[u][v] = G._pred[v][u] = {key: attrs}
+        out[v] = into[u] = {key: attrs}
     elif key in kd:
         kd[key].update(attrs)
     else:
