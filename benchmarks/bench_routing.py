@@ -373,7 +373,9 @@ def section_cold(peers: Peers, repeats: int, empty_repeats: int) -> None:
 
     head("cold processes: import + load + query, medians (CPU = user+sys of the child and its children; peak = its VmHWM)")
     load_network()
-    env = dict(os.environ)
+    # bytecode as `pip install .` leaves it: with $PYTHONDONTWRITEBYTECODE an editable install would
+    # recompile corridors' modules at every start (0.1-0.15 s); the warm-up run below writes their .pyc
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     with contextlib.suppress(Exception):
         run_child(cli_child("compare", "Chelyabinsk", "Mumbai"), env)  # fills the engine cache for the CLI's parameters
     G = load_network()
@@ -402,16 +404,16 @@ def section_cold(peers: Peers, repeats: int, empty_repeats: int) -> None:
     contenders["python -c pass (the interpreter alone)"] = (py_child("pass"), env)
     runs: dict[str, list[dict[str, Any]]] = {k: [] for k in contenders}
     names = list(contenders)
-    for i in range(repeats):
-        k = i % len(names)
-        for n in names[k:] + names[:k]:
-            argv, e = contenders[n]
-            runs[n].append(run_child(argv, e))
     empty = "corridors compare Chelyabinsk Mumbai (empty cache: first run ever)"
     runs[empty] = []
-    for _ in range(empty_repeats):
-        with tempfile.TemporaryDirectory(prefix="bench-cache-") as fresh:
-            runs[empty].append(run_child(cli_child("compare", "Chelyabinsk", "Mumbai"), dict(env, CORRIDORS_CACHE_DIR=fresh)))
+    for i in range(max(repeats, empty_repeats)):
+        k = i % len(names)
+        for n in names[k:] + names[:k] if i < repeats else []:
+            argv, e = contenders[n]
+            runs[n].append(run_child(argv, e))
+        if i < empty_repeats:  # interleaved with the warm runs, so both see the same load
+            with tempfile.TemporaryDirectory(prefix="bench-cache-") as fresh:
+                runs[empty].append(run_child(cli_child("compare", "Chelyabinsk", "Mumbai"), dict(env, CORRIDORS_CACHE_DIR=fresh)))
     med = {n: {m: statistics.median(x[m] for x in rs) for m in ("cpu", "wall", "rss", "stderr_lines")} for n, rs in runs.items()}
     sr_name = next(n for n in med if n.startswith("searoute"))
     scg_name = next((n for n in med if n.startswith("scgraph")), None)
@@ -432,7 +434,8 @@ def section_cold(peers: Peers, repeats: int, empty_repeats: int) -> None:
     print(
         f"  first run ever / cache warm: CPU {med[empty]['cpu'] / warm['cpu']:.2f}x, wall {med[empty]['wall'] / warm['wall']:.2f}x; "
         f"the first run wrote {med[empty]['stderr_lines']:.0f} line(s) to stderr (progress).\n"
-        f"  Medians of {repeats} interleaved runs ({empty_repeats} for the empty cache, each in a new empty folder).",
+        f"  Medians of {repeats} interleaved runs ({empty_repeats} for the empty cache, each in a new empty folder, interleaved too);"
+        " corridors' modules from their .pyc, as after `pip install .`.",
         flush=True,
     )
     if peers.scg is None:

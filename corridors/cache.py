@@ -49,7 +49,7 @@ from typing import Any
 import numpy as np
 
 from ._version import __version__
-from .codec import CacheFormatError, decode, encode
+from .codec import CacheFormatError, decode, encode, encode_graph_entry, graph_digest
 
 log = logging.getLogger(__name__)
 progress = logging.getLogger("corridors.progress")
@@ -264,6 +264,45 @@ def save(kind: str, key: str, obj: Any) -> Path | None:
     except (CacheFormatError, RecursionError) as exc:
         log.info("not caching %s: %s", kind, exc)
         return None
+    return _write(kind, path, arrays, t0)
+
+
+def save_graph(kind: str, key: str, G: Any) -> str:
+    """Store ``{"graph": G, "graph_attrs": ..., "fingerprint": ...}`` (the graph attributes of
+    :data:`FINGERPRINT_SKIP` apart, see :func:`load_graph`) and return :func:`graph_fingerprint` ``(G)``,
+    computed from the same encoding (the graph is encoded once for both). Never raises for the cache:
+    an entry that cannot be encoded or written is only logged."""
+    path = _path(kind, key)
+    t0 = time.perf_counter()
+    try:
+        with paused_gc():  # encoding makes hundreds of thousands of small objects and no cycles
+            arrays, fingerprint = encode_graph_entry(G, FINGERPRINT_SKIP, key)
+    except (CacheFormatError, RecursionError) as exc:
+        log.info("not caching %s: %s", kind, exc)
+        return graph_fingerprint(G)
+    if path is not None:
+        _write(kind, path, arrays, t0)
+    return fingerprint
+
+
+def load_graph(kind: str, key: str) -> tuple[Any, str] | None:
+    """The graph and fingerprint :func:`save_graph` stored for ``key`` (the graph with all its
+    attributes), or None (missing, unreadable, or not such an entry). Says nothing on a miss."""
+    import networkx as nx
+
+    got = load(kind, key, expect=dict, announce=False)
+    if got is None:
+        return None
+    G, attrs, fingerprint = got.get("graph"), got.get("graph_attrs"), got.get("fingerprint")
+    if not (isinstance(G, nx.Graph) and isinstance(attrs, dict) and isinstance(fingerprint, str)):
+        return None
+    G.graph.update(attrs)
+    return G, fingerprint
+
+
+def _write(kind: str, path: Path, arrays: dict[str, np.ndarray], t0: float) -> Path | None:
+    """Write an encoded entry atomically (a temporary file, then a rename), then keep the folder under
+    its size bound."""
     tmp: str | None = None
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -384,19 +423,38 @@ def known_fingerprint(G: Any, fingerprint: str) -> Iterator[None]:
         _known.reset(token)
 
 
+#: graph attributes that are not part of a graph's content for :func:`graph_fingerprint` (where it was
+#: read from, the warnings its build gave)
+FINGERPRINT_SKIP = ("cache_key", "warnings")
+
+
 def graph_fingerprint(G: Any) -> str:
-    """A SHA-256 of a graph's content (graph, node and edge attributes in their order, geometries as
-    WKB), for keying what is compiled from it: a graph edited after loading gets a new fingerprint.
-    About 0.13 s on the bundled network (the adjacency is pickled as it is, without copies); none
-    inside :func:`known_fingerprint` for that graph."""
+    """A SHA-256 of a graph's content (graph attributes but :data:`FINGERPRINT_SKIP`, node and edge
+    attributes in their order, geometries as WKB), for keying what is compiled from it: a graph edited
+    after loading gets a new fingerprint. It is the digest of the graph's encoding in the cache format
+    (:func:`corridors.codec.graph_digest`), so a first run gets it from the encoding it writes
+    (:func:`save_graph`) and the same graph read back has the same; a graph the format cannot hold is
+    hashed as pickled values instead. A geometry object shared by two edges is encoded once, so a copy
+    that no longer shares it hashes differently (a second engine entry, never a wrong one). No hashing
+    at all inside :func:`known_fingerprint` for that graph."""
     known = _known.get()
     if known is not None and known[0] is G:
         return known[1]
+    try:
+        with paused_gc():
+            return graph_digest(G, FINGERPRINT_SKIP)
+    except (CacheFormatError, RecursionError):
+        return _pickled_fingerprint(G)
+
+
+def _pickled_fingerprint(G: Any) -> str:
+    """:func:`graph_fingerprint` of a graph the cache format cannot encode: its values pickled (no memo)
+    with the geometries' WKB."""
     import shapely
 
-    h = hashlib.sha256(type(G).__name__.encode())
+    h = hashlib.sha256(b"pickled\0" + type(G).__name__.encode())
     geoms: list[Any] = []
-    graph_attrs = {k: v for k, v in G.graph.items() if k not in ("cache_key", "warnings")}
+    graph_attrs = {k: v for k, v in G.graph.items() if k not in FINGERPRINT_SKIP}
     h.update(_canonical_bytes(graph_attrs, geoms))
     h.update(_canonical_bytes(G._node, geoms))
     h.update(_canonical_bytes(G._adj, geoms))

@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import importlib
+import itertools
 import json
+from collections.abc import Collection
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
 
 FORMAT = "corridors-cache"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: columns of tuples by position
 META = "__meta__"
 TREE = "__tree__"
 
@@ -66,16 +70,17 @@ def _columns_of(rows: list[dict[Any, Any]], codes: np.ndarray, sigs: list[tuple[
         at = np.flatnonzero(codes == s)
         if not len(at) or not sig:
             continue
-        for k, col in zip(sig, zip(*(rows[i].values() for i in at.tolist()), strict=True), strict=True):
+        these = rows if len(at) == len(rows) else [rows[i] for i in at.tolist()]
+        for k, col in zip(sig, zip(*map(dict.values, these), strict=True), strict=True):
             parts[k].append((at, col))
     values: dict[str, list[Any]] = {}
     for k, got in parts.items():
         if len(got) == 1:
             values[k] = list(got[0][1])
             continue
-        flat = [v for _, col in got for v in col]
-        order = np.argsort(np.concatenate([at for at, _ in got]), kind="stable")
-        values[k] = [flat[i] for i in order.tolist()]
+        at = np.concatenate([a for a, _ in got])
+        flat = np.fromiter(itertools.chain.from_iterable(col for _, col in got), dtype=object, count=len(at))
+        values[k] = flat[np.argsort(at, kind="stable")].tolist()
     return values
 
 
@@ -105,9 +110,13 @@ class _Encoder:
                 return list(x)
             return [self.enc(i) for i in x]
         if isinstance(x, tuple) and type(x) is tuple:
+            if all(type(i) in _AS_IS for i in x):  # what enc returns unchanged (an engine's edge references)
+                return {"__t": list(x)}
             return {"__t": [self.enc(i) for i in x]}
         if isinstance(x, dict) and type(x) is dict:
             if all(isinstance(k, str) and not k.startswith("__") for k in x):
+                if all(type(v) in _AS_IS for v in x.values()):  # what enc returns unchanged (an index by id)
+                    return dict(x)
                 return {k: self.enc(v) for k, v in x.items()}
             return {"__d": [[self.enc(k), self.enc(v)] for k, v in x.items()]}
         if isinstance(x, set | frozenset):
@@ -143,10 +152,10 @@ class _Encoder:
             idx = self._geom_ids[id(x)] = len(self.geoms) - 1
         return {"__g": idx}
 
-    def _graph(self, G: Any) -> dict[str, Any]:
+    def _graph(self, G: Any, skip: Collection[str] = ()) -> dict[str, Any]:
         """A graph as columns: node ids, edge ends as indices, and each attribute once per distinct key
         set (attribute dicts keep their key order), so decoding builds dicts from lists, not from
-        hundreds of thousands of JSON objects."""
+        hundreds of thousands of JSON objects. Graph attributes named in ``skip`` are left out."""
         cls = type(G)
         if cls.__module__.split(".")[0] != "networkx":
             msg = f"cannot cache a graph of type {cls.__qualname__}"
@@ -161,11 +170,11 @@ class _Encoder:
             edges = [(u, v, None, d) for u, v, d in G.edges(data=True)]
         doc: dict[str, Any] = {
             "__nx": cls.__name__,
-            "graph": self.enc(dict(G.graph)),
+            "graph": self.enc({k: v for k, v in G.graph.items() if k not in skip}),
             "nodes": self.column(nodes),
             "node_attrs": self._rows([G._node[n] for n in nodes]),
-            "u": self.array(np.fromiter((index[e[0]] for e in edges), dtype=np.int32, count=len(edges))),
-            "v": self.array(np.fromiter((index[e[1]] for e in edges), dtype=np.int32, count=len(edges))),
+            "u": self.array(np.fromiter(map(index.__getitem__, map(itemgetter(0), edges)), dtype=np.int32, count=len(edges))),
+            "v": self.array(np.fromiter(map(index.__getitem__, map(itemgetter(1), edges)), dtype=np.int32, count=len(edges))),
             "edge_attrs": self._rows([e[3] for e in edges]),
         }
         if multi:
@@ -173,25 +182,22 @@ class _Encoder:
         if G.is_directed():
             # each node's predecessors in the graph's own order (so in_edges iterate exactly as before),
             # as one array of node indices and each node's count
-            order = [index[u] for v in nodes for u in G._pred[v]]
-            doc["pred"] = self.array(np.asarray(order, dtype=np.int32))
-            doc["pred_n"] = self.array(np.fromiter((len(G._pred[v]) for v in nodes), dtype=np.int32, count=len(nodes)))
+            preds = list(map(G._pred.__getitem__, nodes))
+            order = np.fromiter(map(index.__getitem__, itertools.chain.from_iterable(preds)), dtype=np.int32)
+            doc["pred"] = self.array(order)
+            doc["pred_n"] = self.array(np.fromiter(map(len, preds), dtype=np.int32, count=len(nodes)))
         return doc
 
     def _rows(self, rows: list[dict[Any, Any]]) -> dict[str, Any]:
         """Attribute dicts as one column per key (over the rows that have it) and, per row, which of a
         few distinct key lists it has."""
-        sig_code: dict[tuple[Any, ...], int] = {}
-        codes = np.empty(len(rows), np.int32)
-        for i, d in enumerate(rows):
-            sig = tuple(d)
-            c = sig_code.get(sig)
-            if c is None:
-                if not all(isinstance(k, str) for k in sig):
-                    msg = "cannot cache a graph attribute whose name is not a string"
-                    raise CacheFormatError(msg)
-                c = sig_code[sig] = len(sig_code)
-            codes[i] = c
+        row_sigs = list(map(tuple, rows))  # each row's key list, in its order
+        sig_code = {sig: c for c, sig in enumerate(dict.fromkeys(row_sigs))}  # in order of first use
+        for sig in sig_code:
+            if not all(isinstance(k, str) for k in sig):
+                msg = "cannot cache a graph attribute whose name is not a string"
+                raise CacheFormatError(msg)
+        codes = np.fromiter(map(sig_code.__getitem__, row_sigs), dtype=np.int32, count=len(rows))
         keys: dict[str, int] = {}
         for sig in sig_code:
             for k in sig:
@@ -208,7 +214,7 @@ class _Encoder:
         """A list in its most compact exact form: a float, int or bool array when every item has that
         exact type; distinct immutable values once plus codes (so equal strings and tuples are shared);
         geometries by index; else each value encoded."""
-        kinds = {type(v) for v in values}
+        kinds = set(map(type, values))
         if kinds == {float}:
             return {"f8": self.array(np.asarray(values, dtype=np.float64))}
         if kinds == {bool}:
@@ -216,20 +222,23 @@ class _Encoder:
         if kinds == {int}:
             with contextlib.suppress(OverflowError):
                 return {"i8": self.array(np.asarray(values, dtype=np.int64))}
-        uniq: dict[Any, int] = {}
         try:
             if _plain_keys(kinds, values):  # the values are their own keys (most columns: a quick way)
-                codes = np.fromiter((uniq.setdefault(v, len(uniq)) for v in values), dtype=np.int32, count=len(values))
-                # each key is the first value that had it (setdefault keeps the first key object)
-                return {"uniq": [self.enc(v) for v in uniq], "codes": self.array(codes)}
-            codes = np.fromiter((uniq.setdefault(_atom_key(v), len(uniq)) for v in values), dtype=np.int32, count=len(values))
+                # each key is the first value that had it (dict.fromkeys keeps the first key object)
+                uniq = {v: c for c, v in enumerate(dict.fromkeys(values))}
+                if kinds == {tuple} and 2 * len(uniq) > len(values) and len(widths := set(map(len, uniq))) == 1 and widths != {0}:
+                    # mostly distinct tuples of one width (an engine's edge references): a column per position
+                    return {"tup": [self.column(list(c)) for c in zip(*values, strict=True)]}
+                codes = np.fromiter(map(uniq.__getitem__, values), dtype=np.int32, count=len(values))
+                return {"uniq": list(uniq) if kinds <= _AS_IS else [self.enc(v) for v in uniq], "codes": self.array(codes)}
+            keys = list(map(_atom_key, values))
         except _NotAtomError:
             pass
         else:
-            first: dict[int, Any] = {}
-            for v, c in zip(values, codes.tolist(), strict=True):
-                first.setdefault(c, v)
-            return {"uniq": [self.enc(first[c]) for c in range(len(uniq))], "codes": self.array(codes)}
+            uniq = {k: c for c, k in enumerate(dict.fromkeys(keys))}
+            codes = np.fromiter(map(uniq.__getitem__, keys), dtype=np.int32, count=len(values))
+            first = [values[i] for i in np.unique(codes, return_index=True)[1].tolist()]  # each code's first value
+            return {"uniq": first if kinds <= _AS_IS else [self.enc(v) for v in first], "codes": self.array(codes)}
         if values and all(t.__module__.startswith("shapely.") for t in kinds):
             from shapely.geometry.base import BaseGeometry
 
@@ -336,6 +345,12 @@ class _Decoder:
         if "geoms" in col:
             geoms: np.ndarray = self.geoms[_index_array(col["geoms"], len(self.geoms))]
             return geoms
+        if "tup" in col and isinstance(col["tup"], list) and col["tup"]:
+            parts = [self.column(c) for c in col["tup"]]
+            if len({len(p) for p in parts}) != 1:
+                msg = "tuple columns of different lengths"
+                raise CacheFormatError(msg)
+            return np.fromiter(zip(*parts, strict=True), dtype=object, count=len(parts[0]))
         if "values" in col and isinstance(col["values"], list):
             return np.fromiter(col["values"], dtype=object, count=len(col["values"]))
         msg = f"unknown column {list(col)[:3]}"
@@ -452,22 +467,77 @@ def _index_array(a: Any, n: int) -> np.ndarray:
     return a
 
 
+def _dumps(tree: Any) -> str:
+    return json.dumps(tree, separators=(",", ":"))
+
+
+def _wkb(geoms: list[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """The geometries' WKB, concatenated (``uint8``), and where each starts (``n + 1`` offsets)."""
+    if not geoms:
+        return np.zeros(0, np.uint8), np.zeros(1, np.int64)
+    import shapely
+
+    blobs = shapely.to_wkb(np.asarray(geoms, dtype=object))
+    lengths = np.fromiter((len(b) for b in blobs), dtype=np.int64, count=len(blobs))
+    return np.frombuffer(b"".join(blobs), dtype=np.uint8), np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+
+
+def _pack(e: _Encoder, tree_json: str, key: str, wkb: tuple[np.ndarray, np.ndarray]) -> dict[str, np.ndarray]:
+    """The named arrays of an entry whose tree (as JSON) refers to ``e``'s arrays and geometries."""
+    out: dict[str, np.ndarray] = {f"a{i}": a for i, a in enumerate(e.arrays)}
+    if e.geoms:
+        out["g_off"] = wkb[1]
+        out["g_wkb"] = wkb[0]
+    meta = {"format": FORMAT, "version": FORMAT_VERSION, "key": key, "n_arrays": len(e.arrays), "n_geoms": len(e.geoms)}
+    out[META] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    out[TREE] = np.frombuffer(tree_json.encode(), dtype=np.uint8)
+    return out
+
+
 def encode(obj: Any, key: str = "") -> dict[str, np.ndarray]:
     """``obj`` as named arrays for :func:`numpy.savez` (raises :class:`CacheFormatError` if it cannot)."""
     e = _Encoder()
     tree = e.enc(obj)
-    out: dict[str, np.ndarray] = {f"a{i}": a for i, a in enumerate(e.arrays)}
-    if e.geoms:
-        import shapely
+    return _pack(e, _dumps(tree), key, _wkb(e.geoms))
 
-        blobs = shapely.to_wkb(np.asarray(e.geoms, dtype=object))
-        lengths = np.fromiter((len(b) for b in blobs), dtype=np.int64, count=len(blobs))
-        out["g_off"] = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-        out["g_wkb"] = np.frombuffer(b"".join(blobs), dtype=np.uint8)
-    meta = {"format": FORMAT, "version": FORMAT_VERSION, "key": key, "n_arrays": len(e.arrays), "n_geoms": len(e.geoms)}
-    out[META] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
-    out[TREE] = np.frombuffer(json.dumps(tree, separators=(",", ":")).encode(), dtype=np.uint8)
-    return out
+
+def _digest(doc_json: str, arrays: list[np.ndarray], wkb: tuple[np.ndarray, np.ndarray], n_geoms: int) -> str:
+    """A SHA-256 of an encoded graph: its document, every array it refers to (type, shape, bytes) and
+    the WKB of its first ``n_geoms`` geometries."""
+    h = hashlib.sha256(b"corridors-graph-digest-1\0")
+    h.update(doc_json.encode())
+    for a in arrays:
+        h.update(f"\0{a.dtype.str}{a.shape}\0".encode())
+        h.update(np.ascontiguousarray(a).tobytes())
+    raw, off = wkb
+    h.update(b"\0geometries\0")
+    h.update(off[: n_geoms + 1].tobytes())
+    h.update(raw[: int(off[n_geoms])].tobytes())
+    return h.hexdigest()
+
+
+def graph_digest(G: Any, skip: Collection[str] = ()) -> str:
+    """A SHA-256 of a networkx graph's content as this format encodes it (graph attributes but those in
+    ``skip``, node and edge attributes in their order, geometries as WKB): equal for a graph and the same
+    graph read back from an entry (raises :class:`CacheFormatError` for what cannot be encoded)."""
+    e = _Encoder()
+    doc = e._graph(G, skip)
+    return _digest(_dumps(doc), e.arrays, _wkb(e.geoms), len(e.geoms))
+
+
+def encode_graph_entry(G: Any, skip: Collection[str], key: str = "") -> tuple[dict[str, np.ndarray], str]:
+    """The entry ``{"graph": G without the attributes in skip, "graph_attrs": those, "fingerprint": ...}``
+    as named arrays, and its fingerprint, :func:`graph_digest` ``(G, skip)``, from the same encoding (the
+    graph is encoded once for both)."""
+    e = _Encoder()
+    doc = e._graph(G, skip)
+    n_arrays, n_geoms = len(e.arrays), len(e.geoms)
+    doc_json = _dumps(doc)
+    extra = e.enc({k: v for k, v in G.graph.items() if k in skip})
+    wkb = _wkb(e.geoms)
+    fingerprint = _digest(doc_json, e.arrays[:n_arrays], wkb, n_geoms)
+    tree_json = f'{{"graph":{doc_json},"graph_attrs":{_dumps(extra)},"fingerprint":{_dumps(fingerprint)}}}'
+    return _pack(e, tree_json, key, wkb), fingerprint
 
 
 def decode(data: Any, key: str | None = None) -> Any:

@@ -220,8 +220,10 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
     eng.node_index = {n: i for i, n in enumerate(eng.nodes)}
     keys: dict[str, set[str]] = {n: set() for n in eng.nodes}
     legs = [(u, v, k, d) for u, nbrs in G._adj.items() for v, kd in nbrs.items() for k, d in kd.items()]  # as G.edges, faster
-    for u, v, _, d in legs:
-        mk = mode_key(d)
+    ds = [lg[3] for lg in legs]
+    mds = [str(d.get("mode")) for d in ds]
+    mks = [f"rail:{d.get('gauge_mm')}" if d.get("mode") == "rail" else md for d, md in zip(ds, mds, strict=True)]  # mode_key
+    for (u, v, _, _), mk in zip(legs, mks, strict=True):
         keys[u].add(mk)
         keys[v].add(mk)
     state_node: list[int] = []
@@ -247,18 +249,6 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
         eng.out_states.setdefault(n, []).append(i)
 
     p = params
-    cols: dict[str, list[float]] = {m: [] for m in METRICS}
-    moving: list[float] = []
-    wait: list[float] = []
-    src: list[int] = []
-    dst: list[int] = []
-    etype: list[int] = []
-    leg: list[int] = []
-    mode: list[int] = []
-    status: list[int] = []
-    months: list[int] = []
-    by_country: dict[str, list[int]] = {}
-    by_choke: dict[str, list[int]] = {}
     part_edge: list[int] = []
     part_abc: list[tuple[float, float, float]] = []
     zones = G.graph.get("chokepoints", {})
@@ -268,6 +258,103 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
     generic_headway = p.sea_service.get("generic_headway_h")
     generic_transship = p.sea_service.get("generic_transshipment_h")
     delay = p.sea_service.get("delay_h")
+
+    def put(i: int, parts: Sequence[Part]) -> float:
+        """Add edge ``i``'s random parts; their total mean."""
+        mean = 0.0
+        for part in parts:
+            part_edge.append(i)
+            eng.part_kind.append(part.kind)
+            part_abc.append((part.a, part.b, part.c))
+            eng.part_key.append(part.key)
+            eng.part_label.append(part.label)
+            mean += part.mean
+        return mean
+
+    # the legs, as columns: a plain leg (not rail, no speed, frequency or chokepoint of its own, no sea
+    # leg to or from a port) is its length at its mode's speed and rates, with no random part; the
+    # others are priced one by one below (the same IEEE operations either way)
+    ports = {n for n, a in G._node.items() if a.get("kind") == "port"}
+    plain = [
+        not (md == "rail" or d.get("speed_kmh") or d.get("frequency_per_week") or d.get("enters", d.get("chokepoints")))
+        and not (md == "sea" and (u in ports or v in ports))
+        for (u, v, _, d), md in zip(legs, mds, strict=True)
+    ]
+    length = np.asarray([float(d["length_km"]) for d in ds], dtype=np.float64)
+    rates = [
+        (p.speed_kmh[md], p.co2_kg_per_teu_km[md], p.cost_usd_per_teu_km[md]) if ok else (1.0, 0.0, 0.0)
+        for md, ok in zip(mds, plain, strict=True)
+    ]
+    rate = np.asarray(rates, dtype=np.float64).reshape(-1, 3)
+    moving_a, co2_a, cost_a = length / rate[:, 0], length * rate[:, 1], length * rate[:, 2]
+    mean_a, exposure_a = np.zeros(len(legs)), np.zeros(len(legs))
+    for i in (i for i, ok in enumerate(plain) if not ok):
+        u, v, k, d = legs[i]
+        nu, nv = G._node[u], G._node[v]
+        md = mds[i]
+        length_i = float(length[i])
+        countries = tuple(d.get("countries") or ())
+        if d.get("speed_kmh"):
+            speed = float(d["speed_kmh"])
+        elif md == "rail":
+            speed = p.rail_speed(countries or tuple(c for c in (nu.get("country"), nv.get("country")) if c))
+        else:
+            speed = p.speed_kmh[md]
+        mv = length_i / speed
+        parts: list[Part] = []
+        freq = d.get("frequency_per_week")
+        who = d.get("service") or k
+        if freq:
+            f, by = float(freq), d.get("service_name") or "a departure"
+            parts.append(Part("u", 0.0, 84.0 / f, 168.0 / f, f"wait:{who}@{u}", f"wait for {by} at {nu.get('name', u)}"))
+        elif md == "sea" and nu.get("kind") == "port" and not d.get("service") and generic_headway and generic_transship:
+            # no known service from this port on this lane: the generic assumption of parameters.toml,
+            # a weekly sailing to a hub and one transshipment there
+            name, hw = nu.get("name", u), generic_headway[1]
+            parts.append(Part("u", 0.0, hw / 2, hw, f"wait:generic@{u}", f"wait for a sailing (no known service) at {name}"))
+            parts.append(Part("q", *generic_transship, f"transship:generic@{u}", f"transshipment at a hub (no known service from {name})"))
+        if md == "sea" and nv.get("kind") == "port" and delay is not None and delay[2] > 0:
+            parts.append(Part("q", *delay, f"delay:{k}", f"schedule delay arriving at {nv.get('name', v)}"))
+        node_countries = tuple(c for c in (nu.get("country"), nv.get("country")) if c)
+        if md == "rail":
+            co2 = length_i * p.rail_co2(countries)
+            cost = length_i * p.rail_cost(countries or node_countries) + rent_h * mv
+        else:
+            co2 = length_i * p.co2_kg_per_teu_km[md]
+            cost = length_i * p.cost_usd_per_teu_km[md]
+        entered = tuple(d.get("enters", tuple(d.get("chokepoints") or ())))
+        cost += sum(p.surcharge_usd_per_teu_by_chokepoint.get(c, 0.0) for c in entered) if entered else 0
+        if md == "sea" and russia_premium and _russian_voyage(nu, nv):
+            cost += russia_premium
+        moving_a[i], co2_a[i], cost_a[i], mean_a[i] = mv, co2, cost, put(i, parts)
+        exposure_a[i] = sum(weight_of.get(c, p.default_chokepoint_weight) for c in entered) if entered else 0
+    us, vs, ks = [lg[0] for lg in legs], [lg[1] for lg in legs], [lg[2] for lg in legs]
+    src = [out_of[(u, mk)] for u, mk in zip(us, mks, strict=True)]
+    dst = [in_of[(v, mk)] for v, mk in zip(vs, mks, strict=True)]
+    etype = [LEG] * len(legs)
+    leg = list(range(len(legs)))  # each leg edge's index into edge_refs
+    mode = [MODE_CODES.get(md, 9) for md in mds]
+    status = [STATUS_CODES.get(str(d.get("status")), 2) for d in ds]
+    months = [_bits(mo) if (mo := d.get("months")) else ALL_MONTHS for d in ds]
+    moving, wait = moving_a.tolist(), mean_a.tolist()
+    cols: dict[str, list[float]] = {
+        "time_h": (moving_a + mean_a).tolist(),
+        "length_km": length.tolist(),
+        "cost_usd": cost_a.tolist(),
+        "co2_kg": co2_a.tolist(),
+        "exposure": exposure_a.tolist(),
+    }
+    eng.leg_ids = list(dict.fromkeys(ks))
+    eng.leg_id_index = {k: i for i, k in enumerate(eng.leg_ids)}
+    eng.edge_refs = list(zip(us, vs, ks, strict=True))
+    eng.edge_chokepoints = [tuple(d["enters"]) if "enters" in d else tuple(d.get("chokepoints") or ()) for d in ds]
+    by_country: dict[str, list[int]] = {}
+    by_choke: dict[str, list[int]] = {}
+    for i, d in enumerate(ds):
+        for c in d.get("countries") or ():
+            by_country.setdefault(c, []).append(i)
+        for c in d.get("chokepoints") or ():
+            by_choke.setdefault(c, []).append(i)
 
     def add(
         s: int, t: int, et: int, lg: int, md: int, st: int, mo: int, mv: float, parts: Sequence[Part], vals: Mapping[str, float]
@@ -281,14 +368,7 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
         status.append(st)
         months.append(mo)
         moving.append(mv)
-        mean = 0.0
-        for part in parts:
-            part_edge.append(i)
-            eng.part_kind.append(part.kind)
-            part_abc.append((part.a, part.b, part.c))
-            eng.part_key.append(part.key)
-            eng.part_label.append(part.label)
-            mean += part.mean
+        mean = put(i, parts)
         wait.append(mean if et == LEG else 0.0)
         row = dict(vals)
         row["time_h"] = mv + mean
@@ -296,90 +376,6 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
             cols[m].append(row.get(m, 0.0))
         eng.edge_chokepoints.append(())
         return i
-
-    for u, v, k, d in legs:
-        nu, nv = G._node[u], G._node[v]
-        mk = mode_key(d)
-        md = str(d.get("mode"))
-        length = float(d["length_km"])
-        countries = tuple(d.get("countries") or ())
-        if d.get("speed_kmh"):
-            speed = float(d["speed_kmh"])
-        elif md == "rail":
-            speed = p.rail_speed(countries or tuple(c for c in (nu.get("country"), nv.get("country")) if c))
-        else:
-            speed = p.speed_kmh[md]
-        mv = length / speed
-        parts: list[Part] = []
-        freq = d.get("frequency_per_week")
-        who = d.get("service") or k
-        if freq:
-            parts.append(
-                Part(
-                    "u",
-                    0.0,
-                    84.0 / float(freq),
-                    168.0 / float(freq),
-                    f"wait:{who}@{u}",
-                    f"wait for {d.get('service_name') or 'a departure'} at {nu.get('name', u)}",
-                )
-            )
-        elif md == "sea" and nu.get("kind") == "port" and not d.get("service") and generic_headway and generic_transship:
-            # no known service from this port on this lane: the generic assumption of parameters.toml,
-            # a weekly sailing to a hub and one transshipment there
-            name = nu.get("name", u)
-            parts.append(
-                Part(
-                    "u",
-                    0.0,
-                    generic_headway[1] / 2,
-                    generic_headway[1],
-                    f"wait:generic@{u}",
-                    f"wait for a sailing (no known service) at {name}",
-                )
-            )
-            parts.append(Part("q", *generic_transship, f"transship:generic@{u}", f"transshipment at a hub (no known service from {name})"))
-        if md == "sea" and nv.get("kind") == "port" and delay is not None and delay[2] > 0:
-            parts.append(Part("q", *delay, f"delay:{k}", f"schedule delay arriving at {nv.get('name', v)}"))
-        node_countries = tuple(c for c in (nu.get("country"), nv.get("country")) if c)
-        if md == "rail":
-            co2 = length * p.rail_co2(countries)
-            cost = length * p.rail_cost(countries or node_countries) + rent_h * mv
-        else:
-            co2 = length * p.co2_kg_per_teu_km[md]
-            cost = length * p.cost_usd_per_teu_km[md]
-        chokes = tuple(d.get("chokepoints") or ())
-        entered = tuple(d.get("enters", chokes))
-        cost += sum(p.surcharge_usd_per_teu_by_chokepoint.get(c, 0.0) for c in entered) if entered else 0
-        if md == "sea" and russia_premium and _russian_voyage(nu, nv):
-            cost += russia_premium
-        vals = {
-            "length_km": length,
-            "cost_usd": cost,
-            "co2_kg": co2,
-            "exposure": sum(weight_of.get(c, p.default_chokepoint_weight) for c in entered) if entered else 0,
-        }
-        if k not in eng.leg_id_index:
-            eng.leg_id_index[k] = len(eng.leg_ids)
-            eng.leg_ids.append(k)
-        i = add(
-            out_of[(u, mk)],
-            in_of[(v, mk)],
-            LEG,
-            len(eng.edge_refs),
-            MODE_CODES.get(md, 9),
-            STATUS_CODES.get(str(d.get("status")), 2),
-            _bits(d.get("months")),
-            mv,
-            parts,
-            vals,
-        )
-        eng.edge_refs.append((u, v, k))
-        eng.edge_chokepoints[i] = tuple(d.get("enters", chokes))
-        for c in countries:
-            by_country.setdefault(c, []).append(i)
-        for c in chokes:
-            by_choke.setdefault(c, []).append(i)
 
     h = p.handling_usd_per_teu
     for n in eng.nodes:

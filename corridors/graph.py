@@ -228,6 +228,7 @@ def _add_legs(
             spurs.append(rec)
             continue
         _add_leg(G, rec, countries, zones, zone_index, problems, str(u), str(v))
+    _edges_added(G)
     return spurs
 
 
@@ -286,9 +287,41 @@ def _add_leg(
         "attribution": p.get("attribution"),
     }
     geom = line_geometry(coords)
-    G.add_edge(u, v, key=rec.id, geometry=geom, reverse=False, enters=_enters(hits, coords[0], True), **attrs)
+    _put_edge(G, u, v, rec.id, {"geometry": geom, "reverse": False, "enters": _enters(hits, coords[0], True), **attrs})
     if p.get("bidirectional", True):
-        G.add_edge(v, u, key=rec.id, geometry=geom, reverse=True, enters=_enters(hits, coords[-1], True), **attrs)
+        _put_edge(G, v, u, rec.id, {"geometry": geom, "reverse": True, "enters": _enters(hits, coords[-1], True), **attrs})
+
+
+def _put_node(G: nx.MultiDiGraph, n: str, attrs: dict[str, Any]) -> None:
+    """``G.add_node(n, **attrs)``, as networkx does it but without its per-call overhead (thousands of
+    sea-lane junctions and ports); ``attrs`` becomes a new node's dict. The caller clears the graph's
+    networkx cache (:func:`_edges_added`)."""
+    succ, pred, node = G._succ, G._pred, G._node
+    if n in succ:
+        node[n].update(attrs)
+    else:
+        succ[n], pred[n], node[n] = {}, {}, attrs
+
+
+def _put_edge(G: nx.MultiDiGraph, u: str, v: str, key: str, attrs: dict[str, Any]) -> None:
+    """``G.add_edge(u, v, key=key, **attrs)`` between two nodes already in ``G``, as networkx does it but
+    without its per-call overhead (tens of thousands of legs); ``attrs`` becomes the edge's dict. The
+    caller clears the graph's networkx cache (:func:`_edges_added`)."""
+    out, into = G._succ[u], G._pred[v]
+    kd = out.get(v)
+    if kd is None:
+        out[v] = into[u] = {key: attrs}
+    elif key in kd:
+        kd[key].update(attrs)
+    else:
+        kd[key] = attrs
+
+
+def _edges_added(G: nx.MultiDiGraph) -> None:
+    """What ``add_edge`` does after each edge: drop what networkx cached about the graph."""
+    cached = getattr(G, "__networkx_cache__", None)
+    if isinstance(cached, dict):
+        cached.clear()
 
 
 def _enters(hits: list[Zone], start: Coord, from_node: bool) -> tuple[str, ...]:
@@ -320,7 +353,11 @@ def _add_sea(
 ) -> None:
     net = sea.build_sea([rec.coords[-1] for rec in spurs] + [p.sea for p in world if p.sea is not None])
     for nid, (lon, lat) in net.nodes.items():
-        G.add_node(nid, name="sea lane junction", kind="junction", country=None, aliases=[], x=lon, y=lat, source=sea.SEA_SOURCE)
+        _put_node(
+            G,
+            nid,
+            {"name": "sea lane junction", "kind": "junction", "country": None, "aliases": [], "x": lon, "y": lat, "source": sea.SEA_SOURCE},
+        )
     for rec in spurs:
         end = rec.coords[-1]
         target = net.attached[end]
@@ -352,35 +389,30 @@ def _add_sea(
         pairs = zone_index.tree.query(np.asarray(geoms, dtype=object), predicate="intersects")
         for gi, zi in zip(pairs[0], pairs[1], strict=True):
             leg_hits.setdefault(int(gi), []).append(zones[int(zi)])
+    marnet, note, origin, file = sea.SEA_SOURCE, "", "marnet", "searoute:marnet_searoute.geojson"
     for li, leg in enumerate(net.legs):
-        coords = list(leg.coords)
-        geom = geoms[li]
-        hits = leg_hits.get(li, [])
-        if len(hits) > 1:  # ordered along the line, as _zone_hits does
-            hits = _zone_hits(coords, hits, Index(hits, [z.geometry for z in hits]))
-        chokes = tuple(z.id for z in hits if z.is_chokepoint)
-        territory = tuple(c for z in hits if z.is_chokepoint for c in z.territory)
-        km = kms[li]
-        attrs = {
-            "id": leg.id,
-            "mode": "sea",
-            "status": "operational",
-            "gauge_mm": None,
-            "length_km": km,
-            "length_from": "geometry",
-            "geodesic_km": km,
-            "months": _months(None, hits),
-            "frequency_per_week": None,
-            "speed_kmh": None,
-            "countries": tuple(dict.fromkeys(territory)),
-            "chokepoints": chokes,
-            "source": sea.SEA_SOURCE,
-            "note": "",
-            "origin": "marnet",
-            "file": "searoute:marnet_searoute.geojson",
-        }
-        G.add_edge(leg.u, leg.v, key=leg.id, geometry=geom, reverse=False, enters=_enters(hits, coords[0], False) if hits else (), **attrs)
-        G.add_edge(leg.v, leg.u, key=leg.id, geometry=geom, reverse=True, enters=_enters(hits, coords[-1], False) if hits else (), **attrs)
+        geom, km, hits = geoms[li], kms[li], leg_hits.get(li)
+        if hits:
+            coords = list(leg.coords)
+            if len(hits) > 1:  # ordered along the line, as _zone_hits does
+                hits = _zone_hits(coords, hits, Index(hits, [z.geometry for z in hits]))
+            chokes = tuple(z.id for z in hits if z.is_chokepoint)
+            countries = tuple(dict.fromkeys(c for z in hits if z.is_chokepoint for c in z.territory))
+            months = _months(None, hits)
+            enters, back = _enters(hits, coords[0], False), _enters(hits, coords[-1], False)
+        else:  # most of them: what the lines above give for no zone
+            chokes = countries = enters = back = ()
+            months = None
+        # both directions' dicts written out (tens of thousands of legs), keys in the order add_edge gives
+        fwd = {"geometry": geom, "reverse": False, "enters": enters, "id": leg.id, "mode": "sea", "status": "operational", "gauge_mm": None}
+        rev = {"geometry": geom, "reverse": True, "enters": back, "id": leg.id, "mode": "sea", "status": "operational", "gauge_mm": None}
+        for ed in (fwd, rev):
+            ed["length_km"], ed["length_from"], ed["geodesic_km"], ed["months"] = km, "geometry", km, months
+            ed["frequency_per_week"], ed["speed_kmh"], ed["countries"], ed["chokepoints"] = None, None, countries, chokes
+            ed["source"], ed["note"], ed["origin"], ed["file"] = marnet, note, origin, file
+        _put_edge(G, leg.u, leg.v, leg.id, fwd)
+        _put_edge(G, leg.v, leg.u, leg.id, rev)
+    _edges_added(G)
 
 
 def _world_ports(G: nx.MultiDiGraph) -> list[WorldPort]:
@@ -405,19 +437,9 @@ def _add_world_ports(G: nx.MultiDiGraph, net: sea.SeaNetwork, world: Sequence[Wo
             hits.setdefault(int(gi), []).append(zones[int(zi)])
     for i, p in enumerate(ports):
         nid = f"port:{p.locode}"
-        G.add_node(
-            nid,
-            name=p.name,
-            aliases=list(worldports.ALIASES.get(p.locode, ())),
-            kind="port",
-            country=p.country,
-            locode=p.locode,
-            x=p.lon,
-            y=p.lat,
-            source=p.source,
-            origin="dataset",
-            file="world_ports.csv",
-        )
+        node: dict[str, Any] = {"name": p.name, "aliases": list(worldports.ALIASES.get(p.locode, ())), "kind": "port", "country": p.country}
+        node.update(locode=p.locode, x=p.lon, y=p.lat, source=p.source, origin="dataset", file="world_ports.csv")
+        _put_node(G, nid, node)
         target = net.attached[p.sea]  # type: ignore[index]
         zs = hits.get(i, [])
         km = kms[i]
@@ -442,8 +464,9 @@ def _add_world_ports(G: nx.MultiDiGraph, net: sea.SeaNetwork, world: Sequence[Wo
             "attribution": None,
         }
         enters = tuple(z.id for z in zs if z.is_chokepoint)
-        G.add_edge(nid, target, key=attrs["id"], geometry=geoms[i], reverse=False, enters=enters, **attrs)
-        G.add_edge(target, nid, key=attrs["id"], geometry=geoms[i], reverse=True, enters=enters, **attrs)
+        _put_edge(G, nid, target, f"spur:{p.locode}", {"geometry": geoms[i], "reverse": False, "enters": enters, **attrs})
+        _put_edge(G, target, nid, f"spur:{p.locode}", {"geometry": geoms[i], "reverse": True, "enters": enters, **attrs})
+    _edges_added(G)
 
 
 def _check_components(G: nx.MultiDiGraph, layers: Layers, problems: list[Problem]) -> None:
@@ -508,9 +531,9 @@ def load_network_with_fingerprint(
         extra=(BUILD_VERSION, repr(sea.EXCLUDED_AREAS), repr(sea.WATERWAYS), repr(sea.REPLACED_SEGMENTS), repr(sea.ADDED_LINES)),
     )
     if use_cache:
-        got = cache.load("network", key, expect=dict, announce=False)
-        if got is not None and isinstance(got.get("graph"), nx.MultiDiGraph) and isinstance(got.get("fingerprint"), str):
-            return got["graph"], got["fingerprint"]
+        got = cache.load_graph("network", key)
+        if got is not None and isinstance(got[0], nx.MultiDiGraph):
+            return got
     why = "first run with these inputs, building the network cache" if use_cache and cache.cache_dir() else "building the network"
     n = len(STAGES) if network is None else 2  # a network of its own has no world ports or services
 
@@ -532,6 +555,5 @@ def load_network_with_fingerprint(
         name_index(G)  # the place-name index travels in the cache (thousands of names: built once)
     if cache.cache_dir() is None:
         return G, None
-    fingerprint = cache.graph_fingerprint(G)
-    cache.save("network", key, {"graph": G, "fingerprint": fingerprint})  # geometries as WKB, shared ones stored once
-    return G, fingerprint
+    # geometries as WKB, shared ones stored once; the fingerprint from the same encoding, not a second pass
+    return G, cache.save_graph("network", key, G)

@@ -102,7 +102,7 @@ class Compiled:
         dst_node = eng.state_node[eng.dst]
         leg_uid = np.full(eng.n_edges, -1, np.int32)
         legmask = eng.etype == LEG
-        leg_uid[legmask] = [eng.leg_id_index[eng.edge_refs[i][2]] for i in eng.leg[legmask]]
+        leg_uid[legmask] = [eng.leg_id_index[eng.edge_refs[i][2]] for i in eng.leg[legmask].tolist()]
         # the side each leg edge comes from (at its start) and goes to (at its end), for crossings,
         # as codes into ``sides``
         sides: list[str] = [""]
@@ -115,18 +115,20 @@ class Compiled:
         sigs: list[dict[str, Any]] = []
         sig_code: dict[tuple[Any, ...], int] = {}
         named: list[int] = []
-        for e in np.flatnonzero(legmask):
-            u, v, k = eng.edge_refs[int(eng.leg[e])]
-            d = G.edges[u, v, k]
+        adj, node = G._adj, G._node  # read directly (tens of thousands of legs)
+        leg_of = eng.leg.tolist()
+        for e in np.flatnonzero(legmask).tolist():
+            u, v, k = eng.edge_refs[leg_of[e]]
+            d = adj[u][v][k]
             s = (d.get("mode"), tuple(d.get("chokepoints") or ()), tuple(d.get("countries") or ()))
             if s not in sig_code:
                 sig_code[s] = len(sigs)
                 sigs.append({"mode": s[0], "chokepoints": s[1], "countries": s[2]})
             sig[e] = sig_code[s]
-            if G.nodes[u].get("kind") != "junction" or G.nodes[v].get("kind") != "junction":
+            if node[u].get("kind") != "junction" or node[v].get("kind") != "junction":
                 named.append(int(e))
             for arr, far in ((from_side, u), (to_side, v)):
-                sd = side_of(d, G.nodes[far])
+                sd = side_of(d, node[far])
                 if sd not in code:
                     code[sd] = len(sides)
                     sides.append(sd)

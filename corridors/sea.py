@@ -308,10 +308,25 @@ def read_segments(path: Path | None = None) -> list[tuple[Coord, Coord]]:
 def sea_adjacency(path: Path | None = None) -> dict[Coord, list[Coord]]:
     """The corrected marnet as vertex adjacency lists, largest connected component only (before the
     degree-2 chains are contracted)."""
-    segs = [s for s in read_segments(path) if not (excluded(s[0]) and excluded(s[1]))]
+    import numpy as np
+
+    segs = read_segments(path)
+    ends = np.asarray(segs, dtype=np.float64).reshape(-1, 2, 2)  # [segment, end, lon/lat]
+    inside = np.zeros(ends.shape[:2], bool)  # excluded() of each end, over every segment at once
+    for _, x0, y0, x1, y1, _ in EXCLUDED_AREAS:
+        inside |= (x0 <= ends[..., 0]) & (ends[..., 0] <= x1) & (y0 <= ends[..., 1]) & (ends[..., 1] <= y1)
     drop = {_seg4(_key(*a), _key(*b)) for a, b, _ in REPLACED_SEGMENTS}
     drop |= {_seg4(_key(*line[0]), _key(*line[-1])) for line in GRID_FIXES}
-    segs = [s for s in segs if _seg4(*s) not in drop]
+    # _seg4 (four roundings) only where it could be in ``drop``: a segment whose first end's longitude
+    # is over 0.001 degrees from every dropped end's cannot round onto one
+    xs = np.unique(np.asarray([pt[0] for pair in drop for pt in pair], dtype=np.float64))
+    near = np.zeros(len(segs), bool)
+    if len(xs):
+        at = np.searchsorted(xs, ends[:, 0, 0])  # the dropped ends' longitudes either side
+        for side in (np.maximum(at - 1, 0), np.minimum(at, len(xs) - 1)):
+            near |= np.abs(ends[:, 0, 0] - xs[side]) < 1e-3
+    gone: list[bool] = (inside[:, 0] & inside[:, 1]).tolist()  # both ends excluded
+    segs = [s for s, g, n in zip(segs, gone, near.tolist(), strict=True) if not g and not (n and _seg4(*s) in drop)]
     for line in [*(ln for ln, _ in ADDED_LINES), *GRID_FIXES]:
         pts = [_key(*p) for p in line]
         segs.extend((a, b) if a < b else (b, a) for a, b in itertools.pairwise(pts))

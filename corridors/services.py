@@ -175,19 +175,20 @@ def _sea_csr(G: nx.MultiDiGraph) -> tuple[list[str], dict[str, int], np.ndarray,
     node = G._node  # read directly (tens of thousands of edges)
     nodes = [n for n in G.nodes if str(n).startswith("sea:") or node[n].get("kind") == "port"]
     index = {n: i for i, n in enumerate(nodes)}
-    rows: list[int] = []
-    cols: list[int] = []
-    w: list[float] = []
-    ref: list[tuple[str, str, str]] = []
-    for u, v, k, d in ((u, v, k, d) for u, nbrs in G._adj.items() for v, kd in nbrs.items() for k, d in kd.items()):  # as G.edges
-        if d.get("mode") != "sea" or d.get("service") or u not in index or v not in index:
-            continue
-        if node[u].get("kind") == "port":
-            continue  # out of a port only from the service's own first call (added per source)
-        rows.append(index[u])
-        cols.append(index[v])
-        w.append(float(d["length_km"]))
-        ref.append((u, v, k))
+    # out of a port only from the service's own first call (added per source), so no edge from a port
+    lanes = [
+        (u, v, k, d)
+        for u, nbrs in G._adj.items()
+        if u in index and node[u].get("kind") != "port"
+        for v, kd in nbrs.items()
+        if v in index
+        for k, d in kd.items()  # in G.edges' order
+        if d.get("mode") == "sea" and not d.get("service")
+    ]
+    rows = [index[u] for u, _, _, _ in lanes]
+    cols = [index[v] for _, v, _, _ in lanes]
+    w = [float(d["length_km"]) for *_, d in lanes]
+    ref = [(u, v, k) for u, v, k, _ in lanes]
     return nodes, index, np.asarray(rows), np.asarray(cols), np.asarray(w), ref
 
 
@@ -247,18 +248,20 @@ def _shortest_paths(
             at = int(np.searchsorted(r[base_sel], index[a]))
             sel = np.concatenate([base_sel[:at], own_sel, base_sel[at:]])
             if base_best is None:
-                base_best = {(int(rows[i]), int(cols[i])): ref[i] for i in base_sel}
+                at_rows, at_cols = rows[base_sel].tolist(), cols[base_sel].tolist()
+                base_best = dict(zip(zip(at_rows, at_cols, strict=True), map(ref.__getitem__, base_sel.tolist()), strict=True))
             best = base_best  # the source's own row apart (no shared lane is on it), not copied in
             own_best = {(int(r[i]), int(c[i])): refs[i] for i in own_sel}
         csr = csr_matrix((np.maximum(ww[sel], 1e-9), (r[sel], c[sel])), shape=(n, n))
         dist, pred = dijkstra(csr, directed=True, indices=index[a], return_predecessors=True)
+        back, start = pred.tolist(), index[a]  # plain ints: the walks back below are thousands of steps
         for b in targets:
             j = index.get(b)
             if j is None or not np.isfinite(dist[j]):
                 continue
             path: list[tuple[str, str, str]] = []
-            while j != index[a]:
-                i = int(pred[j])
+            while j != start:
+                i = back[j]
                 path.append(own_best.get((i, j)) or best[(i, j)])
                 j = i
             out[(a, b)] = path[::-1]

@@ -57,6 +57,47 @@ def test_round_trip_of_generic_values(own_cache: Path) -> None:
     assert back["__dunder"] == 1
 
 
+def test_long_lists_of_tuples_and_values_round_trip_exactly(own_cache: Path) -> None:
+    # distinct same-width tuples (stored a column per position), repeated ones, mixed widths, values
+    # equal across types (1, 1.0, True, -0.0, 0.0) and ints mixed with floats keep their types
+    refs = [(f"a{i}", f"b{i % 7}", i) for i in range(100)]
+    few = [("x", None)] * 50 + [("y", 2)] * 50
+    widths = [(i,) if i % 2 else (i, str(i)) for i in range(60)]
+    mixed = [1, 1.0, True, -0.0, 0.0, None] * 10
+    xs = [float(i) if i % 3 else i for i in range(90)]
+    obj = {"refs": refs, "few": few, "widths": widths, "mixed": mixed, "xs": xs, "empty": [()] * 40}
+    cache.save("test", "t" * 64, obj)
+    back = cache.load("test", "t" * 64)
+    assert back == obj
+    for k, v in obj.items():
+        assert [type(x) for x in back[k]] == [type(x) for x in v], k
+        assert all(type(a) is type(b) for x, y in zip(back[k], v, strict=True) if isinstance(x, tuple) for a, b in zip(x, y, strict=True))
+    assert [str(x) for x in back["mixed"]] == [str(x) for x in mixed]  # -0.0 stays -0.0
+
+
+def test_graph_fingerprint_is_its_encoding_digest_and_falls_back_for_other_values() -> None:
+    from corridors import codec
+
+    G = nx.MultiDiGraph(crs="EPSG:4326", cache_key="where it came from")
+    G.add_edge("a", "b", key="ab", length_km=1.0, countries=("RUS",))
+    fp = cache.graph_fingerprint(G)
+    assert fp == codec.graph_digest(G, cache.FINGERPRINT_SKIP)
+    G.graph["cache_key"] = "elsewhere"  # not part of the content
+    assert cache.graph_fingerprint(G) == fp
+    G.edges["a", "b", "ab"]["countries"] = ("KAZ",)
+    assert cache.graph_fingerprint(G) != fp
+    # a value the cache format cannot hold: hashed as pickled values, still by content
+    H = G.copy()
+    H.graph["thing"] = object.__new__(Path)
+    with pytest.raises(codec.CacheFormatError):
+        codec.graph_digest(H)
+    H.graph["thing"] = range(3)
+    one = cache.graph_fingerprint(H)
+    assert one == cache.graph_fingerprint(H.copy())
+    H.graph["thing"] = range(4)
+    assert cache.graph_fingerprint(H) != one
+
+
 def test_network_and_engine_round_trip_exactly(own_cache: Path) -> None:
     from corridors.graph import load_network
     from corridors.routing import Router
