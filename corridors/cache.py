@@ -424,8 +424,9 @@ def known_fingerprint(G: Any, fingerprint: str) -> Iterator[None]:
 
 
 #: graph attributes that are not part of a graph's content for :func:`graph_fingerprint` (where it was
-#: read from, the warnings its build gave)
-FINGERPRINT_SKIP = ("cache_key", "warnings")
+#: read from, the warnings its build gave, and the indexes derived from it: the place-name index and the
+#: leg index a scenario adds, so a graph used for a scenario keeps its fingerprint)
+FINGERPRINT_SKIP = ("cache_key", "warnings", "_place_index", "_leg_index")
 
 
 def graph_fingerprint(G: Any) -> str:

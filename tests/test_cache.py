@@ -84,6 +84,13 @@ def test_graph_fingerprint_is_its_encoding_digest_and_falls_back_for_other_value
     assert fp == codec.graph_digest(G, cache.FINGERPRINT_SKIP)
     G.graph["cache_key"] = "elsewhere"  # not part of the content
     assert cache.graph_fingerprint(G) == fp
+    from corridors.apply import leg_index
+    from corridors.places import name_index
+
+    leg_index(G)  # the indexes derived from the graph are not part of its content either
+    name_index(G)
+    assert {"_leg_index", "_place_index"} <= set(G.graph)
+    assert cache.graph_fingerprint(G) == fp
     G.edges["a", "b", "ab"]["countries"] = ("KAZ",)
     assert cache.graph_fingerprint(G) != fp
     # a value the cache format cannot hold: hashed as pickled values, still by content
