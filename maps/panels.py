@@ -65,9 +65,15 @@ table.corr-summary tr.corr-baseline td {{ color: #888; }}
 table.corr-summary td.corr-min {{ font-weight: 700; }}
 table.corr-summary .corr-note {{ color: #a15c00; font-size: 10.5px; }}
 table.corr-summary .corr-tag {{ color: #888; font-size: 10px; }}
-.corr-cav {{ font-size: 10.5px; color: #555; }}
-.corr-cav > summary {{ cursor: pointer; color: #a15c00; }}
-.corr-cav ul {{ margin: 2px 0 2px 14px; padding: 0; white-space: normal; }}
+table.corr-summary td.cav {{ white-space: normal; max-width: 24em; color: #555; }}
+.corr-cav > summary {{ cursor: pointer; color: #a15c00; white-space: nowrap; }}
+.corr-cav ul {{ margin: 2px 0 2px 14px; padding: 0; font-size: 10.5px; min-width: 16em; }}
+details.corr-cav-all {{ display: inline; }}
+details.corr-cav-all > summary {{ display: inline; }}
+details.corr-cav-all > summary::before {{ content: "▸ "; }}
+details.corr-cav-all[open] > summary::before {{ content: "▾ "; }}
+details.corr-cav-all ul {{ list-style: none; margin: 3px 0 4px 0; color: #333; }}
+details.corr-cav-all li {{ margin: 1px 0; }}
 table.corr-summary .corr-delta {{ font-size: 10px; font-weight: 400; }}
 table.corr-summary .corr-delta.up {{ color: #b2182b; }}
 table.corr-summary .corr-delta.down {{ color: #1a7f37; }}
@@ -305,10 +311,17 @@ def badge_html(number: str, color: str, best: bool = False, baseline: bool = Fal
     return f'<{tag} class="{cls}" style="{style}">{esc(number)}</{tag}>'
 
 
-def summary_table(rows: Sequence[SummaryRow], table_id: str = "", foot: str = "", caveats_open: bool = False) -> str:
+CAVEATS_TH = '<th class="l">caveats</th>'
+
+
+def summary_table(
+    rows: Sequence[SummaryRow], table_id: str = "", foot: str = "", caveats_open: bool = False, caveats_column: bool = True
+) -> str:
     """The comparison table: one row per route, figures from its summary (as the JSON output),
     formatted as the CLI table formats them; the best value of each column in bold. Each figure
-    cell carries ``data-key`` and ``data-value`` (the JSON value) so it can be checked."""
+    cell carries ``data-key`` and ``data-value`` (the JSON value) so it can be checked. Each row's
+    caveats in a last column (folded unless ``caveats_open``), unless not ``caveats_column`` (the map's
+    panel lists them under its title instead: see :func:`caveats_list`)."""
     mins: dict[str, float] = {}
     for key, _, _, _ in METRICS:
         vals = [float(r.summary[key]) for r in rows if not r.baseline]
@@ -334,40 +347,65 @@ def summary_table(rows: Sequence[SummaryRow], table_id: str = "", foot: str = ""
             text = days_text(r.summary) if key == "time_days" else fmt(v)
             cells.append(f'<td{attr} data-key="{key}" data-value="{esc(v)}">{esc(text)}{delta}</td>')
         notes = f'<br><span class="corr-note">{esc("; ".join(r.notes))}</span>' if r.notes else ""
-        notes = "".join(f' <span class="corr-tag">{esc(t)}</span>' for t in r.tags) + notes + caveats_html(r.caveats, caveats_open)
+        notes = "".join(f' <span class="corr-tag">{esc(t)}</span>' for t in r.tags) + notes
         bounds = f' data-bounds="{esc(json.dumps(r.bounds))}"' if r.bounds else ""
         body.append(
             f'<tr class="{cls}"{bounds} data-route="{esc(r.number)}"><td class="l name">'
             f"{badge_html(r.number, r.color, best=r.best, baseline=r.baseline)} {esc(r.label)}{notes}</td>"
             f"{''.join(cells)}"
-            f'<td class="l chk">{esc(", ".join(r.chokepoints) or "—")}</td></tr>'
+            f'<td class="l chk">{esc(", ".join(r.chokepoints) or "—")}</td>'
+            + (f'<td class="l cav">{caveats_html(r.caveats, caveats_open) or "—"}</td>' if caveats_column else "")
+            + "</tr>"
         )
     tid = f' id="{esc(table_id)}"' if table_id else ""
-    tfoot = f'<tfoot><tr><td colspan="{len(METRICS) + 2}" class="l corr-foot">{esc(foot)}</td></tr></tfoot>' if foot else ""
+    tfoot = (
+        f'<tfoot><tr><td colspan="{len(METRICS) + 2 + caveats_column}" class="l corr-foot">{esc(foot)}</td></tr></tfoot>' if foot else ""
+    )
     return (
         f'<table class="corr-summary"{tid}><thead><tr><th class="l">route</th>{head}'
-        '<th class="l">chokepoints</th></tr></thead>'
+        '<th class="l">chokepoints</th>'
+        f"{CAVEATS_TH if caveats_column else ''}</tr></thead>"
         f"<tbody>{''.join(body)}</tbody>{tfoot}</table>"
     )
 
 
 def caveats_html(caveats: Sequence[str], open_: bool = False) -> str:
     """A route's caveats (as the CLI's notes and the JSON's ``caveats``), folded unless ``open_``:
-    "N caveats" opens the list."""
+    their number opens the list. In a column of their own, one number wide when folded, so the folded
+    table is no taller or wider than it needs (the map is fitted beside and above the panels)."""
     if not caveats:
         return ""
     items = "".join(f"<li>{esc(c)}</li>" for c in caveats)
     word = "caveat" if len(caveats) == 1 else "caveats"
-    return f'<details class="corr-cav"{" open" if open_ else ""}><summary>{len(caveats)} {word}</summary><ul>{items}</ul></details>'
+    return (
+        f'<details class="corr-cav"{" open" if open_ else ""}><summary title="{len(caveats)} {word}: click to read">'
+        f"{len(caveats)}</summary><ul>{items}</ul></details>"
+    )
+
+
+def caveats_list(rows: Sequence[SummaryRow]) -> str:
+    """Every row's caveats in one folded list, "N caveats on routes …", each item led by its route's
+    badge: inline, so the folded panel is no taller or wider (the map is fitted beside and above it)."""
+    items = [(r, c) for r in rows for c in r.caveats]
+    if not items:
+        return ""
+    numbers = ", ".join(dict.fromkeys(r.number for r, _ in items))
+    lis = "".join(f"<li>{badge_html(r.number, r.color, baseline=r.baseline)} {esc(c)}</li>" for r, c in items)
+    word = "caveat" if len(items) == 1 else "caveats"
+    return f'<details class="corr-cav corr-cav-all"><summary>{len(items)} {word} on routes {esc(numbers)}</summary><ul>{lis}</ul></details>'
 
 
 def summary_html(title: str, subtitle: Sequence[str], rows: Sequence[SummaryRow], foot: str, open_: bool = True) -> str:
-    sub = "".join(f'<div class="corr-sub">{esc(s)}</div>' for s in subtitle if s)
+    lines = [esc(s) for s in subtitle if s]
+    cav = caveats_list(rows)
+    if cav:  # on the last subtitle line, after its text
+        lines = [*lines[:-1], (lines[-1] + " · " if lines else "") + cav]
+    sub = "".join(f'<div class="corr-sub">{line}</div>' for line in lines)
     return (
         '<div id="corridors-summary" class="corr-panel corr-summary-panel">'
         f"<details{' open' if open_ else ''}><summary><h1 style='display:inline'>"
         f"{esc(title or 'Corridors')}</h1></summary>"
-        f"{sub}{summary_table(rows, foot=foot)}</details></div>"
+        f"{sub}{summary_table(rows, foot=foot, caveats_column=False)}</details></div>"
     )
 
 

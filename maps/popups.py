@@ -91,8 +91,8 @@ def leg_popup(mv: Move, d: Drawn, ctx: Context) -> str:
         rows.append(("shared with", ("route " if len(others) == 1 else "routes ") + ", ".join(map(str, others))))
     rows.append(("whole route", _route_total(d.route)))
     n = len(d.route.caveats)
-    if n:  # a pointer, not the text: the text is in the summary table once, not in every leg's popup
-        rows.append(("caveats", f"{n} for this route: see route {d.number} in the summary table"))
+    if n:  # a pointer, not the text: the text is in the summary panel once, not in every leg's popup
+        rows.append(("caveats", f"{n} for this route: see route {d.number} in the summary panel"))
     label = ("baseline " if d.baseline else "route ") + d.number + ": " + d.label
     return (
         f"<div class='corr-pop'><div class='corr-dim'>{esc(label)}</div>"

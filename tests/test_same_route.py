@@ -55,8 +55,11 @@ def test_the_mark_is_added_once_and_keeps_the_order(router: Any) -> None:
 
 
 def test_the_map_shows_the_mark_and_every_caveat(router: Any) -> None:
-    """The map's summary table shows the mark as a note on the repeating row, and each row's other
-    caveats folded under its label; each leg's popup says how many caveats its route has and where they are."""
+    """The map's summary panel shows the mark as a note on the repeating row, and every row's other
+    caveats in one folded list under its title, each led by its route's number; each leg's popup says
+    how many caveats its route has and where they are."""
+    import re
+
     from corridors.maps import map_html, route_map
     from corridors.maps.style import esc
     from corridors.maps.summary import SAME_ROUTE
@@ -64,27 +67,26 @@ def test_the_map_shows_the_mark_and_every_caveat(router: Any) -> None:
     assert MARK.startswith(SAME_ROUTE.strip())
     res = router.compare("Chelyabinsk", "Mumbai", constraints=Constraints(avoid_chokepoints=("hormuz",)))
     page = map_html(route_map(res.routes, G=router.G, constraints=res.constraints))
-    table = page[page.index('id="corridors-summary"') :]
-    table = table[: table.index("</table>")]
+    panel = page[page.index('id="corridors-summary"') :]
+    head, table = panel[: panel.index("<table")], panel[panel.index("<table") : panel.index("</table>")]
     rows = table.split('class="corr-row')[1:]
     assert len(rows) == len(res.routes)
     for r, row in zip(res.routes, rows, strict=True):
-        assert esc(r.label) in row
-        mark = [c for c in r.caveats if c.startswith(MARK)]
-        other = [c for c in r.caveats if not c.startswith(MARK)]
-        for c in mark:
-            assert '<span class="corr-note">' in row and esc(c) in row.split('class="corr-note">')[1].split("</span>")[0]
-        if other:
-            n = len(other)
-            assert f"<summary>{n} caveat{'s' if n > 1 else ''}</summary>" in row
-            assert all(f"<li>{esc(c)}</li>" in row for c in other)
-        else:
-            assert "corr-cav" not in row
+        assert esc(r.label) in row and "corr-cav" not in row  # the table is no wider or taller
+        for c in (c for c in r.caveats if c.startswith(MARK)):
+            assert esc(c) in row.split('class="corr-note">')[1].split("</span>")[0]
     assert sum(1 for r in res.routes for c in r.caveats if c.startswith(MARK)) >= 1
+    want = [(i + 1, c) for i, r in enumerate(res.routes) for c in r.caveats if not c.startswith(MARK)]
+    assert want
+    assert f"{len(want)} caveats on routes " in head
+    items = re.findall(r"<li>(.*?)</li>", head)
+    assert len(items) == len(want)
+    for li, (n, c) in zip(items, want, strict=True):
+        assert li.endswith(f">{n}</span> {esc(c)}"), li
     popups = page  # the leg popups are HTML inside the layers' JSON, with <, >, & and ' as \\u escapes
     for code, char in (("003c", "<"), ("003e", ">"), ("0026", "&"), ("0027", "'")):
         popups = popups.replace("\\u" + code, char)
     for i, r in enumerate(res.routes):
         n = len(r.caveats)
-        pointer = f"<th>caveats</th><td>{n} for this route: see route {i + 1} in the summary table</td>"
+        pointer = f"<th>caveats</th><td>{n} for this route: see route {i + 1} in the summary panel</td>"
         assert (pointer in popups) == (n > 0), r.label
