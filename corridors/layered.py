@@ -239,8 +239,8 @@ def solve(
         read = None
         if exact:  # the rows the searches read: those of the states they reached (finite weights)
             read = np.zeros(S, bool)
-            for dist in trace:
-                read[np.flatnonzero(np.isfinite(dist)) % S] = True
+            for states in trace:
+                read[states % S] = True
         rec.outcomes[ends] = (read, sol)
     return sol
 
@@ -276,7 +276,7 @@ def _search(
     trace: list[np.ndarray] | None,
 ) -> tuple[Solution | None, bool]:
     """The search of :func:`solve` over its graph, and whether every search in it read only the rows
-    of the states it reached (the dist arrays of its searches appended to ``trace``): no dead ends were
+    of the states it reached (the states whose rows each of its searches read appended to ``trace``): no dead ends were
     cut (they set weights to inf) and the graph's weights are finite."""
     S = eng.n_states
     csr, pair, eidx = built
