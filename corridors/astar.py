@@ -385,7 +385,7 @@ def goal_directed(
         if short is not None:
             dist, pred, best, read = short
             if trace is not None:
-                trace.append(read)
+                trace.append(np.fromiter(read, np.int64, len(read)))
             return (dist, pred, best, c), reduced
     while True:
         wide = False
@@ -415,29 +415,37 @@ def goal_directed(
 SHORT_BUDGET = 80
 #: per reduced graph, the rows its short searches read (as lists) and the queries they gave up on
 SHORT_KEPT = 64
-_SHORT: dict[int, tuple[Any, dict[int, list[tuple[int, float]]], set[Any]]] = {}
+_SHORT: dict[int, tuple[Any, dict[int, list[tuple[int, float, int]]], set[Any]]] = {}
 #: use the short search at all (False: scipy's Dijkstra for every limit, as before)
 SHORT = True
 
 
-class _Sparse(dict[int, Any]):
-    """The distances or predecessors of a short search: a dict read as scipy's arrays are (``d[i]``,
-    ``d.item(i)``), ``default`` for every state it did not reach."""
+class _Dist(dict[int, float]):
+    """The distances of a short search, read as scipy's array is (``d[i]``; inf where not reached)."""
 
-    __slots__ = ("default",)
+    __slots__ = ()
 
-    def __init__(self, default: Any) -> None:
+    def __missing__(self, key: int) -> float:
+        return math.inf
+
+
+class _Pred(dict[int, int]):
+    """The predecessors of a short search, read as scipy's array is (``p.item(i)``; -9999 where none),
+    and in ``entry`` the position in the graph's CSR arrays of the edge from each one."""
+
+    __slots__ = ("entry",)
+
+    def __init__(self) -> None:
         super().__init__()
-        self.default = default
+        self.entry: dict[int, int] = {}
 
-    def __missing__(self, key: int) -> Any:
-        return self.default
+    def __missing__(self, key: int) -> int:
+        return -9999
 
-    def item(self, key: int) -> Any:
-        return self[key]
+    item = dict.__getitem__  # calls __missing__ too
 
 
-def _short(red: Any, sources: Sequence[int], cand: list[int], limit: float) -> tuple[_Sparse, _Sparse, int, np.ndarray] | None:
+def _short(red: Any, sources: Sequence[int], cand: list[int], limit: float) -> tuple[_Dist, _Pred, int, set[int]] | None:
     """Dijkstra from ``sources`` over ``red`` touching only the states it settles (a binary heap of
     Python floats, rows read as lists and kept per graph), stopped at the first target settled: the
     dist, pred and best target scipy's ``dijkstra(..., min_only=True, limit=limit)`` and ``min(cand,
@@ -466,11 +474,12 @@ def _short(red: Any, sources: Sequence[int], cand: list[int], limit: float) -> t
 
 
 def _settle(
-    red: Any, rows: dict[int, list[tuple[int, float]]], sources: Sequence[int], cand: list[int], limit: float
-) -> tuple[_Sparse, _Sparse, int, np.ndarray] | None:
+    red: Any, rows: dict[int, list[tuple[int, float, int]]], sources: Sequence[int], cand: list[int], limit: float
+) -> tuple[_Dist, _Pred, int, set[int]] | None:
     indptr, indices, data = red.indptr, red.indices, red.data
-    dist = _Sparse(math.inf)
-    pred = _Sparse(-9999)
+    dist = _Dist()
+    pred = _Pred()
+    entry = pred.entry
     heap: list[tuple[float, int]] = []
     for s in sources:
         s = int(s)
@@ -494,14 +503,14 @@ def _settle(
         row = rows.get(u)
         if row is None:
             a, b = indptr[u : u + 2].tolist()
-            row = rows[u] = list(zip(indices[a:b].tolist(), data[a:b].tolist(), strict=True))
+            row = rows[u] = list(zip(indices[a:b].tolist(), data[a:b].tolist(), range(a, b), strict=True))
         if u in goal:
             # another state at this distance (in the heap, or one step on at no cost) may be another
             # target, or offer a state on the way its distance again: scipy decides
-            if (heap and heap[0][0] <= du) or any(du + w == du and v not in done and v not in start for v, w in row):
+            if (heap and heap[0][0] <= du) or any(du + w == du and v not in done and v not in start for v, w, _ in row):
                 return None
-            return dist, pred, u, np.fromiter(done, np.int64, len(done))
-        for v, w in row:
+            return dist, pred, u, done
+        for v, w, e in row:
             nd = du + w
             if not nd <= limit:
                 continue
@@ -511,6 +520,7 @@ def _settle(
                     continue
                 dist[v] = nd
                 pred[v] = u
+                entry[v] = e
                 push(heap, (nd, v))
             elif nd == old and v not in start:
                 return None  # offered twice at its distance: scipy's order of equal keys decides

@@ -311,6 +311,12 @@ def _search(
         path_states.append(nxt)
         nxt = step(nxt)
     path_states.reverse()
+    entry = getattr(pred, "entry", None)
+    if entry is not None:  # a short search's (corridors.astar): the CSR position of each edge, its pair's
+        ST = S * T
+        take = eidx.item
+        edges = [take(entry[s]) for s in path_states[1:]]
+        return Solution(edges, float(dist[best]) + offset, [s // ST for s in path_states[:-1]]), exact
     states = np.asarray(path_states, dtype=np.int64)
     pos = np.searchsorted(pair, states[:-1] * n + states[1:])
     layers = (states[:-1] // (S * T)).tolist()
