@@ -239,8 +239,8 @@ def solve(
         read = None
         if exact:  # the rows the searches read: those of the states they reached (finite weights)
             read = np.zeros(S, bool)
-            for dist in trace:
-                read[np.flatnonzero(np.isfinite(dist)) % S] = True
+            for states in trace:
+                read[states % S] = True
         rec.outcomes[ends] = (read, sol)
     return sol
 
@@ -276,8 +276,8 @@ def _search(
     trace: list[np.ndarray] | None,
 ) -> tuple[Solution | None, bool]:
     """The search of :func:`solve` over its graph, and whether every search in it read only the rows
-    of the states it reached (the dist arrays of its searches appended to ``trace``): no dead ends were
-    cut (they set weights to inf) and the graph's weights are finite."""
+    of the states it reached (the states whose rows each of its searches read appended to ``trace``):
+    no dead ends were cut (they set weights to inf) and the graph's weights are finite."""
     S = eng.n_states
     csr, pair, eidx = built
     n = S * V * T
@@ -311,10 +311,17 @@ def _search(
         path_states.append(nxt)
         nxt = step(nxt)
     path_states.reverse()
+    entry = getattr(pred, "entry", None)
+    if entry is not None:  # a short search's (corridors.astar): the CSR position of each edge, its pair's
+        ST = S * T
+        pos = [entry[s] for s in path_states[1:]]
+        edges = [eidx.item(p) for p in pos] if len(pos) < 16 else eidx[pos].tolist()
+        layers = [0] * len(pos) if n == ST else [s // ST for s in path_states[:-1]]
+        return Solution(edges, float(dist[best]) + offset, layers), exact
     states = np.asarray(path_states, dtype=np.int64)
-    pos = np.searchsorted(pair, states[:-1] * n + states[1:])
+    where = np.searchsorted(pair, states[:-1] * n + states[1:])
     layers = (states[:-1] // (S * T)).tolist()
-    return Solution(eidx[pos].tolist(), float(dist[best]) + offset, layers), exact
+    return Solution(eidx[where].tolist(), float(dist[best]) + offset, layers), exact
 
 
 # ------------------------------------------------------------------ a new mask from an earlier one
