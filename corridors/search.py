@@ -125,7 +125,7 @@ def solve_query(
             cap = best.time_h - memo(q, "least handling", (o.id, d.id), lambda: least_handling(q, o.id, d.id))
             cap += 1e-6 * abs(cap) + 1e-3  # room for rounding: the cap only skips what cannot win
         try:
-            m = mask if direction is None else mask & direction
+            m = mask if direction is None else _directed(mask, direction)
             r = solve_plan(q, o, d, objective, c, fam, m, weight, wkey, plan, lb, direction is not None, bound=bound, cap=cap)
         except UnavailableError as exc:
             why_not = why_not or str(exc)
@@ -159,7 +159,7 @@ def _setup(
     fid = fam.id if fam else None
     mask = memo(q, "mask", (c, fid, o.id, d.id), lambda: _read_only(edge_mask(q, c, fam, o.id, d.id)))
     weight, wkey = memo(q, "weights", (okey, c.chokepoint_weights), lambda: edge_weights(q, objective, c))
-    steps = memo(q, "plans", (o.id, d.id, c.via, fid), lambda: plans(q, o, d, c, fam))
+    steps = memo(q, "plans", (o.id, d.id, c.via, fid), lambda: _frozen(plans(q, o, d, c, fam)))
     return mask, weight, wkey, steps
 
 
@@ -226,6 +226,52 @@ def memo(q: Compiled, name: str, key: Any, make: Callable[[], Any]) -> Any:
 def _read_only(a: np.ndarray) -> np.ndarray:
     a.setflags(write=False)
     return a
+
+
+def _frozen(steps: list[tuple[list[Group], np.ndarray | None]]) -> list[tuple[list[Group], np.ndarray | None]]:
+    """``steps`` with every group's mask and every direction read-only (kept and shared by :func:`memo`)."""
+    for plan, direction in steps:
+        for g in plan:
+            g.mask.setflags(write=False)
+        if direction is not None:
+            direction.setflags(write=False)
+    return steps
+
+
+#: per array (kept alive, so its id stays its own): ``(array, hash of its content)``; and per
+#: (mask, direction): ``(mask, direction, mask & direction)``. Only shared arrays that are never
+#: modified in place (those :func:`memo` keeps, and read-only ones) are looked up by id.
+_HASHES: dict[int, tuple[np.ndarray, int]] = {}
+_DIRECTED: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+_KEPT = 256
+
+
+def _content(a: np.ndarray) -> int:
+    """``hash(a.tobytes())``, computed once per read-only array (a warm query does not hash every edge
+    again); an array that may change is hashed each time."""
+    if a.flags.writeable:
+        return hash(a.tobytes())
+    got = _HASHES.get(id(a))
+    if got is None or got[0] is not a:
+        if len(_HASHES) >= _KEPT:
+            _HASHES.clear()
+        got = _HASHES[id(a)] = (a, hash(a.tobytes()))
+    return got[1]
+
+
+def _directed(mask: np.ndarray, direction: np.ndarray) -> np.ndarray:
+    """``mask & direction`` (read-only), kept per pair when ``mask`` is read-only (a memo's: a warm
+    query neither recomputes it nor hashes it again); a fresh array otherwise."""
+    if mask.flags.writeable:
+        fresh: np.ndarray = mask & direction
+        return fresh
+    k = (id(mask), id(direction))
+    got = _DIRECTED.get(k)
+    if got is None or got[0] is not mask or got[1] is not direction:
+        if len(_DIRECTED) >= _KEPT:
+            _DIRECTED.clear()
+        got = _DIRECTED[k] = (mask, direction, _read_only(mask & direction))
+    return got[2]
 
 
 def landmark_bound(
@@ -333,7 +379,7 @@ def solve_plan(
     banned_legs: set[int] = set()
     repairs = 0
     vias = [g.mask for g in plan]
-    plan_key = (tuple(hash(g.mask.tobytes()) for g in plan), hash(mask.tobytes()) if directed else None)
+    plan_key = (tuple(_content(g.mask) for g in plan), _content(mask) if directed else None)
     base_key = (c, fam.id if fam else None, o.id, plan_key)
     for _ in range(MAX_REPAIRS + 30):
         no_arrival = [np.asarray(sorted(base_no[a] | extra[a]), np.int32) for a in range(V)]
