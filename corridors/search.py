@@ -243,7 +243,7 @@ def _frozen(steps: list[tuple[list[Group], np.ndarray | None]]) -> list[tuple[li
 #: modified in place (those :func:`memo` keeps, and read-only ones) are looked up by id.
 _HASHES: dict[int, tuple[np.ndarray, int]] = {}
 _DIRECTED: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-_KEPT = 256
+_KEPT = 128  # arrays kept alive at most (each a bool per edge), per cache
 
 
 def _content(a: np.ndarray) -> int:
