@@ -3,7 +3,10 @@
 :func:`caveats` lists, for one route, the lanes sailed under a generic assumption (no known service),
 the services reported irregular, corridors with no scheduled container service today (the NSR), and
 the calibrated figures the route's time rests on. :func:`basis` counts how each random part of the
-route's time was set: from a source, by an assumption, or by the calibration. :func:`fmt_number` writes
+route's time was set: from a source, by an assumption, or by the calibration. :func:`labels` gives both
+in one pass, with what it looks up kept per engine (what a router calls); :func:`caveats` and
+:func:`basis` walk the route as written and stay as its reference (tests/test_warm_query.py compares
+them). Each caveat's text is written once, below. :func:`fmt_number` writes
 a figure as the CLI table and the maps show it (one function for both).
 """
 
@@ -15,10 +18,33 @@ from typing import Any
 
 import networkx as nx
 
-from .model import Move, Route
+from .model import Move, Route, Stop
 from .params import Parameters
 
 NSR_CHOKEPOINTS = ("kara_gates", "vilkitsky", "dmitry_laptev", "sannikov")
+#: how :func:`same_route_caveats` begins its caveat (the maps show that one as a note on its row)
+SAME_ROUTE = "the same route as the row "
+NSR_CAVEAT = "no scheduled Russia-India container service uses the Northern Sea Route; its times assume one"
+
+
+def _generic_sailing(m: Move) -> str:
+    return f"{m.from_name} -> {m.to_name}: no known scheduled service; a weekly sailing and one hub transshipment are assumed"
+
+
+def _generic_feeder(m: Move) -> str:
+    return f"{m.from_name} -> {m.to_name}: no known scheduled service; a generic weekly regional feeder is assumed"
+
+
+def _irregular(m: Move) -> str:
+    return f"{m.from_name} -> {m.to_name}: {m.service} is reported irregular (announced or on-demand sailings)"
+
+
+def _season_wait(st: Stop, departure: str | None) -> str:
+    return f"waits {st.dwell_h / 24:.0f} days at {st.name} for the seasonal passage to open (departure {departure})"
+
+
+def _calibrated(keys: Sequence[str]) -> str:
+    return "calibrated figures (data/calibration.toml): " + ", ".join(keys)
 
 
 def _param_key(part_key: str, G: nx.MultiDiGraph, params: Parameters) -> str | None:
@@ -48,13 +74,7 @@ def basis(route: Route, G: nx.MultiDiGraph, params: Parameters) -> dict[str, int
     service's wait counts as sourced: its headway is published)."""
     out = {"sourced": 0, "assumed": 0, "calibrated": 0}
     for p in route.parts:
-        key = _param_key(p.key, G, params)
-        if key is None:
-            out["sourced"] += 1
-        elif key.startswith("services.hub."):
-            out["assumed"] += 1  # every hub dwell in data/services.toml is a labelled assumption
-        else:
-            out[params.basis(key)] += 1
+        out[_part_basis(p.key, G, params)[1]] += 1
     return out
 
 
@@ -69,7 +89,7 @@ def same_route_caveats(routes: Sequence[Route]) -> list[Route]:
         legs = tuple(lid for m in r.moves for lid in m.leg_ids)
         seen = first.setdefault(legs, r)
         if seen is not r:  # (idempotent: a route already marked keeps its one note)
-            note = f"the same route as the row '{seen.label or seen.family}' (it meets both corridors' definitions): not a second option"
+            note = f"{SAME_ROUTE}'{seen.label or seen.family}' (it meets both corridors' definitions): not a second option"
             if note not in r.caveats:
                 r = replace(r, caveats=(*r.caveats, note))
         out.append(r)
@@ -82,19 +102,19 @@ def caveats(route: Route, G: nx.MultiDiGraph, params: Parameters) -> tuple[str, 
         if m.mode != "sea":
             continue
         if any(p.key.startswith("wait:generic@") for p in m.parts):
-            out.append(f"{m.from_name} -> {m.to_name}: no known scheduled service; a weekly sailing and one hub transshipment are assumed")
+            out.append(_generic_sailing(m))
         elif m.service and _edge(G, m).get("service") == "generic-feeder":
-            out.append(f"{m.from_name} -> {m.to_name}: no known scheduled service; a generic weekly regional feeder is assumed")
+            out.append(_generic_feeder(m))
         elif _edge(G, m).get("service_status") == "irregular":
-            out.append(f"{m.from_name} -> {m.to_name}: {m.service} is reported irregular (announced or on-demand sailings)")
+            out.append(_irregular(m))
     for st in route.stops:
         if st.kind == "season_wait":
-            out.append(f"waits {st.dwell_h / 24:.0f} days at {st.name} for the seasonal passage to open (departure {route.departure})")
+            out.append(_season_wait(st, route.departure))
     if set(route.chokepoints) & set(NSR_CHOKEPOINTS):
-        out.append("no scheduled Russia-India container service uses the Northern Sea Route; its times assume one")
+        out.append(NSR_CAVEAT)
     cal = sorted({k for p in route.parts if (k := _param_key(p.key, G, params)) and k in params.calibrated})
     if cal:
-        out.append("calibrated figures (data/calibration.toml): " + ", ".join(cal))
+        out.append(_calibrated(cal))
     return tuple(dict.fromkeys(out))
 
 
@@ -128,9 +148,7 @@ def labels(
             if s.mode != "sea":
                 continue
             if any(p.key.startswith("wait:generic@") for p in s.parts):
-                sea.append(
-                    f"{s.from_name} -> {s.to_name}: no known scheduled service; a weekly sailing and one hub transshipment are assumed"
-                )
+                sea.append(_generic_sailing(s))
                 continue
             ekey = ("edge", s.from_id, s.to_id, s.leg_ids[0])
             edge = keys.get(ekey)
@@ -138,16 +156,16 @@ def labels(
                 d = _edge(G, s)
                 edge = keys[ekey] = (d.get("service"), d.get("service_status"))
             if s.service and edge[0] == "generic-feeder":
-                sea.append(f"{s.from_name} -> {s.to_name}: no known scheduled service; a generic weekly regional feeder is assumed")
+                sea.append(_generic_feeder(s))
             elif edge[1] == "irregular":
-                sea.append(f"{s.from_name} -> {s.to_name}: {s.service} is reported irregular (announced or on-demand sailings)")
+                sea.append(_irregular(s))
         elif s.kind == "season_wait":
-            waits.append(f"waits {s.dwell_h / 24:.0f} days at {s.name} for the seasonal passage to open (departure {route.departure})")
+            waits.append(_season_wait(s, route.departure))
     out = sea + waits
     if nsr:
-        out.append("no scheduled Russia-India container service uses the Northern Sea Route; its times assume one")
+        out.append(NSR_CAVEAT)
     if cal:
-        out.append("calibrated figures (data/calibration.toml): " + ", ".join(sorted(cal)))
+        out.append(_calibrated(sorted(cal)))
     return tuple(dict.fromkeys(out)), tuple(counts.items())
 
 
@@ -156,9 +174,9 @@ def _part_basis(part_key: str, G: nx.MultiDiGraph, params: Parameters) -> tuple[
     counts it."""
     key = _param_key(part_key, G, params)
     if key is None:
-        return None, "sourced"
+        return None, "sourced"  # a scheduled service's wait: its headway is published
     if key.startswith("services.hub."):
-        return key, "assumed"
+        return key, "assumed"  # every hub dwell in data/services.toml is a labelled assumption
     return key, params.basis(key)
 
 

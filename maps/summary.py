@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from corridors.labels import SAME_ROUTE  # how the "same route" caveat begins: shown as a note on its row
 from corridors.model import Route
 
 from .panels import SummaryRow
@@ -47,10 +48,6 @@ def baseline_text(routes: Sequence[Route], baseline: Sequence[Route], pairs: Seq
     if gone:
         parts.append(f"{len(gone)} without a route now (grey rows)")
     return "Against the baseline: " + ", ".join(parts) + "."
-
-
-#: how corridors.labels.same_route_caveats begins its caveat (tests/test_maps.py checks they agree)
-SAME_ROUTE = "the same route as the row "
 
 
 def summary_row(d: Drawn, ctx: Context, before: Route | None = None) -> SummaryRow:
