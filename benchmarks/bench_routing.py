@@ -155,8 +155,8 @@ def py_child(code: str) -> list[str]:
 
 
 def cli_child(*args: str) -> list[str]:
-    """``corridors ARGS`` as the console script runs it (``sys.exit(cli())``), in a fresh interpreter."""
-    return py_child(f"import sys\nfrom corridors.cli.main import cli\nsys.exit(cli({list(args)!r}))")
+    """``corridors ARGS`` as the console script runs it (``sys.exit(run())``), in a fresh interpreter."""
+    return py_child(f"import sys\nfrom corridors.cli.main import run\nsys.exit(run({list(args)!r}))")
 
 
 # ------------------------------------------------------------------ peers

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import importlib
 import logging
 import os
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 # One BLAS thread unless the user chose otherwise. corridors does no linear algebra, but numpy's and
@@ -176,6 +178,50 @@ def cli(
         calibration=calibration,
         quiet=quiet and not verbose,
     )
+
+
+def run(args: Sequence[str] | None = None) -> None:
+    """The ``corridors`` console script: :func:`cli`, then out of the process without tearing the
+    interpreter down.
+
+    A command leaves the network, the engine and their caches alive (hundreds of thousands of
+    objects, tens of MiB of arrays); the interpreter's teardown then frees them one by one and runs a
+    last collection over them, about 0.3 s of CPU after the answer was printed (a cold `corridors
+    compare`: 1.16 against 0.85 s CPU, medians of 3). So once the command has ended, the exit
+    handlers run (:mod:`atexit`: logging's flush, temporary folders, process pools, Dask clusters),
+    stdout and stderr are flushed, and the process ends with the command's exit code; the operating
+    system takes the memory back. Output files were already written (atomically) by then. When
+    another thread is still running, or a bug escapes, the ordinary exit is taken instead.
+    Commands run in-process (click's ``CliRunner``, the tests) call :func:`cli` and are unaffected."""
+    try:
+        cli.main(args=list(args) if args is not None else None, prog_name="corridors")
+    except SystemExit as exc:
+        _leave(exc.code)
+    _leave(0)
+
+
+def _leave(code: Any) -> None:
+    """End the process with ``code`` as :func:`sys.exit` would, but without the interpreter's teardown
+    (see :func:`run`)."""
+    import atexit
+    import threading
+
+    run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
+    if run_exit_handlers is None or threading.active_count() > 1:
+        sys.exit(code)
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code & 0xFF
+    else:  # sys.exit("message"): the message on stderr, status 1
+        with contextlib.suppress(Exception):
+            print(code, file=sys.stderr)
+        status = 1
+    run_exit_handlers()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # a closed pipe (`corridors ... | head`): nothing more to say
+            stream.flush()
+    os._exit(status)
 
 
 def setup_logging(verbose: int, *, quiet: bool = False) -> None:
