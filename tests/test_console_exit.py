@@ -11,17 +11,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from corridors.cli.main import cli
 
 from corridors import __version__
-from corridors.cli.main import cli
 
 
 def _python(code: str, tmp_path: Path, **kw: object) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ)
     env.pop("OPENBLAS_NUM_THREADS", None)
-    return subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env, check=False, **kw
-    )  # type: ignore[call-overload]
+    argv = [sys.executable, "-c", code]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env, check=False, **kw)  # type: ignore[call-overload]  # noqa: S603 - our own interpreter
 
 
 def test_the_console_script_is_run() -> None:
@@ -83,10 +82,9 @@ def test_a_running_thread_gets_the_ordinary_exit(tmp_path: Path) -> None:
 @pytest.mark.skipif(sys.platform == "win32", reason="a POSIX pipe closed early")
 def test_a_pipe_closed_early_is_quiet(tmp_path: Path) -> None:
     """`corridors places a | head -1`: exit code 0 and no traceback when the reader goes away."""
-    script = f"{sys.executable} -c 'from corridors.cli.main import run; run([\"places\", \"a\"])' | head -1"
-    got = subprocess.run(
-        ["bash", "-o", "pipefail", "-c", script], capture_output=True, text=True, timeout=300, cwd=tmp_path, check=False
-    )
+    script = f'{sys.executable} -c \'from corridors.cli.main import run; run(["places", "a"])\' | head -1'
+    argv = ["/bin/bash", "-o", "pipefail", "-c", script]
+    got = subprocess.run(argv, capture_output=True, text=True, timeout=300, cwd=tmp_path, check=False)  # noqa: S603 - our own interpreter
     assert got.returncode == 0, got.stderr
     assert len(got.stdout.splitlines()) == 1
     assert "Traceback" not in got.stderr and "Exception ignored" not in got.stderr
@@ -98,5 +96,5 @@ def test_the_cli_sets_one_blas_thread_unless_chosen(tmp_path: Path) -> None:
     assert _python(code, tmp_path).stdout.split() == ["1", "None"]
     env = dict(os.environ, OMP_NUM_THREADS="3")
     env.pop("OPENBLAS_NUM_THREADS", None)
-    got = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path, check=False)
+    got = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path, check=False)  # noqa: S603 - our own interpreter
     assert got.stdout.split() == ["None", "3"]
