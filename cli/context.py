@@ -79,9 +79,17 @@ class State:
     @property
     def router(self) -> Any:
         if self._router is None:
-            from corridors.params import load_parameters
-            from corridors.routing import Router
-            from corridors.timing import DEFAULT_SEED
+            import gc
+
+            collecting = gc.isenabled()
+            gc.disable()  # the routing modules and scipy: objects that stay alive (see cli/main.py)
+            try:
+                from corridors.params import load_parameters
+                from corridors.routing import Router
+                from corridors.timing import DEFAULT_SEED
+            finally:
+                if collecting:
+                    gc.enable()
 
             seed = DEFAULT_SEED if self.seed is None else self.seed
             t0 = time.perf_counter()
