@@ -355,3 +355,33 @@ def test_kept_voyages_equal_the_merged_legs(G: object, a: str, b: str, kw: dict[
     plain = [Router(G, draws=0).route(a, b, objective=o, constraints=c).to_dict() for o in objectives]  # type: ignore[arg-type]
     assert fast == plain
     assert again == plain
+
+
+@pytest.mark.parametrize("spread", [2, 8, 40, 400])
+def test_cheapest_per_pair_is_the_stable_lexsort(spread: int) -> None:
+    """The cheapest edge of each state pair (ties: the first) equals a stable lexsort's first edge per
+    pair, on both of its paths: a few repeated pairs (settled run by run) and many (reduceat), with
+    ties, NaN weights, and long runs of one pair."""
+    import numpy as np
+
+    from corridors.astar import _FEW_PARALLEL, cheapest_per_pair
+
+    def reference(pair: np.ndarray, w: np.ndarray) -> np.ndarray:
+        order = np.lexsort((w, pair))
+        first = np.ones(len(order), bool)
+        first[1:] = pair[order][1:] != pair[order][:-1]
+        return order[first]
+
+    rng = np.random.default_rng(spread)
+    paths = set()
+    for trial in range(400):
+        n = int(rng.integers(0, 3000 if trial % 5 == 0 else 80))
+        pair = rng.integers(0, max(1, n * spread // 4 + 1), n).astype(np.int64)
+        w = rng.integers(0, 3, n).astype(float)  # many ties
+        if trial % 9 == 0 and n:
+            w[rng.integers(0, n, 2)] = np.nan
+        got = cheapest_per_pair(pair, w)
+        assert np.array_equal(got, reference(pair, w))
+        repeats = n - len(np.unique(pair))
+        paths.add("none" if not repeats else "few" if repeats <= _FEW_PARALLEL else "many")
+    assert paths >= {"few"} if spread >= 40 else paths >= {"few", "many"}
