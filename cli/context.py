@@ -66,14 +66,15 @@ class State:
             self._G, fingerprint = load_network_with_fingerprint(
                 self.layers, list(self.network) if self.network else None, use_cache=self.use_cache
             )
-        files = self._G.graph.get("files") or []
-        log.info(
-            "network: %d nodes, %d legs from %s in %.2f s",
-            self._G.number_of_nodes(),
-            self._G.number_of_edges(),
-            ", ".join(files) if files else "the bundled data",
-            time.perf_counter() - t0,
-        )
+        if log.isEnabledFor(logging.INFO):  # counting the legs walks every node's adjacency (-v only)
+            files = self._G.graph.get("files") or []
+            log.info(
+                "network: %d nodes, %d legs from %s in %.2f s",
+                self._G.number_of_nodes(),
+                self._G.number_of_edges(),
+                ", ".join(files) if files else "the bundled data",
+                time.perf_counter() - t0,
+            )
         return fingerprint
 
     @property
