@@ -40,7 +40,7 @@ from .engine import Engine, compile_engine
 from .errors import ConstraintError, NoRouteError
 from .families import Family, load_families, route_breaks
 from .labels import labels, same_route_caveats
-from .model import Route, legs_frame, routes_frame, with_fields
+from .model import Route, labels_of, legs_frame, routes_frame, with_fields
 from .noroute import explain_no_route, family_conflict
 from .params import Parameters, load_parameters
 from .places import Place, resolve
@@ -148,7 +148,8 @@ class Router:
             keys.clear()
         labelled = []
         for r in routes:
-            cav, bas = labels(r, self.G, self.params, keys)
+            # the labels its assembly computed from its steps (corridors.assemble.build_route), or afresh
+            cav, bas = labels_of(r) or labels(r, self.G, self.params, keys)
             labelled.append(with_fields(r, caveats=cav, basis=bas))
         if not self.draws:
             return labelled
