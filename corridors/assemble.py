@@ -5,6 +5,7 @@ voyage), the dwells between them, and the handling at both ends."""
 from __future__ import annotations
 
 import itertools
+import operator
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -115,7 +116,24 @@ def build_route(
         node_kinds=node_kinds,
         node_countries=node_countries,
     )
-    # its labels from each template's (kept per engine): what Router.simulate would compute from its steps
+    # its labels, from its templates' (kept per engine): what Router.simulate would compute from its steps
+    kept = q.step_templates.setdefault("labels", {})
+    key = tuple(map(id, made))
+    got = kept.get(key)  # (the templates, kept alive with it: their ids stay their own; the labels)
+    if got is None or not all(map(operator.is_, got[0], made)):  # (a pickled copy's ids are not its own)
+        got = kept[key] = (tuple(made), _labels(q, made))
+        if len(kept) > 4096:
+            kept.clear()
+            kept[key] = got
+    if got[1] is not None:
+        set_labels(route, got[1])
+    return route
+
+
+def _labels(q: Compiled, made: list[Any]) -> tuple[tuple[str, ...], tuple[tuple[str, int], ...]] | None:
+    """:func:`corridors.labels.labels` of a route whose steps copy the templates ``made`` (each
+    template's :func:`~corridors.labels.piece` kept per engine), or None for a route that waits for a
+    season (that caveat reads the route's date)."""
     pieces = q.step_templates.setdefault("label pieces", {})
     keys = q.memo.setdefault("labels", {})
     if len(pieces) > 16384:
@@ -123,14 +141,12 @@ def build_route(
     got_pieces = []
     for m in made:
         got = pieces.get(id(m))
-        if got is None or got[0] is not m:
-            # the template kept alive (its id stays its own); none for a season's wait (its text reads the date)
-            got = pieces[id(m)] = (m, None if type(m) is Stop and m.kind == "season_wait" else piece(m, G, q.params, keys))
+        if got is None or got[0] is not m:  # the template kept alive with it: its id stays its own
+            got = pieces[id(m)] = (m, None if type(m) is Stop and m.kind == "season_wait" else piece(m, q.G, q.params, keys))
         if got[1] is None:
-            return route
+            return None
         got_pieces.append(got[1])
-    set_labels(route, combine(got_pieces))
-    return route
+    return combine(got_pieces)
 
 
 #: what an engine edge is in a route (:func:`_edge_step`)

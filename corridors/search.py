@@ -22,7 +22,7 @@ from .errors import ConstraintError
 from .families import Family, route_breaks
 from .model import Route
 from .places import Place
-from .query import OBJECTIVES, Compiled, Group, edge_mask, edge_weights, family_mask, lower_bound, modes_mask, plans
+from .query import LANES, OBJECTIVES, Compiled, Group, edge_mask, edge_weights, family_mask, lower_bound, modes_mask, plans
 from .seasons import closed_legs, or_wait_for_season, season_mask
 
 __all__ = ["MAX_REPAIRS", "UnavailableError", "revisits", "solve_plan", "solve_query", "solve_with_season_waits", "turns_back"]
@@ -460,9 +460,8 @@ def solve_plan(
 
 # ------------------------------------------------------------------ a warm query's lane
 
-#: the memo (:attr:`Compiled.memo`) of the lanes kept, at most :data:`LANES_KEPT` (each holds its
-#: query's reduced search graph alive; the engine's own caches keep a few dozen such graphs)
-LANES = "lanes"
+#: the lanes kept (in the memo :data:`corridors.query.LANES`, never pickled), at most this many (each
+#: holds its query's reduced search graph alive; the engine's own caches keep a few dozen such graphs)
 LANES_KEPT = 16
 _NO_LANES: dict[Any, Any] = {}
 
@@ -486,7 +485,8 @@ def _keep_lane(q: Compiled, qkey: Any, inputs: tuple[Any, ...], oi: int, sol: So
     if not isinstance(built, tuple) or not isinstance(reduced, tuple) or reduced[0] is not short[0] or reduced[3]:
         return
     S = eng.n_states
-    lane = (*short, built[2], float(reduced[1]), S * V * T, S * T, oi, V)
+    # the edges by entry as a buffer: a warm query reads an entry or two as plain ints (no numpy call)
+    lane = (*short, np.ascontiguousarray(built[2]).data, float(reduced[1]), S * V * T, S * T, oi, V)
     again = _search_again(lane)
     if again is None or again.edges != sol.edges or again.cost != sol.cost or again.layers != sol.layers:
         return
@@ -511,7 +511,7 @@ def _search_again(lane: tuple[Any, ...]) -> Solution | None:
         nxt = pred.get(nxt)
     path.reverse()
     entry = pred.entry
-    edges = [eidx.item(entry[s]) for s in path[1:]]
+    edges = [eidx[entry[s]] for s in path[1:]]
     return Solution(edges, dist[best] + offset, [0] * len(edges) if n == ST else [s // ST for s in path[:-1]])
 
 
@@ -527,7 +527,9 @@ def _replay(
     if sol is None:
         return None
     ents = edge_steps(q, sol.edges)
-    if revisits(q, sol, lane[9], lane[10], ents=ents):
+    # revisits()'s first look: a solution arriving at no node twice and never back at the origin
+    arrive = [x[-1] for x in ents if x[-1] >= 0]
+    if lane[9] in arrive or len(set(arrive)) != len(arrive):
         return None
     return build_route(q, o, d, sol, objective, fam, c, ents=ents)
 

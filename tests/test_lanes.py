@@ -110,19 +110,13 @@ def test_lane_search_is_the_layered_search(router: Router, ports: list[str]) -> 
 
 
 def test_a_lane_that_gives_up_leaves_the_query_to_the_full_way(router: Router, monkeypatch: pytest.MonkeyPatch) -> None:
-    """When a lane's search gives up (here: the short search switched off, or its budget cut), or its
-    solution would revisit a node, the query takes the full way: the same answer."""
+    """When a lane's solution would arrive back at its origin, or its search gives up (here: the short
+    search switched off, or its budget cut), the query takes the full way: the same answer."""
     r = Router(router.G, router.params, router.families, draws=0)
     a, b, c = "port:IRBND", "port:INNSA", Constraints(modes=("sea",))
     want = r.route(a, b, objective="distance", constraints=c)
-    assert r.compiled.memo[search.LANES]
-    monkeypatch.setattr(astar, "SHORT", False)
-    _same(r.route(a, b, objective="distance", constraints=c), want)
-    monkeypatch.setattr(astar, "SHORT", True)
-    monkeypatch.setattr(astar, "SHORT_BUDGET", 0)
-    _same(r.route(a, b, objective="distance", constraints=c), want)
-    monkeypatch.setattr(astar, "SHORT_BUDGET", 200)
-    _same(r.route(a, b, objective="distance", constraints=c), want)
+    lanes = r.compiled.memo[search.LANES]
+    ((k, lane),) = [(k, v) for k, v in lanes.items() if k[2:4] == (a, b)]
     full: list[int] = []
     plans = search._solve_plans
 
@@ -133,10 +127,18 @@ def test_a_lane_that_gives_up_leaves_the_query_to_the_full_way(router: Router, m
     monkeypatch.setattr(search, "_solve_plans", spy)
     _same(r.route(a, b, objective="distance", constraints=c), want)
     assert not full  # the lane
-    monkeypatch.setattr(search, "revisits", lambda *args, **kw: [(0, 0, 0)])  # every solution said to turn back
-    with pytest.raises(NoRouteError, match="turns back"):  # the full way: it finds no route that does not
-        r.route(a, b, objective="distance", constraints=c)
-    assert full
+    # a lane whose solution arrives back at its origin (here: its origin said to be the destination)
+    lanes[k] = (*lane[:9], r.engine.node_index[b], *lane[10:])
+    _same(r.route(a, b, objective="distance", constraints=c), want)
+    assert len(full) == 1  # the full way
+    assert lanes[k][9] == r.engine.node_index[a]  # which kept the lane again
+    for switch, value in (("SHORT", False), ("SHORT_BUDGET", 0)):
+        with monkeypatch.context() as m:
+            m.setattr(astar, switch, value)
+            _same(r.route(a, b, objective="distance", constraints=c), want)
+    assert len(full) == 3
+    _same(r.route(a, b, objective="distance", constraints=c), want)
+    assert len(full) == 3  # the lane again
 
 
 def test_no_lane_with_a_date_a_penalty_or_several_plans(router: Router) -> None:
@@ -154,3 +156,20 @@ def test_no_lane_with_a_date_a_penalty_or_several_plans(router: Router) -> None:
     with contextlib.suppress(NoRouteError, ConstraintError, search.UnavailableError):
         search.solve_query(q, o2, d2, "time", Constraints(), fam)
     assert not q.memo.get(search.LANES)
+
+
+def test_lanes_stay_home_when_a_router_is_pickled(router: Router) -> None:
+    """A router's lanes (they hold search graphs of the engine, never pickled) are left out of its
+    pickle; the router that arrives gives the same answers and keeps its own lanes."""
+    import pickle
+
+    r = Router(router.G, router.params, router.families, draws=0)
+    a, b, c = "port:IRBND", "port:INNSA", Constraints(modes=("sea",))
+    want = [r.route(a, b, objective="distance", constraints=c) for _ in range(2)]
+    assert r.compiled.memo[search.LANES]
+    back = pickle.loads(pickle.dumps(r))  # noqa: S301 - our own pickle
+    assert search.LANES not in back.compiled.memo
+    assert r.compiled.memo[search.LANES]  # the original keeps them
+    for x in want:
+        _same(back.route(a, b, objective="distance", constraints=c), x)
+    assert back.compiled.memo[search.LANES]
