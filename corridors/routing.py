@@ -346,16 +346,18 @@ class Router:
             When nothing satisfies the constraints; the message says which constraint cut the way.
         """
         o, d, c = self._query(origin, destination, constraints)
-        fam = self.family(family)
+        fam = None if family is None else self.family(family)
         if objective == "p90":
             return self._most_reliable(o, d, c, fam)
         r: Route | None = None
         unavailable = ""
+        q = self.compiled
         try:
-            r = solve_query(self.compiled, o, d, objective, c, fam, strict=True)
+            r = solve_query(q, o, d, objective, c, fam, strict=True)
         except UnavailableError as exc:
             unavailable = str(exc)
-        r = solve_with_season_waits(self.compiled, o, d, objective, c, fam, r)
+        if c.depart is not None:  # (without a date there is no season to wait for)
+            r = solve_with_season_waits(q, o, d, objective, c, fam, r)
         if r is None:
             if unavailable:
                 raise NoRouteError(f"no route from {o.name} to {d.name}: {unavailable}")
