@@ -2,7 +2,11 @@
 search repeated) → assemble the route, checked on its own calendar and against turning back.
 
 :func:`solve_query` is the pipeline for one query on a :class:`~corridors.query.Compiled` engine;
-the constraints are validated once by the caller (:meth:`corridors.routing.Router.validate`).
+the constraints are validated once by the caller (:meth:`corridors.routing.Router.validate`). A query
+of one plan asked again (no departure date, no penalty) whose search was one short search
+(:mod:`corridors.astar`) takes its *lane*: that search run again from what it read the first time (the
+reduced graph, its rows, the sources, targets and limit), then the revisit check and the assembly, without
+the layers between (:func:`_keep_lane`, :func:`_replay`); the search runs every time, no answer is kept.
 """
 
 from __future__ import annotations
