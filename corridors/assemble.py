@@ -5,6 +5,7 @@ voyage), the dwells between them, and the handling at both ends."""
 from __future__ import annotations
 
 import itertools
+import operator
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -14,7 +15,8 @@ from .engine import GAUGE, LEG, THROUGH, TRANSFER, Solution, dwell_part, transfe
 from .engine import dwell as node_dwell
 from .families import Family
 from .geo import edge_coords
-from .model import Move, Route, Stop
+from .labels import combine, piece
+from .model import Move, Route, Stop, new_route, set_labels
 from .params import Parameters
 from .places import Place
 from .query import Compiled, exposure_weights
@@ -38,6 +40,7 @@ def build_route(
     if the caller has them."""
     G = q.G
     steps: list[Any] = []
+    made: list[Any] = []  # per step, the template it copies (what its labels read)
     t = 0.0
     edges = sol.edges
     if ents is None:
@@ -51,8 +54,10 @@ def build_route(
     first = _end_stop(q, o.id, sol, origin=True, mode=ends[0])
     if first is not None:
         steps.append(first)
+        made.append(first)
         t = first.dwell_h
     run: list[Any] | None = None  # the voyage being sailed, if any: [first index, end index, start hours]
+    voyages = False
     for i, ent in enumerate(ents):
         code = ent[0]
         if code == _SKIP:
@@ -62,41 +67,86 @@ def build_route(
         elif code in (_SEA, _SEA_ON):
             run = [i, i + 1, t]
             steps.append(run)
+            made.append(None)
+            voyages = True
         else:
             run = None
             steps.append(_at(ent[1], t))
+            made.append(ent[1])
         t += ent[2]
     last = _end_stop(q, d.id, sol, origin=False, mode=ends[1])
     if last is not None:
         steps.append(_at(last, t))
-    if any(isinstance(s, list) for s in steps):
-        weights, wkey = _exposure(q, c)
-        steps = [_sail(q, edges, ents, s, weights, wkey, c.chokepoint_weights) if isinstance(s, list) else s for s in steps]
+        made.append(last)
+    if voyages:
+        wts: Any = None
+        for k, s in enumerate(steps):
+            if type(s) is list:
+                i, j, t0 = s
+                if j - i == 1:  # one leg: its template at the start
+                    steps[k] = _at(ents[i][1], t0)
+                    made[k] = ents[i][1]
+                else:
+                    if wts is None:
+                        wts = _exposure(q, c)
+                    steps[k] = made[k] = _sail(q, edges, ents, s, wts[0], wts[1], c.chokepoint_weights)
     obj = objective if isinstance(objective, str) else ",".join(f"{k}={v:g}" for k, v in objective.items())
     nodes = q.step_templates.setdefault("node kinds", {})
     node_kinds: dict[str, str] = {}
     node_countries: dict[str, str | None] = {}
     for s in steps:
-        if isinstance(s, Move):
+        if type(s) is Move:
             for n in (s.from_id, s.to_id):
                 got = nodes.get(n)
                 if got is None:
                     nd = G.nodes[n]
                     got = nodes[n] = (str(nd.get("kind")), nd.get("country"))
                 node_kinds[n], node_countries[n] = got
-    return Route(
+    steps_t = tuple(steps)
+    route = new_route(
         origin=o.id,
         destination=d.id,
         origin_name=o.name,
         destination_name=d.name,
         objective=obj,
-        steps=tuple(steps),
+        steps=steps_t,
         family=fam.id if fam else None,
         label=fam.name if fam else obj,
         departure=c.depart.isoformat() if c.depart else None,
         node_kinds=node_kinds,
         node_countries=node_countries,
     )
+    # its labels, from its templates' (kept per engine): what Router.simulate would compute from its steps
+    kept = q.step_templates.setdefault("labels", {})
+    key = tuple(map(id, made))
+    got = kept.get(key)  # (the templates, kept alive with it: their ids stay their own; the labels)
+    if got is None or not all(map(operator.is_, got[0], made)):  # (a pickled copy's ids are not its own)
+        got = kept[key] = (tuple(made), _labels(q, made))
+        if len(kept) > 4096:
+            kept.clear()
+            kept[key] = got
+    if got[1] is not None:
+        set_labels(route, got[1])
+    return route
+
+
+def _labels(q: Compiled, made: list[Any]) -> tuple[tuple[str, ...], tuple[tuple[str, int], ...]] | None:
+    """:func:`corridors.labels.labels` of a route whose steps copy the templates ``made`` (each
+    template's :func:`~corridors.labels.piece` kept per engine), or None for a route that waits for a
+    season (that caveat reads the route's date)."""
+    pieces = q.step_templates.setdefault("label pieces", {})
+    keys = q.memo.setdefault("labels", {})
+    if len(pieces) > 16384:
+        pieces.clear()
+    got_pieces = []
+    for m in made:
+        got = pieces.get(id(m))
+        if got is None or got[0] is not m:  # the template kept alive with it: its id stays its own
+            got = pieces[id(m)] = (m, None if type(m) is Stop and m.kind == "season_wait" else piece(m, q.G, q.params, keys))
+        if got[1] is None:
+            return None
+        got_pieces.append(got[1])
+    return combine(got_pieces)
 
 
 #: what an engine edge is in a route (:func:`_edge_step`)

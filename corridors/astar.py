@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import threading
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -36,10 +37,12 @@ __all__ = [
     "dead_ends_cut",
     "exact_to",
     "goal_directed",
+    "last_short",
     "potential",
     "reduce_graph",
     "reversed_graph",
     "rows_of",
+    "settle",
 ]
 
 #: landmarks per table, and how many of them (with a direction each) steer one query
@@ -477,7 +480,24 @@ def _short(red: Any, sources: Sequence[int], cand: list[int], limit: float) -> t
     found = _settle(red, rows, sources, cand, limit)
     if found is None:
         failed.add(qkey)
+    else:
+        _LAST.short = (red, rows, qkey[0], cand, limit)
     return found
+
+
+#: per thread, the inputs of the last short search that found a target: ``(graph, its rows within the
+#: limit, sources, cand, limit)``, what :func:`settle` needs to run it again (``corridors.search`` reads
+#: it after a search to keep a warm query's inputs; see :func:`last_short`)
+_LAST = threading.local()
+
+
+def last_short(clear: bool = False) -> tuple[Any, dict[int, list[tuple[int, float, int]]], tuple[int, ...], list[int], float] | None:
+    """The inputs of this thread's last short search that found a target (None if none since the last
+    ``last_short(clear=True)``, which forgets it)."""
+    got: Any = getattr(_LAST, "short", None)
+    if clear:
+        _LAST.short = None
+    return got  # type: ignore[no-any-return]
 
 
 def _settle(
@@ -533,6 +553,12 @@ def _settle(
             elif nd == old and v not in start:
                 return None  # offered twice at its distance: scipy's order of equal keys decides
     return None
+
+
+#: the short search itself, for inputs :func:`last_short` gave (the same ``rows``: what it read of the
+#: graph within the limit), without :func:`_short`'s bookkeeping of the queries it gave up on: the same
+#: answer, or None where it gives up (the caller then takes the full way)
+settle = _settle
 
 
 def dead_ends_cut(red: Any, cand: list[int]) -> Any:

@@ -127,46 +127,73 @@ def labels(
     and per sea move's first leg what the caveats read of it, so a warm query looks each up once."""
     if keys is None:
         keys = {}
-    counts = {"sourced": 0, "assumed": 0, "calibrated": 0}
-    sea: list[str] = []
-    waits: list[str] = []
-    cal: set[str] = set()
-    nsr = False
+    waits = [_season_wait(s, route.departure) for s in route.steps if isinstance(s, Stop) and s.kind == "season_wait"]
+    return combine([piece(s, G, params, keys) for s in route.steps], waits)
+
+
+#: what :func:`labels` reads of one step: its parts counted (sourced, assumed, calibrated), the calibrated
+#: parameters they come from, its caveat as a sea move (or None) and whether it passes the NSR
+Piece = tuple[int, int, int, tuple[str, ...], str | None, bool]
+_HOW = {"sourced": 0, "assumed": 1, "calibrated": 2}
+
+
+def piece(s: Move | Stop, G: nx.MultiDiGraph, params: Parameters, keys: dict[Any, Any]) -> Piece:
+    """What :func:`labels` reads of step ``s`` (a step's start and a season wait's text aside: the
+    caller writes that one), with ``keys`` as there. The same for two steps whose fields are equal but
+    their starts: :func:`corridors.assemble.build_route` keeps it per step template."""
+    counts = [0, 0, 0]
+    cal: list[str] = []
     calibrated = params.calibrated
-    for s in route.steps:
-        for p in s.parts:
-            got = keys.get(p.key)
-            if got is None:
-                got = keys[p.key] = _part_basis(p.key, G, params)
-            k, how = got
-            counts[how] += 1
-            if k and k in calibrated:
-                cal.add(k)
-        if isinstance(s, Move):
-            if not nsr and s.chokepoints:
-                nsr = any(ch in NSR_CHOKEPOINTS for ch in s.chokepoints)
-            if s.mode != "sea":
-                continue
-            if any(p.key.startswith("wait:generic@") for p in s.parts):
-                sea.append(_generic_sailing(s))
-                continue
+    for p in s.parts:
+        got = keys.get(p.key)
+        if got is None:
+            got = keys[p.key] = _part_basis(p.key, G, params)
+        k, how = got
+        counts[_HOW[how]] += 1
+        if k and k in calibrated:
+            cal.append(k)
+    if not isinstance(s, Move):
+        return counts[0], counts[1], counts[2], tuple(cal), None, False
+    nsr = any(ch in NSR_CHOKEPOINTS for ch in s.chokepoints)
+    text: str | None = None
+    if s.mode == "sea":
+        if any(p.key.startswith("wait:generic@") for p in s.parts):
+            text = _generic_sailing(s)
+        else:
             ekey = ("edge", s.from_id, s.to_id, s.leg_ids[0])
             edge = keys.get(ekey)
             if edge is None:
                 d = _edge(G, s)
                 edge = keys[ekey] = (d.get("service"), d.get("service_status"))
             if s.service and edge[0] == "generic-feeder":
-                sea.append(_generic_feeder(s))
+                text = _generic_feeder(s)
             elif edge[1] == "irregular":
-                sea.append(_irregular(s))
-        elif s.kind == "season_wait":
-            waits.append(_season_wait(s, route.departure))
-    out = sea + waits
+                text = _irregular(s)
+    return counts[0], counts[1], counts[2], tuple(cal), text, nsr
+
+
+def combine(pieces: Sequence[Piece], waits: Sequence[str] = ()) -> tuple[tuple[str, ...], tuple[tuple[str, int], ...]]:
+    """The caveats and basis of :func:`labels` from each step's :func:`piece` (in the route's order)
+    and the season waits' caveats (in theirs)."""
+    sourced = assumed = calibrated = 0
+    cal: set[str] = set()
+    out: list[str] = []
+    nsr = False
+    for p in pieces:
+        sourced += p[0]
+        assumed += p[1]
+        calibrated += p[2]
+        if p[3]:
+            cal.update(p[3])
+        if p[4] is not None:
+            out.append(p[4])
+        nsr = nsr or p[5]
+    out.extend(waits)
     if nsr:
         out.append(NSR_CAVEAT)
     if cal:
         out.append(_calibrated(sorted(cal)))
-    return tuple(dict.fromkeys(out)), tuple(counts.items())
+    return tuple(dict.fromkeys(out)), (("sourced", sourced), ("assumed", assumed), ("calibrated", calibrated))
 
 
 def _part_basis(part_key: str, G: nx.MultiDiGraph, params: Parameters) -> tuple[str | None, str]:

@@ -6,7 +6,7 @@ become a pandas row (:meth:`Route.summary`) and a GeoDataFrame of its legs (:fun
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any, TypeVar
 
 from .dist import Part
@@ -295,12 +295,55 @@ def with_fields(obj: _T, **changes: Any) -> _T:
     out = object.__new__(type(obj))
     d = out.__dict__
     d.update(obj.__dict__)
+    d.pop(_LABELS, None)  # not a field (:func:`set_labels`): replace forgets it too
     for k, v in changes.items():
         if k not in d:
             msg = f"{type(obj).__name__} has no field {k!r}"
             raise TypeError(msg)
         d[k] = v
     return out
+
+
+#: a route's fields in their order, with their defaults (None for a field without one): what
+#: :func:`new_route` starts from
+_ROUTE_FIELDS: dict[str, Any] = {f.name: (f.default if f.default is not MISSING else None) for f in fields(Route)}
+
+_ROUTE_NEEDS = frozenset(f.name for f in fields(Route) if f.default is MISSING)
+
+
+def new_route(**values: Any) -> Route:
+    """``Route(**values)`` without running the frozen ``__init__`` (a field set at a time): the same
+    ``__dict__``, keys in the same order. ``values`` must name every field without a default, and the
+    two fields with a default factory (``node_kinds``, ``node_countries``)."""
+    out = object.__new__(Route)
+    d = out.__dict__
+    d.update(_ROUTE_FIELDS)
+    d.update(values)
+    if len(d) != len(_ROUTE_FIELDS) or not values.keys() >= _ROUTE_NEEDS:
+        msg = f"new_route needs every field without a default, and only fields: got {sorted(values)}"
+        raise TypeError(msg)
+    return out
+
+
+#: where :func:`set_labels` keeps a route's labels in its ``__dict__`` (not a field: no comparison,
+#: repr, ``replace`` or ``to_dict`` sees it)
+_LABELS = "_labels"
+
+
+def set_labels(route: Route, got: tuple[tuple[str, ...], tuple[tuple[str, int], ...]]) -> None:
+    """Keep with ``route`` its caveats and basis (:func:`corridors.labels.labels` of it), computed by
+    whoever made it: :func:`labels_of` gives them back while its steps and departure are the same
+    objects (a copy by ``dataclasses.replace`` forgets them; one by :func:`with_fields` keeps them, and
+    its own steps and departure say whether they still hold)."""
+    route.__dict__[_LABELS] = (route.steps, route.departure, got)
+
+
+def labels_of(route: Route) -> tuple[tuple[str, ...], tuple[tuple[str, int], ...]] | None:
+    """The labels :func:`set_labels` kept with ``route``, if its steps and departure are still those."""
+    got = route.__dict__.get(_LABELS)
+    if got is None or got[0] is not route.steps or got[1] is not route.departure:
+        return None
+    return got[2]  # type: ignore[no-any-return]
 
 
 def step_dict(s: Move | Stop) -> dict[str, Any]:

@@ -57,6 +57,10 @@ BLEND_SCALE: dict[str, float] = {"time": 24.0, "distance": 1000.0, "cost": 1000.
 MAX_ALTERNATIVES = 16
 
 
+#: the memo (:attr:`Compiled.memo`) of the warm queries' lanes (:func:`corridors.search._keep_lane`)
+LANES = "lanes"
+
+
 @dataclass(frozen=True)
 class Group:
     """One ordered via group: an edge mask, and the nodes never to arrive at once it is satisfied."""
@@ -134,6 +138,13 @@ class Compiled:
                     sides.append(sd)
                 arr[e] = code[sd]
         return cls(G, params, eng, src_node, dst_node, leg_uid, sides, from_side, to_side, sig, sigs, np.asarray(named, np.int64))
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the warm queries' lanes (:data:`LANES`): they hold search graphs of the
+        engine, which are never pickled either (rebuilt by the first query that needs them)."""
+        state = dict(self.__dict__)
+        state["memo"] = {k: v for k, v in self.memo.items() if k != LANES}
+        return state
 
     def nodes_by_country(self) -> dict[str, list[str]]:
         """Node ids by ISO-3 country code."""

@@ -40,7 +40,7 @@ from .engine import Engine, compile_engine
 from .errors import ConstraintError, NoRouteError
 from .families import Family, load_families, route_breaks
 from .labels import labels, same_route_caveats
-from .model import Route, legs_frame, routes_frame, with_fields
+from .model import Route, labels_of, legs_frame, routes_frame, with_fields
 from .noroute import explain_no_route, family_conflict
 from .params import Parameters, load_parameters
 from .places import Place, resolve
@@ -148,7 +148,8 @@ class Router:
             keys.clear()
         labelled = []
         for r in routes:
-            cav, bas = labels(r, self.G, self.params, keys)
+            # the labels its assembly computed from its steps (corridors.assemble.build_route), or afresh
+            cav, bas = labels_of(r) or labels(r, self.G, self.params, keys)
             labelled.append(with_fields(r, caveats=cav, basis=bas))
         if not self.draws:
             return labelled
@@ -345,16 +346,18 @@ class Router:
             When nothing satisfies the constraints; the message says which constraint cut the way.
         """
         o, d, c = self._query(origin, destination, constraints)
-        fam = self.family(family)
+        fam = None if family is None else self.family(family)
         if objective == "p90":
             return self._most_reliable(o, d, c, fam)
         r: Route | None = None
         unavailable = ""
+        q = self.compiled
         try:
-            r = solve_query(self.compiled, o, d, objective, c, fam, strict=True)
+            r = solve_query(q, o, d, objective, c, fam, strict=True)
         except UnavailableError as exc:
             unavailable = str(exc)
-        r = solve_with_season_waits(self.compiled, o, d, objective, c, fam, r)
+        if c.depart is not None:  # (without a date there is no season to wait for)
+            r = solve_with_season_waits(q, o, d, objective, c, fam, r)
         if r is None:
             if unavailable:
                 raise NoRouteError(f"no route from {o.name} to {d.name}: {unavailable}")

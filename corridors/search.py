@@ -2,7 +2,11 @@
 search repeated) → assemble the route, checked on its own calendar and against turning back.
 
 :func:`solve_query` is the pipeline for one query on a :class:`~corridors.query.Compiled` engine;
-the constraints are validated once by the caller (:meth:`corridors.routing.Router.validate`).
+the constraints are validated once by the caller (:meth:`corridors.routing.Router.validate`). A query
+of one plan asked again (no departure date, no penalty) whose search was one short search
+(:mod:`corridors.astar`) takes its *lane*: that search run again from what it read the first time (the
+reduced graph, its rows, the sources, targets and limit), then the revisit check and the assembly, without
+the layers between (:func:`_keep_lane`, :func:`_replay`); the search runs every time, no answer is kept.
 """
 
 from __future__ import annotations
@@ -13,15 +17,16 @@ from typing import Any
 
 import numpy as np
 
+from . import astar
 from .assemble import build_route, edge_steps
-from .astar import Landmarks
+from .astar import Landmarks, last_short, settle
 from .constraints import Constraints
 from .engine import LEG, Solution, landmarks, search_graph, solve
 from .errors import ConstraintError
 from .families import Family, route_breaks
 from .model import Route
 from .places import Place
-from .query import OBJECTIVES, Compiled, Group, edge_mask, edge_weights, family_mask, lower_bound, modes_mask, plans
+from .query import LANES, OBJECTIVES, Compiled, Group, edge_mask, edge_weights, family_mask, lower_bound, modes_mask, plans
 from .seasons import closed_legs, or_wait_for_season, season_mask
 
 __all__ = ["MAX_REPAIRS", "UnavailableError", "revisits", "solve_plan", "solve_query", "solve_with_season_waits", "turns_back"]
@@ -93,15 +98,49 @@ def solve_query(
     search (with revisits cut, and seasonal legs closed on the route's own timeline banned) → route.
     ``c`` is validated by the caller, once. ``penalty`` multiplies the weights (it steers the search
     for alternatives; the figures stay the real ones). With ``strict``, a search whose only answers
-    turn back raises :class:`UnavailableError` saying where."""
-    eng = q.eng
+    turn back raises :class:`UnavailableError` saying where. A query of one plan asked before
+    without a date or a penalty runs its search again from what it read then (:func:`_replay`)."""
     if o.id == d.id:
         msg = f"origin and destination are the same place ({o.name})"
         raise ConstraintError(msg)
     fid = fam.id if fam else None
     okey = objective if isinstance(objective, str) else tuple(sorted(objective.items()))
+    qkey = (c, fid, o.id, d.id, okey)
+    lane = q.memo.get(LANES, _NO_LANES).get(qkey) if penalty is None else None
+    best = None if lane is None else _replay(q, lane, o, d, objective, c, fam)
+    if best is None:
+        best = _solve_plans(q, o, d, objective, c, fam, qkey, penalty, strict)
+    back = turns_back(best)
+    if back:  # never expected: the search cuts revisits; an independent last check
+        if strict:
+            raise UnavailableError(f"only a route that turns back exists (it {back})")
+        return None
+    if best is not None and fam is not None and fam.steps:
+        path = (best.origin, tuple((m.from_id, m.leg_ids) for m in best.moves))
+        broken = memo(q, "breaks", (fam.id, path), lambda: route_breaks(q.G, best, fam))
+        if broken:  # never expected: the search enforces the definition
+            if strict:
+                raise UnavailableError(f"the only route found is not the {fam.name} ({broken})")
+            return None
+    return best
+
+
+def _solve_plans(
+    q: Compiled,
+    o: Place,
+    d: Place,
+    objective: str | Mapping[str, float],
+    c: Constraints,
+    fam: Family | None,
+    qkey: tuple[Any, ...],
+    penalty: np.ndarray | None,
+    strict: bool,
+) -> Route | None:
+    """The best route of :func:`solve_query` over every plan (before its last checks)."""
+    eng = q.eng
+    okey = qkey[4]
     # the query's inputs (each kept by its own inputs, below), kept together by the query's
-    mask, weight, wkey, steps = memo(q, "query", (c, fid, o.id, d.id, okey), lambda: _setup(q, o, d, objective, okey, c, fam))
+    mask, weight, wkey, steps = memo(q, "query", qkey, lambda: _setup(q, o, d, objective, okey, c, fam))
     bound = landmark_bound(q, objective, c, weight, fam)
     lb: Callable[[], float | None] | None = None
     if penalty is not None:
@@ -118,6 +157,8 @@ def solve_query(
     # a later plan needs only look for routes that can beat the best so far (expected time, no
     # departure date: the route's time is the search's cost plus the handling at both ends)
     capped = objective == "time" and c.depart is None and penalty is None
+    # a query of one plan, without a date or a penalty: its search's inputs may be kept (:func:`_keep_lane`)
+    lane = qkey if penalty is None and c.depart is None and len(steps) == 1 and steps[0][1] is None else None
     # the plans read the vias of the constraints only: the same groups for any other rules
     for plan, direction in steps:
         cap = None
@@ -126,7 +167,7 @@ def solve_query(
             cap += 1e-6 * abs(cap) + 1e-3  # room for rounding: the cap only skips what cannot win
         try:
             m = mask if direction is None else _directed(mask, direction)
-            r = solve_plan(q, o, d, objective, c, fam, m, weight, wkey, plan, lb, direction is not None, bound=bound, cap=cap)
+            r = solve_plan(q, o, d, objective, c, fam, m, weight, wkey, plan, lb, direction is not None, bound=bound, cap=cap, lane=lane)
         except UnavailableError as exc:
             why_not = why_not or str(exc)
             continue
@@ -137,18 +178,6 @@ def solve_query(
             best = r
     if best is None and why_not and strict:
         raise UnavailableError(why_not)
-    back = turns_back(best)
-    if back:  # never expected: the search cuts revisits; an independent last check
-        if strict:
-            raise UnavailableError(f"only a route that turns back exists (it {back})")
-        return None
-    if best is not None and fam is not None and fam.steps:
-        path = (best.origin, tuple((m.from_id, m.leg_ids) for m in best.moves))
-        broken = memo(q, "breaks", (fam.id, path), lambda: route_breaks(q.G, best, fam))
-        if broken:  # never expected: the search enforces the definition
-            if strict:
-                raise UnavailableError(f"the only route found is not the {fam.name} ({broken})")
-            return None
     return best
 
 
@@ -357,6 +386,7 @@ def solve_plan(
     *,
     bound: tuple[Any, np.ndarray, np.ndarray, Any] | None = None,
     cap: float | None = None,
+    lane: Any = None,
 ) -> Route | None:
     """The best route through the ordered via groups of one ``plan`` over ``mask``: a node where a
     group was satisfied (and the origin) is never arrived at again; any other revisit is cut and the
@@ -365,7 +395,8 @@ def solve_plan(
     repeated. ``directed``: ``mask`` holds a family's direction through its gate country (part of
     the cache key). ``bound``: search toward the destination with that landmark table
     (:func:`landmark_bound`; the same route). ``cap``: only a route whose search cost is at most that
-    is wanted (None otherwise)."""
+    is wanted (None otherwise). ``lane``: the key under which to keep the search's inputs when it
+    needs no repair (:func:`_keep_lane`; None: not kept)."""
     eng = q.eng
     sources = eng.out_states.get(o.id, [])
     targets = eng.in_states.get(d.id, [])
@@ -387,6 +418,9 @@ def solve_plan(
         m = mask
         if banned_legs:
             m = mask & ~np.isin(q.leg_uid, np.asarray(sorted(banned_legs), np.int32))
+        watch = lane is not None and key is not None and bound is not None and cap is None and not repairs and not banned_legs
+        if watch:
+            last_short(clear=True)
         sol = solve(
             eng,
             sources,
@@ -416,6 +450,8 @@ def solve_plan(
                     extra[later].add(n)
             repairs += 1
             continue
+        if watch and c.depart is None:
+            _keep_lane(q, lane, (key, V, c.max_transshipments, no_arrival, sources, targets, bound), oi, sol)
         route = build_route(q, o, d, sol, objective, fam, c, ents=ents)
         if c.depart is None:
             return route
@@ -424,6 +460,82 @@ def solve_plan(
             return route
         banned_legs |= {eng.leg_id_index[x] for x in late}
     return None
+
+
+# ------------------------------------------------------------------ a warm query's lane
+
+#: the lanes kept (in the memo :data:`corridors.query.LANES`, never pickled), at most this many (each
+#: holds its query's reduced search graph alive; the engine's own caches keep a few dozen such graphs)
+LANES_KEPT = 16
+_NO_LANES: dict[Any, Any] = {}
+
+
+def _keep_lane(q: Compiled, qkey: Any, inputs: tuple[Any, ...], oi: int, sol: Solution) -> None:
+    """Keep, under the query's key ``qkey``, what its search read when it was one short search
+    (:func:`corridors.astar.last_short`) of the reduced graph :func:`corridors.layered.solve` keeps for
+    it: that graph and the rows it read, the sources, targets and limit, the graph's edge of each entry
+    and the cost's offset. A warm query then runs that search again (:func:`_replay`) without the
+    layers between. Kept only when running it again here gives ``sol`` itself, edge for edge."""
+    key, V, max_transfers, no_arrival, sources, targets, bound = inputs
+    short = last_short(clear=True)
+    if short is None:
+        return
+    eng = q.eng
+    T = 1 if max_transfers is None else max_transfers + 1
+    # the keys layered.solve and its search keep the graph and the reduced graph under
+    graph_key = (key, V, T, tuple(tuple(sorted(int(x) for x in a)) for a in no_arrival))
+    built = eng.graphs.get(graph_key)
+    reduced = eng.graphs.get(("reduced", graph_key, bound[0], tuple(sources), tuple(targets)))
+    if not isinstance(built, tuple) or not isinstance(reduced, tuple) or reduced[0] is not short[0] or reduced[3]:
+        return
+    S = eng.n_states
+    # the edges by entry as a buffer: a warm query reads an entry or two as plain ints (no numpy call)
+    lane = (*short, np.ascontiguousarray(built[2]).data, float(reduced[1]), S * V * T, S * T, oi, V)
+    again = _search_again(lane)
+    if again is None or again.edges != sol.edges or again.cost != sol.cost or again.layers != sol.layers:
+        return
+    store = q.memo.setdefault(LANES, {})
+    if len(store) >= LANES_KEPT:
+        store.clear()
+    store[qkey] = lane
+
+
+def _search_again(lane: tuple[Any, ...]) -> Solution | None:
+    """The solution of the short search a lane keeps (what :func:`corridors.layered.solve` gives from
+    it), or None where it gives up."""
+    red, rows, sources, cand, limit, eidx, offset, n, ST = lane[:9]
+    found = settle(red, rows, sources, cand, limit)
+    if found is None:
+        return None
+    dist, pred, best, _ = found
+    path = [best]
+    nxt = pred.get(best)
+    while nxt is not None:
+        path.append(nxt)
+        nxt = pred.get(nxt)
+    path.reverse()
+    entry = pred.entry
+    edges = [eidx[entry[s]] for s in path[1:]]
+    return Solution(edges, dist[best] + offset, [0] * len(edges) if n == ST else [s // ST for s in path[:-1]])
+
+
+def _replay(
+    q: Compiled, lane: tuple[Any, ...], o: Place, d: Place, objective: str | Mapping[str, float], c: Constraints, fam: Family | None
+) -> Route | None:
+    """The route of a warm query from its lane (:func:`_keep_lane`): its short search run again, the
+    revisit check and the assembly, as :func:`solve_plan` does; None where the search gives up or the
+    solution revisits a node (the caller then takes the full way)."""
+    if not astar.SHORT:
+        return None
+    sol = _search_again(lane)
+    if sol is None:
+        return None
+    ents = edge_steps(q, sol.edges)
+    # revisits()'s first look: a solution arriving at no node twice and never back at the origin
+    arrive = [x[-1] for x in ents if x[-1] >= 0]
+    if lane[9] in arrive or len(set(arrive)) != len(arrive):
+        return None
+    return build_route(q, o, d, sol, objective, fam, c, ents=ents)
 
 
 def revisits(q: Compiled, sol: Solution, origin: int, V: int, *, ents: list[tuple[Any, ...]] | None = None) -> list[tuple[int, int, int]]:
