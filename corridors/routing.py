@@ -178,12 +178,13 @@ class Router:
         if isinstance(cache, dict):
             if not hasattr(self, "_token"):
                 self._token = object()
-            cache[f"corridors.Router:{id(self)}"] = self._token
+            self._mark_key = f"corridors.Router:{id(self)}"  # made here, not on every query's check
+            cache[self._mark_key] = self._token
 
     def _marked(self) -> bool:
         cache = getattr(self.G, "__networkx_cache__", None)
         token = getattr(self, "_token", None)
-        return token is not None and isinstance(cache, dict) and cache.get(f"corridors.Router:{id(self)}") is token
+        return token is not None and isinstance(cache, dict) and cache.get(getattr(self, "_mark_key", None)) is token
 
     @property
     def compiled(self) -> Compiled:
