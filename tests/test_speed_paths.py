@@ -360,11 +360,10 @@ def test_kept_voyages_equal_the_merged_legs(G: object, a: str, b: str, kw: dict[
 @pytest.mark.parametrize("spread", [2, 8, 40, 400])
 def test_cheapest_per_pair_is_the_stable_lexsort(spread: int) -> None:
     """The cheapest edge of each state pair (ties: the first) equals a stable lexsort's first edge per
-    pair, on both of its paths: a few repeated pairs (settled run by run) and many (reduceat), with
-    ties, NaN weights, and long runs of one pair."""
+    pair: few and many repeated pairs, long runs of one pair, ties, NaN weights."""
     import numpy as np
 
-    from corridors.astar import _FEW_PARALLEL, cheapest_per_pair
+    from corridors.astar import cheapest_per_pair
 
     def reference(pair: np.ndarray, w: np.ndarray) -> np.ndarray:
         order = np.lexsort((w, pair))
@@ -373,15 +372,16 @@ def test_cheapest_per_pair_is_the_stable_lexsort(spread: int) -> None:
         return order[first]
 
     rng = np.random.default_rng(spread)
-    paths = set()
+    repeated = []
     for trial in range(400):
         n = int(rng.integers(0, 3000 if trial % 5 == 0 else 80))
         pair = rng.integers(0, max(1, n * spread // 4 + 1), n).astype(np.int64)
+        if trial % 7 == 0:
+            pair.sort()  # already in order, as a layered graph's entries come
         w = rng.integers(0, 3, n).astype(float)  # many ties
         if trial % 9 == 0 and n:
             w[rng.integers(0, n, 2)] = np.nan
         got = cheapest_per_pair(pair, w)
         assert np.array_equal(got, reference(pair, w))
-        repeats = n - len(np.unique(pair))
-        paths.add("none" if not repeats else "few" if repeats <= _FEW_PARALLEL else "many")
-    assert paths >= {"few"} if spread >= 40 else paths >= {"few", "many"}
+        repeated.append(n - len(np.unique(pair)))
+    assert min(repeated) == 0 and max(repeated) > (100 if spread < 400 else 5)  # none, and many runs
