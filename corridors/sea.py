@@ -412,8 +412,9 @@ def _largest_component(adj: dict[Coord, list[Coord]]) -> set[Coord]:
 
 def _contract(adj: dict[Coord, list[Coord]], keep: set[Coord]) -> list[SeaLeg]:
     """Merge chains of degree-2 vertices between kept vertices into single legs."""
-    legs: list[SeaLeg] = []
+    chains: list[list[Coord]] = []
     used: set[tuple[Coord, Coord]] = set()
+    ids = {v: node_id(v) for v in keep}  # every chain starts and ends at a kept vertex
     for start in sorted(keep):
         for nxt in adj[start]:
             if (start, nxt) in used:
@@ -431,12 +432,25 @@ def _contract(adj: dict[Coord, list[Coord]], keep: set[Coord]) -> list[SeaLeg]:
                 used.add((step, cur))
                 prev, cur = cur, step
                 chain.append(cur)
-            if node_id(chain[0]) != node_id(chain[-1]):  # a loop back to its start never shortens a route
-                legs.append(_leg(chain))
+            if ids[chain[0]] != ids[chain[-1]]:  # a loop back to its start never shortens a route
+                chains.append(chain)
     # loops made only of degree-2 vertices (no kept vertex) are not reachable from anything kept
-    return legs
+    return [SeaLeg(f"sea:{h}", ids[chain[0]], ids[chain[-1]], tuple(chain)) for chain, h in zip(chains, _leg_hashes(chains), strict=True)]
 
 
 def _leg(chain: list[Coord]) -> SeaLeg:
     h = hashlib.sha1(json.dumps(chain).encode()).hexdigest()[:12]  # noqa: S324 - an id, not security
     return SeaLeg(f"sea:{h}", node_id(chain[0]), node_id(chain[-1]), tuple(chain))
+
+
+def _leg_hashes(chains: list[list[Coord]]) -> list[str]:
+    """The id hash :func:`_leg` gives each chain, from one ``json.dumps`` of them all: the JSON of a
+    list of chains is each chain's own JSON joined by ``", "``, and ``"]], [["`` occurs only between two
+    chains (the points are pairs of numbers), so splitting there gives each chain's text back."""
+    if not chains:
+        return []
+    text = json.dumps(chains)
+    parts = text[3:-3].split("]], [[")
+    if len(parts) != len(chains):  # not expected; the plain way then
+        return [_leg(chain).id[4:] for chain in chains]
+    return [hashlib.sha1(f"[[{p}]]".encode()).hexdigest()[:12] for p in parts]  # noqa: S324 - an id, not security
