@@ -98,6 +98,11 @@ class _Encoder:
         return {"__a": len(self.arrays) - 1}
 
     def enc(self, x: Any) -> Any:
+        t = type(x)
+        if t is str or t is int or t is float or t is bool or x is None:  # the common cases first
+            return x
+        if t is list and len(x) < 32:  # as below
+            return list(x) if all(type(i) in _AS_IS for i in x) else [self.enc(i) for i in x]
         if x is None or isinstance(x, bool | str):
             return x
         if isinstance(x, int | float) and type(x) in (int, float):
