@@ -66,3 +66,31 @@ def test_bounded_service_paths_keep_every_short_one(built: nx.MultiDiGraph) -> N
     assert [p for p in fast if p in short] == list(short)  # in the plain order
     assert all(fast[p] == plain[p] for p in fast)
     assert services._shortest_paths(built, pairs, lanes, max_km=math.inf) == plain
+
+
+def test_country_polygons_are_what_shape_makes(tmp_path: Any) -> None:
+    import json
+
+    from shapely.geometry import shape
+
+    from corridors.zones import countries_path, read_countries
+
+    features = json.loads(countries_path().read_text(encoding="utf-8"))["features"]
+    square = [[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]
+    hole = [[0.2, 0.2], [0.4, 0.2], [0.4, 0.4], [0.2, 0.2]]
+    odd = [
+        {"type": "Polygon", "coordinates": [[[0, 0], [2, 0], [2, 2], [0, 2]]]},  # not closed: shape closes it
+        {"type": "Polygon", "coordinates": [[[0, 0, 1], [2, 0, 1], [2, 2, 1], [0, 0, 1]]]},  # three dimensions
+        {"type": "MultiPolygon", "coordinates": [[square, hole], [[[5, 5], [6, 5], [6, 6.5], [5, 5]]]]},
+        {"type": "Polygon", "coordinates": [square, hole]},
+        {"type": "LineString", "coordinates": [[0, 0], [1, 1]]},
+    ]
+    features = [*features, *({"properties": {"iso_a3": f"X{i:02d}"}, "geometry": g} for i, g in enumerate(odd))]
+    path = tmp_path / "countries.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    got = read_countries(path)
+    assert got.items == [f["properties"]["iso_a3"] for f in features]
+    for f, geom in zip(features, got.geoms, strict=True):
+        want = shape(f["geometry"])
+        assert type(geom) is type(want)
+        assert geom.wkb == want.wkb
