@@ -94,3 +94,55 @@ def test_country_polygons_are_what_shape_makes(tmp_path: Any) -> None:
         want = shape(f["geometry"])
         assert type(geom) is type(want)
         assert geom.wkb == want.wkb
+
+
+def _plain_states(G: nx.MultiDiGraph) -> tuple[list[int], list[str], dict[str, list[int]], dict[str, list[int]], list[int], list[int]]:
+    """The engine's states laid out one dictionary entry at a time (as compile_engine did before)."""
+    nodes = list(G.nodes)
+    node_index = {n: i for i, n in enumerate(nodes)}
+    keys: dict[str, set[str]] = {n: set() for n in nodes}
+    legs = [(u, v, d) for u, v, d in G.edges(data=True)]
+    mks = [f"rail:{d.get('gauge_mm')}" if d.get("mode") == "rail" else str(d.get("mode")) for _, _, d in legs]
+    for (u, v, _), mk in zip(legs, mks, strict=True):
+        keys[u].add(mk)
+        keys[v].add(mk)
+    state_node: list[int] = []
+    state_mode: list[str] = []
+    in_of: dict[tuple[str, str], int] = {}
+    out_of: dict[tuple[str, str], int] = {}
+    for n in nodes:
+        for mk in sorted(keys[n]):
+            in_of[(n, mk)] = len(state_node)
+            state_node.append(node_index[n])
+            state_mode.append(mk)
+            if not n.startswith("sea:"):
+                state_node.append(node_index[n])
+                state_mode.append(mk)
+            out_of[(n, mk)] = len(state_node) - 1
+    in_states: dict[str, list[int]] = {}
+    out_states: dict[str, list[int]] = {}
+    for (n, _), i in in_of.items():
+        in_states.setdefault(n, []).append(i)
+    for (n, _), i in out_of.items():
+        out_states.setdefault(n, []).append(i)
+    src = [out_of[(u, mk)] for (u, _, _), mk in zip(legs, mks, strict=True)]
+    dst = [in_of[(v, mk)] for (_, v, _), mk in zip(legs, mks, strict=True)]
+    return state_node, state_mode, in_states, out_states, src, dst
+
+
+def test_engine_states_are_the_plain_layout(built: nx.MultiDiGraph) -> None:
+    from corridors.engine import LEG, compile_engine
+
+    eng = compile_engine(built, load_parameters(calibration=False))
+    state_node, state_mode, in_states, out_states, src, dst = _plain_states(built)
+    assert eng.state_node.tolist() == state_node
+    assert eng.state_mode == state_mode
+    assert eng.in_states == in_states
+    assert list(eng.in_states) == list(in_states)
+    assert eng.out_states == out_states
+    assert list(eng.out_states) == list(out_states)
+    legs = eng.etype == LEG
+    assert legs[: len(src)].all()
+    assert eng.src[: len(src)].tolist() == src
+    assert eng.dst[: len(dst)].tolist() == dst
+    assert len(set(eng.state_mode)) > 4  # rail gauges, sea, ferry, road
