@@ -146,3 +146,25 @@ def test_engine_states_are_the_plain_layout(built: nx.MultiDiGraph) -> None:
     assert eng.src[: len(src)].tolist() == src
     assert eng.dst[: len(dst)].tolist() == dst
     assert len(set(eng.state_mode)) > 4  # rail gauges, sea, ferry, road
+
+
+def test_lines_and_kms_are_the_plain_ones() -> None:
+    from corridors.graph import _geodesic_kms, _line_geometries, _lines_and_kms
+
+    lines: list[Any] = [leg.coords for leg in sea.build_sea().legs]
+    lines += [
+        [(179.5, 10.0), (-179.5, 10.5)],  # over the antimeridian: split
+        [(180.0, 1.0), (179.0, 2.0)],  # a longitude of 180
+        [(5.0, 5.0), (5.0, 5.0)],  # no distinct point
+        [(1, 2), (3, 4), (3, 4), (5.5, 6)],  # integers, a repeated point
+        [(-180.0, 0.0), (-179.0, 0.0)],
+    ]
+    geoms, kms = _lines_and_kms(lines)
+    assert kms == _geodesic_kms(lines)
+    plain = _line_geometries(lines)
+    assert [type(g) for g in geoms] == [type(g) for g in plain]
+    assert [g.wkb for g in geoms] == [g.wkb for g in plain]
+    for odd in ([[(1.0, 2.0)], [(3.0, 4.0), (5.0, 6.0)]], []):
+        got = _lines_and_kms(odd)
+        assert got[1] == _geodesic_kms(odd)
+        assert [g.wkb for g in got[0]] == [g.wkb for g in _line_geometries(odd)]
