@@ -10,6 +10,7 @@ import hashlib
 import importlib
 import itertools
 import json
+import operator
 from collections.abc import Collection
 from operator import itemgetter
 from typing import Any
@@ -58,7 +59,8 @@ def _plain_keys(kinds: set[type], values: list[Any]) -> bool:
         return True
     if not kinds <= _PLAIN | {tuple}:
         return False
-    return all(type(i) in _PLAIN for v in values if type(v) is tuple for i in v)
+    tuples = values if kinds == {tuple} else [v for v in values if type(v) is tuple]
+    return set(map(type, itertools.chain.from_iterable(tuples))) <= _PLAIN
 
 
 def _columns_of(rows: list[dict[Any, Any]], codes: np.ndarray, sigs: list[tuple[Any, ...]], keys: dict[str, int]) -> dict[str, list[Any]]:
@@ -74,14 +76,28 @@ def _columns_of(rows: list[dict[Any, Any]], codes: np.ndarray, sigs: list[tuple[
         for k, col in zip(sig, zip(*map(dict.values, these), strict=True), strict=True):
             parts[k].append((at, col))
     values: dict[str, list[Any]] = {}
+    orders: dict[tuple[int, ...], np.ndarray] = {}  # keys of the same key lists are merged in one order
     for k, got in parts.items():
         if len(got) == 1:
             values[k] = list(got[0][1])
             continue
-        at = np.concatenate([a for a, _ in got])
-        flat = np.fromiter(itertools.chain.from_iterable(col for _, col in got), dtype=object, count=len(at))
-        values[k] = flat[np.argsort(at, kind="stable")].tolist()
+        which = tuple(id(a) for a, _ in got)
+        order = orders.get(which)
+        if order is None:
+            order = orders[which] = np.argsort(np.concatenate([a for a, _ in got]), kind="stable")
+        flat = np.fromiter(itertools.chain.from_iterable(col for _, col in got), dtype=object, count=len(order))
+        values[k] = flat[order].tolist()
     return values
+
+
+_DUNDER = operator.methodcaller("startswith", "__")
+
+
+def _plain_names(d: dict[Any, Any]) -> bool:
+    """Whether every key is a string not starting with ``__`` (a dict written as a JSON object)."""
+    if set(map(type, d)) <= {str}:
+        return not any(map(_DUNDER, d))
+    return all(isinstance(k, str) and not k.startswith("__") for k in d)
 
 
 class _Encoder:
@@ -119,9 +135,16 @@ class _Encoder:
                 return {"__t": list(x)}
             return {"__t": [self.enc(i) for i in x]}
         if isinstance(x, dict) and type(x) is dict:
-            if all(isinstance(k, str) and not k.startswith("__") for k in x):
-                if all(type(v) in _AS_IS for v in x.values()):  # what enc returns unchanged (an index by id)
+            if _plain_names(x):
+                vals = set(map(type, x.values()))
+                if vals <= _AS_IS:  # what enc returns unchanged (an index by id)
                     return dict(x)
+                if (
+                    vals == {list}
+                    and max(map(len, x.values())) < 32
+                    and set(map(type, itertools.chain.from_iterable(x.values()))) <= _AS_IS
+                ):
+                    return {k: list(v) for k, v in x.items()}  # short lists of atoms (an engine's states by node)
                 return {k: self.enc(v) for k, v in x.items()}
             return {"__d": [[self.enc(k), self.enc(v)] for k, v in x.items()]}
         if isinstance(x, set | frozenset):
