@@ -298,7 +298,8 @@ def read_segments(path: Path | None = None) -> list[tuple[Coord, Coord]]:
         geom = feat["geometry"]
         lines = [geom["coordinates"]] if geom["type"] == "LineString" else geom["coordinates"]
         for line in lines:
-            pts = [_key(p[0], p[1]) for p in line]
+            # _key of each point, written out (tens of thousands of points)
+            pts = [(round(x if -180.0 <= (x := p[0]) < 180.0 else wrap_lon(x), 6), round(p[1], 6)) for p in line]
             for a, b in itertools.pairwise(pts):
                 if a != b:
                     segs.add((a, b) if a < b else (b, a))
@@ -428,10 +429,11 @@ def _contract(adj: dict[Coord, list[Coord]], keep: set[Coord]) -> list[SeaLeg]:
                 step = ns[0] if ns[1] == prev and ns[0] != prev else ns[1]
                 if ns[0] == ns[1]:
                     step = ns[0]
-                used.add((cur, step))
-                used.add((step, cur))
                 prev, cur = cur, step
                 chain.append(cur)
+            # only pairs leaving a kept vertex are ever looked up: of the steps walked, the last one back
+            if len(chain) > 2:
+                used.add((cur, prev))
             if ids[chain[0]] != ids[chain[-1]]:  # a loop back to its start never shortens a route
                 chains.append(chain)
     # loops made only of degree-2 vertices (no kept vertex) are not reachable from anything kept

@@ -34,6 +34,44 @@ def test_sea_leg_ids_are_the_plain_hashes() -> None:
     assert sea._leg_hashes([]) == []
 
 
+def _contract_plain(adj: dict[Any, list[Any]], keep: set[Any]) -> list[sea.SeaLeg]:
+    """Degree-2 chains merged one step at a time, every step's pair of vertices marked as used."""
+    legs: list[sea.SeaLeg] = []
+    used: set[Any] = set()
+    for start in sorted(keep):
+        for nxt in adj[start]:
+            if (start, nxt) in used:
+                continue
+            chain = [start, nxt]
+            used.add((start, nxt))
+            used.add((nxt, start))
+            prev, cur = start, nxt
+            while cur not in keep:
+                ns = adj[cur]
+                step = ns[0] if ns[1] == prev and ns[0] != prev else ns[1]
+                if ns[0] == ns[1]:
+                    step = ns[0]
+                used.add((cur, step))
+                used.add((step, cur))
+                prev, cur = cur, step
+                chain.append(cur)
+            if sea.node_id(chain[0]) != sea.node_id(chain[-1]):
+                legs.append(sea._leg(chain))
+    return legs
+
+
+def test_sea_chains_are_the_plain_ones() -> None:
+    adj = sea.sea_adjacency()
+    keep = {v for v, ns in adj.items() if len(ns) != 2}
+    keep |= set(list(adj)[::97])  # some attach points too
+    assert sea._contract(adj, keep) == _contract_plain(adj, keep)
+    # a square with a tail, a loop back to its start, a double edge
+    a, b, c, d, e = (0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0), (2.0, 0.0)
+    toy = {a: [b, d], b: [a, c, e], c: [b, d], d: [c, a], e: [b]}
+    for kept in ({b, e}, {a, b, e}, {a, b, c, d, e}, {b, d, e}):  # every vertex not of degree 2, and some
+        assert sea._contract(toy, kept) == _contract_plain(toy, kept)
+
+
 def _ports(G: nx.MultiDiGraph) -> list[str]:
     return [n for n, d in G.nodes(data=True) if d.get("kind") == "port" and d.get("origin") != "dataset"]
 
