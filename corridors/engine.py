@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 import networkx as nx
@@ -224,8 +225,8 @@ class _StateLayout:
         code = {mk: c for c, mk in enumerate(self.kinds)}
         n, m = len(nodes), len(legs)
         self.mk = np.fromiter(map(code.__getitem__, mks), dtype=np.int64, count=m)
-        self.u = np.fromiter((node_index[lg[0]] for lg in legs), dtype=np.int64, count=m)
-        self.v = np.fromiter((node_index[lg[1]] for lg in legs), dtype=np.int64, count=m)
+        self.u = np.fromiter(map(node_index.__getitem__, map(itemgetter(0), legs)), dtype=np.int64, count=m)
+        self.v = np.fromiter(map(node_index.__getitem__, map(itemgetter(1), legs)), dtype=np.int64, count=m)
         has = np.zeros((n, len(self.kinds)), bool)
         has[self.u, self.mk] = True
         has[self.v, self.mk] = True
@@ -277,7 +278,7 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
     eng.nodes = list(G.nodes)
     eng.node_index = {n: i for i, n in enumerate(eng.nodes)}
     legs = [(u, v, k, d) for u, nbrs in G._adj.items() for v, kd in nbrs.items() for k, d in kd.items()]  # as G.edges, faster
-    ds = [lg[3] for lg in legs]
+    ds = list(map(itemgetter(3), legs))
     mds = [str(d.get("mode")) for d in ds]
     mks = [f"rail:{d.get('gauge_mm')}" if d.get("mode") == "rail" else md for d, md in zip(ds, mds, strict=True)]  # mode_key
     layout = _StateLayout(eng.nodes, eng.node_index, legs, mks)
@@ -364,7 +365,7 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
             cost += russia_premium
         moving_a[i], co2_a[i], cost_a[i], mean_a[i] = mv, co2, cost, put(i, parts)
         exposure_a[i] = sum(weight_of.get(c, p.default_chokepoint_weight) for c in entered) if entered else 0
-    us, vs, ks = [lg[0] for lg in legs], [lg[1] for lg in legs], [lg[2] for lg in legs]
+    us, vs, ks = list(map(itemgetter(0), legs)), list(map(itemgetter(1), legs)), list(map(itemgetter(2), legs))
     src, dst = layout.leg_states()
     etype = [LEG] * len(legs)
     leg = list(range(len(legs)))  # each leg edge's index into edge_refs
