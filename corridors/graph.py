@@ -601,5 +601,6 @@ def load_network_with_fingerprint(
         name_index(G)  # the place-name index travels in the cache (thousands of names: built once)
     if cache.cache_dir() is None:
         return G, None
-    # geometries as WKB, shared ones stored once; the fingerprint from the same encoding, not a second pass
-    return G, cache.save_graph("network", key, G)
+    # geometries as WKB, shared ones stored once; the fingerprint from the same encoding, not a second
+    # pass; the graph a warm run reads from the entry goes on (decoded from that encoding, see store_graph)
+    return cache.store_graph("network", key, G)

@@ -206,3 +206,45 @@ def test_lines_and_kms_are_the_plain_ones() -> None:
         got = _lines_and_kms(odd)
         assert got[1] == _geodesic_kms(odd)
         assert [g.wkb for g in got[0]] == [g.wkb for g in _line_geometries(odd)]
+
+
+def _content(G: nx.MultiDiGraph) -> tuple[Any, ...]:
+    """Everything of a graph, geometries as WKB, in its own order (nodes, edges, predecessors)."""
+    from shapely.geometry.base import BaseGeometry
+
+    def plain(x: Any) -> Any:
+        if isinstance(x, BaseGeometry):
+            return ("wkb", x.wkb)
+        if isinstance(x, dict):
+            return [(k, plain(v)) for k, v in x.items()]
+        if isinstance(x, list | tuple):
+            return (type(x).__name__, [plain(i) for i in x])
+        return (type(x).__name__, repr(x))
+
+    graph = {k: v for k, v in G.graph.items() if k != "chokepoints"}
+    return (
+        plain(graph),
+        sorted(G.graph["chokepoints"]),
+        [(n, plain(d)) for n, d in G.nodes(data=True)],
+        [(u, v, k, plain(d)) for u, v, k, d in G.edges(keys=True, data=True)],
+        [(n, list(p)) for n, p in G._pred.items()],
+    )
+
+
+def test_first_run_goes_on_with_the_graph_a_warm_run_reads(monkeypatch: pytest.MonkeyPatch, tmp_path: Any, built: nx.MultiDiGraph) -> None:
+    from corridors import cache
+    from corridors.graph import load_network_with_fingerprint
+
+    monkeypatch.setenv("CORRIDORS_CACHE_DIR", str(tmp_path / "cache"))
+    first, fp = load_network_with_fingerprint()
+    assert fp is not None
+    assert fp == cache.graph_fingerprint(first)  # hashed afresh: the same content
+    warm, fp2 = load_network_with_fingerprint()  # read from the entry the first run wrote
+    assert fp2 == fp
+    assert _content(first) == _content(warm)
+    skip = {"warnings", "cache_key", "_place_index"}
+    as_built = _content(built)
+    got = _content(first)
+    assert [x for x in got[0] if x[0] not in skip] == [x for x in as_built[0] if x[0] not in skip]
+    assert got[1:] == as_built[1:]
+    assert first.graph["_place_index"] and first.graph["cache_key"]
