@@ -303,7 +303,24 @@ def read_segments(path: Path | None = None) -> list[tuple[Coord, Coord]]:
             for a, b in itertools.pairwise(pts):
                 if a != b:
                     segs.add((a, b) if a < b else (b, a))
-    return sorted(segs)
+    return _sorted_segments(segs)
+
+
+def _sorted_segments(segs: set[tuple[Coord, Coord]]) -> list[tuple[Coord, Coord]]:
+    """``sorted(segs)`` by one numpy lexsort of the four numbers: the order of tuples of numbers is the
+    order of their numbers, first to last, and no two segments of a set compare equal (equal numbers
+    hash alike), so the stable lexsort gives the very list; ``sorted`` for anything else."""
+    import numpy as np
+
+    items = list(segs)
+    try:
+        a = np.array(items, dtype=np.float64)
+    except (ValueError, TypeError):
+        return sorted(segs)
+    if a.shape != (len(items), 2, 2) or not np.isfinite(a).all() or (len(a) and np.abs(a).max() >= 2.0**53):
+        return sorted(segs)
+    a = a.reshape(-1, 4)
+    return [items[i] for i in np.lexsort((a[:, 3], a[:, 2], a[:, 1], a[:, 0])).tolist()]
 
 
 def sea_adjacency(path: Path | None = None) -> dict[Coord, list[Coord]]:

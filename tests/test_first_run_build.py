@@ -248,3 +248,14 @@ def test_first_run_goes_on_with_the_graph_a_warm_run_reads(monkeypatch: pytest.M
     assert [x for x in got[0] if x[0] not in skip] == [x for x in as_built[0] if x[0] not in skip]
     assert got[1:] == as_built[1:]
     assert first.graph["_place_index"] and first.graph["cache_key"]
+
+
+def test_segments_in_sorted_order() -> None:
+    segs = set(sea.read_segments())
+    assert len(segs) > 10_000
+    assert sea._sorted_segments(segs) == sorted(segs)
+    odd: set[Any] = {((1, 2.5), (3, -0.0)), ((1.0, 2.0), (0.5, 1)), ((-180.0, 3.0), (179.999999, 3.0)), ((1, 2), (3, 4))}
+    assert sea._sorted_segments(odd) == sorted(odd)
+    nan: set[Any] = {((float("nan"), 1.0), (2.0, 3.0)), ((0.0, 1.0), (2.0, 3.0))}
+    assert repr(sea._sorted_segments(nan)) == repr(sorted(nan))  # not a number: sorted() itself
+    assert sea._sorted_segments(set()) == []
