@@ -21,6 +21,7 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -176,20 +177,23 @@ def _sea_csr(G: nx.MultiDiGraph) -> tuple[list[str], dict[str, int], np.ndarray,
     nodes = [n for n in G.nodes if str(n).startswith("sea:") or node[n].get("kind") == "port"]
     index = {n: i for i, n in enumerate(nodes)}
     # out of a port only from the service's own first call (added per source), so no edge from a port
+    froms = {n for n in nodes if node[n].get("kind") != "port"}
+    adj = G._adj
     lanes = [
         (u, v, k, d)
-        for u, nbrs in G._adj.items()
-        if u in index and node[u].get("kind") != "port"
-        for v, kd in nbrs.items()
+        for u in adj
+        if u in froms
+        for v, kd in adj[u].items()
         if v in index
         for k, d in kd.items()  # in G.edges' order
         if d.get("mode") == "sea" and not d.get("service")
     ]
-    rows = [index[u] for u, _, _, _ in lanes]
-    cols = [index[v] for _, v, _, _ in lanes]
-    w = [float(d["length_km"]) for *_, d in lanes]
+    m = len(lanes)
+    rows = np.fromiter(map(index.__getitem__, map(itemgetter(0), lanes)), dtype=np.int64, count=m)
+    cols = np.fromiter(map(index.__getitem__, map(itemgetter(1), lanes)), dtype=np.int64, count=m)
+    w = np.fromiter((float(d["length_km"]) for *_, d in lanes), dtype=np.float64, count=m)
     ref = [(u, v, k) for u, v, k, _ in lanes]
-    return nodes, index, np.asarray(rows), np.asarray(cols), np.asarray(w), ref
+    return nodes, index, rows, cols, w, ref
 
 
 _Lanes = tuple[list[str], dict[str, int], np.ndarray, np.ndarray, np.ndarray, list[tuple[str, str, str]]]
