@@ -51,6 +51,35 @@ _PLAIN = frozenset({str, int, type(None)})
 _AS_IS = frozenset({str, int, float, type(None)})  # exactly these types (not bool, not subclasses)
 
 
+_NUMBERS = frozenset({type(None), int, float})
+_NAN_BITS = int(np.array([np.nan]).view(np.int64)[0])
+
+
+def _number_codes(values: list[Any]) -> tuple[list[Any], np.ndarray] | None:
+    """For a column of None, ints and floats: the first value of each distinct :func:`_atom_key` and
+    each value's code, in order of first use, as the dictionary way gives them, found by one lexsort of
+    (type, float64 bits): -0.0 and 0.0 stay apart, every NaN is one key (as ``repr`` has it), an int
+    and an equal float apart. None when an int is too large for a float64 to hold exactly."""
+    n = len(values)
+    if any(type(v) is int and not -(2**53) <= v <= 2**53 for v in values):
+        return None
+    kind = np.fromiter(map({type(None): 0, int: 1, float: 2}.__getitem__, map(type, values)), dtype=np.int64, count=n)
+    nums = np.array([0.0 if v is None else v for v in values], dtype=np.float64)
+    bits = nums.view(np.int64).copy()
+    bits[np.isnan(nums)] = _NAN_BITS
+    order = np.lexsort((bits, kind))  # stable: each run of equal keys starts at its first use
+    k, b = kind[order], bits[order]
+    new = np.ones(n, bool)
+    new[1:] = (k[1:] != k[:-1]) | (b[1:] != b[:-1])
+    group = np.cumsum(new) - 1  # each sorted value's key, in sorted order
+    firsts = order[new]  # each key's first use
+    rank = np.empty(len(firsts), np.int64)
+    rank[np.argsort(firsts, kind="stable")] = np.arange(len(firsts))
+    codes = np.empty(n, np.int32)
+    codes[order] = rank[group]
+    return [values[i] for i in np.sort(firsts).tolist()], codes
+
+
 def _plain_keys(kinds: set[type], values: list[Any]) -> bool:
     """True when values of these types are equal exactly when their :func:`_atom_key` are: strings,
     ints and None (never equal across these types), and flat tuples of them; not floats (``-0.0 ==
@@ -259,6 +288,8 @@ class _Encoder:
                     return {"tup": [self.column(list(c)) for c in zip(*values, strict=True)]}
                 codes = np.fromiter(map(uniq.__getitem__, values), dtype=np.int32, count=len(values))
                 return {"uniq": list(uniq) if kinds <= _AS_IS else [self.enc(v) for v in uniq], "codes": self.array(codes)}
+            if kinds <= _NUMBERS and (got := _number_codes(values)) is not None:  # x, y, speeds: over arrays
+                return {"uniq": got[0], "codes": self.array(got[1])}
             keys = list(map(_atom_key, values))
         except _NotAtomError:
             pass

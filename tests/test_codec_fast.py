@@ -77,3 +77,42 @@ def test_graph_rows_of_several_key_lists_round_trip() -> None:
     back = codec.decode({k: np.asarray(v) for k, v in arrays.items()}, "k")
     assert list(back.edges(keys=True, data=True)) == list(G.edges(keys=True, data=True))
     assert [list(d) for *_, d in back.edges(keys=True, data=True)] == [list(d) for *_, d in G.edges(keys=True, data=True)]
+
+
+def _atom_codes(values: list[Any]) -> tuple[list[Any], list[int]]:
+    """The dictionary way: each value's _atom_key, codes in order of first use, each code's first value."""
+    keys = [codec._atom_key(v) for v in values]
+    uniq: dict[Any, int] = {}
+    first: list[Any] = []
+    for k, v in zip(keys, values, strict=True):
+        if k not in uniq:
+            uniq[k] = len(uniq)
+            first.append(v)
+    return first, [uniq[k] for k in keys]
+
+
+def test_number_codes_are_the_atom_keys() -> None:
+    import math
+    import struct
+
+    other_nan = struct.unpack("d", struct.pack("Q", 0x7FF8000000000001))[0]
+    columns: list[list[Any]] = [
+        [None, 1.5, None, 2.0, 1.5, -0.0, 0.0, 0.0, -0.0],
+        [1, 1.0, 2, 2.0, 1, None, True and 3, 3.0],
+        [math.nan, other_nan, -math.nan, 1.0, math.nan, math.inf, -math.inf, math.inf],
+        [2**53, -(2**53), 2**53 - 1, 0.1, 0.1 + 0.2, 0.3],
+        [None] * 5,
+        [0.5],
+    ]
+    rng = np.random.default_rng(7)
+    columns.append([None if x < 0.3 else float(round(x * 20)) / 4 for x in rng.random(5000)])
+    columns.append([int(x) if x > 50 else float(x) for x in rng.integers(0, 100, 5000)])
+    for values in columns:
+        got = codec._number_codes(values)
+        assert got is not None
+        first, codes = _atom_codes(values)
+        assert got[1].dtype == np.int32
+        assert got[1].tolist() == codes
+        assert [codec._atom_key(v) for v in got[0]] == [codec._atom_key(v) for v in first]
+        assert all(a is b or (a == b and type(a) is type(b)) or (a != a and b != b) for a, b in zip(got[0], first, strict=True))
+    assert codec._number_codes([1.0, 2**60]) is None  # not exact in a float64: the dictionary way
