@@ -467,7 +467,8 @@ def add_generic_feeders(
     ports = (
         list(ports) if ports is not None else [n for n, d in G.nodes(data=True) if d.get("kind") == "port" and d.get("origin") != "dataset"]
     )
-    linked = {(u, v) for u, nbrs in G._adj.items() for v, kd in nbrs.items() for d in kd.values() if d.get("service")}
+    # the port pairs a known service links (only pairs out of these ports are looked up)
+    linked = {(u, v) for u in dict.fromkeys(ports) for v, kd in G._adj.get(u, {}).items() for d in kd.values() if d.get("service")}
     pairs = [(a, b) for a in ports for b in ports if a != b and (a, b) not in linked]
     paths = _shortest_paths(G, pairs, lanes, max_km=max_km)
     n = 0
