@@ -61,7 +61,8 @@ def _number_codes(values: list[Any]) -> tuple[list[Any], np.ndarray] | None:
     (type, float64 bits): -0.0 and 0.0 stay apart, every NaN is one key (as ``repr`` has it), an int
     and an equal float apart. None when an int is too large for a float64 to hold exactly."""
     n = len(values)
-    if any(type(v) is int and not -(2**53) <= v <= 2**53 for v in values):
+    ints = [v for v in values if type(v) is int] if int in set(map(type, values)) else []
+    if ints and not -(2**53) <= min(ints) <= max(ints) <= 2**53:
         return None
     kind = np.fromiter(map({type(None): 0, int: 1, float: 2}.__getitem__, map(type, values)), dtype=np.int64, count=n)
     nums = np.array([0.0 if v is None else v for v in values], dtype=np.float64)
