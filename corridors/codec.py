@@ -10,6 +10,7 @@ import hashlib
 import importlib
 import itertools
 import json
+import operator
 from collections.abc import Collection
 from operator import itemgetter
 from typing import Any
@@ -50,6 +51,36 @@ _PLAIN = frozenset({str, int, type(None)})
 _AS_IS = frozenset({str, int, float, type(None)})  # exactly these types (not bool, not subclasses)
 
 
+_NUMBERS = frozenset({type(None), int, float})
+_NAN_BITS = int(np.array([np.nan]).view(np.int64)[0])
+
+
+def _number_codes(values: list[Any]) -> tuple[list[Any], np.ndarray] | None:
+    """For a column of None, ints and floats: the first value of each distinct :func:`_atom_key` and
+    each value's code, in order of first use, as the dictionary way gives them, found by one lexsort of
+    (type, float64 bits): -0.0 and 0.0 stay apart, every NaN is one key (as ``repr`` has it), an int
+    and an equal float apart. None when an int is too large for a float64 to hold exactly."""
+    n = len(values)
+    ints = [v for v in values if type(v) is int] if int in set(map(type, values)) else []
+    if ints and not -(2**53) <= min(ints) <= max(ints) <= 2**53:
+        return None
+    kind = np.fromiter(map({type(None): 0, int: 1, float: 2}.__getitem__, map(type, values)), dtype=np.int64, count=n)
+    nums = np.array([0.0 if v is None else v for v in values], dtype=np.float64)
+    bits = nums.view(np.int64).copy()
+    bits[np.isnan(nums)] = _NAN_BITS
+    order = np.lexsort((bits, kind))  # stable: each run of equal keys starts at its first use
+    k, b = kind[order], bits[order]
+    new = np.ones(n, bool)
+    new[1:] = (k[1:] != k[:-1]) | (b[1:] != b[:-1])
+    group = np.cumsum(new) - 1  # each sorted value's key, in sorted order
+    firsts = order[new]  # each key's first use
+    rank = np.empty(len(firsts), np.int64)
+    rank[np.argsort(firsts, kind="stable")] = np.arange(len(firsts))
+    codes = np.empty(n, np.int32)
+    codes[order] = rank[group]
+    return [values[i] for i in np.sort(firsts).tolist()], codes
+
+
 def _plain_keys(kinds: set[type], values: list[Any]) -> bool:
     """True when values of these types are equal exactly when their :func:`_atom_key` are: strings,
     ints and None (never equal across these types), and flat tuples of them; not floats (``-0.0 ==
@@ -58,7 +89,8 @@ def _plain_keys(kinds: set[type], values: list[Any]) -> bool:
         return True
     if not kinds <= _PLAIN | {tuple}:
         return False
-    return all(type(i) in _PLAIN for v in values if type(v) is tuple for i in v)
+    tuples = values if kinds == {tuple} else [v for v in values if type(v) is tuple]
+    return set(map(type, itertools.chain.from_iterable(tuples))) <= _PLAIN
 
 
 def _columns_of(rows: list[dict[Any, Any]], codes: np.ndarray, sigs: list[tuple[Any, ...]], keys: dict[str, int]) -> dict[str, list[Any]]:
@@ -74,14 +106,28 @@ def _columns_of(rows: list[dict[Any, Any]], codes: np.ndarray, sigs: list[tuple[
         for k, col in zip(sig, zip(*map(dict.values, these), strict=True), strict=True):
             parts[k].append((at, col))
     values: dict[str, list[Any]] = {}
+    orders: dict[tuple[int, ...], np.ndarray] = {}  # keys of the same key lists are merged in one order
     for k, got in parts.items():
         if len(got) == 1:
             values[k] = list(got[0][1])
             continue
-        at = np.concatenate([a for a, _ in got])
-        flat = np.fromiter(itertools.chain.from_iterable(col for _, col in got), dtype=object, count=len(at))
-        values[k] = flat[np.argsort(at, kind="stable")].tolist()
+        which = tuple(id(a) for a, _ in got)
+        order = orders.get(which)
+        if order is None:
+            order = orders[which] = np.argsort(np.concatenate([a for a, _ in got]), kind="stable")
+        flat = np.fromiter(itertools.chain.from_iterable(col for _, col in got), dtype=object, count=len(order))
+        values[k] = flat[order].tolist()
     return values
+
+
+_DUNDER = operator.methodcaller("startswith", "__")
+
+
+def _plain_names(d: dict[Any, Any]) -> bool:
+    """Whether every key is a string not starting with ``__`` (a dict written as a JSON object)."""
+    if set(map(type, d)) <= {str}:
+        return not any(map(_DUNDER, d))
+    return all(isinstance(k, str) and not k.startswith("__") for k in d)
 
 
 class _Encoder:
@@ -98,6 +144,11 @@ class _Encoder:
         return {"__a": len(self.arrays) - 1}
 
     def enc(self, x: Any) -> Any:
+        t = type(x)
+        if t is str or t is int or t is float or t is bool or x is None:  # the common cases first
+            return x
+        if t is list and len(x) < 32:  # as below
+            return list(x) if all(type(i) in _AS_IS for i in x) else [self.enc(i) for i in x]
         if x is None or isinstance(x, bool | str):
             return x
         if isinstance(x, int | float) and type(x) in (int, float):
@@ -114,9 +165,16 @@ class _Encoder:
                 return {"__t": list(x)}
             return {"__t": [self.enc(i) for i in x]}
         if isinstance(x, dict) and type(x) is dict:
-            if all(isinstance(k, str) and not k.startswith("__") for k in x):
-                if all(type(v) in _AS_IS for v in x.values()):  # what enc returns unchanged (an index by id)
+            if _plain_names(x):
+                vals = set(map(type, x.values()))
+                if vals <= _AS_IS:  # what enc returns unchanged (an index by id)
                     return dict(x)
+                if (
+                    vals == {list}
+                    and max(map(len, x.values())) < 32
+                    and set(map(type, itertools.chain.from_iterable(x.values()))) <= _AS_IS
+                ):
+                    return {k: list(v) for k, v in x.items()}  # short lists of atoms (an engine's states by node)
                 return {k: self.enc(v) for k, v in x.items()}
             return {"__d": [[self.enc(k), self.enc(v)] for k, v in x.items()]}
         if isinstance(x, set | frozenset):
@@ -231,6 +289,8 @@ class _Encoder:
                     return {"tup": [self.column(list(c)) for c in zip(*values, strict=True)]}
                 codes = np.fromiter(map(uniq.__getitem__, values), dtype=np.int32, count=len(values))
                 return {"uniq": list(uniq) if kinds <= _AS_IS else [self.enc(v) for v in uniq], "codes": self.array(codes)}
+            if kinds <= _NUMBERS and (got := _number_codes(values)) is not None:  # x, y, speeds: over arrays
+                return {"uniq": got[0], "codes": self.array(got[1])}
             keys = list(map(_atom_key, values))
         except _NotAtomError:
             pass

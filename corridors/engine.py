@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 import networkx as nx
@@ -213,40 +214,76 @@ def _russian_voyage(nu: Mapping[str, Any], nv: Mapping[str, Any]) -> bool:
     return bool(ru or rv)
 
 
+class _StateLayout:
+    """The engine's states, two per (node, mode key) of the legs at the node (arriving, leaving; one, both
+    ways, at a sea-lane junction), nodes in order and each node's mode keys sorted: laid out over
+    arrays (a node-by-mode-key table) rather than one dictionary entry per state."""
+
+    def __init__(self, nodes: list[str], node_index: dict[str, int], legs: list[tuple[str, str, str, Any]], mks: list[str]) -> None:
+        self.nodes = nodes
+        self.kinds = sorted(set(mks))  # so each node's keys in code order are its keys sorted
+        code = {mk: c for c, mk in enumerate(self.kinds)}
+        n, m = len(nodes), len(legs)
+        self.mk = np.fromiter(map(code.__getitem__, mks), dtype=np.int64, count=m)
+        self.u = np.fromiter(map(node_index.__getitem__, map(itemgetter(0), legs)), dtype=np.int64, count=m)
+        self.v = np.fromiter(map(node_index.__getitem__, map(itemgetter(1), legs)), dtype=np.int64, count=m)
+        has = np.zeros((n, len(self.kinds)), bool)
+        has[self.u, self.mk] = True
+        has[self.v, self.mk] = True
+        width = np.fromiter((1 if str(x).startswith("sea:") else 2 for x in nodes), dtype=np.int64, count=n)
+        count = has.sum(axis=1) * width
+        base = np.concatenate([[0], np.cumsum(count)[:-1]]).astype(np.int64)
+        rank = np.cumsum(has, axis=1) - 1
+        self.in_tab = base[:, None] + rank * width[:, None]  # the arriving state of (node, key), where it has it
+        self.out_tab = self.in_tab + (width[:, None] - 1)
+        self.has, self.width, self.count = has, width, count
+        # what the node loop of compile_engine reads (nodes other than sea-lane junctions: a few thousand)
+        self.node_keys: dict[str, list[str]] = {}
+        self.in_of: dict[tuple[str, str], int] = {}
+        self.out_of: dict[tuple[str, str], int] = {}
+        rows, cols = np.nonzero(has & (width == 2)[:, None])
+        ins, outs = self.in_tab[rows, cols].tolist(), self.out_tab[rows, cols].tolist()
+        for i, c, a, b in zip(rows.tolist(), cols.tolist(), ins, outs, strict=True):
+            nd, mk = nodes[i], self.kinds[c]
+            self.node_keys.setdefault(nd, []).append(mk)
+            self.in_of[(nd, mk)] = a
+            self.out_of[(nd, mk)] = b
+
+    def states(self) -> tuple[np.ndarray, list[str], dict[str, list[int]], dict[str, list[int]]]:
+        """Each state's node and mode key, and each node's arriving and leaving states in key order."""
+        rows, cols = np.nonzero(self.has)  # (node, key) in node order, then key order
+        reps = self.width[rows]
+        state_node = np.repeat(rows, reps).astype(np.int32)
+        state_mode = list(map(self.kinds.__getitem__, np.repeat(cols, reps).tolist()))
+        ins, outs = self.in_tab[rows, cols].tolist(), self.out_tab[rows, cols].tolist()
+        per_node = self.has.sum(axis=1)
+        in_states: dict[str, list[int]] = {}
+        out_states: dict[str, list[int]] = {}
+        at = 0
+        for i in np.flatnonzero(per_node).tolist():
+            k = int(per_node[i])
+            in_states[self.nodes[i]] = ins[at : at + k]
+            out_states[self.nodes[i]] = outs[at : at + k]
+            at += k
+        return state_node, state_mode, in_states, out_states
+
+    def leg_states(self) -> tuple[list[int], list[int]]:
+        """Each leg's leaving state at its start and arriving state at its end."""
+        return self.out_tab[self.u, self.mk].tolist(), self.in_tab[self.v, self.mk].tolist()
+
+
 def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
     """Build the state graph arrays for ``G`` priced with ``params`` (quickest under :func:`corridors.cache.paused_gc`)."""
     eng = Engine(G, params)
     eng.nodes = list(G.nodes)
     eng.node_index = {n: i for i, n in enumerate(eng.nodes)}
-    keys: dict[str, set[str]] = {n: set() for n in eng.nodes}
     legs = [(u, v, k, d) for u, nbrs in G._adj.items() for v, kd in nbrs.items() for k, d in kd.items()]  # as G.edges, faster
-    ds = [lg[3] for lg in legs]
+    ds = list(map(itemgetter(3), legs))
     mds = [str(d.get("mode")) for d in ds]
     mks = [f"rail:{d.get('gauge_mm')}" if d.get("mode") == "rail" else md for d, md in zip(ds, mds, strict=True)]  # mode_key
-    for (u, v, _, _), mk in zip(legs, mks, strict=True):
-        keys[u].add(mk)
-        keys[v].add(mk)
-    state_node: list[int] = []
-    in_of: dict[tuple[str, str], int] = {}
-    out_of: dict[tuple[str, str], int] = {}
-    for n in eng.nodes:
-        merged = str(n).startswith("sea:")
-        for mk in sorted(keys[n]):
-            i = len(state_node)
-            state_node.append(eng.node_index[n])
-            eng.state_mode.append(mk)
-            in_of[(n, mk)] = i
-            if merged:
-                out_of[(n, mk)] = i
-            else:
-                state_node.append(eng.node_index[n])
-                eng.state_mode.append(mk)
-                out_of[(n, mk)] = i + 1
-    eng.state_node = np.asarray(state_node, dtype=np.int32)
-    for (n, _), i in in_of.items():
-        eng.in_states.setdefault(n, []).append(i)
-    for (n, _), i in out_of.items():
-        eng.out_states.setdefault(n, []).append(i)
+    layout = _StateLayout(eng.nodes, eng.node_index, legs, mks)
+    eng.state_node, eng.state_mode, eng.in_states, eng.out_states = layout.states()
+    keys, in_of, out_of = layout.node_keys, layout.in_of, layout.out_of
 
     p = params
     part_edge: list[int] = []
@@ -328,9 +365,8 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
             cost += russia_premium
         moving_a[i], co2_a[i], cost_a[i], mean_a[i] = mv, co2, cost, put(i, parts)
         exposure_a[i] = sum(weight_of.get(c, p.default_chokepoint_weight) for c in entered) if entered else 0
-    us, vs, ks = [lg[0] for lg in legs], [lg[1] for lg in legs], [lg[2] for lg in legs]
-    src = [out_of[(u, mk)] for u, mk in zip(us, mks, strict=True)]
-    dst = [in_of[(v, mk)] for v, mk in zip(vs, mks, strict=True)]
+    us, vs, ks = list(map(itemgetter(0), legs)), list(map(itemgetter(1), legs)), list(map(itemgetter(2), legs))
+    src, dst = layout.leg_states()
     etype = [LEG] * len(legs)
     leg = list(range(len(legs)))  # each leg edge's index into edge_refs
     mode = [MODE_CODES.get(md, 9) for md in mds]
@@ -382,18 +418,18 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
         if str(n).startswith("sea:"):
             continue
         nd = G.nodes[n]
+        node_mks = keys.get(n, [])  # its legs' mode keys, sorted
         gauge = _dwell(nd, p)[2]
         border_part = dwell_part(n, nd, "border_crossing", p)
         is_port = nd.get("kind") == "port"
-        rail_node = any(k.startswith("rail:") for k in keys[n])
+        rail_node = any(k.startswith("rail:") for k in node_mks)
         border_cost = h.get("border_crossing", 0.0) if border_part is not None else 0.0
         if border_part is not None and rail_node:
             border_cost += rent_h * border_part.mean  # the wagons wait at the border too
-        thc = p.port_handling(nd.get("country"), caspian="sea" not in keys[n]) if is_port else 0.0
+        thc = p.port_handling(nd.get("country"), caspian="sea" not in node_mks) if is_port else 0.0
         bparts = [border_part] if border_part is not None else []
         can_transfer = is_port or nd.get("kind") in ("rail_terminal", "city") or nd.get("dwell_transfer_h") is not None
-        mks = sorted(keys[n])
-        for a in mks:
+        for a in node_mks:
             # through: same mode key
             parts = list(bparts)
             cost = border_cost
@@ -407,7 +443,7 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
                 co2 += p.co2_kg_per_teu_handled
                 et = TRANSFER  # vessel to vessel: a transshipment
             add(in_of[(n, a)], out_of[(n, a)], et, -1, -1, 0, ALL_MONTHS, 0.0, parts, {"cost_usd": cost, "co2_kg": co2})
-            for b in mks:
+            for b in node_mks:
                 if a == b:
                     continue
                 if a.startswith("rail:") and b.startswith("rail:"):

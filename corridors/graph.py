@@ -118,6 +118,52 @@ def _line_geometries(lines: Sequence[Sequence[Coord]]) -> list[Any]:
     return out
 
 
+def _lines_and_kms(lines: Sequence[Sequence[Coord]]) -> tuple[list[Any], list[float]]:
+    """``(_line_geometries(lines), _geodesic_kms(lines))``, the coordinates flattened once and the test
+    of which lines need nothing of :func:`~corridors.geo.line_geometry` made over arrays (the same
+    comparisons of the same floats); the plain functions for anything unusual (a line of fewer than two
+    points, a position that is not two finite numbers)."""
+    import numpy as np
+    import shapely
+    from pyproj import Geod
+
+    if not lines:
+        return [], []
+    lens = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
+    xy = np.array([c for line in lines for c in line], dtype=np.float64) if lens.min() >= 2 else None
+    if xy is None or xy.ndim != 2 or xy.shape[1] != 2 or not np.isfinite(xy).all():
+        return _line_geometries(lines), _geodesic_kms(lines)
+    starts = np.concatenate([[0], np.cumsum(lens)[:-1]])
+    lon = xy[:, 0]
+    off_range = ~((lon >= -180.0) & (lon < 180.0))
+    jump = np.abs(np.diff(lon)) > 180.0  # step i joins point i and i + 1
+    jump[starts[1:] - 1] = False  # the steps from one line to the next
+    first = np.repeat(xy[starts], lens, axis=0)
+    moved = (xy[:, 0] != first[:, 0]) | (xy[:, 1] != first[:, 1])
+    plain = (
+        (np.add.reduceat(off_range, starts) == 0)
+        & (np.add.reduceat(np.append(jump, False), starts) == 0)
+        & (np.add.reduceat(moved, starts) > 0)
+    )
+    geoms: list[Any] = [None] * len(lines)
+    at = np.flatnonzero(plain)
+    if len(at):
+        made = shapely.linestrings(xy[np.repeat(plain, lens)], indices=np.repeat(np.arange(len(at)), lens[at]))
+        for i, g in zip(at.tolist(), made.tolist(), strict=True):
+            geoms[i] = g
+    for i in np.flatnonzero(~plain).tolist():
+        geoms[i] = line_geometry(lines[i])
+    # as _geodesic_kms: each step's geodesic, added up line by line in order from 0.0
+    steps = Geod(ellps="WGS84").line_lengths(np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1])).tolist()
+    kms: list[float] = []
+    for a, n in zip(starts.tolist(), lens.tolist(), strict=True):
+        total = 0.0
+        for d in steps[a : a + n - 1]:
+            total += d
+        kms.append(total / 1000.0)
+    return geoms, kms
+
+
 def _zone_hits(coords: Sequence[Coord], zones: list[Zone], index: Index) -> list[Zone]:
     geom = line_geometry(coords)
     hits = [zones[i] for i in index.hits(geom)]
@@ -382,8 +428,7 @@ def _add_sea(
     _add_world_ports(G, net, world, zones, zone_index)
     import numpy as np
 
-    geoms = _line_geometries([leg.coords for leg in net.legs])
-    kms = _geodesic_kms([leg.coords for leg in net.legs])
+    geoms, kms = _lines_and_kms([leg.coords for leg in net.legs])
     leg_hits: dict[int, list[Zone]] = {}
     if geoms:  # one vectorised query for every sea-lane leg
         pairs = zone_index.tree.query(np.asarray(geoms, dtype=object), predicate="intersects")
@@ -404,12 +449,14 @@ def _add_sea(
             chokes = countries = enters = back = ()
             months = None
         # both directions' dicts written out (tens of thousands of legs), keys in the order add_edge gives
-        fwd = {"geometry": geom, "reverse": False, "enters": enters, "id": leg.id, "mode": "sea", "status": "operational", "gauge_mm": None}
-        rev = {"geometry": geom, "reverse": True, "enters": back, "id": leg.id, "mode": "sea", "status": "operational", "gauge_mm": None}
-        for ed in (fwd, rev):
-            ed["length_km"], ed["length_from"], ed["geodesic_km"], ed["months"] = km, "geometry", km, months
-            ed["frequency_per_week"], ed["speed_kmh"], ed["countries"], ed["chokepoints"] = None, None, countries, chokes
-            ed["source"], ed["note"], ed["origin"], ed["file"] = marnet, note, origin, file
+        fwd = {
+            "geometry": geom, "reverse": False, "enters": enters, "id": leg.id, "mode": "sea", "status": "operational",
+            "gauge_mm": None, "length_km": km, "length_from": "geometry", "geodesic_km": km, "months": months,
+            "frequency_per_week": None, "speed_kmh": None, "countries": countries, "chokepoints": chokes,
+            "source": marnet, "note": note, "origin": origin, "file": file,
+        }  # fmt: skip
+        rev = fwd.copy()
+        rev["reverse"], rev["enters"] = True, back
         _put_edge(G, leg.u, leg.v, leg.id, fwd)
         _put_edge(G, leg.v, leg.u, leg.id, rev)
     _edges_added(G)
@@ -428,8 +475,7 @@ def _add_world_ports(G: nx.MultiDiGraph, net: sea.SeaNetwork, world: Sequence[Wo
     import numpy as np
 
     ports = [p for p in world if p.sea is not None]
-    geoms = _line_geometries([p.spur_coords() for p in ports])
-    kms = _geodesic_kms([p.spur_coords() for p in ports])
+    geoms, kms = _lines_and_kms([p.spur_coords() for p in ports])
     hits: dict[int, list[Zone]] = {}
     if geoms:
         pairs = zone_index.tree.query(np.asarray(geoms, dtype=object), predicate="intersects")
@@ -555,5 +601,6 @@ def load_network_with_fingerprint(
         name_index(G)  # the place-name index travels in the cache (thousands of names: built once)
     if cache.cache_dir() is None:
         return G, None
-    # geometries as WKB, shared ones stored once; the fingerprint from the same encoding, not a second pass
-    return G, cache.save_graph("network", key, G)
+    # geometries as WKB, shared ones stored once; the fingerprint from the same encoding, not a second
+    # pass; the graph a warm run reads from the entry goes on (decoded from that encoding, see store_graph)
+    return cache.store_graph("network", key, G)

@@ -298,11 +298,29 @@ def read_segments(path: Path | None = None) -> list[tuple[Coord, Coord]]:
         geom = feat["geometry"]
         lines = [geom["coordinates"]] if geom["type"] == "LineString" else geom["coordinates"]
         for line in lines:
-            pts = [_key(p[0], p[1]) for p in line]
+            # _key of each point, written out (tens of thousands of points)
+            pts = [(round(x if -180.0 <= (x := p[0]) < 180.0 else wrap_lon(x), 6), round(p[1], 6)) for p in line]
             for a, b in itertools.pairwise(pts):
                 if a != b:
                     segs.add((a, b) if a < b else (b, a))
-    return sorted(segs)
+    return _sorted_segments(segs)
+
+
+def _sorted_segments(segs: set[tuple[Coord, Coord]]) -> list[tuple[Coord, Coord]]:
+    """``sorted(segs)`` by one numpy lexsort of the four numbers: the order of tuples of numbers is the
+    order of their numbers, first to last, and no two segments of a set compare equal (equal numbers
+    hash alike), so the stable lexsort gives the very list; ``sorted`` for anything else."""
+    import numpy as np
+
+    items = list(segs)
+    try:
+        a = np.array(items, dtype=np.float64)
+    except (ValueError, TypeError):
+        return sorted(segs)
+    if a.shape != (len(items), 2, 2) or not np.isfinite(a).all() or (len(a) and np.abs(a).max() >= 2.0**53):
+        return sorted(segs)
+    a = a.reshape(-1, 4)
+    return [items[i] for i in np.lexsort((a[:, 3], a[:, 2], a[:, 1], a[:, 0])).tolist()]
 
 
 def sea_adjacency(path: Path | None = None) -> dict[Coord, list[Coord]]:
@@ -412,8 +430,9 @@ def _largest_component(adj: dict[Coord, list[Coord]]) -> set[Coord]:
 
 def _contract(adj: dict[Coord, list[Coord]], keep: set[Coord]) -> list[SeaLeg]:
     """Merge chains of degree-2 vertices between kept vertices into single legs."""
-    legs: list[SeaLeg] = []
+    chains: list[list[Coord]] = []
     used: set[tuple[Coord, Coord]] = set()
+    ids = {v: node_id(v) for v in keep}  # every chain starts and ends at a kept vertex
     for start in sorted(keep):
         for nxt in adj[start]:
             if (start, nxt) in used:
@@ -427,16 +446,30 @@ def _contract(adj: dict[Coord, list[Coord]], keep: set[Coord]) -> list[SeaLeg]:
                 step = ns[0] if ns[1] == prev and ns[0] != prev else ns[1]
                 if ns[0] == ns[1]:
                     step = ns[0]
-                used.add((cur, step))
-                used.add((step, cur))
                 prev, cur = cur, step
                 chain.append(cur)
-            if node_id(chain[0]) != node_id(chain[-1]):  # a loop back to its start never shortens a route
-                legs.append(_leg(chain))
+            # only pairs leaving a kept vertex are ever looked up: of the steps walked, the last one back
+            if len(chain) > 2:
+                used.add((cur, prev))
+            if ids[chain[0]] != ids[chain[-1]]:  # a loop back to its start never shortens a route
+                chains.append(chain)
     # loops made only of degree-2 vertices (no kept vertex) are not reachable from anything kept
-    return legs
+    return [SeaLeg(f"sea:{h}", ids[chain[0]], ids[chain[-1]], tuple(chain)) for chain, h in zip(chains, _leg_hashes(chains), strict=True)]
 
 
 def _leg(chain: list[Coord]) -> SeaLeg:
     h = hashlib.sha1(json.dumps(chain).encode()).hexdigest()[:12]  # noqa: S324 - an id, not security
     return SeaLeg(f"sea:{h}", node_id(chain[0]), node_id(chain[-1]), tuple(chain))
+
+
+def _leg_hashes(chains: list[list[Coord]]) -> list[str]:
+    """The id hash :func:`_leg` gives each chain, from one ``json.dumps`` of them all: the JSON of a
+    list of chains is each chain's own JSON joined by ``", "``, and ``"]], [["`` occurs only between two
+    chains (the points are pairs of numbers), so splitting there gives each chain's text back."""
+    if not chains:
+        return []
+    text = json.dumps(chains)
+    parts = text[3:-3].split("]], [[")
+    if len(parts) != len(chains):  # not expected; the plain way then
+        return [_leg(chain).id[4:] for chain in chains]
+    return [hashlib.sha1(f"[[{p}]]".encode()).hexdigest()[:12] for p in parts]  # noqa: S324 - an id, not security

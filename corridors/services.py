@@ -21,6 +21,7 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -176,29 +177,120 @@ def _sea_csr(G: nx.MultiDiGraph) -> tuple[list[str], dict[str, int], np.ndarray,
     nodes = [n for n in G.nodes if str(n).startswith("sea:") or node[n].get("kind") == "port"]
     index = {n: i for i, n in enumerate(nodes)}
     # out of a port only from the service's own first call (added per source), so no edge from a port
+    froms = {n for n in nodes if node[n].get("kind") != "port"}
+    adj = G._adj
     lanes = [
         (u, v, k, d)
-        for u, nbrs in G._adj.items()
-        if u in index and node[u].get("kind") != "port"
-        for v, kd in nbrs.items()
+        for u in adj
+        if u in froms
+        for v, kd in adj[u].items()
         if v in index
         for k, d in kd.items()  # in G.edges' order
         if d.get("mode") == "sea" and not d.get("service")
     ]
-    rows = [index[u] for u, _, _, _ in lanes]
-    cols = [index[v] for _, v, _, _ in lanes]
-    w = [float(d["length_km"]) for *_, d in lanes]
+    m = len(lanes)
+    rows = np.fromiter(map(index.__getitem__, map(itemgetter(0), lanes)), dtype=np.int64, count=m)
+    cols = np.fromiter(map(index.__getitem__, map(itemgetter(1), lanes)), dtype=np.int64, count=m)
+    w = np.fromiter((float(d["length_km"]) for *_, d in lanes), dtype=np.float64, count=m)
     ref = [(u, v, k) for u, v, k, _ in lanes]
-    return nodes, index, np.asarray(rows), np.asarray(cols), np.asarray(w), ref
+    return nodes, index, rows, cols, w, ref
 
 
 _Lanes = tuple[list[str], dict[str, int], np.ndarray, np.ndarray, np.ndarray, list[tuple[str, str, str]]]
 
 
+def _source_edges(G: nx.MultiDiGraph, a: str, index: dict[str, int]) -> list[tuple[str, str, str, dict[str, Any]]]:
+    """The sea legs out of port ``a`` a path from it may start with, in ``G.out_edges`` order."""
+    return [
+        (u, v, k, d)
+        for u, v, k, d in G.out_edges(a, keys=True, data=True)
+        if d.get("mode") == "sea" and not d.get("service") and v in index
+    ]
+
+
+def _first_of_cheapest(r: np.ndarray, c: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Positions of the cheapest entry per (row, column), the first of equals, ordered by row then column."""
+    order = np.lexsort((w, c, r))
+    keep = np.ones(len(order), bool)
+    keep[1:] = (r[order][1:] != r[order][:-1]) | (c[order][1:] != c[order][:-1])
+    return order[keep]
+
+
 def _shortest_paths(
+    G: nx.MultiDiGraph, pairs: Sequence[tuple[str, str]], lanes: _Lanes | None = None, max_km: float | None = None
+) -> dict[tuple[str, str], list[tuple[str, str, str]]]:
+    """Shortest sea-lane path (list of edge refs) from port to port, never through a third port: what
+    :func:`_shortest_paths_plain` gives, from one graph and one scipy call for every source. Each source
+    port gets a node of its own holding its legs out (no lane enters it), so no path passes through a
+    port. With ``max_km``, pairs whose path is longer may be left out (the search stops there).
+    ``lanes``: what :func:`_sea_csr` gives for ``G`` (service legs do not change it), if known."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    got = lanes or _sea_csr(G)
+    nodes, index, rows, cols, w, ref = got
+    by_src: dict[str, list[str]] = {}
+    for a, b in pairs:
+        by_src.setdefault(a, []).append(b)
+    base_rows = set(rows.tolist())
+    if not by_src or any(index[a] in base_rows for a in by_src):  # a lane out of a source port: not in corridors
+        return _shortest_paths_plain(G, pairs, got)
+    n, m = len(nodes), len(rows)
+    rows, cols = rows.astype(np.int64), cols.astype(np.int64)
+    sel = [_first_of_cheapest(rows, cols, w)]  # the shared lanes, cheapest per (row, column)
+    own_r: list[int] = []
+    own_c: list[int] = []
+    own_w: list[float] = []
+    own_refs: list[tuple[str, str, str]] = []
+    for s, a in enumerate(by_src):
+        for u, v, k, d in _source_edges(G, a, index):
+            own_r.append(n + s)
+            own_c.append(index[v])
+            own_w.append(float(d["length_km"]))
+            own_refs.append((u, v, k))
+    r = np.concatenate([rows, np.asarray(own_r, dtype=np.int64)])
+    c = np.concatenate([cols, np.asarray(own_c, dtype=np.int64)])
+    ww = np.concatenate([w, np.asarray(own_w, dtype=np.float64)])
+    own = np.arange(m, len(r), dtype=np.int64)
+    sel.append(own[_first_of_cheapest(r[own], c[own], ww[own])])  # each source's legs, cheapest per column
+    at = np.concatenate(sel)
+    size = n + len(by_src)
+    csr = csr_matrix((np.maximum(ww[at], 1e-9), (r[at], c[at])), shape=(size, size))
+    # within the search bound only (a path of length <= max_km sums to at most that plus 1e-9 a leg)
+    limit = max_km + 1e-3 if max_km is not None and np.isfinite(max_km) else np.inf
+    dist, pred = dijkstra(csr, directed=True, indices=np.arange(n, size), return_predecessors=True, limit=limit)
+    out: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+    walks: list[tuple[tuple[str, str], int, int]] = []  # (pair, first step, end) in ``steps``
+    steps: list[int] = []  # (from node) * size + (to node) of each step, every path back to front
+    for s, (a, targets) in enumerate(by_src.items()):
+        start, finite, back = n + s, np.isfinite(dist[s]), pred[s]
+        for b in targets:
+            j = index.get(b)
+            if b == a:  # no path to walk (the plain way's source is its own end)
+                walks.append(((a, b), len(steps), len(steps)))
+                continue
+            if j is None or not finite[j]:
+                continue
+            first = len(steps)
+            while j != start:
+                i = int(back[j])
+                steps.append(i * size + j)
+                j = i
+            walks.append(((a, b), first, len(steps)))
+    # each step's edge: the entries of ``at`` are ordered by (row, column) and unique, so its keys are sorted
+    keys = r[at] * size + c[at]
+    edge = at[np.searchsorted(keys, np.asarray(steps, dtype=np.int64))].tolist()
+    refs_of = ref + own_refs
+    for pair, first, end in walks:
+        out[pair] = [refs_of[e] for e in reversed(edge[first:end])]
+    return out
+
+
+def _shortest_paths_plain(
     G: nx.MultiDiGraph, pairs: Sequence[tuple[str, str]], lanes: _Lanes | None = None
 ) -> dict[tuple[str, str], list[tuple[str, str, str]]]:
-    """Shortest sea-lane path (list of edge refs) from port to port, never through a third port.
+    """Shortest sea-lane path (list of edge refs) from port to port, never through a third port: one
+    graph and one Dijkstra per source port (the reference for :func:`_shortest_paths`).
     ``lanes``: what :func:`_sea_csr` gives for ``G`` (service legs do not change it), if known."""
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import dijkstra
@@ -375,9 +467,10 @@ def add_generic_feeders(
     ports = (
         list(ports) if ports is not None else [n for n, d in G.nodes(data=True) if d.get("kind") == "port" and d.get("origin") != "dataset"]
     )
-    linked = {(u, v) for u, nbrs in G._adj.items() for v, kd in nbrs.items() for d in kd.values() if d.get("service")}
+    # the port pairs a known service links (only pairs out of these ports are looked up)
+    linked = {(u, v) for u in dict.fromkeys(ports) for v, kd in G._adj.get(u, {}).items() for d in kd.values() if d.get("service")}
     pairs = [(a, b) for a in ports for b in ports if a != b and (a, b) not in linked]
-    paths = _shortest_paths(G, pairs, lanes)
+    paths = _shortest_paths(G, pairs, lanes, max_km=max_km)
     n = 0
     for (a, b), refs in paths.items():
         ds = [G.edges[r] for r in refs]

@@ -74,10 +74,17 @@ def read_countries(path: Path | None = None, problems: list[Problem] | None = No
     path = path or countries_path()
     data = read_json(path, problems) or {"features": []}
     codes: list[str] = []
-    geoms: list[BaseGeometry] = []
+    geoms: list[Any] = []
+    simple: list[tuple[int, tuple[bool, list[list[Any]]]]] = []  # (position in geoms, its rings)
     for i, feat in enumerate(data.get("features", [])):
         props = feat.get("properties") or {}
         code = props.get("iso_a3")
+        rings = _simple_polygons(feat.get("geometry")) if isinstance(code, str) and len(code) == 3 else None
+        if rings is not None and isinstance(code, str):
+            simple.append((len(geoms), rings))
+            codes.append(code)
+            geoms.append(None)
+            continue
         try:
             geom = shape(feat["geometry"])
         except Exception as exc:  # noqa: BLE001 - reported as a problem
@@ -88,7 +95,71 @@ def read_countries(path: Path | None = None, problems: list[Problem] | None = No
             continue
         codes.append(code)
         geoms.append(geom)
+    for at, geom in zip((at for at, _ in simple), _build_polygons([rings for _, rings in simple]), strict=True):
+        geoms[at] = geom
     return Index(codes, geoms)
+
+
+def _simple_polygons(geometry: Any) -> tuple[bool, list[list[Any]]] | None:
+    """A GeoJSON Polygon or MultiPolygon whose rings are all closed, two-dimensional and of at least
+    four positions: whether it is a MultiPolygon, and its rings as float arrays per polygon; None for
+    anything else (left to ``shape``)."""
+    import numpy as np
+
+    if not isinstance(geometry, dict):
+        return None
+    kind, coords = geometry.get("type"), geometry.get("coordinates")
+    if kind not in ("Polygon", "MultiPolygon") or not isinstance(coords, list) or not coords:
+        return None
+    polys = [coords] if kind == "Polygon" else coords
+    out: list[list[Any]] = []
+    for poly in polys:
+        if not isinstance(poly, list) or not poly:
+            return None
+        rings = []
+        for ring in poly:
+            try:
+                a = np.asarray(ring, dtype=np.float64)
+            except (ValueError, TypeError):
+                return None
+            if a.ndim != 2 or a.shape[1] != 2 or len(a) < 4 or a[0, 0] != a[-1, 0] or a[0, 1] != a[-1, 1]:
+                return None
+            rings.append(a)
+        out.append(rings)
+    return kind == "MultiPolygon", out
+
+
+def _build_polygons(features: list[tuple[bool, list[list[Any]]]]) -> list[Any]:
+    """What ``shapely.geometry.shape`` makes of each :func:`_simple_polygons` result, in a few vectorised
+    calls: the same rings (``LinearRing`` of the same floats), polygons and multipolygons."""
+    import numpy as np
+    import shapely
+
+    if not features:
+        return []
+    ring_arrays: list[Any] = []
+    ring_poly: list[int] = []
+    poly_feat: list[int] = []
+    multi: list[bool] = []
+    for f, (is_multi, polys) in enumerate(features):
+        multi.append(is_multi)
+        for rings in polys:
+            for a in rings:
+                ring_arrays.append(a)
+                ring_poly.append(len(poly_feat))
+            poly_feat.append(f)
+    lengths = [len(a) for a in ring_arrays]
+    rings_made = shapely.linearrings(np.concatenate(ring_arrays), indices=np.repeat(np.arange(len(ring_arrays)), lengths))
+    polygons = shapely.polygons(rings_made, indices=np.asarray(ring_poly))
+    out: list[Any] = [None] * len(features)
+    at = 0
+    for f, is_multi in enumerate(multi):
+        n = 0
+        while at + n < len(poly_feat) and poly_feat[at + n] == f:
+            n += 1
+        out[f] = shapely.multipolygons(polygons[at : at + n]) if is_multi else polygons[at]
+        at += n
+    return out
 
 
 def read_zones(path: Path | None = None, problems: list[Problem] | None = None) -> list[Zone]:
