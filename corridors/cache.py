@@ -267,26 +267,11 @@ def save(kind: str, key: str, obj: Any) -> Path | None:
     return _write(kind, path, arrays, t0)
 
 
-def save_graph(kind: str, key: str, G: Any) -> str:
-    """Store ``{"graph": G, "graph_attrs": ..., "fingerprint": ...}`` (the graph attributes of
-    :data:`FINGERPRINT_SKIP` apart, see :func:`load_graph`) and return :func:`graph_fingerprint` ``(G)``,
-    computed from the same encoding (the graph is encoded once for both). Never raises for the cache:
-    an entry that cannot be encoded or written is only logged."""
-    path = _path(kind, key)
-    t0 = time.perf_counter()
-    try:
-        with paused_gc():  # encoding makes hundreds of thousands of small objects and no cycles
-            arrays, fingerprint = encode_graph_entry(G, FINGERPRINT_SKIP, key)
-    except (CacheFormatError, RecursionError) as exc:
-        log.info("not caching %s: %s", kind, exc)
-        return graph_fingerprint(G)
-    if path is not None:
-        _write(kind, path, arrays, t0)
-    return fingerprint
-
-
 def store_graph(kind: str, key: str, G: Any) -> tuple[Any, str]:
-    """:func:`save_graph`, returning the graph a later run reads from the entry with its fingerprint:
+    """Store ``{"graph": G, "graph_attrs": ..., "fingerprint": ...}`` (the graph attributes of
+    :data:`FINGERPRINT_SKIP` apart, see :func:`load_graph`; never raises for the cache: an entry that
+    cannot be encoded or written is only logged) and return the graph a later run reads from the entry,
+    with its fingerprint (:func:`graph_fingerprint`, computed from the same encoding): the graph is
     decoded from the encoding just made (not read back from disk), so a first run goes on with the
     very graph a warm run loads, its objects laid out as compactly as a warm run's (a freshly built
     graph's objects lie among the build's temporaries: the rest of the run and the interpreter's exit
@@ -319,7 +304,7 @@ def store_graph(kind: str, key: str, G: Any) -> tuple[Any, str]:
 
 
 def load_graph(kind: str, key: str) -> tuple[Any, str] | None:
-    """The graph and fingerprint :func:`save_graph` stored for ``key`` (the graph with all its
+    """The graph and fingerprint :func:`store_graph` stored for ``key`` (the graph with all its
     attributes), or None (missing, unreadable, or not such an entry). Says nothing on a miss."""
     import networkx as nx
 
@@ -467,7 +452,7 @@ def graph_fingerprint(G: Any) -> str:
     attributes in their order, geometries as WKB), for keying what is compiled from it: a graph edited
     after loading gets a new fingerprint. It is the digest of the graph's encoding in the cache format
     (:func:`corridors.codec.graph_digest`), so a first run gets it from the encoding it writes
-    (:func:`save_graph`) and the same graph read back has the same; a graph the format cannot hold is
+    (:func:`store_graph`) and the same graph read back has the same; a graph the format cannot hold is
     hashed as pickled values instead. A geometry object shared by two edges is encoded once, so a copy
     that no longer shares it hashes differently (a second engine entry, never a wrong one). No hashing
     at all inside :func:`known_fingerprint` for that graph."""
