@@ -333,8 +333,8 @@ _LABELS = "_labels"
 def set_labels(route: Route, got: tuple[tuple[str, ...], tuple[tuple[str, int], ...]]) -> None:
     """Keep with ``route`` its caveats and basis (:func:`corridors.labels.labels` of it), computed by
     whoever made it: :func:`labels_of` gives them back while its steps and departure are the same
-    objects (a copy by ``dataclasses.replace`` forgets them; one by :func:`with_fields` keeps them, and
-    its own steps and departure say whether they still hold)."""
+    objects. A copy forgets them, by ``dataclasses.replace`` or by :func:`with_fields` (which is how
+    :meth:`~corridors.routing.Router.simulate` sets them as fields)."""
     route.__dict__[_LABELS] = (route.steps, route.departure, got)
 
 

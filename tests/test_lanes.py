@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from test_warm_query import _answer, _same
 
 from corridors import astar, search
 from corridors.constraints import Constraints
@@ -29,20 +30,6 @@ CONSTRAINTS = (
     Constraints(),
 )
 OBJECTIVES = ("distance", "time", "cost", "co2", "exposure")
-
-
-def _same(a: Route, b: Route) -> None:
-    assert a == b
-    assert a.node_kinds == b.node_kinds and a.node_countries == b.node_countries
-    assert a.to_dict() == b.to_dict()
-    assert [s.__dict__ for s in a.steps] == [s.__dict__ for s in b.steps]
-
-
-def _answer(r: Router, a: str, b: str, objective: str, c: Constraints) -> Route | str:
-    try:
-        return r.route(a, b, objective=objective, constraints=c)
-    except (NoRouteError, ConstraintError) as exc:
-        return f"{type(exc).__name__}: {exc}"
 
 
 @pytest.fixture(scope="module")
