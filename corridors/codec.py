@@ -417,8 +417,9 @@ class _Decoder:
         raise CacheFormatError(msg)
 
     def _rows(self, doc: dict[str, Any], n: int) -> list[dict[str, Any]]:
-        """The attribute dicts of :meth:`_Encoder._rows`, each with its keys in their own order: the rows
-        of one key list built at once (a C-level map of ``dict(zip(names, values))``), then put in row order."""
+        """The attribute dicts of :meth:`_Encoder._rows`, each with its keys in their own order: with the
+        rows ordered by key list, each key's values are read in that order at once and each key list's
+        dicts are built by one C-level map of ``dict(zip(names, values))``, then put back in row order."""
         keys = [str(k) for k in doc["keys"]]
         sigs = [[int(j) for j in sig] for sig in doc["sigs"]]
         codes = _index_array(doc["sig"], len(sigs))
@@ -433,37 +434,33 @@ class _Decoder:
             for j in sig:
                 holders[j].append(s)
         counts = np.bincount(codes, minlength=len(sigs)).tolist()
-        at: list[Any] = [None] * len(sigs) if len(sigs) == 1 else [np.flatnonzero(codes == s) for s in range(len(sigs))]
-        cols = [self._column(c) for c in doc["cols"]]
-        for k, c, h in zip(keys, cols, holders, strict=True):
+        order = np.argsort(codes, kind="stable") if len(sigs) > 1 else None  # the rows by key list
+        # each key's values over the rows that have it, ordered by key list, and where each list's start
+        grouped: list[list[Any]] = []
+        starts: list[dict[int, int]] = []
+        for k, c, h in zip(keys, map(self._column, doc["cols"]), holders, strict=True):
             if len(c) != sum(counts[s] for s in h):
                 msg = f"column {k!r} does not match its rows"
                 raise CacheFormatError(msg)
-        where: dict[tuple[tuple[int, ...], int], Any] = {}  # a key list's rows within the columns of keys some other key lists have too
-
-        def values(j: int, s: int) -> list[Any]:
-            h = tuple(holders[j])
-            if len(h) == 1:  # the whole column (of this key list's rows only)
-                return list(cols[j].tolist())
-            p = where.get((h, s))
-            if p is None:
-                p = where[h, s] = at[s] if len(h) == len(sigs) else np.flatnonzero(codes[np.isin(codes, h)] == s)
-            return list(cols[j][p].tolist())
-
-        built: list[list[dict[str, Any]]] = []
+            if order is not None and len(h) == len(sigs):
+                c = c[order]
+            elif order is not None and len(h) > 1:
+                has = np.isin(codes, h)
+                c = c[(np.cumsum(has) - 1)[order[has[order]]]]
+            grouped.append(list(c.tolist()))
+            starts.append(dict(zip(h, itertools.accumulate((counts[s] for s in h), initial=0), strict=False)))  # the last sum is the total
+        built: list[dict[str, Any]] = []
         for s, sig in enumerate(sigs):
+            m = counts[s]
             if not sig:
-                built.append([{} for _ in range(counts[s])])
+                built.extend({} for _ in range(m))
                 continue
-            names = [keys[j] for j in sig]
-            parts = [values(j, s) for j in sig]
-            built.append(list(map(dict, map(zip, itertools.repeat(names), zip(*parts, strict=True)))))
-        if len(sigs) == 1:
-            return built[0]
+            parts = [grouped[j][starts[j][s] : starts[j][s] + m] for j in sig]
+            built.extend(map(dict, map(zip, itertools.repeat([keys[j] for j in sig]), zip(*parts, strict=True))))
+        if order is None:
+            return built
         out = np.empty(n, dtype=object)
-        for rows, got in zip(at, built, strict=True):
-            if len(got):
-                out[rows] = np.fromiter(got, dtype=object, count=len(got))
+        out[order] = np.fromiter(built, dtype=object, count=n)
         return list(out.tolist())
 
     def _graph(self, d: dict[str, Any]) -> Any:

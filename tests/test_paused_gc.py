@@ -13,10 +13,10 @@ def test_paused_gc_leaves_what_it_made_in_the_oldest_generation() -> None:
     assert gc.isenabled()
     with cache.paused_gc():
         assert not gc.isenabled()
-        made = [[i] for i in range(20_000)]
-        assert gc.get_count()[0] >= 20_000  # counted, not collected
+        made = [[i] for i in range(2 * cache.AGE_FROM)]
+        assert gc.get_count()[0] >= 2 * cache.AGE_FROM  # counted, not collected
     assert gc.isenabled()
-    assert gc.get_count()[0] < 100  # the young generation is empty: no pass over the 20,000 lists
+    assert gc.get_count()[0] < 100  # the young generation is empty: no pass over the lists
     oldest = {id(o) for o in gc.get_objects(generation=2)}
     assert id(made[0]) in oldest and id(made[-1]) in oldest
     assert gc.get_freeze_count() == 0
@@ -29,7 +29,7 @@ def test_paused_gc_leaves_frozen_objects_frozen() -> None:
         frozen = gc.get_freeze_count()
         assert frozen > 0
         with cache.paused_gc():
-            made = [[i] for i in range(1000)]
+            made = [[i] for i in range(2 * cache.AGE_FROM)]
         assert gc.get_freeze_count() == frozen  # what the caller froze stays frozen
         assert gc.isenabled()
         assert made and kept
