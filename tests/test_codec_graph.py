@@ -175,3 +175,16 @@ def test_corrupt_graph_columns_are_refused() -> None:
     zeros = {"__a": len(arrays)}  # both edges keyed "1"
     with pytest.raises(codec.CacheFormatError):
         _decode_doc(dict(doc, k={"uniq": ["1"], "codes": zeros}), [*arrays, np.zeros(2, np.int32)])
+
+
+def test_attribute_names_are_data_whatever_they_hold() -> None:
+    # the dicts of many rows of one key list are made by a dict display whose names are literals
+    odd = ["a'b", 'c"d', "e\\", "f\ng", "}", "__import__('os').system('false')", "é ✓", "", "x: 1, 'y'", "{0}"]
+    G = nx.MultiDiGraph()
+    for i in range(2 * codec._MAKER_FROM):
+        G.add_edge(f"n{i}", f"n{i + 1}", key=i, **{name: (i, name) for name in odd})
+        G.nodes[f"n{i}"].update(dict.fromkeys(reversed(odd), i))
+    H = _round_trip(G)
+    assert_identical(G, H)
+    assert list(H.edges[("n3", "n4", 3)]) == odd
+    assert codec._dict_maker(tuple(odd))(*range(len(odd))) == dict(zip(odd, range(len(odd)), strict=True))
