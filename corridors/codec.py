@@ -385,34 +385,34 @@ class _Decoder:
 
     def column(self, col: dict[str, Any]) -> list[Any]:
         """The list a :meth:`_Encoder.column` stands for."""
-        return list(self._column(col).tolist())
+        base, at = self._column_at(col)
+        return list((base if at is None else base[at]).tolist())
 
-    def _column(self, col: dict[str, Any]) -> np.ndarray:
+    def _column_at(self, col: dict[str, Any]) -> tuple[np.ndarray, np.ndarray | None]:
+        """A column as an array and, for coded columns, each item's index into it (else None)."""
         for kind, dtype in (("f8", np.float64), ("i8", np.int64), ("b1", np.bool_)):
             if kind in col:
                 a = col[kind]
                 if not isinstance(a, np.ndarray) or a.dtype != dtype or a.ndim != 1:
                     msg = f"a {kind} column that is not a 1-d {np.dtype(dtype).name} array"
                     raise CacheFormatError(msg)
-                return a
+                return a, None
         if "codes" in col:
             uniq = col["uniq"]
             if not isinstance(uniq, list):
                 msg = "a coded column without its values"
                 raise CacheFormatError(msg)
-            coded: np.ndarray = np.fromiter(uniq, dtype=object, count=len(uniq))[_index_array(col["codes"], len(uniq))]
-            return coded
+            return np.fromiter(uniq, dtype=object, count=len(uniq)), _index_array(col["codes"], len(uniq))
         if "geoms" in col:
-            geoms: np.ndarray = self.geoms[_index_array(col["geoms"], len(self.geoms))]
-            return geoms
+            return self.geoms, _index_array(col["geoms"], len(self.geoms))
         if "tup" in col and isinstance(col["tup"], list) and col["tup"]:
             parts = [self.column(c) for c in col["tup"]]
             if len({len(p) for p in parts}) != 1:
                 msg = "tuple columns of different lengths"
                 raise CacheFormatError(msg)
-            return np.fromiter(zip(*parts, strict=True), dtype=object, count=len(parts[0]))
+            return np.fromiter(zip(*parts, strict=True), dtype=object, count=len(parts[0])), None
         if "values" in col and isinstance(col["values"], list):
-            return np.fromiter(col["values"], dtype=object, count=len(col["values"]))
+            return np.fromiter(col["values"], dtype=object, count=len(col["values"])), None
         msg = f"unknown column {list(col)[:3]}"
         raise CacheFormatError(msg)
 
@@ -438,16 +438,17 @@ class _Decoder:
         # each key's values over the rows that have it, ordered by key list, and where each list's start
         grouped: list[list[Any]] = []
         starts: list[dict[int, int]] = []
-        for k, c, h in zip(keys, map(self._column, doc["cols"]), holders, strict=True):
-            if len(c) != sum(counts[s] for s in h):
+        for k, (c, at), h in zip(keys, map(self._column_at, doc["cols"]), holders, strict=True):
+            if len(c if at is None else at) != sum(counts[s] for s in h):
                 msg = f"column {k!r} does not match its rows"
                 raise CacheFormatError(msg)
             if order is not None and len(h) == len(sigs):
-                c = c[order]
+                at = order if at is None else at[order]
             elif order is not None and len(h) > 1:
                 has = np.isin(codes, h)
-                c = c[(np.cumsum(has) - 1)[order[has[order]]]]
-            grouped.append(list(c.tolist()))
+                pick = (np.cumsum(has) - 1)[order[has[order]]]
+                at = pick if at is None else at[pick]
+            grouped.append(list((c if at is None else c[at]).tolist()))
             starts.append(dict(zip(h, itertools.accumulate((counts[s] for s in h), initial=0), strict=False)))  # the last sum is the total
         built: list[dict[str, Any]] = []
         for s, sig in enumerate(sigs):
@@ -547,13 +548,14 @@ def _directed_adjacency(
     which = np.empty(len(pairs), np.int64)
     which[got] = order  # each predecessor entry's pair
     kds: list[Any] = attrs
-    if G.is_multigraph():
-        if len(starts) == E:  # one edge per pair (nearly all)
-            kds = [{k: a} for k, a in zip(keys, attrs, strict=True)]
-        else:
-            kds = _dicts(keys, attrs, np.diff(np.append(starts, E)))
-            if sum(map(len, kds)) != E:
-                msg = "duplicate edge keys"
+    if G.is_multigraph():  # each pair's key dict: one edge (nearly all), then the pairs of several
+        ends = np.append(starts, E)
+        kds = [{k: a} for k, a in zip(map(keys.__getitem__, starts.tolist()), map(attrs.__getitem__, starts.tolist()), strict=True)]
+        for r in np.flatnonzero(np.diff(ends) > 1).tolist():
+            a, b = int(ends[r]), int(ends[r + 1])
+            kds[r] = dict(zip(keys[a:b], attrs[a:b], strict=True))
+            if len(kds[r]) != b - a:
+                msg = f"duplicate edge key in {keys[a:b]!r}"
                 raise CacheFormatError(msg)
     node_arr = np.fromiter(nodes, dtype=object, count=N)
     G._adj.update(zip(nodes, _dicts(node_arr[v[starts]].tolist(), kds, np.bincount(u[starts], minlength=N)), strict=True))
