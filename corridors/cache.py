@@ -85,10 +85,7 @@ def code_version() -> str:
     libraries it builds with, part of every key."""
     h = hashlib.sha256(__version__.encode())
     for dist in ("numpy", "networkx", "shapely", "scipy"):  # the libraries the built objects come from
-        try:
-            h.update(f"\0{dist}={importlib.metadata.version(dist)}".encode())
-        except importlib.metadata.PackageNotFoundError:
-            h.update(f"\0{dist}=?".encode())
+        h.update(f"\0{dist}={_dist_version(dist)}".encode())
     root = Path(__file__).resolve().parent
     for f in sorted(root.rglob("*.py")):
         h.update(b"\0" + str(f.relative_to(root)).encode() + b"\0")
@@ -97,6 +94,21 @@ def code_version() -> str:
         except OSError:
             h.update(b"<unreadable>")
     return h.hexdigest()
+
+
+def _dist_version(name: str) -> str:
+    """``importlib.metadata.version(name)`` ("?" when not installed), read from the ``Version:`` line of
+    the metadata's headers rather than by parsing them all as email (numpy's hold its whole README)."""
+    try:
+        dist = importlib.metadata.distribution(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "?"
+    for line in (dist.read_text("METADATA") or "").splitlines():
+        if not line:  # the end of the headers
+            break
+        if line.startswith("Version:"):
+            return line[len("Version:") :].strip()
+    return str(dist.version)
 
 
 def key_for(files: Iterable[Path], extra: Iterable[str] = ()) -> str:

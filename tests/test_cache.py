@@ -366,3 +366,11 @@ def test_engine_index_and_family_masks_are_cached_by_content(own_cache: Path) ->
     fams[fid] = replace(fams[fid], avoid_modes=(*fams[fid].avoid_modes, "road"))
     r3 = Router(load_network(), draws=0, families=fams)
     assert not r3.compiled.family_masks  # another definition: computed afresh
+
+
+def test_library_versions_in_the_key_are_the_installed_ones() -> None:
+    import importlib.metadata
+
+    for name in ("numpy", "networkx", "shapely", "scipy", "click"):
+        assert cache._dist_version(name) == importlib.metadata.version(name)
+    assert cache._dist_version("surely-not-an-installed-distribution") == "?"
