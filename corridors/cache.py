@@ -2,7 +2,8 @@
 
 Format
     One ``.npz`` file per entry, read with ``numpy.load(allow_pickle=False)``: numeric arrays stay numpy
-    arrays, shapely geometries are stored as WKB, and everything else (lists, dicts, tuples, sets, strings,
+    arrays (those of one type written as one member, with a table of where each lies), shapely
+    geometries are stored as WKB, and everything else (lists, dicts, tuples, sets, strings,
     numbers, ``networkx`` graphs and corridors' own dataclasses) as tagged JSON. Nothing in an entry can name
     a function to call: a dataclass is rebuilt only if its class lives in the ``corridors`` package, by
     setting its fields (no constructor runs). New dataclass fields of arrays or JSON-able values need no
