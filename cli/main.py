@@ -273,11 +273,15 @@ def _register() -> None:
 
 # The command modules bring in numpy, networkx and shapely: hundreds of thousands of objects that all
 # stay alive, over which the cyclic collector's passes found nothing to free (a fifth of the imports'
-# CPU, 0.58 -> 0.46 s interleaved, median of 15). Collection is back on once they are imported.
+# CPU, 0.58 -> 0.46 s interleaved, median of 15). Collection is back on once they are imported, with
+# them counted as old: else the first young collection after would walk them all (15-20 ms).
 _collecting = gc.isenabled()
 gc.disable()
 try:
     _register()
 finally:
     if _collecting:
+        from corridors.cache import age_young_objects
+
+        age_young_objects()
         gc.enable()

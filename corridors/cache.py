@@ -2,7 +2,8 @@
 
 Format
     One ``.npz`` file per entry, read with ``numpy.load(allow_pickle=False)``: numeric arrays stay numpy
-    arrays, shapely geometries are stored as WKB, and everything else (lists, dicts, tuples, sets, strings,
+    arrays (those of one type written as one member, with a table of where each lies), shapely
+    geometries are stored as WKB, and everything else (lists, dicts, tuples, sets, strings,
     numbers, ``networkx`` graphs and corridors' own dataclasses) as tagged JSON. Nothing in an entry can name
     a function to call: a dataclass is rebuilt only if its class lives in the ``corridors`` package, by
     setting its fields (no constructor runs). New dataclass fields of arrays or JSON-able values need no
@@ -34,6 +35,7 @@ import hashlib
 import importlib
 import importlib.metadata
 import io
+import json
 import logging
 import os
 import pickle  # only to hash values (graph_fingerprint); nothing is ever unpickled
@@ -85,10 +87,7 @@ def code_version() -> str:
     libraries it builds with, part of every key."""
     h = hashlib.sha256(__version__.encode())
     for dist in ("numpy", "networkx", "shapely", "scipy"):  # the libraries the built objects come from
-        try:
-            h.update(f"\0{dist}={importlib.metadata.version(dist)}".encode())
-        except importlib.metadata.PackageNotFoundError:
-            h.update(f"\0{dist}=?".encode())
+        h.update(f"\0{dist}={_dist_version(dist)}".encode())
     root = Path(__file__).resolve().parent
     for f in sorted(root.rglob("*.py")):
         h.update(b"\0" + str(f.relative_to(root)).encode() + b"\0")
@@ -97,6 +96,21 @@ def code_version() -> str:
         except OSError:
             h.update(b"<unreadable>")
     return h.hexdigest()
+
+
+def _dist_version(name: str) -> str:
+    """``importlib.metadata.version(name)`` ("?" when not installed), read from the ``Version:`` line of
+    the metadata's headers rather than by parsing them all as email (numpy's hold its whole README)."""
+    try:
+        dist = importlib.metadata.distribution(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "?"
+    for line in (dist.read_text("METADATA") or "").splitlines():
+        if not line:  # the end of the headers
+            break
+        if line.startswith("Version:"):
+            return line[len("Version:") :].strip()
+    return str(dist.version)
 
 
 def key_for(files: Iterable[Path], extra: Iterable[str] = ()) -> str:
@@ -143,16 +157,35 @@ def _path(kind: str, key: str) -> Path | None:
 # ----------------------------------------------------------------------------- reading and writing
 @contextlib.contextmanager
 def paused_gc() -> Iterator[None]:
-    """No cyclic garbage collection inside (collected at the next pass after): for code that makes
-    hundreds of thousands of objects that stay alive (a graph built or decoded, a cache entry encoded),
-    where the collector's passes over the growing heap cost a quarter of the time and free nothing."""
+    """No cyclic garbage collection inside: for code that makes hundreds of thousands of objects that
+    stay alive (a graph built or decoded, a cache entry encoded), where the collector's passes over the
+    growing heap cost a quarter of the time and free nothing. What was made inside then counts as old
+    (:func:`age_young_objects`), so the first collection after is not a pass over all of it either."""
     was_on = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if was_on:
+            age_young_objects()
             gc.enable()
+
+
+#: young objects (counted by the collector) from which :func:`age_young_objects` moves them: fewer are
+#: walked by a young collection in well under a millisecond
+AGE_FROM = 20_000
+
+
+def age_young_objects() -> None:
+    """Move every object the collector tracks into its oldest generation without a pass over them, as
+    if they had survived the young collections (those that are garbage go at the next full one): after
+    hundreds of thousands of objects were made with the collector off, its next young collection would
+    otherwise walk them all (15-20 ms) to free nothing. Done only when there are more than
+    :data:`AGE_FROM` and nothing is frozen (``gc.freeze`` and ``gc.unfreeze`` do it, and unfreezing
+    would also release what a caller froze; counting the frozen objects walks them, so it comes last)."""
+    if gc.get_count()[0] > AGE_FROM and not gc.get_freeze_count():
+        gc.freeze()
+        gc.unfreeze()
 
 
 def _open_trusted(path: Path) -> Any:
@@ -211,7 +244,7 @@ def load(kind: str, key: str, expect: type | tuple[type, ...] | None = None, ann
     with paused_gc():  # decoding makes hundreds of thousands of small objects and no cycles
         try:
             with fh, np.load(fh, allow_pickle=False) as data:
-                obj = decode(data, key)
+                obj = decode(_Unpacked(data), key)
             if expect is not None and not isinstance(obj, expect):
                 msg = f"holds a {type(obj).__name__}, not the expected type"
                 raise CacheFormatError(msg)
@@ -326,7 +359,7 @@ def _write(kind: str, path: Path, arrays: dict[str, np.ndarray], t0: float) -> P
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp")
         with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, allow_pickle=False, **arrays)
+            np.savez(fh, allow_pickle=False, **_packed(arrays))
         os.chmod(tmp, 0o600)
         os.replace(tmp, path)
         tmp = None
@@ -340,6 +373,56 @@ def _write(kind: str, path: Path, arrays: dict[str, np.ndarray], t0: float) -> P
     log.info("wrote %s cache %s (%.1f MB) in %.2f s", kind, path, path.stat().st_size / 1e6, time.perf_counter() - t0)
     evict(keep=path)
     return path
+
+
+PACKED = "__packed__"
+
+
+def _packed(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """An entry's arrays as written: those of numbers or bools in C order and native byte order
+    concatenated, one array per type, and where each lies under :data:`PACKED` (as JSON); the others
+    (``__meta__``, ``__tree__``, any other array) as they are. An entry of 150 arrays is read as a dozen: each array in a zip file costs a member to
+    open and a header to parse (~0.1 ms), more than its bytes."""
+    out: dict[str, np.ndarray] = {}
+    parts: dict[str, list[np.ndarray]] = {}
+    where: dict[str, list[Any]] = {}
+    for name, a in arrays.items():
+        if name.startswith("__") or a.dtype.kind not in "biuf" or not a.dtype.isnative or not a.flags.c_contiguous:
+            out[name] = a
+            continue
+        got = parts.setdefault(a.dtype.str, [])
+        where[name] = [a.dtype.str, sum(map(len, got)), list(a.shape)]
+        got.append(a.reshape(-1))
+    blob = {t: f"__p{i}" for i, t in enumerate(parts)}
+    out.update((blob[t], np.concatenate(got)) for t, got in parts.items())
+    layout = {name: [blob[t], at, shape] for name, (t, at, shape) in where.items()}
+    out[PACKED] = np.frombuffer(json.dumps(layout).encode(), dtype=np.uint8)
+    return out
+
+
+class _Unpacked:
+    """An opened entry read by name as it was encoded: an array :func:`_packed` put with others of its
+    type is a view of its part of theirs (checked to lie within it). Entries written without packing
+    are read as they are."""
+
+    def __init__(self, data: Any) -> None:
+        self.data = data
+        self.layout: dict[str, Any] = json.loads(data[PACKED].tobytes()) if PACKED in data.files else {}
+        self.blobs: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self.layout:
+            return self.data[name]  # type: ignore[no-any-return]
+        blob_name, at, shape = self.layout[name]
+        blob = self.blobs.get(blob_name)
+        if blob is None:
+            blob = self.blobs[blob_name] = self.data[str(blob_name)]
+        shape = tuple(int(n) for n in shape)
+        size = int(np.prod(shape, dtype=np.int64))
+        if blob.ndim != 1 or blob.dtype.kind not in "biuf" or min((0, *shape)) < 0 or not 0 <= int(at) <= len(blob) - size:
+            msg = f"array {name!r} does not lie within its packed array"
+            raise CacheFormatError(msg)
+        return blob[int(at) : int(at) + size].reshape(shape)
 
 
 def evict(keep: Path | None = None, limit: int | None = None) -> list[Path]:

@@ -385,71 +385,88 @@ class _Decoder:
 
     def column(self, col: dict[str, Any]) -> list[Any]:
         """The list a :meth:`_Encoder.column` stands for."""
-        return list(self._column(col).tolist())
+        base, at = self._column_at(col)
+        return list((base if at is None else base[at]).tolist())
 
-    def _column(self, col: dict[str, Any]) -> np.ndarray:
+    def _column_at(self, col: dict[str, Any]) -> tuple[np.ndarray, np.ndarray | None]:
+        """A column as an array and, for coded columns, each item's index into it (else None)."""
         for kind, dtype in (("f8", np.float64), ("i8", np.int64), ("b1", np.bool_)):
             if kind in col:
                 a = col[kind]
                 if not isinstance(a, np.ndarray) or a.dtype != dtype or a.ndim != 1:
                     msg = f"a {kind} column that is not a 1-d {np.dtype(dtype).name} array"
                     raise CacheFormatError(msg)
-                return a
+                return a, None
         if "codes" in col:
             uniq = col["uniq"]
             if not isinstance(uniq, list):
                 msg = "a coded column without its values"
                 raise CacheFormatError(msg)
-            coded: np.ndarray = np.fromiter(uniq, dtype=object, count=len(uniq))[_index_array(col["codes"], len(uniq))]
-            return coded
+            return np.fromiter(uniq, dtype=object, count=len(uniq)), _index_array(col["codes"], len(uniq))
         if "geoms" in col:
-            geoms: np.ndarray = self.geoms[_index_array(col["geoms"], len(self.geoms))]
-            return geoms
+            return self.geoms, _index_array(col["geoms"], len(self.geoms))
         if "tup" in col and isinstance(col["tup"], list) and col["tup"]:
             parts = [self.column(c) for c in col["tup"]]
             if len({len(p) for p in parts}) != 1:
                 msg = "tuple columns of different lengths"
                 raise CacheFormatError(msg)
-            return np.fromiter(zip(*parts, strict=True), dtype=object, count=len(parts[0]))
+            return np.fromiter(zip(*parts, strict=True), dtype=object, count=len(parts[0])), None
         if "values" in col and isinstance(col["values"], list):
-            return np.fromiter(col["values"], dtype=object, count=len(col["values"]))
+            return np.fromiter(col["values"], dtype=object, count=len(col["values"])), None
         msg = f"unknown column {list(col)[:3]}"
         raise CacheFormatError(msg)
 
     def _rows(self, doc: dict[str, Any], n: int) -> list[dict[str, Any]]:
-        """The attribute dicts of :meth:`_Encoder._rows`, each with its keys in their own order."""
+        """The attribute dicts of :meth:`_Encoder._rows`, each with its keys in their own order: with the
+        rows ordered by key list, each key's values are read in that order at once and each key list's
+        dicts are built by one C-level map of ``dict(zip(names, values))``, then put back in row order."""
         keys = [str(k) for k in doc["keys"]]
         sigs = [[int(j) for j in sig] for sig in doc["sigs"]]
         codes = _index_array(doc["sig"], len(sigs))
         if len(codes) != n or len(doc["cols"]) != len(keys):
             msg = "attribute columns do not match the rows"
             raise CacheFormatError(msg)
-        has = np.zeros((len(sigs), len(keys)), bool)
+        holders: list[list[int]] = [[] for _ in keys]  # the key lists that have each key
         for s, sig in enumerate(sigs):
-            has[s, sig] = True  # an out-of-range key index raises IndexError
-        rows_have = has[codes]
-        counts = rows_have.sum(axis=0)
-        cols = [self._column(c) for c in doc["cols"]]
-        for k, c, m in zip(keys, cols, counts.tolist(), strict=True):
-            if len(c) != m:
+            if len(set(sig)) != len(sig) or not all(0 <= j < len(keys) for j in sig):
+                msg = "a key list with a repeated or unknown key"
+                raise CacheFormatError(msg)
+            for j in sig:
+                holders[j].append(s)
+        counts = np.bincount(codes, minlength=len(sigs)).tolist()
+        order = np.argsort(codes, kind="stable") if len(sigs) > 1 else None  # the rows by key list
+        # each key's values over the rows that have it, ordered by key list, and where each list's start
+        grouped: list[list[Any]] = []
+        starts: list[dict[int, int]] = []
+        for k, (c, at), h in zip(keys, map(self._column_at, doc["cols"]), holders, strict=True):
+            if len(c if at is None else at) != sum(counts[s] for s in h):
                 msg = f"column {k!r} does not match its rows"
                 raise CacheFormatError(msg)
-        # each row's position among the rows that have a key
-        rank = np.cumsum(rows_have, axis=0) - 1
-        out: list[dict[str, Any]] = [{}] * n
+            if order is not None and len(h) == len(sigs):
+                at = order if at is None else at[order]
+            elif order is not None and len(h) > 1:
+                has = np.isin(codes, h)
+                pick = (np.cumsum(has) - 1)[order[has[order]]]
+                at = pick if at is None else at[pick]
+            grouped.append(list((c if at is None else c[at]).tolist()))
+            starts.append(dict(zip(h, itertools.accumulate((counts[s] for s in h), initial=0), strict=False)))  # the last sum is the total
+        built: list[dict[str, Any]] = []
         for s, sig in enumerate(sigs):
-            rows = np.flatnonzero(codes == s)
-            if not len(rows):
+            m = counts[s]
+            if not sig:
+                built.extend({} for _ in range(m))
                 continue
-            names = [keys[j] for j in sig]
-            parts = [cols[j][rank[rows, j]].tolist() for j in sig]
-            if parts:
-                for r, t in zip(rows.tolist(), zip(*parts, strict=True), strict=True):
-                    out[r] = dict(zip(names, t, strict=True))
+            parts = [grouped[j][starts[j][s] : starts[j][s] + m] for j in sig]
+            names = tuple(keys[j] for j in sig)
+            if m >= _MAKER_FROM:
+                built.extend(map(_dict_maker(names), *parts))
             else:
-                for r in rows.tolist():
-                    out[r] = {}
-        return out
+                built.extend(map(dict, map(zip, itertools.repeat(names), zip(*parts, strict=True))))
+        if order is None:
+            return built
+        out = np.empty(n, dtype=object)
+        out[order] = np.fromiter(built, dtype=object, count=n)
+        return list(out.tolist())
 
     def _graph(self, d: dict[str, Any]) -> Any:
         import networkx as nx
@@ -462,52 +479,106 @@ class _Decoder:
         G.graph.update(d["graph"])
         nodes = self.column(d["nodes"])
         node_attrs = self._rows(d["node_attrs"], len(nodes))
-        u = _index_array(d["u"], len(nodes)).tolist()
-        v = _index_array(d["v"], len(nodes)).tolist()
+        u = _index_array(d["u"], len(nodes))
+        v = _index_array(d["v"], len(nodes))
         attrs = self._rows(d["edge_attrs"], len(u))
         multi = G.is_multigraph()
         keys = self.column(d["k"]) if multi else [None] * len(u)
         if len(v) != len(u) or len(keys) != len(u):
             msg = "edge columns of different lengths"
             raise CacheFormatError(msg)
-        node, adj = G._node, G._adj
-        directed = G.is_directed()
-        pred = G._pred if directed else adj
-        for n, a in zip(nodes, node_attrs, strict=True):
-            node[n] = a
-            adj[n] = {}
-            pred[n] = {}
-        if len(node) != len(nodes):
+        G._node.update(zip(nodes, node_attrs, strict=True))
+        if len(G._node) != len(nodes):
             msg = "duplicate node ids"
             raise CacheFormatError(msg)
-        if directed:
-            # the predecessors' order first (placeholders, filled by the edges below)
-            counts = _index_array(d["pred_n"], len(u) + 1)
-            flat = np.fromiter(nodes, dtype=object, count=len(nodes))[_index_array(d["pred"], len(nodes))].tolist()
-            if len(counts) != len(nodes) or int(counts.sum()) != len(flat):
-                msg = "predecessor lists do not match the nodes"
-                raise CacheFormatError(msg)
-            at = 0
-            for n, c in zip(nodes, counts.tolist(), strict=True):
-                pred[n] = dict.fromkeys(flat[at : at + c])
-                at += c
-        # the adjacency assembled directly (as networkx does), far faster than add_edges_from
-        for i, j, k, a in zip(u, v, keys, attrs, strict=True):
+        if G.is_directed():
+            _directed_adjacency(G, nodes, u, v, keys, attrs, _index_array(d["pred"], len(nodes)), _index_array(d["pred_n"], len(u) + 1))
+            return G
+        adj = G._adj
+        for n in nodes:
+            adj[n] = {}
+        for i, j, k, a in zip(u.tolist(), v.tolist(), keys, attrs, strict=True):  # as networkx adds them
             x, y = nodes[i], nodes[j]
             if multi:
                 kd = adj[x].get(y)
                 if kd is None:
-                    kd = adj[x][y] = pred[y][x] = {}
+                    kd = adj[x][y] = adj[y][x] = {}
                 if k in kd:
                     msg = f"duplicate edge key {k!r}"
                     raise CacheFormatError(msg)
                 kd[k] = a
             else:
-                adj[x][y] = pred[y][x] = a
-        if directed and (sum(map(len, pred.values())) != sum(map(len, adj.values())) or any(None in p.values() for p in pred.values())):
-            msg = "predecessor lists do not match the edges"
-            raise CacheFormatError(msg)
+                adj[x][y] = adj[y][x] = a
         return G
+
+
+def _dicts(keys: list[Any], values: list[Any], counts: np.ndarray) -> list[dict[Any, Any]]:
+    """Dicts of consecutive runs of ``counts`` (key, value) pairs (each run read from one shared
+    iterator, without a Python loop)."""
+    return list(map(dict, map(itertools.islice, itertools.repeat(zip(keys, values, strict=True)), counts.tolist())))
+
+
+def _directed_adjacency(
+    G: Any, nodes: list[Any], u: np.ndarray, v: np.ndarray, keys: list[Any], attrs: list[Any], pred: np.ndarray, pred_n: np.ndarray
+) -> None:
+    """The successor and predecessor dicts of a directed graph from its edge columns, in bulk: the
+    edges come in the adjacency's order (each node's out-edges together, in node order, the edges of
+    one pair together), so each pair's key dict, each node's successors and each node's predecessors
+    (in their stored order, matched to their pairs by sorting) are built by C-level maps."""
+    N, E = len(nodes), len(u)
+    if len(pred_n) != N or int(pred_n.sum()) != len(pred):
+        msg = "predecessor lists do not match the nodes"
+        raise CacheFormatError(msg)
+    code = u.astype(np.int64) * N + v  # one number per (u, v) pair
+    first = np.ones(E, bool)
+    first[1:] = code[1:] != code[:-1]
+    starts = np.flatnonzero(first)  # each pair's first edge
+    order = np.argsort(code[starts])
+    pairs = code[starts][order]  # sorted
+    # each predecessor entry (x before y) is the pair (x, y): the entries sorted are the pairs sorted
+    # (each pair once, so ``pred[y][x] is succ[x][y]`` for every edge, as networkx has it)
+    want = pred.astype(np.int64) * N + np.repeat(np.arange(N, dtype=np.int64), pred_n)
+    got = np.argsort(want)
+    if E and np.any(u[1:] < u[:-1]):
+        msg = "edges not in the order of the adjacency"
+        raise CacheFormatError(msg)
+    if len(want) != len(pairs) or np.any(pairs != want[got]) or np.any(pairs[1:] == pairs[:-1]):
+        msg = "predecessor lists do not match the edges"
+        raise CacheFormatError(msg)
+    which = np.empty(len(pairs), np.int64)
+    which[got] = order  # each predecessor entry's pair
+    kds: list[Any] = attrs
+    if G.is_multigraph():  # each pair's key dict: one edge (nearly all), then the pairs of several
+        ends = np.append(starts, E)
+        kds = [{k: a} for k, a in zip(map(keys.__getitem__, starts.tolist()), map(attrs.__getitem__, starts.tolist()), strict=True)]
+        for r in np.flatnonzero(np.diff(ends) > 1).tolist():
+            a, b = int(ends[r]), int(ends[r + 1])
+            kds[r] = dict(zip(keys[a:b], attrs[a:b], strict=True))
+            if len(kds[r]) != b - a:
+                msg = f"duplicate edge key in {keys[a:b]!r}"
+                raise CacheFormatError(msg)
+    node_arr = np.fromiter(nodes, dtype=object, count=N)
+    G._adj.update(zip(nodes, _dicts(node_arr[v[starts]].tolist(), kds, np.bincount(u[starts], minlength=N)), strict=True))
+    kd_arr = np.fromiter(kds, dtype=object, count=len(kds))
+    preds = _dicts(node_arr[pred].tolist(), kd_arr[which].tolist(), pred_n)
+    G._pred.update(zip(nodes, preds, strict=True))
+
+
+_MAKER_FROM = 256  # rows of one key list from which :func:`_dict_maker` builds their dicts
+_makers: dict[tuple[str, ...], Any] = {}
+
+
+def _dict_maker(names: tuple[str, ...]) -> Any:
+    """A function of one value per name that returns ``dict(zip(names, values))``, made as a dict
+    display (``lambda a, b: {"x": a, "y": b}``) so each dict is made at its size at once, a quarter
+    faster than growing it pair by pair. The code is corridors' own: each name appears in it only as
+    a string literal (``str.__repr__`` of it), never as code; kept for the process."""
+    maker = _makers.get(names)
+    if maker is None:
+        args = [f"v{i}" for i in range(len(names))]
+        src = f"lambda {', '.join(args)}: {{{', '.join(f'{str.__repr__(k)}: {a}' for k, a in zip(names, args, strict=True))}}}"
+        maker = _makers[names] = eval(compile(src, "<corridors.codec>", "eval"), {"__builtins__": {}})  # noqa: S307 (literals only, see above)
+    return maker
 
 
 def _hashable(x: Any) -> Any:
@@ -620,7 +691,7 @@ def decode(data: Any, key: str | None = None) -> Any:
 
         off = data["g_off"]
         raw = data["g_wkb"].tobytes()
-        blobs = np.array([raw[off[i] : off[i + 1]] for i in range(len(off) - 1)], dtype=object)
+        blobs = np.fromiter(map(raw.__getitem__, map(slice, off[:-1].tolist(), off[1:].tolist())), dtype=object, count=len(off) - 1)
         geoms = shapely.from_wkb(blobs)
         if len(geoms) != int(head["n_geoms"]):
             msg = "geometry count mismatch"

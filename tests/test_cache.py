@@ -366,3 +366,54 @@ def test_engine_index_and_family_masks_are_cached_by_content(own_cache: Path) ->
     fams[fid] = replace(fams[fid], avoid_modes=(*fams[fid].avoid_modes, "road"))
     r3 = Router(load_network(), draws=0, families=fams)
     assert not r3.compiled.family_masks  # another definition: computed afresh
+
+
+def test_library_versions_in_the_key_are_the_installed_ones() -> None:
+    import importlib.metadata
+
+    for name in ("numpy", "networkx", "shapely", "scipy", "click"):
+        assert cache._dist_version(name) == importlib.metadata.version(name)
+    assert cache._dist_version("surely-not-an-installed-distribution") == "?"
+
+
+def test_arrays_are_written_packed_by_type_and_read_back_as_they_were(own_cache: Path) -> None:
+    obj = {
+        "ints": [np.arange(n, dtype=np.int32) for n in (0, 1, 5, 40)],
+        "floats": np.linspace(0, 1, 12).reshape(3, 4),
+        "fortran": np.asfortranarray(np.arange(6, dtype=np.float64).reshape(2, 3)),
+        "flags": np.array([True, False, True]),
+        "bytes": np.frombuffer(b"abc", dtype=np.uint8).copy(),
+        "scalar": np.float32(2.5),
+        "big_endian": np.arange(4, dtype=">i8"),
+        "text": np.array(["a", "bc"]),
+    }
+    path = cache.save("test", "p" * 64, obj)
+    assert path is not None
+    with np.load(path) as data:
+        members = set(data.files)
+    assert cache.PACKED in members
+    assert len(members) < 12  # one array per type (and the others on their own), not one per array
+    back = cache.load("test", "p" * 64)
+    for got, want in [*zip(back["ints"], obj["ints"], strict=True), *((back[k], obj[k]) for k in obj if k not in ("ints", "scalar"))]:
+        assert got.dtype == want.dtype and got.shape == want.shape and np.array_equal(got, want)
+        assert got.flags.writeable
+    assert back["fortran"].flags.f_contiguous  # stored on its own, as numpy writes it
+    assert back["scalar"] == np.float32(2.5) and type(back["scalar"]) is np.float32
+    back["ints"][2][0] = 99  # each array its own part: writing one leaves the others
+    assert back["ints"][3][:5].tolist() == [0, 1, 2, 3, 4]
+
+
+def test_a_packed_entry_with_a_part_out_of_bounds_is_rebuilt(own_cache: Path) -> None:
+    # (an edited layout within the bounds is an edited entry, as an edited tree is: not detected here)
+    cache.save("test", "q" * 64, {"a": np.arange(10), "b": np.arange(5)})
+    path = next(own_cache.glob("test-*.npz"))
+    with np.load(path) as data:
+        arrays = {k: data[k] for k in data.files}
+    layout = json.loads(arrays[cache.PACKED].tobytes())
+    assert len(layout) == 2
+    for at in (12, -15):  # past the end of the 15 numbers; before their start (numpy would count from the end)
+        layout["a1"][1] = at
+        arrays[cache.PACKED] = np.frombuffer(json.dumps(layout).encode(), dtype=np.uint8)
+        with path.open("wb") as fh:
+            np.savez(fh, **arrays)
+        assert cache.load("test", "q" * 64) is None
