@@ -458,10 +458,7 @@ class _Decoder:
                 continue
             parts = [grouped[j][starts[j][s] : starts[j][s] + m] for j in sig]
             names = tuple(keys[j] for j in sig)
-            if m >= _MAKER_FROM:
-                built.extend(map(_dict_maker(names), *parts))
-            else:
-                built.extend(map(dict, map(zip, itertools.repeat(names), zip(*parts, strict=True))))
+            built.extend(map(dict, map(zip, itertools.repeat(names), zip(*parts, strict=True))))
         if order is None:
             return built
         out = np.empty(n, dtype=object)
@@ -562,23 +559,6 @@ def _directed_adjacency(
     kd_arr = np.fromiter(kds, dtype=object, count=len(kds))
     preds = _dicts(node_arr[pred].tolist(), kd_arr[which].tolist(), pred_n)
     G._pred.update(zip(nodes, preds, strict=True))
-
-
-_MAKER_FROM = 256  # rows of one key list from which :func:`_dict_maker` builds their dicts
-_makers: dict[tuple[str, ...], Any] = {}
-
-
-def _dict_maker(names: tuple[str, ...]) -> Any:
-    """A function of one value per name that returns ``dict(zip(names, values))``, made as a dict
-    display (``lambda a, b: {"x": a, "y": b}``) so each dict is made at its size at once, a quarter
-    faster than growing it pair by pair. The code is corridors' own: each name appears in it only as
-    a string literal (``str.__repr__`` of it), never as code; kept for the process."""
-    maker = _makers.get(names)
-    if maker is None:
-        args = [f"v{i}" for i in range(len(names))]
-        src = f"lambda {', '.join(args)}: {{{', '.join(f'{str.__repr__(k)}: {a}' for k, a in zip(names, args, strict=True))}}}"
-        maker = _makers[names] = eval(compile(src, "<corridors.codec>", "eval"), {"__builtins__": {}})  # noqa: S307 (literals only, see above)
-    return maker
 
 
 def _hashable(x: Any) -> Any:

@@ -178,13 +178,12 @@ def test_corrupt_graph_columns_are_refused() -> None:
 
 
 def test_attribute_names_are_data_whatever_they_hold() -> None:
-    # the dicts of many rows of one key list are made by a dict display whose names are literals
+    # attribute names are only ever dictionary keys, whatever they hold
     odd = ["a'b", 'c"d', "e\\", "f\ng", "}", "__import__('os').system('false')", "é ✓", "", "x: 1, 'y'", "{0}"]
     G = nx.MultiDiGraph()
-    for i in range(2 * codec._MAKER_FROM):
+    for i in range(512):
         G.add_edge(f"n{i}", f"n{i + 1}", key=i, **{name: (i, name) for name in odd})
         G.nodes[f"n{i}"].update(dict.fromkeys(reversed(odd), i))
     H = _round_trip(G)
     assert_identical(G, H)
     assert list(H.edges[("n3", "n4", 3)]) == odd
-    assert codec._dict_maker(tuple(odd))(*range(len(odd))) == dict(zip(odd, range(len(odd)), strict=True))
