@@ -434,6 +434,7 @@ def solve_plan(
             no_arrival=no_arrival,
             bound=bound,
             cap=cap,
+            origin=oi,
         )
         if sol is None:
             return None
