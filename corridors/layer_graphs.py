@@ -37,13 +37,17 @@ KEPT_WITH_ENGINE = (BASES, _ORDER, _PURE)
 Built = tuple[Any, np.ndarray, np.ndarray]
 
 
-def _pair_order(eng: Any) -> np.ndarray:
-    """The engine's edges ordered by (from state, to state, index), kept with the engine: the order in
-    which a layered graph's entries come out nearly sorted (a cheap stable sort) with the same ties."""
-    got = eng.graphs.get(_ORDER)
-    if got is None:
-        got = eng.graphs[_ORDER] = np.argsort(eng.src.astype(np.int64) * eng.n_states + eng.dst, kind="stable")
-    return got  # type: ignore[no-any-return]
+def _by_pair(eng: Any, mask: np.ndarray) -> np.ndarray:
+    """The edges of ``mask`` ordered by (from state, to state, index): the order in which a layered
+    graph's entries come out nearly sorted (a cheap stable sort) with the ties of a build by index.
+    The engine's edges in that order are kept with it."""
+    few = np.flatnonzero(mask) if np.count_nonzero(mask) * 16 < len(mask) else None
+    if few is not None:  # a few edges (those arriving at one node): sorted on their own
+        return few[np.argsort(eng.src[few].astype(np.int64) * eng.n_states + eng.dst[few], kind="stable")]
+    order = eng.graphs.get(_ORDER)
+    if order is None:
+        order = eng.graphs[_ORDER] = np.argsort(eng.src.astype(np.int64) * eng.n_states + eng.dst, kind="stable")
+    return order[mask[order]]  # type: ignore[no-any-return]
 
 
 def build_layered(
@@ -60,10 +64,14 @@ def build_layered(
     in each copy (via layer ``a``, transfers ``t``) every edge, moved past the consecutive groups it
     satisfies and one transfer on if it is one (none past the cap), without the legs arriving at a
     node of ``no_arrival[a]``; of each pair of states the cheapest (the first of equals by edge
-    index). A CSR matrix, the pairs' keys (ascending) and each entry's edge."""
+    index). A CSR matrix, the pairs' keys (ascending) and each entry's edge. Without a transfer cap,
+    from the cheapest edge of each state pair (:func:`_by_groups`)."""
+    if max_transfers is None:
+        arrivals = _arrivals(eng)
+        if arrivals is not None and not np.isnan(weight).any():
+            return _by_groups(eng, weight, mask, vias, no_arrival, V, arrivals)
     S = eng.n_states
-    order = _pair_order(eng)
-    base = order[mask[order]]  # by state pair, then index: the ties in the order a build by index gives
+    base = _by_pair(eng, mask)  # by state pair, then index: the ties in the order a build by index gives
     src, dst, et = eng.src[base], eng.dst[base], eng.etype[base]
     is_transfer = (et == TRANSFER) | (et == GAUGE)
     is_leg = et == LEG
@@ -111,15 +119,82 @@ def build_layered(
     return (csr_matrix((w, cols, indptr), shape=(n, n)), pair, eidx)
 
 
+def _by_groups(
+    eng: Any, weight: np.ndarray, mask: np.ndarray, vias: Sequence[np.ndarray], no_arrival: Sequence[Any], V: int, arrivals: np.ndarray
+) -> Built:
+    """:func:`build_layered` without a transfer cap, from the cheapest edge of each state pair over
+    ``mask`` (the first of equals by index). In layer ``a`` an edge outside group ``a`` stays in the
+    layer, one in it advances: a pair of states none of whose edges advance keeps that cheapest edge;
+    a pair with some keeps the cheapest of those that stay, and the cheapest of those that advance as
+    far is an entry into a later layer. A leg arriving at a node ``no_arrival[a]`` bans drops its
+    entry (every edge of its pair arrives there too: :func:`_arrivals`). The same arrays."""
+    S = eng.n_states
+    n = S * V
+    base = _by_pair(eng, mask)  # by state pair, then index: the ties in the order a build by index gives
+    src, dst = eng.src[base].astype(np.int64), eng.dst[base].astype(np.int64)
+    pk = src * S + dst  # ascending
+    w = np.maximum(weight[base], 1e-9)
+    first = cheapest_per_pair(pk, w)  # per state pair, in pair order
+    run = np.zeros(len(base), np.int64)  # the state pair of each edge, numbered in order
+    if len(base):
+        np.cumsum(pk[1:] != pk[:-1], out=run[1:])
+    arrive = arrivals[base]
+    rows_l: list[np.ndarray] = []
+    cols_l: list[np.ndarray] = []
+    take_l: list[np.ndarray] = []
+    for a in range(V):
+        banned = np.zeros(len(base), bool)
+        if a < len(no_arrival) and len(no_arrival[a]):
+            banned = np.isin(arrive, np.asarray(no_arrival[a], dtype=np.int64))
+        moves = vias[a][base] if a < V - 1 else np.zeros(len(base), bool)
+        if not moves.any():
+            stay = first[~banned[first]]
+            rows_l.append(src[stay] + a * S)
+            cols_l.append(dst[stay] + a * S)
+            take_l.append(stay)
+            continue
+        touched = np.zeros(int(run[-1]) + 1, bool)
+        touched[run[moves]] = True
+        mixed = touched[run]  # the edges of a pair with an edge that advances
+        sel = np.zeros(len(base), bool)
+        sel[first[~mixed[first]]] = True
+        others = np.flatnonzero(mixed & ~moves)
+        sel[others[cheapest_per_pair(pk[others], w[others])]] = True
+        stay = np.flatnonzero(sel & ~banned)
+        adv = moves.astype(np.int64)
+        alive = moves.copy()
+        for j in range(a + 1, V - 1):
+            alive &= vias[j][base]
+            adv += alive
+        go = np.flatnonzero(moves & ~banned)
+        go = go[cheapest_per_pair(pk[go] * V + adv[go], w[go])]
+        rows = np.concatenate([src[stay], src[go]]) + a * S
+        cols = np.concatenate([dst[stay] + a * S, dst[go] + (a + adv[go]) * S])
+        o = np.argsort(rows * n + cols, kind="stable")  # two ascending runs merged
+        rows_l.append(rows[o])
+        cols_l.append(cols[o])
+        take_l.append(np.concatenate([stay, go])[o])
+    rows = np.concatenate(rows_l)
+    cols = np.concatenate(cols_l)
+    take = np.concatenate(take_l)
+    indptr = np.zeros(n + 1, np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    return (csr_matrix((w[take], cols, indptr), shape=(n, n)), rows * n + cols, base[take])
+
+
 @dataclass(eq=False)
-class _Base:
-    """A graph built without an origin's ban, and its inputs (kept alive: looked up by content, checked
-    equal)."""
+class _Kept:
+    """The graph of the last origin a plan's graph was asked for, and what it lacks of the graph for
+    any origin: the entries of the legs arriving at that origin from its banned layers (their pairs'
+    keys, ascending, edges and weights). Its inputs kept alive: looked up by content, checked equal."""
 
     weight: np.ndarray
     mask: np.ndarray
     vias: tuple[np.ndarray, ...]
     built: Built
+    origin: int
+    layers: tuple[int, ...]
+    lacks: tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 def _arrivals(eng: Any) -> np.ndarray | None:
@@ -148,17 +223,19 @@ def for_origin(
     T: int,
     origin: int,
 ) -> Built | None:
-    """:func:`build_layered` of these inputs, from the graph built without ``origin`` in
-    ``no_arrival`` (kept with the engine, for any origin) less the entries of legs arriving at
-    ``origin`` in the layers whose ``no_arrival`` holds it: the same arrays. None (build it as usual)
-    where an engine's state pair holds both a leg and another edge."""
+    """:func:`build_layered` of these inputs. The first time (for these inputs but ``origin``, by
+    content) it is built, and the entries it lacks of the graph for any origin (the legs arriving at
+    ``origin`` from the layers whose ``no_arrival`` holds it) are kept with it (:func:`_lacks`); for
+    another origin, the graph is that graph with those entries and without the ones arriving at the
+    new origin (:func:`_swap`): the same arrays. None (build it as usual) where an engine's state pair
+    holds both a leg and another edge."""
     arrivals = _arrivals(eng)
     if arrivals is None:
         return None
     bans = [{int(x) for x in no_arrival[a]} if a < len(no_arrival) else set() for a in range(V)]
-    layers = [a for a in range(V) if origin in bans[a]]
+    layers = tuple(a for a in range(V) if origin in bans[a])
     rest = tuple(tuple(sorted(b - {origin})) for b in bans)
-    store: dict[Any, _Base] = eng.graphs.setdefault(BASES, {})
+    store: dict[Any, _Kept] = eng.graphs.setdefault(BASES, {})
     key = (id(weight), content(mask), tuple(content(v) for v in vias), max_transfers, V, T, rest)
     got = store.pop(key, None)
     if got is not None and not (
@@ -168,30 +245,77 @@ def for_origin(
     ):
         got = None
     if got is None:
-        built = build_layered(eng, weight, mask, vias, max_transfers, [np.asarray(r, np.int32) for r in rest], V, T)
-        got = _Base(weight, mask if not mask.flags.writeable else mask.copy(), tuple(vias), built)
+        built = build_layered(eng, weight, mask, vias, max_transfers, no_arrival, V, T)
+        lacks = _lacks(eng, weight, mask & (arrivals == origin), vias, max_transfers, rest, V, T, layers)
+        got = _Kept(weight, mask if not mask.flags.writeable else mask.copy(), tuple(vias), built, origin, layers, lacks)
         while len(store) >= BASES_KEPT:
             del store[next(iter(store))]  # the least recently used first
+    elif got.origin != origin or got.layers != layers:
+        got.built, got.lacks = _swap(got.built, got.lacks, arrivals == origin, layers, eng.n_states, V, T)
+        got.origin, got.layers = origin, layers
     store[key] = got  # most recently used last
-    return _without(got.built, arrivals == origin, layers, eng.n_states, V, T)
+    return got.built
 
 
-def _without(built: Built, into: np.ndarray, layers: list[int], S: int, V: int, T: int) -> Built:
-    """``built`` without the entries of the edges ``into`` (a bool per edge) from layers ``layers``."""
+def _lacks(
+    eng: Any,
+    weight: np.ndarray,
+    into: np.ndarray,
+    vias: Sequence[np.ndarray],
+    max_transfers: int | None,
+    rest: tuple[tuple[int, ...], ...],
+    V: int,
+    T: int,
+    layers: tuple[int, ...],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The entries of the graph for any origin (the bans ``rest``) from layers ``layers`` over the legs
+    ``into`` (those of the mask arriving at the origin): a graph of those legs alone has them, each
+    the cheapest of its pair as in the whole graph (every edge of the pair is one of them)."""
+    csr, pair, eidx = build_layered(eng, weight, into, vias, max_transfers, [np.asarray(r, np.int32) for r in rest], V, T)
+    S = eng.n_states
+    ok = np.isin(pair // (S * V * T) // (S * T), layers)
+    return pair[ok], eidx[ok], csr.data[ok]
+
+
+def _swap(
+    built: Built, lacks: tuple[np.ndarray, np.ndarray, np.ndarray], into: np.ndarray, layers: tuple[int, ...], S: int, V: int, T: int
+) -> tuple[Built, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """``built`` with the entries ``lacks`` and without the entries of the edges ``into`` (a bool per
+    edge) from layers ``layers``; and the entries so removed (as ``lacks``)."""
     csr, pair, eidx = built
+    l_pair, l_eidx, l_data = lacks
     n = S * V * T
-    hit = into[eidx]
+    hit, l_hit = into[eidx], into[l_eidx]
     if len(layers) < V:
         hit &= np.isin(pair // n // (S * T), layers)
-    pos = np.flatnonzero(hit)
-    if not len(pos):
-        return built
-    # each row's start less the entries removed before it (the removed positions ascend)
-    indptr = (csr.indptr - np.searchsorted(pos, csr.indptr)).astype(csr.indptr.dtype)
-    if len(pos) > 64:
-        keep = ~hit
-        return (csr_matrix((csr.data[keep], csr.indices[keep], indptr), shape=(n, n)), pair[keep], eidx[keep])
-    # a few entries: the runs between them copied whole
-    runs = [slice(a + 1, b) for a, b in zip([-1, *pos.tolist()], [*pos.tolist(), len(eidx)], strict=True)]
-    data, indices, pair_, eidx_ = (np.concatenate([x[r] for r in runs]) for x in (csr.data, csr.indices, pair, eidx))
-    return (csr_matrix((data, indices, indptr), shape=(n, n)), pair_, eidx_)
+        l_hit &= np.isin(l_pair // n // (S * T), layers)
+    rm = np.flatnonzero(hit)
+    add = np.flatnonzero(~l_hit)
+    # the new entries lacking: the removed ones and those of ``lacks`` still banned, by pair
+    o = np.argsort(np.concatenate([pair[rm], l_pair[l_hit]]), kind="stable")
+    out = tuple(np.concatenate([x[rm], y[l_hit]])[o] for x, y in ((pair, l_pair), (eidx, l_eidx), (csr.data, l_data)))
+    if not len(rm) and not len(add):
+        return built, (out[0], out[1], out[2])
+    # the new arrays: runs of the old ones, the removed entries skipped, the added ones inserted by pair
+    at = np.searchsorted(pair, l_pair[add])
+    events = sorted([(int(p), 0, int(j)) for p, j in zip(at, add, strict=True)] + [(int(r), 1, 0) for r in rm])
+    pieces: list[slice | int] = []
+    cur = 0
+    for p, kind, j in events:
+        if p > cur:
+            pieces.append(slice(cur, p))
+            cur = p
+        if kind == 0:
+            pieces.append(j)
+        else:
+            cur = p + 1
+    pieces.append(slice(cur, len(pair)))
+    data, indices, new_pair, new_eidx = (
+        np.concatenate([x[q] if isinstance(q, slice) else y[q : q + 1] for q in pieces]).astype(x.dtype, copy=False)
+        for x, y in ((csr.data, l_data), (csr.indices, l_pair % n), (pair, l_pair), (eidx, l_eidx))
+    )
+    delta = np.bincount(l_pair[add] // n, minlength=n) - np.bincount(pair[rm] // n, minlength=n)
+    indptr = csr.indptr.astype(np.int64)
+    indptr[1:] += np.cumsum(delta)
+    graph = csr_matrix((data, indices, indptr.astype(csr.indptr.dtype)), shape=(n, n))
+    return (graph, new_pair, new_eidx), (out[0], out[1], out[2])

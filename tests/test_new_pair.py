@@ -96,10 +96,14 @@ def _inputs(eng: Any, seed: int, n_vias: int) -> tuple[np.ndarray, np.ndarray, l
     return mask, weight, vias
 
 
-@pytest.mark.parametrize("seed", [0, 1])
-@pytest.mark.parametrize(("n_vias", "max_transfers"), [(1, None), (2, None), (2, 2), (0, 1), (1, 0)])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize(("n_vias", "max_transfers"), [(1, None), (2, None), (3, None), (2, 2), (0, 1), (1, 0)])
 def test_build_layered_is_the_plain_build(eng: Any, seed: int, n_vias: int, max_transfers: int | None) -> None:
+    """Random masks, groups (some edges in consecutive groups), bans and weights (seed 2: every weight
+    equal, so every parallel edge ties): the arrays of the plain build."""
     mask, weight, vias = _inputs(eng, seed, n_vias)
+    if seed == 2:
+        weight = np.ones(eng.n_edges)
     V, T = n_vias + 1, 1 if max_transfers is None else max_transfers + 1
     rng = np.random.default_rng(seed + 7)
     nodes = rng.choice(len(eng.nodes), size=12, replace=False).astype(np.int32)
