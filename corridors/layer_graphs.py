@@ -22,12 +22,13 @@ from scipy.sparse import csr_matrix
 
 from .astar import cheapest_per_pair, content
 
-__all__ = ["BASES_KEPT", "KEPT_WITH_ENGINE", "build_layered", "for_origin"]
+__all__ = ["BASES_KEPT", "KEPT_WITH_ENGINE", "build_layered", "for_origin", "reverse_search_graph"]
 
 #: edge types (as :mod:`corridors.layered`)
 LEG, TRANSFER, GAUGE = 0, 2, 3
-#: graphs built without an origin's ban kept per engine (a compare of the default rules builds 23)
-BASES_KEPT = 32
+#: plans whose graph is kept for other origins, per engine (a compare of the default rules has 23, one of
+#: at most 2 transshipments 48)
+BASES_KEPT = 64
 BASES = "layered graphs for any origin"
 _ORDER = "edges by state pair"
 _PURE = "legs by the node they arrive at"
@@ -50,6 +51,18 @@ def _by_pair(eng: Any, mask: np.ndarray) -> np.ndarray:
     return order[mask[order]]  # type: ignore[no-any-return]
 
 
+def reverse_search_graph(eng: Any, weight: np.ndarray, mask: np.ndarray) -> Any:
+    """The search graph over ``mask`` (:func:`corridors.layered.search_graph`: the cheapest edge of each
+    state pair by ``weight``, the first of equals by index) reversed, as a CSR matrix: the same edges
+    and weights as its transpose, made without the forward graph (what a landmark table's exact
+    bounds search, :func:`corridors.astar.exact_to`: distances, whatever the order of a row)."""
+    S = eng.n_states
+    base = _by_pair(eng, mask)
+    w = np.maximum(weight[base], 1e-9)
+    keep = cheapest_per_pair(eng.src[base].astype(np.int64) * S + eng.dst[base], w)
+    return csr_matrix((w[keep], (eng.dst[base[keep]], eng.src[base[keep]])), shape=(S, S))
+
+
 def build_layered(
     eng: Any,
     weight: np.ndarray,
@@ -64,8 +77,28 @@ def build_layered(
     in each copy (via layer ``a``, transfers ``t``) every edge, moved past the consecutive groups it
     satisfies and one transfer on if it is one (none past the cap), without the legs arriving at a
     node of ``no_arrival[a]``; of each pair of states the cheapest (the first of equals by edge
-    index). A CSR matrix, the pairs' keys (ascending) and each entry's edge. Without a transfer cap,
-    from the cheapest edge of each state pair (:func:`_by_groups`)."""
+    index). A CSR matrix, the pairs' keys (ascending) and each entry's edge."""
+    rows, cols, eidx, w = _entries(eng, weight, mask, vias, max_transfers, no_arrival, V, T)
+    n = eng.n_states * V * T
+    small = n < 2**31 and len(rows) < 2**31  # int32 indices, as scipy would make them
+    indptr = np.zeros(n + 1, np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    csr = csr_matrix((w, cols.astype(np.int32, copy=False) if small else cols, indptr.astype(np.int32) if small else indptr), shape=(n, n))
+    return (csr, rows * n + cols, eidx)
+
+
+def _entries(
+    eng: Any,
+    weight: np.ndarray,
+    mask: np.ndarray,
+    vias: Sequence[np.ndarray],
+    max_transfers: int | None,
+    no_arrival: Sequence[Any],
+    V: int,
+    T: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The entries of :func:`build_layered` by pair: their rows, columns, edges and weights. Without
+    a transfer cap, from the cheapest edge of each state pair (:func:`_by_groups`)."""
     if max_transfers is None:
         arrivals = _arrivals(eng)
         if arrivals is not None and not np.isnan(weight).any():
@@ -110,18 +143,13 @@ def build_layered(
     cols = np.concatenate(cols_l) if cols_l else np.zeros(0, np.int64)
     eidx = np.concatenate(eidx_l) if eidx_l else np.zeros(0, np.int64)
     w = np.maximum(weight[eidx], 1e-9)
-    n = S * V * T
-    pair = rows * n + cols
-    keep_ = cheapest_per_pair(pair, w)
-    rows, cols, eidx, w, pair = rows[keep_], cols[keep_], eidx[keep_], w[keep_], pair[keep_]
-    indptr = np.zeros(n + 1, np.int64)
-    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-    return (csr_matrix((w, cols, indptr), shape=(n, n)), pair, eidx)
+    keep_ = cheapest_per_pair(rows * (S * V * T) + cols, w)
+    return rows[keep_], cols[keep_], eidx[keep_], w[keep_]
 
 
 def _by_groups(
     eng: Any, weight: np.ndarray, mask: np.ndarray, vias: Sequence[np.ndarray], no_arrival: Sequence[Any], V: int, arrivals: np.ndarray
-) -> Built:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """:func:`build_layered` without a transfer cap, from the cheapest edge of each state pair over
     ``mask`` (the first of equals by index). In layer ``a`` an edge outside group ``a`` stays in the
     layer, one in it advances: a pair of states none of whose edges advance keeps that cheapest edge;
@@ -131,7 +159,7 @@ def _by_groups(
     S = eng.n_states
     n = S * V
     base = _by_pair(eng, mask)  # by state pair, then index: the ties in the order a build by index gives
-    src, dst = eng.src[base].astype(np.int64), eng.dst[base].astype(np.int64)
+    src, dst = eng.src[base].astype(np.int64), eng.dst[base].astype(np.int32)
     pk = src * S + dst  # ascending
     w = np.maximum(weight[base], 1e-9)
     first = cheapest_per_pair(pk, w)  # per state pair, in pair order
@@ -143,14 +171,16 @@ def _by_groups(
     cols_l: list[np.ndarray] = []
     take_l: list[np.ndarray] = []
     for a in range(V):
-        banned = np.zeros(len(base), bool)
+        banned = None
         if a < len(no_arrival) and len(no_arrival[a]):
-            banned = np.isin(arrive, np.asarray(no_arrival[a], dtype=np.int64))
-        moves = vias[a][base] if a < V - 1 else np.zeros(len(base), bool)
-        if not moves.any():
-            stay = first[~banned[first]]
+            bad = np.zeros(len(eng.nodes) + 1, bool)  # the last for the -1 of an edge that is not a leg
+            bad[np.asarray(no_arrival[a], dtype=np.int64)] = True
+            banned = bad[arrive]
+        moves = vias[a][base] if a < V - 1 else None
+        if moves is None or not moves.any():
+            stay = first if banned is None else first[~banned[first]]
             rows_l.append(src[stay] + a * S)
-            cols_l.append(dst[stay] + a * S)
+            cols_l.append(dst[stay] + np.int32(a * S))
             take_l.append(stay)
             continue
         touched = np.zeros(int(run[-1]) + 1, bool)
@@ -160,26 +190,30 @@ def _by_groups(
         sel[first[~mixed[first]]] = True
         others = np.flatnonzero(mixed & ~moves)
         sel[others[cheapest_per_pair(pk[others], w[others])]] = True
-        stay = np.flatnonzero(sel & ~banned)
-        adv = moves.astype(np.int64)
-        alive = moves.copy()
+        if banned is not None:
+            sel &= ~banned
+            moves &= ~banned
+        stay = np.flatnonzero(sel)
+        go = np.flatnonzero(moves)
+        adv = np.ones(len(go), np.int64)  # past every consecutive group each edge satisfies
+        alive = np.ones(len(go), bool)
         for j in range(a + 1, V - 1):
-            alive &= vias[j][base]
+            alive &= vias[j][base[go]]
             adv += alive
-        go = np.flatnonzero(moves & ~banned)
-        go = go[cheapest_per_pair(pk[go] * V + adv[go], w[go])]
-        rows = np.concatenate([src[stay], src[go]]) + a * S
-        cols = np.concatenate([dst[stay] + a * S, dst[go] + (a + adv[go]) * S])
-        o = np.argsort(rows * n + cols, kind="stable")  # two ascending runs merged
-        rows_l.append(rows[o])
-        cols_l.append(cols[o])
-        take_l.append(np.concatenate([stay, go])[o])
-    rows = np.concatenate(rows_l)
-    cols = np.concatenate(cols_l)
+        keep = cheapest_per_pair(pk[go] * V + adv, w[go])
+        go, adv = go[keep], adv[keep]
+        # the entries staying in the layer (ascending) and those advancing (few), merged by pair
+        rows = src[go] + a * S
+        cols = (dst[go] + (a + adv) * S).astype(np.int32)
+        key = rows * n + cols
+        o = np.argsort(key, kind="stable")
+        rows, cols, go = rows[o], cols[o], go[o]
+        at = np.searchsorted((src[stay] + a * S) * n + dst[stay] + a * S, key[o])
+        rows_l.append(np.insert(src[stay] + a * S, at, rows))
+        cols_l.append(np.insert(dst[stay] + np.int32(a * S), at, cols))
+        take_l.append(np.insert(stay, at, go))
     take = np.concatenate(take_l)
-    indptr = np.zeros(n + 1, np.int64)
-    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-    return (csr_matrix((w[take], cols, indptr), shape=(n, n)), rows * n + cols, base[take])
+    return np.concatenate(rows_l), np.concatenate(cols_l), base[take], w[take]
 
 
 @dataclass(eq=False)
@@ -271,10 +305,10 @@ def _lacks(
     """The entries of the graph for any origin (the bans ``rest``) from layers ``layers`` over the legs
     ``into`` (those of the mask arriving at the origin): a graph of those legs alone has them, each
     the cheapest of its pair as in the whole graph (every edge of the pair is one of them)."""
-    csr, pair, eidx = build_layered(eng, weight, into, vias, max_transfers, [np.asarray(r, np.int32) for r in rest], V, T)
+    rows, cols, eidx, w = _entries(eng, weight, into, vias, max_transfers, [np.asarray(r, np.int32) for r in rest], V, T)
     S = eng.n_states
-    ok = np.isin(pair // (S * V * T) // (S * T), layers)
-    return pair[ok], eidx[ok], csr.data[ok]
+    ok = np.isin(rows // (S * T), layers)
+    return rows[ok] * (S * V * T) + cols[ok], eidx[ok], w[ok]
 
 
 def _swap(

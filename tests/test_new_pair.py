@@ -186,3 +186,19 @@ def test_new_pairs_in_one_router_give_a_fresh_routers_answers(G: Any, monkeypatc
         astar._LAYERS.clear()
         assert _answer(Router(G, draws=300), *case) == answer, case
     assert sum(1 for a in got if isinstance(a, tuple) and isinstance(a[0], list) and a[0]) >= len(CASES) - 4  # routes found
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_reverse_search_graph_is_the_search_graph_transposed(eng: Any, seed: int) -> None:
+    """The same edges and weights (a landmark table's exact bounds read its distances)."""
+    from corridors.layered import search_graph
+
+    mask, weight, _ = _inputs(eng, seed, 0)
+    if seed == 2:
+        weight = np.ones(eng.n_edges)  # every parallel edge ties: the first by index stays
+    got = lg.reverse_search_graph(eng, weight, mask).tocoo()
+    want = search_graph(eng, weight, mask)[0].T.tocoo()
+    a, b = np.lexsort((got.col, got.row)), np.lexsort((want.col, want.row))
+    assert np.array_equal(got.row[a], want.row[b])
+    assert np.array_equal(got.col[a], want.col[b])
+    assert np.array_equal(got.data[a], want.data[b])
