@@ -279,7 +279,7 @@ def _through(
         pi.setflags(write=False)
     if len(_LAYERS) >= LAYERS_KEPT:
         _LAYERS.clear()
-    _LAYERS[key] = (lm, (*vias, weight), pi)
+    _LAYERS[key] = (lm, (*(v.copy() if v.flags.writeable else v for v in vias), weight), pi)
     return pi
 
 

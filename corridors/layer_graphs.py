@@ -281,7 +281,8 @@ def for_origin(
     if got is None:
         built = build_layered(eng, weight, mask, vias, max_transfers, no_arrival, V, T)
         lacks = _lacks(eng, weight, mask & (arrivals == origin), vias, max_transfers, rest, V, T, layers)
-        got = _Kept(weight, mask if not mask.flags.writeable else mask.copy(), tuple(vias), built, origin, layers, lacks)
+        kept = tuple(x.copy() if x.flags.writeable else x for x in (mask, *vias))  # the caller's may change
+        got = _Kept(weight, kept[0], kept[1:], built, origin, layers, lacks)
         while len(store) >= BASES_KEPT:
             del store[next(iter(store))]  # the least recently used first
     elif got.origin != origin or got.layers != layers:
