@@ -22,13 +22,15 @@ from scipy.sparse import csr_matrix
 
 from .astar import cheapest_per_pair, content
 
-__all__ = ["BASES_KEPT", "KEPT_WITH_ENGINE", "build_layered", "for_origin", "reverse_search_graph"]
+__all__ = ["BASES_ENTRIES", "BASES_KEPT", "KEPT_WITH_ENGINE", "build_layered", "for_origin", "reverse_search_graph"]
 
 #: edge types (as :mod:`corridors.layered`)
 LEG, TRANSFER, GAUGE = 0, 2, 3
-#: plans whose graph is kept for other origins, per engine (a compare of the default rules has 23, one of
-#: at most 2 transshipments 48)
+#: plans whose graph is kept for other origins, per engine, at most, and their entries at most (about 30
+#: bytes each): a compare of the default rules keeps 23 graphs of 1.04 million entries (31 MiB), one of
+#: at most 2 transshipments 36 of 2.41 million (the least recently used go first)
 BASES_KEPT = 64
+BASES_ENTRIES = 3_000_000
 BASES = "layered graphs for any origin"
 _ORDER = "edges by state pair"
 _PURE = "legs by the node they arrive at"
@@ -220,15 +222,18 @@ def _by_groups(
 class _Kept:
     """The graph of the last origin a plan's graph was asked for, and what it lacks of the graph for
     any origin: the entries of the legs arriving at that origin from its banned layers (their pairs'
-    keys, ascending, edges and weights). Its inputs kept alive: looked up by content, checked equal."""
+    keys, ascending, edges and weights; None until another origin needs them). Its inputs kept alive:
+    looked up by content, checked equal; ``rest``, the other nodes each layer bans."""
 
     weight: np.ndarray
     mask: np.ndarray
     vias: tuple[np.ndarray, ...]
+    max_transfers: int | None
+    rest: tuple[tuple[int, ...], ...]
     built: Built
     origin: int
     layers: tuple[int, ...]
-    lacks: tuple[np.ndarray, np.ndarray, np.ndarray]
+    lacks: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
 
 def _arrivals(eng: Any) -> np.ndarray | None:
@@ -258,10 +263,10 @@ def for_origin(
     origin: int,
 ) -> Built | None:
     """:func:`build_layered` of these inputs. The first time (for these inputs but ``origin``, by
-    content) it is built, and the entries it lacks of the graph for any origin (the legs arriving at
-    ``origin`` from the layers whose ``no_arrival`` holds it) are kept with it (:func:`_lacks`); for
-    another origin, the graph is that graph with those entries and without the ones arriving at the
-    new origin (:func:`_swap`): the same arrays. None (build it as usual) where an engine's state pair
+    content) it is built and kept; for another origin, it is that graph with the entries it lacks of
+    the graph for any origin (the legs arriving at the first origin from the layers whose
+    ``no_arrival`` holds it: :func:`_lacks`, then kept) and without the ones arriving at the new
+    origin (:func:`_swap`): the same arrays. None (build it as usual) where an engine's state pair
     holds both a leg and another edge."""
     arrivals = _arrivals(eng)
     if arrivals is None:
@@ -280,12 +285,15 @@ def for_origin(
         got = None
     if got is None:
         built = build_layered(eng, weight, mask, vias, max_transfers, no_arrival, V, T)
-        lacks = _lacks(eng, weight, mask & (arrivals == origin), vias, max_transfers, rest, V, T, layers)
         kept = tuple(x.copy() if x.flags.writeable else x for x in (mask, *vias))  # the caller's may change
-        got = _Kept(weight, kept[0], kept[1:], built, origin, layers, lacks)
-        while len(store) >= BASES_KEPT:
-            del store[next(iter(store))]  # the least recently used first
+        got = _Kept(weight, kept[0], kept[1:], max_transfers, rest, built, origin, layers)
+        held = sum(len(k.built[2]) for k in store.values()) + len(built[2])
+        while store and (len(store) >= BASES_KEPT or held > BASES_ENTRIES):
+            held -= len(store.pop(next(iter(store))).built[2])  # the least recently used first
     elif got.origin != origin or got.layers != layers:
+        if got.lacks is None:  # what the graph of the first origin lacks, now that another needs it
+            into = got.mask & (arrivals == got.origin)
+            got.lacks = _lacks(eng, got.weight, into, got.vias, got.max_transfers, got.rest, V, T, got.layers)
         got.built, got.lacks = _swap(got.built, got.lacks, arrivals == origin, layers, eng.n_states, V, T)
         got.origin, got.layers = origin, layers
     store[key] = got  # most recently used last

@@ -179,6 +179,9 @@ def test_new_pairs_in_one_router_give_a_fresh_routers_answers(G: Any, monkeypatc
         built.append(len(builds))
     assert built[0] > 0
     assert built[1:5] == [0, 0, 0, 0]  # the new pairs of the same rules built no layered graph
+    kept = warm.engine.graphs[lg.BASES]
+    assert len(kept) <= lg.BASES_KEPT
+    assert sum(len(k.built[2]) for k in kept.values()) <= lg.BASES_ENTRIES or len(kept) == 1
     # the plain path: a fresh router per query, every layered graph built with its origin's ban, and
     # no potential kept from another router's searches
     monkeypatch.setattr(lg, "for_origin", lambda *a, **k: None)
