@@ -685,12 +685,12 @@ def cheapest_per_pair(pair: np.ndarray, w: np.ndarray) -> np.ndarray:
     return order[~drop]
 
 
-def rows_of(store: dict[Any, Any], csr: Any) -> np.ndarray:
-    """The row of each stored entry of ``csr``, kept in ``store`` for the last few graphs."""
+def rows_of(store: dict[Any, Any], csr: Any, known: np.ndarray | None = None) -> np.ndarray:
+    """The row of each stored entry of ``csr`` (``known``: those its build had), kept in ``store`` for the last few graphs."""
     got = store.get(id(csr))
     if got is not None and got[0] is csr:
         return np.asarray(got[1])
-    rows = np.repeat(np.arange(csr.shape[0], dtype=np.int64), np.diff(csr.indptr))
+    rows = np.repeat(np.arange(csr.shape[0], dtype=np.int64), np.diff(csr.indptr)) if known is None else known
     if len(store) > 64:
         store.clear()
     store[id(csr)] = (csr, rows)

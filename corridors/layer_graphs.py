@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from .astar import cheapest_per_pair, content
+from .astar import cheapest_per_pair, content, rows_of
 
 __all__ = ["BASES_ENTRIES", "BASES_KEPT", "KEPT_WITH_ENGINE", "build_layered", "for_origin", "reverse_search_graph"]
 
@@ -34,6 +34,8 @@ BASES_ENTRIES = 3_000_000
 BASES = "layered graphs for any origin"
 _ORDER = "edges by state pair"
 _PURE = "legs by the node they arrive at"
+#: the rows of the last few graphs' entries (:func:`corridors.astar.rows_of`)
+ROWS = "rows of"
 #: what a full cache of the engine's graphs keeps of this module's (:func:`corridors.layered._trim`)
 KEPT_WITH_ENGINE = (BASES, _ORDER, _PURE)
 
@@ -86,6 +88,7 @@ def build_layered(
     indptr = np.zeros(n + 1, np.int64)
     np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
     csr = csr_matrix((w, cols.astype(np.int32, copy=False) if small else cols, indptr.astype(np.int32) if small else indptr), shape=(n, n))
+    rows_of(eng.graphs.setdefault(ROWS, {}), csr, rows)  # the row of each entry, which its A* search reads
     return (csr, rows * n + cols, eidx)
 
 

@@ -252,7 +252,7 @@ def _search(
         reduced = eng.graphs.get(red_key) if red_key is not None else None
         if reduced is None:
             reduced = reduce_graph(
-                csr, rows_of(eng.graphs.setdefault("rows of", {}), csr), _potential_for(eng, bound, sources, targets, vias, T)
+                csr, rows_of(eng.graphs.setdefault(layer_graphs.ROWS, {}), csr), _potential_for(eng, bound, sources, targets, vias, T)
             )
         found, kept = goal_directed(reduced, sources, cand, cap, trace=trace)
         exact = exact and not reduced[3] and not kept[3]

@@ -110,6 +110,9 @@ def test_build_layered_is_the_plain_build(eng: Any, seed: int, n_vias: int, max_
     for no_arrival in ([], [nodes[:1]] * V, [nodes[a : a + 3 * a] for a in range(V)]):
         got = lg.build_layered(eng, weight, mask, vias, max_transfers, no_arrival, V, T)
         _same_graph(got, _plain_layered(eng, weight, mask, vias, max_transfers, no_arrival, V, T))
+        # the rows its build kept for the A* search: those of the CSR's entries
+        rows = astar.rows_of(eng.graphs[lg.ROWS], got[0])
+        assert np.array_equal(rows, np.repeat(np.arange(got[0].shape[0]), np.diff(got[0].indptr)))
 
 
 @pytest.mark.parametrize(("n_vias", "max_transfers"), [(1, None), (2, None), (2, 1)])
