@@ -3,12 +3,16 @@ kept for any origin.
 
 A search never arrives back at its origin, so its graph lacks the legs arriving there, in every via
 layer: the one input of a plan's graph that changes with the origin. :func:`for_origin` builds a
-plan's graph once without that ban (kept by the contents of its mask, via groups and other bans, and
-by its weights) and gives each origin that graph less the entries of the legs arriving at it. That is
-the very graph a build with the ban gives, the same entries in the same order: an entry stands for
-the cheapest edge of one state pair between two layers, and every edge of a state pair is a leg
-arriving at the same node or none is (:func:`_arrivals` checks this once per engine; where it does not
-hold, the graph is built with the ban as before).
+plan's graph for its first origin and keeps it (by the contents of its mask, via groups and other
+bans, and by its weights); another origin gets that graph with the entries of the legs arriving at the
+first origin put back (a build over those legs alone gives them) and the entries of the legs arriving
+at the new one taken out. That is the very graph a build with the new ban gives, the same entries in
+the same order: an entry stands for the cheapest edge of one state pair between two layers, and every
+edge of a state pair is a leg arriving at the same node or none is (:func:`_arrivals` checks this once
+per engine; where it does not hold, the graph is built with the ban as before).
+
+:func:`build_layered` builds a graph without a transfer cap from the cheapest edge of each state pair
+(:func:`_by_groups`), and :func:`reverse_search_graph` a landmark table's reversed graph directly.
 """
 
 from __future__ import annotations
