@@ -34,6 +34,7 @@ __all__ = [
     "bounded_search",
     "build_landmarks",
     "cheapest_per_pair",
+    "content",
     "dead_ends_cut",
     "exact_to",
     "goal_directed",
@@ -99,13 +100,15 @@ def build_landmarks(csr: Any) -> Landmarks:
 
 
 #: exact distance rows, reversed graphs made by a table's function, and potentials through via groups
-#: kept (for every table together: a table outlives the engine's graph caches, which a few new masks empty)
+#: (before their cap at the sources) kept (for every table together: a table outlives the engine's
+#: graph caches, which a few new masks empty), and the content hashes of via groups
 EXACT_KEPT = 128
 REVERSED_KEPT = 32
-POTS_KEPT = 64
+LAYERS_KEPT = 64
 _EXACT: dict[Any, tuple[Landmarks, np.ndarray]] = {}
 _REVERSED: dict[int, tuple[Landmarks, Any]] = {}
-_POTS: dict[Any, tuple[Landmarks, tuple[np.ndarray, ...], Any]] = {}
+_LAYERS: dict[Any, tuple[Landmarks, tuple[np.ndarray, ...], np.ndarray | None]] = {}
+_HASHES: dict[int, tuple[np.ndarray, int]] = {}
 #: use a table's graph for exact bounds when it has one (False: the landmarks' bounds only)
 EXACT = True
 
@@ -214,23 +217,70 @@ def potential(
     from ``v`` to the nearest start of such an edge) + the least of ``weight`` + ``pi`` of the layer
     reached over those edges. It is consistent: within a layer as a landmark bound is, and over an
     edge of the group because its start is 0 from the group and the rest is that least value. The
-    edges' ends (``edge_src``, ``edge_dst``) and ``weight`` (the table's) are needed then."""
+    edges' ends (``edge_src``, ``edge_dst``) and ``weight`` (the table's) are needed then. With the
+    table's graph (exact distances), the layers do not depend on ``sources`` (but for the cap): they
+    are kept per table, targets, groups (by content) and weights (:func:`_through`), for any origin."""
     if not len(lm.states):
         return None
-    pkey = None
-    if EXACT and lm.reverse is not None and vias and weight is not None:
-        pkey = (id(lm), tuple(int(x) for x in sources), tuple(int(x) for x in targets), tuple(id(v) for v in vias), transfers, id(weight))
-        kept = _POTS.get(pkey)
-        if kept is not None and kept[0] is lm and all(a is b for a, b in zip(kept[1], (*vias, weight), strict=True)):
-            return kept[2]  # type: ignore[no-any-return]
-    got = _potential(lm, sources, targets, vias, edge_src, edge_dst, weight, transfers)
-    if pkey is not None and weight is not None:
-        if got is not None:
-            got[0].setflags(write=False)  # shared by every search of these ends and groups
-        if len(_POTS) >= POTS_KEPT:
-            _POTS.clear()
-        _POTS[pkey] = (lm, (*vias, weight), got)
-    return got
+    if EXACT and lm.reverse is not None and vias and weight is not None and edge_src is not None and edge_dst is not None:
+        src, tgt = np.asarray(sources, np.int64), np.asarray(targets, np.int64)
+        ex = exact_to(lm, tgt)
+        if ex is not None and len(src) and np.isfinite(ex[src]).any():  # _bound_to's exact distances
+            pi = _through(lm, tgt, ex, vias, edge_src, edge_dst, weight, transfers)
+            if pi is None:
+                return None
+            c = float(pi[src].min())
+            if not math.isfinite(c) or c <= 0:
+                return None
+            return np.minimum(pi, c), c, np.inf  # the table's estimate is for a route without the vias
+    return _potential(lm, sources, targets, vias, edge_src, edge_dst, weight, transfers)
+
+
+def content(v: np.ndarray) -> int:
+    """A hash of the content of array ``v``, kept per read-only array (kept alive: its id stays its own)."""
+    got = None if v.flags.writeable else _HASHES.get(id(v))
+    if got is None or got[0] is not v:
+        got = (v, hash(v.tobytes()))
+        if not v.flags.writeable:
+            if len(_HASHES) >= 1024:
+                _HASHES.clear()
+            _HASHES[id(v)] = got
+    return got[1]
+
+
+def _through(
+    lm: Landmarks,
+    tgt: np.ndarray,
+    ex: np.ndarray,
+    vias: Sequence[np.ndarray],
+    edge_src: np.ndarray,
+    edge_dst: np.ndarray,
+    weight: np.ndarray,
+    transfers: int,
+) -> np.ndarray | None:
+    """The potential of :func:`_potential` through ``vias`` from the exact distances ``ex`` to the
+    targets, before its cap (read-only; None when a group leads nowhere), kept per table, targets,
+    groups (by content, checked equal) and weights."""
+    key = (id(lm), np.unique(tgt).tobytes(), tuple(content(v) for v in vias), transfers, id(weight))
+    kept = _LAYERS.get(key)
+    if kept is not None and kept[0] is lm and all(a is b or np.array_equal(a, b) for a, b in zip(kept[1], (*vias, weight), strict=True)):
+        return kept[2]
+    w = np.maximum(weight, 1e-9)
+    rev = reversed_graph(lm)
+    layers = [ex]
+    pi: np.ndarray | None = None
+    for a in range(len(vias) - 1, -1, -1):
+        got = _exact_layer(rev, vias[a], vias, a, layers, edge_src, edge_dst, w)
+        if got is None:
+            break
+        layers.append(got)
+    else:
+        pi = np.concatenate([np.tile(x, transfers) for x in layers[::-1]])
+        pi.setflags(write=False)
+    if len(_LAYERS) >= LAYERS_KEPT:
+        _LAYERS.clear()
+    _LAYERS[key] = (lm, (*(v.copy() if v.flags.writeable else v for v in vias), weight), pi)
+    return pi
 
 
 def _potential(
@@ -265,12 +315,7 @@ def _potential(
             h = _bound_to(lm, np.unique(edge_src[group]), src)
             if h is None:
                 return None
-            # each edge of the group advances past every consecutive group it satisfies
-            adv = group.astype(np.int64)
-            alive = group.copy()
-            for j in range(a + 1, V - 1):
-                alive &= vias[j]
-                adv += alive
+            adv = _advance(group, vias, a)  # past every consecutive group each edge satisfies
             idx = np.flatnonzero(group)
             ahead = layers[::-1]  # ahead[k] is the potential of layer a + 1 + k
             reach = np.full(len(idx), np.inf)
@@ -640,12 +685,12 @@ def cheapest_per_pair(pair: np.ndarray, w: np.ndarray) -> np.ndarray:
     return order[~drop]
 
 
-def rows_of(store: dict[Any, Any], csr: Any) -> np.ndarray:
-    """The row of each stored entry of ``csr``, kept in ``store`` for the last few graphs."""
+def rows_of(store: dict[Any, Any], csr: Any, known: np.ndarray | None = None) -> np.ndarray:
+    """The row of each stored entry of ``csr`` (``known``: those its build had), kept in ``store`` for the last few graphs."""
     got = store.get(id(csr))
     if got is not None and got[0] is csr:
         return np.asarray(got[1])
-    rows = np.repeat(np.arange(csr.shape[0], dtype=np.int64), np.diff(csr.indptr))
+    rows = np.repeat(np.arange(csr.shape[0], dtype=np.int64), np.diff(csr.indptr)) if known is None else known
     if len(store) > 64:
         store.clear()
     store[id(csr)] = (csr, rows)

@@ -26,6 +26,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
+from . import layer_graphs
 from .astar import (
     BEYOND_CAP,
     Landmarks,
@@ -113,56 +114,6 @@ class Solution:
     layers: list[int] = field(default_factory=list)  # the via layer each edge of ``edges`` starts in
 
 
-def _layered(
-    eng: Arrays,
-    weight: np.ndarray,
-    mask: np.ndarray,
-    vias: Sequence[np.ndarray],
-    max_transfers: int | None,
-    no_arrival: Sequence[np.ndarray],
-    V: int,
-    T: int,
-) -> Built:
-    """The layered search graph of :func:`solve` built from the edges of ``mask``."""
-    S = eng.n_states
-    base = np.flatnonzero(mask)
-    rows_l: list[np.ndarray] = []
-    cols_l: list[np.ndarray] = []
-    eidx_l: list[np.ndarray] = []
-    is_transfer = (eng.etype[base] == TRANSFER) | (eng.etype[base] == GAUGE)
-    is_leg = eng.etype[base] == LEG
-    arrive_node = eng.state_node[eng.dst[base]]
-    for a in range(V):
-        # an edge may satisfy several consecutive groups at once (leaving a crossing straight
-        # into a via place): it advances past all of them
-        adv = np.zeros(len(base), np.int64)
-        alive = np.ones(len(base), bool)
-        for j in range(a, V - 1):
-            alive &= vias[j][base]
-            adv += alive
-        keep = np.ones(len(base), bool)
-        if a < len(no_arrival) and len(no_arrival[a]):
-            keep = ~(is_leg & np.isin(arrive_node, np.asarray(no_arrival[a], dtype=np.int32)))
-        for t in range(T):
-            tt = t + is_transfer.astype(np.int64) if max_transfers is not None else np.full(len(base), t)
-            aa = a + adv
-            ok = (tt < T) & keep
-            layer_src = (a * T + t) * S
-            rows_l.append(eng.src[base[ok]] + layer_src)
-            cols_l.append(eng.dst[base[ok]] + (aa[ok] * T + tt[ok]) * S)
-            eidx_l.append(base[ok])
-    rows = np.concatenate(rows_l) if rows_l else np.zeros(0, np.int64)
-    cols = np.concatenate(cols_l) if cols_l else np.zeros(0, np.int64)
-    eidx = np.concatenate(eidx_l) if eidx_l else np.zeros(0, np.int64)
-    w = np.maximum(weight[eidx], 1e-9)
-    n = S * V * T
-    keep = cheapest_per_pair(rows.astype(np.int64) * n + cols, w)
-    rows, cols, eidx, w = rows[keep], cols[keep], eidx[keep], w[keep]
-    pair = rows.astype(np.int64) * n + cols
-    csr = csr_matrix((w, (rows, cols)), shape=(n, n))
-    return (csr, pair, eidx)
-
-
 def solve(
     eng: Arrays,
     sources: Sequence[int],
@@ -176,6 +127,7 @@ def solve(
     no_arrival: Sequence[np.ndarray] = (),
     bound: tuple[Any, np.ndarray, np.ndarray | None, Any] | None = None,
     cap: float | None = None,
+    origin: int | None = None,
 ) -> Solution | None:
     """Shortest path from any of ``sources`` to any of ``targets`` over the edges in ``mask``.
 
@@ -194,7 +146,9 @@ def solve(
 
     With a ``cache_key`` the graph is kept under it, and a new key whose ``mask`` is a subset of one
     solved before with the same other inputs reuses that search (see the module's notes): the same
-    answer as building and searching anew. ``vias`` and ``weight`` are then never modified."""
+    answer as building and searching anew. ``vias`` and ``weight`` are then never modified. ``origin``:
+    a node ``no_arrival`` bans (the origin's), whose layered graph is then derived from the one kept
+    for any origin (:mod:`corridors.layer_graphs`; the same graph), the graph a new origin needs."""
     S = eng.n_states
     V = len(vias) + 1
     T = 1 if max_transfers is None else max_transfers + 1
@@ -221,7 +175,7 @@ def solve(
                     return None if outcome is None else Solution(list(outcome.edges), outcome.cost, list(outcome.layers))
                 built = _derive(eng, kept.built, removed, newly, mask, weight, vias, max_transfers, arrivals, T)
             else:
-                built = _build(eng, weight, mask, vias, max_transfers, no_arrival, V, T)
+                built = _build(eng, weight, mask, vias, max_transfers, no_arrival, V, T, origin)
             _trim(store)
             store[key] = built
             rec = _Kept(mask if not mask.flags.writeable else mask.copy(), arrivals, built, refs, {})
@@ -254,11 +208,17 @@ def _build(
     no_arrival: Sequence[np.ndarray],
     V: int,
     T: int,
+    origin: int | None = None,
 ) -> Built:
-    """The search graph of :func:`solve` from the edges of ``mask``."""
+    """The search graph of :func:`solve` from the edges of ``mask`` (with an ``origin`` banned from
+    ``no_arrival``, a layered graph from the one kept for any origin: :func:`corridors.layer_graphs.for_origin`)."""
     if V == 1 and max_transfers is None:
         return _one_layer(eng, weight, mask, no_arrival[0] if no_arrival else ())
-    return _layered(eng, weight, mask, vias, max_transfers, no_arrival, V, T)
+    if origin is not None:
+        got = layer_graphs.for_origin(eng, weight, mask, vias, max_transfers, no_arrival, V, T, origin)
+        if got is not None:
+            return got
+    return layer_graphs.build_layered(eng, weight, mask, vias, max_transfers, no_arrival, V, T)
 
 
 def _search(
@@ -292,7 +252,7 @@ def _search(
         reduced = eng.graphs.get(red_key) if red_key is not None else None
         if reduced is None:
             reduced = reduce_graph(
-                csr, rows_of(eng.graphs.setdefault("rows of", {}), csr), _potential_for(eng, bound, sources, targets, vias, T)
+                csr, rows_of(eng.graphs.setdefault(layer_graphs.ROWS, {}), csr), _potential_for(eng, bound, sources, targets, vias, T)
             )
         found, kept = goal_directed(reduced, sources, cand, cap, trace=trace)
         exact = exact and not reduced[3] and not kept[3]
@@ -583,13 +543,13 @@ def _derive(
 _LANDMARKS = "landmarks"
 #: what a full cache of graphs keeps: costly to rebuild, or the searches new masks derive from
 _POTENTIALS = "potentials"
-_KEPT_ACROSS = (_LANDMARKS, _PARENTS, _PARALLEL, _POTENTIALS)
+_KEPT_ACROSS = (_LANDMARKS, _PARENTS, _PARALLEL, _POTENTIALS, *layer_graphs.KEPT_WITH_ENGINE)
 
 
 def _trim(cache: dict[Any, Any]) -> None:
     """Empty a full graph cache, keeping the landmark tables (costly to rebuild, one per objective),
-    the A* potentials (they do not depend on the mask), the searches to derive from and the index
-    of parallel edges."""
+    the A* potentials (they do not depend on the mask), the searches to derive from, the index
+    of parallel edges and the layered graphs kept for any origin (:mod:`corridors.layer_graphs`)."""
     if len(cache) > 64:
         kept = {k: cache[k] for k in _KEPT_ACROSS if k in cache}
         cache.clear()

@@ -21,9 +21,10 @@ from . import astar
 from .assemble import build_route, edge_steps
 from .astar import Landmarks, last_short, settle
 from .constraints import Constraints
-from .engine import LEG, Solution, landmarks, search_graph, solve
+from .engine import LEG, Solution, landmarks, solve
 from .errors import ConstraintError
 from .families import Family, route_breaks
+from .layer_graphs import reverse_search_graph
 from .model import Route
 from .places import Place
 from .query import LANES, OBJECTIVES, Compiled, Group, edge_mask, edge_weights, family_mask, lower_bound, modes_mask, plans
@@ -324,7 +325,7 @@ def landmark_bound(
     )
     table = landmarks(q.eng, weight, key, within, q.landmark_store)
     if table.reverse is None:  # a table read from the cache: its graph, reversed, for the exact bounds
-        table.reverse = search_graph(q.eng, weight, within)[0].T.tocsr()
+        table.reverse = reverse_search_graph(q.eng, weight, within)
     if fam is None and not chokes:
         return key, weight, within, q.landmark_store
     # a family's or a set of avoided straits' own table: the same landmarks (their bounds hold over any
@@ -341,7 +342,7 @@ def landmark_bound(
         return _read_only(m)
 
     swithin = memo(q, "shape within", (fid, chokes, key), shape)
-    return skey, weight, swithin, _ShapeTable(table, lambda: search_graph(q.eng, weight, swithin)[0].T.tocsr())
+    return skey, weight, swithin, _ShapeTable(table, lambda: reverse_search_graph(q.eng, weight, swithin))
 
 
 def _bound_inputs(q: Compiled, objective: str, c: Constraints) -> tuple[Any, np.ndarray, tuple[str, ...]]:
@@ -434,6 +435,7 @@ def solve_plan(
             no_arrival=no_arrival,
             bound=bound,
             cap=cap,
+            origin=oi,
         )
         if sol is None:
             return None
