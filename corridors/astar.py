@@ -237,7 +237,9 @@ def potential(
 
 
 def content(v: np.ndarray) -> int:
-    """A hash of the content of array ``v``, kept per read-only array (kept alive: its id stays its own)."""
+    """``hash(v.tobytes())``, kept per read-only array (kept alive: its id stays its own); an array
+    that may change is hashed each time. The one content hash of masks and via groups (search keys,
+    kept layered graphs, potentials)."""
     got = None if v.flags.writeable else _HASHES.get(id(v))
     if got is None or got[0] is not v:
         got = (v, hash(v.tobytes()))

@@ -381,8 +381,9 @@ PACKED = "__packed__"
 def _packed(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """An entry's arrays as written: those of numbers or bools in C order and native byte order
     concatenated, one array per type, and where each lies under :data:`PACKED` (as JSON); the others
-    (``__meta__``, ``__tree__``, any other array) as they are. An entry of 150 arrays is read as a dozen: each array in a zip file costs a member to
-    open and a header to parse (~0.1 ms), more than its bytes."""
+    (``__meta__``, ``__tree__``, any other array) as they are. An entry of 150 arrays is read as a
+    dozen: each array in a zip file costs a member to open and a header to parse (~0.1 ms), more than
+    its bytes."""
     out: dict[str, np.ndarray] = {}
     parts: dict[str, list[np.ndarray]] = {}
     where: dict[str, list[Any]] = {}

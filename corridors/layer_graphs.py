@@ -28,8 +28,10 @@ from .astar import cheapest_per_pair, content, rows_of
 
 __all__ = ["BASES_ENTRIES", "BASES_KEPT", "KEPT_WITH_ENGINE", "build_layered", "for_origin", "reverse_search_graph"]
 
-#: edge types (as :mod:`corridors.layered`)
-LEG, TRANSFER, GAUGE = 0, 2, 3
+#: edge types: a leg, a through (same mode) dwell, a transfer (between modes or vessels), a change of
+#: gauge (defined here, where the search graphs are built; :mod:`corridors.layered` and
+#: :mod:`corridors.engine` give them out)
+LEG, THROUGH, TRANSFER, GAUGE = 0, 1, 2, 3
 #: plans whose graph is kept for other origins, per engine, at most, and their entries at most (about 30
 #: bytes each): a compare of the default rules keeps 23 graphs of 1.04 million entries (31 MiB), one of
 #: at most 2 transshipments 36 of 2.41 million (the least recently used go first)

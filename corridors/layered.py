@@ -33,6 +33,7 @@ from .astar import (
     bounded_search,
     build_landmarks,
     cheapest_per_pair,
+    content,
     goal_directed,
     potential,
     reduce_graph,
@@ -42,7 +43,7 @@ from .astar import (
 __all__ = ["GAUGE", "LEG", "THROUGH", "TRANSFER", "Arrays", "Solution", "distances_from", "landmarks", "search_graph", "solve"]
 
 #: edge types: a leg, a through (same mode) dwell, a transfer (between modes or vessels), a change of gauge
-LEG, THROUGH, TRANSFER, GAUGE = 0, 1, 2, 3
+LEG, THROUGH, TRANSFER, GAUGE = layer_graphs.LEG, layer_graphs.THROUGH, layer_graphs.TRANSFER, layer_graphs.GAUGE
 
 Built = tuple[Any, np.ndarray, np.ndarray]
 
@@ -312,12 +313,10 @@ class _Kept:
 
 @dataclass(eq=False)
 class _Registry:
-    """The graphs kept to derive from: by family (most recently used first), by query key, and the
-    content hashes of via groups."""
+    """The graphs kept to derive from: by family (most recently used first) and by query key."""
 
     by_family: dict[tuple[Any, ...], list[_Kept]] = field(default_factory=dict)
     by_key: dict[Any, _Kept] = field(default_factory=dict)
-    hashes: dict[int, tuple[np.ndarray, int]] = field(default_factory=dict)
 
 
 def _registry(store: dict[Any, Any]) -> _Registry:
@@ -325,16 +324,6 @@ def _registry(store: dict[Any, Any]) -> _Registry:
     if not isinstance(got, _Registry):
         got = store[_PARENTS] = _Registry()
     return got
-
-
-def _content(reg: _Registry, v: np.ndarray) -> int:
-    """A hash of the content of via group ``v``, kept per array (kept alive: its id stays its own)."""
-    got = reg.hashes.get(id(v))
-    if got is None or got[0] is not v:
-        if len(reg.hashes) >= 1024:
-            reg.hashes.clear()
-        got = reg.hashes[id(v)] = (v, hash(v.tobytes()))
-    return got[1]
 
 
 def _family(
@@ -352,7 +341,7 @@ def _family(
         tuple(int(s) for s in sources),
         tuple(int(t) for t in targets),
         id(weight),
-        tuple(_content(reg, v) for v in vias),  # by content: two plans may hold equal groups
+        tuple(content(v) for v in vias),  # by content: two plans may hold equal groups
         -1 if max_transfers is None else max_transfers,  # not the layers' count: a cap of 0 has one layer too
         None if bound is None else bound[0],
     )

@@ -268,25 +268,11 @@ def _frozen(steps: list[tuple[list[Group], np.ndarray | None]]) -> list[tuple[li
     return steps
 
 
-#: per array (kept alive, so its id stays its own): ``(array, hash of its content)``; and per
-#: (mask, direction): ``(mask, direction, mask & direction)``. Only shared arrays that are never
-#: modified in place (those :func:`memo` keeps, and read-only ones) are looked up by id.
-_HASHES: dict[int, tuple[np.ndarray, int]] = {}
+#: per (mask, direction): ``(mask, direction, mask & direction)``. Only shared arrays that are never
+#: modified in place (those :func:`memo` keeps, and read-only ones) are looked up by id (content
+#: hashes: :func:`corridors.astar.content`).
 _DIRECTED: dict[tuple[int, int], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 _KEPT = 128  # arrays kept alive at most (each a bool per edge), per cache
-
-
-def _content(a: np.ndarray) -> int:
-    """``hash(a.tobytes())``, computed once per read-only array (a warm query does not hash every edge
-    again); an array that may change is hashed each time."""
-    if a.flags.writeable:
-        return hash(a.tobytes())
-    got = _HASHES.get(id(a))
-    if got is None or got[0] is not a:
-        if len(_HASHES) >= _KEPT:
-            _HASHES.clear()
-        got = _HASHES[id(a)] = (a, hash(a.tobytes()))
-    return got[1]
 
 
 def _directed(mask: np.ndarray, direction: np.ndarray) -> np.ndarray:
@@ -411,7 +397,7 @@ def solve_plan(
     banned_legs: set[int] = set()
     repairs = 0
     vias = [g.mask for g in plan]
-    plan_key = (tuple(_content(g.mask) for g in plan), _content(mask) if directed else None)
+    plan_key = (tuple(astar.content(g.mask) for g in plan), astar.content(mask) if directed else None)
     base_key = (c, fam.id if fam else None, o.id, plan_key)
     for _ in range(MAX_REPAIRS + 30):
         no_arrival = [np.asarray(sorted(base_no[a] | extra[a]), np.int32) for a in range(V)]

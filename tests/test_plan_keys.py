@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+import corridors.astar as astar
 import corridors.search as search
 from corridors.errors import NoRouteError
 from corridors.routing import Constraints, Router
@@ -28,26 +29,26 @@ def _answer(r: Router, a: str, b: str, c: Constraints) -> Any:
 def test_the_kept_hash_and_directed_mask_are_the_plain_ones() -> None:
     rng = np.random.default_rng(5)
     mask, direction = rng.random(500) < 0.7, rng.random(500) < 0.8
-    assert search._content(mask) == hash(mask.tobytes())
+    assert astar.content(mask) == hash(mask.tobytes())
     mask[0] = not mask[0]  # writable: never kept, so a change is seen
-    assert search._content(mask) == hash(mask.tobytes())
+    assert astar.content(mask) == hash(mask.tobytes())
     assert search._directed(mask, direction) is not search._directed(mask, direction)
     mask.setflags(write=False)
     got = search._directed(mask, direction)
     assert not got.flags.writeable
     assert np.array_equal(got, mask & direction)
     assert search._directed(mask, direction) is got
-    assert search._content(got) == hash((mask & direction).tobytes())
+    assert astar.content(got) == hash((mask & direction).tobytes())
     other = mask.copy()
     other.setflags(write=False)
-    assert search._content(other) == search._content(mask)
+    assert astar.content(other) == astar.content(mask)
 
 
 @pytest.mark.parametrize("c", CONSTRAINTS)
 def test_a_warm_compare_gives_the_plain_answers(G: Any, c: Constraints, monkeypatch: pytest.MonkeyPatch) -> None:
     warm = Router(G, draws=200)
     got = [[_answer(warm, a, b, c) for a, b in PAIRS] for _ in range(2)]
-    monkeypatch.setattr(search, "_content", lambda a: hash(a.tobytes()))
+    monkeypatch.setattr(astar, "content", lambda a: hash(a.tobytes()))
     monkeypatch.setattr(search, "_directed", lambda m, d: m & d)
     plain = [_answer(Router(G, draws=200), a, b, c) for a, b in PAIRS]
     assert got[0] == plain
