@@ -1,4 +1,4 @@
-"""The compiled searches of corridors (corridors/_sparse.c; see corridors/sparse.py).
+"""The compiled searches of corridors (corridors/sparse_c.c; see corridors/sparse.py).
 
 Everything else about the package is in pyproject.toml. The extension is optional: where it cannot be
 built (no C compiler), the package installs without it and every search runs on scipy, with the same
@@ -7,4 +7,4 @@ answers.
 
 from setuptools import Extension, setup
 
-setup(ext_modules=[Extension("corridors._sparse", ["corridors/_sparse.c"], optional=True)])
+setup(ext_modules=[Extension("corridors.sparse_c", ["corridors/sparse_c.c"], optional=True)])

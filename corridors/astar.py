@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .sparse import csr, distances, reaching, search, to_scipy, transpose
+from .sparse import csr, distances, nearest, reaching, transpose
 
 __all__ = [
     "ACTIVE_LANDMARKS",
@@ -445,7 +445,7 @@ def goal_directed(
         wide = False
         for limit in limits:
             lim = limit * (1.0 + 1e-9) + 1e-9
-            dist, pred, found, reached = _bounded(red, sources, cand, lim, trace)
+            dist, pred, found, reached = nearest(red, sources, cand, lim, trace)
             if found is not None:
                 return (dist, pred, found, c), (red, c, ub, pruned)
             if reached * (8 if not pruned else 4) > red.shape[0]:
@@ -636,35 +636,10 @@ def bounded_search(
         lower_bound = lower_bound()
     limits = [lower_bound * f for f in (1.6, 4.0)] if lower_bound and lower_bound > 0 else []
     for limit in [*limits, np.inf if cap is None else cap]:
-        dist, pred, best, _ = _bounded(graph, sources, cand, limit, trace)
+        dist, pred, best, _ = nearest(graph, sources, cand, limit, trace)
         if best is not None:
             return dist, pred, best, 0.0
     return None
-
-
-def _bounded(
-    graph: Any, sources: Sequence[int], cand: list[int], limit: float, trace: list[np.ndarray] | None
-) -> tuple[Any, Any, int | None, int]:
-    """scipy's ``dijkstra(graph, directed=True, indices=sources, return_predecessors=True, min_only=True,
-    limit=limit)`` as the searches here read it: ``(dist, pred, best, reached)``, ``best`` the nearest of
-    ``cand`` (None when none is within ``limit``) and ``reached`` how many states are within it (counted
-    only when none is). The compiled search (:func:`corridors.sparse.search`) where its answer is scipy's,
-    scipy otherwise. The states whose rows were read are appended to ``trace`` if given."""
-    got = search(graph, sources, cand, limit)
-    if got is not None:
-        dist, pred, best, read = got
-        if trace is not None:
-            trace.append(read)
-        return dist, pred, (None if dist is None else best), len(read)
-    from scipy.sparse.csgraph import dijkstra
-
-    dist, pred, _ = dijkstra(to_scipy(graph), directed=True, indices=list(sources), return_predecessors=True, min_only=True, limit=limit)
-    if trace is not None:
-        trace.append(np.flatnonzero(dist < np.inf))
-    best = min(cand, key=lambda t: dist[t])
-    if math.isfinite(dist[best]):
-        return dist, pred, best, 0
-    return dist, pred, None, int(np.count_nonzero(dist < np.inf))
 
 
 def cheapest_per_pair(pair: np.ndarray, w: np.ndarray) -> np.ndarray:

@@ -3,7 +3,7 @@
 A query's search graphs (:mod:`corridors.layered`, :mod:`corridors.layer_graphs`, :mod:`corridors.astar`)
 are :class:`Csr` matrices: the ``data``, ``indices``, ``indptr`` and ``shape`` of scipy's
 ``csr_matrix``, the same arrays (``int32`` indices where they fit, as scipy makes them). They are searched
-by the compiled module ``corridors._sparse`` (C, built by ``pip install``) where its answer is scipy's
+by the compiled module ``corridors.sparse_c`` (C, built by ``pip install``) where its answer is scipy's
 exactly, and by ``scipy.sparse.csgraph`` otherwise, imported only then:
 
 - :func:`distances` (a one-to-all or nearest-source search, distances only): always compiled. Shortest
@@ -30,16 +30,17 @@ from typing import Any
 
 import numpy as np
 
-_c: Any
 try:  # built by pip install (optional: without a C compiler the package installs without it)
-    from . import _sparse as _c
+    from .sparse_c import distances as c_distances
+    from .sparse_c import reaching as c_reaching
+    from .sparse_c import search as c_search
+
+    #: whether the compiled searches are available (False: every search here runs on scipy)
+    COMPILED = True
 except ImportError:  # pragma: no cover - depends on the build
-    _c = None
+    COMPILED = False
 
-__all__ = ["COMPILED", "Csr", "csr", "distances", "from_coo", "reaching", "search", "to_scipy", "transpose"]
-
-#: whether the compiled searches are available (False: every search here runs on scipy)
-COMPILED = _c is not None
+__all__ = ["COMPILED", "Csr", "csr", "distances", "from_coo", "nearest", "reaching", "search", "to_scipy", "transpose"]
 #: use the compiled searches (tests set it False to compare with scipy)
 USE_COMPILED = True
 _I32 = np.iinfo(np.int32).max
@@ -131,7 +132,7 @@ def to_scipy(g: Any) -> Any:
 
 def _parts(g: Any) -> tuple[np.ndarray, int, np.ndarray, int, np.ndarray, int] | None:
     """The arrays the compiled searches read, or None (not compiled, or not a plain CSR graph)."""
-    if _c is None or not USE_COMPILED or not isinstance(g, Csr):
+    if not COMPILED or not USE_COMPILED or not isinstance(g, Csr):
         return None
     ip, ix, dt = g.indptr, g.indices, g.data
     if ip.dtype not in (np.int32, np.int64) or ix.dtype not in (np.int32, np.int64) or dt.dtype != np.float64:
@@ -162,12 +163,12 @@ def distances(g: Any, sources: Any, *, min_only: bool = True, limit: float = mat
     ip, wp, ix, wi, dt, n = p
     if min_only:
         out = np.empty(n)
-        _c.distances(ip, wp, ix, wi, dt, n, _states(sources), float(limit), out)
+        c_distances(ip, wp, ix, wi, dt, n, _states(sources), float(limit), out)
         return out
     src = _states(sources)
     rows = np.empty((len(src), n))
     for i, s in enumerate(src.tolist()):
-        _c.distances(ip, wp, ix, wi, dt, n, np.asarray([s], np.int64), float(limit), rows[i])
+        c_distances(ip, wp, ix, wi, dt, n, np.asarray([s], np.int64), float(limit), rows[i])
     return rows[0] if np.ndim(sources) == 0 else rows
 
 
@@ -189,7 +190,7 @@ def search(g: Any, sources: Sequence[int], cand: Sequence[int], limit: float) ->
     dist = np.empty(n)
     pred = np.empty(n, np.int32)
     order = np.empty(n, np.int64)
-    status, best, settled = _c.search(ip, wp, ix, wi, dt, n, _states(sources), _states(cand), float(limit), dist, pred, order)
+    status, best, settled = c_search(ip, wp, ix, wi, dt, n, _states(sources), _states(cand), float(limit), dist, pred, order)
     if status == 2:
         return None
     reached = order[:settled]
@@ -203,10 +204,10 @@ def reaching(g: Any, targets: Sequence[int]) -> np.ndarray:
     from it to one of ``targets`` (the targets included); what a breadth-first search from each target
     over the transpose marks."""
     n = g.shape[0]
-    if _c is not None and USE_COMPILED and isinstance(g, Csr):
+    if COMPILED and USE_COMPILED and isinstance(g, Csr):
         seen = np.zeros(n, np.uint8)
         ip, ix = np.ascontiguousarray(g.indptr), np.ascontiguousarray(g.indices)
-        _c.reaching(ip, ip.dtype.itemsize, ix, ix.dtype.itemsize, n, _states(targets), seen)
+        c_reaching(ip, ip.dtype.itemsize, ix, ix.dtype.itemsize, n, _states(targets), seen)
         return seen.astype(bool)
     from scipy.sparse.csgraph import breadth_first_order
 
@@ -216,3 +217,28 @@ def reaching(g: Any, targets: Sequence[int]) -> np.ndarray:
         if not out[t]:
             out[breadth_first_order(rev, int(t), directed=True, return_predecessors=False)] = True
     return out
+
+
+def nearest(
+    graph: Any, sources: Sequence[int], cand: Sequence[int], limit: float, trace: list[np.ndarray] | None = None
+) -> tuple[Any, Any, int | None, int]:
+    """scipy's ``dijkstra(graph, directed=True, indices=sources, return_predecessors=True, min_only=True,
+    limit=limit)`` as a bounded search reads it: ``(dist, pred, best, reached)``, ``best`` the nearest of
+    ``cand`` (None when none is within ``limit``) and ``reached`` how many states are within it (counted
+    only when none is). :func:`search` where its answer is scipy's, scipy otherwise. The states whose rows
+    were read are appended to ``trace`` if given."""
+    got = search(graph, sources, cand, limit)
+    if got is not None:
+        dist, pred, best, read = got
+        if trace is not None:
+            trace.append(read)
+        return dist, pred, (None if dist is None else best), len(read)
+    from scipy.sparse.csgraph import dijkstra
+
+    dist, pred, _ = dijkstra(to_scipy(graph), directed=True, indices=list(sources), return_predecessors=True, min_only=True, limit=limit)
+    if trace is not None:
+        trace.append(np.flatnonzero(dist < np.inf))
+    found = min(cand, key=lambda t: dist[t])
+    if math.isfinite(dist[found]):
+        return dist, pred, found, 0
+    return dist, pred, None, int(np.count_nonzero(dist < np.inf))

@@ -20,7 +20,7 @@ from scipy.sparse.csgraph import breadth_first_order, dijkstra
 from corridors import sparse
 from corridors.sparse import Csr, csr, distances, from_coo, reaching, search, to_scipy, transpose
 
-needs_compiled = pytest.mark.skipif(not sparse.COMPILED, reason="corridors._sparse was not built (no C compiler at install)")
+needs_compiled = pytest.mark.skipif(not sparse.COMPILED, reason="corridors.sparse_c was not built (no C compiler at install)")
 
 
 def _graph(rng: np.random.Generator, n: int, m: int, *, ties: bool, wide: bool = False) -> Csr:
@@ -180,8 +180,8 @@ def test_malformed_graphs_are_refused_not_read_out_of_bounds() -> None:
 
 def test_the_compiled_module_is_built_where_a_compiler_is() -> None:
     if not (shutil.which("cc") or shutil.which("gcc")):
-        pytest.skip("no C compiler here: the package installs without corridors._sparse")
-    assert sparse.COMPILED, "a C compiler is available but corridors._sparse was not built (see setup.py)"
+        pytest.skip("no C compiler here: the package installs without corridors.sparse_c")
+    assert sparse.COMPILED, "a C compiler is available but corridors.sparse_c was not built (see setup.py)"
 
 
 @needs_compiled

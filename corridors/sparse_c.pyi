@@ -1,4 +1,4 @@
-"""Types of the compiled module corridors._sparse (corridors/_sparse.c); corridors/sparse.py is its interface."""
+"""Types of the compiled module corridors.sparse_c (corridors/sparse_c.c); corridors/sparse.py is its interface."""
 
 Buffer = object  # any contiguous buffer (numpy arrays); collections.abc.Buffer is Python 3.12+
 

@@ -1,5 +1,5 @@
 /*
- * corridors._sparse: the compiled searches of the query path (see corridors/sparse.py, which is the
+ * corridors.sparse_c: the compiled searches of the query path (see corridors/sparse.py, which is the
  * interface: nothing else calls this module).
  *
  * Three functions over a CSR graph (indptr, indices: int32 or int64; data: float64), written for
@@ -439,10 +439,10 @@ static PyMethodDef methods[] = {
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT,
-    .m_name = "_sparse",
+    .m_name = "sparse_c",
     .m_doc = "The compiled searches of corridors.sparse.",
     .m_size = -1,
     .m_methods = methods,
 };
 
-PyMODINIT_FUNC PyInit__sparse(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit_sparse_c(void) { return PyModule_Create(&module); }
