@@ -1,6 +1,6 @@
-"""The goal-directed search of :func:`corridors.layered.solve`: A* with landmarks (ALT) run as scipy's
-compiled Dijkstra over reduced costs, bounded and widened in steps, and the plain bounded Dijkstra it
-falls back to.
+"""The goal-directed search of :func:`corridors.layered.solve`: A* with landmarks (ALT) run as a compiled
+Dijkstra over reduced costs (:mod:`corridors.sparse`: scipy's answers, without importing scipy where
+they cannot differ), bounded and widened in steps, and the plain bounded Dijkstra it falls back to.
 
 A landmark table (:class:`Landmarks`) holds the shortest distances from and to a few landmark states
 over every edge a set of rules allows; by the triangle inequality they bound the distance between any
@@ -9,7 +9,7 @@ table's (:func:`potential`). Reducing each edge's cost by the potential (``w(u, 
 never negative for a consistent potential) makes Dijkstra an A* search toward the targets: the same
 shortest path (ties between paths of equal cost may be broken differently), found touching the states
 near the way instead of every state as near the origin. Nothing here knows the engine: it works on
-CSR matrices and arrays (:mod:`corridors.layered` wires it in).
+CSR matrices (:class:`corridors.sparse.Csr`) and arrays (:mod:`corridors.layered` wires it in).
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import breadth_first_order, dijkstra
+
+from .sparse import csr, distances, nearest, reaching, transpose
 
 __all__ = [
     "ACTIVE_LANDMARKS",
@@ -73,15 +73,15 @@ class Landmarks:
     reverse: Any = field(default=None, repr=False, compare=False)
 
 
-def build_landmarks(csr: Any) -> Landmarks:
-    """Landmarks picked farthest first over ``csr`` (each the state farthest from those picked), then
-    one-to-all searches from and to each."""
-    S = csr.shape[0]
-    deg = np.diff(csr.indptr)
+def build_landmarks(graph: Any) -> Landmarks:
+    """Landmarks picked farthest first over ``graph`` (CSR; each the state farthest from those picked),
+    then one-to-all searches from and to each."""
+    S = graph.shape[0]
+    deg = np.diff(graph.indptr)
     start = int(np.argmax(deg)) if S else 0
     picked: list[int] = []
     fwd_rows: list[np.ndarray] = []
-    near = np.asarray(dijkstra(csr, directed=True, indices=start))
+    near = distances(graph, start, min_only=False)
     for _ in range(min(N_LANDMARKS, S)):
         score = np.where(np.isfinite(near), near, -1.0)
         if picked:
@@ -90,12 +90,12 @@ def build_landmarks(csr: Any) -> Landmarks:
         if score[nxt] <= 0 and picked:
             break
         picked.append(nxt)
-        row = np.asarray(dijkstra(csr, directed=True, indices=nxt))
+        row = distances(graph, nxt, min_only=False)
         fwd_rows.append(row)
         near = row if len(picked) == 1 else np.minimum(near, row)
     fwd = np.vstack(fwd_rows) if fwd_rows else np.zeros((0, S))
-    rev = csr.T.tocsr()
-    bwd = np.asarray(dijkstra(rev, directed=True, indices=picked)).reshape(len(picked), S)
+    rev = transpose(graph)
+    bwd = distances(rev, picked, min_only=False).reshape(len(picked), S)
     return Landmarks(np.asarray(picked, np.int64), fwd, bwd, rev)
 
 
@@ -126,7 +126,7 @@ def exact_to(lm: Landmarks, goal: np.ndarray) -> np.ndarray | None:
     kept = _EXACT.get(k)
     if kept is not None and kept[0] is lm:
         return kept[1]
-    got = np.asarray(dijkstra(reversed_graph(lm), directed=True, indices=g, min_only=True))
+    got = distances(reversed_graph(lm), g)
     got.setflags(write=False)
     if len(_EXACT) >= EXACT_KEPT:
         _EXACT.clear()
@@ -380,25 +380,27 @@ def _exact_layer(
     off = np.full(S, np.inf)
     np.minimum.at(off, edge_src[idx[ok]].astype(np.int64), reach[ok])
     xs = np.flatnonzero(np.isfinite(off))
-    aug = csr_matrix(
-        (np.concatenate([rev.data, off[xs]]), np.concatenate([rev.indices, xs]), np.concatenate([rev.indptr, [rev.nnz + len(xs)]])),
-        shape=(S + 1, S + 1),
+    aug = csr(
+        np.concatenate([rev.data, off[xs]]),
+        np.concatenate([rev.indices, xs]),
+        np.concatenate([rev.indptr, [rev.nnz + len(xs)]]),
+        (S + 1, S + 1),
     )
-    return np.asarray(dijkstra(aug, directed=True, indices=S, min_only=True))[:S]
+    return distances(aug, [S])[:S]
 
 
-def reduce_graph(csr: Any, rows: np.ndarray, pot: tuple[np.ndarray, float, float] | None) -> tuple[Any, float, float, bool]:
-    """``csr`` with the reduced costs of potential ``pot`` (``rows``: the row of each stored entry),
-    its ``c`` and ``ub``, and whether dead ends were cut (:func:`goal_directed` keeps this tuple)."""
+def reduce_graph(graph: Any, rows: np.ndarray, pot: tuple[np.ndarray, float, float] | None) -> tuple[Any, float, float, bool]:
+    """``graph`` (CSR) with the reduced costs of potential ``pot`` (``rows``: the row of each stored
+    entry), its ``c`` and ``ub``, and whether dead ends were cut (:func:`goal_directed` keeps this tuple)."""
     if pot is None:
         return (None, 0.0, 0.0, False)
     pi, c, ub = pot
-    if len(pi) < csr.shape[0]:
-        pi = np.tile(pi, csr.shape[0] // len(pi))
-    data = csr.data - pi[rows]
-    data += pi[csr.indices]
+    if len(pi) < graph.shape[0]:
+        pi = np.tile(pi, graph.shape[0] // len(pi))
+    data = graph.data - pi[rows]
+    data += pi[graph.indices]
     np.maximum(data, 0.0, out=data)
-    return (csr_matrix((data, csr.indices, csr.indptr), shape=csr.shape), c, ub, False)
+    return (csr(data, graph.indices, graph.indptr, graph.shape), c, ub, False)
 
 
 def goal_directed(
@@ -443,13 +445,10 @@ def goal_directed(
         wide = False
         for limit in limits:
             lim = limit * (1.0 + 1e-9) + 1e-9
-            dist, pred, _ = dijkstra(red, directed=True, indices=list(sources), return_predecessors=True, min_only=True, limit=lim)
-            if trace is not None:
-                trace.append(np.flatnonzero(dist < np.inf))
-            best = min(cand, key=lambda t: dist[t])
-            if math.isfinite(dist[best]):
-                return (dist, pred, best, c), (red, c, ub, pruned)
-            if int(np.count_nonzero(dist < np.inf)) * (8 if not pruned else 4) > len(dist):
+            dist, pred, found, reached = nearest(red, sources, cand, lim, trace)
+            if found is not None:
+                return (dist, pred, found, c), (red, c, ub, pruned)
+            if reached * (8 if not pruned else 4) > red.shape[0]:
                 wide = True
                 break  # a good part of the graph already
         if not wide:
@@ -612,18 +611,14 @@ def dead_ends_cut(red: Any, cand: list[int]) -> Any:
     """``red`` with every edge into a state from which none of ``cand`` can be reached set to inf (never
     relaxed). A shortest path to a target passes only states that reach it, and so is every
     predecessor of such a state: the same distances and paths to the targets."""
-    rev = red.T.tocsr()
-    seen = np.zeros(red.shape[0], bool)
-    for t in cand:
-        if not seen[t]:
-            seen[breadth_first_order(rev, int(t), directed=True, return_predecessors=False)] = True
+    seen = reaching(red, cand)
     data = red.data.copy()
     data[~seen[red.indices]] = np.inf
-    return csr_matrix((data, red.indices, red.indptr), shape=red.shape)
+    return csr(data, red.indices, red.indptr, red.shape)
 
 
 def bounded_search(
-    csr: Any,
+    graph: Any,
     sources: Sequence[int],
     cand: list[int],
     lower_bound: float | Callable[[], float | None] | None,
@@ -641,11 +636,8 @@ def bounded_search(
         lower_bound = lower_bound()
     limits = [lower_bound * f for f in (1.6, 4.0)] if lower_bound and lower_bound > 0 else []
     for limit in [*limits, np.inf if cap is None else cap]:
-        dist, pred, _ = dijkstra(csr, directed=True, indices=list(sources), return_predecessors=True, min_only=True, limit=limit)
-        if trace is not None:
-            trace.append(np.flatnonzero(dist < np.inf))
-        best = min(cand, key=lambda c: dist[c])
-        if math.isfinite(dist[best]):
+        dist, pred, best, _ = nearest(graph, sources, cand, limit, trace)
+        if best is not None:
             return dist, pred, best, 0.0
     return None
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.sparse import csr_matrix
 
+from . import sparse
 from .astar import cheapest_per_pair, content, rows_of
 
 __all__ = ["BASES_ENTRIES", "BASES_KEPT", "KEPT_WITH_ENGINE", "build_layered", "for_origin", "reverse_search_graph"]
@@ -70,7 +70,7 @@ def reverse_search_graph(eng: Any, weight: np.ndarray, mask: np.ndarray) -> Any:
     base = _by_pair(eng, mask)
     w = np.maximum(weight[base], 1e-9)
     keep = cheapest_per_pair(eng.src[base].astype(np.int64) * S + eng.dst[base], w)
-    return csr_matrix((w[keep], (eng.dst[base[keep]], eng.src[base[keep]])), shape=(S, S))
+    return sparse.from_coo(w[keep], eng.dst[base[keep]], eng.src[base[keep]], (S, S))
 
 
 def build_layered(
@@ -93,7 +93,7 @@ def build_layered(
     small = n < 2**31 and len(rows) < 2**31  # int32 indices, as scipy would make them
     indptr = np.zeros(n + 1, np.int64)
     np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-    csr = csr_matrix((w, cols.astype(np.int32, copy=False) if small else cols, indptr.astype(np.int32) if small else indptr), shape=(n, n))
+    csr = sparse.csr(w, cols.astype(np.int32, copy=False) if small else cols, indptr.astype(np.int32) if small else indptr, (n, n))
     rows_of(eng.graphs.setdefault(ROWS, {}), csr, rows)  # the row of each entry, which its A* search reads
     return (csr, rows * n + cols, eidx)
 
@@ -369,5 +369,5 @@ def _swap(
     delta = np.bincount(l_pair[add] // n, minlength=n) - np.bincount(pair[rm] // n, minlength=n)
     indptr = csr.indptr.astype(np.int64)
     indptr[1:] += np.cumsum(delta)
-    graph = csr_matrix((data, indices, indptr.astype(csr.indptr.dtype)), shape=(n, n))
+    graph = sparse.csr(data, indices, indptr.astype(csr.indptr.dtype), (n, n))
     return (graph, new_pair, new_eidx), (out[0], out[1], out[2])

@@ -1,6 +1,6 @@
 """The search graphs of the engine (:mod:`corridors.engine`) and their solver: the cheapest edge of each
-state pair over a mask, copied into via layers and transfer counts, solved with scipy's compiled
-Dijkstra (A* toward the targets, :mod:`corridors.astar`).
+state pair over a mask, copied into via layers and transfer counts, solved with a compiled Dijkstra
+(A* toward the targets, :mod:`corridors.astar`; :mod:`corridors.sparse`: scipy's answers).
 
 A graph is built once per query key and kept with the engine. A query whose graph only lacks edges of
 one already built with the same ends, weights, via groups, transfer cap and A* table (a new set of
@@ -23,10 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
 
-from . import layer_graphs
+from . import layer_graphs, sparse
 from .astar import (
     BEYOND_CAP,
     Landmarks,
@@ -96,7 +94,7 @@ def _one_layer(eng: Arrays, weight: np.ndarray, mask: np.ndarray, no_arrival: An
         w, rows, cols, eidx = w[ok], rows[ok], cols[ok], eidx[ok]
     indptr = np.zeros(S + 1, np.int64)
     np.cumsum(np.bincount(rows, minlength=S), out=indptr[1:])
-    csr = csr_matrix((w, cols, indptr), shape=(S, S))
+    csr = sparse.csr(w, cols, indptr, (S, S))
     return (csr, rows * S + cols, eidx)
 
 
@@ -524,7 +522,7 @@ def _derive(
         fewer = np.zeros(n + 1, np.int64)
         np.cumsum(np.bincount(pair[drop] // n, minlength=n), out=fewer[1:])
         indptr = (indptr - fewer).astype(csr.indptr.dtype)
-    return (csr_matrix((data, indices, indptr), shape=(n, n)), new_pair, new_eidx)
+    return (sparse.csr(data, indices, indptr, (n, n)), new_pair, new_eidx)
 
 
 # ------------------------------------------------------------------ landmarks and potentials
@@ -598,7 +596,7 @@ def distances_from(eng: Arrays, sources: Sequence[int], weight: np.ndarray, mask
         w = np.maximum(weight[base], 1e-9)
         r, c = eng.src[base], eng.dst[base]
         keep = cheapest_per_pair(r.astype(np.int64) * eng.n_states + c, w)
-        built = csr_matrix((w[keep], (r[keep], c[keep])), shape=(eng.n_states, eng.n_states))
+        built = sparse.from_coo(w[keep], r[keep], c[keep], (eng.n_states, eng.n_states))
         if key is not None:
             eng.graphs[key] = built
-    return np.asarray(dijkstra(built, directed=True, indices=list(sources), min_only=True))
+    return sparse.distances(built, list(sources))

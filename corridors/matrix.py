@@ -182,6 +182,7 @@ def _fast(
     from .access import access_move
     from .engine import search_graph
     from .query import edge_mask, edge_weights
+    from .sparse import to_scipy
 
     q = router.compiled
     eng = q.eng
@@ -232,6 +233,7 @@ def _fast(
         protect[eng.out_states.get(p.id, [])] = True
         protect[eng.in_states.get(p.id, [])] = True
     sgraph, tree = _prepared(eng, graph, pair, eidx, protect)
+    sgraph = to_scipy(sgraph)  # scipy's Dijkstra with predecessors: its trees, ties and all
     code: dict[str, int] = {}
     ids = np.asarray([code.setdefault(p.id, len(code)) for p in ps], dtype=np.int64)  # one code per node
     dest_banned = np.zeros(n, bool)

@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from corridors.sparse import to_scipy
+
 
 def _walk(pred: np.ndarray, pair: list[tuple[int, int, int]], met: np.ndarray, is_leg: np.ndarray, t: int) -> tuple[list[float], int, int]:
     """A plain walk up one tree: the reference the vectorised walk must match."""
@@ -98,8 +100,8 @@ def test_pruned_search_graph_keeps_the_trees_between_the_places(router: Any) -> 
     small = _pruned(graph, pair, eng.n_states, protect)
     assert small.nnz < graph.nnz * 0.8  # the ports' pendant states and the dead ends are gone
     for p in ids:
-        d0, p0, _ = dijkstra(graph, indices=eng.out_states[p], min_only=True, return_predecessors=True)
-        d1, p1, _ = dijkstra(small, indices=eng.out_states[p], min_only=True, return_predecessors=True)
+        d0, p0, _ = dijkstra(to_scipy(graph), indices=eng.out_states[p], min_only=True, return_predecessors=True)
+        d1, p1, _ = dijkstra(to_scipy(small), indices=eng.out_states[p], min_only=True, return_predecessors=True)
         for t in np.flatnonzero(protect):
             assert d0[t] == d1[t]
             a, b = [int(t)], [int(t)]

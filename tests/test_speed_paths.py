@@ -9,6 +9,7 @@ from test_engine import LEGS, NODES
 
 from corridors.params import load_parameters
 from corridors.routing import Router
+from corridors.sparse import to_scipy
 
 P = load_parameters()
 ZONES = ("hormuz", "suez", "bab_el_mandeb")
@@ -158,7 +159,7 @@ def test_landmark_bounds_never_exceed_the_true_distance(G: object) -> None:
     targets = q.eng.in_states["port:INBOM"]
     sources = q.eng.out_states["port:RULED"]
     pi, cap, _ = astar.potential(lm, sources, targets)  # type: ignore[misc]
-    to_target = np.asarray(dijkstra(csr.T.tocsr(), directed=True, indices=targets, min_only=True))
+    to_target = np.asarray(dijkstra(to_scipy(csr).T.tocsr(), directed=True, indices=targets, min_only=True))
     reach = np.isfinite(to_target)
     assert reach.sum() > 1000
     assert np.all(pi[reach] <= to_target[reach] * (1 + 1e-9) + 1e-9)
@@ -197,7 +198,7 @@ def test_dead_ends_are_cut_without_changing_the_paths_to_the_targets() -> None:
     g = csr_matrix((w, (rows, cols)), shape=(5, 5))
     cut = dead_ends_cut(g, [2])
     full, full_pred = dijkstra(g, indices=0, return_predecessors=True)
-    part, part_pred = dijkstra(cut, indices=0, return_predecessors=True)
+    part, part_pred = dijkstra(to_scipy(cut), indices=0, return_predecessors=True)
     assert part[2] == full[2] == 3.0
     assert part_pred[2] == full_pred[2] == 1
     assert np.isinf(part[[3, 4]]).all() and np.isfinite(full[[3, 4]]).all()

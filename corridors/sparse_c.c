@@ -1,0 +1,448 @@
+/*
+ * corridors.sparse_c: the compiled searches of the query path (see corridors/sparse.py, which is the
+ * interface: nothing else calls this module).
+ *
+ * Three functions over a CSR graph (indptr, indices: int32 or int64; data: float64), written for
+ * corridors (Apache-2.0), with a binary heap ordered by (distance, state):
+ *
+ *   distances(indptr, wp, indices, wi, data, n, sources, limit, dist)
+ *       shortest distances from the nearest of ``sources`` (int64) into ``dist`` (float64, n; inf where
+ *       not reached). An edge is relaxed when its end is not a source and ``d + w <= limit``.
+ *       Distances do not depend on the order in which equal keys leave a heap, so these are the
+ *       values any Dijkstra gives, bit for bit.
+ *
+ *   search(indptr, wp, indices, wi, data, n, sources, targets, limit, dist, pred, order)
+ *       the same search stopped at the first target settled, with each reached state's predecessor
+ *       (int32, -9999 where none) and the settled states in order (int64). Returns
+ *       (status, best, settled): status 0 = a target found (``best``), 1 = no target within ``limit``
+ *       (every state within it settled), 2 = undecided: a state offered its distance twice, or another
+ *       state left at the target's distance (the predecessors would then depend on the order of equal
+ *       keys: corridors.sparse leaves such a query to scipy).
+ *
+ *   reaching(indptr, wp, indices, wi, n, targets, seen)
+ *       marks in ``seen`` (uint8, n) every state with a path to one of ``targets`` over the stored
+ *       entries (whatever their values), the targets included.
+ *
+ * Buffers are passed as contiguous bytes-like objects; ``wp`` and ``wi`` are the byte widths (4 or 8)
+ * of the index arrays. corridors/sparse.py checks shapes and dtypes before calling.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    const void *indptr;
+    const void *indices;
+    const double *data;
+    int wp, wi;
+    int64_t n, nnz;
+} graph_t;
+
+static inline int64_t row_start(const graph_t *g, int64_t u) {
+    return g->wp == 4 ? (int64_t)((const int32_t *)g->indptr)[u] : ((const int64_t *)g->indptr)[u];
+}
+
+static inline int64_t col(const graph_t *g, int64_t j) {
+    return g->wi == 4 ? (int64_t)((const int32_t *)g->indices)[j] : ((const int64_t *)g->indices)[j];
+}
+
+typedef struct {
+    double d;
+    int64_t v;
+} item_t;
+
+typedef struct {
+    item_t *a;
+    Py_ssize_t size, cap;
+} heap_t;
+
+static inline int before(double d1, int64_t v1, double d2, int64_t v2) { return d1 < d2 || (d1 == d2 && v1 < v2); }
+
+static int heap_push(heap_t *h, double d, int64_t v) {
+    if (h->size == h->cap) {
+        Py_ssize_t cap = h->cap ? 2 * h->cap : 256;
+        item_t *a = (item_t *)realloc(h->a, (size_t)cap * sizeof(item_t));
+        if (a == NULL) return -1;
+        h->a = a;
+        h->cap = cap;
+    }
+    Py_ssize_t i = h->size++;
+    while (i > 0) {
+        Py_ssize_t p = (i - 1) / 2;
+        if (!before(d, v, h->a[p].d, h->a[p].v)) break;
+        h->a[i] = h->a[p];
+        i = p;
+    }
+    h->a[i].d = d;
+    h->a[i].v = v;
+    return 0;
+}
+
+static item_t heap_pop(heap_t *h) {
+    item_t top = h->a[0];
+    item_t last = h->a[--h->size];
+    Py_ssize_t i = 0, n = h->size;
+    for (;;) {
+        Py_ssize_t c = 2 * i + 1;
+        if (c >= n) break;
+        if (c + 1 < n && before(h->a[c + 1].d, h->a[c + 1].v, h->a[c].d, h->a[c].v)) c++;
+        if (!before(h->a[c].d, h->a[c].v, last.d, last.v)) break;
+        h->a[i] = h->a[c];
+        i = c;
+    }
+    if (n) h->a[i] = last;
+    return top;
+}
+
+enum { UNSEEN = 0, SOURCE = 1, SETTLED = 2 };
+
+/* parse the graph part of the arguments; the buffers stay held until release_all */
+typedef struct {
+    Py_buffer b[8];
+    int used;
+} bufs_t;
+
+static void release_all(bufs_t *bs) {
+    for (int i = 0; i < bs->used; i++) PyBuffer_Release(&bs->b[i]);
+    bs->used = 0;
+}
+
+static int check_graph(graph_t *g, Py_buffer *ip, Py_buffer *ix, Py_buffer *dt) {
+    if ((g->wp != 4 && g->wp != 8) || (g->wi != 4 && g->wi != 8)) {
+        PyErr_SetString(PyExc_ValueError, "index widths must be 4 or 8 bytes");
+        return -1;
+    }
+    if (g->n < 0 || ip->len != (g->n + 1) * g->wp || ix->len % g->wi != 0 ||
+        (dt != NULL && ix->len / g->wi != dt->len / (Py_ssize_t)sizeof(double)) ||
+        (dt != NULL && dt->len % (Py_ssize_t)sizeof(double) != 0)) {
+        PyErr_SetString(PyExc_ValueError, "inconsistent CSR arrays");
+        return -1;
+    }
+    g->indptr = ip->buf;
+    g->indices = ix->buf;
+    g->data = dt != NULL ? (const double *)dt->buf : NULL;
+    g->nnz = (int64_t)(ix->len / g->wi);
+    return 0;
+}
+
+/* a row's entries [*a, *b), or 0 when indptr does not describe rows within the entries (each row is
+   checked when it is read, so a search costs what it reads, not the size of the graph) */
+static inline int row(const graph_t *g, int64_t u, int64_t *a, int64_t *b) {
+    *a = row_start(g, u);
+    *b = row_start(g, u + 1);
+    return 0 <= *a && *a <= *b && *b <= g->nnz;
+}
+
+static void raise_for(int err) {
+    if (err == 1)
+        PyErr_NoMemory();
+    else
+        PyErr_SetString(PyExc_ValueError, "malformed CSR graph: indptr out of order or a column index out of range");
+}
+
+static int check_states(const Py_buffer *b, int64_t n, const char *what) {
+    const int64_t *s = (const int64_t *)b->buf;
+    if (b->len % (Py_ssize_t)sizeof(int64_t) != 0) {
+        PyErr_Format(PyExc_ValueError, "%s must be int64", what);
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < b->len / (Py_ssize_t)sizeof(int64_t); i++) {
+        if (s[i] < 0 || s[i] >= n) {
+            PyErr_Format(PyExc_ValueError, "%s: state %lld out of range", what, (long long)s[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static PyObject *py_distances(PyObject *self, PyObject *args) {
+    bufs_t bs = {.used = 0};
+    graph_t g;
+    long long n;
+    double limit;
+    Py_buffer *ip = &bs.b[0], *ix = &bs.b[1], *dt = &bs.b[2], *src = &bs.b[3], *out = &bs.b[4];
+    if (!PyArg_ParseTuple(args, "y*iy*iy*Ly*dw*", ip, &g.wp, ix, &g.wi, dt, &n, src, &limit, out)) return NULL;
+    bs.used = 5;
+    g.n = (int64_t)n;
+    if (check_graph(&g, ip, ix, dt) < 0 || check_states(src, g.n, "sources") < 0) goto fail;
+    if (out->len != g.n * (Py_ssize_t)sizeof(double)) {
+        PyErr_SetString(PyExc_ValueError, "dist must hold n float64");
+        goto fail;
+    }
+    double *dist = (double *)out->buf;
+    const int64_t *s = (const int64_t *)src->buf;
+    Py_ssize_t ns = src->len / (Py_ssize_t)sizeof(int64_t);
+    unsigned char *state = (unsigned char *)calloc((size_t)(g.n ? g.n : 1), 1);
+    heap_t h = {NULL, 0, 0};
+    if (state == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    int err = 0;
+    Py_BEGIN_ALLOW_THREADS;
+    for (int64_t i = 0; i < g.n; i++) dist[i] = INFINITY;
+    for (Py_ssize_t i = 0; i < ns && !err; i++) {
+        if (state[s[i]] == UNSEEN) {
+            state[s[i]] = SOURCE;
+            dist[s[i]] = 0.0;
+            if (heap_push(&h, 0.0, s[i]) < 0) err = 1;
+        }
+    }
+    while (h.size && !err) {
+        item_t it = heap_pop(&h);
+        int64_t u = it.v, a, b;
+        if (state[u] == SETTLED) continue;
+        state[u] = SETTLED;
+        double du = it.d;
+        if (!row(&g, u, &a, &b)) {
+            err = 2;
+            break;
+        }
+        for (int64_t j = a; j < b; j++) {
+            int64_t v = col(&g, j);
+            if (v < 0 || v >= g.n) {
+                err = 2;
+                break;
+            }
+            if (state[v] != UNSEEN) continue; /* a source or settled: never relaxed */
+            double nd = du + g.data[j];
+            if (!(nd <= limit) || !(nd < dist[v])) continue;
+            dist[v] = nd;
+            if (heap_push(&h, nd, v) < 0) {
+                err = 1;
+                break;
+            }
+        }
+    }
+    Py_END_ALLOW_THREADS;
+    free(state);
+    free(h.a);
+    if (err) {
+        raise_for(err);
+        goto fail;
+    }
+    release_all(&bs);
+    Py_RETURN_NONE;
+fail:
+    release_all(&bs);
+    return NULL;
+}
+
+static PyObject *py_search(PyObject *self, PyObject *args) {
+    bufs_t bs = {.used = 0};
+    graph_t g;
+    long long n;
+    double limit;
+    Py_buffer *ip = &bs.b[0], *ix = &bs.b[1], *dt = &bs.b[2], *src = &bs.b[3], *tgt = &bs.b[4];
+    Py_buffer *bd = &bs.b[5], *bp = &bs.b[6], *bo = &bs.b[7];
+    if (!PyArg_ParseTuple(args, "y*iy*iy*Ly*y*dw*w*w*", ip, &g.wp, ix, &g.wi, dt, &n, src, tgt, &limit, bd, bp, bo)) return NULL;
+    bs.used = 8;
+    g.n = (int64_t)n;
+    if (check_graph(&g, ip, ix, dt) < 0 || check_states(src, g.n, "sources") < 0 || check_states(tgt, g.n, "targets") < 0) goto fail;
+    if (bd->len != g.n * (Py_ssize_t)sizeof(double) || bp->len != g.n * (Py_ssize_t)sizeof(int32_t) ||
+        bo->len != g.n * (Py_ssize_t)sizeof(int64_t)) {
+        PyErr_SetString(PyExc_ValueError, "dist, pred and order must hold n float64, int32 and int64");
+        goto fail;
+    }
+    double *dist = (double *)bd->buf;
+    int32_t *pred = (int32_t *)bp->buf;
+    int64_t *order = (int64_t *)bo->buf;
+    const int64_t *s = (const int64_t *)src->buf;
+    const int64_t *t = (const int64_t *)tgt->buf;
+    Py_ssize_t ns = src->len / (Py_ssize_t)sizeof(int64_t), nt = tgt->len / (Py_ssize_t)sizeof(int64_t);
+    if (g.n >= INT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "too many states for int32 predecessors");
+        goto fail;
+    }
+    /* bit 0-1: UNSEEN / SOURCE / SETTLED; bit 2: a target */
+    unsigned char *state = (unsigned char *)calloc((size_t)(g.n ? g.n : 1), 1);
+    heap_t h = {NULL, 0, 0};
+    if (state == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    int err = 0, status = 1;
+    int64_t best = -1, settled = 0;
+    Py_BEGIN_ALLOW_THREADS;
+    for (int64_t i = 0; i < g.n; i++) {
+        dist[i] = INFINITY;
+        pred[i] = -9999;
+    }
+    for (Py_ssize_t i = 0; i < nt; i++) state[t[i]] |= 4;
+    for (Py_ssize_t i = 0; i < ns && !err; i++) {
+        if ((state[s[i]] & 3) == UNSEEN) {
+            state[s[i]] |= SOURCE;
+            dist[s[i]] = 0.0;
+            if (heap_push(&h, 0.0, s[i]) < 0) err = 1;
+        }
+    }
+    while (h.size && !err) {
+        item_t it = heap_pop(&h);
+        int64_t u = it.v, a, b;
+        if ((state[u] & 3) == SETTLED) continue;
+        double du = it.d;
+        if (du > limit) {
+            status = 2;
+            break;
+        }
+        state[u] = (unsigned char)((state[u] & 4) | SETTLED);
+        order[settled++] = u;
+        if (!row(&g, u, &a, &b)) {
+            err = 2;
+            break;
+        }
+        if (state[u] & 4) {
+            /* another state at this distance (in the heap, or one step on at no cost) may be another
+               target, or offer a state on the way its distance again: undecided */
+            status = 0;
+            best = u;
+            if (h.size && h.a[0].d <= du) status = 2;
+            for (int64_t j = a; j < b && status == 0; j++) {
+                int64_t v = col(&g, j);
+                if (v < 0 || v >= g.n) {
+                    err = 2;
+                    break;
+                }
+                if (g.data[j] <= limit && du + g.data[j] == du && (state[v] & 3) == UNSEEN) status = 2;
+            }
+            break;
+        }
+        for (int64_t j = a; j < b; j++) {
+            int64_t v = col(&g, j);
+            if (v < 0 || v >= g.n) {
+                err = 2;
+                break;
+            }
+            if ((state[v] & 3) == SOURCE) continue; /* never relaxed into */
+            double nd = du + g.data[j];
+            if (!(nd <= limit) || nd == INFINITY) continue;
+            double old = dist[v];
+            if (nd < old) {
+                if ((state[v] & 3) == SETTLED) continue;
+                dist[v] = nd;
+                pred[v] = (int32_t)u;
+                if (heap_push(&h, nd, v) < 0) {
+                    err = 1;
+                    break;
+                }
+            } else if (nd == old) {
+                status = 2; /* offered twice at its distance: the order of equal keys decides */
+                break;
+            }
+        }
+        if (status == 2) break;
+    }
+    Py_END_ALLOW_THREADS;
+    free(state);
+    free(h.a);
+    if (err) {
+        raise_for(err);
+        goto fail;
+    }
+    release_all(&bs);
+    return Py_BuildValue("iLL", status, (long long)best, (long long)settled);
+fail:
+    release_all(&bs);
+    return NULL;
+}
+
+static PyObject *py_reaching(PyObject *self, PyObject *args) {
+    bufs_t bs = {.used = 0};
+    graph_t g;
+    long long n;
+    Py_buffer *ip = &bs.b[0], *ix = &bs.b[1], *tgt = &bs.b[2], *out = &bs.b[3];
+    if (!PyArg_ParseTuple(args, "y*iy*iLy*w*", ip, &g.wp, ix, &g.wi, &n, tgt, out)) return NULL;
+    bs.used = 4;
+    g.n = (int64_t)n;
+    if (out->len != g.n) {
+        PyErr_SetString(PyExc_ValueError, "seen must hold n uint8");
+        goto fail;
+    }
+    if (check_graph(&g, ip, ix, NULL) < 0) goto fail;
+    int64_t nnz = g.nnz;
+    for (int64_t u = 0; u < g.n; u++) {
+        int64_t a, b;
+        if (!row(&g, u, &a, &b)) {
+            raise_for(2);
+            goto fail;
+        }
+        for (int64_t j = a; j < b; j++) {
+            int64_t v = col(&g, j);
+            if (v < 0 || v >= g.n) {
+                raise_for(2);
+                goto fail;
+            }
+        }
+    }
+    if (check_states(tgt, g.n, "targets") < 0) goto fail;
+    unsigned char *seen = (unsigned char *)out->buf;
+    const int64_t *t = (const int64_t *)tgt->buf;
+    Py_ssize_t nt = tgt->len / (Py_ssize_t)sizeof(int64_t);
+    /* the reversed graph by counting: rptr[v]..rptr[v+1] lists the states with an entry into v */
+    int64_t *rptr = (int64_t *)calloc((size_t)g.n + 1, sizeof(int64_t));
+    int64_t *rsrc = (int64_t *)malloc((size_t)(nnz ? nnz : 1) * sizeof(int64_t));
+    int64_t *fill = (int64_t *)malloc((size_t)(g.n ? g.n : 1) * sizeof(int64_t));
+    int64_t *queue = (int64_t *)malloc((size_t)(g.n ? g.n : 1) * sizeof(int64_t));
+    if (!rptr || !rsrc || !fill || !queue) {
+        free(rptr);
+        free(rsrc);
+        free(fill);
+        free(queue);
+        PyErr_NoMemory();
+        goto fail;
+    }
+    Py_BEGIN_ALLOW_THREADS;
+    memset(seen, 0, (size_t)g.n);
+    for (int64_t j = 0; j < nnz; j++) rptr[col(&g, j) + 1]++;
+    for (int64_t v = 0; v < g.n; v++) rptr[v + 1] += rptr[v];
+    memcpy(fill, rptr, (size_t)g.n * sizeof(int64_t));
+    for (int64_t u = 0; u < g.n; u++)
+        for (int64_t j = row_start(&g, u), e = row_start(&g, u + 1); j < e; j++) rsrc[fill[col(&g, j)]++] = u;
+    int64_t head = 0, tail = 0;
+    for (Py_ssize_t i = 0; i < nt; i++) {
+        if (!seen[t[i]]) {
+            seen[t[i]] = 1;
+            queue[tail++] = t[i];
+        }
+    }
+    while (head < tail) {
+        int64_t v = queue[head++];
+        for (int64_t k = rptr[v]; k < rptr[v + 1]; k++) {
+            int64_t u = rsrc[k];
+            if (!seen[u]) {
+                seen[u] = 1;
+                queue[tail++] = u;
+            }
+        }
+    }
+    Py_END_ALLOW_THREADS;
+    free(rptr);
+    free(rsrc);
+    free(fill);
+    free(queue);
+    release_all(&bs);
+    Py_RETURN_NONE;
+fail:
+    release_all(&bs);
+    return NULL;
+}
+
+static PyMethodDef methods[] = {
+    {"distances", py_distances, METH_VARARGS, "Shortest distances from the nearest source (see corridors/sparse.py)."},
+    {"search", py_search, METH_VARARGS, "A search stopped at the first target, or undecided on ties (see corridors/sparse.py)."},
+    {"reaching", py_reaching, METH_VARARGS, "The states with a path to a target (see corridors/sparse.py)."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "sparse_c",
+    .m_doc = "The compiled searches of corridors.sparse.",
+    .m_size = -1,
+    .m_methods = methods,
+};
+
+PyMODINIT_FUNC PyInit_sparse_c(void) { return PyModule_Create(&module); }
