@@ -1,4 +1,4 @@
-"""The compiled routing graph: a state-expanded graph solved with scipy's compiled Dijkstra.
+"""The compiled routing graph: a state-expanded graph solved with a compiled Dijkstra (:mod:`corridors.sparse`).
 
 Why a state graph: the dwell a container meets at a node depends on how it arrives and leaves.
 Each node gets one *arrival* and one *departure* state per "mode key" of its legs (``rail:1520``,
