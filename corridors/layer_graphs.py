@@ -63,17 +63,21 @@ def _by_pair(eng: Any, mask: np.ndarray) -> np.ndarray:
 
 def _cheapest_sorted(pk: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """:func:`corridors.astar.cheapest_per_pair` of keys ``pk`` in ascending order (the edges of
-    :func:`_by_pair`), and the first position of each key: only the runs of a repeated key sorted."""
+    :func:`_by_pair`), and the first position of each key: only the runs of a repeated key (a few
+    parallel edges) sorted, by a stable lexsort on their weights."""
     new = np.ones(len(pk), bool)
     np.not_equal(pk[1:], pk[:-1], out=new[1:])
     starts = np.flatnonzero(new)
     first = starts.copy()
-    lens = np.diff(np.append(starts, len(pk)))
-    multi = np.flatnonzero(lens > 1)  # pairs of parallel edges: a few
-    if len(multi):
-        ml = lens[multi]
-        members = np.repeat(starts[multi] - (np.cumsum(ml) - ml), ml) + np.arange(int(ml.sum()))
-        first[multi] = members[cheapest_per_pair(pk[members], w[members])]
+    again = np.flatnonzero(~new)  # the positions of a key the previous position has
+    if len(again):
+        members = np.union1d(again - 1, again)  # the runs of those keys, ascending
+        m_pk = pk[members]
+        order = np.lexsort((w[members], m_pk))
+        firsts = np.ones(len(order), bool)
+        firsts[1:] = m_pk[order][1:] != m_pk[order][:-1]
+        best = members[order[firsts]]  # per run, ascending
+        first[np.searchsorted(starts, best, side="right") - 1] = best
     return first, starts
 
 
