@@ -332,6 +332,8 @@ def _pairs(eng: Any, weight: np.ndarray, mask: np.ndarray, arrivals: np.ndarray)
     at_pos = np.zeros(len(mask), np.int32 if len(base) < 2**31 else np.int64)
     at_pos[base] = np.arange(len(base))
     got = (base, starts, src[first], eng.dst[f_e].astype(np.int32), f_e, w[first], arrivals[f_e], at_pos)
+    for x in got:
+        x.setflags(write=False)  # shared by the graphs built from them
     weight, mask = (x.copy() if x.flags.writeable else x for x in (weight, mask))  # the caller's may change
     eng.graphs[_PAIRS] = (weight, arrivals, mask, got)
     return got
