@@ -250,7 +250,7 @@ def _by_groups(
     rows = np.empty(total, np.int64)
     cols = np.empty(total, np.int32)
     eidx = np.empty(total, f_e.dtype)
-    ww = np.empty(total, np.float64)
+    ww = np.empty(total, f_w.dtype)
     off = 0
     for a, (drop, r_pair, r_at, *adding) in enumerate(plans):
         # each entry advancing goes after the entries staying with its row (their columns are in this layer)
