@@ -367,17 +367,14 @@ def _exact_layer(
     an edge of the group by the price of the virtual edge). None when no edge of the group leads on."""
     S = rev.shape[0]
     idx = np.flatnonzero(group)
-    adv = np.ones(len(idx), np.int64)  # :func:`_advance` at the group's edges only
-    alive = np.ones(len(idx), bool)
+    adv, alive = np.ones(len(idx), np.int64), np.ones(len(idx), bool)  # :func:`_advance` at the group's edges only
     for j in range(a + 1, len(vias)):
-        alive &= vias[j][idx]
-        adv += alive
+        adv += (alive := alive & vias[j][idx])
     ahead = layers[::-1]  # ahead[k] is the potential of layer a + 1 + k
     reach = np.full(len(idx), np.inf)
     for k in np.unique(adv):
         sel = adv == k
-        # w at least 1e-9 (:func:`_through` passes the weights as they are, read here only)
-        reach[sel] = np.maximum(w[idx[sel]], 1e-9) + ahead[int(k) - 1][edge_dst[idx[sel]]]
+        reach[sel] = np.maximum(w[idx[sel]], 1e-9) + ahead[int(k) - 1][edge_dst[idx[sel]]]  # (_through's w as it is)
     ok = np.isfinite(reach)
     if not ok.any():
         return None
