@@ -267,12 +267,11 @@ def _through(
     kept = _LAYERS.get(key)
     if kept is not None and kept[0] is lm and all(a is b or np.array_equal(a, b) for a, b in zip(kept[1], (*vias, weight), strict=True)):
         return kept[2]
-    w = np.maximum(weight, 1e-9)
     rev = reversed_graph(lm)
     layers = [ex]
     pi: np.ndarray | None = None
     for a in range(len(vias) - 1, -1, -1):
-        got = _exact_layer(rev, vias[a], vias, a, layers, edge_src, edge_dst, w)
+        got = _exact_layer(rev, vias[a], vias, a, layers, edge_src, edge_dst, weight)
         if got is None:
             break
         layers.append(got)
@@ -368,12 +367,14 @@ def _exact_layer(
     an edge of the group by the price of the virtual edge). None when no edge of the group leads on."""
     S = rev.shape[0]
     idx = np.flatnonzero(group)
-    adv = _advance(group, vias, a)[idx]
+    adv, alive = np.ones(len(idx), np.int64), np.ones(len(idx), bool)  # :func:`_advance` at the group's edges only
+    for j in range(a + 1, len(vias)):
+        adv += (alive := alive & vias[j][idx])
     ahead = layers[::-1]  # ahead[k] is the potential of layer a + 1 + k
     reach = np.full(len(idx), np.inf)
     for k in np.unique(adv):
         sel = adv == k
-        reach[sel] = w[idx[sel]] + ahead[int(k) - 1][edge_dst[idx[sel]]]
+        reach[sel] = np.maximum(w[idx[sel]], 1e-9) + ahead[int(k) - 1][edge_dst[idx[sel]]]  # (_through's w as it is)
     ok = np.isfinite(reach)
     if not ok.any():
         return None

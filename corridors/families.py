@@ -245,10 +245,12 @@ def route_path(G: nx.MultiDiGraph, route: Any) -> list[tuple[str, str, str]]:
     """The (u, v, leg id) of every leg of ``route`` in travel order, chained from its origin."""
     out: list[tuple[str, str, str]] = []
     node = route.origin
+    succ = G.succ
     for m in route.moves:
         node = m.from_id if m.from_id in G else node
         for k in m.leg_ids:
-            cands = [(u, v) for u, v, kk in G.out_edges(node, keys=True) if kk == k]
+            # the first leg ``k`` out of ``node`` in the order of ``G.out_edges(node, keys=True)``
+            cands = [(node, v) for v, keys in succ[node].items() if k in keys] if node in G else []
             if not cands:
                 cands = [(u, v) for u, v, kk in G.edges(keys=True) if kk == k]
             u, v = cands[0]

@@ -61,6 +61,26 @@ def _by_pair(eng: Any, mask: np.ndarray) -> np.ndarray:
     return order[mask[order]]  # type: ignore[no-any-return]
 
 
+def _cheapest_sorted(pk: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`corridors.astar.cheapest_per_pair` of keys ``pk`` in ascending order (the edges of
+    :func:`_by_pair`), and the first position of each key: only the runs of a repeated key (a few
+    parallel edges) sorted, by a stable lexsort on their weights."""
+    new = np.ones(len(pk), bool)
+    np.not_equal(pk[1:], pk[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    first = starts.copy()
+    again = np.flatnonzero(~new)  # the positions of a key the previous position has
+    if len(again):
+        members = np.union1d(again - 1, again)  # the runs of those keys, ascending
+        m_pk = pk[members]
+        order = np.lexsort((w[members], m_pk))
+        firsts = np.ones(len(order), bool)
+        firsts[1:] = m_pk[order][1:] != m_pk[order][:-1]
+        best = members[order[firsts]]  # per run, ascending
+        first[np.searchsorted(starts, best, side="right") - 1] = best
+    return first, starts
+
+
 def reverse_search_graph(eng: Any, weight: np.ndarray, mask: np.ndarray) -> Any:
     """The search graph over ``mask`` (:func:`corridors.layered.search_graph`: the cheapest edge of each
     state pair by ``weight``, the first of equals by index) reversed, as a CSR matrix: the same edges
@@ -69,7 +89,7 @@ def reverse_search_graph(eng: Any, weight: np.ndarray, mask: np.ndarray) -> Any:
     S = eng.n_states
     base = _by_pair(eng, mask)
     w = np.maximum(weight[base], 1e-9)
-    keep = cheapest_per_pair(eng.src[base].astype(np.int64) * S + eng.dst[base], w)
+    keep = _cheapest_sorted(eng.src[base].astype(np.int64) * S + eng.dst[base], w)[0]
     return sparse.from_coo(w[keep], eng.dst[base[keep]], eng.src[base[keep]], (S, S))
 
 
@@ -162,69 +182,161 @@ def _by_groups(
     eng: Any, weight: np.ndarray, mask: np.ndarray, vias: Sequence[np.ndarray], no_arrival: Sequence[Any], V: int, arrivals: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """:func:`build_layered` without a transfer cap, from the cheapest edge of each state pair over
-    ``mask`` (the first of equals by index). In layer ``a`` an edge outside group ``a`` stays in the
-    layer, one in it advances: a pair of states none of whose edges advance keeps that cheapest edge;
-    a pair with some keeps the cheapest of those that stay, and the cheapest of those that advance as
-    far is an entry into a later layer. A leg arriving at a node ``no_arrival[a]`` bans drops its
-    entry (every edge of its pair arrives there too: :func:`_arrivals`). The same arrays."""
+    ``mask`` (the first of equals by index; :func:`_pairs`). In layer ``a`` an edge outside group ``a``
+    stays in the layer, one in it advances: a pair of states none of whose edges advance keeps that
+    cheapest edge; a pair with some keeps the cheapest of those that stay, and the cheapest of those
+    that advance as far is an entry into a later layer. A leg arriving at a node ``no_arrival[a]``
+    bans drops its entry (every edge of its pair arrives there too: :func:`_arrivals`). The same
+    arrays. A layer is the pairs' entries with a few changed: those of the pairs a ban or the group
+    touches (a group holds a few edges), and the entries advancing inserted after their row's."""
     S = eng.n_states
     n = S * V
-    base = _by_pair(eng, mask)  # by state pair, then index: the ties in the order a build by index gives
-    src, dst = eng.src[base].astype(np.int64), eng.dst[base].astype(np.int32)
-    pk = src * S + dst  # ascending
-    w = np.maximum(weight[base], 1e-9)
-    first = cheapest_per_pair(pk, w)  # per state pair, in pair order
-    run = np.zeros(len(base), np.int64)  # the state pair of each edge, numbered in order
-    if len(base):
-        np.cumsum(pk[1:] != pk[:-1], out=run[1:])
-    arrive = arrivals[base]
-    rows_l: list[np.ndarray] = []
-    cols_l: list[np.ndarray] = []
-    take_l: list[np.ndarray] = []
+    base, starts, f_src, f_dst, f_e, f_w, f_arr, at_pos = _pairs(eng, weight, mask, arrivals)
+    P = len(starts)
+
+    def key_w(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # the pair keys and weights at positions x
+        e = base[x]
+        return eng.src[e].astype(np.int64) * S + eng.dst[e], np.maximum(weight[e], 1e-9)
+
+    # each layer's changes to the pairs' entries: pairs dropped, entries replaced (pairs, edges and
+    # weights), entries advancing (from and to states, edges and weights, ascending by key)
+    plans: list[tuple[np.ndarray, ...]] = []
     for a in range(V):
-        banned = None
+        banned = None  # per pair
         if a < len(no_arrival) and len(no_arrival[a]):
             bad = np.zeros(len(eng.nodes) + 1, bool)  # the last for the -1 of an edge that is not a leg
             bad[np.asarray(no_arrival[a], dtype=np.int64)] = True
-            banned = bad[arrive]
-        moves = vias[a][base] if a < V - 1 else None
-        if moves is None or not moves.any():
-            stay = first if banned is None else first[~banned[first]]
-            rows_l.append(src[stay] + a * S)
-            cols_l.append(dst[stay] + np.int32(a * S))
-            take_l.append(stay)
-            continue
-        touched = np.zeros(int(run[-1]) + 1, bool)
-        touched[run[moves]] = True
-        mixed = touched[run]  # the edges of a pair with an edge that advances
-        sel = np.zeros(len(base), bool)
-        sel[first[~mixed[first]]] = True
-        others = np.flatnonzero(mixed & ~moves)
-        sel[others[cheapest_per_pair(pk[others], w[others])]] = True
-        if banned is not None:
-            sel &= ~banned
-            moves &= ~banned
-        stay = np.flatnonzero(sel)
-        go = np.flatnonzero(moves)
-        adv = np.ones(len(go), np.int64)  # past every consecutive group each edge satisfies
-        alive = np.ones(len(go), bool)
-        for j in range(a + 1, V - 1):
-            alive &= vias[j][base[go]]
-            adv += alive
-        keep = cheapest_per_pair(pk[go] * V + adv, w[go])
-        go, adv = go[keep], adv[keep]
-        # the entries staying in the layer (ascending) and those advancing (few), merged by pair
-        rows = src[go] + a * S
-        cols = (dst[go] + (a + adv) * S).astype(np.int32)
-        key = rows * n + cols
-        o = np.argsort(key, kind="stable")
-        rows, cols, go = rows[o], cols[o], go[o]
-        at = np.searchsorted((src[stay] + a * S) * n + dst[stay] + a * S, key[o])
-        rows_l.append(np.insert(src[stay] + a * S, at, rows))
-        cols_l.append(np.insert(dst[stay] + np.int32(a * S), at, cols))
-        take_l.append(np.insert(stay, at, go))
-    take = np.concatenate(take_l)
-    return np.concatenate(rows_l), np.concatenate(cols_l), base[take], w[take]
+            banned = bad[f_arr]
+        go = _EMPTY  # the positions (by pair) of the edges advancing
+        if a < V - 1 and P:
+            ev = np.flatnonzero(vias[a])
+            go = np.sort(at_pos[ev[mask[ev]]])
+        drop = np.flatnonzero(banned) if banned is not None else _EMPTY
+        r_pair = r_at = g_rows = g_cols = _EMPTY  # the pairs whose entry another edge replaces, and it
+        g_w: np.ndarray = np.zeros(0)
+        if len(go):
+            pair_of = np.searchsorted(starts, go, side="right") - 1  # ascending
+            touched = pair_of[np.append(True, pair_of[1:] != pair_of[:-1])]
+            # each touched pair's edges (go among them): the cheapest of those staying replaces its entry
+            lens = np.diff(np.append(starts, len(base)))[touched]
+            members = np.repeat(starts[touched] - (np.cumsum(lens) - lens), lens) + np.arange(int(lens.sum()))
+            stays = np.ones(len(members), bool)
+            stays[np.searchsorted(members, go)] = False
+            others = members[stays]
+            r_at = others[cheapest_per_pair(*key_w(others))]
+            r_pair = np.searchsorted(starts, r_at, side="right") - 1  # among touched, ascending
+            if banned is not None:  # dropped with every edge of their pairs
+                go = go[~banned[pair_of]]
+                touched = touched[~banned[touched]]
+                ok = ~banned[r_pair]
+                r_pair, r_at = r_pair[ok], r_at[ok]
+            lone = np.ones(len(touched), bool)  # a touched pair none of whose edges stays: dropped
+            lone[np.searchsorted(touched, r_pair)] = False
+            drop = np.sort(np.concatenate([drop, touched[lone]]))  # (not banned: none in common)
+            adv = np.ones(len(go), np.int64)  # past every consecutive group each edge satisfies
+            alive = np.ones(len(go), bool)
+            for j in range(a + 1, V - 1):
+                alive &= vias[j][base[go]]
+                adv += alive
+            g_pk, g_w = key_w(go)
+            keep = cheapest_per_pair(g_pk * V + adv, g_w)
+            go, adv, g_w = go[keep], adv[keep], g_w[keep]
+            g_rows = eng.src[base[go]].astype(np.int64) + a * S
+            g_cols = (eng.dst[base[go]] + (a + adv) * S).astype(np.int32)
+            o = np.argsort(g_rows * n + g_cols, kind="stable")
+            g_rows, g_cols, go, g_w = g_rows[o], g_cols[o], go[o], g_w[o]
+        plans.append((drop, r_pair, r_at, g_rows, g_cols, base[go], g_w))
+    total = sum(P - len(p[0]) + len(p[3]) for p in plans)
+    rows = np.empty(total, np.int64)
+    cols = np.empty(total, np.int32)
+    eidx = np.empty(total, f_e.dtype)
+    ww = np.empty(total, f_w.dtype)
+    off = 0
+    for a, (drop, r_pair, r_at, *adding) in enumerate(plans):
+        # each entry advancing goes after the entries staying with its row (their columns are in this layer)
+        before = np.searchsorted(f_src, adding[0] - a * S, side="right")  # the pair it goes before
+        end = off + P - len(drop) + len(before)
+        out = (rows[off:end], cols[off:end], eidx[off:end], ww[off:end])
+        if len(drop) + len(before) <= _PIECES:
+            _pieces(out, (f_src, f_dst, f_e, f_w), a * S, drop, before, adding)
+        else:
+            stay = np.delete(np.arange(P), drop) if len(drop) else slice(None)
+            at = before - np.searchsorted(drop, before)
+            for k, y in enumerate((f_src, f_dst, f_e, f_w)):
+                out[k][:] = np.insert(y[stay] + y.dtype.type(a * S) if k < 2 else y[stay], at, adding[k])  # the states moved to the layer
+        if len(r_pair):  # where the replaced pairs' entries went
+            at = off + r_pair - np.searchsorted(drop, r_pair) + np.searchsorted(before, r_pair, side="right")
+            eidx[at] = base[r_at]
+            ww[at] = key_w(r_at)[1]
+        off = end
+    return rows, cols, eidx, ww
+
+
+_EMPTY = np.zeros(0, np.int64)
+#: a layer changed at this many places at most is copied piece by piece between them
+_PIECES = 64
+
+
+def _pieces(
+    out: tuple[np.ndarray, ...],
+    pairs: tuple[np.ndarray, ...],
+    shift: int,
+    drop: np.ndarray,
+    before: np.ndarray,
+    adding: Sequence[np.ndarray],
+) -> None:
+    """One layer's entries written to ``out`` (rows, columns, edges, weights): the pairs' (``pairs``:
+    from and to states, moved by ``shift``, edges, weights) but those ``drop`` (ascending), with the
+    entries ``adding`` (the same four) inserted before the pairs ``before`` (ascending), copied piece
+    by piece between those places."""
+    rows, cols, eidx, ww = out
+    f_src, f_dst, f_e, f_w = pairs
+    g_rows, g_cols, g_e, g_w = adding
+    events = sorted([(k, 1, i) for i, k in enumerate(drop.tolist())] + [(k, 0, i) for i, k in enumerate(before.tolist())])
+    cur = d = 0
+    for k, kind, i in [*events, (len(f_src), 2, 0)]:
+        if k > cur:
+            m = k - cur
+            np.add(f_src[cur:k], shift, out=rows[d : d + m])
+            np.add(f_dst[cur:k], shift, out=cols[d : d + m])
+            eidx[d : d + m] = f_e[cur:k]
+            ww[d : d + m] = f_w[cur:k]
+            d += m
+            cur = k
+        if kind == 1:
+            cur = k + 1
+        elif kind == 0:
+            rows[d], cols[d], eidx[d], ww[d] = g_rows[i], g_cols[i], g_e[i], g_w[i]
+            d += 1
+
+
+#: the state pairs of the last mask a graph was built over (:func:`_pairs`)
+_PAIRS = "cheapest edge of each state pair"
+
+
+def _pairs(eng: Any, weight: np.ndarray, mask: np.ndarray, arrivals: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The edges of ``mask`` by state pair (:func:`_by_pair`) and the first position of each pair;
+    each pair's cheapest edge (by weight at least 1e-9, the first of equals by index): its from
+    (int64) and to (int32) states, index, weight and the node it arrives at if a leg (-1 otherwise);
+    and each edge's position among those of ``mask`` (read there only). Kept for the last mask and
+    weights (the plans of a query often share a mask, with other via groups)."""
+    kept = eng.graphs.get(_PAIRS)
+    if kept is not None and kept[1] is arrivals and all(x is y or np.array_equal(x, y) for x, y in ((kept[0], weight), (kept[2], mask))):
+        return kept[3]  # type: ignore[no-any-return]
+    S = eng.n_states
+    base = _by_pair(eng, mask)
+    src = eng.src[base].astype(np.int64)
+    w = np.maximum(weight[base], 1e-9)
+    first, starts = _cheapest_sorted(src * S + eng.dst[base], w)
+    f_e = base[first]
+    at_pos = np.zeros(len(mask), np.int32 if len(base) < 2**31 else np.int64)
+    at_pos[base] = np.arange(len(base))
+    got = (base, starts, src[first], eng.dst[f_e].astype(np.int32), f_e, w[first], arrivals[f_e], at_pos)
+    for x in got:
+        x.setflags(write=False)  # shared by the graphs built from them
+    weight, mask = (x.copy() if x.flags.writeable else x for x in (weight, mask))  # the caller's may change
+    eng.graphs[_PAIRS] = (weight, arrivals, mask, got)
+    return got
 
 
 @dataclass(eq=False)

@@ -116,6 +116,65 @@ def test_build_layered_is_the_plain_build(eng: Any, seed: int, n_vias: int, max_
         assert np.array_equal(rows, np.repeat(np.arange(got[0].shape[0]), np.diff(got[0].indptr)))
 
 
+@pytest.mark.parametrize("pieces", [0, lg._PIECES, 10**9])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_few_edge_groups_give_the_plain_build(eng: Any, seed: int, pieces: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Groups of a few legs (as a crossing's or a via place's), some parallel to other edges, some in
+    two consecutive groups, with bans that drop some of their pairs: the arrays of the plain build,
+    whether a layer is copied piece by piece between its changes or gathered (``_PIECES``). The pairs
+    of the last mask are kept: the same mask with other groups, the same mask changed in place, and
+    other weights give their own graphs."""
+    monkeypatch.setattr(lg, "_PIECES", pieces)
+    rng = np.random.default_rng(seed + 20)
+    mask = np.ones(eng.n_edges, bool)
+    mask[rng.choice(eng.n_edges, size=eng.n_edges // 40, replace=False)] = False
+    weight = np.ones(eng.n_edges) if seed == 2 else eng.metrics["time_h"] * (1.0 + (rng.random(eng.n_edges) < 0.1))
+    pk = eng.src.astype(np.int64) * eng.n_states + eng.dst
+    _, inverse, counts = np.unique(pk, return_inverse=True, return_counts=True)
+    legs = np.flatnonzero(eng.etype == LEG)
+    parallel = legs[counts[inverse[legs]] > 1]  # legs with another edge of their pair
+    assert len(parallel)
+    for trial in range(4):
+        V = 2 + trial % 3
+        vias = []
+        for _ in range(V - 1):
+            g = np.zeros(eng.n_edges, bool)
+            g[rng.choice(legs, size=int(rng.integers(1, 12)), replace=False)] = True
+            g[rng.choice(parallel, size=3, replace=False)] = True
+            vias.append(g)
+        for a in range(V - 2):  # some edges in two consecutive groups: they advance past both
+            vias[a + 1][np.flatnonzero(vias[a])[:2]] = True
+        # bans: the nodes the groups' legs arrive at (some), and others
+        hit = eng.state_node[eng.dst[np.flatnonzero(np.logical_or.reduce(vias))]]
+        nodes = np.unique(np.concatenate([hit[:3], rng.choice(len(eng.nodes), size=4, replace=False)])).astype(np.int32)
+        for no_arrival in ([], [nodes[:1]] * V, [nodes[a : a + 2 + a] for a in range(V)]):
+            got = lg.build_layered(eng, weight, mask, vias, None, no_arrival, V, 1)
+            _same_graph(got, _plain_layered(eng, weight, mask, vias, None, no_arrival, V, 1))
+        mask[rng.choice(eng.n_edges, size=50, replace=False)] ^= True  # in place: the pairs kept no longer hold
+        got = lg.build_layered(eng, weight, mask, vias, None, [nodes[:2]] * V, V, 1)
+        _same_graph(got, _plain_layered(eng, weight, mask, vias, None, [nodes[:2]] * V, V, 1))
+        other = weight * (1.0 + (rng.random(eng.n_edges) < 0.2))
+        if trial == 3:
+            other = other.astype(np.float32)  # the weights' type kept
+        got = lg.build_layered(eng, other, mask, vias, None, [nodes[:2]] * V, V, 1)
+        _same_graph(got, _plain_layered(eng, other, mask, vias, None, [nodes[:2]] * V, V, 1))
+
+
+def test_the_cheapest_of_sorted_pairs_is_cheapest_per_pair() -> None:
+    """Pair keys in ascending order (runs of one pair long and short, ties, NaN weights): the same
+    edges as :func:`corridors.astar.cheapest_per_pair`, and the first position of each pair."""
+    rng = np.random.default_rng(5)
+    for trial in range(300):
+        n = int(rng.integers(0, 2000 if trial % 5 == 0 else 60))
+        pair = np.sort(rng.integers(0, max(1, n // (1 + trial % 4)), n)).astype(np.int64)
+        w = rng.integers(0, 3, n).astype(float)
+        if trial % 9 == 0 and n:
+            w[rng.integers(0, n, 3)] = np.nan
+        first, starts = lg._cheapest_sorted(pair, w)
+        assert np.array_equal(first, astar.cheapest_per_pair(pair, w))
+        assert np.array_equal(starts, np.unique(pair, return_index=True)[1])
+
+
 @pytest.mark.parametrize(("n_vias", "max_transfers"), [(1, None), (2, None), (2, 1)])
 def test_a_graph_for_an_origin_is_the_build_with_its_ban(eng: Any, n_vias: int, max_transfers: int | None) -> None:
     """Origin after origin, one graph kept for any origin gives each the arrays of the build with its

@@ -319,6 +319,30 @@ def test_exact_layered_potential_is_a_consistent_lower_bound(seed: int) -> None:
         assert weak[1] <= cap * (1 + 1e-9)
 
 
+def test_layered_potential_reads_weights_at_least_1e_9() -> None:
+    """The potential through via groups prices a group's edges at their weight, at least 1e-9 (as the
+    search graph does): weights of 0 there give what the weights raised to 1e-9 give."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    from corridors.astar import build_landmarks, potential
+
+    rng = np.random.default_rng(7)
+    S = 200
+    pairs = np.unique(rng.integers(0, S, size=(1200, 2)), axis=0)
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    src, dst = pairs[:, 0], pairs[:, 1]
+    w = rng.uniform(1.0, 10.0, len(src))
+    vias = [rng.random(len(src)) < 0.05, rng.random(len(src)) < 0.05]
+    zero = w.copy()
+    zero[vias[0] | vias[1]] = 0.0
+    lm = build_landmarks(csr_matrix((np.maximum(zero, 1e-9), (src, dst)), shape=(S, S)))
+    got = [potential(lm, [0], [S - 1], vias=vias, edge_src=src, edge_dst=dst, weight=x) for x in (zero, np.maximum(zero, 1e-9))]  # type: ignore[arg-type]
+    assert got[0] is not None and got[1] is not None
+    assert np.array_equal(got[0][0], got[1][0]) and got[0][1] == got[1][1]
+    assert got[0][1] > 0
+
+
 @pytest.mark.parametrize(
     "kw", [{"avoid_countries": ("IRN",)}, {"avoid_chokepoints": ("suez",)}, {"max_transshipments": 2}, {"modes": ("rail", "sea")}]
 )
