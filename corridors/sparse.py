@@ -47,7 +47,7 @@ _I32 = np.iinfo(np.int32).max
 
 
 class Csr:
-    """A CSR matrix as the searches read it: ``data`` (float64), ``indices``, ``indptr`` and ``shape``,
+    """A CSR matrix as the searches read it: ``data`` (its type kept), ``indices``, ``indptr`` and ``shape``,
     laid out as scipy's ``csr_matrix((data, indices, indptr), shape=shape)`` lays them out (index arrays
     made ``int32`` when their values fit). :meth:`scipy` gives that very matrix (made once)."""
 
@@ -67,7 +67,7 @@ class Csr:
                 indices, indptr = indices.astype(np.int32), indptr.astype(np.int32)
         if len(indptr) != n + 1:
             raise ValueError(f"indptr has {len(indptr)} entries for {n} rows")
-        self.data = np.asarray(data, dtype=np.float64)
+        self.data = np.asarray(data)
         self.indices = indices
         self.indptr = indptr
         self.shape = (n, int(shape[1]))
@@ -98,7 +98,7 @@ def from_coo(data: Any, rows: Any, cols: Any, shape: tuple[int, int]) -> Any:
     """``csr_matrix((data, (rows, cols)), shape=shape)``: the entries by row, each row's by column. A
     :class:`Csr` when no (row, column) repeats; scipy's own matrix otherwise (it sums repeated entries
     in an order of its own)."""
-    data = np.asarray(data, dtype=np.float64)
+    data = np.asarray(data)
     r, c = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
     n, m = int(shape[0]), int(shape[1])
     key = r * m + c
@@ -135,14 +135,15 @@ def _parts(g: Any) -> tuple[np.ndarray, int, np.ndarray, int, np.ndarray, int] |
     if not COMPILED or not USE_COMPILED or not isinstance(g, Csr):
         return None
     ip, ix, dt = g.indptr, g.indices, g.data
-    if ip.dtype not in (np.int32, np.int64) or ix.dtype not in (np.int32, np.int64) or dt.dtype != np.float64:
+    if ip.dtype not in (np.int32, np.int64) or ix.dtype not in (np.int32, np.int64) or dt.dtype.kind not in "fiub":
         return None
+    # scipy searches float64 copies of other types' values (``astype(float64)``): the same numbers here
     return (
         np.ascontiguousarray(ip),
         ip.dtype.itemsize,
         np.ascontiguousarray(ix),
         ix.dtype.itemsize,
-        np.ascontiguousarray(dt),
+        np.ascontiguousarray(dt, dtype=np.float64),
         g.shape[0],
     )
 

@@ -63,6 +63,16 @@ def test_distances_are_scipys_bit_for_bit() -> None:
         assert np.array_equal(distances(g, src, min_only=False), rows)
 
 
+@needs_compiled
+def test_distances_over_float32_weights_are_scipys() -> None:
+    """scipy searches float64 copies of float32 weights; the compiled search reads the same numbers."""
+    for g, src, limit in _cases(7, 100):
+        g32 = Csr(g.data.astype(np.float32) / np.float32(3), g.indices, g.indptr, g.shape)
+        assert g32.data.dtype == np.float32  # kept, as scipy's csr_matrix keeps it
+        want = dijkstra(g32.scipy(), directed=True, indices=src, min_only=True, limit=limit)
+        assert np.array_equal(distances(g32, src, limit=limit), want)
+
+
 def test_distances_without_the_compiled_module_are_scipys(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sparse, "USE_COMPILED", False)
     for g, src, limit in _cases(2, 50):
@@ -142,7 +152,7 @@ def test_layout_is_scipys() -> None:
         r, c = rng.integers(0, n, m), rng.integers(0, n, m)
         key = np.unique(r * n + c)
         rng.shuffle(key)
-        r, c, w = key // n, key % n, rng.random(len(key))
+        r, c, w = key // n, key % n, rng.random(len(key)).astype(np.float32 if n % 2 else np.float64)
         got, want = from_coo(w, r, c, (n, n)), csr_matrix((w, (r, c)), shape=(n, n))
         assert isinstance(got, Csr)
         for f in ("data", "indices", "indptr"):
