@@ -40,7 +40,7 @@ if tree:
     sys.path.insert(0, tree)
     import corridors
     corridors.__path__.append(tree)
-import numpy, scipy.sparse.csgraph, networkx, shapely  # the libraries every query needs
+import numpy, networkx, shapely  # the libraries every query needs (scipy only where a search ties, or without corridors.sparse_c)
 t_lib = T()
 from corridors import cache, graph
 from corridors.params import load_parameters
@@ -69,6 +69,7 @@ print(json.dumps({
     "libraries": t_lib - t0, "corridors modules": t_imp - t_lib, "network (cache or build)": t_net - t_imp,
     "engine (key, cache or compile, index)": t_eng - t_net, "first compare (masks)": t_first - t_eng,
     "warm compare": t_second - t_first, "total": t_second - t0, "peak MiB": peak,
+    "scipy imported (1 = yes)": float("scipy" in sys.modules),
 }))
 """
 
