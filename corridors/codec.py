@@ -4,6 +4,7 @@ geometries as WKB, corridors' own dataclasses by their fields)."""
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import hashlib
@@ -419,7 +420,7 @@ class _Decoder:
     def _rows(self, doc: dict[str, Any], n: int) -> list[dict[str, Any]]:
         """The attribute dicts of :meth:`_Encoder._rows`, each with its keys in their own order: with the
         rows ordered by key list, each key's values are read in that order at once and each key list's
-        dicts are built by one C-level map of ``dict(zip(names, values))``, then put back in row order."""
+        dicts are built in bulk (:func:`_built`), then put back in row order."""
         keys = [str(k) for k in doc["keys"]]
         sigs = [[int(j) for j in sig] for sig in doc["sigs"]]
         codes = _index_array(doc["sig"], len(sigs))
@@ -435,10 +436,13 @@ class _Decoder:
                 holders[j].append(s)
         counts = np.bincount(codes, minlength=len(sigs)).tolist()
         order = np.argsort(codes, kind="stable") if len(sigs) > 1 else None  # the rows by key list
-        # each key's values over the rows that have it, ordered by key list, and where each list's start
+        # each key's values over the rows that have it, ordered by key list, and where each list's start;
+        # for a key of a few distinct immutable values (a coded column, bools), each value's code too
         grouped: list[list[Any]] = []
+        coded: list[tuple[np.ndarray, int] | None] = []
         starts: list[dict[int, int]] = []
-        for k, (c, at), h in zip(keys, map(self._column_at, doc["cols"]), holders, strict=True):
+        for k, col, h in zip(keys, doc["cols"], holders, strict=True):
+            c, at = self._column_at(col)
             if len(c if at is None else at) != sum(counts[s] for s in h):
                 msg = f"column {k!r} does not match its rows"
                 raise CacheFormatError(msg)
@@ -448,7 +452,14 @@ class _Decoder:
                 has = np.isin(codes, h)
                 pick = (np.cumsum(has) - 1)[order[has[order]]]
                 at = pick if at is None else at[pick]
-            grouped.append(list((c if at is None else c[at]).tolist()))
+            values = c if at is None else c[at]
+            grouped.append(list(values.tolist()))
+            if "codes" in col and at is not None:
+                coded.append((at, len(c)))
+            elif c.dtype == np.bool_:
+                coded.append((values, 2))
+            else:
+                coded.append(None)
             starts.append(dict(zip(h, itertools.accumulate((counts[s] for s in h), initial=0), strict=False)))  # the last sum is the total
         built: list[dict[str, Any]] = []
         for s, sig in enumerate(sigs):
@@ -456,9 +467,10 @@ class _Decoder:
             if not sig:
                 built.extend({} for _ in range(m))
                 continue
-            parts = [grouped[j][starts[j][s] : starts[j][s] + m] for j in sig]
-            names = tuple(keys[j] for j in sig)
-            built.extend(map(dict, map(zip, itertools.repeat(names), zip(*parts, strict=True))))
+            first = [starts[j][s] for j in sig]
+            parts = [grouped[j][a : a + m] for j, a in zip(sig, first, strict=True)]
+            few = [None if (cj := coded[j]) is None else (cj[0][a : a + m], cj[1]) for j, a in zip(sig, first, strict=True)]
+            built.extend(_built(tuple(keys[j] for j in sig), parts, few))
         if order is None:
             return built
         out = np.empty(n, dtype=object)
@@ -507,6 +519,47 @@ class _Decoder:
             else:
                 adj[x][y] = adj[y][x] = a
         return G
+
+
+#: a key list's rows from which :func:`_built` copies templates (below, one map of ``dict(zip(...))``)
+TEMPLATE_ROWS = 64
+
+
+def _built(names: tuple[str, ...], parts: list[list[Any]], few: list[tuple[np.ndarray, int] | None]) -> list[dict[str, Any]]:
+    """The dicts ``dict(zip(names, row))`` of the rows of ``parts`` (one list of values per name), in
+    bulk. ``few`` has, for the names whose values are a few distinct immutable objects, each row's code
+    for its value (two rows with one code hold the very same object) and how many codes there are.
+    Rows that agree on those names are copies of one dict (the first such row's) with the other names'
+    values put in: copying a dict is a quick copy of its table, and the values of most names (a
+    network's modes, sources, notes, countries) are then never set one by one. Every dict has the
+    names in their order and the values (the very objects) ``dict(zip(names, row))`` gives."""
+    m = len(parts[0]) if parts else 0
+    # the names of few values go into the templates, fewest values first, as long as the rows' codes
+    # over them fit one int64 (a mixed-radix number of the codes)
+    cand = sorted((card, p) for p, f in enumerate(few) if f is not None and (card := f[1]) <= max(2, m // 8))
+    if m < TEMPLATE_ROWS or not cand:
+        return list(map(dict, map(zip, itertools.repeat(names), zip(*parts, strict=True))))
+    combo = np.zeros(m, np.int64)
+    size, fixed = 1, set()
+    for card, p in cand:
+        if card > 1:
+            if size * card >= 1 << 62:
+                break
+            combo *= card
+            combo += few[p][0]  # type: ignore[index]
+            size *= card
+        fixed.add(p)
+    firsts, which = np.unique(combo, return_index=True, return_inverse=True)[1:]
+    if 2 * len(firsts) > m:  # nearly every row on its own: copying would only add work
+        return list(map(dict, map(zip, itertools.repeat(names), zip(*parts, strict=True))))
+    rows = firsts.tolist()
+    templates = list(map(dict, map(zip, itertools.repeat(names), zip(*(list(map(part.__getitem__, rows)) for part in parts), strict=True))))
+    out = list(map(dict.copy, np.fromiter(templates, dtype=object, count=len(templates))[which.reshape(-1)].tolist()))
+    rest = [p for p in range(len(names)) if p not in fixed]
+    if rest:  # each copy's own values of the other names, in place (the names are there: their order stays)
+        others = tuple(names[p] for p in rest)
+        collections.deque(map(dict.update, out, map(zip, itertools.repeat(others), zip(*(parts[p] for p in rest), strict=True))), maxlen=0)
+    return out
 
 
 def _dicts(keys: list[Any], values: list[Any], counts: np.ndarray) -> list[dict[Any, Any]]:
