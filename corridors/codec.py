@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 FORMAT = "corridors-cache"
-FORMAT_VERSION = 3  # 3: columns of tuples by position
+FORMAT_VERSION = 4  # 3: columns of tuples by position; 4: one table of an entry's strings, long dicts and lists of lists as columns
 META = "__meta__"
 TREE = "__tree__"
 
@@ -135,6 +135,8 @@ class _Encoder:
     def __init__(self) -> None:
         self.arrays: list[np.ndarray] = []
         self.geoms: list[Any] = []
+        #: every distinct string of the entry's string columns, once, by its number (in order of first use)
+        self.strings: dict[str, int] = {}
         self._geom_ids: dict[int, int] = {}
 
     def array(self, a: np.ndarray) -> dict[str, int]:
@@ -166,6 +168,8 @@ class _Encoder:
                 return {"__t": list(x)}
             return {"__t": [self.enc(i) for i in x]}
         if isinstance(x, dict) and type(x) is dict:
+            if len(x) >= 32 and set(map(type, x)) == {str}:  # long dicts (an index by id) as two columns
+                return {"__dk": self.column(list(x)), "__dv": self.column(list(x.values()))}
             if _plain_names(x):
                 vals = set(map(type, x.values()))
                 if vals <= _AS_IS:  # what enc returns unchanged (an index by id)
@@ -289,6 +293,10 @@ class _Encoder:
                     # mostly distinct tuples of one width (an engine's edge references): a column per position
                     return {"tup": [self.column(list(c)) for c in zip(*values, strict=True)]}
                 codes = np.fromiter(map(uniq.__getitem__, values), dtype=np.int32, count=len(values))
+                if kinds == {str}:  # the strings by their number in the entry's table (each read once per entry)
+                    table = self.strings
+                    sids = np.fromiter((table.setdefault(v, len(table)) for v in uniq), dtype=np.int32, count=len(uniq))
+                    return {"uniq_s": self.array(sids), "codes": self.array(codes)}
                 return {"uniq": list(uniq) if kinds <= _AS_IS else [self.enc(v) for v in uniq], "codes": self.array(codes)}
             if kinds <= _NUMBERS and (got := _number_codes(values)) is not None:  # x, y, speeds: over arrays
                 return {"uniq": got[0], "codes": self.array(got[1])}
@@ -300,6 +308,9 @@ class _Encoder:
             codes = np.fromiter(map(uniq.__getitem__, keys), dtype=np.int32, count=len(values))
             first = [values[i] for i in np.unique(codes, return_index=True)[1].tolist()]  # each code's first value
             return {"uniq": first if kinds <= _AS_IS else [self.enc(v) for v in first], "codes": self.array(codes)}
+        if kinds == {list}:  # lists (of node ids, of state numbers): their items as one column, and each list's length
+            lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+            return {"rag": self.column(list(itertools.chain.from_iterable(values))), "n": self.array(lengths)}
         if values and all(t.__module__.startswith("shapely.") for t in kinds):
             from shapely.geometry.base import BaseGeometry
 
@@ -347,9 +358,10 @@ def _class(path: str) -> type:
 
 
 class _Decoder:
-    def __init__(self, arrays: list[np.ndarray], geoms: np.ndarray) -> None:
+    def __init__(self, arrays: list[np.ndarray], geoms: np.ndarray, strings: np.ndarray | None = None) -> None:
         self.arrays = arrays
         self.geoms = geoms
+        self.strings = np.zeros(0, dtype=object) if strings is None else strings
 
     def hook(self, d: dict[str, Any]) -> Any:
         if not d or not next(iter(d)).startswith("__"):
@@ -379,6 +391,13 @@ class _Decoder:
             return obj
         if "__col" in d:
             return self.column(d["__col"])
+        if "__dk" in d:
+            keys, values = self.column(d["__dk"]), self.column(d["__dv"])
+            out = dict(zip(keys, values, strict=True))
+            if len(out) != len(keys) or set(map(type, keys)) - {str}:
+                msg = "a dict's keys repeated or not strings"
+                raise CacheFormatError(msg)
+            return out
         if "__nx" in d:
             return self._graph(d)
         msg = f"unknown tag in {list(d)[:3]}"
@@ -398,6 +417,9 @@ class _Decoder:
                     msg = f"a {kind} column that is not a 1-d {np.dtype(dtype).name} array"
                     raise CacheFormatError(msg)
                 return a, None
+        if "uniq_s" in col:  # strings of the entry's table
+            uniq_s = self.strings[_index_array(col["uniq_s"], len(self.strings))]
+            return uniq_s, _index_array(col["codes"], len(uniq_s))
         if "codes" in col:
             uniq = col["uniq"]
             if not isinstance(uniq, list):
@@ -412,6 +434,14 @@ class _Decoder:
                 msg = "tuple columns of different lengths"
                 raise CacheFormatError(msg)
             return np.fromiter(zip(*parts, strict=True), dtype=object, count=len(parts[0])), None
+        if "rag" in col:  # lists, their items one after another
+            flat = self.column(col["rag"])
+            n = _index_array(col["n"], len(flat) + 1)
+            if int(n.sum()) != len(flat):
+                msg = "list lengths that do not match their items"
+                raise CacheFormatError(msg)
+            items = iter(flat)
+            return np.fromiter(map(list, map(itertools.islice, itertools.repeat(items), n.tolist())), dtype=object, count=len(n)), None
         if "values" in col and isinstance(col["values"], list):
             return np.fromiter(col["values"], dtype=object, count=len(col["values"])), None
         msg = f"unknown column {list(col)[:3]}"
@@ -652,7 +682,14 @@ def _pack(e: _Encoder, tree_json: str, key: str, wkb: tuple[np.ndarray, np.ndarr
     if e.geoms:
         out["g_off"] = wkb[1]
         out["g_wkb"] = wkb[0]
-    meta = {"format": FORMAT, "version": FORMAT_VERSION, "key": key, "n_arrays": len(e.arrays), "n_geoms": len(e.geoms)}
+    meta = {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "key": key,
+        "n_arrays": len(e.arrays),
+        "n_geoms": len(e.geoms),
+        "strings": list(e.strings),
+    }
     out[META] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
     out[TREE] = np.frombuffer(tree_json.encode(), dtype=np.uint8)
     return out
@@ -665,11 +702,12 @@ def encode(obj: Any, key: str = "") -> dict[str, np.ndarray]:
     return _pack(e, _dumps(tree), key, _wkb(e.geoms))
 
 
-def _digest(doc_json: str, arrays: list[np.ndarray], wkb: tuple[np.ndarray, np.ndarray], n_geoms: int) -> str:
-    """A SHA-256 of an encoded graph: its document, every array it refers to (type, shape, bytes) and
-    the WKB of its first ``n_geoms`` geometries."""
-    h = hashlib.sha256(b"corridors-graph-digest-1\0")
+def _digest(doc_json: str, arrays: list[np.ndarray], wkb: tuple[np.ndarray, np.ndarray], n_geoms: int, strings: list[str]) -> str:
+    """A SHA-256 of an encoded graph: its document, every array it refers to (type, shape, bytes), the
+    strings it refers to and the WKB of its first ``n_geoms`` geometries."""
+    h = hashlib.sha256(b"corridors-graph-digest-2\0")
     h.update(doc_json.encode())
+    h.update(b"\0strings\0" + _dumps(strings).encode())
     for a in arrays:
         h.update(f"\0{a.dtype.str}{a.shape}\0".encode())
         h.update(np.ascontiguousarray(a).tobytes())
@@ -686,7 +724,7 @@ def graph_digest(G: Any, skip: Collection[str] = ()) -> str:
     graph read back from an entry (raises :class:`CacheFormatError` for what cannot be encoded)."""
     e = _Encoder()
     doc = e._graph(G, skip)
-    return _digest(_dumps(doc), e.arrays, _wkb(e.geoms), len(e.geoms))
+    return _digest(_dumps(doc), e.arrays, _wkb(e.geoms), len(e.geoms), list(e.strings))
 
 
 def encode_graph_entry(G: Any, skip: Collection[str], key: str = "") -> tuple[dict[str, np.ndarray], str]:
@@ -695,11 +733,11 @@ def encode_graph_entry(G: Any, skip: Collection[str], key: str = "") -> tuple[di
     graph is encoded once for both)."""
     e = _Encoder()
     doc = e._graph(G, skip)
-    n_arrays, n_geoms = len(e.arrays), len(e.geoms)
+    n_arrays, n_geoms, strings = len(e.arrays), len(e.geoms), list(e.strings)
     doc_json = _dumps(doc)
     extra = e.enc({k: v for k, v in G.graph.items() if k in skip})
     wkb = _wkb(e.geoms)
-    fingerprint = _digest(doc_json, e.arrays[:n_arrays], wkb, n_geoms)
+    fingerprint = _digest(doc_json, e.arrays[:n_arrays], wkb, n_geoms, strings)
     tree_json = f'{{"graph":{doc_json},"graph_attrs":{_dumps(extra)},"fingerprint":{_dumps(fingerprint)}}}'
     return _pack(e, tree_json, key, wkb), fingerprint
 
@@ -729,5 +767,9 @@ def decode(data: Any, key: str | None = None) -> Any:
         if len(geoms) != int(head["n_geoms"]):
             msg = "geometry count mismatch"
             raise CacheFormatError(msg)
-    dec = _Decoder(arrays, geoms)
+    strings = head.get("strings")
+    if not isinstance(strings, list) or set(map(type, strings)) - {str}:
+        msg = "a string table that is not a list of strings"
+        raise CacheFormatError(msg)
+    dec = _Decoder(arrays, geoms, np.fromiter(strings, dtype=object, count=len(strings)))
     return json.loads(tree_raw.tobytes(), object_hook=dec.hook)
