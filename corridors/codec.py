@@ -466,9 +466,10 @@ class _Decoder:
                 holders[j].append(s)
         counts = np.bincount(codes, minlength=len(sigs)).tolist()
         order = np.argsort(codes, kind="stable") if len(sigs) > 1 else None  # the rows by key list
-        # each key's values over the rows that have it, ordered by key list, and where each list's start;
-        # for a key of a few distinct immutable values (a coded column, bools), each value's code too
-        grouped: list[list[Any]] = []
+        # each key's values over the rows that have it, ordered by key list (as an array and each row's
+        # index into it, or None when in order), and where each list's start; for a key of a few distinct
+        # immutable values (a coded column, bools), each value's code and how many codes there are
+        grouped: list[tuple[np.ndarray, np.ndarray | None]] = []
         coded: list[tuple[np.ndarray, int] | None] = []
         starts: list[dict[int, int]] = []
         for k, col, h in zip(keys, doc["cols"], holders, strict=True):
@@ -482,12 +483,11 @@ class _Decoder:
                 has = np.isin(codes, h)
                 pick = (np.cumsum(has) - 1)[order[has[order]]]
                 at = pick if at is None else at[pick]
-            values = c if at is None else c[at]
-            grouped.append(list(values.tolist()))
+            grouped.append((c, at))
             if "codes" in col and at is not None:
                 coded.append((at, len(c)))
             elif c.dtype == np.bool_:
-                coded.append((values, 2))
+                coded.append((c if at is None else c[at], 2))
             else:
                 coded.append(None)
             starts.append(dict(zip(h, itertools.accumulate((counts[s] for s in h), initial=0), strict=False)))  # the last sum is the total
@@ -498,7 +498,10 @@ class _Decoder:
                 built.extend({} for _ in range(m))
                 continue
             first = [starts[j][s] for j in sig]
-            parts = [grouped[j][a : a + m] for j, a in zip(sig, first, strict=True)]
+            parts: list[tuple[np.ndarray, np.ndarray | None]] = [
+                (c[a : a + m], None) if at is None else (c, at[a : a + m])
+                for (c, at), a in zip(map(grouped.__getitem__, sig), first, strict=True)
+            ]
             few = [None if (cj := coded[j]) is None else (cj[0][a : a + m], cj[1]) for j, a in zip(sig, first, strict=True)]
             built.extend(_built(tuple(keys[j] for j in sig), parts, few))
         if order is None:
@@ -555,23 +558,33 @@ class _Decoder:
 TEMPLATE_ROWS = 64
 
 
-def _built(names: tuple[str, ...], parts: list[list[Any]], few: list[tuple[np.ndarray, int] | None]) -> list[dict[str, Any]]:
-    """The dicts ``dict(zip(names, row))`` of the rows of ``parts`` (one list of values per name), in
-    bulk. ``few`` has, for the names whose values are a few distinct immutable objects, each row's code
-    for its value (two rows with one code hold the very same object) and how many codes there are.
-    Rows that agree on those names are copies of one dict (the first such row's) with the other names'
-    values put in: copying a dict is a quick copy of its table, and the values of most names (a
-    network's modes, sources, notes, countries) are then never set one by one. Every dict has the
-    names in their order and the values (the very objects) ``dict(zip(names, row))`` gives."""
-    m = len(parts[0]) if parts else 0
+def _values(part: tuple[np.ndarray, np.ndarray | None], rows: np.ndarray | None = None) -> list[Any]:
+    """The values of a column part (an array and each row's index into it, or None when in order), of
+    all its rows or of ``rows``."""
+    base, at = part
+    if rows is not None:
+        at = rows if at is None else at[rows]
+    return list((base if at is None else base[at]).tolist())
+
+
+def _built(
+    names: tuple[str, ...], parts: list[tuple[np.ndarray, np.ndarray | None]], few: list[tuple[np.ndarray, int] | None]
+) -> list[dict[str, Any]]:
+    """The dicts ``dict(zip(names, row))`` of the rows of ``parts`` (one column part per name, see
+    :func:`_values`), in bulk. ``few`` has, for the names whose values are a few distinct immutable
+    objects, each row's code for its value (two rows with one code hold the very same object) and how
+    many codes there are. Rows that agree on those names are copies of one dict (the first such row's)
+    with the other names' values put in: copying a dict is a quick copy of its table, and the values of
+    most names (a network's modes, sources, notes, countries) are then never read row by row, nor set
+    one by one. Every dict has the names in their order and the values (the very objects)
+    ``dict(zip(names, row))`` gives."""
+    m = (len(parts[0][0]) if parts[0][1] is None else len(parts[0][1])) if parts else 0
     # the names of few values go into the templates, fewest values first, as long as the rows' codes
     # over them fit one int64 (a mixed-radix number of the codes)
     cand = sorted((card, p) for p, f in enumerate(few) if f is not None and (card := f[1]) <= max(2, m // 8))
-    if m < TEMPLATE_ROWS or not cand:
-        return list(map(dict, map(zip, itertools.repeat(names), zip(*parts, strict=True))))
-    combo = np.zeros(m, np.int64)
+    combo = np.zeros(m if m >= TEMPLATE_ROWS and cand else 0, np.int64)
     size, fixed = 1, set()
-    for card, p in cand:
+    for card, p in cand if len(combo) else ():
         if card > 1:
             if size * card >= 1 << 62:
                 break
@@ -579,16 +592,17 @@ def _built(names: tuple[str, ...], parts: list[list[Any]], few: list[tuple[np.nd
             combo += few[p][0]  # type: ignore[index]
             size *= card
         fixed.add(p)
-    firsts, which = np.unique(combo, return_index=True, return_inverse=True)[1:]
-    if 2 * len(firsts) > m:  # nearly every row on its own: copying would only add work
-        return list(map(dict, map(zip, itertools.repeat(names), zip(*parts, strict=True))))
-    rows = firsts.tolist()
-    templates = list(map(dict, map(zip, itertools.repeat(names), zip(*(list(map(part.__getitem__, rows)) for part in parts), strict=True))))
+    firsts, which = np.unique(combo, return_index=True, return_inverse=True)[1:] if len(combo) else (combo, combo)
+    if not len(combo) or 2 * len(firsts) > m:  # few rows, or nearly every row on its own: copying would only add work
+        return list(map(dict, map(zip, itertools.repeat(names), zip(*map(_values, parts), strict=True))))
+    templates = list(map(dict, map(zip, itertools.repeat(names), zip(*(_values(part, firsts) for part in parts), strict=True))))
     out = list(map(dict.copy, np.fromiter(templates, dtype=object, count=len(templates))[which.reshape(-1)].tolist()))
     rest = [p for p in range(len(names)) if p not in fixed]
     if rest:  # each copy's own values of the other names, in place (the names are there: their order stays)
         others = tuple(names[p] for p in rest)
-        collections.deque(map(dict.update, out, map(zip, itertools.repeat(others), zip(*(parts[p] for p in rest), strict=True))), maxlen=0)
+        collections.deque(
+            map(dict.update, out, map(zip, itertools.repeat(others), zip(*(_values(parts[p]) for p in rest), strict=True))), maxlen=0
+        )
     return out
 
 

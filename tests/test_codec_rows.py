@@ -22,6 +22,23 @@ def _reference(names: tuple[str, ...], parts: list[list[Any]]) -> list[dict[str,
     return list(map(dict, map(zip, itertools.repeat(names), zip(*parts, strict=True))))
 
 
+def _parts(parts: list[list[Any]], rnd: random.Random | None = None) -> list[tuple[np.ndarray, np.ndarray | None]]:
+    """The lists as column parts: the values in order, or (with ``rnd``) some as an array of them
+    shuffled and each row's index into it."""
+    out: list[tuple[np.ndarray, np.ndarray | None]] = []
+    for part in parts:
+        arr = np.empty(len(part), dtype=object)
+        arr[:] = part
+        if rnd is not None and rnd.random() < 0.5:
+            perm = np.array(rnd.sample(range(len(part)), len(part)), np.int64)
+            base = np.empty(len(part), dtype=object)
+            base[perm] = arr
+            out.append((base, perm))
+        else:
+            out.append((arr, None))
+    return out
+
+
 def _coded(rnd: random.Random, m: int, card: int) -> tuple[list[Any], tuple[np.ndarray, int]]:
     """A column of ``card`` distinct immutable values (each row holds one of those very objects)."""
     uniq = [("v", i) if i % 2 else f"value {i}" for i in range(card)]
@@ -56,7 +73,7 @@ def test_built_rows_are_the_plain_dicts(seed: int) -> None:
         else:  # a mutable value of each row's own
             parts.append([[i, rnd.random()] for i in range(m)])
             few.append(None)
-    got = codec._built(names, parts, few)
+    got = codec._built(names, _parts(parts, rnd), few)
     want = _reference(names, parts)
     assert len(got) == len(want) == m
     assert len({id(d) for d in got}) == m  # no dict shared between rows
@@ -70,7 +87,7 @@ def test_copied_rows_are_independent() -> None:
     names = ("mode", "w")
     parts: list[list[Any]] = [["sea"] * 100, [float(i) for i in range(100)]]
     few = [(np.zeros(100, np.int64), 1), None]
-    got = codec._built(names, parts, few)
+    got = codec._built(names, _parts(parts), few)
     got[0]["mode"] = "rail"
     got[1]["extra"] = 1
     assert [d["mode"] for d in got[1:]] == ["sea"] * 99
