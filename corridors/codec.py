@@ -82,6 +82,15 @@ def _number_codes(values: list[Any]) -> tuple[list[Any], np.ndarray] | None:
     return [values[i] for i in np.sort(firsts).tolist()], codes
 
 
+def _narrow(codes: np.ndarray, n: int) -> np.ndarray:
+    """Indices into ``n`` items in the narrowest unsigned type that holds them (most columns have a few
+    distinct values: a byte per row, not four, to read from an entry and check)."""
+    for t in (np.uint8, np.uint16):
+        if n <= np.iinfo(t).max + 1:
+            return codes.astype(t)
+    return codes
+
+
 def _plain_keys(kinds: set[type], values: list[Any]) -> bool:
     """True when values of these types are equal exactly when their :func:`_atom_key` are: strings,
     ints and None (never equal across these types), and flat tuples of them; not floats (``-0.0 ==
@@ -269,7 +278,7 @@ class _Encoder:
         return {
             "keys": list(keys),
             "sigs": [[keys[k] for k in sig] for sig in sig_code],
-            "sig": self.array(codes),
+            "sig": self.array(_narrow(codes, len(sig_code))),
             "cols": [self.column(values[k]) for k in keys],
         }
 
@@ -296,10 +305,13 @@ class _Encoder:
                 if kinds == {str}:  # the strings by their number in the entry's table (each read once per entry)
                     table = self.strings
                     sids = np.fromiter((table.setdefault(v, len(table)) for v in uniq), dtype=np.int32, count=len(uniq))
-                    return {"uniq_s": self.array(sids), "codes": self.array(codes)}
-                return {"uniq": list(uniq) if kinds <= _AS_IS else [self.enc(v) for v in uniq], "codes": self.array(codes)}
+                    return {"uniq_s": self.array(sids), "codes": self.array(_narrow(codes, len(uniq)))}
+                return {
+                    "uniq": list(uniq) if kinds <= _AS_IS else [self.enc(v) for v in uniq],
+                    "codes": self.array(_narrow(codes, len(uniq))),
+                }
             if kinds <= _NUMBERS and (got := _number_codes(values)) is not None:  # x, y, speeds: over arrays
-                return {"uniq": got[0], "codes": self.array(got[1])}
+                return {"uniq": got[0], "codes": self.array(_narrow(got[1], len(got[0])))}
             keys = list(map(_atom_key, values))
         except _NotAtomError:
             pass
@@ -307,7 +319,7 @@ class _Encoder:
             uniq = {k: c for c, k in enumerate(dict.fromkeys(keys))}
             codes = np.fromiter(map(uniq.__getitem__, keys), dtype=np.int32, count=len(values))
             first = [values[i] for i in np.unique(codes, return_index=True)[1].tolist()]  # each code's first value
-            return {"uniq": first if kinds <= _AS_IS else [self.enc(v) for v in first], "codes": self.array(codes)}
+            return {"uniq": first if kinds <= _AS_IS else [self.enc(v) for v in first], "codes": self.array(_narrow(codes, len(first)))}
         if kinds == {list}:  # lists (of node ids, of state numbers): their items as one column, and each list's length
             lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
             return {"rag": self.column(list(itertools.chain.from_iterable(values))), "n": self.array(lengths)}
@@ -320,7 +332,8 @@ class _Encoder:
                     if id(v) not in ids:
                         self.geoms.append(v)
                         ids[id(v)] = len(self.geoms) - 1
-                return {"geoms": self.array(np.fromiter(map(ids.__getitem__, map(id, values)), dtype=np.int32, count=len(values)))}
+                at = np.fromiter(map(ids.__getitem__, map(id, values)), dtype=np.int32, count=len(values))
+                return {"geoms": self.array(_narrow(at, len(self.geoms)))}
         return {"values": [self.enc(v) for v in values]}
 
     def _dataclass(self, x: Any) -> dict[str, Any]:
