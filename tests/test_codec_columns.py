@@ -119,3 +119,12 @@ def test_an_entry_with_a_bad_string_table_is_rebuilt(own_cache: Path) -> None:
         with path.open("wb") as fh:
             np.savez(fh, **members)
         assert cache.load("test", "s" * 64) is None
+
+
+@pytest.mark.parametrize(("distinct", "dtype"), [(3, np.uint8), (256, np.uint8), (257, np.uint16), (65536, np.uint16), (65537, np.int32)])
+def test_codes_are_stored_in_the_narrowest_type(distinct: int, dtype: type) -> None:
+    values = [f"v{i % distinct}" for i in range(max(distinct, 600))]
+    e = codec._Encoder()
+    col = e.column(values)
+    assert e.arrays[col["codes"]["__a"]].dtype == dtype
+    assert _round_trip({"values": values})["values"] == values
