@@ -4,7 +4,6 @@ geometries as WKB, corridors' own dataclasses by their fields)."""
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import dataclasses
 import hashlib
@@ -18,15 +17,13 @@ from typing import Any
 
 import numpy as np
 
+from .columns import CacheFormatError as CacheFormatError
+from .columns import attribute_dicts, directed_adjacency, narrow
+
 FORMAT = "corridors-cache"
 FORMAT_VERSION = 4  # 3: columns of tuples by position; 4: one table of an entry's strings, long dicts and lists of lists as columns
 META = "__meta__"
 TREE = "__tree__"
-
-
-class CacheFormatError(ValueError):
-    """An entry that cannot be encoded or decoded (never raised to callers of :func:`corridors.cache.load`
-    or :func:`~corridors.cache.save`)."""
 
 
 class _NotAtomError(Exception):
@@ -80,15 +77,6 @@ def _number_codes(values: list[Any]) -> tuple[list[Any], np.ndarray] | None:
     codes = np.empty(n, np.int32)
     codes[order] = rank[group]
     return [values[i] for i in np.sort(firsts).tolist()], codes
-
-
-def _narrow(codes: np.ndarray, n: int) -> np.ndarray:
-    """Indices into ``n`` items in the narrowest unsigned type that holds them (most columns have a few
-    distinct values: a byte per row, not four, to read from an entry and check)."""
-    for t in (np.uint8, np.uint16):
-        if n <= np.iinfo(t).max + 1:
-            return codes.astype(t)
-    return codes
 
 
 def _plain_keys(kinds: set[type], values: list[Any]) -> bool:
@@ -278,7 +266,7 @@ class _Encoder:
         return {
             "keys": list(keys),
             "sigs": [[keys[k] for k in sig] for sig in sig_code],
-            "sig": self.array(_narrow(codes, len(sig_code))),
+            "sig": self.array(narrow(codes, len(sig_code))),
             "cols": [self.column(values[k]) for k in keys],
         }
 
@@ -305,13 +293,13 @@ class _Encoder:
                 if kinds == {str}:  # the strings by their number in the entry's table (each read once per entry)
                     table = self.strings
                     sids = np.fromiter((table.setdefault(v, len(table)) for v in uniq), dtype=np.int32, count=len(uniq))
-                    return {"uniq_s": self.array(sids), "codes": self.array(_narrow(codes, len(uniq)))}
+                    return {"uniq_s": self.array(sids), "codes": self.array(narrow(codes, len(uniq)))}
                 return {
                     "uniq": list(uniq) if kinds <= _AS_IS else [self.enc(v) for v in uniq],
-                    "codes": self.array(_narrow(codes, len(uniq))),
+                    "codes": self.array(narrow(codes, len(uniq))),
                 }
             if kinds <= _NUMBERS and (got := _number_codes(values)) is not None:  # x, y, speeds: over arrays
-                return {"uniq": got[0], "codes": self.array(_narrow(got[1], len(got[0])))}
+                return {"uniq": got[0], "codes": self.array(narrow(got[1], len(got[0])))}
             keys = list(map(_atom_key, values))
         except _NotAtomError:
             pass
@@ -319,7 +307,7 @@ class _Encoder:
             uniq = {k: c for c, k in enumerate(dict.fromkeys(keys))}
             codes = np.fromiter(map(uniq.__getitem__, keys), dtype=np.int32, count=len(values))
             first = [values[i] for i in np.unique(codes, return_index=True)[1].tolist()]  # each code's first value
-            return {"uniq": first if kinds <= _AS_IS else [self.enc(v) for v in first], "codes": self.array(_narrow(codes, len(first)))}
+            return {"uniq": first if kinds <= _AS_IS else [self.enc(v) for v in first], "codes": self.array(narrow(codes, len(first)))}
         if kinds == {list}:  # lists (of node ids, of state numbers): their items as one column, and each list's length
             lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
             return {"rag": self.column(list(itertools.chain.from_iterable(values))), "n": self.array(lengths)}
@@ -333,7 +321,7 @@ class _Encoder:
                         self.geoms.append(v)
                         ids[id(v)] = len(self.geoms) - 1
                 at = np.fromiter(map(ids.__getitem__, map(id, values)), dtype=np.int32, count=len(values))
-                return {"geoms": self.array(_narrow(at, len(self.geoms)))}
+                return {"geoms": self.array(narrow(at, len(self.geoms)))}
         return {"values": [self.enc(v) for v in values]}
 
     def _dataclass(self, x: Any) -> dict[str, Any]:
@@ -463,7 +451,7 @@ class _Decoder:
     def _rows(self, doc: dict[str, Any], n: int) -> list[dict[str, Any]]:
         """The attribute dicts of :meth:`_Encoder._rows`, each with its keys in their own order: with the
         rows ordered by key list, each key's values are read in that order at once and each key list's
-        dicts are built in bulk (:func:`_built`), then put back in row order."""
+        dicts are built in bulk (:func:`attribute_dicts`), then put back in row order."""
         keys = [str(k) for k in doc["keys"]]
         sigs = [[int(j) for j in sig] for sig in doc["sigs"]]
         codes = _index_array(doc["sig"], len(sigs))
@@ -516,7 +504,7 @@ class _Decoder:
                 for (c, at), a in zip(map(grouped.__getitem__, sig), first, strict=True)
             ]
             few = [None if (cj := coded[j]) is None else (cj[0][a : a + m], cj[1]) for j, a in zip(sig, first, strict=True)]
-            built.extend(_built(tuple(keys[j] for j in sig), parts, few))
+            built.extend(attribute_dicts(tuple(keys[j] for j in sig), parts, few))
         if order is None:
             return built
         out = np.empty(n, dtype=object)
@@ -547,7 +535,7 @@ class _Decoder:
             msg = "duplicate node ids"
             raise CacheFormatError(msg)
         if G.is_directed():
-            _directed_adjacency(G, nodes, u, v, keys, attrs, _index_array(d["pred"], len(nodes)), _index_array(d["pred_n"], len(u) + 1))
+            directed_adjacency(G, nodes, u, v, keys, attrs, _index_array(d["pred"], len(nodes)), _index_array(d["pred_n"], len(u) + 1))
             return G
         adj = G._adj
         for n in nodes:
@@ -565,110 +553,6 @@ class _Decoder:
             else:
                 adj[x][y] = adj[y][x] = a
         return G
-
-
-#: a key list's rows from which :func:`_built` copies templates (below, one map of ``dict(zip(...))``)
-TEMPLATE_ROWS = 64
-
-
-def _values(part: tuple[np.ndarray, np.ndarray | None], rows: np.ndarray | None = None) -> list[Any]:
-    """The values of a column part (an array and each row's index into it, or None when in order), of
-    all its rows or of ``rows``."""
-    base, at = part
-    if rows is not None:
-        at = rows if at is None else at[rows]
-    return list((base if at is None else base[at]).tolist())
-
-
-def _built(
-    names: tuple[str, ...], parts: list[tuple[np.ndarray, np.ndarray | None]], few: list[tuple[np.ndarray, int] | None]
-) -> list[dict[str, Any]]:
-    """The dicts ``dict(zip(names, row))`` of the rows of ``parts`` (one column part per name, see
-    :func:`_values`), in bulk. ``few`` has, for the names whose values are a few distinct immutable
-    objects, each row's code for its value (two rows with one code hold the very same object) and how
-    many codes there are. Rows that agree on those names are copies of one dict (the first such row's)
-    with the other names' values put in: copying a dict is a quick copy of its table, and the values of
-    most names (a network's modes, sources, notes, countries) are then never read row by row, nor set
-    one by one. Every dict has the names in their order and the values (the very objects)
-    ``dict(zip(names, row))`` gives."""
-    m = (len(parts[0][0]) if parts[0][1] is None else len(parts[0][1])) if parts else 0
-    # the names of few values go into the templates, fewest values first, as long as the rows' codes
-    # over them fit one int64 (a mixed-radix number of the codes)
-    cand = sorted((card, p) for p, f in enumerate(few) if f is not None and (card := f[1]) <= max(2, m // 8))
-    combo = np.zeros(m if m >= TEMPLATE_ROWS and cand else 0, np.int64)
-    size, fixed = 1, set()
-    for card, p in cand if len(combo) else ():
-        if card > 1:
-            if size * card >= 1 << 62:
-                break
-            combo *= card
-            combo += few[p][0]  # type: ignore[index]
-            size *= card
-        fixed.add(p)
-    firsts, which = np.unique(combo, return_index=True, return_inverse=True)[1:] if len(combo) else (combo, combo)
-    if not len(combo) or 2 * len(firsts) > m:  # few rows, or nearly every row on its own: copying would only add work
-        return list(map(dict, map(zip, itertools.repeat(names), zip(*map(_values, parts), strict=True))))
-    templates = list(map(dict, map(zip, itertools.repeat(names), zip(*(_values(part, firsts) for part in parts), strict=True))))
-    out = list(map(dict.copy, np.fromiter(templates, dtype=object, count=len(templates))[which.reshape(-1)].tolist()))
-    rest = [p for p in range(len(names)) if p not in fixed]
-    if rest:  # each copy's own values of the other names, in place (the names are there: their order stays)
-        others = tuple(names[p] for p in rest)
-        collections.deque(
-            map(dict.update, out, map(zip, itertools.repeat(others), zip(*(_values(parts[p]) for p in rest), strict=True))), maxlen=0
-        )
-    return out
-
-
-def _dicts(keys: list[Any], values: list[Any], counts: np.ndarray) -> list[dict[Any, Any]]:
-    """Dicts of consecutive runs of ``counts`` (key, value) pairs (each run read from one shared
-    iterator, without a Python loop)."""
-    return list(map(dict, map(itertools.islice, itertools.repeat(zip(keys, values, strict=True)), counts.tolist())))
-
-
-def _directed_adjacency(
-    G: Any, nodes: list[Any], u: np.ndarray, v: np.ndarray, keys: list[Any], attrs: list[Any], pred: np.ndarray, pred_n: np.ndarray
-) -> None:
-    """The successor and predecessor dicts of a directed graph from its edge columns, in bulk: the
-    edges come in the adjacency's order (each node's out-edges together, in node order, the edges of
-    one pair together), so each pair's key dict, each node's successors and each node's predecessors
-    (in their stored order, matched to their pairs by sorting) are built by C-level maps."""
-    N, E = len(nodes), len(u)
-    if len(pred_n) != N or int(pred_n.sum()) != len(pred):
-        msg = "predecessor lists do not match the nodes"
-        raise CacheFormatError(msg)
-    code = u.astype(np.int64) * N + v  # one number per (u, v) pair
-    first = np.ones(E, bool)
-    first[1:] = code[1:] != code[:-1]
-    starts = np.flatnonzero(first)  # each pair's first edge
-    order = np.argsort(code[starts])
-    pairs = code[starts][order]  # sorted
-    # each predecessor entry (x before y) is the pair (x, y): the entries sorted are the pairs sorted
-    # (each pair once, so ``pred[y][x] is succ[x][y]`` for every edge, as networkx has it)
-    want = pred.astype(np.int64) * N + np.repeat(np.arange(N, dtype=np.int64), pred_n)
-    got = np.argsort(want)
-    if E and np.any(u[1:] < u[:-1]):
-        msg = "edges not in the order of the adjacency"
-        raise CacheFormatError(msg)
-    if len(want) != len(pairs) or np.any(pairs != want[got]) or np.any(pairs[1:] == pairs[:-1]):
-        msg = "predecessor lists do not match the edges"
-        raise CacheFormatError(msg)
-    which = np.empty(len(pairs), np.int64)
-    which[got] = order  # each predecessor entry's pair
-    kds: list[Any] = attrs
-    if G.is_multigraph():  # each pair's key dict: one edge (nearly all), then the pairs of several
-        ends = np.append(starts, E)
-        kds = [{k: a} for k, a in zip(map(keys.__getitem__, starts.tolist()), map(attrs.__getitem__, starts.tolist()), strict=True)]
-        for r in np.flatnonzero(np.diff(ends) > 1).tolist():
-            a, b = int(ends[r]), int(ends[r + 1])
-            kds[r] = dict(zip(keys[a:b], attrs[a:b], strict=True))
-            if len(kds[r]) != b - a:
-                msg = f"duplicate edge key in {keys[a:b]!r}"
-                raise CacheFormatError(msg)
-    node_arr = np.fromiter(nodes, dtype=object, count=N)
-    G._adj.update(zip(nodes, _dicts(node_arr[v[starts]].tolist(), kds, np.bincount(u[starts], minlength=N)), strict=True))
-    kd_arr = np.fromiter(kds, dtype=object, count=len(kds))
-    preds = _dicts(node_arr[pred].tolist(), kd_arr[which].tolist(), pred_n)
-    G._pred.update(zip(nodes, preds, strict=True))
 
 
 def _hashable(x: Any) -> Any:

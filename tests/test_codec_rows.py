@@ -1,5 +1,5 @@
-"""Attribute dicts decoded in bulk (:func:`corridors.codec._built`): rows that agree on their columns of
-few values are copies of one template with their own values put in, and each is the very dict
+"""Attribute dicts decoded in bulk (:func:`corridors.columns.attribute_dicts`): rows that agree on their
+columns of few values are copies of one template with their own values put in, and each is the very dict
 ``dict(zip(names, row))`` gives: same keys in the same order, the same value objects, and no dict
 (nor any mutable value) shared between rows."""
 
@@ -13,7 +13,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from corridors import codec
+from corridors import columns
 
 from .test_codec_graph import _round_trip, assert_identical
 
@@ -49,7 +49,7 @@ def _coded(rnd: random.Random, m: int, card: int) -> tuple[list[Any], tuple[np.n
 @pytest.mark.parametrize("seed", range(6))
 def test_built_rows_are_the_plain_dicts(seed: int) -> None:
     rnd = random.Random(seed)  # noqa: S311 (a seeded draw, not a secret)
-    m = rnd.choice([codec.TEMPLATE_ROWS, 300, 2000])
+    m = rnd.choice([columns.TEMPLATE_ROWS, 300, 2000])
     names = tuple(rnd.sample([f"k{i}" for i in range(12)], rnd.randint(1, 12)))
     parts: list[list[Any]] = []
     few: list[tuple[np.ndarray, int] | None] = []
@@ -73,7 +73,7 @@ def test_built_rows_are_the_plain_dicts(seed: int) -> None:
         else:  # a mutable value of each row's own
             parts.append([[i, rnd.random()] for i in range(m)])
             few.append(None)
-    got = codec._built(names, _parts(parts, rnd), few)
+    got = columns.attribute_dicts(names, _parts(parts, rnd), few)
     want = _reference(names, parts)
     assert len(got) == len(want) == m
     assert len({id(d) for d in got}) == m  # no dict shared between rows
@@ -87,7 +87,7 @@ def test_copied_rows_are_independent() -> None:
     names = ("mode", "w")
     parts: list[list[Any]] = [["sea"] * 100, [float(i) for i in range(100)]]
     few = [(np.zeros(100, np.int64), 1), None]
-    got = codec._built(names, _parts(parts), few)
+    got = columns.attribute_dicts(names, _parts(parts), few)
     got[0]["mode"] = "rail"
     got[1]["extra"] = 1
     assert [d["mode"] for d in got[1:]] == ["sea"] * 99
