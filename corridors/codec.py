@@ -17,15 +17,13 @@ from typing import Any
 
 import numpy as np
 
+from .columns import CacheFormatError as CacheFormatError
+from .columns import attribute_dicts, directed_adjacency, narrow
+
 FORMAT = "corridors-cache"
-FORMAT_VERSION = 3  # 3: columns of tuples by position
+FORMAT_VERSION = 4  # 3: columns of tuples by position; 4: one table of an entry's strings, long dicts and lists of lists as columns
 META = "__meta__"
 TREE = "__tree__"
-
-
-class CacheFormatError(ValueError):
-    """An entry that cannot be encoded or decoded (never raised to callers of :func:`corridors.cache.load`
-    or :func:`~corridors.cache.save`)."""
 
 
 class _NotAtomError(Exception):
@@ -134,6 +132,8 @@ class _Encoder:
     def __init__(self) -> None:
         self.arrays: list[np.ndarray] = []
         self.geoms: list[Any] = []
+        #: every distinct string of the entry's string columns, once, by its number (in order of first use)
+        self.strings: dict[str, int] = {}
         self._geom_ids: dict[int, int] = {}
 
     def array(self, a: np.ndarray) -> dict[str, int]:
@@ -165,6 +165,8 @@ class _Encoder:
                 return {"__t": list(x)}
             return {"__t": [self.enc(i) for i in x]}
         if isinstance(x, dict) and type(x) is dict:
+            if len(x) >= 32 and set(map(type, x)) == {str}:  # long dicts (an index by id) as two columns
+                return {"__dk": self.column(list(x)), "__dv": self.column(list(x.values()))}
             if _plain_names(x):
                 vals = set(map(type, x.values()))
                 if vals <= _AS_IS:  # what enc returns unchanged (an index by id)
@@ -264,7 +266,7 @@ class _Encoder:
         return {
             "keys": list(keys),
             "sigs": [[keys[k] for k in sig] for sig in sig_code],
-            "sig": self.array(codes),
+            "sig": self.array(narrow(codes, len(sig_code))),
             "cols": [self.column(values[k]) for k in keys],
         }
 
@@ -288,9 +290,16 @@ class _Encoder:
                     # mostly distinct tuples of one width (an engine's edge references): a column per position
                     return {"tup": [self.column(list(c)) for c in zip(*values, strict=True)]}
                 codes = np.fromiter(map(uniq.__getitem__, values), dtype=np.int32, count=len(values))
-                return {"uniq": list(uniq) if kinds <= _AS_IS else [self.enc(v) for v in uniq], "codes": self.array(codes)}
+                if kinds == {str}:  # the strings by their number in the entry's table (each read once per entry)
+                    table = self.strings
+                    sids = np.fromiter((table.setdefault(v, len(table)) for v in uniq), dtype=np.int32, count=len(uniq))
+                    return {"uniq_s": self.array(sids), "codes": self.array(narrow(codes, len(uniq)))}
+                return {
+                    "uniq": list(uniq) if kinds <= _AS_IS else [self.enc(v) for v in uniq],
+                    "codes": self.array(narrow(codes, len(uniq))),
+                }
             if kinds <= _NUMBERS and (got := _number_codes(values)) is not None:  # x, y, speeds: over arrays
-                return {"uniq": got[0], "codes": self.array(got[1])}
+                return {"uniq": got[0], "codes": self.array(narrow(got[1], len(got[0])))}
             keys = list(map(_atom_key, values))
         except _NotAtomError:
             pass
@@ -298,7 +307,10 @@ class _Encoder:
             uniq = {k: c for c, k in enumerate(dict.fromkeys(keys))}
             codes = np.fromiter(map(uniq.__getitem__, keys), dtype=np.int32, count=len(values))
             first = [values[i] for i in np.unique(codes, return_index=True)[1].tolist()]  # each code's first value
-            return {"uniq": first if kinds <= _AS_IS else [self.enc(v) for v in first], "codes": self.array(codes)}
+            return {"uniq": first if kinds <= _AS_IS else [self.enc(v) for v in first], "codes": self.array(narrow(codes, len(first)))}
+        if kinds == {list}:  # lists (of node ids, of state numbers): their items as one column, and each list's length
+            lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+            return {"rag": self.column(list(itertools.chain.from_iterable(values))), "n": self.array(lengths)}
         if values and all(t.__module__.startswith("shapely.") for t in kinds):
             from shapely.geometry.base import BaseGeometry
 
@@ -308,7 +320,8 @@ class _Encoder:
                     if id(v) not in ids:
                         self.geoms.append(v)
                         ids[id(v)] = len(self.geoms) - 1
-                return {"geoms": self.array(np.fromiter(map(ids.__getitem__, map(id, values)), dtype=np.int32, count=len(values)))}
+                at = np.fromiter(map(ids.__getitem__, map(id, values)), dtype=np.int32, count=len(values))
+                return {"geoms": self.array(narrow(at, len(self.geoms)))}
         return {"values": [self.enc(v) for v in values]}
 
     def _dataclass(self, x: Any) -> dict[str, Any]:
@@ -346,9 +359,10 @@ def _class(path: str) -> type:
 
 
 class _Decoder:
-    def __init__(self, arrays: list[np.ndarray], geoms: np.ndarray) -> None:
+    def __init__(self, arrays: list[np.ndarray], geoms: np.ndarray, strings: np.ndarray | None = None) -> None:
         self.arrays = arrays
         self.geoms = geoms
+        self.strings = np.zeros(0, dtype=object) if strings is None else strings
 
     def hook(self, d: dict[str, Any]) -> Any:
         if not d or not next(iter(d)).startswith("__"):
@@ -378,6 +392,13 @@ class _Decoder:
             return obj
         if "__col" in d:
             return self.column(d["__col"])
+        if "__dk" in d:
+            keys, values = self.column(d["__dk"]), self.column(d["__dv"])
+            out = dict(zip(keys, values, strict=True))
+            if len(out) != len(keys) or set(map(type, keys)) - {str}:
+                msg = "a dict's keys repeated or not strings"
+                raise CacheFormatError(msg)
+            return out
         if "__nx" in d:
             return self._graph(d)
         msg = f"unknown tag in {list(d)[:3]}"
@@ -397,6 +418,9 @@ class _Decoder:
                     msg = f"a {kind} column that is not a 1-d {np.dtype(dtype).name} array"
                     raise CacheFormatError(msg)
                 return a, None
+        if "uniq_s" in col:  # strings of the entry's table
+            uniq_s = self.strings[_index_array(col["uniq_s"], len(self.strings))]
+            return uniq_s, _index_array(col["codes"], len(uniq_s))
         if "codes" in col:
             uniq = col["uniq"]
             if not isinstance(uniq, list):
@@ -411,6 +435,14 @@ class _Decoder:
                 msg = "tuple columns of different lengths"
                 raise CacheFormatError(msg)
             return np.fromiter(zip(*parts, strict=True), dtype=object, count=len(parts[0])), None
+        if "rag" in col:  # lists, their items one after another
+            flat = self.column(col["rag"])
+            n = _index_array(col["n"], len(flat) + 1)
+            if int(n.sum()) != len(flat):
+                msg = "list lengths that do not match their items"
+                raise CacheFormatError(msg)
+            items = iter(flat)
+            return np.fromiter(map(list, map(itertools.islice, itertools.repeat(items), n.tolist())), dtype=object, count=len(n)), None
         if "values" in col and isinstance(col["values"], list):
             return np.fromiter(col["values"], dtype=object, count=len(col["values"])), None
         msg = f"unknown column {list(col)[:3]}"
@@ -419,7 +451,7 @@ class _Decoder:
     def _rows(self, doc: dict[str, Any], n: int) -> list[dict[str, Any]]:
         """The attribute dicts of :meth:`_Encoder._rows`, each with its keys in their own order: with the
         rows ordered by key list, each key's values are read in that order at once and each key list's
-        dicts are built by one C-level map of ``dict(zip(names, values))``, then put back in row order."""
+        dicts are built in bulk (:func:`attribute_dicts`), then put back in row order."""
         keys = [str(k) for k in doc["keys"]]
         sigs = [[int(j) for j in sig] for sig in doc["sigs"]]
         codes = _index_array(doc["sig"], len(sigs))
@@ -435,10 +467,14 @@ class _Decoder:
                 holders[j].append(s)
         counts = np.bincount(codes, minlength=len(sigs)).tolist()
         order = np.argsort(codes, kind="stable") if len(sigs) > 1 else None  # the rows by key list
-        # each key's values over the rows that have it, ordered by key list, and where each list's start
-        grouped: list[list[Any]] = []
+        # each key's values over the rows that have it, ordered by key list (as an array and each row's
+        # index into it, or None when in order), and where each list's start; for a key of a few distinct
+        # immutable values (a coded column, bools), each value's code and how many codes there are
+        grouped: list[tuple[np.ndarray, np.ndarray | None]] = []
+        coded: list[tuple[np.ndarray, int] | None] = []
         starts: list[dict[int, int]] = []
-        for k, (c, at), h in zip(keys, map(self._column_at, doc["cols"]), holders, strict=True):
+        for k, col, h in zip(keys, doc["cols"], holders, strict=True):
+            c, at = self._column_at(col)
             if len(c if at is None else at) != sum(counts[s] for s in h):
                 msg = f"column {k!r} does not match its rows"
                 raise CacheFormatError(msg)
@@ -448,7 +484,13 @@ class _Decoder:
                 has = np.isin(codes, h)
                 pick = (np.cumsum(has) - 1)[order[has[order]]]
                 at = pick if at is None else at[pick]
-            grouped.append(list((c if at is None else c[at]).tolist()))
+            grouped.append((c, at))
+            if "codes" in col and at is not None:
+                coded.append((at, len(c)))
+            elif c.dtype == np.bool_:
+                coded.append((c if at is None else c[at], 2))
+            else:
+                coded.append(None)
             starts.append(dict(zip(h, itertools.accumulate((counts[s] for s in h), initial=0), strict=False)))  # the last sum is the total
         built: list[dict[str, Any]] = []
         for s, sig in enumerate(sigs):
@@ -456,9 +498,13 @@ class _Decoder:
             if not sig:
                 built.extend({} for _ in range(m))
                 continue
-            parts = [grouped[j][starts[j][s] : starts[j][s] + m] for j in sig]
-            names = tuple(keys[j] for j in sig)
-            built.extend(map(dict, map(zip, itertools.repeat(names), zip(*parts, strict=True))))
+            first = [starts[j][s] for j in sig]
+            parts: list[tuple[np.ndarray, np.ndarray | None]] = [
+                (c[a : a + m], None) if at is None else (c, at[a : a + m])
+                for (c, at), a in zip(map(grouped.__getitem__, sig), first, strict=True)
+            ]
+            few = [None if (cj := coded[j]) is None else (cj[0][a : a + m], cj[1]) for j, a in zip(sig, first, strict=True)]
+            built.extend(attribute_dicts(tuple(keys[j] for j in sig), parts, few))
         if order is None:
             return built
         out = np.empty(n, dtype=object)
@@ -489,7 +535,7 @@ class _Decoder:
             msg = "duplicate node ids"
             raise CacheFormatError(msg)
         if G.is_directed():
-            _directed_adjacency(G, nodes, u, v, keys, attrs, _index_array(d["pred"], len(nodes)), _index_array(d["pred_n"], len(u) + 1))
+            directed_adjacency(G, nodes, u, v, keys, attrs, _index_array(d["pred"], len(nodes)), _index_array(d["pred_n"], len(u) + 1))
             return G
         adj = G._adj
         for n in nodes:
@@ -507,58 +553,6 @@ class _Decoder:
             else:
                 adj[x][y] = adj[y][x] = a
         return G
-
-
-def _dicts(keys: list[Any], values: list[Any], counts: np.ndarray) -> list[dict[Any, Any]]:
-    """Dicts of consecutive runs of ``counts`` (key, value) pairs (each run read from one shared
-    iterator, without a Python loop)."""
-    return list(map(dict, map(itertools.islice, itertools.repeat(zip(keys, values, strict=True)), counts.tolist())))
-
-
-def _directed_adjacency(
-    G: Any, nodes: list[Any], u: np.ndarray, v: np.ndarray, keys: list[Any], attrs: list[Any], pred: np.ndarray, pred_n: np.ndarray
-) -> None:
-    """The successor and predecessor dicts of a directed graph from its edge columns, in bulk: the
-    edges come in the adjacency's order (each node's out-edges together, in node order, the edges of
-    one pair together), so each pair's key dict, each node's successors and each node's predecessors
-    (in their stored order, matched to their pairs by sorting) are built by C-level maps."""
-    N, E = len(nodes), len(u)
-    if len(pred_n) != N or int(pred_n.sum()) != len(pred):
-        msg = "predecessor lists do not match the nodes"
-        raise CacheFormatError(msg)
-    code = u.astype(np.int64) * N + v  # one number per (u, v) pair
-    first = np.ones(E, bool)
-    first[1:] = code[1:] != code[:-1]
-    starts = np.flatnonzero(first)  # each pair's first edge
-    order = np.argsort(code[starts])
-    pairs = code[starts][order]  # sorted
-    # each predecessor entry (x before y) is the pair (x, y): the entries sorted are the pairs sorted
-    # (each pair once, so ``pred[y][x] is succ[x][y]`` for every edge, as networkx has it)
-    want = pred.astype(np.int64) * N + np.repeat(np.arange(N, dtype=np.int64), pred_n)
-    got = np.argsort(want)
-    if E and np.any(u[1:] < u[:-1]):
-        msg = "edges not in the order of the adjacency"
-        raise CacheFormatError(msg)
-    if len(want) != len(pairs) or np.any(pairs != want[got]) or np.any(pairs[1:] == pairs[:-1]):
-        msg = "predecessor lists do not match the edges"
-        raise CacheFormatError(msg)
-    which = np.empty(len(pairs), np.int64)
-    which[got] = order  # each predecessor entry's pair
-    kds: list[Any] = attrs
-    if G.is_multigraph():  # each pair's key dict: one edge (nearly all), then the pairs of several
-        ends = np.append(starts, E)
-        kds = [{k: a} for k, a in zip(map(keys.__getitem__, starts.tolist()), map(attrs.__getitem__, starts.tolist()), strict=True)]
-        for r in np.flatnonzero(np.diff(ends) > 1).tolist():
-            a, b = int(ends[r]), int(ends[r + 1])
-            kds[r] = dict(zip(keys[a:b], attrs[a:b], strict=True))
-            if len(kds[r]) != b - a:
-                msg = f"duplicate edge key in {keys[a:b]!r}"
-                raise CacheFormatError(msg)
-    node_arr = np.fromiter(nodes, dtype=object, count=N)
-    G._adj.update(zip(nodes, _dicts(node_arr[v[starts]].tolist(), kds, np.bincount(u[starts], minlength=N)), strict=True))
-    kd_arr = np.fromiter(kds, dtype=object, count=len(kds))
-    preds = _dicts(node_arr[pred].tolist(), kd_arr[which].tolist(), pred_n)
-    G._pred.update(zip(nodes, preds, strict=True))
 
 
 def _hashable(x: Any) -> Any:
@@ -599,7 +593,14 @@ def _pack(e: _Encoder, tree_json: str, key: str, wkb: tuple[np.ndarray, np.ndarr
     if e.geoms:
         out["g_off"] = wkb[1]
         out["g_wkb"] = wkb[0]
-    meta = {"format": FORMAT, "version": FORMAT_VERSION, "key": key, "n_arrays": len(e.arrays), "n_geoms": len(e.geoms)}
+    meta = {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "key": key,
+        "n_arrays": len(e.arrays),
+        "n_geoms": len(e.geoms),
+        "strings": list(e.strings),
+    }
     out[META] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
     out[TREE] = np.frombuffer(tree_json.encode(), dtype=np.uint8)
     return out
@@ -612,11 +613,12 @@ def encode(obj: Any, key: str = "") -> dict[str, np.ndarray]:
     return _pack(e, _dumps(tree), key, _wkb(e.geoms))
 
 
-def _digest(doc_json: str, arrays: list[np.ndarray], wkb: tuple[np.ndarray, np.ndarray], n_geoms: int) -> str:
-    """A SHA-256 of an encoded graph: its document, every array it refers to (type, shape, bytes) and
-    the WKB of its first ``n_geoms`` geometries."""
-    h = hashlib.sha256(b"corridors-graph-digest-1\0")
+def _digest(doc_json: str, arrays: list[np.ndarray], wkb: tuple[np.ndarray, np.ndarray], n_geoms: int, strings: list[str]) -> str:
+    """A SHA-256 of an encoded graph: its document, every array it refers to (type, shape, bytes), the
+    strings it refers to and the WKB of its first ``n_geoms`` geometries."""
+    h = hashlib.sha256(b"corridors-graph-digest-2\0")
     h.update(doc_json.encode())
+    h.update(b"\0strings\0" + _dumps(strings).encode())
     for a in arrays:
         h.update(f"\0{a.dtype.str}{a.shape}\0".encode())
         h.update(np.ascontiguousarray(a).tobytes())
@@ -633,7 +635,7 @@ def graph_digest(G: Any, skip: Collection[str] = ()) -> str:
     graph read back from an entry (raises :class:`CacheFormatError` for what cannot be encoded)."""
     e = _Encoder()
     doc = e._graph(G, skip)
-    return _digest(_dumps(doc), e.arrays, _wkb(e.geoms), len(e.geoms))
+    return _digest(_dumps(doc), e.arrays, _wkb(e.geoms), len(e.geoms), list(e.strings))
 
 
 def encode_graph_entry(G: Any, skip: Collection[str], key: str = "") -> tuple[dict[str, np.ndarray], str]:
@@ -642,11 +644,11 @@ def encode_graph_entry(G: Any, skip: Collection[str], key: str = "") -> tuple[di
     graph is encoded once for both)."""
     e = _Encoder()
     doc = e._graph(G, skip)
-    n_arrays, n_geoms = len(e.arrays), len(e.geoms)
+    n_arrays, n_geoms, strings = len(e.arrays), len(e.geoms), list(e.strings)
     doc_json = _dumps(doc)
     extra = e.enc({k: v for k, v in G.graph.items() if k in skip})
     wkb = _wkb(e.geoms)
-    fingerprint = _digest(doc_json, e.arrays[:n_arrays], wkb, n_geoms)
+    fingerprint = _digest(doc_json, e.arrays[:n_arrays], wkb, n_geoms, strings)
     tree_json = f'{{"graph":{doc_json},"graph_attrs":{_dumps(extra)},"fingerprint":{_dumps(fingerprint)}}}'
     return _pack(e, tree_json, key, wkb), fingerprint
 
@@ -676,5 +678,9 @@ def decode(data: Any, key: str | None = None) -> Any:
         if len(geoms) != int(head["n_geoms"]):
             msg = "geometry count mismatch"
             raise CacheFormatError(msg)
-    dec = _Decoder(arrays, geoms)
+    strings = head.get("strings")
+    if not isinstance(strings, list) or set(map(type, strings)) - {str}:
+        msg = "a string table that is not a list of strings"
+        raise CacheFormatError(msg)
+    dec = _Decoder(arrays, geoms, np.fromiter(strings, dtype=object, count=len(strings)))
     return json.loads(tree_raw.tobytes(), object_hook=dec.hook)

@@ -134,13 +134,18 @@ def test_the_bundled_network_reads_back_identical() -> None:
     assert any(len(kd) > 1 for nbrs in H._adj.values() for kd in nbrs.values())  # parallel legs were read too
 
 
+_STRINGS: list[str] = []  # the string table of the last _graph_doc
+
+
 def _graph_doc(G: nx.Graph) -> tuple[dict[str, Any], list[np.ndarray]]:
     e = codec._Encoder()
-    return e._graph(G), e.arrays
+    doc = e._graph(G)
+    _STRINGS[:] = e.strings
+    return doc, e.arrays
 
 
 def _decode_doc(doc: dict[str, Any], arrays: list[np.ndarray]) -> Any:
-    dec = codec._Decoder(arrays, np.zeros(0, dtype=object))
+    dec = codec._Decoder(arrays, np.zeros(0, dtype=object), np.array(_STRINGS, dtype=object))
     return json.loads(codec._dumps(doc), object_hook=dec.hook)
 
 

@@ -1,0 +1,130 @@
+"""How the cache format (:mod:`corridors.codec`) builds a graph from its columns in bulk: the attribute
+dicts of a key list (copies of a few templates with each row's own values put in), a directed graph's
+successor and predecessor dicts, and the narrowest type of a column's codes. Plain data in, plain
+dicts out: nothing here runs code named by an entry."""
+
+from __future__ import annotations
+
+import collections
+import itertools
+from typing import Any
+
+import numpy as np
+
+
+class CacheFormatError(ValueError):
+    """An entry that cannot be encoded or decoded (never raised to callers of :func:`corridors.cache.load`
+    or :func:`~corridors.cache.save`)."""
+
+
+def narrow(codes: np.ndarray, n: int) -> np.ndarray:
+    """Indices into ``n`` items in the narrowest unsigned type that holds them (most columns have a few
+    distinct values: a byte per row, not four, to read from an entry and check)."""
+    for t in (np.uint8, np.uint16):
+        if n <= np.iinfo(t).max + 1:
+            return codes.astype(t)
+    return codes
+
+
+#: a key list's rows from which :func:`attribute_dicts` copies templates (fewer: one map of ``dict(zip(...))``)
+TEMPLATE_ROWS = 64
+
+
+def column_values(part: tuple[np.ndarray, np.ndarray | None], rows: np.ndarray | None = None) -> list[Any]:
+    """The values of a column part (an array and each row's index into it, or None when in order), of
+    all its rows or of ``rows``."""
+    base, at = part
+    if rows is not None:
+        at = rows if at is None else at[rows]
+    return list((base if at is None else base[at]).tolist())
+
+
+def attribute_dicts(
+    names: tuple[str, ...], parts: list[tuple[np.ndarray, np.ndarray | None]], few: list[tuple[np.ndarray, int] | None]
+) -> list[dict[str, Any]]:
+    """The dicts ``dict(zip(names, row))`` of the rows of ``parts`` (one column part per name, see
+    :func:`column_values`), in bulk. ``few`` has, for the names whose values are a few distinct immutable
+    objects, each row's code for its value (two rows with one code hold the very same object) and how
+    many codes there are. Rows that agree on those names are copies of one dict (the first such row's)
+    with the other names' values put in: copying a dict is a quick copy of its table, and the values of
+    most names (a network's modes, sources, notes, countries) are then never read row by row, nor set
+    one by one. Every dict has the names in their order and the values (the very objects)
+    ``dict(zip(names, row))`` gives."""
+    m = (len(parts[0][0]) if parts[0][1] is None else len(parts[0][1])) if parts else 0
+    # the names of few values go into the templates, fewest values first, as long as the rows' codes
+    # over them fit one int64 (a mixed-radix number of the codes)
+    cand = sorted((card, p) for p, f in enumerate(few) if f is not None and (card := f[1]) <= max(2, m // 8))
+    combo = np.zeros(m if m >= TEMPLATE_ROWS and cand else 0, np.int64)
+    size, fixed = 1, set()
+    for card, p in cand if len(combo) else ():
+        if card > 1:
+            if size * card >= 1 << 62:
+                break
+            combo *= card
+            combo += few[p][0]  # type: ignore[index]
+            size *= card
+        fixed.add(p)
+    firsts, which = np.unique(combo, return_index=True, return_inverse=True)[1:] if len(combo) else (combo, combo)
+    if not len(combo) or 2 * len(firsts) > m:  # few rows, or nearly every row on its own: copying would only add work
+        return list(map(dict, map(zip, itertools.repeat(names), zip(*map(column_values, parts), strict=True))))
+    templates = list(map(dict, map(zip, itertools.repeat(names), zip(*(column_values(part, firsts) for part in parts), strict=True))))
+    out = list(map(dict.copy, np.fromiter(templates, dtype=object, count=len(templates))[which.reshape(-1)].tolist()))
+    rest = [p for p in range(len(names)) if p not in fixed]
+    if rest:  # each copy's own values of the other names, in place (the names are there: their order stays)
+        others = tuple(names[p] for p in rest)
+        collections.deque(
+            map(dict.update, out, map(zip, itertools.repeat(others), zip(*(column_values(parts[p]) for p in rest), strict=True))), maxlen=0
+        )
+    return out
+
+
+def runs_of_dicts(keys: list[Any], values: list[Any], counts: np.ndarray) -> list[dict[Any, Any]]:
+    """Dicts of consecutive runs of ``counts`` (key, value) pairs (each run read from one shared
+    iterator, without a Python loop)."""
+    return list(map(dict, map(itertools.islice, itertools.repeat(zip(keys, values, strict=True)), counts.tolist())))
+
+
+def directed_adjacency(
+    G: Any, nodes: list[Any], u: np.ndarray, v: np.ndarray, keys: list[Any], attrs: list[Any], pred: np.ndarray, pred_n: np.ndarray
+) -> None:
+    """The successor and predecessor dicts of a directed graph from its edge columns, in bulk: the
+    edges come in the adjacency's order (each node's out-edges together, in node order, the edges of
+    one pair together), so each pair's key dict, each node's successors and each node's predecessors
+    (in their stored order, matched to their pairs by sorting) are built by C-level maps."""
+    N, E = len(nodes), len(u)
+    if len(pred_n) != N or int(pred_n.sum()) != len(pred):
+        msg = "predecessor lists do not match the nodes"
+        raise CacheFormatError(msg)
+    code = u.astype(np.int64) * N + v  # one number per (u, v) pair
+    first = np.ones(E, bool)
+    first[1:] = code[1:] != code[:-1]
+    starts = np.flatnonzero(first)  # each pair's first edge
+    order = np.argsort(code[starts])
+    pairs = code[starts][order]  # sorted
+    # each predecessor entry (x before y) is the pair (x, y): the entries sorted are the pairs sorted
+    # (each pair once, so ``pred[y][x] is succ[x][y]`` for every edge, as networkx has it)
+    want = pred.astype(np.int64) * N + np.repeat(np.arange(N, dtype=np.int64), pred_n)
+    got = np.argsort(want)
+    if E and np.any(u[1:] < u[:-1]):
+        msg = "edges not in the order of the adjacency"
+        raise CacheFormatError(msg)
+    if len(want) != len(pairs) or np.any(pairs != want[got]) or np.any(pairs[1:] == pairs[:-1]):
+        msg = "predecessor lists do not match the edges"
+        raise CacheFormatError(msg)
+    which = np.empty(len(pairs), np.int64)
+    which[got] = order  # each predecessor entry's pair
+    kds: list[Any] = attrs
+    if G.is_multigraph():  # each pair's key dict: one edge (nearly all), then the pairs of several
+        ends = np.append(starts, E)
+        kds = [{k: a} for k, a in zip(map(keys.__getitem__, starts.tolist()), map(attrs.__getitem__, starts.tolist()), strict=True)]
+        for r in np.flatnonzero(np.diff(ends) > 1).tolist():
+            a, b = int(ends[r]), int(ends[r + 1])
+            kds[r] = dict(zip(keys[a:b], attrs[a:b], strict=True))
+            if len(kds[r]) != b - a:
+                msg = f"duplicate edge key in {keys[a:b]!r}"
+                raise CacheFormatError(msg)
+    node_arr = np.fromiter(nodes, dtype=object, count=N)
+    G._adj.update(zip(nodes, runs_of_dicts(node_arr[v[starts]].tolist(), kds, np.bincount(u[starts], minlength=N)), strict=True))
+    kd_arr = np.fromiter(kds, dtype=object, count=len(kds))
+    preds = runs_of_dicts(node_arr[pred].tolist(), kd_arr[which].tolist(), pred_n)
+    G._pred.update(zip(nodes, preds, strict=True))
