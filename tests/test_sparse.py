@@ -195,8 +195,10 @@ def test_the_compiled_module_is_built_where_a_compiler_is() -> None:
 
 
 @needs_compiled
-def test_a_cold_compare_does_not_import_scipy(G: Any) -> None:
-    """The query path of ``compare Chelyabinsk Mumbai`` (no tie on the way) never needs scipy."""
+def test_a_cold_compare_does_not_import_scipy(G: Any, tmp_path: Any) -> None:
+    """The query path of ``compare Chelyabinsk Mumbai`` (no tie on the way) never needs scipy. The child runs
+    away from the source tree (``-P``, another folder), so it imports the installed package, as the
+    ``corridors`` command does."""
     code = (
         "import sys\n"
         "from corridors.graph import load_network\n"
@@ -207,5 +209,7 @@ def test_a_cold_compare_does_not_import_scipy(G: Any) -> None:
         "assert len(got.routes) >= 8, got.rows()\n"
         "print(sorted(m for m in sys.modules if m == 'scipy' or m.startswith('scipy.')))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ), check=True, timeout=600)  # noqa: S603 - our own interpreter
+    argv = [sys.executable, "-P", "-c", code]
+    out = subprocess.run(argv, capture_output=True, text=True, env=dict(os.environ), cwd=tmp_path, check=False, timeout=600)  # noqa: S603 - our own interpreter
+    assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.strip() == "[]", out.stdout[:2000]
