@@ -463,17 +463,19 @@ def goal_directed(
         red, pruned = dead_ends_cut(red, cand), True
 
 
-#: states a short search (:func:`_short`) may settle before it leaves the query to scipy's Dijkstra: a
-#: few hundred microseconds at most, which a query it gives up on loses once (the next time goes to
-#: scipy at once). Python's work is a fraction of a microsecond a state where scipy's is a fixed setup
-#: over every state (about 0.03 ms, twice that with its memory out of the CPU caches, as between other
-#: work): in the benchmark's interleaved runs even the sea routes of 130-170 states are faster so
-#: (in a hot loop about 10 % slower), the shortest a third as costly.
+#: states a short search (:func:`_short`) may settle before it leaves the query to the bounded search
+#: (:func:`corridors.sparse.nearest`: compiled, or scipy's Dijkstra): a few hundred microseconds at
+#: most, which a query it gives up on loses once (the next time goes there at once). Python's work is a
+#: fraction of a microsecond a state where scipy's is a fixed setup over every state (about 0.03 ms,
+#: twice that with its memory out of the CPU caches, as between other work; the compiled search fills
+#: its arrays for every state too): in the benchmark's interleaved runs even the sea routes of 130-170
+#: states are faster so (in a hot loop about 10 % slower), the shortest a third as costly (measured
+#: against scipy, before the compiled search).
 SHORT_BUDGET = 200
 #: per reduced graph, the rows its short searches read (as lists) and the queries they gave up on
 SHORT_KEPT = 64
 _SHORT: dict[int, tuple[Any, dict[float, dict[int, list[tuple[int, float, int]]]], set[Any]]] = {}
-#: use the short search at all (False: scipy's Dijkstra for every limit, as before)
+#: use the short search at all (False: the bounded search of :func:`corridors.sparse.nearest` for every limit)
 SHORT = True
 
 
@@ -504,10 +506,10 @@ def _short(red: Any, sources: Sequence[int], cand: list[int], limit: float) -> t
     Python floats, rows read as lists and kept per graph), stopped at the first target settled: the
     dist, pred and best target scipy's ``dijkstra(..., min_only=True, limit=limit)`` and ``min(cand,
     key=dist)`` give (``dist``/``pred`` only at the states on the way), with the states whose rows it
-    read. None (scipy decides) past :data:`SHORT_BUDGET` settled states, beyond ``limit``, and on any
+    read. None (the bounded search decides) past :data:`SHORT_BUDGET` settled states, beyond ``limit``, and on any
     tie that could make scipy's answer differ: a state offered its distance twice (the predecessor
     then depends on the order of equal keys in scipy's heap), or another state left at the target's
-    distance. A query it gave up on once is left to scipy at once the next time."""
+    distance. A query it gave up on once is left to the bounded search at once the next time."""
     if not SHORT:
         return None
     got = _SHORT.get(id(red))

@@ -16,7 +16,7 @@ exactly, and by ``scipy.sparse.csgraph`` otherwise, imported only then:
   distance): the rule of :func:`corridors.astar._short`, which this runs in C without its budget.
 - :func:`reaching` (the states with a path to a target): compiled; a set, so any order gives it.
 
-Importing scipy costs about a quarter of a second (``scipy.sparse`` loads its array-API layer, which
+Importing scipy costs 0.2-0.25 s of CPU (``scipy.sparse`` loads its array-API layer, which
 touches every numpy submodule, and ``scipy.sparse.csgraph`` loads ``scipy.sparse.linalg``): more than
 the rest of a cold ``corridors compare``'s search. Without the compiled module (no C compiler when the
 package was installed) everything here runs on scipy, with the same answers.
