@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from operator import itemgetter
 from typing import Any
 
 import networkx as nx
@@ -106,37 +107,32 @@ class Compiled:
         dst_node = eng.state_node[eng.dst]
         leg_uid = np.full(eng.n_edges, -1, np.int32)
         legmask = eng.etype == LEG
-        leg_uid[legmask] = [eng.leg_id_index[eng.edge_refs[i][2]] for i in eng.leg[legmask].tolist()]
-        # the side each leg edge comes from (at its start) and goes to (at its end), for crossings,
-        # as codes into ``sides``
-        sides: list[str] = [""]
-        code: dict[str, int] = {"": 0}
+        adj, node = G._adj, G._node  # read directly (tens of thousands of legs)
+        es = np.flatnonzero(legmask)
+        refs = list(map(eng.edge_refs.__getitem__, eng.leg[es].tolist()))
+        leg_uid[es] = np.fromiter(map(eng.leg_id_index.__getitem__, map(itemgetter(2), refs)), dtype=np.int32, count=len(refs))
+        ds = [adj[u][v][k] for u, v, k in refs]
+        nus = [node[u] for u, _, _ in refs]
+        nvs = [node[v] for _, v, _ in refs]
+        mds = [d.get("mode") for d in ds]
+        # each leg edge's own attributes as one of a few distinct signatures (coded in order of first
+        # use), and the legs with a named end (not two sea-lane junctions): the family rules look at
+        # nothing else
+        keys = [(md, tuple(d.get("chokepoints") or ()), tuple(d.get("countries") or ())) for md, d in zip(mds, ds, strict=True)]
+        sig_code = {s: c for c, s in enumerate(dict.fromkeys(keys))}
+        sigs: list[dict[str, Any]] = [{"mode": s[0], "chokepoints": s[1], "countries": s[2]} for s in sig_code]
+        sig = np.full(eng.n_edges, -1, np.int32)
+        sig[es] = np.fromiter(map(sig_code.__getitem__, keys), dtype=np.int32, count=len(keys))
+        named = [e for e, nu, nv in zip(es.tolist(), nus, nvs, strict=True) if nu.get("kind") != "junction" or nv.get("kind") != "junction"]
+        # the side each leg edge comes from (at its start) and goes to (at its end), for crossings, as
+        # codes into ``sides`` (in order of first use, each leg's start before its end)
+        froms, tos = list(map(side_of, ds, nus)), list(map(side_of, ds, nvs))
+        sides: list[str] = list(dict.fromkeys(itertools.chain(("",), itertools.chain.from_iterable(zip(froms, tos, strict=True)))))
+        code = {sd: c for c, sd in enumerate(sides)}
         from_side = np.zeros(eng.n_edges, np.int32)
         to_side = np.zeros(eng.n_edges, np.int32)
-        # each leg edge's own attributes as one of a few distinct signatures, and the legs with a
-        # named end (not two sea-lane junctions): the family rules look at nothing else
-        sig = np.full(eng.n_edges, -1, np.int32)
-        sigs: list[dict[str, Any]] = []
-        sig_code: dict[tuple[Any, ...], int] = {}
-        named: list[int] = []
-        adj, node = G._adj, G._node  # read directly (tens of thousands of legs)
-        leg_of = eng.leg.tolist()
-        for e in np.flatnonzero(legmask).tolist():
-            u, v, k = eng.edge_refs[leg_of[e]]
-            d = adj[u][v][k]
-            s = (d.get("mode"), tuple(d.get("chokepoints") or ()), tuple(d.get("countries") or ()))
-            if s not in sig_code:
-                sig_code[s] = len(sigs)
-                sigs.append({"mode": s[0], "chokepoints": s[1], "countries": s[2]})
-            sig[e] = sig_code[s]
-            if node[u].get("kind") != "junction" or node[v].get("kind") != "junction":
-                named.append(int(e))
-            for arr, far in ((from_side, u), (to_side, v)):
-                sd = side_of(d, node[far])
-                if sd not in code:
-                    code[sd] = len(sides)
-                    sides.append(sd)
-                arr[e] = code[sd]
+        from_side[es] = np.fromiter(map(code.__getitem__, froms), dtype=np.int32, count=len(froms))
+        to_side[es] = np.fromiter(map(code.__getitem__, tos), dtype=np.int32, count=len(tos))
         return cls(G, params, eng, src_node, dst_node, leg_uid, sides, from_side, to_side, sig, sigs, np.asarray(named, np.int64))
 
     def __getstate__(self) -> dict[str, Any]:
