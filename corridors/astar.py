@@ -73,6 +73,15 @@ class Landmarks:
     reverse: Any = field(default=None, repr=False, compare=False)
 
 
+def unique(a: np.ndarray) -> np.ndarray:
+    """``np.unique(a)`` of an integer array (sorted, its dtype kept), by a sort: a plain ``np.unique``
+    call imports ``numpy.ma`` the first time (12-15 ms of a cold process), to check for a mask."""
+    s = np.sort(a, axis=None)
+    keep = np.ones(len(s), bool)
+    np.not_equal(s[1:], s[:-1], out=keep[1:])
+    return s[keep]
+
+
 def build_landmarks(graph: Any) -> Landmarks:
     """Landmarks picked farthest first over ``graph`` (CSR; each the state farthest from those picked),
     then one-to-all searches from and to each."""
@@ -121,7 +130,7 @@ def exact_to(lm: Landmarks, goal: np.ndarray) -> np.ndarray | None:
     this very distance from below)."""
     if not EXACT or lm.reverse is None or not len(goal):
         return None
-    g = np.unique(np.asarray(goal, np.int64))
+    g = unique(np.asarray(goal, np.int64))
     k = (id(lm), g.tobytes())
     kept = _EXACT.get(k)
     if kept is not None and kept[0] is lm:
@@ -263,7 +272,7 @@ def _through(
     """The potential of :func:`_potential` through ``vias`` from the exact distances ``ex`` to the
     targets, before its cap (read-only; None when a group leads nowhere), kept per table, targets,
     groups (by content, checked equal) and weights."""
-    key = (id(lm), np.unique(tgt).tobytes(), tuple(content(v) for v in vias), transfers, id(weight))
+    key = (id(lm), unique(tgt).tobytes(), tuple(content(v) for v in vias), transfers, id(weight))
     kept = _LAYERS.get(key)
     if kept is not None and kept[0] is lm and all(a is b or np.array_equal(a, b) for a, b in zip(kept[1], (*vias, weight), strict=True)):
         return kept[2]
@@ -313,14 +322,14 @@ def _potential(
                     return None
                 layers.append(got)
                 continue
-            h = _bound_to(lm, np.unique(edge_src[group]), src)
+            h = _bound_to(lm, unique(edge_src[group]), src)
             if h is None:
                 return None
             adv = _advance(group, vias, a)  # past every consecutive group each edge satisfies
             idx = np.flatnonzero(group)
             ahead = layers[::-1]  # ahead[k] is the potential of layer a + 1 + k
             reach = np.full(len(idx), np.inf)
-            for k in np.unique(adv[idx]):
+            for k in unique(adv[idx]):
                 sel = adv[idx] == k
                 reach[sel] = w[idx[sel]] + ahead[int(k) - 1][edge_dst[idx[sel]]]
             delta = float(reach.min()) if len(reach) else np.inf
@@ -372,7 +381,7 @@ def _exact_layer(
         adv += (alive := alive & vias[j][idx])
     ahead = layers[::-1]  # ahead[k] is the potential of layer a + 1 + k
     reach = np.full(len(idx), np.inf)
-    for k in np.unique(adv):
+    for k in unique(adv):
         sel = adv == k
         reach[sel] = np.maximum(w[idx[sel]], 1e-9) + ahead[int(k) - 1][edge_dst[idx[sel]]]  # (_through's w as it is)
     ok = np.isfinite(reach)

@@ -71,7 +71,11 @@ def _cheapest_sorted(pk: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndar
     first = starts.copy()
     again = np.flatnonzero(~new)  # the positions of a key the previous position has
     if len(again):
-        members = np.union1d(again - 1, again)  # the runs of those keys, ascending
+        # the runs of those keys, ascending: a position of a repeated key or just before one (as
+        # np.union1d(again - 1, again), without np.unique, whose first plain call imports numpy.ma)
+        run = ~new
+        run[:-1] |= run[1:].copy()
+        members = np.flatnonzero(run)
         m_pk = pk[members]
         order = np.lexsort((w[members], m_pk))
         firsts = np.ones(len(order), bool)

@@ -265,9 +265,31 @@ def _qs(t: np.ndarray) -> list[tuple[float, float, float]]:
     finite = np.isfinite(t).all(axis=1)
     out: list[tuple[float, float, float]] = [(np.inf, np.inf, np.inf)] * len(t)
     if finite.any():
-        q = np.quantile(t[finite], [0.1, 0.5, 0.9], axis=1)
-        for i, row in zip(np.flatnonzero(finite), q.T, strict=True):
+        q = row_quantiles(t[finite], (0.1, 0.5, 0.9))
+        for i, row in zip(np.flatnonzero(finite), q, strict=True):
             out[int(i)] = (float(row[0]), float(row[1]), float(row[2]))
+    return out
+
+
+def row_quantiles(t: np.ndarray, qs: Sequence[float]) -> np.ndarray:
+    """``np.quantile(t, qs, axis=1).T`` of a 2-D array without NaNs, float for float: numpy's default
+    ("linear") method written out, because ``np.quantile`` calls ``np.unique``, whose first plain call
+    imports ``numpy.ma`` (10 ms of a cold process). The k-th smallest value of a row is the same
+    whatever the partition, and the interpolation is numpy's ``_lerp`` (tests/test_timing_quantiles.py
+    holds it to ``np.quantile``)."""
+    n = t.shape[1]
+    virtual = (n - 1) * np.asarray(qs, np.float64)
+    prev = np.floor(virtual)
+    nxt = prev + 1
+    prev[virtual >= n - 1] = nxt[virtual >= n - 1] = -1
+    prev[virtual < 0] = nxt[virtual < 0] = 0
+    pi, ni = prev.astype(np.intp), nxt.astype(np.intp)
+    part = np.partition(t, sorted({0, n - 1, *(pi % n).tolist(), *(ni % n).tolist()}), axis=1)
+    a, b = part[:, pi], part[:, ni]
+    gamma = virtual - pi
+    diff = b - a
+    out: np.ndarray = a + diff * gamma
+    np.subtract(b, diff * (1 - gamma), out=out, where=np.broadcast_to(gamma >= 0.5, out.shape))
     return out
 
 
