@@ -39,11 +39,12 @@ BASES_KEPT = 64
 BASES_ENTRIES = 3_000_000
 BASES = "layered graphs for any origin"
 _ORDER = "edges by state pair"
+_RORDER = "edges by reversed state pair"
 _PURE = "legs by the node they arrive at"
 #: the rows of the last few graphs' entries (:func:`corridors.astar.rows_of`)
 ROWS = "rows of"
 #: what a full cache of the engine's graphs keeps of this module's (:func:`corridors.layered._trim`)
-KEPT_WITH_ENGINE = (BASES, _ORDER, _PURE)
+KEPT_WITH_ENGINE = (BASES, _ORDER, _RORDER, _PURE)
 
 Built = tuple[Any, np.ndarray, np.ndarray]
 
@@ -89,12 +90,26 @@ def reverse_search_graph(eng: Any, weight: np.ndarray, mask: np.ndarray) -> Any:
     """The search graph over ``mask`` (:func:`corridors.layered.search_graph`: the cheapest edge of each
     state pair by ``weight``, the first of equals by index) reversed, as a CSR matrix: the same edges
     and weights as its transpose, made without the forward graph (what a landmark table's exact
-    bounds search, :func:`corridors.astar.exact_to`: distances, whatever the order of a row)."""
+    bounds search, :func:`corridors.astar.exact_to`: distances, whatever the order of a row). The
+    edges are taken in (to state, from state, index) order (kept with the engine, as :func:`_by_pair`'s),
+    so each pair's run holds its edges by index, as in the forward order, and the cheapest of a run is
+    the same edge; the kept edges are then the reversed graph's rows in order, each row's by column
+    (what ``from_coo`` of them would sort them into)."""
     S = eng.n_states
-    base = _by_pair(eng, mask)
+    few = np.flatnonzero(mask) if np.count_nonzero(mask) * 16 < len(mask) else None
+    if few is not None:
+        base = few[np.argsort(eng.dst[few].astype(np.int64) * S + eng.src[few], kind="stable")]
+    else:
+        order = eng.graphs.get(_RORDER)
+        if order is None:
+            order = eng.graphs[_RORDER] = np.argsort(eng.dst.astype(np.int64) * S + eng.src, kind="stable")
+        base = order[mask[order]]
     w = np.maximum(weight[base], 1e-9)
-    keep = _cheapest_sorted(eng.src[base].astype(np.int64) * S + eng.dst[base], w)[0]
-    return sparse.from_coo(w[keep], eng.dst[base[keep]], eng.src[base[keep]], (S, S))
+    rows = eng.dst[base].astype(np.int64)
+    keep = _cheapest_sorted(rows * S + eng.src[base], w)[0]
+    indptr = np.zeros(S + 1, np.int64)
+    np.cumsum(np.bincount(rows[keep], minlength=S), out=indptr[1:])
+    return sparse.csr(w[keep], eng.src[base[keep]].astype(np.int64), indptr, (S, S))
 
 
 def build_layered(
