@@ -19,6 +19,8 @@ are solved exactly on a layered copy of the graph (:mod:`corridors.layered`).
 
 from __future__ import annotations
 
+import itertools
+import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -267,9 +269,9 @@ class _StateLayout:
             at += k
         return state_node, state_mode, in_states, out_states
 
-    def leg_states(self) -> tuple[list[int], list[int]]:
+    def leg_states(self) -> tuple[np.ndarray, np.ndarray]:
         """Each leg's leaving state at its start and arriving state at its end."""
-        return self.out_tab[self.u, self.mk].tolist(), self.in_tab[self.v, self.mk].tolist()
+        return self.out_tab[self.u, self.mk], self.in_tab[self.v, self.mk]
 
 
 def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
@@ -325,61 +327,74 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
     rate = np.asarray(rates, dtype=np.float64).reshape(-1, 3)
     moving_a, co2_a, cost_a = length / rate[:, 0], length * rate[:, 1], length * rate[:, 2]
     mean_a, exposure_a = np.zeros(len(legs)), np.zeros(len(legs))
-    for i in (i for i, ok in enumerate(plain) if not ok):
+    others = list(itertools.compress(range(len(legs)), map(operator.not_, plain)))
+    lengths = length[others].tolist()
+    got: list[tuple[float, float, float, float, float]] = []  # each other leg's (moving, co2, cost, mean, exposure)
+    node = G._node
+    speed_of, co2_of, cost_of = p.speed_kmh, p.co2_kg_per_teu_km, p.cost_usd_per_teu_km
+    surcharge, default_weight = p.surcharge_usd_per_teu_by_chokepoint, p.default_chokepoint_weight
+    delayed = delay is not None and delay[2] > 0
+    for i, length_i in zip(others, lengths, strict=True):
         u, v, k, d = legs[i]
-        nu, nv = G._node[u], G._node[v]
+        nu, nv = node[u], node[v]
         md = mds[i]
-        length_i = float(length[i])
-        countries = tuple(d.get("countries") or ())
+        rail = md == "rail"
+        countries = tuple(d.get("countries") or ()) if rail else ()
         if d.get("speed_kmh"):
             speed = float(d["speed_kmh"])
-        elif md == "rail":
+        elif rail:
             speed = p.rail_speed(countries or tuple(c for c in (nu.get("country"), nv.get("country")) if c))
         else:
-            speed = p.speed_kmh[md]
+            speed = speed_of[md]
         mv = length_i / speed
         parts: list[Part] = []
         freq = d.get("frequency_per_week")
-        who = d.get("service") or k
         if freq:
+            who = d.get("service") or k
             f, by = float(freq), d.get("service_name") or "a departure"
             parts.append(Part("u", 0.0, 84.0 / f, 168.0 / f, f"wait:{who}@{u}", f"wait for {by} at {nu.get('name', u)}"))
-        elif md == "sea" and nu.get("kind") == "port" and not d.get("service") and generic_headway and generic_transship:
+        elif generic_headway and generic_transship and md == "sea" and nu.get("kind") == "port" and not d.get("service"):
             # no known service from this port on this lane: the generic assumption of parameters.toml,
             # a weekly sailing to a hub and one transshipment there
             name, hw = nu.get("name", u), generic_headway[1]
             parts.append(Part("u", 0.0, hw / 2, hw, f"wait:generic@{u}", f"wait for a sailing (no known service) at {name}"))
             parts.append(Part("q", *generic_transship, f"transship:generic@{u}", f"transshipment at a hub (no known service from {name})"))
-        if md == "sea" and nv.get("kind") == "port" and delay is not None and delay[2] > 0:
+        if delay is not None and delayed and md == "sea" and nv.get("kind") == "port":
             parts.append(Part("q", *delay, f"delay:{k}", f"schedule delay arriving at {nv.get('name', v)}"))
-        node_countries = tuple(c for c in (nu.get("country"), nv.get("country")) if c)
-        if md == "rail":
+        if rail:
+            node_countries = tuple(c for c in (nu.get("country"), nv.get("country")) if c)
             co2 = length_i * p.rail_co2(countries)
             cost = length_i * p.rail_cost(countries or node_countries) + rent_h * mv
         else:
-            co2 = length_i * p.co2_kg_per_teu_km[md]
-            cost = length_i * p.cost_usd_per_teu_km[md]
-        entered = tuple(d.get("enters", tuple(d.get("chokepoints") or ())))
-        cost += sum(p.surcharge_usd_per_teu_by_chokepoint.get(c, 0.0) for c in entered) if entered else 0
+            co2 = length_i * co2_of[md]
+            cost = length_i * cost_of[md]
+        entered = tuple(d["enters"]) if "enters" in d else tuple(d.get("chokepoints") or ())
+        cost += sum(surcharge.get(c, 0.0) for c in entered) if entered else 0
         if md == "sea" and russia_premium and _russian_voyage(nu, nv):
             cost += russia_premium
-        moving_a[i], co2_a[i], cost_a[i], mean_a[i] = mv, co2, cost, put(i, parts)
-        exposure_a[i] = sum(weight_of.get(c, p.default_chokepoint_weight) for c in entered) if entered else 0
+        exposure = sum(weight_of.get(c, default_weight) for c in entered) if entered else 0
+        got.append((mv, co2, cost, put(i, parts) if parts else 0.0, exposure))
+    if others:
+        cols_of = np.asarray(got, dtype=np.float64).reshape(-1, 5)
+        moving_a[others], co2_a[others], cost_a[others], mean_a[others], exposure_a[others] = cols_of.T
     us, vs, ks = list(map(itemgetter(0), legs)), list(map(itemgetter(1), legs)), list(map(itemgetter(2), legs))
-    src, dst = layout.leg_states()
-    etype = [LEG] * len(legs)
-    leg = list(range(len(legs)))  # each leg edge's index into edge_refs
-    mode = [MODE_CODES.get(md, 9) for md in mds]
-    status = [STATUS_CODES.get(str(d.get("status")), 2) for d in ds]
-    months = [_bits(mo) if (mo := d.get("months")) else ALL_MONTHS for d in ds]
-    moving, wait = moving_a.tolist(), mean_a.tolist()
-    cols: dict[str, list[float]] = {
-        "time_h": (moving_a + mean_a).tolist(),
-        "length_km": length.tolist(),
-        "cost_usd": cost_a.tolist(),
-        "co2_kg": co2_a.tolist(),
-        "exposure": exposure_a.tolist(),
-    }
+    # the legs' columns stay arrays; the node loop's edges (a few thousand) are collected in lists after them
+    n_legs = len(legs)
+    leg_src, leg_dst = layout.leg_states()
+    leg_mode = np.fromiter(map(MODE_CODES.get, mds, itertools.repeat(9)), dtype=np.int8, count=n_legs)
+    leg_status = np.fromiter((STATUS_CODES.get(str(d.get("status")), 2) for d in ds), dtype=np.int8, count=n_legs)
+    leg_months = np.fromiter((_bits(mo) if (mo := d.get("months")) else ALL_MONTHS for d in ds), dtype=np.int16, count=n_legs)
+    leg_cols = {"time_h": moving_a + mean_a, "length_km": length, "cost_usd": cost_a, "co2_kg": co2_a, "exposure": exposure_a}
+    src: list[int] = []
+    dst: list[int] = []
+    etype: list[int] = []
+    leg: list[int] = []
+    mode: list[int] = []
+    status: list[int] = []
+    months: list[int] = []
+    moving: list[float] = []
+    wait: list[float] = []
+    cols: dict[str, list[float]] = {m: [] for m in METRICS}
     eng.leg_ids = list(dict.fromkeys(ks))
     eng.leg_id_index = {k: i for i, k in enumerate(eng.leg_ids)}
     eng.edge_refs = list(zip(us, vs, ks, strict=True))
@@ -395,7 +410,7 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
     def add(
         s: int, t: int, et: int, lg: int, md: int, st: int, mo: int, mv: float, parts: Sequence[Part], vals: Mapping[str, float]
     ) -> int:
-        i = len(src)
+        i = n_legs + len(src)
         src.append(s)
         dst.append(t)
         etype.append(et)
@@ -484,17 +499,17 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
 
     eng.part_edge = np.asarray(part_edge, dtype=np.int32)
     eng.part_abc = np.asarray(part_abc, dtype=float).reshape(-1, 3)
-    eng.edge_part_start = np.searchsorted(eng.part_edge, np.arange(len(src) + 1)).astype(np.int32)
-    eng.src = np.asarray(src, dtype=np.int32)
-    eng.dst = np.asarray(dst, dtype=np.int32)
-    eng.etype = np.asarray(etype, dtype=np.int8)
-    eng.leg = np.asarray(leg, dtype=np.int32)
-    eng.mode = np.asarray(mode, dtype=np.int8)
-    eng.status = np.asarray(status, dtype=np.int8)
-    eng.months = np.asarray(months, dtype=np.int16)
-    eng.moving_h = np.asarray(moving)
-    eng.wait_h = np.asarray(wait)
-    eng.metrics = {m: np.asarray(cols[m]) for m in METRICS}
+    eng.edge_part_start = np.searchsorted(eng.part_edge, np.arange(n_legs + len(src) + 1)).astype(np.int32)
+    eng.src = np.concatenate((leg_src, np.asarray(src, dtype=np.int64))).astype(np.int32)
+    eng.dst = np.concatenate((leg_dst, np.asarray(dst, dtype=np.int64))).astype(np.int32)
+    eng.etype = np.concatenate((np.full(n_legs, LEG, np.int8), np.asarray(etype, dtype=np.int8)))
+    eng.leg = np.concatenate((np.arange(n_legs, dtype=np.int32), np.asarray(leg, dtype=np.int32)))  # into edge_refs
+    eng.mode = np.concatenate((leg_mode, np.asarray(mode, dtype=np.int8)))
+    eng.status = np.concatenate((leg_status, np.asarray(status, dtype=np.int8)))
+    eng.months = np.concatenate((leg_months, np.asarray(months, dtype=np.int16)))
+    eng.moving_h = np.concatenate((moving_a, np.asarray(moving, dtype=np.float64)))
+    eng.wait_h = np.concatenate((mean_a, np.asarray(wait, dtype=np.float64)))
+    eng.metrics = {m: np.concatenate((leg_cols[m], np.asarray(cols[m], dtype=np.float64))) for m in METRICS}
     eng.by_country = {c: np.asarray(v, dtype=np.int32) for c, v in by_country.items()}
     eng.by_chokepoint = {c: np.asarray(v, dtype=np.int32) for c, v in by_choke.items()}
     return eng
