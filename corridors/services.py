@@ -220,12 +220,15 @@ def _shortest_paths(
     G: nx.MultiDiGraph, pairs: Sequence[tuple[str, str]], lanes: _Lanes | None = None, max_km: float | None = None
 ) -> dict[tuple[str, str], list[tuple[str, str, str]]]:
     """Shortest sea-lane path (list of edge refs) from port to port, never through a third port: what
-    :func:`_shortest_paths_plain` gives, from one graph and one scipy call for every source. Each source
+    :func:`_shortest_paths_plain` gives, from one graph and one search per source port. Each source
     port gets a node of its own holding its legs out (no lane enters it), so no path passes through a
     port. With ``max_km``, pairs whose path is longer may be left out (the search stops there).
-    ``lanes``: what :func:`_sea_csr` gives for ``G`` (service legs do not change it), if known."""
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import dijkstra
+    ``lanes``: what :func:`_sea_csr` gives for ``G`` (service legs do not change it), if known.
+
+    The searches are scipy's ``dijkstra(..., return_predecessors=True, limit=...)``, run by
+    :func:`corridors.sparse.trees` (compiled, no scipy import) unless a path walks back through a state
+    whose predecessor could depend on the order of equal keys in scipy's heap: then scipy runs them."""
+    from . import sparse
 
     got = lanes or _sea_csr(G)
     nodes, index, rows, cols, w, ref = got
@@ -255,33 +258,59 @@ def _shortest_paths(
     sel.append(own[_first_of_cheapest(r[own], c[own], ww[own])])  # each source's legs, cheapest per column
     at = np.concatenate(sel)
     size = n + len(by_src)
-    csr = csr_matrix((np.maximum(ww[at], 1e-9), (r[at], c[at])), shape=(size, size))
+    # the entries of ``at`` are ordered by (row, column) and unique (the shared lanes' rows, then the
+    # sources' rows after them): scipy's ``csr_matrix((data, (rows, columns)))`` of them, as it lays it out
+    indptr = np.zeros(size + 1, np.int64)
+    np.cumsum(np.bincount(r[at], minlength=size), out=indptr[1:])
+    csr = sparse.csr(np.maximum(ww[at], 1e-9), c[at], indptr, (size, size))
     # within the search bound only (a path of length <= max_km sums to at most that plus 1e-9 a leg)
     limit = max_km + 1e-3 if max_km is not None and np.isfinite(max_km) else np.inf
-    dist, pred = dijkstra(csr, directed=True, indices=np.arange(n, size), return_predecessors=True, limit=limit)
-    out: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
-    walks: list[tuple[tuple[str, str], int, int]] = []  # (pair, first step, end) in ``steps``
-    steps: list[int] = []  # (from node) * size + (to node) of each step, every path back to front
-    for s, (a, targets) in enumerate(by_src.items()):
-        start, finite, back = n + s, np.isfinite(dist[s]), pred[s]
-        for b in targets:
-            j = index.get(b)
-            if b == a:  # no path to walk (the plain way's source is its own end)
-                walks.append(((a, b), len(steps), len(steps)))
-                continue
-            if j is None or not finite[j]:
-                continue
-            first = len(steps)
-            while j != start:
-                i = int(back[j])
-                steps.append(i * size + j)
-                j = i
-            walks.append(((a, b), first, len(steps)))
+    starts = np.arange(n, size)
+    # each search stops once its targets are settled (what it leaves farther, no walk reads)
+    ends = [[index[b] for b in targets if b != a and b in index] for a, targets in by_src.items()]
+    trees = sparse.trees(csr, starts.tolist(), limit, ends)
+
+    def walk(dist: np.ndarray, pred: np.ndarray) -> tuple[list[tuple[tuple[str, str], int, int, int]], list[int]]:
+        walks: list[tuple[tuple[str, str], int, int, int]] = []  # (pair, source row, first step, end) in ``steps``
+        steps: list[int] = []  # (from node) * size + (to node) of each step, every path back to front
+        for s, (a, targets) in enumerate(by_src.items()):
+            start, finite, back = n + s, np.isfinite(dist[s]), pred[s]
+            for b in targets:
+                j = index.get(b)
+                if b == a:  # no path to walk (the plain way's source is its own end)
+                    walks.append(((a, b), s, len(steps), len(steps)))
+                    continue
+                if j is None or not finite[j]:
+                    continue
+                first = len(steps)
+                while j != start:
+                    i = int(back[j])
+                    steps.append(i * size + j)
+                    j = i
+                walks.append(((a, b), s, first, len(steps)))
+        return walks, steps
+
+    walks: list[tuple[tuple[str, str], int, int, int]] = []
+    steps: list[int] = []
+    if trees is not None:
+        dist, pred, tied = trees
+        walks, steps = walk(dist, pred)
+        # each step's end took its predecessor: the one scipy gives it unless marked tied
+        lens = np.asarray([e - f for _, _, f, e in walks], dtype=np.int64)
+        on = np.repeat(np.asarray([s for _, s, _, _ in walks], dtype=np.int64), lens)
+        if bool(tied[on, np.asarray(steps, dtype=np.int64) % size].any()):
+            trees = None
+    if trees is None:
+        from scipy.sparse.csgraph import dijkstra
+
+        dist, pred = dijkstra(sparse.to_scipy(csr), directed=True, indices=starts, return_predecessors=True, limit=limit)
+        walks, steps = walk(dist, pred)
     # each step's edge: the entries of ``at`` are ordered by (row, column) and unique, so its keys are sorted
     keys = r[at] * size + c[at]
     edge = at[np.searchsorted(keys, np.asarray(steps, dtype=np.int64))].tolist()
     refs_of = ref + own_refs
-    for pair, first, end in walks:
+    out: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+    for pair, _, first, end in walks:
         out[pair] = [refs_of[e] for e in reversed(edge[first:end])]
     return out
 

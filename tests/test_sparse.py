@@ -18,7 +18,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order, dijkstra
 
 from corridors import sparse
-from corridors.sparse import Csr, csr, distances, from_coo, reaching, search, to_scipy, transpose
+from corridors.sparse import Csr, csr, distances, from_coo, reaching, search, to_scipy, transpose, trees
 
 needs_compiled = pytest.mark.skipif(not sparse.COMPILED, reason="corridors.sparse_c was not built (no C compiler at install)")
 
@@ -127,6 +127,55 @@ def test_search_decides_without_ties() -> None:
         dist = dijkstra(g.scipy(), directed=True, indices=src, min_only=True)
         if np.isfinite(dist[cand]).any():
             assert got[0] is not None and got[2] == min(cand, key=lambda t: dist[t])
+
+
+@needs_compiled
+def test_trees_are_scipys_wherever_no_tie_is_marked() -> None:
+    """Distances bit for bit, and scipy's predecessor at every state not marked tied; the marks are not
+    idle (scipy often picks another predecessor at a marked state)."""
+    untied = tied = differ = 0
+    for g, src, limit in _cases(8, 600):
+        want_d, want_p = dijkstra(g.scipy(), directed=True, indices=src, return_predecessors=True, limit=limit)
+        got = trees(g, src, limit)
+        assert got is not None
+        d, p, t = got
+        assert d.shape == p.shape == t.shape == want_d.shape and t.dtype == bool
+        assert np.array_equal(d, want_d)
+        assert not t[~np.isfinite(want_d)].any()
+        assert np.array_equal(p[~t], want_p[~t])  # -9999 where not reached, as scipy
+        untied += int((~t & np.isfinite(want_d)).sum())
+        tied += int(t.sum())
+        differ += int((p[t] != want_p[t]).sum())
+    assert untied > 5000 and tied > 200 and differ > 100, (untied, tied, differ)
+
+
+@needs_compiled
+def test_trees_stopped_at_their_targets_keep_what_is_as_near() -> None:
+    rng = np.random.default_rng(9)
+    stopped = 0
+    for g, src, limit in _cases(10, 400):
+        n = g.shape[0]
+        ends = [[int(x) for x in rng.integers(0, n, int(rng.integers(0, 4)))] for _ in src]
+        want_d = dijkstra(g.scipy(), directed=True, indices=src, limit=limit)
+        full = trees(g, src, limit)
+        got = trees(g, src, limit, ends)
+        assert full is not None and got is not None
+        for i, ts in enumerate(ends):
+            far = max((float(want_d[i, t]) for t in ts), default=-1.0)
+            near = want_d[i] <= far if np.isfinite(far) else np.isfinite(want_d[i])
+            stopped += int(np.isfinite(far) and not near[np.isfinite(want_d[i])].all())
+            assert np.array_equal(got[0][i][near], want_d[i][near])
+            assert np.array_equal(got[1][i][near], full[1][i][near]) and np.array_equal(got[2][i][near], full[2][i][near])
+            assert (got[0][i][~near] == np.inf).all() and (got[1][i][~near] == -9999).all() and not got[2][i][~near].any()
+    assert stopped > 100, stopped
+    with pytest.raises(ValueError, match="lists of targets"):
+        trees(_graph(rng, 5, 10, ties=True), [0, 1], 1.0, [[2]])
+
+
+def test_trees_without_the_compiled_module_are_left_to_scipy(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sparse, "USE_COMPILED", False)
+    g, src, limit = _cases(11, 1)[0]
+    assert trees(g, src, limit) is None
 
 
 @needs_compiled
