@@ -262,3 +262,31 @@ def test_a_cold_compare_does_not_import_scipy(G: Any, tmp_path: Any) -> None:
     out = subprocess.run(argv, capture_output=True, text=True, env=dict(os.environ), cwd=tmp_path, check=False, timeout=600)  # noqa: S603 - our own interpreter
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.strip() == "[]", out.stdout[:2000]
+
+
+@needs_compiled
+def test_a_first_run_does_not_import_scipy(tmp_path: Any) -> None:
+    """The first run ever (an empty cache folder: the network is built, its services laid out along the
+    sea lanes, the engine compiled) and its ``compare Chelyabinsk Mumbai`` never need scipy either. The
+    child runs away from the source tree, as in the test above."""
+    code = (
+        "import sys\n"
+        "from corridors import cache, graph\n"
+        "from corridors.routing import Router\n"
+        "from corridors.params import load_parameters\n"
+        "G, fp = graph.load_network_with_fingerprint()\n"
+        "assert fp is not None and G.graph['services']\n"
+        "r = Router(G, load_parameters(calibration=True))\n"
+        "with cache.known_fingerprint(G, fp):\n"
+        "    r.engine\n"
+        "got = r.compare('Chelyabinsk', 'Mumbai')\n"
+        "assert len(got.routes) >= 8, got.rows()\n"
+        "print(sorted(m for m in sys.modules if m == 'scipy' or m.startswith('scipy.')))\n"
+    )
+    (tmp_path / "cache").mkdir()
+    env = dict(os.environ, CORRIDORS_CACHE_DIR=str(tmp_path / "cache"))
+    argv = [sys.executable, "-P", "-c", code]
+    out = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=tmp_path, check=False, timeout=600)  # noqa: S603 - our own interpreter
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.strip() == "[]", out.stdout[:2000]
+    assert any((tmp_path / "cache").iterdir())  # it was a first run: the cache was written
