@@ -228,7 +228,7 @@ def _first_of_cheapest(r: np.ndarray, c: np.ndarray, w: np.ndarray) -> np.ndarra
         keep = np.ones(len(order), bool)
         keep[1:] = (r[order][1:] != r[order][:-1]) | (c[order][1:] != c[order][:-1])
         return order[keep]
-    key = r.astype(np.int64) * (top[1] + 1) + c
+    key = r.astype(np.int64) * (top[1] + 1) + c.astype(np.int64)
     order = np.argsort(key, kind="stable")  # by (row, column), equal pairs in their given order
     k = key[order]
     new = np.ones(len(k), bool)

@@ -216,7 +216,7 @@ def trees(
     ``targets`` (one list per source) search i stops once ``targets[i]`` are settled and every state as
     near as the farthest of them: those states have all of the above, the farther ones are left at
     ``inf``, -9999 and unmarked (a search with no target settles nothing). None where everything is left
-    to scipy: no compiled module, or not a plain CSR graph."""
+    to scipy: no compiled module, not a plain CSR graph, or a NaN limit."""
     p = _parts(g)
     if p is None or math.isnan(limit):
         return None
