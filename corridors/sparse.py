@@ -216,12 +216,13 @@ def trees(
     ``targets`` (one list per source) search i stops once ``targets[i]`` are settled and every state as
     near as the farthest of them: those states have all of the above, the farther ones are left at
     ``inf``, -9999 and unmarked (a search with no target settles nothing). None where everything is left
-    to scipy: no compiled module, not a plain CSR graph, or a NaN limit."""
+    to scipy: no compiled module, not a plain CSR graph, a NaN limit, or a negative weight (then the
+    distances themselves could depend on the order of a search)."""
     p = _parts(g)
     if p is None or math.isnan(limit):
         return None
     ip, wp, ix, wi, dt, n = p
-    if n >= _I32:
+    if n >= _I32 or bool((dt < 0).any()):
         return None
     src = _states(sources)
     if targets is not None and len(targets) != len(src):

@@ -173,8 +173,10 @@ def test_trees_stopped_at_their_targets_keep_what_is_as_near() -> None:
 
 
 def test_trees_without_the_compiled_module_are_left_to_scipy(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sparse, "USE_COMPILED", False)
     g, src, limit = _cases(11, 1)[0]
+    neg = Csr(-g.data - 1.0, g.indices, g.indptr, g.shape)
+    assert neg.nnz and trees(neg, src, limit) is None  # negative weights: left to scipy
+    monkeypatch.setattr(sparse, "USE_COMPILED", False)
     assert trees(g, src, limit) is None
 
 
