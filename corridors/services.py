@@ -21,7 +21,6 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,7 @@ import networkx as nx
 import numpy as np
 
 from .errors import Problem
-from .geo import line_geometry
+from .geo import Coord, line_geometry
 
 SERVICE_MODES = ("sea", "ferry", "rail")
 STATUSES = ("active", "irregular", "suspended")
@@ -177,23 +176,27 @@ def _sea_csr(G: nx.MultiDiGraph) -> tuple[list[str], dict[str, int], np.ndarray,
     nodes = [n for n in G.nodes if str(n).startswith("sea:") or node[n].get("kind") == "port"]
     index = {n: i for i, n in enumerate(nodes)}
     # out of a port only from the service's own first call (added per source), so no edge from a port
-    froms = {n for n in nodes if node[n].get("kind") != "port"}
+    row_of = {n: i for n, i in index.items() if node[n].get("kind") != "port"}
     adj = G._adj
-    lanes = [
-        (u, v, k, d)
-        for u in adj
-        if u in froms
-        for v, kd in adj[u].items()
-        if v in index
-        for k, d in kd.items()  # in G.edges' order
-        if d.get("mode") == "sea" and not d.get("service")
-    ]
-    m = len(lanes)
-    rows = np.fromiter(map(index.__getitem__, map(itemgetter(0), lanes)), dtype=np.int64, count=m)
-    cols = np.fromiter(map(index.__getitem__, map(itemgetter(1), lanes)), dtype=np.int64, count=m)
-    w = np.fromiter((float(d["length_km"]) for *_, d in lanes), dtype=np.float64, count=m)
-    ref = [(u, v, k) for u, v, k, _ in lanes]
-    return nodes, index, rows, cols, w, ref
+    rows: list[int] = []
+    cols: list[int] = []
+    w: list[float] = []
+    ref: list[tuple[str, str, str]] = []
+    for u, nbrs in adj.items():
+        i = row_of.get(u)
+        if i is None:
+            continue
+        for v, kd in nbrs.items():
+            j = index.get(v)
+            if j is None:
+                continue
+            for k, d in kd.items():  # in G.edges' order
+                if d.get("mode") == "sea" and not d.get("service"):
+                    rows.append(i)
+                    cols.append(j)
+                    w.append(float(d["length_km"]))
+                    ref.append((u, v, k))
+    return nodes, index, np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64), np.asarray(w, dtype=np.float64), ref
 
 
 _Lanes = tuple[list[str], dict[str, int], np.ndarray, np.ndarray, np.ndarray, list[tuple[str, str, str]]]
@@ -209,31 +212,60 @@ def _source_edges(G: nx.MultiDiGraph, a: str, index: dict[str, int]) -> list[tup
 
 
 def _first_of_cheapest(r: np.ndarray, c: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Positions of the cheapest entry per (row, column), the first of equals, ordered by row then column."""
-    order = np.lexsort((w, c, r))
-    keep = np.ones(len(order), bool)
-    keep[1:] = (r[order][1:] != r[order][:-1]) | (c[order][1:] != c[order][:-1])
-    return order[keep]
+    """Positions of the cheapest entry per (row, column), the first of equals, ordered by row then column:
+    what keeping the first of each (row, column) of ``np.lexsort((w, c, r))`` gives, from one stable sort
+    of (row, column) keys, the few repeated pairs then resolved on their own."""
+    r, c = np.asarray(r), np.asarray(c)
+    top = (int(r.max()), int(c.max())) if len(r) else (0, 0)
+    if (
+        r.dtype.kind not in "iu"
+        or c.dtype.kind not in "iu"
+        or (len(r) and min(int(r.min()), int(c.min())) < 0)
+        or (top[0] + 1) * (top[1] + 1) >= 2**62
+        or bool(np.isnan(w).any())
+    ):
+        order = np.lexsort((w, c, r))
+        keep = np.ones(len(order), bool)
+        keep[1:] = (r[order][1:] != r[order][:-1]) | (c[order][1:] != c[order][:-1])
+        return order[keep]
+    key = r.astype(np.int64) * (top[1] + 1) + c.astype(np.int64)
+    order = np.argsort(key, kind="stable")  # by (row, column), equal pairs in their given order
+    k = key[order]
+    new = np.ones(len(k), bool)
+    new[1:] = k[1:] != k[:-1]
+    if new.all():
+        return order
+    wo = np.asarray(w)[order]
+    group = np.cumsum(new) - 1
+    least = np.minimum.reduceat(wo, np.flatnonzero(new))
+    hit = np.flatnonzero(wo == least[group])  # the cheapest of each pair, in their given order
+    first = np.ones(len(hit), bool)
+    first[1:] = group[hit][1:] != group[hit][:-1]
+    return order[hit[first]]
 
 
 def _shortest_paths(
     G: nx.MultiDiGraph, pairs: Sequence[tuple[str, str]], lanes: _Lanes | None = None, max_km: float | None = None
 ) -> dict[tuple[str, str], list[tuple[str, str, str]]]:
     """Shortest sea-lane path (list of edge refs) from port to port, never through a third port: what
-    :func:`_shortest_paths_plain` gives, from one graph and one scipy call for every source. Each source
+    :func:`_shortest_paths_plain` gives, from one graph and one search per source port. Each source
     port gets a node of its own holding its legs out (no lane enters it), so no path passes through a
     port. With ``max_km``, pairs whose path is longer may be left out (the search stops there).
-    ``lanes``: what :func:`_sea_csr` gives for ``G`` (service legs do not change it), if known."""
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import dijkstra
+    ``lanes``: what :func:`_sea_csr` gives for ``G`` (service legs do not change it), if known.
+
+    The searches are scipy's ``dijkstra(..., return_predecessors=True, limit=...)``, run by
+    :func:`corridors.sparse.trees` (compiled, no scipy import) unless a path walks back through a state
+    whose predecessor could depend on the order of equal keys in scipy's heap: then scipy runs them."""
+    from . import sparse
 
     got = lanes or _sea_csr(G)
     nodes, index, rows, cols, w, ref = got
     by_src: dict[str, list[str]] = {}
     for a, b in pairs:
         by_src.setdefault(a, []).append(b)
-    base_rows = set(rows.tolist())
-    if not by_src or any(index[a] in base_rows for a in by_src):  # a lane out of a source port: not in corridors
+    has_lane = np.zeros(len(nodes), bool)
+    has_lane[rows] = True  # the states some shared lane leaves
+    if not by_src or bool(has_lane[[index[a] for a in by_src]].any()):  # a lane out of a source port: not in corridors
         return _shortest_paths_plain(G, pairs, got)
     n, m = len(nodes), len(rows)
     rows, cols = rows.astype(np.int64), cols.astype(np.int64)
@@ -255,33 +287,59 @@ def _shortest_paths(
     sel.append(own[_first_of_cheapest(r[own], c[own], ww[own])])  # each source's legs, cheapest per column
     at = np.concatenate(sel)
     size = n + len(by_src)
-    csr = csr_matrix((np.maximum(ww[at], 1e-9), (r[at], c[at])), shape=(size, size))
+    # the entries of ``at`` are ordered by (row, column) and unique (the shared lanes' rows, then the
+    # sources' rows after them): scipy's ``csr_matrix((data, (rows, columns)))`` of them, as it lays it out
+    indptr = np.zeros(size + 1, np.int64)
+    np.cumsum(np.bincount(r[at], minlength=size), out=indptr[1:])
+    csr = sparse.csr(np.maximum(ww[at], 1e-9), c[at], indptr, (size, size))
     # within the search bound only (a path of length <= max_km sums to at most that plus 1e-9 a leg)
     limit = max_km + 1e-3 if max_km is not None and np.isfinite(max_km) else np.inf
-    dist, pred = dijkstra(csr, directed=True, indices=np.arange(n, size), return_predecessors=True, limit=limit)
-    out: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
-    walks: list[tuple[tuple[str, str], int, int]] = []  # (pair, first step, end) in ``steps``
-    steps: list[int] = []  # (from node) * size + (to node) of each step, every path back to front
-    for s, (a, targets) in enumerate(by_src.items()):
-        start, finite, back = n + s, np.isfinite(dist[s]), pred[s]
-        for b in targets:
-            j = index.get(b)
-            if b == a:  # no path to walk (the plain way's source is its own end)
-                walks.append(((a, b), len(steps), len(steps)))
-                continue
-            if j is None or not finite[j]:
-                continue
-            first = len(steps)
-            while j != start:
-                i = int(back[j])
-                steps.append(i * size + j)
-                j = i
-            walks.append(((a, b), first, len(steps)))
+    starts = np.arange(n, size)
+    # each search stops once its targets are settled (what it leaves farther, no walk reads)
+    ends = [[index[b] for b in targets if b != a and b in index] for a, targets in by_src.items()]
+    trees = sparse.trees(csr, starts.tolist(), limit, ends)
+
+    def walk(dist: np.ndarray, pred: np.ndarray) -> tuple[list[tuple[tuple[str, str], int, int, int]], list[int]]:
+        walks: list[tuple[tuple[str, str], int, int, int]] = []  # (pair, source row, first step, end) in ``steps``
+        steps: list[int] = []  # (from node) * size + (to node) of each step, every path back to front
+        for s, (a, targets) in enumerate(by_src.items()):
+            start, finite, back = n + s, np.isfinite(dist[s]), pred[s]
+            for b in targets:
+                j = index.get(b)
+                if b == a:  # no path to walk (the plain way's source is its own end)
+                    walks.append(((a, b), s, len(steps), len(steps)))
+                    continue
+                if j is None or not finite[j]:
+                    continue
+                first = len(steps)
+                while j != start:
+                    i = int(back[j])
+                    steps.append(i * size + j)
+                    j = i
+                walks.append(((a, b), s, first, len(steps)))
+        return walks, steps
+
+    walks: list[tuple[tuple[str, str], int, int, int]] = []
+    steps: list[int] = []
+    if trees is not None:
+        dist, pred, tied = trees
+        walks, steps = walk(dist, pred)
+        # each step's end took its predecessor: the one scipy gives it unless marked tied
+        lens = np.asarray([e - f for _, _, f, e in walks], dtype=np.int64)
+        on = np.repeat(np.asarray([s for _, s, _, _ in walks], dtype=np.int64), lens)
+        if bool(tied[on, np.asarray(steps, dtype=np.int64) % size].any()):
+            trees = None
+    if trees is None:
+        from scipy.sparse.csgraph import dijkstra
+
+        dist, pred = dijkstra(sparse.to_scipy(csr), directed=True, indices=starts, return_predecessors=True, limit=limit)
+        walks, steps = walk(dist, pred)
     # each step's edge: the entries of ``at`` are ordered by (row, column) and unique, so its keys are sorted
     keys = r[at] * size + c[at]
     edge = at[np.searchsorted(keys, np.asarray(steps, dtype=np.int64))].tolist()
     refs_of = ref + own_refs
-    for pair, first, end in walks:
+    out: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+    for pair, _, first, end in walks:
         out[pair] = [refs_of[e] for e in reversed(edge[first:end])]
     return out
 
@@ -400,6 +458,8 @@ def add_services(G: nx.MultiDiGraph, path: str | Path | None = None, problems: l
                 wanted.append((s, a, b, n_calls))
     lanes = _sea_csr(G)  # the same after the service legs are added (they are left out of it)
     paths = _shortest_paths(G, sorted({(a, b) for _, a, b, _ in wanted}), lanes)
+    adj = G._adj  # the lanes' data, read directly (thousands of steps)
+    lines: dict[tuple[str, str, str], list[Coord]] = {}  # each lane's line, read once for every leg along it
     # a service's own pace (km/h including its calls) from its published transits, for its other pairs
     pace: dict[str, float] = {}
     for s in services:
@@ -407,7 +467,7 @@ def add_services(G: nx.MultiDiGraph, path: str | Path | None = None, problems: l
         for (a, b), days in s.transit_days.items():
             refs = paths.get((a, b))
             if refs:
-                km += sum(float(G.edges[r]["length_km"]) for r in refs)
+                km += sum(float(adj[u][v][k]["length_km"]) for u, v, k in refs)
                 hours += days * 24.0
         if hours > 0:
             pace[s.id] = km / hours
@@ -416,7 +476,7 @@ def add_services(G: nx.MultiDiGraph, path: str | Path | None = None, problems: l
         if not path_refs:
             problems.append(Problem(file, s.index, s.id, "calls", f"no sea lane from {a} to {b}", severity="warning"))
             continue
-        ds = [G.edges[r] for r in path_refs]
+        ds = [adj[u][v][k] for u, v, k in path_refs]
         length = sum(float(d["length_km"]) for d in ds)
         published = s.transit_days.get((a, b))
         speed_kmh: float | None
@@ -435,7 +495,9 @@ def add_services(G: nx.MultiDiGraph, path: str | Path | None = None, problems: l
             G,
             a,
             b,
+            path_refs,
             ds,
+            lines,
             key=f"svc:{s.id}:{a.split(':', 1)[-1]}>{b.split(':', 1)[-1]}",
             speed_kmh=speed_kmh,
             headway_days=s.headway_days,
@@ -454,16 +516,24 @@ def add_services(G: nx.MultiDiGraph, path: str | Path | None = None, problems: l
     from .params import load_parameters
 
     p = load_parameters(calibration=False)
-    add_generic_feeders(G, p.sea_service["generic_direct_max_km"][1], p.sea_service["generic_headway_h"][1], lanes=lanes)
+    add_generic_feeders(G, p.sea_service["generic_direct_max_km"][1], p.sea_service["generic_headway_h"][1], lanes=lanes, lines=lines)
 
 
 def add_generic_feeders(
-    G: nx.MultiDiGraph, max_km: float, headway_h: float, ports: Sequence[str] | None = None, *, lanes: _Lanes | None = None
+    G: nx.MultiDiGraph,
+    max_km: float,
+    headway_h: float,
+    ports: Sequence[str] | None = None,
+    *,
+    lanes: _Lanes | None = None,
+    lines: dict[tuple[str, str, str], list[Coord]] | None = None,
 ) -> int:
     """Generic regional feeders (an assumption, said on every leg): between two ports of the curated
     network whose sea lane is at most ``max_km`` long and that no known service links, a direct weekly
     sailing at the liner pace (no hub transshipment). Longer lanes without a known service keep the
-    plain sea lanes and their generic hub transshipment. Returns the number of legs added."""
+    plain sea lanes and their generic hub transshipment. Returns the number of legs added. ``lanes``:
+    what :func:`_sea_csr` gives for ``G``, if known; ``lines``: the lanes' lines read so far (each
+    lane's :func:`~corridors.geo.edge_coords` by its ref), kept up to date."""
     ports = (
         list(ports) if ports is not None else [n for n, d in G.nodes(data=True) if d.get("kind") == "port" and d.get("origin") != "dataset"]
     )
@@ -471,9 +541,11 @@ def add_generic_feeders(
     linked = {(u, v) for u in dict.fromkeys(ports) for v, kd in G._adj.get(u, {}).items() for d in kd.values() if d.get("service")}
     pairs = [(a, b) for a in ports for b in ports if a != b and (a, b) not in linked]
     paths = _shortest_paths(G, pairs, lanes, max_km=max_km)
+    adj = G._adj
+    lines = {} if lines is None else lines
     n = 0
     for (a, b), refs in paths.items():
-        ds = [G.edges[r] for r in refs]
+        ds = [adj[u][v][k] for u, v, k in refs]
         length = sum(float(d["length_km"]) for d in ds)
         if length > max_km or any(d.get("months") for d in ds):
             continue
@@ -481,7 +553,9 @@ def add_generic_feeders(
             G,
             a,
             b,
+            refs,
             ds,
+            lines,
             key=f"feeder:{a.split(':', 1)[-1]}>{b.split(':', 1)[-1]}",
             speed_kmh=None,  # the run's liner pace ([speed_kmh] sea), set when the engine is compiled
             headway_days=headway_h / 24.0,
@@ -503,18 +577,25 @@ def _add_service_leg(
     G: nx.MultiDiGraph,
     a: str,
     b: str,
+    refs: Sequence[tuple[str, str, str]],
     ds: Sequence[Mapping[str, Any]],
+    lines: dict[tuple[str, str, str], list[Coord]],
     *,
     key: str,
     speed_kmh: float | None,
     headway_days: float,
     attrs: Mapping[str, Any],
 ) -> None:
+    """A leg from ``a`` to ``b`` along the lanes ``refs`` (their data ``ds``), one line along them all:
+    each lane's line is read once into ``lines`` (a list never changed, so legs share it safely: every
+    leg gets a geometry of its own)."""
     from .geo import edge_coords
 
-    coords: list[tuple[float, float]] = []
-    for d in ds:
-        c = edge_coords(dict(d))
+    coords: list[Coord] = []
+    for r, d in zip(refs, ds, strict=True):
+        c = lines.get(r)
+        if c is None:
+            c = lines[r] = edge_coords(d)
         coords.extend(c if not coords else c[1:])
     chokes = tuple(dict.fromkeys(c for d in ds for c in (d.get("chokepoints") or ())))
     months: set[int] | None = None

@@ -14,6 +14,10 @@ exactly, and by ``scipy.sparse.csgraph`` otherwise, imported only then:
   first target settled, and None, left to scipy, wherever the predecessors could depend on the order of
   equal keys in scipy's heap (a state offered its distance twice, or another state left at the target's
   distance): the rule of :func:`corridors.astar._short`, which this runs in C without its budget.
+- :func:`trees` (one search per source, with predecessors, as the first run lays out its shipping
+  services): compiled, with the states marked whose predecessor could depend on the order of equal keys
+  (two states at one distance both offering a state its distance); a caller reads the rest as scipy's
+  and leaves a path through a marked state to scipy. None without the compiled module.
 - :func:`reaching` (the states with a path to a target): compiled; a set, so any order gives it.
 
 Importing scipy costs 0.2-0.25 s of CPU (``scipy.sparse`` loads its array-API layer, which
@@ -34,13 +38,14 @@ try:  # built by pip install (optional: without a C compiler the package install
     from .sparse_c import distances as c_distances
     from .sparse_c import reaching as c_reaching
     from .sparse_c import search as c_search
+    from .sparse_c import trees as c_trees
 
     #: whether the compiled searches are available (False: every search here runs on scipy)
     COMPILED = True
 except ImportError:  # pragma: no cover - depends on the build
     COMPILED = False
 
-__all__ = ["COMPILED", "Csr", "csr", "distances", "from_coo", "nearest", "reaching", "search", "to_scipy", "transpose"]
+__all__ = ["COMPILED", "Csr", "csr", "distances", "from_coo", "nearest", "reaching", "search", "to_scipy", "transpose", "trees"]
 #: use the compiled searches (tests set it False to compare with scipy)
 USE_COMPILED = True
 _I32 = np.iinfo(np.int32).max
@@ -198,6 +203,39 @@ def search(g: Any, sources: Sequence[int], cand: Sequence[int], limit: float) ->
     if status == 1:
         return None, None, -1, reached
     return dist, pred, int(best), reached
+
+
+def trees(
+    g: Any, sources: Sequence[int], limit: float = math.inf, targets: Sequence[Sequence[int]] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """One search per source: ``(dist, pred, tied)``, each ``len(sources) x n``, where ``dist`` is scipy's
+    ``dijkstra(g, directed=True, indices=sources, return_predecessors=True, limit=limit)`` distances bit
+    for bit and ``pred`` its predecessors at every state that ``tied`` (bool) leaves unmarked. A marked
+    state is offered its distance by two states at one distance, so its predecessor is whichever of them
+    a heap settles first: a path back through one may differ from scipy's (leave it to scipy). With
+    ``targets`` (one list per source) search i stops once ``targets[i]`` are settled and every state as
+    near as the farthest of them: those states have all of the above, the farther ones are left at
+    ``inf``, -9999 and unmarked (a search with no target settles nothing). None where everything is left
+    to scipy: no compiled module, not a plain CSR graph, a NaN limit, or a negative weight (then the
+    distances themselves could depend on the order of a search)."""
+    p = _parts(g)
+    if p is None or math.isnan(limit):
+        return None
+    ip, wp, ix, wi, dt, n = p
+    if n >= _I32 or bool((dt < 0).any()):
+        return None
+    src = _states(sources)
+    if targets is not None and len(targets) != len(src):
+        raise ValueError(f"{len(targets)} lists of targets for {len(src)} sources")
+    tgt = _states([t for ts in targets for t in ts] if targets is not None else [])
+    tptr = np.zeros(len(src) + 1, np.int64)
+    if targets is not None:
+        np.cumsum(np.asarray([len(ts) for ts in targets], np.int64), out=tptr[1:])
+    dist = np.empty((len(src), n))
+    pred = np.empty((len(src), n), np.int32)
+    tied = np.empty((len(src), n), np.uint8)
+    c_trees(ip, wp, ix, wi, dt, n, src, float(limit), targets is not None, tgt, tptr, dist, pred, tied)
+    return dist, pred, tied.view(bool)
 
 
 def reaching(g: Any, targets: Sequence[int]) -> np.ndarray:

@@ -2,7 +2,7 @@
  * corridors.sparse_c: the compiled searches of the query path (see corridors/sparse.py, which is the
  * interface: nothing else calls this module).
  *
- * Three functions over a CSR graph (indptr, indices: int32 or int64; data: float64), written for
+ * Four functions over a CSR graph (indptr, indices: int32 or int64; data: float64), written for
  * corridors (Apache-2.0), with a binary heap ordered by (distance, state):
  *
  *   distances(indptr, wp, indices, wi, data, n, sources, limit, dist)
@@ -18,6 +18,21 @@
  *       (every state within it settled), 2 = undecided: a state offered its distance twice, or another
  *       state left at the target's distance (the predecessors would then depend on the order of equal
  *       keys: corridors.sparse leaves such a query to scipy).
+ *
+ *   trees(indptr, wp, indices, wi, data, n, sources, limit, stop, targets, tptr, dist, pred, tied)
+ *       one search per source (row i of ``dist`` float64, ``pred`` int32 and ``tied`` uint8, each
+ *       len(sources) x n, is source i's), as scipy's ``dijkstra(..., indices=sources,
+ *       return_predecessors=True, limit=limit)`` runs them: an edge is relaxed when ``d + w <= limit``
+ *       and taken when strictly shorter than the state's distance so far (so a state's predecessor is
+ *       the first settled of those that offer it its distance). ``tied`` marks the states whose
+ *       predecessor could depend on the order of equal keys: another state at the predecessor's very
+ *       distance also offers its distance (any Dijkstra settles states in order of distance, so only
+ *       such a pair can be settled in another order). A state not marked has the predecessor every
+ *       such search gives it. With ``stop`` (nonzero), search i stops once its targets
+ *       ``targets[tptr[i]:tptr[i + 1]]`` (int64) are settled and every state as near as the farthest
+ *       of them (the heap's least key is farther): the states farther are left at inf, -9999 and 0, the
+ *       others have what the whole search gives them (their distance, predecessor and tie: the states
+ *       that could offer them their distance are all nearer or as near, so all settled).
  *
  *   reaching(indptr, wp, indices, wi, n, targets, seen)
  *       marks in ``seen`` (uint8, n) every state with a path to one of ``targets`` over the stored
@@ -101,7 +116,7 @@ enum { UNSEEN = 0, SOURCE = 1, SETTLED = 2 };
 
 /* parse the graph part of the arguments; the buffers stay held until release_all */
 typedef struct {
-    Py_buffer b[8];
+    Py_buffer b[9];
     int used;
 } bufs_t;
 
@@ -349,6 +364,135 @@ fail:
     return NULL;
 }
 
+static PyObject *py_trees(PyObject *self, PyObject *args) {
+    bufs_t bs = {.used = 0};
+    graph_t g;
+    long long n;
+    double limit;
+    int stop;
+    Py_buffer *ip = &bs.b[0], *ix = &bs.b[1], *dt = &bs.b[2], *src = &bs.b[3], *tgt = &bs.b[4], *tp = &bs.b[5];
+    Py_buffer *bd = &bs.b[6], *bp = &bs.b[7], *bt = &bs.b[8];
+    if (!PyArg_ParseTuple(args, "y*iy*iy*Ly*dpy*y*w*w*w*", ip, &g.wp, ix, &g.wi, dt, &n, src, &limit, &stop, tgt, tp, bd, bp, bt))
+        return NULL;
+    bs.used = 9;
+    g.n = (int64_t)n;
+    if (check_graph(&g, ip, ix, dt) < 0 || check_states(src, g.n, "sources") < 0 || check_states(tgt, g.n, "targets") < 0) goto fail;
+    if (g.n >= INT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "too many states for int32 predecessors");
+        goto fail;
+    }
+    Py_ssize_t ns = src->len / (Py_ssize_t)sizeof(int64_t), nt = tgt->len / (Py_ssize_t)sizeof(int64_t);
+    const int64_t *t = (const int64_t *)tgt->buf, *tptr = (const int64_t *)tp->buf;
+    if (tp->len != (ns + 1) * (Py_ssize_t)sizeof(int64_t)) {
+        PyErr_SetString(PyExc_ValueError, "tptr must hold len(sources) + 1 int64");
+        goto fail;
+    }
+    int rises = tptr[0] == 0 && tptr[ns] == nt;
+    for (Py_ssize_t k = 0; k < ns; k++) rises = rises && tptr[k] <= tptr[k + 1];
+    if (!rises) {
+        PyErr_SetString(PyExc_ValueError, "tptr must rise from 0 to len(targets)");
+        goto fail;
+    }
+    if (bd->len != ns * g.n * (Py_ssize_t)sizeof(double) || bp->len != ns * g.n * (Py_ssize_t)sizeof(int32_t) ||
+        bt->len != ns * g.n) {
+        PyErr_SetString(PyExc_ValueError, "dist, pred and tied must hold len(sources) x n float64, int32 and uint8");
+        goto fail;
+    }
+    const int64_t *s = (const int64_t *)src->buf;
+    heap_t h = {NULL, 0, 0};
+    unsigned char *want = stop ? (unsigned char *)calloc((size_t)(g.n ? g.n : 1), 1) : NULL;
+    if (stop && want == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    int err = 0;
+    Py_BEGIN_ALLOW_THREADS;
+    for (Py_ssize_t k = 0; k < ns && !err; k++) {
+        double *dist = (double *)bd->buf + k * g.n;
+        int32_t *pred = (int32_t *)bp->buf + k * g.n;
+        unsigned char *tied = (unsigned char *)bt->buf + k * g.n;
+        for (int64_t i = 0; i < g.n; i++) {
+            dist[i] = INFINITY;
+            pred[i] = -9999;
+        }
+        memset(tied, 0, (size_t)g.n);
+        dist[s[k]] = 0.0;
+        h.size = 0;
+        if (heap_push(&h, 0.0, s[k]) < 0) err = 1;
+        int64_t left = 0; /* targets not yet settled */
+        double far = INFINITY; /* once they are: the farthest one's distance */
+        if (stop) {
+            for (int64_t i = tptr[k]; i < tptr[k + 1]; i++) {
+                if (!want[t[i]]) {
+                    want[t[i]] = 1;
+                    left++;
+                }
+            }
+            if (left == 0) far = -1.0;
+        }
+        while (h.size && !err) {
+            item_t it = heap_pop(&h);
+            int64_t u = it.v, a, b;
+            double du = it.d;
+            if (du > far) break; /* every state as near as the farthest target is settled */
+            if (dist[u] < du) continue; /* a stale entry: the state was offered less since */
+            if (stop && want[u]) {
+                want[u] = 0;
+                if (--left == 0) far = du;
+            }
+            if (!row(&g, u, &a, &b)) {
+                err = 2;
+                break;
+            }
+            for (int64_t j = a; j < b; j++) {
+                int64_t v = col(&g, j);
+                if (v < 0 || v >= g.n) {
+                    err = 2;
+                    break;
+                }
+                double nd = du + g.data[j];
+                if (!(nd <= limit)) continue;
+                double old = dist[v];
+                if (old > nd) {
+                    dist[v] = nd;
+                    pred[v] = (int32_t)u;
+                    tied[v] = 0;
+                    if (heap_push(&h, nd, v) < 0) {
+                        err = 1;
+                        break;
+                    }
+                } else if (old == nd && v != u && pred[v] >= 0 && pred[v] != u && dist[pred[v]] == du) {
+                    tied[v] = 1; /* two states at one distance offer it its distance: their order decides */
+                }
+            }
+        }
+        if (stop) {
+            for (int64_t i = tptr[k]; i < tptr[k + 1]; i++) want[t[i]] = 0;
+            if (far < INFINITY) {
+                for (int64_t i = 0; i < g.n; i++) {
+                    if (dist[i] > far) { /* not settled: offered a distance, maybe not its own */
+                        dist[i] = INFINITY;
+                        pred[i] = -9999;
+                        tied[i] = 0;
+                    }
+                }
+            }
+        }
+    }
+    Py_END_ALLOW_THREADS;
+    free(h.a);
+    free(want);
+    if (err) {
+        raise_for(err);
+        goto fail;
+    }
+    release_all(&bs);
+    Py_RETURN_NONE;
+fail:
+    release_all(&bs);
+    return NULL;
+}
+
 static PyObject *py_reaching(PyObject *self, PyObject *args) {
     bufs_t bs = {.used = 0};
     graph_t g;
@@ -433,6 +577,7 @@ fail:
 static PyMethodDef methods[] = {
     {"distances", py_distances, METH_VARARGS, "Shortest distances from the nearest source (see corridors/sparse.py)."},
     {"search", py_search, METH_VARARGS, "A search stopped at the first target, or undecided on ties (see corridors/sparse.py)."},
+    {"trees", py_trees, METH_VARARGS, "One search per source with predecessors, ties marked (see corridors/sparse.py)."},
     {"reaching", py_reaching, METH_VARARGS, "The states with a path to a target (see corridors/sparse.py)."},
     {NULL, NULL, 0, NULL},
 };

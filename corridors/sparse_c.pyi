@@ -20,4 +20,21 @@ def search(
     order: Buffer,
     /,
 ) -> tuple[int, int, int]: ...
+def trees(
+    indptr: Buffer,
+    wp: int,
+    indices: Buffer,
+    wi: int,
+    data: Buffer,
+    n: int,
+    sources: Buffer,
+    limit: float,
+    stop: bool,
+    targets: Buffer,
+    tptr: Buffer,
+    dist: Buffer,
+    pred: Buffer,
+    tied: Buffer,
+    /,
+) -> None: ...
 def reaching(indptr: Buffer, wp: int, indices: Buffer, wi: int, n: int, targets: Buffer, seen: Buffer, /) -> None: ...

@@ -18,7 +18,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order, dijkstra
 
 from corridors import sparse
-from corridors.sparse import Csr, csr, distances, from_coo, reaching, search, to_scipy, transpose
+from corridors.sparse import Csr, csr, distances, from_coo, reaching, search, to_scipy, transpose, trees
 
 needs_compiled = pytest.mark.skipif(not sparse.COMPILED, reason="corridors.sparse_c was not built (no C compiler at install)")
 
@@ -130,6 +130,57 @@ def test_search_decides_without_ties() -> None:
 
 
 @needs_compiled
+def test_trees_are_scipys_wherever_no_tie_is_marked() -> None:
+    """Distances bit for bit, and scipy's predecessor at every state not marked tied; the marks are not
+    idle (scipy often picks another predecessor at a marked state)."""
+    untied = tied = differ = 0
+    for g, src, limit in _cases(8, 600):
+        want_d, want_p = dijkstra(g.scipy(), directed=True, indices=src, return_predecessors=True, limit=limit)
+        got = trees(g, src, limit)
+        assert got is not None
+        d, p, t = got
+        assert d.shape == p.shape == t.shape == want_d.shape and t.dtype == bool
+        assert np.array_equal(d, want_d)
+        assert not t[~np.isfinite(want_d)].any()
+        assert np.array_equal(p[~t], want_p[~t])  # -9999 where not reached, as scipy
+        untied += int((~t & np.isfinite(want_d)).sum())
+        tied += int(t.sum())
+        differ += int((p[t] != want_p[t]).sum())
+    assert untied > 5000 and tied > 200 and differ > 100, (untied, tied, differ)
+
+
+@needs_compiled
+def test_trees_stopped_at_their_targets_keep_what_is_as_near() -> None:
+    rng = np.random.default_rng(9)
+    stopped = 0
+    for g, src, limit in _cases(10, 400):
+        n = g.shape[0]
+        ends = [[int(x) for x in rng.integers(0, n, int(rng.integers(0, 4)))] for _ in src]
+        want_d = dijkstra(g.scipy(), directed=True, indices=src, limit=limit)
+        full = trees(g, src, limit)
+        got = trees(g, src, limit, ends)
+        assert full is not None and got is not None
+        for i, ts in enumerate(ends):
+            far = max((float(want_d[i, t]) for t in ts), default=-1.0)
+            near = want_d[i] <= far if np.isfinite(far) else np.isfinite(want_d[i])
+            stopped += int(np.isfinite(far) and not near[np.isfinite(want_d[i])].all())
+            assert np.array_equal(got[0][i][near], want_d[i][near])
+            assert np.array_equal(got[1][i][near], full[1][i][near]) and np.array_equal(got[2][i][near], full[2][i][near])
+            assert (got[0][i][~near] == np.inf).all() and (got[1][i][~near] == -9999).all() and not got[2][i][~near].any()
+    assert stopped > 100, stopped
+    with pytest.raises(ValueError, match="lists of targets"):
+        trees(_graph(rng, 5, 10, ties=True), [0, 1], 1.0, [[2]])
+
+
+def test_trees_without_the_compiled_module_are_left_to_scipy(monkeypatch: pytest.MonkeyPatch) -> None:
+    g, src, limit = _cases(11, 1)[0]
+    neg = Csr(-g.data - 1.0, g.indices, g.indptr, g.shape)
+    assert neg.nnz and trees(neg, src, limit) is None  # negative weights: left to scipy
+    monkeypatch.setattr(sparse, "USE_COMPILED", False)
+    assert trees(g, src, limit) is None
+
+
+@needs_compiled
 def test_reaching_is_a_breadth_first_search_of_the_transpose() -> None:
     rng = np.random.default_rng(5)
     for _ in range(200):
@@ -213,3 +264,31 @@ def test_a_cold_compare_does_not_import_scipy(G: Any, tmp_path: Any) -> None:
     out = subprocess.run(argv, capture_output=True, text=True, env=dict(os.environ), cwd=tmp_path, check=False, timeout=600)  # noqa: S603 - our own interpreter
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.strip() == "[]", out.stdout[:2000]
+
+
+@needs_compiled
+def test_a_first_run_does_not_import_scipy(tmp_path: Any) -> None:
+    """The first run ever (an empty cache folder: the network is built, its services laid out along the
+    sea lanes, the engine compiled) and its ``compare Chelyabinsk Mumbai`` never need scipy either. The
+    child runs away from the source tree, as in the test above."""
+    code = (
+        "import sys\n"
+        "from corridors import cache, graph\n"
+        "from corridors.routing import Router\n"
+        "from corridors.params import load_parameters\n"
+        "G, fp = graph.load_network_with_fingerprint()\n"
+        "assert fp is not None and G.graph['services']\n"
+        "r = Router(G, load_parameters(calibration=True))\n"
+        "with cache.known_fingerprint(G, fp):\n"
+        "    r.engine\n"
+        "got = r.compare('Chelyabinsk', 'Mumbai')\n"
+        "assert len(got.routes) >= 8, got.rows()\n"
+        "print(sorted(m for m in sys.modules if m == 'scipy' or m.startswith('scipy.')))\n"
+    )
+    (tmp_path / "cache").mkdir()
+    env = dict(os.environ, CORRIDORS_CACHE_DIR=str(tmp_path / "cache"))
+    argv = [sys.executable, "-P", "-c", code]
+    out = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=tmp_path, check=False, timeout=600)  # noqa: S603 - our own interpreter
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.strip() == "[]", out.stdout[:2000]
+    assert any((tmp_path / "cache").iterdir())  # it was a first run: the cache was written
