@@ -60,6 +60,46 @@ def _leg_countries(coords: Sequence[Coord], countries: Index | None) -> tuple[st
     return tuple(code for _, code in sorted(found))
 
 
+def _legs_countries(geoms: Sequence[Any], countries: Index) -> list[tuple[str, ...]]:
+    """:func:`_leg_countries` of many legs at once, given their :func:`~corridors.geo.line_geometry`:
+    the pairs of a line and a country polygon that intersect found in one query of the polygons' tree
+    (boxes), the predicate then tested on the polygons prepared (the same pairs: ``intersects`` is
+    symmetric, and the prepared test exact), their intersections made in one call, and the lengths of
+    the parts in one call to pyproj (the same floats, see :func:`_geodesic_kms`)."""
+    import numpy as np
+    import shapely
+
+    out: list[list[tuple[float, str]]] = [[] for _ in geoms]
+    if not len(geoms) or not countries.geoms:
+        return [() for _ in geoms]
+    lines = np.asarray(geoms, dtype=object)
+    polys = np.empty(len(countries.geoms), dtype=object)
+    polys[:] = countries.geoms
+    li, pi = countries.tree.query(lines)  # the boxes that overlap
+    shapely.prepare(polys[np.unique(pi)])
+    ok = shapely.intersects(polys[pi], lines[li])
+    li, pi = li[ok], pi[ok]
+    order = np.lexsort((pi, li))  # leg by leg (the order of the found list does not matter: it is sorted)
+    li, pi = li[order], pi[order]
+    inters = shapely.intersection(lines[li], polys[pi]).tolist()
+    todo: list[tuple[int, int, list[Any]]] = []  # (leg, country, its line parts)
+    for i, j, inter in zip(li.tolist(), pi.tolist(), inters, strict=True):
+        if inter.is_empty:
+            continue
+        parts = [p for p in getattr(inter, "geoms", [inter]) if p.geom_type == "LineString"]
+        todo.append((i, j, parts))
+    kms = iter(_geodesic_kms([list(p.coords) for _, _, parts in todo for p in parts]))
+    for i, j, parts in todo:
+        km = 0.0  # added up part by part, in order, as sum() does in _leg_countries
+        for _ in parts:
+            km += next(kms)
+        if km > COUNTRY_MIN_KM:
+            geom = geoms[i]
+            first = min(geom.project(p.interpolate(0)) for p in parts)
+            out[i].append((first, countries.items[j]))
+    return [tuple(code for _, code in sorted(found)) for found in out]
+
+
 def _geodesic_kms(lines: Sequence[Sequence[Coord]]) -> list[float]:
     """:func:`~corridors.geo.geodesic_km` of many polylines in one call to pyproj: the same geodesic
     distance of each step, added up in the same order from 0.0, so the very same floats."""
@@ -164,8 +204,9 @@ def _lines_and_kms(lines: Sequence[Sequence[Coord]]) -> tuple[list[Any], list[fl
     return geoms, kms
 
 
-def _zone_hits(coords: Sequence[Coord], zones: list[Zone], index: Index) -> list[Zone]:
-    geom = line_geometry(coords)
+def _zone_hits(coords: Sequence[Coord], zones: list[Zone], index: Index, geom: Any = None) -> list[Zone]:
+    """The zones the line crosses, in order along it (``geom``: its line_geometry, if already made)."""
+    geom = line_geometry(coords) if geom is None else geom
     hits = [zones[i] for i in index.hits(geom)]
     # order chokepoints along the line
     return sorted(hits, key=lambda z: geom.project(geom.intersection(z.geometry).representative_point()))
@@ -246,6 +287,9 @@ def _add_legs(
     problems: list[Problem],
 ) -> list[Record]:
     spurs: list[Record] = []
+    # the problems and the legs to add, in the order met; the legs are added once their lines, lengths
+    # and countries are known (made for all of them at once)
+    steps: list[Problem | tuple[Record, str, str]] = []
     for rec in layers.legs.values():
         p = rec.props
         u, v = p.get("from"), p.get("to")
@@ -258,7 +302,7 @@ def _add_legs(
             n = G.nodes[nid]
             d = haversine_km((n["x"], n["y"]), c)
             if d > END_TOLERANCE_KM:
-                problems.append(
+                steps.append(
                     Problem(
                         rec.file,
                         rec.index,
@@ -273,7 +317,15 @@ def _add_legs(
         if v == MARNET:
             spurs.append(rec)
             continue
-        _add_leg(G, rec, countries, zones, zone_index, problems, str(u), str(v))
+        steps.append((rec, str(u), str(v)))
+    todo = [step for step in steps if not isinstance(step, Problem)]
+    geoms, kms = _lines_and_kms([rec.coords for rec, _, _ in todo])
+    crossed = iter(zip(geoms, kms, _legs_countries(geoms, countries), strict=True))
+    for step in steps:
+        if isinstance(step, Problem):
+            problems.append(step)
+        else:
+            _add_leg(G, step[0], countries, zones, zone_index, problems, step[1], step[2], made=next(crossed))
     _edges_added(G)
     return spurs
 
@@ -287,10 +339,13 @@ def _add_leg(
     problems: list[Problem],
     u: str,
     v: str,
+    made: tuple[Any, float, tuple[str, ...]] | None = None,
 ) -> None:
+    """Add a leg (both directions unless it is one-way); ``made`` is its :func:`~corridors.geo.line_geometry`,
+    :func:`~corridors.geo.geodesic_km` and :func:`_leg_countries` when the caller has them already."""
     p = rec.props
     coords = rec.coords
-    geo_km = geodesic_km(coords)
+    geom, geo_km, crossed = made if made is not None else (line_geometry(coords), geodesic_km(coords), _leg_countries(coords, countries))
     length = p.get("length_km")
     if isinstance(length, int | float) and not isinstance(length, bool):
         if length < geo_km * 0.999 or length > geo_km * LENGTH_MAX_RATIO:
@@ -307,8 +362,7 @@ def _add_leg(
     else:
         length_km, length_from = geo_km, "geometry"
     mode = p.get("mode")
-    crossed = _leg_countries(coords, countries)
-    hits = _zone_hits(coords, zones, zone_index) if mode in ("sea", "ferry") else []
+    hits = _zone_hits(coords, zones, zone_index, geom) if mode in ("sea", "ferry") else []
     chokes = tuple(z.id for z in hits if z.is_chokepoint)
     territory = tuple(c for z in hits if z.is_chokepoint for c in z.territory)
     months = _months(p.get("months"), hits)
@@ -332,7 +386,6 @@ def _add_leg(
         "licence": p.get("licence"),
         "attribution": p.get("attribution"),
     }
-    geom = line_geometry(coords)
     _put_edge(G, u, v, rec.id, {"geometry": geom, "reverse": False, "enters": _enters(hits, coords[0], True), **attrs})
     if p.get("bidirectional", True):
         _put_edge(G, v, u, rec.id, {"geometry": geom, "reverse": True, "enters": _enters(hits, coords[-1], True), **attrs})

@@ -291,6 +291,12 @@ class SeaNetwork:
 
 def read_segments(path: Path | None = None) -> list[tuple[Coord, Coord]]:
     """Marnet as a list of undirected vertex-to-vertex segments (wrapped, rounded, deduplicated)."""
+    return _read_segments(path)[0]
+
+
+def _read_segments(path: Path | None = None) -> tuple[list[tuple[Coord, Coord]], Any]:
+    """:func:`read_segments`, and the same segments as a float array ``[segment, end, lon/lat]`` when
+    one was made on the way (else None)."""
     with (path or marnet_path()).open(encoding="utf-8") as fh:
         data = json.load(fh)
     segs: set[tuple[Coord, Coord]] = set()
@@ -303,24 +309,31 @@ def read_segments(path: Path | None = None) -> list[tuple[Coord, Coord]]:
             for a, b in itertools.pairwise(pts):
                 if a != b:
                     segs.add((a, b) if a < b else (b, a))
-    return _sorted_segments(segs)
+    return _sorted_segments_array(segs)
 
 
 def _sorted_segments(segs: set[tuple[Coord, Coord]]) -> list[tuple[Coord, Coord]]:
     """``sorted(segs)`` by one numpy lexsort of the four numbers: the order of tuples of numbers is the
     order of their numbers, first to last, and no two segments of a set compare equal (equal numbers
     hash alike), so the stable lexsort gives the very list; ``sorted`` for anything else."""
+    return _sorted_segments_array(segs)[0]
+
+
+def _sorted_segments_array(segs: set[tuple[Coord, Coord]]) -> tuple[list[tuple[Coord, Coord]], Any]:
+    """:func:`_sorted_segments`, and the sorted segments as the float array made to sort them (what
+    ``np.asarray`` makes of the list), or None when they were sorted by ``sorted``."""
     import numpy as np
 
     items = list(segs)
     try:
         a = np.array(items, dtype=np.float64)
     except (ValueError, TypeError):
-        return sorted(segs)
+        return sorted(segs), None
     if a.shape != (len(items), 2, 2) or not np.isfinite(a).all() or (len(a) and np.abs(a).max() >= 2.0**53):
-        return sorted(segs)
-    a = a.reshape(-1, 4)
-    return [items[i] for i in np.lexsort((a[:, 3], a[:, 2], a[:, 1], a[:, 0])).tolist()]
+        return sorted(segs), None
+    flat = a.reshape(-1, 4)
+    order = np.lexsort((flat[:, 3], flat[:, 2], flat[:, 1], flat[:, 0]))
+    return [items[i] for i in order.tolist()], a[order]
 
 
 def sea_adjacency(path: Path | None = None) -> dict[Coord, list[Coord]]:
@@ -328,8 +341,10 @@ def sea_adjacency(path: Path | None = None) -> dict[Coord, list[Coord]]:
     degree-2 chains are contracted)."""
     import numpy as np
 
-    segs = read_segments(path)
-    ends = np.asarray(segs, dtype=np.float64).reshape(-1, 2, 2)  # [segment, end, lon/lat]
+    segs, ends = _read_segments(path)
+    if ends is None:
+        ends = np.asarray(segs, dtype=np.float64)
+    ends = ends.reshape(-1, 2, 2)  # [segment, end, lon/lat]
     inside = np.zeros(ends.shape[:2], bool)  # excluded() of each end, over every segment at once
     for _, x0, y0, x1, y1, _ in EXCLUDED_AREAS:
         inside |= (x0 <= ends[..., 0]) & (ends[..., 0] <= x1) & (y0 <= ends[..., 1]) & (ends[..., 1] <= y1)
@@ -354,7 +369,8 @@ def sea_adjacency(path: Path | None = None) -> dict[Coord, list[Coord]]:
         adj.setdefault(b, []).append(a)
     # only the largest connected component is kept (marnet is one component once the Caspian is cut)
     comp = _largest_component(adj)
-    return {k: [n for n in v if n in comp] for k, v in adj.items() if k in comp}
+    # every neighbour of a vertex of the component is in it (adj is symmetric): the lists as they are
+    return {k: v for k, v in adj.items() if k in comp}
 
 
 def build_sea(attach: Iterable[Coord] = (), path: Path | None = None) -> SeaNetwork:

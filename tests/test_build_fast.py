@@ -1,0 +1,94 @@
+"""The cheaper ways a first run builds the network give what the plain ways give: the countries of
+many legs at once, the normalized place names and their index, the sea adjacency."""
+
+from __future__ import annotations
+
+import random
+import re
+import unicodedata
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from corridors import places, sea
+from corridors.geo import Coord, line_geometry
+from corridors.graph import _leg_countries, _legs_countries
+from corridors.io import MARNET, read_layers
+from corridors.zones import read_countries
+
+
+@pytest.fixture(scope="module")
+def countries() -> Any:
+    return read_countries()
+
+
+def _random_lines(rng: random.Random, n: int) -> list[list[Coord]]:
+    lines: list[list[Coord]] = []
+    for _ in range(n):
+        lon, lat = rng.uniform(-180, 180), rng.uniform(-60, 75)
+        line = [(lon, lat)]
+        for _ in range(rng.randint(1, 6)):
+            lon += rng.uniform(-25, 25)
+            lat = max(-89.0, min(89.0, lat + rng.uniform(-10, 10)))
+            line.append((lon if -180 <= lon <= 180 else (lon + 180) % 360 - 180, lat))  # may jump the antimeridian
+        lines.append(line)
+    return lines
+
+
+def test_countries_of_many_legs_are_those_of_each(countries: Any) -> None:
+    legs = [rec.coords for rec in read_layers(None, ()).legs.values() if rec.props.get("to") != MARNET]
+    lines = legs + _random_lines(random.Random(11), 300)  # noqa: S311 - test data, not security
+    lines.append([(30.0, 50.0), (30.0, 50.0 + 1e-9)])  # far shorter than a km
+    got = _legs_countries([line_geometry(c) for c in lines], countries)
+    want = [_leg_countries(c, countries) for c in lines]
+    assert got == want
+    assert sum(len(w) > 1 for w in want) > 50  # many lines cross several countries, in order
+    assert _legs_countries([], countries) == []
+
+
+def _normalize_plain(text: str) -> str:
+    t = unicodedata.normalize("NFKD", text)
+    t = "".join(ch for ch in t if not unicodedata.combining(ch)).lower()
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", t).split())
+
+
+def test_normalize_is_the_plain_one() -> None:
+    rng = random.Random(5)  # noqa: S311 - test data, not security
+    alphabet = "aZ09 -_.,'/()\t\nÀéîõüßçÅøØłİıﬁ½²ⅣΩжß\u0301\u0308 "
+    texts = ["", " ", "Bandar-e Abbās", "  Port of  MUMBAI ", "Ho Chi Minh City", "İstanbul", "ﬁnland", "x\u0301y"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 20))) for _ in range(3000)]
+    texts += ["".join(chr(rng.randint(32, 126)) for _ in range(rng.randint(0, 20))) for _ in range(3000)]
+    for t in texts:
+        assert places.normalize(t) == _normalize_plain(t), t
+
+
+def test_name_index_is_the_plain_one() -> None:
+    G = nx.MultiDiGraph()
+    G.add_node("port:AAA", name="Álpha Port", aliases=["Alpha", "alpha port"], locode="AAAAA", kind="port")
+    G.add_node("city:alpha", name="Alpha", aliases=[], kind="city")
+    G.add_node("sea:1.00000,2.00000", name="sea lane junction", aliases=[])
+    G.add_node("rail:b", name="", aliases=None, kind="rail_terminal")
+    G.add_node("x", aliases=["X", "x"])
+    plain: dict[str, list[str]] = {}
+    for n in places.named_nodes(G):
+        for k in places._keys(G, n):
+            plain.setdefault(k, [])
+            if n not in plain[k]:
+                plain[k].append(n)
+    got = places.name_index(G)
+    assert got == plain and list(got) == list(plain)
+    assert got["alpha"] == ["port:AAA", "city:alpha"]
+
+
+def test_sea_adjacency_keeps_whole_lists_of_the_component() -> None:
+    adj = sea.sea_adjacency()
+    assert all(n in adj for ns in adj.values() for n in ns)  # every neighbour kept: the lists are whole
+    segs, arr = sea._read_segments()
+    assert segs == sea.read_segments()
+    assert np.array_equal(arr, np.asarray(segs, dtype=np.float64))
+    odd: set[Any] = {((1, 2.5), (3, -0.0)), ((1.0, 2.0), (0.5, 1)), ((1, 2), (3, 4))}
+    listed, made = sea._sorted_segments_array(odd)
+    assert listed == sorted(odd) and np.array_equal(made, np.asarray(listed, dtype=np.float64))
+    assert sea._sorted_segments_array({((float("nan"), 1.0), (2.0, 3.0))})[1] is None
