@@ -165,7 +165,6 @@ def _lines_and_kms(lines: Sequence[Sequence[Coord]]) -> tuple[list[Any], list[fl
     points, a position that is not two finite numbers)."""
     import numpy as np
     import shapely
-    from pyproj import Geod
 
     if not lines:
         return [], []
@@ -193,15 +192,31 @@ def _lines_and_kms(lines: Sequence[Sequence[Coord]]) -> tuple[list[Any], list[fl
             geoms[i] = g
     for i in np.flatnonzero(~plain).tolist():
         geoms[i] = line_geometry(lines[i])
-    # as _geodesic_kms: each step's geodesic, added up line by line in order from 0.0
-    steps = Geod(ellps="WGS84").line_lengths(np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1])).tolist()
-    kms: list[float] = []
-    for a, n in zip(starts.tolist(), lens.tolist(), strict=True):
-        total = 0.0
-        for d in steps[a : a + n - 1]:
-            total += d
-        kms.append(total / 1000.0)
-    return geoms, kms
+    return geoms, _line_kms(xy, starts, lens)
+
+
+def _line_kms(xy: Any, starts: Any, lens: Any) -> list[float]:
+    """As :func:`_geodesic_kms` of the lines whose points are the rows ``starts[i]`` on of ``xy``
+    (``lens[i]`` >= 2 of them): the geodesic of each step within a line (what pyproj's ``line_length``
+    computes for it: ``geod_inverse`` of its two points; none for the steps from one line to the next),
+    added up line by line in order from 0.0, the k-th steps of all lines at once."""
+    import numpy as np
+    from pyproj import Geod
+
+    a = np.ones(len(xy), dtype=bool)
+    a[starts + lens - 1] = False  # a line's last point starts no step
+    a = np.flatnonzero(a)
+    lon, lat = xy[:, 0], xy[:, 1]
+    steps = Geod(ellps="WGS84").inv(lon[a], lat[a], lon[a + 1], lat[a + 1])[2]
+    n = lens - 1  # the steps of each line, the first at ``first`` in ``steps``
+    first = np.cumsum(n) - n
+    longest = np.argsort(-n, kind="stable")  # the lines with more than k steps come first
+    total = np.zeros(len(n), dtype=np.float64)
+    counts = n[longest]
+    for k in range(int(counts[0]) if len(counts) else 0):
+        m = int(np.count_nonzero(counts > k))
+        total[longest[:m]] += steps[first[longest[:m]] + k]
+    return (total / 1000.0).tolist()  # type: ignore[no-any-return]
 
 
 def _zone_hits(coords: Sequence[Coord], zones: list[Zone], index: Index, geom: Any = None) -> list[Zone]:
@@ -534,37 +549,37 @@ def _add_world_ports(G: nx.MultiDiGraph, net: sea.SeaNetwork, world: Sequence[Wo
         pairs = zone_index.tree.query(np.asarray(geoms, dtype=object), predicate="intersects")
         for gi, zi in zip(pairs[0], pairs[1], strict=True):
             hits.setdefault(int(gi), []).append(zones[int(zi)])
+    aliases, attached = worldports.ALIASES, net.attached
     for i, p in enumerate(ports):
-        nid = f"port:{p.locode}"
-        node: dict[str, Any] = {"name": p.name, "aliases": list(worldports.ALIASES.get(p.locode, ())), "kind": "port", "country": p.country}
-        node.update(locode=p.locode, x=p.lon, y=p.lat, source=p.source, origin="dataset", file="world_ports.csv")
+        nid, locode, source = f"port:{p.locode}", p.locode, p.source
+        # keys in the order of the plain dicts: the node's, then each edge's ("geometry", "reverse",
+        # "enters", then the leg's attributes)
+        node: dict[str, Any] = {
+            "name": p.name, "aliases": list(aliases.get(locode, ())), "kind": "port", "country": p.country,
+            "locode": locode, "x": p.lon, "y": p.lat, "source": source, "origin": "dataset", "file": "world_ports.csv",
+        }  # fmt: skip
         _put_node(G, nid, node)
-        target = net.attached[p.sea]  # type: ignore[index]
-        zs = hits.get(i, [])
-        km = kms[i]
-        attrs = {
-            "id": f"spur:{p.locode}",
-            "mode": "sea",
-            "status": "operational",
-            "gauge_mm": None,
-            "length_km": km,
-            "length_from": "geometry",
-            "geodesic_km": km,
-            "months": _months(None, zs),
-            "frequency_per_week": None,
-            "speed_kmh": None,
-            "countries": tuple(dict.fromkeys(c for z in zs if z.is_chokepoint for c in z.territory)),
-            "chokepoints": tuple(z.id for z in zs if z.is_chokepoint),
-            "source": p.source,
-            "note": f"generated spur, {p.land_km:g} km over land beyond the port's shore",
-            "origin": "port_dataset",
-            "file": "world_ports.csv",
-            "licence": None,
-            "attribution": None,
-        }
-        enters = tuple(z.id for z in zs if z.is_chokepoint)
-        _put_edge(G, nid, target, f"spur:{p.locode}", {"geometry": geoms[i], "reverse": False, "enters": enters, **attrs})
-        _put_edge(G, target, nid, f"spur:{p.locode}", {"geometry": geoms[i], "reverse": True, "enters": enters, **attrs})
+        target = attached[p.sea]  # type: ignore[index]
+        zs = hits.get(i)
+        if zs:
+            months = _months(None, zs)
+            countries = tuple(dict.fromkeys(c for z in zs if z.is_chokepoint for c in z.territory))
+            chokes = tuple(z.id for z in zs if z.is_chokepoint)
+            enters = tuple(z.id for z in zs if z.is_chokepoint)
+        else:  # most ports: what the lines above give for no zone
+            months, countries, chokes, enters = None, (), (), ()
+        km, sid = kms[i], f"spur:{locode}"
+        fwd = {
+            "geometry": geoms[i], "reverse": False, "enters": enters, "id": sid, "mode": "sea", "status": "operational",
+            "gauge_mm": None, "length_km": km, "length_from": "geometry", "geodesic_km": km, "months": months,
+            "frequency_per_week": None, "speed_kmh": None, "countries": countries, "chokepoints": chokes,
+            "source": source, "note": f"generated spur, {p.land_km:g} km over land beyond the port's shore",
+            "origin": "port_dataset", "file": "world_ports.csv", "licence": None, "attribution": None,
+        }  # fmt: skip
+        rev = fwd.copy()
+        rev["reverse"] = True
+        _put_edge(G, nid, target, sid, fwd)
+        _put_edge(G, target, nid, sid, rev)
     _edges_added(G)
 
 
