@@ -299,17 +299,90 @@ def _read_segments(path: Path | None = None) -> tuple[list[tuple[Coord, Coord]],
     one was made on the way (else None)."""
     with (path or marnet_path()).open(encoding="utf-8") as fh:
         data = json.load(fh)
-    segs: set[tuple[Coord, Coord]] = set()
+    lines: list[Any] = []
     for feat in data["features"]:
         geom = feat["geometry"]
-        lines = [geom["coordinates"]] if geom["type"] == "LineString" else geom["coordinates"]
-        for line in lines:
-            # _key of each point, written out (tens of thousands of points)
-            pts = [(round(x if -180.0 <= (x := p[0]) < 180.0 else wrap_lon(x), 6), round(p[1], 6)) for p in line]
-            for a, b in itertools.pairwise(pts):
-                if a != b:
-                    segs.add((a, b) if a < b else (b, a))
+        lines.extend([geom["coordinates"]] if geom["type"] == "LineString" else geom["coordinates"])
+    got = _segments_at_once(lines)
+    return got if got is not None else _segments_of(lines)
+
+
+def _segments_of(lines: list[Any]) -> tuple[list[tuple[Coord, Coord]], Any]:
+    """The segments of ``lines`` (lists of positions) as :func:`read_segments` gives them, point by point."""
+    segs: set[tuple[Coord, Coord]] = set()
+    for line in lines:
+        # _key of each point, written out (tens of thousands of points)
+        pts = [(round(x if -180.0 <= (x := p[0]) < 180.0 else wrap_lon(x), 6), round(p[1], 6)) for p in line]
+        for a, b in itertools.pairwise(pts):
+            if a != b:
+                segs.add((a, b) if a < b else (b, a))
     return _sorted_segments_array(segs)
+
+
+def _segments_at_once(lines: list[Any]) -> tuple[list[tuple[Coord, Coord]], Any] | None:
+    """:func:`_segments_of` over arrays, or None for anything unusual (a position that is not a list or
+    tuple of ints and floats, a number not finite or too large, no segment at all). The same numbers:
+
+    * ``round(v, 6)`` is ``v`` itself (an int, or a float that numpy's ``round(v, 6)``, the nearest
+      double to an integer over 10**6, leaves as it is: the correctly rounded 6-decimal text of such a
+      float is that number's); the others are rounded by ``round``, as are the wrapped longitudes;
+    * a segment is kept, and turned, by the comparisons of the tuples made on the numbers;
+    * of equal segments the set keeps the first added: the first of each run of a stable lexsort, which
+      also gives ``sorted``'s order; its pairs keep the types of its numbers (an int stays an int).
+    """
+    import numpy as np
+
+    try:
+        lens = [len(line) for line in lines]
+        flat = [p for line in lines for p in line]
+        if not flat or not all(type(p) is list or type(p) is tuple for p in flat):
+            return None
+        kinds = {type(p[0]) for p in flat} | {type(p[1]) for p in flat}
+        if not kinds <= {float, int}:
+            return None
+        xy = np.array([(p[0], p[1]) for p in flat], dtype=np.float64)
+    except (TypeError, ValueError, IndexError, KeyError, OverflowError):
+        return None
+    if not np.isfinite(xy).all() or np.abs(xy).max() >= 2.0**52:
+        return None
+    n = len(flat)
+    ints = [np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)]
+    if int in kinds:
+        for k in (0, 1):
+            ints[k] = np.fromiter((type(p[k]) is int for p in flat), dtype=bool, count=n)
+    x, y = xy[:, 0].copy(), xy[:, 1].copy()
+    wrapped = np.flatnonzero(~((x >= -180.0) & (x < 180.0)))
+    if len(wrapped):  # wrap_lon of the number as read (a float, whatever it was)
+        x[wrapped] = [wrap_lon(flat[i][0]) for i in wrapped.tolist()]
+        ints[0][wrapped] = False
+    for v, int_v in ((x, ints[0]), (y, ints[1])):
+        off = np.flatnonzero((np.round(v, 6) != v) & ~int_v)
+        if len(off):
+            v[off] = [round(w, 6) for w in v[off].tolist()]
+    ends = np.cumsum(lens) - 1  # a line's last point starts no segment
+    starts = np.ones(n, dtype=bool)
+    starts[ends[ends >= 0]] = False
+    i = np.flatnonzero(starts[:-1]) if n > 1 else np.zeros(0, dtype=np.int64)
+    j = i + 1
+    moved = (x[i] != x[j]) | (y[i] != y[j])
+    i, j = i[moved], j[moved]
+    if not len(i):
+        return None
+    lt = (x[i] < x[j]) | ((x[i] == x[j]) & (y[i] < y[j]))
+    a, b = np.where(lt, i, j), np.where(lt, j, i)
+    seg = np.stack([x[a], y[a], x[b], y[b]], axis=1)
+    order = np.lexsort((seg[:, 3], seg[:, 2], seg[:, 1], seg[:, 0]))
+    s = seg[order]
+    first = np.ones(len(s), dtype=bool)
+    first[1:] = (s[1:] != s[:-1]).any(axis=1)
+    pick = order[first]
+    made = seg[pick]
+    rows = made.tolist()
+    pa, pb = a[pick], b[pick]
+    for col, pts, k in ((0, pa, 0), (1, pa, 1), (2, pb, 0), (3, pb, 1)):
+        for r in np.flatnonzero(ints[k][pts]).tolist():
+            rows[r][col] = int(rows[r][col])
+    return [((r[0], r[1]), (r[2], r[3])) for r in rows], made.reshape(-1, 2, 2)
 
 
 def _sorted_segments(segs: set[tuple[Coord, Coord]]) -> list[tuple[Coord, Coord]]:

@@ -3,6 +3,7 @@ many legs at once, the normalized place names and their index, the sea adjacency
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import unicodedata
@@ -92,3 +93,55 @@ def test_sea_adjacency_keeps_whole_lists_of_the_component() -> None:
     listed, made = sea._sorted_segments_array(odd)
     assert listed == sorted(odd) and np.array_equal(made, np.asarray(listed, dtype=np.float64))
     assert sea._sorted_segments_array({((float("nan"), 1.0), (2.0, 3.0))})[1] is None
+
+
+def _odd_lines(rng: random.Random) -> list[Any]:
+    """Lines of positions as JSON gives them: ints and floats, longitudes past 180, numbers that need
+    rounding (some of them halfway at the 7th decimal), repeated points, segments drawn both ways."""
+    pool: list[Any] = [0, -0.0, 0.0, 180, -180, 187.69043, 180.0, -180.0, 12, 12.0, 1e-7, -1e-7, 0.1234565, 0.1234575, 2.5e-7]
+    lines: list[Any] = []
+    for _ in range(400):
+        line: list[Any] = []
+        for _ in range(rng.randint(0, 6)):
+            if line and rng.random() < 0.2:
+                line.append(list(line[-1]))  # the same point again
+                continue
+            x = rng.choice(pool) if rng.random() < 0.4 else round(rng.uniform(-200, 200), rng.choice((0, 2, 6, 9)))
+            y = rng.choice(pool) if rng.random() < 0.4 else round(rng.uniform(-89, 89), rng.choice((0, 3, 6, 8)))
+            x = int(x) if isinstance(x, float) and x.is_integer() and rng.random() < 0.3 else x
+            line.append([x, y, 7.0] if rng.random() < 0.05 else [x, y])
+        if len(line) > 1 and rng.random() < 0.3:
+            lines.append(line[::-1])
+        lines.append(line)
+    return lines
+
+
+def test_segments_at_once_are_the_plain_ones() -> None:
+    segs, arr = sea._read_segments()
+    data = json.loads(sea.marnet_path().read_text(encoding="utf-8"))
+    lines = [
+        ln
+        for f in data["features"]
+        for ln in ([f["geometry"]["coordinates"]] if f["geometry"]["type"] == "LineString" else f["geometry"]["coordinates"])
+    ]
+    plain = sea._segments_of(lines)
+    assert repr(segs) == repr(plain[0]) and np.array_equal(arr, plain[1])  # ints stay ints: repr tells
+    assert any(type(v) is int for seg in segs for pt in seg for v in pt)
+    rng = random.Random(8)  # noqa: S311 - test data, not security
+    for _ in range(30):
+        lines = _odd_lines(rng)
+        got, want = sea._segments_at_once(lines), sea._segments_of(lines)
+        assert got is not None
+        assert repr(got[0]) == repr(want[0])
+        assert np.array_equal(got[1], np.asarray(want[0], dtype=np.float64))
+    # anything unusual is left to the plain way
+    for odd in (
+        [[[1.0, 2.0], [True, 3.0]]],
+        [[[1.0, 2.0], ["3", 4.0]]],
+        [[[1.0, float("nan")], [2.0, 3.0]]],
+        [[[1.0]]],
+        [[[1.0, 2.0]]],
+        [],
+        [[]],
+    ):
+        assert sea._segments_at_once(odd) is None
