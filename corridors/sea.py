@@ -347,9 +347,10 @@ def _segments_at_once(lines: list[Any]) -> tuple[list[tuple[Coord, Coord]], Any]
         return None
     n = len(flat)
     ints = [np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)]
-    if int in kinds:
+    if int in kinds:  # an int is a whole number: only those are looked at
         for k in (0, 1):
-            ints[k] = np.fromiter((type(p[k]) is int for p in flat), dtype=bool, count=n)
+            whole = np.flatnonzero(xy[:, k] == np.floor(xy[:, k])).tolist()
+            ints[k][whole] = [type(flat[i][k]) is int for i in whole]
     x, y = xy[:, 0].copy(), xy[:, 1].copy()
     wrapped = np.flatnonzero(~((x >= -180.0) & (x < 180.0)))
     if len(wrapped):  # wrap_lon of the number as read (a float, whatever it was)
@@ -459,19 +460,26 @@ def build_sea(attach: Iterable[Coord] = (), path: Path | None = None) -> SeaNetw
     import numpy as np
 
     adj = sea_adjacency(path)
-    verts = list(adj)
-    vx = np.fromiter((v[0] for v in verts), dtype=np.float64, count=len(verts))
-    vy = np.fromiter((v[1] for v in verts), dtype=np.float64, count=len(verts))
+    verts: list[Coord] = []
+    vx = vy = None  # the vertices' coordinates, made when a point is not a vertex itself
     attached: dict[Coord, str] = {}
     keep: set[Coord] = {v for v, ns in adj.items() if len(ns) != 2}
     for pt in attach:
-        # the nearest vertex by _fast_dist, the first of equals (as min() over verts): the same IEEE
-        # operations on every vertex at once
-        best = pt if pt in adj else verts[int(np.argmin(_fast_dists(vx, vy, pt)))]
+        if pt in adj:
+            best = pt
+        else:
+            # the nearest vertex by _fast_dist, the first of equals (as min() over verts): the same IEEE
+            # operations on every vertex at once
+            if vx is None:
+                verts = list(adj)
+                vx = np.fromiter((v[0] for v in verts), dtype=np.float64, count=len(verts))
+                vy = np.fromiter((v[1] for v in verts), dtype=np.float64, count=len(verts))
+            best = verts[int(np.argmin(_fast_dists(vx, vy, pt)))]
         keep.add(best)
         attached[pt] = node_id(best)
-    legs = _contract(adj, keep)
-    nodes = {node_id(v): v for v in keep}
+    ids = {v: node_id(v) for v in keep}
+    legs = _contract(adj, keep, ids)
+    nodes = {i: v for v, i in ids.items()}  # {node_id(v): v for v in keep}
     return SeaNetwork(nodes, legs, attached)
 
 
@@ -517,11 +525,13 @@ def _largest_component(adj: dict[Coord, list[Coord]]) -> set[Coord]:
     return best
 
 
-def _contract(adj: dict[Coord, list[Coord]], keep: set[Coord]) -> list[SeaLeg]:
-    """Merge chains of degree-2 vertices between kept vertices into single legs."""
+def _contract(adj: dict[Coord, list[Coord]], keep: set[Coord], ids: dict[Coord, str] | None = None) -> list[SeaLeg]:
+    """Merge chains of degree-2 vertices between kept vertices into single legs (``ids``: the
+    :func:`node_id` of each kept vertex, if the caller has them)."""
     chains: list[list[Coord]] = []
     used: set[tuple[Coord, Coord]] = set()
-    ids = {v: node_id(v) for v in keep}  # every chain starts and ends at a kept vertex
+    if ids is None:
+        ids = {v: node_id(v) for v in keep}  # every chain starts and ends at a kept vertex
     for start in sorted(keep):
         for nxt in adj[start]:
             if (start, nxt) in used:
@@ -557,7 +567,7 @@ def _leg_hashes(chains: list[list[Coord]]) -> list[str]:
     chains (the points are pairs of numbers), so splitting there gives each chain's text back."""
     if not chains:
         return []
-    text = json.dumps(chains)
+    text = json.dumps(chains, check_circular=False)  # the same text (lists of pairs of numbers hold no cycle)
     parts = text[3:-3].split("]], [[")
     if len(parts) != len(chains):  # not expected; the plain way then
         return [_leg(chain).id[4:] for chain in chains]

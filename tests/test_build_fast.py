@@ -12,9 +12,10 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import pytest
+from shapely.geometry import LineString, MultiLineString
 
 from corridors import places, sea
-from corridors.geo import Coord, line_geometry
+from corridors.geo import Coord, line_coords, line_geometry
 from corridors.graph import _leg_countries, _legs_countries
 from corridors.io import MARNET, read_layers
 from corridors.zones import read_countries
@@ -145,3 +146,26 @@ def test_segments_at_once_are_the_plain_ones() -> None:
         [[]],
     ):
         assert sea._segments_at_once(odd) is None
+
+
+def _line_coords_plain(geom: Any) -> list[Coord]:
+    if isinstance(geom, LineString):
+        return [(float(x), float(y)) for x, y, *_ in geom.coords]
+    out: list[Coord] = []
+    for part in geom.geoms:
+        pts = [(float(x), float(y)) for x, y, *_ in part.coords]
+        if out and pts and abs(abs(pts[0][0]) - 180.0) < 1e-9 and abs(abs(out[-1][0]) - 180.0) < 1e-9:
+            pts = pts[1:]
+            out.pop()
+        out.extend(pts)
+    return out
+
+
+def test_line_coords_are_the_plain_ones() -> None:
+    rng = random.Random(2)  # noqa: S311 - test data, not security
+    geoms: list[Any] = [line_geometry(c) for c in _random_lines(rng, 500)]  # some split at the antimeridian
+    assert any(isinstance(g, MultiLineString) for g in geoms)
+    geoms += [LineString([(1, 2, 3), (4.5, 6, 7)]), LineString(), MultiLineString([[(179, 1), (180, 2)], [(-180, 2), (-179, 3)]])]
+    for g in geoms:
+        got = line_coords(g)
+        assert repr(got) == repr(_line_coords_plain(g))
