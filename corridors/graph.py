@@ -274,16 +274,29 @@ def build_network(
 
 
 def _add_nodes(G: nx.MultiDiGraph, layers: Layers, countries: Index, problems: list[Problem]) -> None:
+    import numpy as np
+    import shapely
     from shapely.geometry import Point
 
-    for rec in layers.nodes.values():
+    # whether each node of a known country lies in or near it, tested for all of them at once: the
+    # same buffers (shapely.buffer's defaults are Point.buffer's) and the same predicate
+    recs = list(layers.nodes.values())
+    at = {code: i for i, code in reversed(list(enumerate(countries.items)))}  # list.index: the first
+    placed = [(k, at[c]) for k, rec in enumerate(recs) if isinstance(c := rec.props.get("country"), str) and c in at]
+    near: dict[int, bool] = {}
+    if placed:
+        pts = shapely.points(np.array([recs[k].coords[0] for k, _ in placed], dtype=np.float64))
+        polys = np.empty(len(placed), dtype=object)
+        polys[:] = [countries.geoms[i] for _, i in placed]
+        hit = shapely.intersects(polys, shapely.buffer(pts, 0.3)).tolist()  # about 30 km
+        near = {k: h for (k, _), h in zip(placed, hit, strict=True)}
+    for j, rec in enumerate(recs):
         lon, lat = rec.coords[0]
         p = rec.props
         code = p.get("country")
-        if isinstance(code, str) and code in countries.items:
-            pt = Point(lon, lat)
-            poly = countries.geoms[countries.items.index(code)]
-            if not poly.intersects(pt.buffer(0.3)):  # about 30 km
+        if j in near:
+            poly = countries.geoms[at[code]]
+            if not near[j]:
                 swapped = Point(lat, lon) if -180 <= lat <= 180 and -90 <= lon <= 90 else None
                 hint = " (lon and lat look swapped)" if swapped is not None and poly.intersects(swapped.buffer(0.3)) else ""
                 problems.append(Problem(rec.file, rec.index, rec.id, "geometry", f"position [{lon}, {lat}] is not in or near {code}{hint}"))

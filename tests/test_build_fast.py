@@ -169,3 +169,48 @@ def test_line_coords_are_the_plain_ones() -> None:
     for g in geoms:
         got = line_coords(g)
         assert repr(got) == repr(_line_coords_plain(g))
+
+
+def _add_nodes_plain(G: nx.MultiDiGraph, layers: Any, countries: Any, problems: list[Any]) -> None:
+    from shapely.geometry import Point
+
+    from corridors.errors import Problem
+
+    for rec in layers.nodes.values():
+        lon, lat = rec.coords[0]
+        p = rec.props
+        code = p.get("country")
+        if isinstance(code, str) and code in countries.items:
+            pt = Point(lon, lat)
+            poly = countries.geoms[countries.items.index(code)]
+            if not poly.intersects(pt.buffer(0.3)):
+                swapped = Point(lat, lon) if -180 <= lat <= 180 and -90 <= lon <= 90 else None
+                hint = " (lon and lat look swapped)" if swapped is not None and poly.intersects(swapped.buffer(0.3)) else ""
+                problems.append(Problem(rec.file, rec.index, rec.id, "geometry", f"position [{lon}, {lat}] is not in or near {code}{hint}"))
+        attrs: dict[str, Any] = {k: v for k, v in p.items() if k not in ("id",)}
+        attrs.setdefault("aliases", [])
+        attrs.update(x=lon, y=lat, file=rec.file)
+        G.add_node(rec.id, **attrs)
+
+
+def test_nodes_checked_at_once_as_one_by_one(countries: Any) -> None:
+    from corridors.graph import _add_nodes
+    from corridors.io import Record
+
+    layers = read_layers(None, ())
+    rng = random.Random(4)  # noqa: S311 - test data, not security
+    codes = [*countries.items[:40], "XXX", None, 7]
+    for i in range(300):  # nodes near, far from and swapped out of the country they name
+        lon, lat = rng.uniform(-180, 180), rng.uniform(-89, 89)
+        if i % 3 == 0:
+            lon, lat = lat, lon
+        props = {"id": f"t{i}", "name": f"T {i}", "kind": "city", "country": rng.choice(codes)}
+        layers.nodes[f"t{i}"] = Record(f"t{i}", props, [(lon, lat)], "test.geojson", i)
+    plain_G, fast_G = nx.MultiDiGraph(), nx.MultiDiGraph()
+    plain: list[Any] = []
+    fast: list[Any] = []
+    _add_nodes_plain(plain_G, layers, countries, plain)
+    _add_nodes(fast_G, layers, countries, fast)
+    assert [p.as_dict() for p in fast] == [p.as_dict() for p in plain] and len(plain) > 100
+    assert any("swapped" in p.message for p in plain)
+    assert list(fast_G.nodes(data=True)) == list(plain_G.nodes(data=True))
