@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
+from shapely import get_coordinates
 from shapely.geometry import LineString, MultiLineString
 from shapely.geometry.base import BaseGeometry
 
@@ -96,11 +97,12 @@ def line_geometry(coords: Sequence[Coord]) -> BaseGeometry:
 
 def line_coords(geom: BaseGeometry) -> list[Coord]:
     """The coordinates of a (Multi)LineString as one list, parts joined in order."""
+    # x and y of each point as floats (``get_coordinates``: the same numbers as ``coords``, in one call)
     if isinstance(geom, LineString):
-        return [(float(x), float(y)) for x, y, *_ in geom.coords]
+        return [(x, y) for x, y in get_coordinates(geom).tolist()]
     out: list[Coord] = []
     for part in geom.geoms:
-        pts = [(float(x), float(y)) for x, y, *_ in part.coords]
+        pts = [(x, y) for x, y in get_coordinates(part).tolist()]
         if out and pts and abs(abs(pts[0][0]) - 180.0) < 1e-9 and abs(abs(out[-1][0]) - 180.0) < 1e-9:
             pts = pts[1:]
             out.pop()

@@ -60,6 +60,46 @@ def _leg_countries(coords: Sequence[Coord], countries: Index | None) -> tuple[st
     return tuple(code for _, code in sorted(found))
 
 
+def _legs_countries(geoms: Sequence[Any], countries: Index) -> list[tuple[str, ...]]:
+    """:func:`_leg_countries` of many legs at once, given their :func:`~corridors.geo.line_geometry`:
+    the pairs of a line and a country polygon that intersect found in one query of the polygons' tree
+    (boxes), the predicate then tested on the polygons prepared (the same pairs: ``intersects`` is
+    symmetric, and the prepared test exact), their intersections made in one call, and the lengths of
+    the parts in one call to pyproj (the same floats, see :func:`_geodesic_kms`)."""
+    import numpy as np
+    import shapely
+
+    out: list[list[tuple[float, str]]] = [[] for _ in geoms]
+    if not len(geoms) or not countries.geoms:
+        return [() for _ in geoms]
+    lines = np.asarray(geoms, dtype=object)
+    polys = np.empty(len(countries.geoms), dtype=object)
+    polys[:] = countries.geoms
+    li, pi = countries.tree.query(lines)  # the boxes that overlap
+    shapely.prepare(polys[np.unique(pi)])
+    ok = shapely.intersects(polys[pi], lines[li])
+    li, pi = li[ok], pi[ok]
+    order = np.lexsort((pi, li))  # leg by leg (the order of the found list does not matter: it is sorted)
+    li, pi = li[order], pi[order]
+    inters = shapely.intersection(lines[li], polys[pi]).tolist()
+    todo: list[tuple[int, int, list[Any]]] = []  # (leg, country, its line parts)
+    for i, j, inter in zip(li.tolist(), pi.tolist(), inters, strict=True):
+        if inter.is_empty:
+            continue
+        parts = [p for p in getattr(inter, "geoms", [inter]) if p.geom_type == "LineString"]
+        todo.append((i, j, parts))
+    kms = iter(_geodesic_kms([list(p.coords) for _, _, parts in todo for p in parts]))
+    for i, j, parts in todo:
+        km = 0.0  # added up part by part, in order, as sum() does in _leg_countries
+        for _ in parts:
+            km += next(kms)
+        if km > COUNTRY_MIN_KM:
+            geom = geoms[i]
+            first = min(geom.project(p.interpolate(0)) for p in parts)
+            out[i].append((first, countries.items[j]))
+    return [tuple(code for _, code in sorted(found)) for found in out]
+
+
 def _geodesic_kms(lines: Sequence[Sequence[Coord]]) -> list[float]:
     """:func:`~corridors.geo.geodesic_km` of many polylines in one call to pyproj: the same geodesic
     distance of each step, added up in the same order from 0.0, so the very same floats."""
@@ -125,7 +165,6 @@ def _lines_and_kms(lines: Sequence[Sequence[Coord]]) -> tuple[list[Any], list[fl
     points, a position that is not two finite numbers)."""
     import numpy as np
     import shapely
-    from pyproj import Geod
 
     if not lines:
         return [], []
@@ -153,19 +192,36 @@ def _lines_and_kms(lines: Sequence[Sequence[Coord]]) -> tuple[list[Any], list[fl
             geoms[i] = g
     for i in np.flatnonzero(~plain).tolist():
         geoms[i] = line_geometry(lines[i])
-    # as _geodesic_kms: each step's geodesic, added up line by line in order from 0.0
-    steps = Geod(ellps="WGS84").line_lengths(np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1])).tolist()
-    kms: list[float] = []
-    for a, n in zip(starts.tolist(), lens.tolist(), strict=True):
-        total = 0.0
-        for d in steps[a : a + n - 1]:
-            total += d
-        kms.append(total / 1000.0)
-    return geoms, kms
+    return geoms, _line_kms(xy, starts, lens)
 
 
-def _zone_hits(coords: Sequence[Coord], zones: list[Zone], index: Index) -> list[Zone]:
-    geom = line_geometry(coords)
+def _line_kms(xy: Any, starts: Any, lens: Any) -> list[float]:
+    """As :func:`_geodesic_kms` of the lines whose points are the rows ``starts[i]`` on of ``xy``
+    (``lens[i]`` >= 2 of them): the geodesic of each step within a line (what pyproj's ``line_length``
+    computes for it: ``geod_inverse`` of its two points; none for the steps from one line to the next),
+    added up line by line in order from 0.0, the k-th steps of all lines at once."""
+    import numpy as np
+    from pyproj import Geod
+
+    a = np.ones(len(xy), dtype=bool)
+    a[starts + lens - 1] = False  # a line's last point starts no step
+    a = np.flatnonzero(a)
+    lon, lat = xy[:, 0], xy[:, 1]
+    steps = Geod(ellps="WGS84").inv(lon[a], lat[a], lon[a + 1], lat[a + 1])[2]
+    n = lens - 1  # the steps of each line, the first at ``first`` in ``steps``
+    first = np.cumsum(n) - n
+    longest = np.argsort(-n, kind="stable")  # the lines with more than k steps come first
+    total = np.zeros(len(n), dtype=np.float64)
+    counts = n[longest]
+    for k in range(int(counts[0]) if len(counts) else 0):
+        m = int(np.count_nonzero(counts > k))
+        total[longest[:m]] += steps[first[longest[:m]] + k]
+    return (total / 1000.0).tolist()  # type: ignore[no-any-return]
+
+
+def _zone_hits(coords: Sequence[Coord], zones: list[Zone], index: Index, geom: Any = None) -> list[Zone]:
+    """The zones the line crosses, in order along it (``geom``: its line_geometry, if already made)."""
+    geom = line_geometry(coords) if geom is None else geom
     hits = [zones[i] for i in index.hits(geom)]
     # order chokepoints along the line
     return sorted(hits, key=lambda z: geom.project(geom.intersection(z.geometry).representative_point()))
@@ -218,16 +274,29 @@ def build_network(
 
 
 def _add_nodes(G: nx.MultiDiGraph, layers: Layers, countries: Index, problems: list[Problem]) -> None:
+    import numpy as np
+    import shapely
     from shapely.geometry import Point
 
-    for rec in layers.nodes.values():
+    # whether each node of a known country lies in or near it, tested for all of them at once: the
+    # same buffers (shapely.buffer's defaults are Point.buffer's) and the same predicate
+    recs = list(layers.nodes.values())
+    at = {code: i for i, code in reversed(list(enumerate(countries.items)))}  # list.index: the first
+    placed = [(k, at[c]) for k, rec in enumerate(recs) if isinstance(c := rec.props.get("country"), str) and c in at]
+    near: dict[int, bool] = {}
+    if placed:
+        pts = shapely.points(np.array([recs[k].coords[0] for k, _ in placed], dtype=np.float64))
+        polys = np.empty(len(placed), dtype=object)
+        polys[:] = [countries.geoms[i] for _, i in placed]
+        hit = shapely.intersects(polys, shapely.buffer(pts, 0.3)).tolist()  # about 30 km
+        near = {k: h for (k, _), h in zip(placed, hit, strict=True)}
+    for j, rec in enumerate(recs):
         lon, lat = rec.coords[0]
         p = rec.props
         code = p.get("country")
-        if isinstance(code, str) and code in countries.items:
-            pt = Point(lon, lat)
-            poly = countries.geoms[countries.items.index(code)]
-            if not poly.intersects(pt.buffer(0.3)):  # about 30 km
+        if j in near:
+            poly = countries.geoms[at[code]]
+            if not near[j]:
                 swapped = Point(lat, lon) if -180 <= lat <= 180 and -90 <= lon <= 90 else None
                 hint = " (lon and lat look swapped)" if swapped is not None and poly.intersects(swapped.buffer(0.3)) else ""
                 problems.append(Problem(rec.file, rec.index, rec.id, "geometry", f"position [{lon}, {lat}] is not in or near {code}{hint}"))
@@ -246,6 +315,9 @@ def _add_legs(
     problems: list[Problem],
 ) -> list[Record]:
     spurs: list[Record] = []
+    # the problems and the legs to add, in the order met; the legs are added once their lines, lengths
+    # and countries are known (made for all of them at once)
+    steps: list[Problem | tuple[Record, str, str]] = []
     for rec in layers.legs.values():
         p = rec.props
         u, v = p.get("from"), p.get("to")
@@ -258,7 +330,7 @@ def _add_legs(
             n = G.nodes[nid]
             d = haversine_km((n["x"], n["y"]), c)
             if d > END_TOLERANCE_KM:
-                problems.append(
+                steps.append(
                     Problem(
                         rec.file,
                         rec.index,
@@ -273,7 +345,15 @@ def _add_legs(
         if v == MARNET:
             spurs.append(rec)
             continue
-        _add_leg(G, rec, countries, zones, zone_index, problems, str(u), str(v))
+        steps.append((rec, str(u), str(v)))
+    todo = [step for step in steps if not isinstance(step, Problem)]
+    geoms, kms = _lines_and_kms([rec.coords for rec, _, _ in todo])
+    crossed = iter(zip(geoms, kms, _legs_countries(geoms, countries), strict=True))
+    for step in steps:
+        if isinstance(step, Problem):
+            problems.append(step)
+        else:
+            _add_leg(G, step[0], countries, zones, zone_index, problems, step[1], step[2], made=next(crossed))
     _edges_added(G)
     return spurs
 
@@ -287,10 +367,13 @@ def _add_leg(
     problems: list[Problem],
     u: str,
     v: str,
+    made: tuple[Any, float, tuple[str, ...]] | None = None,
 ) -> None:
+    """Add a leg (both directions unless it is one-way); ``made`` is its :func:`~corridors.geo.line_geometry`,
+    :func:`~corridors.geo.geodesic_km` and :func:`_leg_countries` when the caller has them already."""
     p = rec.props
     coords = rec.coords
-    geo_km = geodesic_km(coords)
+    geom, geo_km, crossed = made if made is not None else (line_geometry(coords), geodesic_km(coords), _leg_countries(coords, countries))
     length = p.get("length_km")
     if isinstance(length, int | float) and not isinstance(length, bool):
         if length < geo_km * 0.999 or length > geo_km * LENGTH_MAX_RATIO:
@@ -307,8 +390,7 @@ def _add_leg(
     else:
         length_km, length_from = geo_km, "geometry"
     mode = p.get("mode")
-    crossed = _leg_countries(coords, countries)
-    hits = _zone_hits(coords, zones, zone_index) if mode in ("sea", "ferry") else []
+    hits = _zone_hits(coords, zones, zone_index, geom) if mode in ("sea", "ferry") else []
     chokes = tuple(z.id for z in hits if z.is_chokepoint)
     territory = tuple(c for z in hits if z.is_chokepoint for c in z.territory)
     months = _months(p.get("months"), hits)
@@ -332,7 +414,6 @@ def _add_leg(
         "licence": p.get("licence"),
         "attribution": p.get("attribution"),
     }
-    geom = line_geometry(coords)
     _put_edge(G, u, v, rec.id, {"geometry": geom, "reverse": False, "enters": _enters(hits, coords[0], True), **attrs})
     if p.get("bidirectional", True):
         _put_edge(G, v, u, rec.id, {"geometry": geom, "reverse": True, "enters": _enters(hits, coords[-1], True), **attrs})
@@ -481,37 +562,37 @@ def _add_world_ports(G: nx.MultiDiGraph, net: sea.SeaNetwork, world: Sequence[Wo
         pairs = zone_index.tree.query(np.asarray(geoms, dtype=object), predicate="intersects")
         for gi, zi in zip(pairs[0], pairs[1], strict=True):
             hits.setdefault(int(gi), []).append(zones[int(zi)])
+    aliases, attached = worldports.ALIASES, net.attached
     for i, p in enumerate(ports):
-        nid = f"port:{p.locode}"
-        node: dict[str, Any] = {"name": p.name, "aliases": list(worldports.ALIASES.get(p.locode, ())), "kind": "port", "country": p.country}
-        node.update(locode=p.locode, x=p.lon, y=p.lat, source=p.source, origin="dataset", file="world_ports.csv")
+        nid, locode, source = f"port:{p.locode}", p.locode, p.source
+        # keys in the order of the plain dicts: the node's, then each edge's ("geometry", "reverse",
+        # "enters", then the leg's attributes)
+        node: dict[str, Any] = {
+            "name": p.name, "aliases": list(aliases.get(locode, ())), "kind": "port", "country": p.country,
+            "locode": locode, "x": p.lon, "y": p.lat, "source": source, "origin": "dataset", "file": "world_ports.csv",
+        }  # fmt: skip
         _put_node(G, nid, node)
-        target = net.attached[p.sea]  # type: ignore[index]
-        zs = hits.get(i, [])
-        km = kms[i]
-        attrs = {
-            "id": f"spur:{p.locode}",
-            "mode": "sea",
-            "status": "operational",
-            "gauge_mm": None,
-            "length_km": km,
-            "length_from": "geometry",
-            "geodesic_km": km,
-            "months": _months(None, zs),
-            "frequency_per_week": None,
-            "speed_kmh": None,
-            "countries": tuple(dict.fromkeys(c for z in zs if z.is_chokepoint for c in z.territory)),
-            "chokepoints": tuple(z.id for z in zs if z.is_chokepoint),
-            "source": p.source,
-            "note": f"generated spur, {p.land_km:g} km over land beyond the port's shore",
-            "origin": "port_dataset",
-            "file": "world_ports.csv",
-            "licence": None,
-            "attribution": None,
-        }
-        enters = tuple(z.id for z in zs if z.is_chokepoint)
-        _put_edge(G, nid, target, f"spur:{p.locode}", {"geometry": geoms[i], "reverse": False, "enters": enters, **attrs})
-        _put_edge(G, target, nid, f"spur:{p.locode}", {"geometry": geoms[i], "reverse": True, "enters": enters, **attrs})
+        target = attached[p.sea]  # type: ignore[index]
+        zs = hits.get(i)
+        if zs:
+            months = _months(None, zs)
+            countries = tuple(dict.fromkeys(c for z in zs if z.is_chokepoint for c in z.territory))
+            chokes = tuple(z.id for z in zs if z.is_chokepoint)
+            enters = tuple(z.id for z in zs if z.is_chokepoint)
+        else:  # most ports: what the lines above give for no zone
+            months, countries, chokes, enters = None, (), (), ()
+        km, sid = kms[i], f"spur:{locode}"
+        fwd = {
+            "geometry": geoms[i], "reverse": False, "enters": enters, "id": sid, "mode": "sea", "status": "operational",
+            "gauge_mm": None, "length_km": km, "length_from": "geometry", "geodesic_km": km, "months": months,
+            "frequency_per_week": None, "speed_kmh": None, "countries": countries, "chokepoints": chokes,
+            "source": source, "note": f"generated spur, {p.land_km:g} km over land beyond the port's shore",
+            "origin": "port_dataset", "file": "world_ports.csv", "licence": None, "attribution": None,
+        }  # fmt: skip
+        rev = fwd.copy()
+        rev["reverse"] = True
+        _put_edge(G, nid, target, sid, fwd)
+        _put_edge(G, target, nid, sid, rev)
     _edges_added(G)
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 
@@ -19,11 +21,18 @@ SNAP_KINDS = ("port", "rail_terminal", "city")
 _LONLAT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
 
 
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
 def normalize(text: str) -> str:
     """Lower case, accents and punctuation removed: 'Bandar-e Abbās' -> 'bandar e abbas'."""
-    t = unicodedata.normalize("NFKD", text)
-    t = "".join(ch for ch in t if not unicodedata.combining(ch)).lower()
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", t).split())
+    if text.isascii():  # NFKD leaves ASCII as it is, and no ASCII character is a combining one
+        t = text.lower()
+    else:
+        t = unicodedata.normalize("NFKD", text)
+        t = "".join(ch for ch in t if not unicodedata.combining(ch)).lower()
+    # runs of anything else become one space: the words joined by single spaces are the text stripped
+    return _NOT_ALNUM.sub(" ", t).strip()
 
 
 @dataclass(frozen=True)
@@ -45,12 +54,16 @@ def named_nodes(G: nx.MultiDiGraph) -> list[str]:
 
 
 def _keys(G: nx.MultiDiGraph, n: str) -> list[str]:
-    d = G.nodes[n]
+    return _keys_of(n, G.nodes[n], normalize)
+
+
+def _keys_of(n: str, d: dict[str, Any], norm: Callable[[str], str]) -> list[str]:
+    """The normalized keys of node ``n`` (its data ``d``): id, name, aliases, UN/LOCODE."""
     keys = [n, str(d.get("name", ""))]
     keys += list(d.get("aliases") or [])
     if d.get("locode"):
         keys.append(str(d["locode"]))
-    return [normalize(k) for k in keys if k]
+    return [norm(k) for k in keys if k]
 
 
 def name_index(G: nx.MultiDiGraph) -> dict[str, list[str]]:
@@ -59,11 +72,21 @@ def name_index(G: nx.MultiDiGraph) -> dict[str, list[str]]:
     idx = G.graph.get("_place_index")
     if idx is None:
         idx = {}
-        for n in named_nodes(G):
-            for k in _keys(G, n):
-                idx.setdefault(k, [])
-                if n not in idx[k]:
-                    idx[k].append(n)
+        seen: dict[str, str] = {}  # normalize of each text met (a name is often also an alias or an id)
+
+        def norm(text: str) -> str:
+            got = seen.get(text)
+            if got is None:
+                got = seen[text] = normalize(text)
+            return got
+
+        for n, d in G.nodes(data=True):  # named_nodes, in node order
+            if str(n).startswith("sea:"):
+                continue
+            for k in _keys_of(n, d, norm):
+                hits = idx.setdefault(k, [])
+                if n not in hits:
+                    hits.append(n)
         G.graph["_place_index"] = idx
     return idx  # type: ignore[no-any-return]
 

@@ -291,36 +291,123 @@ class SeaNetwork:
 
 def read_segments(path: Path | None = None) -> list[tuple[Coord, Coord]]:
     """Marnet as a list of undirected vertex-to-vertex segments (wrapped, rounded, deduplicated)."""
+    return _read_segments(path)[0]
+
+
+def _read_segments(path: Path | None = None) -> tuple[list[tuple[Coord, Coord]], Any]:
+    """:func:`read_segments`, and the same segments as a float array ``[segment, end, lon/lat]`` when
+    one was made on the way (else None)."""
     with (path or marnet_path()).open(encoding="utf-8") as fh:
         data = json.load(fh)
-    segs: set[tuple[Coord, Coord]] = set()
+    lines: list[Any] = []
     for feat in data["features"]:
         geom = feat["geometry"]
-        lines = [geom["coordinates"]] if geom["type"] == "LineString" else geom["coordinates"]
-        for line in lines:
-            # _key of each point, written out (tens of thousands of points)
-            pts = [(round(x if -180.0 <= (x := p[0]) < 180.0 else wrap_lon(x), 6), round(p[1], 6)) for p in line]
-            for a, b in itertools.pairwise(pts):
-                if a != b:
-                    segs.add((a, b) if a < b else (b, a))
-    return _sorted_segments(segs)
+        lines.extend([geom["coordinates"]] if geom["type"] == "LineString" else geom["coordinates"])
+    got = _segments_at_once(lines)
+    return got if got is not None else _segments_of(lines)
+
+
+def _segments_of(lines: list[Any]) -> tuple[list[tuple[Coord, Coord]], Any]:
+    """The segments of ``lines`` (lists of positions) as :func:`read_segments` gives them, point by point."""
+    segs: set[tuple[Coord, Coord]] = set()
+    for line in lines:
+        # _key of each point, written out (tens of thousands of points)
+        pts = [(round(x if -180.0 <= (x := p[0]) < 180.0 else wrap_lon(x), 6), round(p[1], 6)) for p in line]
+        for a, b in itertools.pairwise(pts):
+            if a != b:
+                segs.add((a, b) if a < b else (b, a))
+    return _sorted_segments_array(segs)
+
+
+def _segments_at_once(lines: list[Any]) -> tuple[list[tuple[Coord, Coord]], Any] | None:
+    """:func:`_segments_of` over arrays, or None for anything unusual (a position that is not a list or
+    tuple of ints and floats, a number not finite or too large, no segment at all). The same numbers:
+
+    * ``round(v, 6)`` is ``v`` itself (an int, or a float that numpy's ``round(v, 6)``, the nearest
+      double to an integer over 10**6, leaves as it is: the correctly rounded 6-decimal text of such a
+      float is that number's); the others are rounded by ``round``, as are the wrapped longitudes;
+    * a segment is kept, and turned, by the comparisons of the tuples made on the numbers;
+    * of equal segments the set keeps the first added: the first of each run of a stable lexsort, which
+      also gives ``sorted``'s order; its pairs keep the types of its numbers (an int stays an int).
+    """
+    import numpy as np
+
+    try:
+        lens = [len(line) for line in lines]
+        flat = [p for line in lines for p in line]
+        if not flat or not all(type(p) is list or type(p) is tuple for p in flat):
+            return None
+        kinds = {type(p[0]) for p in flat} | {type(p[1]) for p in flat}
+        if not kinds <= {float, int}:
+            return None
+        xy = np.array([(p[0], p[1]) for p in flat], dtype=np.float64)
+    except (TypeError, ValueError, IndexError, KeyError, OverflowError):
+        return None
+    if not np.isfinite(xy).all() or np.abs(xy).max() >= 2.0**52:
+        return None
+    n = len(flat)
+    ints = [np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)]
+    if int in kinds:  # an int is a whole number: only those are looked at
+        for k in (0, 1):
+            whole = np.flatnonzero(xy[:, k] == np.floor(xy[:, k])).tolist()
+            ints[k][whole] = [type(flat[i][k]) is int for i in whole]
+    x, y = xy[:, 0].copy(), xy[:, 1].copy()
+    wrapped = np.flatnonzero(~((x >= -180.0) & (x < 180.0)))
+    if len(wrapped):  # wrap_lon of the number as read (a float, whatever it was)
+        x[wrapped] = [wrap_lon(flat[i][0]) for i in wrapped.tolist()]
+        ints[0][wrapped] = False
+    for v, int_v in ((x, ints[0]), (y, ints[1])):
+        off = np.flatnonzero((np.round(v, 6) != v) & ~int_v)
+        if len(off):
+            v[off] = [round(w, 6) for w in v[off].tolist()]
+    ends = np.cumsum(lens) - 1  # a line's last point starts no segment
+    starts = np.ones(n, dtype=bool)
+    starts[ends[ends >= 0]] = False
+    i = np.flatnonzero(starts[:-1]) if n > 1 else np.zeros(0, dtype=np.int64)
+    j = i + 1
+    moved = (x[i] != x[j]) | (y[i] != y[j])
+    i, j = i[moved], j[moved]
+    if not len(i):
+        return None
+    lt = (x[i] < x[j]) | ((x[i] == x[j]) & (y[i] < y[j]))
+    a, b = np.where(lt, i, j), np.where(lt, j, i)
+    seg = np.stack([x[a], y[a], x[b], y[b]], axis=1)
+    order = np.lexsort((seg[:, 3], seg[:, 2], seg[:, 1], seg[:, 0]))
+    s = seg[order]
+    first = np.ones(len(s), dtype=bool)
+    first[1:] = (s[1:] != s[:-1]).any(axis=1)
+    pick = order[first]
+    made = seg[pick]
+    rows = made.tolist()
+    pa, pb = a[pick], b[pick]
+    for col, pts, k in ((0, pa, 0), (1, pa, 1), (2, pb, 0), (3, pb, 1)):
+        for r in np.flatnonzero(ints[k][pts]).tolist():
+            rows[r][col] = int(rows[r][col])
+    return [((r[0], r[1]), (r[2], r[3])) for r in rows], made.reshape(-1, 2, 2)
 
 
 def _sorted_segments(segs: set[tuple[Coord, Coord]]) -> list[tuple[Coord, Coord]]:
     """``sorted(segs)`` by one numpy lexsort of the four numbers: the order of tuples of numbers is the
     order of their numbers, first to last, and no two segments of a set compare equal (equal numbers
     hash alike), so the stable lexsort gives the very list; ``sorted`` for anything else."""
+    return _sorted_segments_array(segs)[0]
+
+
+def _sorted_segments_array(segs: set[tuple[Coord, Coord]]) -> tuple[list[tuple[Coord, Coord]], Any]:
+    """:func:`_sorted_segments`, and the sorted segments as the float array made to sort them (what
+    ``np.asarray`` makes of the list), or None when they were sorted by ``sorted``."""
     import numpy as np
 
     items = list(segs)
     try:
         a = np.array(items, dtype=np.float64)
     except (ValueError, TypeError):
-        return sorted(segs)
+        return sorted(segs), None
     if a.shape != (len(items), 2, 2) or not np.isfinite(a).all() or (len(a) and np.abs(a).max() >= 2.0**53):
-        return sorted(segs)
-    a = a.reshape(-1, 4)
-    return [items[i] for i in np.lexsort((a[:, 3], a[:, 2], a[:, 1], a[:, 0])).tolist()]
+        return sorted(segs), None
+    flat = a.reshape(-1, 4)
+    order = np.lexsort((flat[:, 3], flat[:, 2], flat[:, 1], flat[:, 0]))
+    return [items[i] for i in order.tolist()], a[order]
 
 
 def sea_adjacency(path: Path | None = None) -> dict[Coord, list[Coord]]:
@@ -328,8 +415,10 @@ def sea_adjacency(path: Path | None = None) -> dict[Coord, list[Coord]]:
     degree-2 chains are contracted)."""
     import numpy as np
 
-    segs = read_segments(path)
-    ends = np.asarray(segs, dtype=np.float64).reshape(-1, 2, 2)  # [segment, end, lon/lat]
+    segs, ends = _read_segments(path)
+    if ends is None:
+        ends = np.asarray(segs, dtype=np.float64)
+    ends = ends.reshape(-1, 2, 2)  # [segment, end, lon/lat]
     inside = np.zeros(ends.shape[:2], bool)  # excluded() of each end, over every segment at once
     for _, x0, y0, x1, y1, _ in EXCLUDED_AREAS:
         inside |= (x0 <= ends[..., 0]) & (ends[..., 0] <= x1) & (y0 <= ends[..., 1]) & (ends[..., 1] <= y1)
@@ -354,7 +443,8 @@ def sea_adjacency(path: Path | None = None) -> dict[Coord, list[Coord]]:
         adj.setdefault(b, []).append(a)
     # only the largest connected component is kept (marnet is one component once the Caspian is cut)
     comp = _largest_component(adj)
-    return {k: [n for n in v if n in comp] for k, v in adj.items() if k in comp}
+    # every neighbour of a vertex of the component is in it (adj is symmetric): the lists as they are
+    return {k: v for k, v in adj.items() if k in comp}
 
 
 def build_sea(attach: Iterable[Coord] = (), path: Path | None = None) -> SeaNetwork:
@@ -370,19 +460,26 @@ def build_sea(attach: Iterable[Coord] = (), path: Path | None = None) -> SeaNetw
     import numpy as np
 
     adj = sea_adjacency(path)
-    verts = list(adj)
-    vx = np.fromiter((v[0] for v in verts), dtype=np.float64, count=len(verts))
-    vy = np.fromiter((v[1] for v in verts), dtype=np.float64, count=len(verts))
+    verts: list[Coord] = []
+    vx = vy = None  # the vertices' coordinates, made when a point is not a vertex itself
     attached: dict[Coord, str] = {}
     keep: set[Coord] = {v for v, ns in adj.items() if len(ns) != 2}
     for pt in attach:
-        # the nearest vertex by _fast_dist, the first of equals (as min() over verts): the same IEEE
-        # operations on every vertex at once
-        best = pt if pt in adj else verts[int(np.argmin(_fast_dists(vx, vy, pt)))]
+        if pt in adj:
+            best = pt
+        else:
+            # the nearest vertex by _fast_dist, the first of equals (as min() over verts): the same IEEE
+            # operations on every vertex at once
+            if vx is None:
+                verts = list(adj)
+                vx = np.fromiter((v[0] for v in verts), dtype=np.float64, count=len(verts))
+                vy = np.fromiter((v[1] for v in verts), dtype=np.float64, count=len(verts))
+            best = verts[int(np.argmin(_fast_dists(vx, vy, pt)))]
         keep.add(best)
         attached[pt] = node_id(best)
-    legs = _contract(adj, keep)
-    nodes = {node_id(v): v for v in keep}
+    ids = {v: node_id(v) for v in keep}
+    legs = _contract(adj, keep, ids)
+    nodes = {i: v for v, i in ids.items()}  # {node_id(v): v for v in keep}
     return SeaNetwork(nodes, legs, attached)
 
 
@@ -428,11 +525,13 @@ def _largest_component(adj: dict[Coord, list[Coord]]) -> set[Coord]:
     return best
 
 
-def _contract(adj: dict[Coord, list[Coord]], keep: set[Coord]) -> list[SeaLeg]:
-    """Merge chains of degree-2 vertices between kept vertices into single legs."""
+def _contract(adj: dict[Coord, list[Coord]], keep: set[Coord], ids: dict[Coord, str] | None = None) -> list[SeaLeg]:
+    """Merge chains of degree-2 vertices between kept vertices into single legs (``ids``: the
+    :func:`node_id` of each kept vertex, if the caller has them)."""
     chains: list[list[Coord]] = []
     used: set[tuple[Coord, Coord]] = set()
-    ids = {v: node_id(v) for v in keep}  # every chain starts and ends at a kept vertex
+    if ids is None:
+        ids = {v: node_id(v) for v in keep}  # every chain starts and ends at a kept vertex
     for start in sorted(keep):
         for nxt in adj[start]:
             if (start, nxt) in used:
@@ -468,7 +567,7 @@ def _leg_hashes(chains: list[list[Coord]]) -> list[str]:
     chains (the points are pairs of numbers), so splitting there gives each chain's text back."""
     if not chains:
         return []
-    text = json.dumps(chains)
+    text = json.dumps(chains, check_circular=False)  # the same text (lists of pairs of numbers hold no cycle)
     parts = text[3:-3].split("]], [[")
     if len(parts) != len(chains):  # not expected; the plain way then
         return [_leg(chain).id[4:] for chain in chains]
