@@ -11,7 +11,7 @@ import importlib
 import itertools
 import json
 import operator
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from operator import itemgetter
 from typing import Any
 
@@ -53,7 +53,7 @@ _NUMBERS = frozenset({type(None), int, float})
 _NAN_BITS = int(np.array([np.nan]).view(np.int64)[0])
 
 
-def _number_codes(values: list[Any]) -> tuple[list[Any], np.ndarray] | None:
+def _number_codes(values: Sequence[Any]) -> tuple[list[Any], np.ndarray] | None:
     """For a column of None, ints and floats: the first value of each distinct :func:`_atom_key` and
     each value's code, in order of first use, as the dictionary way gives them, found by one lexsort of
     (type, float64 bits): -0.0 and 0.0 stay apart, every NaN is one key (as ``repr`` has it), an int
@@ -77,6 +77,13 @@ def _number_codes(values: list[Any]) -> tuple[list[Any], np.ndarray] | None:
     codes = np.empty(n, np.int32)
     codes[order] = rank[group]
     return [values[i] for i in np.sort(firsts).tolist()], codes
+
+
+def _codes(uniq: dict[Any, Any], values: Sequence[Any]) -> np.ndarray:
+    """Each value's position among ``uniq`` (the distinct values, in order of first use, as keys)."""
+    if len(uniq) == len(values):  # all distinct: each value is its own first use
+        return np.arange(len(values), dtype=np.int32)
+    return np.fromiter(map(dict(zip(uniq, itertools.count())).__getitem__, values), dtype=np.int32, count=len(values))
 
 
 def _plain_keys(kinds: set[type], values: list[Any]) -> bool:
@@ -270,7 +277,7 @@ class _Encoder:
             "cols": [self.column(values[k]) for k in keys],
         }
 
-    def column(self, values: list[Any]) -> dict[str, Any]:
+    def column(self, values: Sequence[Any]) -> dict[str, Any]:
         """A list in its most compact exact form: a float, int or bool array when every item has that
         exact type; distinct immutable values once plus codes (so equal strings and tuples are shared);
         geometries by index; else each value encoded."""
@@ -285,15 +292,13 @@ class _Encoder:
         try:
             if _plain_keys(kinds, values):  # the values are their own keys (most columns: a quick way)
                 # each key is the first value that had it (dict.fromkeys keeps the first key object)
-                uniq = {v: c for c, v in enumerate(dict.fromkeys(values))}
+                uniq = dict.fromkeys(values)
                 if kinds == {tuple} and 2 * len(uniq) > len(values) and len(widths := set(map(len, uniq))) == 1 and widths != {0}:
                     # mostly distinct tuples of one width (an engine's edge references): a column per position
-                    return {"tup": [self.column(list(c)) for c in zip(*values, strict=True)]}
-                codes = np.fromiter(map(uniq.__getitem__, values), dtype=np.int32, count=len(values))
+                    return {"tup": [self.column(c) for c in zip(*values, strict=True)]}
+                codes = _codes(uniq, values)
                 if kinds == {str}:  # the strings by their number in the entry's table (each read once per entry)
-                    table = self.strings
-                    sids = np.fromiter((table.setdefault(v, len(table)) for v in uniq), dtype=np.int32, count=len(uniq))
-                    return {"uniq_s": self.array(sids), "codes": self.array(narrow(codes, len(uniq)))}
+                    return {"uniq_s": self.array(self._string_ids(uniq)), "codes": self.array(narrow(codes, len(uniq)))}
                 return {
                     "uniq": list(uniq) if kinds <= _AS_IS else [self.enc(v) for v in uniq],
                     "codes": self.array(narrow(codes, len(uniq))),
@@ -304,8 +309,7 @@ class _Encoder:
         except _NotAtomError:
             pass
         else:
-            uniq = {k: c for c, k in enumerate(dict.fromkeys(keys))}
-            codes = np.fromiter(map(uniq.__getitem__, keys), dtype=np.int32, count=len(values))
+            codes = _codes(dict.fromkeys(keys), keys)
             first = [values[i] for i in np.unique(codes, return_index=True)[1].tolist()]  # each code's first value
             return {"uniq": first if kinds <= _AS_IS else [self.enc(v) for v in first], "codes": self.array(narrow(codes, len(first)))}
         if kinds == {list}:  # lists (of node ids, of state numbers): their items as one column, and each list's length
@@ -316,13 +320,24 @@ class _Encoder:
 
             if all(issubclass(t, BaseGeometry) for t in kinds):  # each geometry by its index, stored once
                 ids = self._geom_ids
-                for v in values:
-                    if id(v) not in ids:
-                        self.geoms.append(v)
-                        ids[id(v)] = len(self.geoms) - 1
+                by_id = dict(zip(map(id, values), values, strict=True))  # each object once, in order of first use
+                new = list(itertools.filterfalse(ids.__contains__, by_id)) if ids else list(by_id)
+                ids.update(zip(new, itertools.count(len(self.geoms))))  # those not stored yet, in that order
+                self.geoms.extend(map(by_id.__getitem__, new))
                 at = np.fromiter(map(ids.__getitem__, map(id, values)), dtype=np.int32, count=len(values))
                 return {"geoms": self.array(narrow(at, len(self.geoms)))}
         return {"values": [self.enc(v) for v in values]}
+
+    def _string_ids(self, uniq: Collection[str]) -> np.ndarray:
+        """Each of these distinct strings' number in the entry's string table, those not in it yet added
+        in their order (as ``table.setdefault(v, len(table))`` one by one would)."""
+        table = self.strings
+        n = len(table)
+        new = list(itertools.filterfalse(table.__contains__, uniq)) if n else list(uniq)
+        table.update(zip(new, itertools.count(n)))
+        if len(new) == len(uniq):  # all new: numbered in their order
+            return np.arange(n, n + len(new), dtype=np.int32)
+        return np.fromiter(map(table.__getitem__, uniq), dtype=np.int32, count=len(uniq))
 
     def _dataclass(self, x: Any) -> dict[str, Any]:
         cls = type(x)
