@@ -86,7 +86,7 @@ def _codes(uniq: dict[Any, Any], values: Sequence[Any]) -> np.ndarray:
     return np.fromiter(map(dict(zip(uniq, itertools.count())).__getitem__, values), dtype=np.int32, count=len(values))
 
 
-def _plain_keys(kinds: set[type], values: list[Any]) -> bool:
+def _plain_keys(kinds: set[type], values: Sequence[Any]) -> bool:
     """True when values of these types are equal exactly when their :func:`_atom_key` are: strings,
     ints and None (never equal across these types), and flat tuples of them; not floats (``-0.0 ==
     0.0``), bools (``True == 1``) or anything nested."""
@@ -230,22 +230,34 @@ class _Encoder:
         multi = G.is_multigraph()
         nodes = list(G._node)
         index = {n: i for i, n in enumerate(nodes)}
-        # the edges in the order G.edges gives them (the adjacency's), read without the views' overhead
+        # the edges in the order G.edges gives them (the adjacency's), read without the views' overhead:
+        # their ends as node indices, keys and attribute dicts
         if multi:
-            edges = [(u, v, k, d) for u, nbrs in G._adj.items() for v, kd in nbrs.items() for k, d in kd.items()]
+            adj = G._adj
+            kds = list(itertools.chain.from_iterable(map(dict.values, adj.values())))  # each (u, v) pair's key dict
+            per_pair = np.fromiter(map(len, kds), dtype=np.int64, count=len(kds))
+            pair_u = np.fromiter(map(index.__getitem__, adj), dtype=np.int32, count=len(adj))
+            pair_v = np.fromiter(map(index.__getitem__, itertools.chain.from_iterable(adj.values())), dtype=np.int32, count=len(kds))
+            u = np.repeat(np.repeat(pair_u, np.fromiter(map(len, adj.values()), dtype=np.int64, count=len(adj))), per_pair)
+            v = np.repeat(pair_v, per_pair)
+            edge_keys = list(itertools.chain.from_iterable(kds))
+            rows = list(itertools.chain.from_iterable(map(dict.values, kds)))
         else:
             edges = [(u, v, None, d) for u, v, d in G.edges(data=True)]
+            u = np.fromiter(map(index.__getitem__, map(itemgetter(0), edges)), dtype=np.int32, count=len(edges))
+            v = np.fromiter(map(index.__getitem__, map(itemgetter(1), edges)), dtype=np.int32, count=len(edges))
+            rows = [e[3] for e in edges]
         doc: dict[str, Any] = {
             "__nx": cls.__name__,
             "graph": self.enc({k: v for k, v in G.graph.items() if k not in skip}),
             "nodes": self.column(nodes),
             "node_attrs": self._rows([G._node[n] for n in nodes]),
-            "u": self.array(np.fromiter(map(index.__getitem__, map(itemgetter(0), edges)), dtype=np.int32, count=len(edges))),
-            "v": self.array(np.fromiter(map(index.__getitem__, map(itemgetter(1), edges)), dtype=np.int32, count=len(edges))),
-            "edge_attrs": self._rows([e[3] for e in edges]),
+            "u": self.array(u),
+            "v": self.array(v),
+            "edge_attrs": self._rows(rows),
         }
         if multi:
-            doc["k"] = self.column([e[2] for e in edges])
+            doc["k"] = self.column(edge_keys)
         if G.is_directed():
             # each node's predecessors in the graph's own order (so in_edges iterate exactly as before),
             # as one array of node indices and each node's count
