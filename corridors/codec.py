@@ -79,11 +79,18 @@ def _number_codes(values: Sequence[Any]) -> tuple[list[Any], np.ndarray] | None:
     return [values[i] for i in np.sort(firsts).tolist()], codes
 
 
-def _codes(uniq: dict[Any, Any], values: Sequence[Any]) -> np.ndarray:
-    """Each value's position among ``uniq`` (the distinct values, in order of first use, as keys)."""
-    if len(uniq) == len(values):  # all distinct: each value is its own first use
-        return np.arange(len(values), dtype=np.int32)
-    return np.fromiter(map(dict(zip(uniq, itertools.count())).__getitem__, values), dtype=np.int32, count=len(values))
+def _factorize(values: Sequence[Any]) -> tuple[dict[Any, Any], np.ndarray]:
+    """The distinct values in order of first use (as the keys of a dict, each the first object that
+    had it, as ``dict.fromkeys(values)`` keeps them) and each value's position among them, from one
+    pass over the values: ``setdefault`` gives each value the row of its first use, numbered densely
+    after."""
+    first: dict[Any, Any] = {}
+    at = np.fromiter(map(first.setdefault, values, itertools.count()), dtype=np.int64, count=len(values))
+    if len(first) == len(values):  # all distinct: each value is its own first use
+        return first, np.arange(len(values), dtype=np.int32)
+    rank = np.empty(len(values), dtype=np.int32)
+    rank[np.fromiter(first.values(), dtype=np.int64, count=len(first))] = np.arange(len(first), dtype=np.int32)
+    return first, rank[at]
 
 
 def _plain_keys(kinds: set[type], values: Sequence[Any]) -> bool:
@@ -271,12 +278,11 @@ class _Encoder:
         """Attribute dicts as one column per key (over the rows that have it) and, per row, which of a
         few distinct key lists it has."""
         row_sigs = list(map(tuple, rows))  # each row's key list, in its order
-        sig_code = {sig: c for c, sig in enumerate(dict.fromkeys(row_sigs))}  # in order of first use
+        sig_code, codes = _factorize(row_sigs)  # the key lists in order of first use, and each row's
         for sig in sig_code:
             if not all(isinstance(k, str) for k in sig):
                 msg = "cannot cache a graph attribute whose name is not a string"
                 raise CacheFormatError(msg)
-        codes = np.fromiter(map(sig_code.__getitem__, row_sigs), dtype=np.int32, count=len(rows))
         keys: dict[str, int] = {}
         for sig in sig_code:
             for k in sig:
@@ -304,11 +310,10 @@ class _Encoder:
         try:
             if _plain_keys(kinds, values):  # the values are their own keys (most columns: a quick way)
                 # each key is the first value that had it (dict.fromkeys keeps the first key object)
-                uniq = dict.fromkeys(values)
+                uniq, codes = _factorize(values)
                 if kinds == {tuple} and 2 * len(uniq) > len(values) and len(widths := set(map(len, uniq))) == 1 and widths != {0}:
                     # mostly distinct tuples of one width (an engine's edge references): a column per position
                     return {"tup": [self.column(c) for c in zip(*values, strict=True)]}
-                codes = _codes(uniq, values)
                 if kinds == {str}:  # the strings by their number in the entry's table (each read once per entry)
                     return {"uniq_s": self.array(self._string_ids(uniq)), "codes": self.array(narrow(codes, len(uniq)))}
                 return {
@@ -321,7 +326,7 @@ class _Encoder:
         except _NotAtomError:
             pass
         else:
-            codes = _codes(dict.fromkeys(keys), keys)
+            codes = _factorize(keys)[1]
             first = [values[i] for i in np.unique(codes, return_index=True)[1].tolist()]  # each code's first value
             return {"uniq": first if kinds <= _AS_IS else [self.enc(v) for v in first], "codes": self.array(narrow(codes, len(first)))}
         if kinds == {list}:  # lists (of node ids, of state numbers): their items as one column, and each list's length
@@ -610,7 +615,7 @@ def _wkb(geoms: list[Any]) -> tuple[np.ndarray, np.ndarray]:
     import shapely
 
     blobs = shapely.to_wkb(np.asarray(geoms, dtype=object))
-    lengths = np.fromiter((len(b) for b in blobs), dtype=np.int64, count=len(blobs))
+    lengths = np.fromiter(map(len, blobs), dtype=np.int64, count=len(blobs))
     return np.frombuffer(b"".join(blobs), dtype=np.uint8), np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
 
 
