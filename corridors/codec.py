@@ -11,7 +11,8 @@ import importlib
 import itertools
 import json
 import operator
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
+from json.encoder import encode_basestring_ascii
 from operator import itemgetter
 from typing import Any
 
@@ -619,21 +620,34 @@ def _wkb(geoms: list[Any]) -> tuple[np.ndarray, np.ndarray]:
     return np.frombuffer(b"".join(blobs), dtype=np.uint8), np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
 
 
-def _pack(e: _Encoder, tree_json: str, key: str, wkb: tuple[np.ndarray, np.ndarray]) -> dict[str, np.ndarray]:
-    """The named arrays of an entry whose tree (as JSON) refers to ``e``'s arrays and geometries."""
+def _string_literals(strings: Iterable[str]) -> list[str]:
+    """Each string as the JSON literal :func:`json.dumps` writes for it (ASCII only), so that a string
+    table is escaped once for the JSON texts that hold it (``"[" + sep.join(literals) + "]"`` is
+    ``json.dumps(list(strings))`` with the item separator ``sep``)."""
+    return list(map(encode_basestring_ascii, strings))
+
+
+def _pack(
+    e: _Encoder, tree_json: str, key: str, wkb: tuple[np.ndarray, np.ndarray], literals: list[str] | None = None
+) -> dict[str, np.ndarray]:
+    """The named arrays of an entry whose tree (as JSON) refers to ``e``'s arrays and geometries
+    (``literals``: the :func:`_string_literals` of ``e``'s string table, if already made)."""
     out: dict[str, np.ndarray] = {f"a{i}": a for i, a in enumerate(e.arrays)}
     if e.geoms:
         out["g_off"] = wkb[1]
         out["g_wkb"] = wkb[0]
-    meta = {
+    head = {
         "format": FORMAT,
         "version": FORMAT_VERSION,
         "key": key,
         "n_arrays": len(e.arrays),
         "n_geoms": len(e.geoms),
-        "strings": list(e.strings),
     }
-    out[META] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    if literals is None:
+        literals = _string_literals(e.strings)
+    # json.dumps(head | {"strings": list(e.strings)}), the table's literals joined as it joins them
+    meta = json.dumps(head)[:-1] + ', "strings": [' + ", ".join(literals) + "]}"
+    out[META] = np.frombuffer(meta.encode(), dtype=np.uint8)
     out[TREE] = np.frombuffer(tree_json.encode(), dtype=np.uint8)
     return out
 
@@ -645,12 +659,13 @@ def encode(obj: Any, key: str = "") -> dict[str, np.ndarray]:
     return _pack(e, _dumps(tree), key, _wkb(e.geoms))
 
 
-def _digest(doc_json: str, arrays: list[np.ndarray], wkb: tuple[np.ndarray, np.ndarray], n_geoms: int, strings: list[str]) -> str:
+def _digest(doc_json: str, arrays: list[np.ndarray], wkb: tuple[np.ndarray, np.ndarray], n_geoms: int, literals: list[str]) -> str:
     """A SHA-256 of an encoded graph: its document, every array it refers to (type, shape, bytes), the
-    strings it refers to and the WKB of its first ``n_geoms`` geometries."""
+    strings it refers to (as their :func:`_string_literals`) and the WKB of its first ``n_geoms``
+    geometries."""
     h = hashlib.sha256(b"corridors-graph-digest-2\0")
     h.update(doc_json.encode())
-    h.update(b"\0strings\0" + _dumps(strings).encode())
+    h.update(b"\0strings\0" + ("[" + ",".join(literals) + "]").encode())  # _dumps(strings)
     for a in arrays:
         h.update(f"\0{a.dtype.str}{a.shape}\0".encode())
         h.update(np.ascontiguousarray(a).tobytes())
@@ -667,7 +682,7 @@ def graph_digest(G: Any, skip: Collection[str] = ()) -> str:
     graph read back from an entry (raises :class:`CacheFormatError` for what cannot be encoded)."""
     e = _Encoder()
     doc = e._graph(G, skip)
-    return _digest(_dumps(doc), e.arrays, _wkb(e.geoms), len(e.geoms), list(e.strings))
+    return _digest(_dumps(doc), e.arrays, _wkb(e.geoms), len(e.geoms), _string_literals(e.strings))
 
 
 def encode_graph_entry(G: Any, skip: Collection[str], key: str = "") -> tuple[dict[str, np.ndarray], str]:
@@ -676,13 +691,14 @@ def encode_graph_entry(G: Any, skip: Collection[str], key: str = "") -> tuple[di
     graph is encoded once for both)."""
     e = _Encoder()
     doc = e._graph(G, skip)
-    n_arrays, n_geoms, strings = len(e.arrays), len(e.geoms), list(e.strings)
+    n_arrays, n_geoms, n_strings = len(e.arrays), len(e.geoms), len(e.strings)
     doc_json = _dumps(doc)
     extra = e.enc({k: v for k, v in G.graph.items() if k in skip})
     wkb = _wkb(e.geoms)
-    fingerprint = _digest(doc_json, e.arrays[:n_arrays], wkb, n_geoms, strings)
+    literals = _string_literals(e.strings)  # the graph's strings first, then those of the attributes in skip
+    fingerprint = _digest(doc_json, e.arrays[:n_arrays], wkb, n_geoms, literals[:n_strings])
     tree_json = f'{{"graph":{doc_json},"graph_attrs":{_dumps(extra)},"fingerprint":{_dumps(fingerprint)}}}'
-    return _pack(e, tree_json, key, wkb), fingerprint
+    return _pack(e, tree_json, key, wkb, literals), fingerprint
 
 
 def decode(data: Any, key: str | None = None) -> Any:
