@@ -54,13 +54,14 @@ _NUMBERS = frozenset({type(None), int, float})
 _NAN_BITS = int(np.array([np.nan]).view(np.int64)[0])
 
 
-def _number_codes(values: Sequence[Any]) -> tuple[list[Any], np.ndarray] | None:
+def _number_codes(values: Sequence[Any], kinds: set[type] | None = None) -> tuple[list[Any], np.ndarray] | None:
     """For a column of None, ints and floats: the first value of each distinct :func:`_atom_key` and
     each value's code, in order of first use, as the dictionary way gives them, found by one lexsort of
     (type, float64 bits): -0.0 and 0.0 stay apart, every NaN is one key (as ``repr`` has it), an int
-    and an equal float apart. None when an int is too large for a float64 to hold exactly."""
+    and an equal float apart. None when an int is too large for a float64 to hold exactly. ``kinds``: the
+    values' types, if known."""
     n = len(values)
-    ints = [v for v in values if type(v) is int] if int in set(map(type, values)) else []
+    ints = [v for v in values if type(v) is int] if int in (set(map(type, values)) if kinds is None else kinds) else []
     if ints and not -(2**53) <= min(ints) <= max(ints) <= 2**53:
         return None
     kind = np.fromiter(map({type(None): 0, int: 1, float: 2}.__getitem__, map(type, values)), dtype=np.int64, count=n)
@@ -321,7 +322,7 @@ class _Encoder:
                     "uniq": list(uniq) if kinds <= _AS_IS else [self.enc(v) for v in uniq],
                     "codes": self.array(narrow(codes, len(uniq))),
                 }
-            if kinds <= _NUMBERS and (got := _number_codes(values)) is not None:  # x, y, speeds: over arrays
+            if kinds <= _NUMBERS and (got := _number_codes(values, kinds)) is not None:  # x, y, speeds: over arrays
                 return {"uniq": got[0], "codes": self.array(narrow(got[1], len(got[0])))}
             keys = list(map(_atom_key, values))
         except _NotAtomError:

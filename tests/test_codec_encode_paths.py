@@ -125,3 +125,19 @@ def test_string_table_json_is_json_dumps() -> None:
             meta = codec._pack(e, "{}", 'k"ey', codec._wkb([]), given)[codec.META].tobytes().decode()
             want = {"format": codec.FORMAT, "version": codec.FORMAT_VERSION, "key": 'k"ey', "n_arrays": 1, "n_geoms": 0, "strings": strings}
             assert meta == json.dumps(want)
+
+
+def test_number_codes_with_the_kinds_given_are_the_same() -> None:
+    rng = np.random.default_rng(2)
+    columns: list[list[Any]] = [
+        [None, 1.5, None, 2.0, -0.0, 0.0],
+        [1, 1.0, 2, 2.0, None],
+        [int(x) if x > 50 else float(x) for x in rng.integers(0, 100, 3000)],
+        [1.0, 2**60],  # not exact in a float64
+    ]
+    for values in columns:
+        got, want = codec._number_codes(values, set(map(type, values))), codec._number_codes(values)
+        assert (got is None) == (want is None)
+        if got is not None and want is not None:
+            assert got[1].tolist() == want[1].tolist()
+            assert all(a is b for a, b in zip(got[0], want[0], strict=True))
