@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .columns import CacheFormatError as CacheFormatError
-from .columns import attribute_dicts, directed_adjacency, narrow
+from .columns import attribute_dicts, directed_adjacency, factorize, narrow, number_codes
 
 FORMAT = "corridors-cache"
 FORMAT_VERSION = 4  # 3: columns of tuples by position; 4: one table of an entry's strings, long dicts and lists of lists as columns
@@ -51,48 +51,6 @@ _AS_IS = frozenset({str, int, float, type(None)})  # exactly these types (not bo
 
 
 _NUMBERS = frozenset({type(None), int, float})
-_NAN_BITS = int(np.array([np.nan]).view(np.int64)[0])
-
-
-def _number_codes(values: Sequence[Any], kinds: set[type] | None = None) -> tuple[list[Any], np.ndarray] | None:
-    """For a column of None, ints and floats: the first value of each distinct :func:`_atom_key` and
-    each value's code, in order of first use, as the dictionary way gives them, found by one lexsort of
-    (type, float64 bits): -0.0 and 0.0 stay apart, every NaN is one key (as ``repr`` has it), an int
-    and an equal float apart. None when an int is too large for a float64 to hold exactly. ``kinds``: the
-    values' types, if known."""
-    n = len(values)
-    ints = [v for v in values if type(v) is int] if int in (set(map(type, values)) if kinds is None else kinds) else []
-    if ints and not -(2**53) <= min(ints) <= max(ints) <= 2**53:
-        return None
-    kind = np.fromiter(map({type(None): 0, int: 1, float: 2}.__getitem__, map(type, values)), dtype=np.int64, count=n)
-    nums = np.array([0.0 if v is None else v for v in values], dtype=np.float64)
-    bits = nums.view(np.int64).copy()
-    bits[np.isnan(nums)] = _NAN_BITS
-    order = np.lexsort((bits, kind))  # stable: each run of equal keys starts at its first use
-    k, b = kind[order], bits[order]
-    new = np.ones(n, bool)
-    new[1:] = (k[1:] != k[:-1]) | (b[1:] != b[:-1])
-    group = np.cumsum(new) - 1  # each sorted value's key, in sorted order
-    firsts = order[new]  # each key's first use
-    rank = np.empty(len(firsts), np.int64)
-    rank[np.argsort(firsts, kind="stable")] = np.arange(len(firsts))
-    codes = np.empty(n, np.int32)
-    codes[order] = rank[group]
-    return [values[i] for i in np.sort(firsts).tolist()], codes
-
-
-def _factorize(values: Sequence[Any]) -> tuple[dict[Any, Any], np.ndarray]:
-    """The distinct values in order of first use (as the keys of a dict, each the first object that
-    had it, as ``dict.fromkeys(values)`` keeps them) and each value's position among them, from one
-    pass over the values: ``setdefault`` gives each value the row of its first use, numbered densely
-    after."""
-    first: dict[Any, Any] = {}
-    at = np.fromiter(map(first.setdefault, values, itertools.count()), dtype=np.int64, count=len(values))
-    if len(first) == len(values):  # all distinct: each value is its own first use
-        return first, np.arange(len(values), dtype=np.int32)
-    rank = np.empty(len(values), dtype=np.int32)
-    rank[np.fromiter(first.values(), dtype=np.int64, count=len(first))] = np.arange(len(first), dtype=np.int32)
-    return first, rank[at]
 
 
 def _plain_keys(kinds: set[type], values: Sequence[Any]) -> bool:
@@ -280,7 +238,7 @@ class _Encoder:
         """Attribute dicts as one column per key (over the rows that have it) and, per row, which of a
         few distinct key lists it has."""
         row_sigs = list(map(tuple, rows))  # each row's key list, in its order
-        sig_code, codes = _factorize(row_sigs)  # the key lists in order of first use, and each row's
+        sig_code, codes = factorize(row_sigs)  # the key lists in order of first use, and each row's
         for sig in sig_code:
             if not all(isinstance(k, str) for k in sig):
                 msg = "cannot cache a graph attribute whose name is not a string"
@@ -312,7 +270,7 @@ class _Encoder:
         try:
             if _plain_keys(kinds, values):  # the values are their own keys (most columns: a quick way)
                 # each key is the first value that had it (dict.fromkeys keeps the first key object)
-                uniq, codes = _factorize(values)
+                uniq, codes = factorize(values)
                 if kinds == {tuple} and 2 * len(uniq) > len(values) and len(widths := set(map(len, uniq))) == 1 and widths != {0}:
                     # mostly distinct tuples of one width (an engine's edge references): a column per position
                     return {"tup": [self.column(c) for c in zip(*values, strict=True)]}
@@ -322,13 +280,13 @@ class _Encoder:
                     "uniq": list(uniq) if kinds <= _AS_IS else [self.enc(v) for v in uniq],
                     "codes": self.array(narrow(codes, len(uniq))),
                 }
-            if kinds <= _NUMBERS and (got := _number_codes(values, kinds)) is not None:  # x, y, speeds: over arrays
+            if kinds <= _NUMBERS and (got := number_codes(values, kinds)) is not None:  # x, y, speeds: over arrays
                 return {"uniq": got[0], "codes": self.array(narrow(got[1], len(got[0])))}
             keys = list(map(_atom_key, values))
         except _NotAtomError:
             pass
         else:
-            codes = _factorize(keys)[1]
+            codes = factorize(keys)[1]
             first = [values[i] for i in np.unique(codes, return_index=True)[1].tolist()]  # each code's first value
             return {"uniq": first if kinds <= _AS_IS else [self.enc(v) for v in first], "codes": self.array(narrow(codes, len(first)))}
         if kinds == {list}:  # lists (of node ids, of state numbers): their items as one column, and each list's length

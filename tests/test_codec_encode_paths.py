@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import shapely
 
-from corridors import codec
+from corridors import codec, columns
 
 
 def _fromkeys_codes(values: list[Any]) -> tuple[list[Any], list[int]]:
@@ -42,7 +42,7 @@ def test_factorize_is_fromkeys_and_positions(seed: int) -> None:
     rng = random.Random(seed)  # noqa: S311 (a seeded draw, not a secret)
     for n in (0, 1, 2, 5, 300, 3000):
         values = _random_values(rng, n)
-        uniq, codes = codec._factorize(values)
+        uniq, codes = columns.factorize(values)
         want_uniq, want_codes = _fromkeys_codes(values)
         assert list(uniq) == want_uniq
         assert all(a is b for a, b in zip(uniq, want_uniq, strict=True))  # the very first objects
@@ -129,14 +129,14 @@ def test_string_table_json_is_json_dumps() -> None:
 
 def test_number_codes_with_the_kinds_given_are_the_same() -> None:
     rng = np.random.default_rng(2)
-    columns: list[list[Any]] = [
+    samples: list[list[Any]] = [
         [None, 1.5, None, 2.0, -0.0, 0.0],
         [1, 1.0, 2, 2.0, None],
         [int(x) if x > 50 else float(x) for x in rng.integers(0, 100, 3000)],
         [1.0, 2**60],  # not exact in a float64
     ]
-    for values in columns:
-        got, want = codec._number_codes(values, set(map(type, values))), codec._number_codes(values)
+    for values in samples:
+        got, want = columns.number_codes(values, set(map(type, values))), columns.number_codes(values)
         assert (got is None) == (want is None)
         if got is not None and want is not None:
             assert got[1].tolist() == want[1].tolist()
