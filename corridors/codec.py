@@ -11,14 +11,15 @@ import importlib
 import itertools
 import json
 import operator
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Sequence
+from json.encoder import encode_basestring_ascii
 from operator import itemgetter
 from typing import Any
 
 import numpy as np
 
 from .columns import CacheFormatError as CacheFormatError
-from .columns import attribute_dicts, directed_adjacency, narrow
+from .columns import attribute_dicts, directed_adjacency, factorize, narrow, number_codes
 
 FORMAT = "corridors-cache"
 FORMAT_VERSION = 4  # 3: columns of tuples by position; 4: one table of an entry's strings, long dicts and lists of lists as columns
@@ -50,36 +51,9 @@ _AS_IS = frozenset({str, int, float, type(None)})  # exactly these types (not bo
 
 
 _NUMBERS = frozenset({type(None), int, float})
-_NAN_BITS = int(np.array([np.nan]).view(np.int64)[0])
 
 
-def _number_codes(values: list[Any]) -> tuple[list[Any], np.ndarray] | None:
-    """For a column of None, ints and floats: the first value of each distinct :func:`_atom_key` and
-    each value's code, in order of first use, as the dictionary way gives them, found by one lexsort of
-    (type, float64 bits): -0.0 and 0.0 stay apart, every NaN is one key (as ``repr`` has it), an int
-    and an equal float apart. None when an int is too large for a float64 to hold exactly."""
-    n = len(values)
-    ints = [v for v in values if type(v) is int] if int in set(map(type, values)) else []
-    if ints and not -(2**53) <= min(ints) <= max(ints) <= 2**53:
-        return None
-    kind = np.fromiter(map({type(None): 0, int: 1, float: 2}.__getitem__, map(type, values)), dtype=np.int64, count=n)
-    nums = np.array([0.0 if v is None else v for v in values], dtype=np.float64)
-    bits = nums.view(np.int64).copy()
-    bits[np.isnan(nums)] = _NAN_BITS
-    order = np.lexsort((bits, kind))  # stable: each run of equal keys starts at its first use
-    k, b = kind[order], bits[order]
-    new = np.ones(n, bool)
-    new[1:] = (k[1:] != k[:-1]) | (b[1:] != b[:-1])
-    group = np.cumsum(new) - 1  # each sorted value's key, in sorted order
-    firsts = order[new]  # each key's first use
-    rank = np.empty(len(firsts), np.int64)
-    rank[np.argsort(firsts, kind="stable")] = np.arange(len(firsts))
-    codes = np.empty(n, np.int32)
-    codes[order] = rank[group]
-    return [values[i] for i in np.sort(firsts).tolist()], codes
-
-
-def _plain_keys(kinds: set[type], values: list[Any]) -> bool:
+def _plain_keys(kinds: set[type], values: Sequence[Any]) -> bool:
     """True when values of these types are equal exactly when their :func:`_atom_key` are: strings,
     ints and None (never equal across these types), and flat tuples of them; not floats (``-0.0 ==
     0.0``), bools (``True == 1``) or anything nested."""
@@ -223,22 +197,34 @@ class _Encoder:
         multi = G.is_multigraph()
         nodes = list(G._node)
         index = {n: i for i, n in enumerate(nodes)}
-        # the edges in the order G.edges gives them (the adjacency's), read without the views' overhead
+        # the edges in the order G.edges gives them (the adjacency's), read without the views' overhead:
+        # their ends as node indices, keys and attribute dicts
         if multi:
-            edges = [(u, v, k, d) for u, nbrs in G._adj.items() for v, kd in nbrs.items() for k, d in kd.items()]
+            adj = G._adj
+            kds = list(itertools.chain.from_iterable(map(dict.values, adj.values())))  # each (u, v) pair's key dict
+            per_pair = np.fromiter(map(len, kds), dtype=np.int64, count=len(kds))
+            pair_u = np.fromiter(map(index.__getitem__, adj), dtype=np.int32, count=len(adj))
+            pair_v = np.fromiter(map(index.__getitem__, itertools.chain.from_iterable(adj.values())), dtype=np.int32, count=len(kds))
+            u = np.repeat(np.repeat(pair_u, np.fromiter(map(len, adj.values()), dtype=np.int64, count=len(adj))), per_pair)
+            v = np.repeat(pair_v, per_pair)
+            edge_keys = list(itertools.chain.from_iterable(kds))
+            rows = list(itertools.chain.from_iterable(map(dict.values, kds)))
         else:
             edges = [(u, v, None, d) for u, v, d in G.edges(data=True)]
+            u = np.fromiter(map(index.__getitem__, map(itemgetter(0), edges)), dtype=np.int32, count=len(edges))
+            v = np.fromiter(map(index.__getitem__, map(itemgetter(1), edges)), dtype=np.int32, count=len(edges))
+            rows = [e[3] for e in edges]
         doc: dict[str, Any] = {
             "__nx": cls.__name__,
             "graph": self.enc({k: v for k, v in G.graph.items() if k not in skip}),
             "nodes": self.column(nodes),
             "node_attrs": self._rows([G._node[n] for n in nodes]),
-            "u": self.array(np.fromiter(map(index.__getitem__, map(itemgetter(0), edges)), dtype=np.int32, count=len(edges))),
-            "v": self.array(np.fromiter(map(index.__getitem__, map(itemgetter(1), edges)), dtype=np.int32, count=len(edges))),
-            "edge_attrs": self._rows([e[3] for e in edges]),
+            "u": self.array(u),
+            "v": self.array(v),
+            "edge_attrs": self._rows(rows),
         }
         if multi:
-            doc["k"] = self.column([e[2] for e in edges])
+            doc["k"] = self.column(edge_keys)
         if G.is_directed():
             # each node's predecessors in the graph's own order (so in_edges iterate exactly as before),
             # as one array of node indices and each node's count
@@ -252,12 +238,11 @@ class _Encoder:
         """Attribute dicts as one column per key (over the rows that have it) and, per row, which of a
         few distinct key lists it has."""
         row_sigs = list(map(tuple, rows))  # each row's key list, in its order
-        sig_code = {sig: c for c, sig in enumerate(dict.fromkeys(row_sigs))}  # in order of first use
+        sig_code, codes = factorize(row_sigs)  # the key lists in order of first use, and each row's
         for sig in sig_code:
             if not all(isinstance(k, str) for k in sig):
                 msg = "cannot cache a graph attribute whose name is not a string"
                 raise CacheFormatError(msg)
-        codes = np.fromiter(map(sig_code.__getitem__, row_sigs), dtype=np.int32, count=len(rows))
         keys: dict[str, int] = {}
         for sig in sig_code:
             for k in sig:
@@ -270,7 +255,7 @@ class _Encoder:
             "cols": [self.column(values[k]) for k in keys],
         }
 
-    def column(self, values: list[Any]) -> dict[str, Any]:
+    def column(self, values: Sequence[Any]) -> dict[str, Any]:
         """A list in its most compact exact form: a float, int or bool array when every item has that
         exact type; distinct immutable values once plus codes (so equal strings and tuples are shared);
         geometries by index; else each value encoded."""
@@ -285,27 +270,23 @@ class _Encoder:
         try:
             if _plain_keys(kinds, values):  # the values are their own keys (most columns: a quick way)
                 # each key is the first value that had it (dict.fromkeys keeps the first key object)
-                uniq = {v: c for c, v in enumerate(dict.fromkeys(values))}
+                uniq, codes = factorize(values)
                 if kinds == {tuple} and 2 * len(uniq) > len(values) and len(widths := set(map(len, uniq))) == 1 and widths != {0}:
                     # mostly distinct tuples of one width (an engine's edge references): a column per position
-                    return {"tup": [self.column(list(c)) for c in zip(*values, strict=True)]}
-                codes = np.fromiter(map(uniq.__getitem__, values), dtype=np.int32, count=len(values))
+                    return {"tup": [self.column(c) for c in zip(*values, strict=True)]}
                 if kinds == {str}:  # the strings by their number in the entry's table (each read once per entry)
-                    table = self.strings
-                    sids = np.fromiter((table.setdefault(v, len(table)) for v in uniq), dtype=np.int32, count=len(uniq))
-                    return {"uniq_s": self.array(sids), "codes": self.array(narrow(codes, len(uniq)))}
+                    return {"uniq_s": self.array(self._string_ids(uniq)), "codes": self.array(narrow(codes, len(uniq)))}
                 return {
                     "uniq": list(uniq) if kinds <= _AS_IS else [self.enc(v) for v in uniq],
                     "codes": self.array(narrow(codes, len(uniq))),
                 }
-            if kinds <= _NUMBERS and (got := _number_codes(values)) is not None:  # x, y, speeds: over arrays
+            if kinds <= _NUMBERS and (got := number_codes(values, kinds)) is not None:  # x, y, speeds: over arrays
                 return {"uniq": got[0], "codes": self.array(narrow(got[1], len(got[0])))}
             keys = list(map(_atom_key, values))
         except _NotAtomError:
             pass
         else:
-            uniq = {k: c for c, k in enumerate(dict.fromkeys(keys))}
-            codes = np.fromiter(map(uniq.__getitem__, keys), dtype=np.int32, count=len(values))
+            codes = factorize(keys)[1]
             first = [values[i] for i in np.unique(codes, return_index=True)[1].tolist()]  # each code's first value
             return {"uniq": first if kinds <= _AS_IS else [self.enc(v) for v in first], "codes": self.array(narrow(codes, len(first)))}
         if kinds == {list}:  # lists (of node ids, of state numbers): their items as one column, and each list's length
@@ -316,13 +297,24 @@ class _Encoder:
 
             if all(issubclass(t, BaseGeometry) for t in kinds):  # each geometry by its index, stored once
                 ids = self._geom_ids
-                for v in values:
-                    if id(v) not in ids:
-                        self.geoms.append(v)
-                        ids[id(v)] = len(self.geoms) - 1
+                by_id = dict(zip(map(id, values), values, strict=True))  # each object once, in order of first use
+                new = list(itertools.filterfalse(ids.__contains__, by_id)) if ids else list(by_id)
+                ids.update(zip(new, itertools.count(len(self.geoms))))  # those not stored yet, in that order
+                self.geoms.extend(map(by_id.__getitem__, new))
                 at = np.fromiter(map(ids.__getitem__, map(id, values)), dtype=np.int32, count=len(values))
                 return {"geoms": self.array(narrow(at, len(self.geoms)))}
         return {"values": [self.enc(v) for v in values]}
+
+    def _string_ids(self, uniq: Collection[str]) -> np.ndarray:
+        """Each of these distinct strings' number in the entry's string table, those not in it yet added
+        in their order (as ``table.setdefault(v, len(table))`` one by one would)."""
+        table = self.strings
+        n = len(table)
+        new = list(itertools.filterfalse(table.__contains__, uniq)) if n else list(uniq)
+        table.update(zip(new, itertools.count(n)))
+        if len(new) == len(uniq):  # all new: numbered in their order
+            return np.arange(n, n + len(new), dtype=np.int32)
+        return np.fromiter(map(table.__getitem__, uniq), dtype=np.int32, count=len(uniq))
 
     def _dataclass(self, x: Any) -> dict[str, Any]:
         cls = type(x)
@@ -583,25 +575,38 @@ def _wkb(geoms: list[Any]) -> tuple[np.ndarray, np.ndarray]:
     import shapely
 
     blobs = shapely.to_wkb(np.asarray(geoms, dtype=object))
-    lengths = np.fromiter((len(b) for b in blobs), dtype=np.int64, count=len(blobs))
+    lengths = np.fromiter(map(len, blobs), dtype=np.int64, count=len(blobs))
     return np.frombuffer(b"".join(blobs), dtype=np.uint8), np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
 
 
-def _pack(e: _Encoder, tree_json: str, key: str, wkb: tuple[np.ndarray, np.ndarray]) -> dict[str, np.ndarray]:
-    """The named arrays of an entry whose tree (as JSON) refers to ``e``'s arrays and geometries."""
+def _string_literals(strings: Iterable[str]) -> list[str]:
+    """Each string as the JSON literal :func:`json.dumps` writes for it (ASCII only), so that a string
+    table is escaped once for the JSON texts that hold it (``"[" + sep.join(literals) + "]"`` is
+    ``json.dumps(list(strings))`` with the item separator ``sep``)."""
+    return list(map(encode_basestring_ascii, strings))
+
+
+def _pack(
+    e: _Encoder, tree_json: str, key: str, wkb: tuple[np.ndarray, np.ndarray], literals: list[str] | None = None
+) -> dict[str, np.ndarray]:
+    """The named arrays of an entry whose tree (as JSON) refers to ``e``'s arrays and geometries
+    (``literals``: the :func:`_string_literals` of ``e``'s string table, if already made)."""
     out: dict[str, np.ndarray] = {f"a{i}": a for i, a in enumerate(e.arrays)}
     if e.geoms:
         out["g_off"] = wkb[1]
         out["g_wkb"] = wkb[0]
-    meta = {
+    head = {
         "format": FORMAT,
         "version": FORMAT_VERSION,
         "key": key,
         "n_arrays": len(e.arrays),
         "n_geoms": len(e.geoms),
-        "strings": list(e.strings),
     }
-    out[META] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    if literals is None:
+        literals = _string_literals(e.strings)
+    # json.dumps(head | {"strings": list(e.strings)}), the table's literals joined as it joins them
+    meta = json.dumps(head)[:-1] + ', "strings": [' + ", ".join(literals) + "]}"
+    out[META] = np.frombuffer(meta.encode(), dtype=np.uint8)
     out[TREE] = np.frombuffer(tree_json.encode(), dtype=np.uint8)
     return out
 
@@ -613,12 +618,13 @@ def encode(obj: Any, key: str = "") -> dict[str, np.ndarray]:
     return _pack(e, _dumps(tree), key, _wkb(e.geoms))
 
 
-def _digest(doc_json: str, arrays: list[np.ndarray], wkb: tuple[np.ndarray, np.ndarray], n_geoms: int, strings: list[str]) -> str:
+def _digest(doc_json: str, arrays: list[np.ndarray], wkb: tuple[np.ndarray, np.ndarray], n_geoms: int, literals: list[str]) -> str:
     """A SHA-256 of an encoded graph: its document, every array it refers to (type, shape, bytes), the
-    strings it refers to and the WKB of its first ``n_geoms`` geometries."""
+    strings it refers to (as their :func:`_string_literals`) and the WKB of its first ``n_geoms``
+    geometries."""
     h = hashlib.sha256(b"corridors-graph-digest-2\0")
     h.update(doc_json.encode())
-    h.update(b"\0strings\0" + _dumps(strings).encode())
+    h.update(b"\0strings\0" + ("[" + ",".join(literals) + "]").encode())  # _dumps(strings)
     for a in arrays:
         h.update(f"\0{a.dtype.str}{a.shape}\0".encode())
         h.update(np.ascontiguousarray(a).tobytes())
@@ -635,7 +641,7 @@ def graph_digest(G: Any, skip: Collection[str] = ()) -> str:
     graph read back from an entry (raises :class:`CacheFormatError` for what cannot be encoded)."""
     e = _Encoder()
     doc = e._graph(G, skip)
-    return _digest(_dumps(doc), e.arrays, _wkb(e.geoms), len(e.geoms), list(e.strings))
+    return _digest(_dumps(doc), e.arrays, _wkb(e.geoms), len(e.geoms), _string_literals(e.strings))
 
 
 def encode_graph_entry(G: Any, skip: Collection[str], key: str = "") -> tuple[dict[str, np.ndarray], str]:
@@ -644,13 +650,14 @@ def encode_graph_entry(G: Any, skip: Collection[str], key: str = "") -> tuple[di
     graph is encoded once for both)."""
     e = _Encoder()
     doc = e._graph(G, skip)
-    n_arrays, n_geoms, strings = len(e.arrays), len(e.geoms), list(e.strings)
+    n_arrays, n_geoms, n_strings = len(e.arrays), len(e.geoms), len(e.strings)
     doc_json = _dumps(doc)
     extra = e.enc({k: v for k, v in G.graph.items() if k in skip})
     wkb = _wkb(e.geoms)
-    fingerprint = _digest(doc_json, e.arrays[:n_arrays], wkb, n_geoms, strings)
+    literals = _string_literals(e.strings)  # the graph's strings first, then those of the attributes in skip
+    fingerprint = _digest(doc_json, e.arrays[:n_arrays], wkb, n_geoms, literals[:n_strings])
     tree_json = f'{{"graph":{doc_json},"graph_attrs":{_dumps(extra)},"fingerprint":{_dumps(fingerprint)}}}'
-    return _pack(e, tree_json, key, wkb), fingerprint
+    return _pack(e, tree_json, key, wkb, literals), fingerprint
 
 
 def decode(data: Any, key: str | None = None) -> Any:

@@ -1,12 +1,14 @@
 """How the cache format (:mod:`corridors.codec`) builds a graph from its columns in bulk: the attribute
 dicts of a key list (copies of a few templates with each row's own values put in), a directed graph's
-successor and predecessor dicts, and the narrowest type of a column's codes. Plain data in, plain
+successor and predecessor dicts; and how it codes a column: its distinct values and each value's code
+(:func:`factorize`, :func:`number_codes`) in the narrowest type that holds them. Plain data in, plain
 dicts out: nothing here runs code named by an entry."""
 
 from __future__ import annotations
 
 import collections
 import itertools
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -24,6 +26,51 @@ def narrow(codes: np.ndarray, n: int) -> np.ndarray:
         if n <= np.iinfo(t).max + 1:
             return codes.astype(t)
     return codes
+
+
+#: the bits of the NaN every NaN is read as (one key for them all, as ``repr`` has it)
+NAN_BITS = int(np.array([np.nan]).view(np.int64)[0])
+
+
+def number_codes(values: Sequence[Any], kinds: set[type] | None = None) -> tuple[list[Any], np.ndarray] | None:
+    """For a column of None, ints and floats: the first value of each distinct key (its type and value, as
+    :mod:`corridors.codec` tells values apart) and each value's code, in order of first use, as a
+    dictionary of those keys gives them, found by one lexsort of (type, float64 bits): -0.0 and 0.0 stay
+    apart, every NaN is one key (as ``repr`` has it), an int and an equal float apart. None when an int
+    is too large for a float64 to hold exactly. ``kinds``: the values' types, if known."""
+    n = len(values)
+    ints = [v for v in values if type(v) is int] if int in (set(map(type, values)) if kinds is None else kinds) else []
+    if ints and not -(2**53) <= min(ints) <= max(ints) <= 2**53:
+        return None
+    kind = np.fromiter(map({type(None): 0, int: 1, float: 2}.__getitem__, map(type, values)), dtype=np.int64, count=n)
+    nums = np.array([0.0 if v is None else v for v in values], dtype=np.float64)
+    bits = nums.view(np.int64).copy()
+    bits[np.isnan(nums)] = NAN_BITS
+    order = np.lexsort((bits, kind))  # stable: each run of equal keys starts at its first use
+    k, b = kind[order], bits[order]
+    new = np.ones(n, bool)
+    new[1:] = (k[1:] != k[:-1]) | (b[1:] != b[:-1])
+    group = np.cumsum(new) - 1  # each sorted value's key, in sorted order
+    firsts = order[new]  # each key's first use
+    rank = np.empty(len(firsts), np.int64)
+    rank[np.argsort(firsts, kind="stable")] = np.arange(len(firsts))
+    codes = np.empty(n, np.int32)
+    codes[order] = rank[group]
+    return [values[i] for i in np.sort(firsts).tolist()], codes
+
+
+def factorize(values: Sequence[Any]) -> tuple[dict[Any, Any], np.ndarray]:
+    """The distinct values in order of first use (as the keys of a dict, each the first object that
+    had it, as ``dict.fromkeys(values)`` keeps them) and each value's position among them, from one
+    pass over the values: ``setdefault`` gives each value the row of its first use, numbered densely
+    after."""
+    first: dict[Any, Any] = {}
+    at = np.fromiter(map(first.setdefault, values, itertools.count()), dtype=np.int64, count=len(values))
+    if len(first) == len(values):  # all distinct: each value is its own first use
+        return first, np.arange(len(values), dtype=np.int32)
+    rank = np.empty(len(values), dtype=np.int32)
+    rank[np.fromiter(first.values(), dtype=np.int64, count=len(first))] = np.arange(len(first), dtype=np.int32)
+    return first, rank[at]
 
 
 #: a key list's rows from which :func:`attribute_dicts` copies templates (fewer: one map of ``dict(zip(...))``)

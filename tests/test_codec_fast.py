@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from corridors import codec
+from corridors.columns import number_codes
 
 
 class _Name(enum.StrEnum):
@@ -108,11 +109,11 @@ def test_number_codes_are_the_atom_keys() -> None:
     columns.append([None if x < 0.3 else float(round(x * 20)) / 4 for x in rng.random(5000)])
     columns.append([int(x) if x > 50 else float(x) for x in rng.integers(0, 100, 5000)])
     for values in columns:
-        got = codec._number_codes(values)
+        got = number_codes(values)
         assert got is not None
         first, codes = _atom_codes(values)
         assert got[1].dtype == np.int32
         assert got[1].tolist() == codes
         assert [codec._atom_key(v) for v in got[0]] == [codec._atom_key(v) for v in first]
         assert all(a is b or (a == b and type(a) is type(b)) or (a != a and b != b) for a, b in zip(got[0], first, strict=True))
-    assert codec._number_codes([1.0, 2**60]) is None  # not exact in a float64: the dictionary way
+    assert number_codes([1.0, 2**60]) is None  # not exact in a float64: the dictionary way
