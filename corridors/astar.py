@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .sparse import csr, distances, nearest, reaching, transpose
+from .sparse import csr, distances, nearest, reaching, transpose, unique
 
 __all__ = [
     "ACTIVE_LANDMARKS",
@@ -71,15 +71,6 @@ class Landmarks:
     #: when known: then :func:`potential` uses the exact distances over it to a goal (:func:`exact_to`),
     #: never below the landmarks' bounds, instead of those bounds
     reverse: Any = field(default=None, repr=False, compare=False)
-
-
-def unique(a: np.ndarray) -> np.ndarray:
-    """``np.unique(a)`` of an integer array (sorted, its dtype kept), by a sort: a plain ``np.unique``
-    call imports ``numpy.ma`` the first time (12-15 ms of a cold process), to check for a mask."""
-    s = np.sort(a, axis=None)
-    keep = np.ones(len(s), bool)
-    np.not_equal(s[1:], s[:-1], out=keep[1:])
-    return s[keep]
 
 
 def build_landmarks(graph: Any) -> Landmarks:

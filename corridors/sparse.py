@@ -45,7 +45,7 @@ try:  # built by pip install (optional: without a C compiler the package install
 except ImportError:  # pragma: no cover - depends on the build
     COMPILED = False
 
-__all__ = ["COMPILED", "Csr", "csr", "distances", "from_coo", "nearest", "reaching", "search", "to_scipy", "transpose", "trees"]
+__all__ = ["COMPILED", "Csr", "csr", "distances", "from_coo", "nearest", "reaching", "search", "to_scipy", "transpose", "trees", "unique"]
 #: use the compiled searches (tests set it False to compare with scipy)
 USE_COMPILED = True
 _I32 = np.iinfo(np.int32).max
@@ -92,6 +92,15 @@ class Csr:
 
     def __repr__(self) -> str:
         return f"<Csr {self.shape[0]}x{self.shape[1]}, {self.nnz} entries>"
+
+
+def unique(a: np.ndarray) -> np.ndarray:
+    """``np.unique(a)`` of an integer array (for the search modules) (sorted, its dtype kept), by a sort: a plain ``np.unique``
+    call imports ``numpy.ma`` the first time (12-15 ms of a cold process), to check for a mask."""
+    s = np.sort(a, axis=None)
+    keep = np.ones(len(s), bool)
+    np.not_equal(s[1:], s[:-1], out=keep[1:])
+    return s[keep]
 
 
 def csr(data: Any, indices: Any, indptr: Any, shape: tuple[int, int]) -> Csr:
