@@ -222,7 +222,7 @@ def _check_type(obj: Any) -> None:
             raise CacheFormatError(msg)
 
 
-def load(kind: str, key: str, expect: type | tuple[type, ...] | None = None, announce: bool = True) -> Any:
+def load(kind: str, key: str, expect: type | tuple[type, ...] | None = None, announce: bool = True, lazy: bool = False) -> Any:
     """The cached object for ``key``, or None (missing, untrusted, corrupt or of the wrong type).
     On a miss, a progress line says that ``kind`` is being built, unless ``announce`` is False (for
     what is cheap, or is stored later by whoever makes it)."""
@@ -244,7 +244,7 @@ def load(kind: str, key: str, expect: type | tuple[type, ...] | None = None, ann
     with paused_gc():  # decoding makes hundreds of thousands of small objects and no cycles
         try:
             with fh, np.load(fh, allow_pickle=False) as data:
-                obj = decode(_Unpacked(data), key)
+                obj = decode(_Unpacked(data), key, lazy)
             if expect is not None and not isinstance(obj, expect):
                 msg = f"holds a {type(obj).__name__}, not the expected type"
                 raise CacheFormatError(msg)
@@ -338,10 +338,11 @@ def store_graph(kind: str, key: str, G: Any) -> tuple[Any, str]:
 
 def load_graph(kind: str, key: str) -> tuple[Any, str] | None:
     """The graph and fingerprint :func:`store_graph` stored for ``key`` (the graph with all its
-    attributes), or None (missing, unreadable, or not such an entry). Says nothing on a miss."""
+    attributes), or None (missing, unreadable, or not such an entry). Says nothing on a miss. A directed
+    multigraph is read row by row (:mod:`corridors.lazyrows`): a query reads a few hundred of its rows."""
     import networkx as nx
 
-    got = load(kind, key, expect=dict, announce=False)
+    got = load(kind, key, expect=dict, announce=False, lazy=True)
     if got is None:
         return None
     G, attrs, fingerprint = got.get("graph"), got.get("graph_attrs"), got.get("fingerprint")

@@ -19,7 +19,9 @@ from typing import Any
 import numpy as np
 
 from .columns import CacheFormatError as CacheFormatError
-from .columns import attribute_dicts, directed_adjacency, factorize, narrow, number_codes
+from .columns import directed_adjacency, factorize, narrow, number_codes
+from .columns import index_array as _index_array
+from .lazyrows import RowTable, multidigraph
 
 FORMAT = "corridors-cache"
 FORMAT_VERSION = 4  # 3: columns of tuples by position; 4: one table of an entry's strings, long dicts and lists of lists as columns
@@ -351,7 +353,8 @@ def _class(path: str) -> type:
 
 
 class _Decoder:
-    def __init__(self, arrays: list[np.ndarray], geoms: np.ndarray, strings: np.ndarray | None = None) -> None:
+    def __init__(self, arrays: list[np.ndarray], geoms: np.ndarray, strings: np.ndarray | None = None, lazy: bool = False) -> None:
+        self.lazy = lazy  # a directed multigraph read row by row (corridors.lazyrows)
         self.arrays = arrays
         self.geoms = geoms
         self.strings = np.zeros(0, dtype=object) if strings is None else strings
@@ -441,67 +444,9 @@ class _Decoder:
         raise CacheFormatError(msg)
 
     def _rows(self, doc: dict[str, Any], n: int) -> list[dict[str, Any]]:
-        """The attribute dicts of :meth:`_Encoder._rows`, each with its keys in their own order: with the
-        rows ordered by key list, each key's values are read in that order at once and each key list's
-        dicts are built in bulk (:func:`attribute_dicts`), then put back in row order."""
-        keys = [str(k) for k in doc["keys"]]
-        sigs = [[int(j) for j in sig] for sig in doc["sigs"]]
-        codes = _index_array(doc["sig"], len(sigs))
-        if len(codes) != n or len(doc["cols"]) != len(keys):
-            msg = "attribute columns do not match the rows"
-            raise CacheFormatError(msg)
-        holders: list[list[int]] = [[] for _ in keys]  # the key lists that have each key
-        for s, sig in enumerate(sigs):
-            if len(set(sig)) != len(sig) or not all(0 <= j < len(keys) for j in sig):
-                msg = "a key list with a repeated or unknown key"
-                raise CacheFormatError(msg)
-            for j in sig:
-                holders[j].append(s)
-        counts = np.bincount(codes, minlength=len(sigs)).tolist()
-        order = np.argsort(codes, kind="stable") if len(sigs) > 1 else None  # the rows by key list
-        # each key's values over the rows that have it, ordered by key list (as an array and each row's
-        # index into it, or None when in order), and where each list's start; for a key of a few distinct
-        # immutable values (a coded column, bools), each value's code and how many codes there are
-        grouped: list[tuple[np.ndarray, np.ndarray | None]] = []
-        coded: list[tuple[np.ndarray, int] | None] = []
-        starts: list[dict[int, int]] = []
-        for k, col, h in zip(keys, doc["cols"], holders, strict=True):
-            c, at = self._column_at(col)
-            if len(c if at is None else at) != sum(counts[s] for s in h):
-                msg = f"column {k!r} does not match its rows"
-                raise CacheFormatError(msg)
-            if order is not None and len(h) == len(sigs):
-                at = order if at is None else at[order]
-            elif order is not None and len(h) > 1:
-                has = np.isin(codes, h)
-                pick = (np.cumsum(has) - 1)[order[has[order]]]
-                at = pick if at is None else at[pick]
-            grouped.append((c, at))
-            if "codes" in col and at is not None:
-                coded.append((at, len(c)))
-            elif c.dtype == np.bool_:
-                coded.append((c if at is None else c[at], 2))
-            else:
-                coded.append(None)
-            starts.append(dict(zip(h, itertools.accumulate((counts[s] for s in h), initial=0), strict=False)))  # the last sum is the total
-        built: list[dict[str, Any]] = []
-        for s, sig in enumerate(sigs):
-            m = counts[s]
-            if not sig:
-                built.extend({} for _ in range(m))
-                continue
-            first = [starts[j][s] for j in sig]
-            parts: list[tuple[np.ndarray, np.ndarray | None]] = [
-                (c[a : a + m], None) if at is None else (c, at[a : a + m])
-                for (c, at), a in zip(map(grouped.__getitem__, sig), first, strict=True)
-            ]
-            few = [None if (cj := coded[j]) is None else (cj[0][a : a + m], cj[1]) for j, a in zip(sig, first, strict=True)]
-            built.extend(attribute_dicts(tuple(keys[j] for j in sig), parts, few))
-        if order is None:
-            return built
-        out = np.empty(n, dtype=object)
-        out[order] = np.fromiter(built, dtype=object, count=n)
-        return list(out.tolist())
+        """The attribute dicts of :meth:`_Encoder._rows`, each with its keys in their own order, in bulk
+        (:meth:`corridors.lazyrows.RowTable.every`)."""
+        return RowTable(doc, n, self._column_at).every()
 
     def _graph(self, d: dict[str, Any]) -> Any:
         import networkx as nx
@@ -513,6 +458,14 @@ class _Decoder:
         G = cls()
         G.graph.update(d["graph"])
         nodes = self.column(d["nodes"])
+        if self.lazy and G.is_directed() and G.is_multigraph():
+            u, v = _index_array(d["u"], len(nodes)), _index_array(d["v"], len(nodes))
+            keys = self.column(d["k"])
+            if len(v) != len(u) or len(keys) != len(u):
+                msg = "edge columns of different lengths"
+                raise CacheFormatError(msg)
+            node_rows, edge_rows = RowTable(d["node_attrs"], len(nodes), self._column_at), RowTable(d["edge_attrs"], len(u), self._column_at)
+            return multidigraph(G, nodes, node_rows, u, v, keys, edge_rows, _index_array(d["pred"], len(nodes)), _index_array(d["pred_n"], len(u) + 1))
         node_attrs = self._rows(d["node_attrs"], len(nodes))
         u = _index_array(d["u"], len(nodes))
         v = _index_array(d["v"], len(nodes))
@@ -551,17 +504,6 @@ def _hashable(x: Any) -> Any:
     if isinstance(x, list):
         return tuple(_hashable(i) for i in x)
     return x
-
-
-def _index_array(a: Any, n: int) -> np.ndarray:
-    """``a`` as an integer index array into a list of ``n`` items (raises if any is out of range)."""
-    if not isinstance(a, np.ndarray) or a.ndim != 1 or a.dtype.kind not in "iu":
-        msg = "an index column that is not a 1-d integer array"
-        raise CacheFormatError(msg)
-    if len(a) and (int(a.min()) < 0 or int(a.max()) >= n):
-        msg = "an index out of range"
-        raise CacheFormatError(msg)
-    return a
 
 
 def _dumps(tree: Any) -> str:
@@ -660,8 +602,9 @@ def encode_graph_entry(G: Any, skip: Collection[str], key: str = "") -> tuple[di
     return _pack(e, tree_json, key, wkb, literals), fingerprint
 
 
-def decode(data: Any, key: str | None = None) -> Any:
-    """The object in an opened ``.npz`` (``numpy.load(..., allow_pickle=False)``); raises on any doubt."""
+def decode(data: Any, key: str | None = None, lazy: bool = False) -> Any:
+    """The object in an opened ``.npz`` (``numpy.load(..., allow_pickle=False)``); raises on any doubt.
+    With ``lazy``, a directed multigraph in it is read row by row (:mod:`corridors.lazyrows`)."""
     meta_raw, tree_raw = data[META], data[TREE]
     if meta_raw.dtype != np.uint8 or meta_raw.ndim != 1 or tree_raw.dtype != np.uint8 or tree_raw.ndim != 1:
         msg = "not a corridors cache entry"
@@ -689,5 +632,5 @@ def decode(data: Any, key: str | None = None) -> Any:
     if not isinstance(strings, list) or set(map(type, strings)) - {str}:
         msg = "a string table that is not a list of strings"
         raise CacheFormatError(msg)
-    dec = _Decoder(arrays, geoms, np.fromiter(strings, dtype=object, count=len(strings)))
+    dec = _Decoder(arrays, geoms, np.fromiter(strings, dtype=object, count=len(strings)), lazy)
     return json.loads(tree_raw.tobytes(), object_hook=dec.hook)

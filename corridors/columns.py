@@ -77,6 +77,17 @@ def factorize(values: Sequence[Any]) -> tuple[dict[Any, Any], np.ndarray]:
 TEMPLATE_ROWS = 64
 
 
+def index_array(a: Any, n: int) -> np.ndarray:
+    """``a`` as an integer index array into a list of ``n`` items (raises if any is out of range)."""
+    if not isinstance(a, np.ndarray) or a.ndim != 1 or a.dtype.kind not in "iu":
+        msg = "an index column that is not a 1-d integer array"
+        raise CacheFormatError(msg)
+    if len(a) and (int(a.min()) < 0 or int(a.max()) >= n):
+        msg = "an index out of range"
+        raise CacheFormatError(msg)
+    return a
+
+
 def column_values(part: tuple[np.ndarray, np.ndarray | None], rows: np.ndarray | None = None) -> list[Any]:
     """The values of a column part (an array and each row's index into it, or None when in order), of
     all its rows or of ``rows``."""

@@ -133,7 +133,9 @@ class Compiled:
         to_side = np.zeros(eng.n_edges, np.int32)
         from_side[es] = np.fromiter(map(code.__getitem__, froms), dtype=np.int32, count=len(froms))
         to_side[es] = np.fromiter(map(code.__getitem__, tos), dtype=np.int32, count=len(tos))
-        return cls(G, params, eng, src_node, dst_node, leg_uid, sides, from_side, to_side, sig, sigs, np.asarray(named, np.int64))
+        q = cls(G, params, eng, src_node, dst_node, leg_uid, sides, from_side, to_side, sig, sigs, np.asarray(named, np.int64))
+        q.nodes_by_country()  # kept with the index (a warm run then reads no node but those a query needs)
+        return q
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickled without the warm queries' lanes (:data:`LANES`): they hold search graphs of the

@@ -40,6 +40,7 @@ from .engine import Engine, compile_engine
 from .errors import ConstraintError, NoRouteError
 from .families import Family, load_families, route_breaks
 from .labels import labels, same_route_caveats
+from .lazyrows import edge_count
 from .model import Route, labels_of, legs_frame, routes_frame, with_fields
 from .noroute import explain_no_route, family_conflict
 from .params import Parameters, load_parameters
@@ -217,7 +218,7 @@ class Router:
         q = self._compiled
         if q is None or len(q.family_masks) <= getattr(self, "_masks_stored", -1):
             return
-        fields = ("src_node", "dst_node", "leg_uid", "sides", "from_side", "to_side", "sig", "sigs", "named_legs", "family_masks")
+        fields = ("src_node", "dst_node", "leg_uid", "sides", "from_side", "to_side", "sig", "sigs", "named_legs", "family_masks", "by_country")
         cache.save("compiled", self._index_key(), {f: getattr(q, f) for f in fields})
         self._masks_stored = len(q.family_masks)
 
@@ -585,6 +586,9 @@ def pareto_front(routes: Sequence[Route], metrics: Sequence[str] = ("time_h", "c
 def _count_edges(G: nx.MultiDiGraph) -> int:
     """``G.number_of_edges()`` without its degree view (a tenth of the time on a large graph)."""
     if G.is_multigraph():
+        n = edge_count(G._adj)  # a cached network read row by row: counted without making its rows
+        if n is not None:
+            return n
         with contextlib.suppress(TypeError):  # adjacency dicts of networkx's own kind: counted in C
             return sum(map(len, itertools.chain.from_iterable(map(dict.values, G._adj.values()))))
     return int(G.number_of_edges())
@@ -654,4 +658,7 @@ def _stored_index(G: nx.MultiDiGraph, params: Parameters, eng: Engine, key: str)
         G, params, eng, *(got[f] for f in ("src_node", "dst_node", "leg_uid", "sides", "from_side", "to_side", "sig", "sigs", "named_legs"))
     )
     q.family_masks.update(masks)
+    by_country = got.get("by_country")
+    if isinstance(by_country, dict) and all(isinstance(c, str) and isinstance(v, list) for c, v in by_country.items()):
+        q.by_country = by_country  # else made from the graph when first asked for
     return q

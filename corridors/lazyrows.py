@@ -1,0 +1,344 @@
+"""A cached network read row by row: the attribute dicts of an entry's rows (:class:`RowTable`) and a
+directed multigraph whose node, successor and predecessor dicts make each row the first time it is read
+(:class:`Rows`, :func:`multidigraph`).
+
+Why: a warm ``compare`` reads a few hundred of the network's 11,203 nodes and 35,192 legs (route checks,
+assembly, labels, place resolution), yet decoding them all in bulk was a fifth of its process. The graph
+is a plain ``networkx.MultiDiGraph`` whose ``_node``, ``_succ`` (``_adj``) and ``_pred`` are :class:`Rows`:
+a row is made on first read from the entry's columns, the same dict, with its keys in the same order,
+as the bulk decode (:meth:`RowTable.every`) makes; a successor and a predecessor row share each pair's key
+dict, as networkx has it. Whatever reads every row (``items()``, ``values()``, a copy, a pickle) has the
+rest made in bulk first, keeping the rows already handed out. Everything an entry could get wrong is
+checked when it is read (:class:`~corridors.columns.CacheFormatError`), not when a row is made.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from .columns import CacheFormatError, attribute_dicts, index_array, runs_of_dicts
+
+_MISSING = object()
+
+
+class Rows(dict):  # type: ignore[type-arg]
+    """A dict whose values are made on first read. Until then a key's value is its row's position (an
+    int: a row is a dict, never an int). Reading one key makes its row (``make``); reading them all
+    (``items``, ``values``, a copy, a comparison, a pickle) makes the rest at once (``every``: all rows
+    by position) and keeps the rows already made. ``__iter__`` is overridden so that ``dict(rows)`` and
+    ``{**rows}`` read through ``keys()`` and ``__getitem__``, not the raw table."""
+
+    __slots__ = ("_every", "_make", "_sizes", "_whole")
+
+    def __init__(
+        self, keys: Sequence[Any], make: Callable[[int], Any], every: Callable[[], Sequence[Any]], sizes: Sequence[int] | None = None
+    ) -> None:
+        super().__init__(zip(keys, range(len(keys)), strict=True))
+        self._make = make
+        self._every = every
+        self._sizes = sizes  # each row's size where known (a successor row's edges), for edge_count
+        self._whole = not keys
+
+    def __getitem__(self, k: Any) -> Any:
+        v = dict.__getitem__(self, k)
+        if type(v) is int:
+            v = self._make(v)
+            dict.__setitem__(self, k, v)
+        return v
+
+    def get(self, k: Any, default: Any = None) -> Any:
+        v = dict.get(self, k, _MISSING)
+        if v is _MISSING:
+            return default
+        if type(v) is int:
+            v = self._make(v)
+            dict.__setitem__(self, k, v)
+        return v
+
+    def __iter__(self) -> Iterator[Any]:
+        return dict.__iter__(self)
+
+    def made(self) -> bool:
+        """Whether every row is made (then this is a plain dict in all but name)."""
+        return self._whole
+
+    def fill(self) -> None:
+        """Make every row not made yet (in bulk), keeping those already made."""
+        if self._whole:
+            return
+        todo = [(k, v) for k, v in dict.items(self) if type(v) is int]
+        if todo:
+            rows = self._every()
+            for k, v in todo:
+                dict.__setitem__(self, k, rows[v])
+        self._whole = True
+
+    def positions(self) -> Iterator[tuple[Any, Any]]:
+        """Each key with its row if made, else its row's position (an int), without making any."""
+        return iter(dict.items(self))
+
+    def items(self) -> Any:
+        self.fill()
+        return dict.items(self)
+
+    def values(self) -> Any:
+        self.fill()
+        return dict.values(self)
+
+    def copy(self) -> dict[Any, Any]:
+        self.fill()
+        return dict(dict.items(self))
+
+    def pop(self, k: Any, *default: Any) -> Any:
+        if k in self:
+            v = self[k]
+            dict.__delitem__(self, k)
+            return v
+        return dict.pop(self, k, *default)
+
+    def popitem(self) -> tuple[Any, Any]:
+        self.fill()
+        return dict.popitem(self)
+
+    def setdefault(self, k: Any, default: Any = None) -> Any:
+        if k in self:
+            return self[k]
+        dict.__setitem__(self, k, default)
+        return default
+
+    def __eq__(self, other: object) -> bool:
+        self.fill()
+        if isinstance(other, Rows):
+            other.fill()
+        return dict.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        self.fill()
+        return dict.__repr__(self)
+
+    def __or__(self, other: Any) -> Any:
+        self.fill()
+        return dict.__or__(self, other)
+
+    def __ror__(self, other: Any) -> Any:
+        self.fill()
+        return dict.__ror__(self, other)
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        """Pickled (and copied) as a plain dict of every row."""
+        self.fill()
+        return (dict, (list(dict.items(self)),))
+
+
+class RowTable:
+    """The attribute dicts of an entry's rows (what ``_Encoder._rows`` wrote: the rows' key lists, and each
+    key's values over the rows that have it, in row order), made one at a time (:meth:`row`) or all at
+    once (:meth:`every`). ``column_at`` reads one column of the entry (an array, and each row's index
+    into it or None)."""
+
+    def __init__(self, doc: dict[str, Any], n: int, column_at: Callable[[dict[str, Any]], tuple[np.ndarray, np.ndarray | None]]) -> None:
+        keys = [str(k) for k in doc["keys"]]
+        sigs = [[int(j) for j in sig] for sig in doc["sigs"]]
+        codes = index_array(doc["sig"], len(sigs))
+        if len(codes) != n or len(doc["cols"]) != len(keys):
+            msg = "attribute columns do not match the rows"
+            raise CacheFormatError(msg)
+        holders: list[list[int]] = [[] for _ in keys]  # the key lists that have each key
+        for s, sig in enumerate(sigs):
+            if len(set(sig)) != len(sig) or not all(0 <= j < len(keys) for j in sig):
+                msg = "a key list with a repeated or unknown key"
+                raise CacheFormatError(msg)
+            for j in sig:
+                holders[j].append(s)
+        counts = np.bincount(codes, minlength=len(sigs)).tolist()
+        cols: list[tuple[np.ndarray, np.ndarray | None]] = []
+        for k, col, h in zip(keys, doc["cols"], holders, strict=True):
+            c, at = column_at(col)
+            if len(c if at is None else at) != sum(counts[s] for s in h):
+                msg = f"column {k!r} does not match its rows"
+                raise CacheFormatError(msg)
+            cols.append((c, at))
+        self.n, self.keys, self.sigs, self.codes, self.counts, self.holders, self.cols = n, keys, sigs, codes, counts, holders, cols
+        self.coded = ["codes" in col for col in doc["cols"]]
+        self.names = [tuple(keys[j] for j in sig) for sig in sigs]
+        self._get: list[Callable[[int], Any] | None] = [None] * len(keys)  # each key's value of a row, once needed
+
+    def row(self, i: int) -> dict[str, Any]:
+        """Row ``i``'s dict: the same keys in the same order, and the same values, as :meth:`every`'s."""
+        s = int(self.codes[i])
+        get = self._get
+        return dict(zip(self.names[s], [(get[j] or self._getter(j))(i) for j in self.sigs[s]], strict=True))
+
+    def _getter(self, j: int) -> Callable[[int], Any]:
+        """Key ``j``'s value of a row (a row that has the key), made once per key."""
+        c, at = self.cols[j]
+        if len(self.holders[j]) == len(self.sigs):  # every row has the key: its rows in order
+            pos: Any = None
+        else:
+            pos = np.cumsum(np.isin(self.codes, self.holders[j])) - 1  # each row's place in the column
+        plain = c.dtype.kind != "O"  # numbers and bools: Python's own, as ``tolist`` gives them
+        if pos is None and at is None:
+            f = (lambda i: c[i].item()) if plain else c.__getitem__
+        elif pos is None:
+            f = (lambda i: c[at[i]].item()) if plain else (lambda i: c[at[i]])
+        elif at is None:
+            f = (lambda i: c[pos[i]].item()) if plain else (lambda i: c[pos[i]])
+        else:
+            f = (lambda i: c[at[pos[i]]].item()) if plain else (lambda i: c[at[pos[i]]])
+        self._get[j] = f
+        return f
+
+    def every(self) -> list[dict[str, Any]]:
+        """Every row's dict, in bulk: with the rows ordered by key list, each key's values are read in that
+        order at once and each key list's dicts are built together (:func:`attribute_dicts`), then put
+        back in row order."""
+        keys, sigs, codes, counts = self.keys, self.sigs, self.codes, self.counts
+        order = np.argsort(codes, kind="stable") if len(sigs) > 1 else None  # the rows by key list
+        # each key's values over the rows that have it, ordered by key list (as an array and each row's
+        # index into it, or None when in order), and where each list's start; for a key of a few distinct
+        # immutable values (a coded column, bools), each value's code and how many codes there are
+        grouped: list[tuple[np.ndarray, np.ndarray | None]] = []
+        coded: list[tuple[np.ndarray, int] | None] = []
+        starts: list[dict[int, int]] = []
+        for (c, at), h, is_coded in zip(self.cols, self.holders, self.coded, strict=True):
+            if order is not None and len(h) == len(sigs):
+                at = order if at is None else at[order]
+            elif order is not None and len(h) > 1:
+                has = np.isin(codes, h)
+                pick = (np.cumsum(has) - 1)[order[has[order]]]
+                at = pick if at is None else at[pick]
+            grouped.append((c, at))
+            if is_coded and at is not None:
+                coded.append((at, len(c)))
+            elif c.dtype == np.bool_:
+                coded.append((c if at is None else c[at], 2))
+            else:
+                coded.append(None)
+            starts.append(dict(zip(h, itertools.accumulate((counts[s] for s in h), initial=0), strict=False)))  # the last sum is the total
+        built: list[dict[str, Any]] = []
+        for s, sig in enumerate(sigs):
+            m = counts[s]
+            if not sig:
+                built.extend({} for _ in range(m))
+                continue
+            first = [starts[j][s] for j in sig]
+            parts: list[tuple[np.ndarray, np.ndarray | None]] = [
+                (c[a : a + m], None) if at is None else (c, at[a : a + m])
+                for (c, at), a in zip(map(grouped.__getitem__, sig), first, strict=True)
+            ]
+            few = [None if (cj := coded[j]) is None else (cj[0][a : a + m], cj[1]) for j, a in zip(sig, first, strict=True)]
+            built.extend(attribute_dicts(self.names[s], parts, few))
+        if order is None:
+            return built
+        out = np.empty(self.n, dtype=object)
+        out[order] = np.fromiter(built, dtype=object, count=self.n)
+        return list(out.tolist())
+
+
+def multidigraph(
+    G: Any, nodes: list[Any], node_rows: RowTable, u: np.ndarray, v: np.ndarray, keys: list[Any], edge_rows: RowTable, pred: np.ndarray, pred_n: np.ndarray
+) -> Any:
+    """Give the empty directed multigraph ``G`` its nodes and edges as :class:`Rows` (what
+    :func:`corridors.columns.directed_adjacency` builds in bulk, checked the same way): a successor row
+    holds the node's pairs in edge order, a predecessor row its stored entries in order, and each pair's
+    key dict is made once for both."""
+    N, E = len(nodes), len(u)
+    if len(pred_n) != N or int(pred_n.sum()) != len(pred):
+        msg = "predecessor lists do not match the nodes"
+        raise CacheFormatError(msg)
+    code = u.astype(np.int64) * N + v
+    first = np.ones(E, bool)
+    first[1:] = code[1:] != code[:-1]
+    starts = np.flatnonzero(first)  # each pair's first edge
+    order = np.argsort(code[starts])
+    pairs = code[starts][order]
+    want = pred.astype(np.int64) * N + np.repeat(np.arange(N, dtype=np.int64), pred_n)
+    got = np.argsort(want)
+    if E and np.any(u[1:] < u[:-1]):
+        msg = "edges not in the order of the adjacency"
+        raise CacheFormatError(msg)
+    if len(want) != len(pairs) or np.any(pairs != want[got]) or np.any(pairs[1:] == pairs[:-1]):
+        msg = "predecessor lists do not match the edges"
+        raise CacheFormatError(msg)
+    which = np.empty(len(pairs), np.int64)
+    which[got] = order  # each predecessor entry's pair
+    ends = np.append(starts, E)
+    for r in np.flatnonzero(np.diff(ends) > 1).tolist():  # a pair of several edges: their keys distinct
+        a, b = int(ends[r]), int(ends[r + 1])
+        if len(set(keys[a:b])) != b - a:
+            msg = f"duplicate edge key in {keys[a:b]!r}"
+            raise CacheFormatError(msg)
+    P = len(starts)
+    first_l, end_l = starts.tolist(), ends[1:].tolist()
+    several = np.flatnonzero(np.diff(ends) > 1).tolist()  # the pairs of several edges
+    kds: list[dict[Any, Any] | None] = [None] * P  # each pair's key dict, once made
+    made: list[int] = []  # the pairs whose key dict was made one by one, in order
+    whole: list[bool] = [False]
+
+    def kd(p: int) -> dict[Any, Any]:
+        got = kds[p]
+        if got is None:
+            a, b = first_l[p], end_l[p]
+            got = kds[p] = {keys[a]: edge_rows.row(a)} if b - a == 1 else dict(zip(keys[a:b], map(edge_rows.row, range(a, b)), strict=True))
+            made.append(p)
+        return got
+
+    def every_kd() -> list[dict[Any, Any]]:
+        """Every pair's key dict: those not made yet from the edges' dicts made in bulk."""
+        if not whole[0]:
+            attrs = edge_rows.every()
+            fresh = [{k: a} for k, a in zip(map(keys.__getitem__, first_l), map(attrs.__getitem__, first_l), strict=True)]
+            for r in several:
+                a, b = first_l[r], end_l[r]
+                fresh[r] = dict(zip(keys[a:b], attrs[a:b], strict=True))
+            for p in made:
+                fresh[p] = kds[p]  # type: ignore[assignment]
+            kds[:] = fresh
+            whole[0] = True
+        return kds  # type: ignore[return-value]
+
+    node_arr = np.fromiter(nodes, dtype=object, count=N)
+    to_node = node_arr[v[starts]].tolist()
+    pair_off = np.concatenate([[0], np.cumsum(np.bincount(u[starts], minlength=N))]).tolist()
+    from_node = node_arr[pred].tolist()
+    pred_pair = which.tolist()
+    pred_off = np.concatenate([[0], np.cumsum(pred_n)]).tolist()
+
+    def succ(x: int) -> dict[Any, Any]:
+        return {to_node[p]: kd(p) for p in range(pair_off[x], pair_off[x + 1])}
+
+    def pred_row(y: int) -> dict[Any, Any]:
+        return {from_node[j]: kd(pred_pair[j]) for j in range(pred_off[y], pred_off[y + 1])}
+
+    def every_succ() -> list[dict[Any, Any]]:
+        return runs_of_dicts(to_node, every_kd(), np.diff(pair_off))
+
+    def every_pred() -> list[dict[Any, Any]]:
+        all_kd = every_kd()
+        return runs_of_dicts(from_node, list(map(all_kd.__getitem__, pred_pair)), pred_n)
+
+    G._node = Rows(nodes, node_rows.row, node_rows.every)
+    if len(G._node) != N:
+        msg = "duplicate node ids"
+        raise CacheFormatError(msg)
+    G._succ = G._adj = Rows(nodes, succ, every_succ, np.bincount(u, minlength=N).tolist())
+    G._pred = Rows(nodes, pred_row, every_pred)
+    return G
+
+
+def edge_count(adj: Any) -> int | None:
+    """The number of edges of a multigraph whose successor rows are :class:`Rows` not all made, without
+    making them (each made row counted as it is now), or None for any other adjacency."""
+    if not isinstance(adj, Rows) or adj.made() or adj._sizes is None:
+        return None
+    sizes = adj._sizes
+    return sum(sizes[x] if type(x) is int else sum(map(len, x.values())) for _, x in adj.positions())
