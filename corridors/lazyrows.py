@@ -70,11 +70,14 @@ class Rows(dict):  # type: ignore[type-arg]
         """Make every row not made yet (in bulk), keeping those already made."""
         if self._whole:
             return
+        from .cache import paused_gc  # (a cycle at import time: the cache decodes through this module)
+
         todo = [(k, v) for k, v in dict.items(self) if type(v) is int]
         if todo:
-            rows = self._every()
-            for k, v in todo:
-                dict.__setitem__(self, k, rows[v])
+            with paused_gc():  # tens of thousands of dicts that all stay alive, as when a graph is read in bulk
+                rows = self._every()
+                for k, v in todo:
+                    dict.__setitem__(self, k, rows[v])
         self._whole = True
 
     def positions(self) -> Iterator[tuple[Any, Any]]:
