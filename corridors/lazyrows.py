@@ -28,11 +28,11 @@ _MISSING = object()
 class Rows(dict):  # type: ignore[type-arg]
     """A dict whose values are made on first read. Until then a key's value is its row's position (an
     int: a row is a dict, never an int). Reading one key makes its row (``make``); reading them all
-    (``items``, ``values``, a copy, a comparison, a pickle) makes the rest at once (``every``: all rows
-    by position) and keeps the rows already made. ``__iter__`` is overridden so that ``dict(rows)`` and
+    (``items``, ``values``, a copy, a comparison, a pickle), or an eighth of them one by one, makes the
+    rest at once (``every``: all rows by position) and keeps the rows already made. ``__iter__`` is overridden so that ``dict(rows)`` and
     ``{**rows}`` read through ``keys()`` and ``__getitem__``, not the raw table."""
 
-    __slots__ = ("_every", "_make", "_sizes", "_whole")
+    __slots__ = ("_every", "_left", "_make", "_sizes", "_whole")
 
     def __init__(
         self, keys: Sequence[Any], make: Callable[[int], Any], every: Callable[[], Sequence[Any]], sizes: Sequence[int] | None = None
@@ -42,21 +42,27 @@ class Rows(dict):  # type: ignore[type-arg]
         self._every = every
         self._sizes = sizes  # each row's size where known (a successor row's edges), for edge_count
         self._whole = not keys
+        self._left = max(64, len(keys) // 8)  # rows made one by one before the rest are made in bulk
 
     def __getitem__(self, k: Any) -> Any:
         v = dict.__getitem__(self, k)
-        if type(v) is int:
-            v = self._make(v)
-            dict.__setitem__(self, k, v)
-        return v
+        return self._made(k, v) if type(v) is int else v
 
     def get(self, k: Any, default: Any = None) -> Any:
         v = dict.get(self, k, _MISSING)
         if v is _MISSING:
             return default
-        if type(v) is int:
-            v = self._make(v)
-            dict.__setitem__(self, k, v)
+        return self._made(k, v) if type(v) is int else v
+
+    def _made(self, k: Any, i: int) -> Any:
+        """Row ``i`` (key ``k``) made and kept; once an eighth of the rows were asked for one by one (a
+        walk over them all, not a query), the rest are made in bulk."""
+        self._left -= 1
+        if self._left < 0:
+            self.fill()
+            return dict.__getitem__(self, k)
+        v = self._make(i)
+        dict.__setitem__(self, k, v)
         return v
 
     def __iter__(self) -> Iterator[Any]:
