@@ -28,7 +28,7 @@ _MISSING = object()
 class Rows(dict):  # type: ignore[type-arg]
     """A dict whose values are made on first read. Until then a key's value is its row's position (an
     int: a row is a dict, never an int). Reading one key makes its row (``make``); reading them all
-    (``items``, ``values``, a copy, a comparison, a pickle), or an eighth of them one by one, makes the
+    (``items``, ``values``, a copy, a comparison, a pickle), or a sixteenth of them one by one, makes the
     rest at once (``every``: all rows by position) and keeps the rows already made. ``__iter__`` is overridden so that ``dict(rows)`` and
     ``{**rows}`` read through ``keys()`` and ``__getitem__``, not the raw table."""
 
@@ -42,7 +42,7 @@ class Rows(dict):  # type: ignore[type-arg]
         self._every = every
         self._sizes = sizes  # each row's size where known (a successor row's edges), for edge_count
         self._whole = not keys
-        self._left = max(64, len(keys) // 8)  # rows made one by one before the rest are made in bulk
+        self._left = max(64, len(keys) // 16)  # rows made one by one before the rest are made in bulk
 
     def __getitem__(self, k: Any) -> Any:
         v = dict.__getitem__(self, k)
@@ -55,7 +55,7 @@ class Rows(dict):  # type: ignore[type-arg]
         return self._made(k, v) if type(v) is int else v
 
     def _made(self, k: Any, i: int) -> Any:
-        """Row ``i`` (key ``k``) made and kept; once an eighth of the rows were asked for one by one (a
+        """Row ``i`` (key ``k``) made and kept; once a sixteenth of the rows were asked for one by one (a
         walk over them all, not a query), the rest are made in bulk."""
         self._left -= 1
         if self._left < 0:
