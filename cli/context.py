@@ -57,14 +57,15 @@ class State:
             self._load()
         return self._G
 
-    def _load(self) -> str | None:
-        """Load the network; return its fingerprint when the cache entry holds it."""
+    def _load(self, rows_on_demand: bool = False) -> str | None:
+        """Load the network; return its fingerprint when the cache entry holds it. For a router (the
+        queries), a cached network's rows are read when first asked for."""
         from corridors.graph import load_network_with_fingerprint
 
         t0 = time.perf_counter()
         with _loading():
             self._G, fingerprint = load_network_with_fingerprint(
-                self.layers, list(self.network) if self.network else None, use_cache=self.use_cache
+                self.layers, list(self.network) if self.network else None, use_cache=self.use_cache, rows_on_demand=rows_on_demand
             )
         if log.isEnabledFor(logging.INFO):  # counting the legs walks every node's adjacency (-v only)
             files = self._G.graph.get("files") or []
@@ -96,7 +97,7 @@ class State:
             t0 = time.perf_counter()
             params = load_parameters(self.params, calibration=self.calibration or True)
             log.info("parameters from %s in %.2f s", ", ".join(params.files), time.perf_counter() - t0)
-            fingerprint = self._load() if self._G is None else None
+            fingerprint = self._load(rows_on_demand=True) if self._G is None else None
             self._router = Router(self.G, params, draws=self.draws, seed=seed)
             if fingerprint is not None or log.isEnabledFor(logging.INFO):
                 from corridors.cache import known_fingerprint

@@ -336,13 +336,13 @@ def store_graph(kind: str, key: str, G: Any) -> tuple[Any, str]:
     return copy, fingerprint
 
 
-def load_graph(kind: str, key: str) -> tuple[Any, str] | None:
+def load_graph(kind: str, key: str, lazy: bool = False) -> tuple[Any, str] | None:
     """The graph and fingerprint :func:`store_graph` stored for ``key`` (the graph with all its
-    attributes), or None (missing, unreadable, or not such an entry). Says nothing on a miss. A directed
-    multigraph is read row by row (:mod:`corridors.lazyrows`): a query reads a few hundred of its rows."""
+    attributes), or None (missing, unreadable, or not such an entry). Says nothing on a miss. With
+    ``lazy``, a directed multigraph is read row by row (:mod:`corridors.lazyrows`)."""
     import networkx as nx
 
-    got = load(kind, key, expect=dict, announce=False, lazy=True)
+    got = load(kind, key, expect=dict, announce=False, lazy=lazy)
     if got is None:
         return None
     G, attrs, fingerprint = got.get("graph"), got.get("graph_attrs"), got.get("fingerprint")

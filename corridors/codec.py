@@ -464,8 +464,13 @@ class _Decoder:
             if len(v) != len(u) or len(keys) != len(u):
                 msg = "edge columns of different lengths"
                 raise CacheFormatError(msg)
-            node_rows, edge_rows = RowTable(d["node_attrs"], len(nodes), self._column_at), RowTable(d["edge_attrs"], len(u), self._column_at)
-            return multidigraph(G, nodes, node_rows, u, v, keys, edge_rows, _index_array(d["pred"], len(nodes)), _index_array(d["pred_n"], len(u) + 1))
+            node_rows, edge_rows = (
+                RowTable(d["node_attrs"], len(nodes), self._column_at),
+                RowTable(d["edge_attrs"], len(u), self._column_at),
+            )
+            return multidigraph(
+                G, nodes, node_rows, u, v, keys, edge_rows, _index_array(d["pred"], len(nodes)), _index_array(d["pred_n"], len(u) + 1)
+            )
         node_attrs = self._rows(d["node_attrs"], len(nodes))
         u = _index_array(d["u"], len(nodes))
         v = _index_array(d["v"], len(nodes))

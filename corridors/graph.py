@@ -649,16 +649,20 @@ def load_network_with_fingerprint(
     network: Sequence[str | Path] | None = None,
     *,
     use_cache: bool = True,
+    rows_on_demand: bool = False,
 ) -> tuple[nx.MultiDiGraph, str | None]:
     """:func:`load_network`, and the graph's :func:`~corridors.cache.graph_fingerprint` as returned
     (the cache entry keeps it, computed once when it was built), or None without a cache. For a
-    caller that compiles an engine at once (see :func:`corridors.cache.known_fingerprint`)."""
+    caller that compiles an engine at once (see :func:`corridors.cache.known_fingerprint`). With
+    ``rows_on_demand``, a cached network's nodes and legs are read when first asked for
+    (:mod:`corridors.lazyrows`): for a query, which reads a few hundred of them; a caller that reads
+    them all is better served by the bulk read (the default)."""
     key = cache.key_for(
         input_files(network, overlays),
         extra=(BUILD_VERSION, repr(sea.EXCLUDED_AREAS), repr(sea.WATERWAYS), repr(sea.REPLACED_SEGMENTS), repr(sea.ADDED_LINES)),
     )
     if use_cache:
-        got = cache.load_graph("network", key)
+        got = cache.load_graph("network", key, lazy=rows_on_demand)
         if got is not None and isinstance(got[0], nx.MultiDiGraph):
             return got
     why = "first run with these inputs, building the network cache" if use_cache and cache.cache_dir() else "building the network"

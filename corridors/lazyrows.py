@@ -254,7 +254,15 @@ class RowTable:
 
 
 def multidigraph(
-    G: Any, nodes: list[Any], node_rows: RowTable, u: np.ndarray, v: np.ndarray, keys: list[Any], edge_rows: RowTable, pred: np.ndarray, pred_n: np.ndarray
+    G: Any,
+    nodes: list[Any],
+    node_rows: RowTable,
+    u: np.ndarray,
+    v: np.ndarray,
+    keys: list[Any],
+    edge_rows: RowTable,
+    pred: np.ndarray,
+    pred_n: np.ndarray,
 ) -> Any:
     """Give the empty directed multigraph ``G`` its nodes and edges as :class:`Rows` (what
     :func:`corridors.columns.directed_adjacency` builds in bulk, checked the same way): a successor row

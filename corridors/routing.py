@@ -218,7 +218,19 @@ class Router:
         q = self._compiled
         if q is None or len(q.family_masks) <= getattr(self, "_masks_stored", -1):
             return
-        fields = ("src_node", "dst_node", "leg_uid", "sides", "from_side", "to_side", "sig", "sigs", "named_legs", "family_masks", "by_country")
+        fields = (
+            "src_node",
+            "dst_node",
+            "leg_uid",
+            "sides",
+            "from_side",
+            "to_side",
+            "sig",
+            "sigs",
+            "named_legs",
+            "family_masks",
+            "by_country",
+        )
         cache.save("compiled", self._index_key(), {f: getattr(q, f) for f in fields})
         self._masks_stored = len(q.family_masks)
 
