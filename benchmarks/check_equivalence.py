@@ -130,13 +130,23 @@ def answer(router: Any, q: dict[str, Any]) -> Any:
         return {"error": type(exc).__name__, "message": str(exc)}
 
 
-def record(n: int, seed: int, draws: int) -> dict[str, Any]:
+def record(n: int, seed: int, draws: int, rows_on_demand: bool = False) -> dict[str, Any]:
     from corridors.graph import load_network
     from corridors.routing import Router
 
     t0 = time.process_time()
     G = load_network()
-    router = Router(G, draws=draws, seed=seed)
+    if rows_on_demand:  # the router's network read row by row, as the CLI's (the queries are drawn from a bulk read)
+        from corridors.cache import known_fingerprint
+        from corridors.graph import load_network_with_fingerprint
+
+        lazy, fp = load_network_with_fingerprint(rows_on_demand=True)
+        router = Router(lazy, draws=draws, seed=seed)
+        if fp is not None:
+            with known_fingerprint(lazy, fp):
+                router.engine
+    else:
+        router = Router(G, draws=draws, seed=seed)
     queries = make_queries(G, n, seed)
     answers = []
     for q in queries:
@@ -213,10 +223,11 @@ def main() -> int:
     ap.add_argument("-n", type=int, default=300, help="number of queries (default 300)")
     ap.add_argument("--seed", type=int, default=11, help="seed of the queries and of the Monte Carlo")
     ap.add_argument("--draws", type=int, default=2000, help="Monte Carlo draws per route (default 2000)")
+    ap.add_argument("--rows-on-demand", action="store_true", help="the router's network read row by row, as the CLI's router reads it")
     args = ap.parse_args()
     if args.tree:
         _use_tree(args.tree.resolve())
-    rec = record(args.n, args.seed, args.draws)
+    rec = record(args.n, args.seed, args.draws, args.rows_on_demand)
     print(f"{rec['n']} queries answered by {rec['corridors']} in {rec['cpu_s']} s CPU", flush=True)
     if args.out:
         args.out.write_text(json.dumps(rec, indent=None, separators=(",", ":")), encoding="utf-8")

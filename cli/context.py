@@ -47,6 +47,9 @@ class State:
     draws: int = 10_000
     seed: int | None = None
     quiet: bool = False
+    #: a router's network read row by row when first asked for (a query reads a few hundred rows); a
+    #: command that then draws the whole network (a map) sets it False: the bulk read is cheaper then
+    rows_on_demand: bool = True
     _G: Any = None
     _router: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -97,7 +100,7 @@ class State:
             t0 = time.perf_counter()
             params = load_parameters(self.params, calibration=self.calibration or True)
             log.info("parameters from %s in %.2f s", ", ".join(params.files), time.perf_counter() - t0)
-            fingerprint = self._load(rows_on_demand=True) if self._G is None else None
+            fingerprint = self._load(rows_on_demand=self.rows_on_demand) if self._G is None else None
             self._router = Router(self.G, params, draws=self.draws, seed=seed)
             if fingerprint is not None or log.isEnabledFor(logging.INFO):
                 from corridors.cache import known_fingerprint

@@ -73,6 +73,7 @@ def route(state: State, /, origin: str, destination: str, optimize: str, family:
       corridors route Moscow "Nhava Sheva" --avoid-country AZE --optimize cost
       corridors route Chelyabinsk Mundra --avoid-chokepoint hormuz --include-planned
     """
+    state.rows_on_demand = not kw.get("map_path")  # a map draws the network: read it in bulk
     c = build_constraints(kw)
     objective = parse_objective(optimize)
     r = state.router
@@ -144,6 +145,7 @@ def compare(state: State, /, origin: str, destination: str, optimize: str, famil
       corridors compare Chelyabinsk Mumbai --map chelyabinsk-mumbai.html
       corridors compare Moscow Mundra --avoid-chokepoint hormuz,bab_el_mandeb --depart 2026-01-15
     """
+    state.rows_on_demand = not kw.get("map_path")  # a map draws the network: read it in bulk
     c = build_constraints(kw)
     objective = parse_objective(optimize)
     _report_snaps(state, origin, destination)

@@ -128,7 +128,7 @@ class Rows(dict):  # type: ignore[type-arg]
     def __ne__(self, other: object) -> bool:
         return not self == other
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None
 
     def __repr__(self) -> str:
         self.fill()
@@ -195,14 +195,18 @@ class RowTable:
         else:
             pos = np.cumsum(np.isin(self.codes, self.holders[j])) - 1  # each row's place in the column
         plain = c.dtype.kind != "O"  # numbers and bools: Python's own, as ``tolist`` gives them
-        if pos is None and at is None:
-            f = (lambda i: c[i].item()) if plain else c.__getitem__
-        elif pos is None:
-            f = (lambda i: c[at[i]].item()) if plain else (lambda i: c[at[i]])
-        elif at is None:
-            f = (lambda i: c[pos[i]].item()) if plain else (lambda i: c[pos[i]])
+        f: Callable[[int], Any]
+        if at is None:
+            if pos is None:
+                f = (lambda i: c[i].item()) if plain else c.__getitem__
+            else:
+                f = (lambda i: c[pos[i]].item()) if plain else (lambda i: c[pos[i]])
         else:
-            f = (lambda i: c[at[pos[i]]].item()) if plain else (lambda i: c[at[pos[i]]])
+            a: np.ndarray = at
+            if pos is None:
+                f = (lambda i: c[a[i]].item()) if plain else (lambda i: c[a[i]])
+            else:
+                f = (lambda i: c[a[pos[i]]].item()) if plain else (lambda i: c[a[pos[i]]])
         self._get[j] = f
         return f
 
@@ -210,7 +214,7 @@ class RowTable:
         """Every row's dict, in bulk: with the rows ordered by key list, each key's values are read in that
         order at once and each key list's dicts are built together (:func:`attribute_dicts`), then put
         back in row order."""
-        keys, sigs, codes, counts = self.keys, self.sigs, self.codes, self.counts
+        sigs, codes, counts = self.sigs, self.codes, self.counts
         order = np.argsort(codes, kind="stable") if len(sigs) > 1 else None  # the rows by key list
         # each key's values over the rows that have it, ordered by key list (as an array and each row's
         # index into it, or None when in order), and where each list's start; for a key of a few distinct
