@@ -30,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import dataclasses
-import gc
 import hashlib
 import importlib
 import importlib.metadata
@@ -52,6 +51,9 @@ import numpy as np
 
 from ._version import __version__
 from .codec import CacheFormatError, decode, encode, encode_graph_entry, graph_digest
+from .columns import AGE_FROM as AGE_FROM
+from .columns import age_young_objects as age_young_objects
+from .columns import paused_gc as paused_gc
 
 log = logging.getLogger(__name__)
 progress = logging.getLogger("corridors.progress")
@@ -155,39 +157,6 @@ def _path(kind: str, key: str) -> Path | None:
 
 
 # ----------------------------------------------------------------------------- reading and writing
-@contextlib.contextmanager
-def paused_gc() -> Iterator[None]:
-    """No cyclic garbage collection inside: for code that makes hundreds of thousands of objects that
-    stay alive (a graph built or decoded, a cache entry encoded), where the collector's passes over the
-    growing heap cost a quarter of the time and free nothing. What was made inside then counts as old
-    (:func:`age_young_objects`), so the first collection after is not a pass over all of it either."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            age_young_objects()
-            gc.enable()
-
-
-#: young objects (counted by the collector) from which :func:`age_young_objects` moves them: fewer are
-#: walked by a young collection in well under a millisecond
-AGE_FROM = 20_000
-
-
-def age_young_objects() -> None:
-    """Move every object the collector tracks into its oldest generation without a pass over them, as
-    if they had survived the young collections (those that are garbage go at the next full one): after
-    hundreds of thousands of objects were made with the collector off, its next young collection would
-    otherwise walk them all (15-20 ms) to free nothing. Done only when there are more than
-    :data:`AGE_FROM` and nothing is frozen (``gc.freeze`` and ``gc.unfreeze`` do it, and unfreezing
-    would also release what a caller froze; counting the frozen objects walks them, so it comes last)."""
-    if gc.get_count()[0] > AGE_FROM and not gc.get_freeze_count():
-        gc.freeze()
-        gc.unfreeze()
-
-
 def _open_trusted(path: Path) -> Any:
     """Open an entry for reading if it is a regular file owned by us and not writable by others."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .columns import CacheFormatError, attribute_dicts, index_array, runs_of_dicts
+from .columns import CacheFormatError, attribute_dicts, index_array, paused_gc, runs_of_dicts
 
 _MISSING = object()
 
@@ -76,8 +76,6 @@ class Rows(dict):  # type: ignore[type-arg]
         """Make every row not made yet (in bulk), keeping those already made."""
         if self._whole:
             return
-        from .cache import paused_gc  # (a cycle at import time: the cache decodes through this module)
-
         todo = [(k, v) for k, v in dict.items(self) if type(v) is int]
         if todo:
             with paused_gc():  # tens of thousands of dicts that all stay alive, as when a graph is read in bulk
@@ -334,7 +332,7 @@ def multidigraph(
     pred_pair = which.tolist()
     pred_off = np.concatenate([[0], np.cumsum(pred_n)]).tolist()
 
-    def succ(x: int) -> dict[Any, Any]:
+    def succ_row(x: int) -> dict[Any, Any]:
         return {to_node[p]: kd(p) for p in range(pair_off[x], pair_off[x + 1])}
 
     def pred_row(y: int) -> dict[Any, Any]:
@@ -347,12 +345,13 @@ def multidigraph(
         all_kd = every_kd()
         return runs_of_dicts(from_node, list(map(all_kd.__getitem__, pred_pair)), pred_n)
 
-    G._node = Rows(nodes, node_rows.row, node_rows.every)
-    if len(G._node) != N:
+    node = Rows(nodes, node_rows.row, node_rows.every)
+    if len(node) != N:
         msg = "duplicate node ids"
         raise CacheFormatError(msg)
-    G._succ = G._adj = Rows(nodes, succ, every_succ, np.bincount(u, minlength=N).tolist())
-    G._pred = Rows(nodes, pred_row, every_pred)
+    succ = Rows(nodes, succ_row, every_succ, np.bincount(u, minlength=N).tolist())
+    # networkx's own attributes of a directed graph (``_adj`` is ``_succ``), set as networkx sets them
+    vars(G).update({"_node": node, "_succ": succ, "_adj": succ, "_pred": Rows(nodes, pred_row, every_pred)})
     return G
 
 
