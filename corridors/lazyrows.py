@@ -291,14 +291,14 @@ def multidigraph(
     which = np.empty(len(pairs), np.int64)
     which[got] = order  # each predecessor entry's pair
     ends = np.append(starts, E)
-    for r in np.flatnonzero(np.diff(ends) > 1).tolist():  # a pair of several edges: their keys distinct
-        a, b = int(ends[r]), int(ends[r + 1])
+    P = len(starts)
+    first_l, end_l = starts.tolist(), ends[1:].tolist()
+    several = np.flatnonzero(np.diff(ends) > 1).tolist()  # the pairs of several edges: their keys distinct
+    for r in several:
+        a, b = first_l[r], end_l[r]
         if len(set(keys[a:b])) != b - a:
             msg = f"duplicate edge key in {keys[a:b]!r}"
             raise CacheFormatError(msg)
-    P = len(starts)
-    first_l, end_l = starts.tolist(), ends[1:].tolist()
-    several = np.flatnonzero(np.diff(ends) > 1).tolist()  # the pairs of several edges
     kds: list[dict[Any, Any] | None] = [None] * P  # each pair's key dict, once made
     made: list[int] = []  # the pairs whose key dict was made one by one, in order
     whole: list[bool] = [False]
