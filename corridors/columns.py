@@ -144,14 +144,13 @@ def runs_of_dicts(keys: list[Any], values: list[Any], counts: np.ndarray) -> lis
     return list(map(dict, map(itertools.islice, itertools.repeat(zip(keys, values, strict=True)), counts.tolist())))
 
 
-def directed_adjacency(
-    G: Any, nodes: list[Any], u: np.ndarray, v: np.ndarray, keys: list[Any], attrs: list[Any], pred: np.ndarray, pred_n: np.ndarray
-) -> None:
-    """The successor and predecessor dicts of a directed graph from its edge columns, in bulk: the
-    edges come in the adjacency's order (each node's out-edges together, in node order, the edges of
-    one pair together), so each pair's key dict, each node's successors and each node's predecessors
-    (in their stored order, matched to their pairs by sorting) are built by C-level maps."""
-    N, E = len(nodes), len(u)
+def pair_layout(N: int, u: np.ndarray, v: np.ndarray, pred: np.ndarray, pred_n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each (u, v) pair of a directed graph's edge columns starts (its first edge), and the pair of
+    each stored predecessor entry, checked: the edges come in the adjacency's order (each node's
+    out-edges together, in node order, the edges of one pair together), and each predecessor entry
+    (x before y) is one pair (x, y), each pair once (so ``pred[y][x] is succ[x][y]`` for every edge, as
+    networkx has it): the entries sorted are the pairs sorted."""
+    E = len(u)
     if len(pred_n) != N or int(pred_n.sum()) != len(pred):
         msg = "predecessor lists do not match the nodes"
         raise CacheFormatError(msg)
@@ -161,8 +160,6 @@ def directed_adjacency(
     starts = np.flatnonzero(first)  # each pair's first edge
     order = np.argsort(code[starts])
     pairs = code[starts][order]  # sorted
-    # each predecessor entry (x before y) is the pair (x, y): the entries sorted are the pairs sorted
-    # (each pair once, so ``pred[y][x] is succ[x][y]`` for every edge, as networkx has it)
     want = pred.astype(np.int64) * N + np.repeat(np.arange(N, dtype=np.int64), pred_n)
     got = np.argsort(want)
     if E and np.any(u[1:] < u[:-1]):
@@ -173,6 +170,18 @@ def directed_adjacency(
         raise CacheFormatError(msg)
     which = np.empty(len(pairs), np.int64)
     which[got] = order  # each predecessor entry's pair
+    return starts, which
+
+
+def directed_adjacency(
+    G: Any, nodes: list[Any], u: np.ndarray, v: np.ndarray, keys: list[Any], attrs: list[Any], pred: np.ndarray, pred_n: np.ndarray
+) -> None:
+    """The successor and predecessor dicts of a directed graph from its edge columns, in bulk: the
+    edges come in the adjacency's order (each node's out-edges together, in node order, the edges of
+    one pair together), so each pair's key dict, each node's successors and each node's predecessors
+    (in their stored order, matched to their pairs by sorting) are built by C-level maps."""
+    N, E = len(nodes), len(u)
+    starts, which = pair_layout(N, u, v, pred, pred_n)
     kds: list[Any] = attrs
     if G.is_multigraph():  # each pair's key dict: one edge (nearly all), then the pairs of several
         ends = np.append(starts, E)

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .columns import CacheFormatError, attribute_dicts, index_array, paused_gc, runs_of_dicts
+from .columns import CacheFormatError, attribute_dicts, index_array, pair_layout, paused_gc, runs_of_dicts
 
 _MISSING = object()
 
@@ -267,29 +267,11 @@ def multidigraph(
     pred_n: np.ndarray,
 ) -> Any:
     """Give the empty directed multigraph ``G`` its nodes and edges as :class:`Rows` (what
-    :func:`corridors.columns.directed_adjacency` builds in bulk, checked the same way): a successor row
+    :func:`corridors.columns.directed_adjacency` builds in bulk, checked the same way: :func:`pair_layout`): a successor row
     holds the node's pairs in edge order, a predecessor row its stored entries in order, and each pair's
     key dict is made once for both."""
     N, E = len(nodes), len(u)
-    if len(pred_n) != N or int(pred_n.sum()) != len(pred):
-        msg = "predecessor lists do not match the nodes"
-        raise CacheFormatError(msg)
-    code = u.astype(np.int64) * N + v
-    first = np.ones(E, bool)
-    first[1:] = code[1:] != code[:-1]
-    starts = np.flatnonzero(first)  # each pair's first edge
-    order = np.argsort(code[starts])
-    pairs = code[starts][order]
-    want = pred.astype(np.int64) * N + np.repeat(np.arange(N, dtype=np.int64), pred_n)
-    got = np.argsort(want)
-    if E and np.any(u[1:] < u[:-1]):
-        msg = "edges not in the order of the adjacency"
-        raise CacheFormatError(msg)
-    if len(want) != len(pairs) or np.any(pairs != want[got]) or np.any(pairs[1:] == pairs[:-1]):
-        msg = "predecessor lists do not match the edges"
-        raise CacheFormatError(msg)
-    which = np.empty(len(pairs), np.int64)
-    which[got] = order  # each predecessor entry's pair
+    starts, which = pair_layout(N, u, v, pred, pred_n)
     ends = np.append(starts, E)
     P = len(starts)
     first_l, end_l = starts.tolist(), ends[1:].tolist()
