@@ -283,7 +283,7 @@ def multidigraph(
             raise CacheFormatError(msg)
     kds: list[dict[Any, Any] | None] = [None] * P  # each pair's key dict, once made
     made: list[int] = []  # the pairs whose key dict was made one by one, in order
-    whole: list[bool] = [False]
+    whole = False  # every pair's key dict made
 
     def kd(p: int) -> dict[Any, Any]:
         got = kds[p]
@@ -295,7 +295,8 @@ def multidigraph(
 
     def every_kd() -> list[dict[Any, Any]]:
         """Every pair's key dict: those not made yet from the edges' dicts made in bulk."""
-        if not whole[0]:
+        nonlocal whole
+        if not whole:
             attrs = edge_rows.every()
             fresh = [{k: a} for k, a in zip(map(keys.__getitem__, first_l), map(attrs.__getitem__, first_l), strict=True)]
             for r in several:
@@ -304,7 +305,7 @@ def multidigraph(
             for p in made:
                 fresh[p] = kds[p]  # type: ignore[assignment]
             kds[:] = fresh
-            whole[0] = True
+            whole = True
         return kds  # type: ignore[return-value]
 
     node_arr = np.fromiter(nodes, dtype=object, count=N)

@@ -259,7 +259,8 @@ def simulate(
 
 
 def _qs(t: np.ndarray) -> list[tuple[float, float, float]]:
-    """:func:`_q` of each row of ``t`` (routes x draws), the finite rows in one call."""
+    """(P10, P50, P90) of each row of ``t`` (routes x draws), inf for a row with an infinite draw; the
+    finite rows in one call."""
     if not len(t):
         return []
     finite = np.isfinite(t).all(axis=1)
@@ -291,10 +292,3 @@ def row_quantiles(t: np.ndarray, qs: Sequence[float]) -> np.ndarray:
     out: np.ndarray = a + diff * gamma
     np.subtract(b, diff * (1 - gamma), out=out, where=np.broadcast_to(gamma >= 0.5, out.shape))
     return out
-
-
-def _q(t: np.ndarray) -> tuple[float, float, float]:
-    if not np.isfinite(t).all():
-        return (np.inf, np.inf, np.inf)
-    q = np.quantile(t, [0.1, 0.5, 0.9])
-    return (float(q[0]), float(q[1]), float(q[2]))
