@@ -36,7 +36,6 @@ class CorridorsGroup(click.Group):
             CorridorsError,
             DataFileError,
             NetworkValidationError,
-            NoRouteError,
             ParameterError,
             ScenarioError,
             UnknownPlaceError,
@@ -50,7 +49,7 @@ class CorridorsGroup(click.Group):
         except NetworkValidationError as exc:
             click.echo(f"Error: {exc} (run `corridors network validate FILE` for the full list)", err=True)
             sys.exit(1)
-        except (NoRouteError, ParameterError, ScenarioError, DataFileError, OutputExistsError) as exc:
+        except (ParameterError, ScenarioError, DataFileError, OutputExistsError) as exc:  # and NoRouteError, a CorridorsError
             click.echo(f"Error: {exc}", err=True)
             sys.exit(1)
         except CorridorsError as exc:

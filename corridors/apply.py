@@ -12,9 +12,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from ._tomlpos import Issue, hint, scenario_error
 from .engine import dwell
@@ -22,6 +20,10 @@ from .errors import UnknownPlaceError
 from .params import Parameters
 from .routing import Constraints, Router
 from .scenario import SCALAR_PARAMETERS, TABLE_FIELDS, Change, Scenario
+
+if TYPE_CHECKING:
+    import networkx as nx
+
 
 __all__ = ["AppliedScenario", "apply_scenario", "leg_index"]
 

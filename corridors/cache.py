@@ -54,6 +54,7 @@ from .codec import CacheFormatError, decode, encode, encode_graph_entry, graph_d
 from .columns import AGE_FROM as AGE_FROM
 from .columns import age_young_objects as age_young_objects
 from .columns import paused_gc as paused_gc
+from .netview import is_graph
 
 log = logging.getLogger(__name__)
 progress = logging.getLogger("corridors.progress")
@@ -289,8 +290,6 @@ def store_graph(kind: str, key: str, G: Any) -> tuple[Any, str]:
         return G, graph_fingerprint(G)
     if path is not None:
         _write(kind, path, arrays, t0)
-    import networkx as nx
-
     try:
         with paused_gc():  # decoding makes hundreds of thousands of small objects and no cycles
             got = decode(arrays, key)
@@ -298,7 +297,7 @@ def store_graph(kind: str, key: str, G: Any) -> tuple[Any, str]:
         log.info("not reading %s back from its encoding (%s: %s)", kind, type(exc).__name__, exc)
         return G, fingerprint
     copy, attrs = got.get("graph"), got.get("graph_attrs")
-    if not (isinstance(copy, nx.Graph) and isinstance(attrs, dict) and got.get("fingerprint") == fingerprint):
+    if not (is_graph(copy) and isinstance(attrs, dict) and got.get("fingerprint") == fingerprint):
         return G, fingerprint
     copy.graph.update(attrs)
     G.clear()
@@ -308,14 +307,13 @@ def store_graph(kind: str, key: str, G: Any) -> tuple[Any, str]:
 def load_graph(kind: str, key: str, lazy: bool = False) -> tuple[Any, str] | None:
     """The graph and fingerprint :func:`store_graph` stored for ``key`` (the graph with all its
     attributes), or None (missing, unreadable, or not such an entry). Says nothing on a miss. With
-    ``lazy``, a directed multigraph is read row by row (:mod:`corridors.lazyrows`)."""
-    import networkx as nx
-
+    ``lazy``, a directed multigraph is read row by row (:mod:`corridors.lazyrows`), as a
+    :class:`~corridors.netview.RowGraph`."""
     got = load(kind, key, expect=dict, announce=False, lazy=lazy)
     if got is None:
         return None
     G, attrs, fingerprint = got.get("graph"), got.get("graph_attrs"), got.get("fingerprint")
-    if not (isinstance(G, nx.Graph) and isinstance(attrs, dict) and isinstance(fingerprint, str)):
+    if not (is_graph(G) and isinstance(attrs, dict) and isinstance(fingerprint, str)):
         return None
     G.graph.update(attrs)
     return G, fingerprint

@@ -22,9 +22,8 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 
 from .engine import dwell_part
@@ -32,6 +31,10 @@ from .model import Move, Route, Stop
 from .params import Parameters, apply_calibration, bundled_parameters_path, parameters_from_dict
 from .timing import segment
 from .validation import Case, case_route, load_cases
+
+if TYPE_CHECKING:
+    import networkx as nx
+
 
 DRAWS = 2000
 

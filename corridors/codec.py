@@ -22,6 +22,7 @@ from .columns import CacheFormatError as CacheFormatError
 from .columns import directed_adjacency, factorize, narrow, number_codes
 from .columns import index_array as _index_array
 from .lazyrows import RowTable, multidigraph
+from .netview import RowGraph, as_networkx, is_graph
 
 FORMAT = "corridors-cache"
 FORMAT_VERSION = 4  # 3: columns of tuples by position; 4: one table of an entry's strings, long dicts and lists of lists as columns
@@ -165,10 +166,8 @@ class _Encoder:
         geom = self._geometry(x)
         if geom is not None:
             return geom
-        import networkx as nx
-
-        if isinstance(x, nx.Graph):
-            return self._graph(x)
+        if is_graph(x):
+            return self._graph(as_networkx(x))
         if dataclasses.is_dataclass(x) and not isinstance(x, type):
             return self._dataclass(x)
         msg = f"cannot cache a {type(x).__module__}.{type(x).__qualname__}"
@@ -449,13 +448,17 @@ class _Decoder:
         return RowTable(doc, n, self._column_at).every()
 
     def _graph(self, d: dict[str, Any]) -> Any:
-        import networkx as nx
+        kind = str(d["__nx"])
+        if self.lazy and kind == "MultiDiGraph":  # read row by row, as a RowGraph: no networkx import for a query
+            G: Any = RowGraph()
+        else:
+            import networkx as nx
 
-        cls = {"Graph": nx.Graph, "DiGraph": nx.DiGraph, "MultiGraph": nx.MultiGraph, "MultiDiGraph": nx.MultiDiGraph}.get(str(d["__nx"]))
-        if cls is None:
-            msg = f"unknown graph type {d['__nx']!r}"
-            raise CacheFormatError(msg)
-        G = cls()
+            cls = {"Graph": nx.Graph, "DiGraph": nx.DiGraph, "MultiGraph": nx.MultiGraph, "MultiDiGraph": nx.MultiDiGraph}.get(kind)
+            if cls is None:
+                msg = f"unknown graph type {d['__nx']!r}"
+                raise CacheFormatError(msg)
+            G = cls()
         G.graph.update(d["graph"])
         nodes = self.column(d["nodes"])
         if self.lazy and G.is_directed() and G.is_multigraph():

@@ -17,11 +17,13 @@ import re
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from .errors import ConstraintError
+
+if TYPE_CHECKING:
+    import networkx as nx
+
 
 COUNTRY_SCOPES = ("territory", "ports", "both")
 MODES_ALL = ("rail", "sea", "ferry", "road")

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from .errors import OutputExistsError as OutputExistsError  # re-exported: callers import it from here
 from .geo import line_coords
 from .io import write_atomic as write_atomic  # re-exported
 from .io import write_file
 from .io import written_by_us as written_by_us
+
+if TYPE_CHECKING:
+    import networkx as nx
+
 
 GENERATOR = "corridors"
 _LIST_FIELDS = ("aliases", "countries", "chokepoints", "months")
@@ -61,6 +63,8 @@ def graph_to_gdfs(G: nx.MultiDiGraph, nodes: bool = True, legs: bool = True, sea
 def graph_from_gdfs(gdf_nodes: Any, gdf_legs: Any, graph_attrs: dict[str, Any] | None = None) -> nx.MultiDiGraph:
     """Rebuild the MultiDiGraph from :func:`graph_to_gdfs` output."""
     attrs = {k: v for k, v in (graph_attrs or {"crs": "EPSG:4326"}).items() if k != "cache_key"}  # new content, no cached engine
+    import networkx as nx
+
     G = nx.MultiDiGraph(**attrs)
     for n, row in gdf_nodes.iterrows():
         d = {k: v for k, v in row.items() if k != "geometry" and not _isna(v)}

@@ -24,9 +24,8 @@ import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 
 from .dist import Part
@@ -43,6 +42,10 @@ from .layered import landmarks as landmarks
 from .layered import search_graph as search_graph
 from .layered import solve as solve
 from .params import DEFAULT_SPREAD, Parameters
+
+if TYPE_CHECKING:
+    import networkx as nx
+
 
 METRICS = ("time_h", "length_km", "cost_usd", "co2_kg", "exposure")
 STATUS_CODES = {"operational": 0, "under_construction": 1, "planned": 2}

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 class CorridorsError(Exception):
@@ -97,12 +99,38 @@ class ConstraintError(CorridorsError, ValueError):
     """A routing constraint names something unknown or is contradictory."""
 
 
-class NoRouteError(CorridorsError, nx.NetworkXNoPath):  # type: ignore[misc]  # networkx has no type stubs
-    """No route satisfies the constraints; the message says which constraints cut the way."""
+if TYPE_CHECKING:
 
-    def __init__(self, message: str, relaxations: Sequence[str] = ()) -> None:
-        self.relaxations = list(relaxations)
-        super().__init__(message)
+    class NoRouteError(CorridorsError, nx.NetworkXNoPath):  # type: ignore[misc]  # networkx has no type stubs
+        """No route satisfies the constraints; the message says which constraints cut the way."""
+
+        def __init__(self, message: str, relaxations: Sequence[str] = ()) -> None: ...
+
+
+def _no_route_error() -> type[Exception]:
+    """:class:`NoRouteError`, made on first use: it subclasses ``networkx.NetworkXNoPath`` (so code that
+    catches networkx's no-path error catches it too), and networkx is imported only then, not by every
+    process that imports this module (a query's process does not import networkx at all,
+    :mod:`corridors.netview`). ``from corridors.errors import NoRouteError`` makes it at once."""
+    import networkx as nx
+
+    class NoRouteError(CorridorsError, nx.NetworkXNoPath):  # type: ignore[misc]  # networkx has no type stubs
+        """No route satisfies the constraints; the message says which constraints cut the way."""
+
+        def __init__(self, message: str, relaxations: Sequence[str] = ()) -> None:
+            self.relaxations = list(relaxations)
+            super().__init__(message)
+
+    NoRouteError.__module__, NoRouteError.__qualname__ = __name__, "NoRouteError"
+    return NoRouteError
+
+
+def __getattr__(name: str) -> Any:
+    if name == "NoRouteError":
+        cls = globals()["NoRouteError"] = _no_route_error()
+        return cls
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)
 
 
 class ScenarioError(CorridorsError, ValueError):

@@ -20,13 +20,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 
 from .constraints import WATER_MODES
 from .errors import DataFileError
+
+if TYPE_CHECKING:
+    import networkx as nx
+
 
 SIDES_SPECIAL = ("water", "land", "")
 

@@ -15,9 +15,7 @@ import itertools
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from . import cache, sea, worldports
 from .checks import check_records
@@ -25,8 +23,13 @@ from .errors import NetworkValidationError, Problem
 from .geo import Coord, geodesic_km, haversine_km, line_geometry
 from .geo import edge_coords as edge_coords  # the one accessor of a leg's line, also here where it was
 from .io import MARNET, Layers, Record, read_layers
+from .netview import is_graph
 from .worldports import WorldPort
 from .zones import Index, Zone, chokepoints_path, countries_path, read_countries, read_zones
+
+if TYPE_CHECKING:
+    import networkx as nx
+
 
 log = logging.getLogger(__name__)
 progress = logging.getLogger("corridors.progress")
@@ -256,6 +259,8 @@ def build_network(
     countries = read_countries(problems=problems)
     zones = read_zones(problems=problems)
     zone_index = Index(zones, [z.geometry for z in zones])
+    import networkx as nx
+
     G = nx.MultiDiGraph(crs="EPSG:4326")
     G.graph["files"] = list(layers.files)
     G.graph["chokepoints"] = {z.id: z for z in zones}
@@ -599,6 +604,8 @@ def _add_world_ports(G: nx.MultiDiGraph, net: sea.SeaNetwork, world: Sequence[Wo
 def _check_components(G: nx.MultiDiGraph, layers: Layers, problems: list[Problem]) -> None:
     if G.number_of_nodes() == 0:
         return
+    import networkx as nx
+
     comps = sorted(nx.weakly_connected_components(G), key=len, reverse=True)
     for comp in comps[1:]:
         named = sorted(n for n in comp if not str(n).startswith("sea:"))
@@ -663,7 +670,7 @@ def load_network_with_fingerprint(
     )
     if use_cache:
         got = cache.load_graph("network", key, lazy=rows_on_demand)
-        if got is not None and isinstance(got[0], nx.MultiDiGraph):
+        if got is not None and is_graph(got[0]) and got[0].is_directed() and got[0].is_multigraph():
             return got
     why = "first run with these inputs, building the network cache" if use_cache and cache.cache_dir() else "building the network"
     n = len(STAGES) if network is None else 2  # a network of its own has no world ports or services

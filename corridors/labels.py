@@ -14,12 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from .model import Move, Route, Stop
 from .params import Parameters
+
+if TYPE_CHECKING:
+    import networkx as nx
+
 
 NSR_CHOKEPOINTS = ("kara_gates", "vilkitsky", "dmitry_laptev", "sannikov")
 #: how :func:`same_route_caveats` begins its caveat (the maps show that one as a note on its row)

@@ -6,12 +6,14 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from .errors import UnknownPlaceError
 from .geo import haversine_km
+
+if TYPE_CHECKING:
+    import networkx as nx
+
 
 #: farthest a position may lie from the network (km, great circle); beyond it the query is refused
 ACCESS_MAX_KM = 300.0

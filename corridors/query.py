@@ -14,9 +14,8 @@ import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 
 from .constraints import WATER_MODES, Constraints, check_chokepoints, node_forbidden, resolve_nodes, territory_countries
@@ -25,6 +24,10 @@ from .errors import ConstraintError
 from .families import Crossing, Family, side_matches, side_of
 from .params import Parameters
 from .places import Place, name_index, normalize, resolve
+
+if TYPE_CHECKING:
+    import networkx as nx
+
 
 __all__ = [
     "BLEND_SCALE",

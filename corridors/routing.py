@@ -27,17 +27,17 @@ import datetime as dt
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 
+from . import errors
 from .access import with_access
 from .astar import N_LANDMARKS, Landmarks
 from .constraints import COUNTRY_SCOPES, Constraints
 from .constraints import validate as validate_constraints
 from .engine import Engine, compile_engine
-from .errors import ConstraintError, NoRouteError
+from .errors import ConstraintError
 from .families import Family, load_families, route_breaks
 from .labels import labels, same_route_caveats
 from .lazyrows import edge_count
@@ -48,6 +48,10 @@ from .places import Place, resolve
 from .query import BLEND_SCALE, OBJECTIVES, Compiled
 from .search import UnavailableError, solve_query, solve_with_season_waits, turns_back
 from .timing import DEFAULT_DRAWS, DEFAULT_SEED, simulate
+
+if TYPE_CHECKING:
+    import networkx as nx
+
 
 __all__ = [
     "BLEND_SCALE",
@@ -61,6 +65,17 @@ __all__ = [
     "pareto_front",
     "turns_back",
 ]
+
+if TYPE_CHECKING:
+    from .errors import NoRouteError as NoRouteError
+
+
+def __getattr__(name: str) -> Any:
+    """``NoRouteError`` as before (from :mod:`corridors.errors`, made on first use: it imports networkx)."""
+    if name == "NoRouteError":
+        return errors.NoRouteError
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)
 
 
 @dataclass
@@ -374,8 +389,8 @@ class Router:
             r = solve_with_season_waits(q, o, d, objective, c, fam, r)
         if r is None:
             if unavailable:
-                raise NoRouteError(f"no route from {o.name} to {d.name}: {unavailable}")
-            raise NoRouteError(explain_no_route(self.compiled, o, d, objective, c, fam))
+                raise errors.NoRouteError(f"no route from {o.name} to {d.name}: {unavailable}")
+            raise errors.NoRouteError(explain_no_route(self.compiled, o, d, objective, c, fam))
         if o.snapped or d.snapped:  # a position: the first- and last-mile legs (none for a named place)
             r = with_access(r, self.G, self.params, o, d)
         return self.simulate([r], depart=c.depart)[0]
@@ -386,9 +401,9 @@ class Router:
         try:
             best = solve_query(self.compiled, o, d, "time", c, fam, strict=True)
         except UnavailableError as exc:
-            raise NoRouteError(f"no route from {o.name} to {d.name}: {exc}") from None
+            raise errors.NoRouteError(f"no route from {o.name} to {d.name}: {exc}") from None
         if best is None:
-            raise NoRouteError(explain_no_route(self.compiled, o, d, "time", c, fam))
+            raise errors.NoRouteError(explain_no_route(self.compiled, o, d, "time", c, fam))
         cands = [best]
         if fam is None:
             cands += self.alternatives(o.id, d.id, objective="time", constraints=c, k=4)[1:]
@@ -490,9 +505,9 @@ class Router:
         try:
             best = solve_query(self.compiled, o, d, objective, c, None, strict=True)
         except UnavailableError as exc:
-            raise NoRouteError(f"no route from {o.name} to {d.name}: {exc}") from None
+            raise errors.NoRouteError(f"no route from {o.name} to {d.name}: {exc}") from None
         if best is None:
-            raise NoRouteError(explain_no_route(self.compiled, o, d, objective, c, None))
+            raise errors.NoRouteError(explain_no_route(self.compiled, o, d, objective, c, None))
         found = [best]
         eng = self.engine
         penalty = np.ones(eng.n_edges)
@@ -555,7 +570,7 @@ class Router:
                 fam_routes[r.leg_ids] = r
                 cands.append(r)
         if not cands:
-            raise NoRouteError(explain_no_route(self.compiled, o, d, "time", c, None))
+            raise errors.NoRouteError(explain_no_route(self.compiled, o, d, "time", c, None))
         # a family's own row wins over a blend that found the same legs
         cands = [fam_routes.get(r.leg_ids, r) for r in cands]
         return self.simulate([with_access(r, self.G, self.params, o, d) for r in pareto_front(cands, metrics)], depart=c.depart)

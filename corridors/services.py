@@ -22,13 +22,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 
 from .errors import Problem
 from .geo import Coord, line_geometry
+
+if TYPE_CHECKING:
+    import networkx as nx
+
 
 SERVICE_MODES = ("sea", "ferry", "rail")
 STATUSES = ("active", "irregular", "suspended")
