@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .sparse import csr, distances, nearest, reaching, transpose, unique
+from .sparse import csr, distances, nearest, reaching, seeded, transpose, unique
 
 __all__ = [
     "ACTIVE_LANDMARKS",
@@ -382,13 +382,7 @@ def _exact_layer(
     off = np.full(S, np.inf)
     np.minimum.at(off, edge_src[idx[ok]].astype(np.int64), reach[ok])
     xs = np.flatnonzero(np.isfinite(off))
-    aug = csr(
-        np.concatenate([rev.data, off[xs]]),
-        np.concatenate([rev.indices, xs]),
-        np.concatenate([rev.indptr, [rev.nnz + len(xs)]]),
-        (S + 1, S + 1),
-    )
-    return distances(aug, [S])[:S]
+    return seeded(rev, xs, off[xs])  # (the search from a virtual state joined to each at that price)
 
 
 def reduce_graph(graph: Any, rows: np.ndarray, pot: tuple[np.ndarray, float, float] | None) -> tuple[Any, float, float, bool]:

@@ -173,9 +173,6 @@ def solve(
                 # the kept search ran as a first search on a new graph does, and read no changed row
                 if outcome is not _MISSING and read is not None and not read[_changed_rows(eng, removed, newly)].any():
                     return None if outcome is None else Solution(list(outcome.edges), outcome.cost, list(outcome.layers))
-            if _beyond(eng, bound, sources, targets, vias, T, cap):
-                return None  # the search would stop at its potential: no graph needed
-            if got is not None:
                 built = _derive(eng, kept.built, removed, newly, mask, weight, vias, max_transfers, arrivals, T)
             else:
                 built = _build(eng, weight, mask, vias, max_transfers, no_arrival, V, T, origin)
@@ -188,8 +185,6 @@ def solve(
             if rec is not None and rec.built is not built:
                 rec = None
     if built is None:
-        if _beyond(eng, bound, sources, targets, vias, T, cap):
-            return None
         built = _build(eng, weight, mask, vias, max_transfers, no_arrival, V, T)
     need = rec is not None and ends not in rec.outcomes
     trace: list[np.ndarray] | None = [] if need else None
@@ -256,9 +251,12 @@ def _search(
         red_key = None if key is None else ("reduced", key, bound[0], tuple(sources), tuple(targets))
         reduced = eng.graphs.get(red_key) if red_key is not None else None
         if reduced is None:
-            reduced = reduce_graph(
-                csr, rows_of(eng.graphs.setdefault(layer_graphs.ROWS, {}), csr), _potential_for(eng, bound, sources, targets, vias, T)
-            )
+            pot = _potential_for(eng, bound, sources, targets, vias, T)
+            if pot is not None and cap is not None and headroom(pot[1], pot[2], cap) < 0:
+                # what goal_directed answers from the potential alone (about half the capped plans of
+                # a compare): the graph is not reduced for it
+                return None, exact
+            reduced = reduce_graph(csr, rows_of(eng.graphs.setdefault(layer_graphs.ROWS, {}), csr), pot)
         found, kept = goal_directed(reduced, sources, cand, cap, trace=trace)
         exact = exact and not reduced[3] and not kept[3]
         if red_key is not None and (kept is not reduced or red_key not in eng.graphs):
@@ -567,25 +565,6 @@ def landmarks(eng: Arrays, weight: np.ndarray, key: Any, within: np.ndarray | No
     if disk is not None:
         disk.save(key, got)
     return got
-
-
-def _beyond(
-    eng: Arrays,
-    bound: tuple[Any, np.ndarray, np.ndarray | None, Any] | None,
-    sources: Sequence[int],
-    targets: Sequence[int],
-    vias: Sequence[np.ndarray],
-    T: int,
-    cap: float | None,
-) -> bool:
-    """Whether the A* search of :func:`solve` (:func:`corridors.astar.goal_directed`) would answer
-    :data:`corridors.astar.BEYOND_CAP` from its potential alone, before reading its graph: the
-    potential's least value at the sources is beyond ``cap`` (for about half the capped plans of a
-    compare). Then the graph need not be built (its potential does not depend on it)."""
-    if bound is None or cap is None or not sources or not targets:
-        return False
-    pot = _potential_for(eng, bound, sources, targets, vias, T)
-    return pot is not None and headroom(pot[1], pot[2], cap) < 0
 
 
 def _potential_for(
