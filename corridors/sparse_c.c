@@ -197,6 +197,7 @@ typedef struct {
 typedef struct {
     bucket_t b[65];
     uint64_t last;
+    uint64_t full; /* bit i - 1: bucket i (1..64) holds items */
     Py_ssize_t size;
 } radix_t;
 
@@ -224,7 +225,9 @@ static inline int bucket_add(bucket_t *b, uint64_t k, int64_t v) {
 
 static inline int radix_push(radix_t *r, double d, int64_t v) {
     uint64_t k = key_bits(d);
-    if (bucket_add(&r->b[bucket_of(k, r->last)], k, v) < 0) return -1;
+    int i = bucket_of(k, r->last);
+    if (bucket_add(&r->b[i], k, v) < 0) return -1;
+    if (i) r->full |= (uint64_t)1 << (i - 1);
     r->size++;
     return 0;
 }
@@ -232,8 +235,8 @@ static inline int radix_push(radix_t *r, double d, int64_t v) {
 /* takes a state of the least key (r->size > 0) into *v */
 static inline int radix_pop(radix_t *r, int64_t *v) {
     if (!r->b[0].size) {
-        int i = 1;
-        while (!r->b[i].size) i++;
+        int i = 1 + __builtin_ctzll(r->full); /* the first bucket holding items */
+        r->full &= ~((uint64_t)1 << (i - 1));
         bucket_t *b = &r->b[i];
         uint64_t m = b->a[0].k;
         for (Py_ssize_t j = 1; j < b->size; j++)
@@ -241,8 +244,11 @@ static inline int radix_pop(radix_t *r, int64_t *v) {
         r->last = m;
         Py_ssize_t nb = b->size;
         b->size = 0;
-        for (Py_ssize_t j = 0; j < nb; j++) /* each to a lower bucket (never b itself) */
-            if (bucket_add(&r->b[bucket_of(b->a[j].k, m)], b->a[j].k, b->a[j].v) < 0) return -1;
+        for (Py_ssize_t j = 0; j < nb; j++) { /* each to a lower bucket (never b itself) */
+            int to = bucket_of(b->a[j].k, m);
+            if (bucket_add(&r->b[to], b->a[j].k, b->a[j].v) < 0) return -1;
+            if (to) r->full |= (uint64_t)1 << (to - 1);
+        }
     }
     *v = r->b[0].a[--r->b[0].size].v;
     r->size--;
