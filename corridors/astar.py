@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .sparse import csr, distances, nearest, reaching, transpose, unique
+from .sparse import csr, distances, nearest, reaching, seeded, transpose, unique
 
 __all__ = [
     "ACTIVE_LANDMARKS",
@@ -38,6 +38,7 @@ __all__ = [
     "dead_ends_cut",
     "exact_to",
     "goal_directed",
+    "headroom",
     "last_short",
     "potential",
     "reduce_graph",
@@ -381,13 +382,7 @@ def _exact_layer(
     off = np.full(S, np.inf)
     np.minimum.at(off, edge_src[idx[ok]].astype(np.int64), reach[ok])
     xs = np.flatnonzero(np.isfinite(off))
-    aug = csr(
-        np.concatenate([rev.data, off[xs]]),
-        np.concatenate([rev.indices, xs]),
-        np.concatenate([rev.indptr, [rev.nnz + len(xs)]]),
-        (S + 1, S + 1),
-    )
-    return distances(aug, [S])[:S]
+    return seeded(rev, xs, off[xs])  # (the search from a virtual state joined to each at that price)
 
 
 def reduce_graph(graph: Any, rows: np.ndarray, pot: tuple[np.ndarray, float, float] | None) -> tuple[Any, float, float, bool]:
@@ -402,6 +397,15 @@ def reduce_graph(graph: Any, rows: np.ndarray, pot: tuple[np.ndarray, float, flo
     data += pi[graph.indices]
     np.maximum(data, 0.0, out=data)
     return (csr(data, graph.indices, graph.indptr, graph.shape), c, ub, False)
+
+
+def headroom(c: float, ub: float, cap: float | None) -> float:
+    """How far past ``c`` (a potential's value at the sources) :func:`goal_directed` searches: the answer
+    is ``c`` plus a slack, usually a few percent of ``c``, widened up to the last limit that holds over
+    the graph of every allowed edge (``ub - c``) and ``cap - c``. Below 0 with a ``cap``: the bound alone
+    says no path is that short (:data:`BEYOND_CAP`, whatever the graph)."""
+    top = ub - c if math.isfinite(ub) else np.inf
+    return top if cap is None else min(top, cap - c)
 
 
 def goal_directed(
@@ -423,13 +427,9 @@ def goal_directed(
     red, c, ub, pruned = reduced
     if red is None:
         return None, reduced
-    # the answer is c plus a slack, usually a few percent of c: widen from there up to the last limit
-    # that holds over the graph of every allowed edge (ub - c)
-    top = ub - c if math.isfinite(ub) else np.inf
-    if cap is not None:
-        top = min(top, cap - c)
-        if top < 0:
-            return BEYOND_CAP, reduced  # the bound alone says no path is that short
+    top = headroom(c, ub, cap)
+    if cap is not None and top < 0:
+        return BEYOND_CAP, reduced  # the bound alone says no path is that short
     limits = [f * c for f in SLACK if f * c < top]
     if math.isfinite(top):
         limits.append(top)

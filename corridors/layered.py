@@ -33,6 +33,7 @@ from .astar import (
     cheapest_per_pair,
     content,
     goal_directed,
+    headroom,
     potential,
     reduce_graph,
     rows_of,
@@ -250,9 +251,12 @@ def _search(
         red_key = None if key is None else ("reduced", key, bound[0], tuple(sources), tuple(targets))
         reduced = eng.graphs.get(red_key) if red_key is not None else None
         if reduced is None:
-            reduced = reduce_graph(
-                csr, rows_of(eng.graphs.setdefault(layer_graphs.ROWS, {}), csr), _potential_for(eng, bound, sources, targets, vias, T)
-            )
+            pot = _potential_for(eng, bound, sources, targets, vias, T)
+            if pot is not None and cap is not None and headroom(pot[1], pot[2], cap) < 0:
+                # what goal_directed answers from the potential alone (about half the capped plans of
+                # a compare): the graph is not reduced for it
+                return None, exact
+            reduced = reduce_graph(csr, rows_of(eng.graphs.setdefault(layer_graphs.ROWS, {}), csr), pot)
         found, kept = goal_directed(reduced, sources, cand, cap, trace=trace)
         exact = exact and not reduced[3] and not kept[3]
         if red_key is not None and (kept is not reduced or red_key not in eng.graphs):

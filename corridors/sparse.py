@@ -10,6 +10,8 @@ exactly, and by ``scipy.sparse.csgraph`` otherwise, imported only then:
   distances are the same floats whatever order a heap settles equal keys in (each state's distance is
   the least ``d(u) + w`` over its settled predecessors, which no order changes), so these are scipy's
   values bit for bit; tests/test_sparse.py compares them on random graphs full of ties.
+- :func:`seeded` (distances from states each starting at its own distance): compiled, the distances
+  from a virtual source joined to each of them, without making that graph.
 - :func:`search` (a bounded search to the nearest target, with predecessors): compiled, stopped at the
   first target settled, and None, left to scipy, wherever the predecessors could depend on the order of
   equal keys in scipy's heap (a state offered its distance twice, or another state left at the target's
@@ -38,6 +40,7 @@ try:  # built by pip install (optional: without a C compiler the package install
     from .sparse_c import distances as c_distances
     from .sparse_c import reaching as c_reaching
     from .sparse_c import search as c_search
+    from .sparse_c import seeded as c_seeded
     from .sparse_c import trees as c_trees
 
     #: whether the compiled searches are available (False: every search here runs on scipy)
@@ -45,7 +48,21 @@ try:  # built by pip install (optional: without a C compiler the package install
 except ImportError:  # pragma: no cover - depends on the build
     COMPILED = False
 
-__all__ = ["COMPILED", "Csr", "csr", "distances", "from_coo", "nearest", "reaching", "search", "to_scipy", "transpose", "trees", "unique"]
+__all__ = [
+    "COMPILED",
+    "Csr",
+    "csr",
+    "distances",
+    "from_coo",
+    "nearest",
+    "reaching",
+    "search",
+    "seeded",
+    "to_scipy",
+    "transpose",
+    "trees",
+    "unique",
+]
 #: use the compiled searches (tests set it False to compare with scipy)
 USE_COMPILED = True
 _I32 = np.iinfo(np.int32).max
@@ -185,6 +202,33 @@ def distances(g: Any, sources: Any, *, min_only: bool = True, limit: float = mat
     for i, s in enumerate(src.tolist()):
         c_distances(ip, wp, ix, wi, dt, n, np.asarray([s], np.int64), float(limit), rows[i])
     return rows[0] if np.ndim(sources) == 0 else rows
+
+
+def seeded(g: Any, seeds: Any, start: Any) -> np.ndarray:
+    """The shortest distance to each state from any of ``seeds`` (int), each starting at its own
+    distance ``start`` (float; a seed may be reached shorter from another): what :func:`distances` over
+    ``g`` with one more state, joined to each seed by an edge of weight ``start``, gives from that state,
+    bit for bit (0 + w is w), without making that graph (scipy searches it where not compiled)."""
+    s, d = _states(seeds), np.ascontiguousarray(start, dtype=np.float64).ravel()
+    if len(s) != len(d):
+        raise ValueError(f"{len(d)} starts for {len(s)} seeds")
+    p = _parts(g)
+    if p is None:
+        n = g.shape[0]
+        m = to_scipy(g) if not isinstance(g, Csr) else g
+        ip = np.asarray(m.indptr, np.int64)
+        order = np.argsort(s, kind="stable")
+        aug = csr(
+            np.concatenate([np.asarray(m.data, np.float64), d[order]]),
+            np.concatenate([np.asarray(m.indices, np.int64), s[order]]),
+            np.concatenate([ip, [ip[-1] + len(s)]]),
+            (n + 1, n + 1),
+        )
+        return distances(aug, [n])[:n]
+    ip, wp, ix, wi, dt, n = p
+    out = np.empty(n)
+    c_seeded(ip, wp, ix, wi, dt, n, s, d, math.inf, out)
+    return out
 
 
 def search(g: Any, sources: Sequence[int], cand: Sequence[int], limit: float) -> tuple[Any, ...] | None:

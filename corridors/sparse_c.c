@@ -2,7 +2,7 @@
  * corridors.sparse_c: the compiled searches of the query path (see corridors/sparse.py, which is the
  * interface: nothing else calls this module).
  *
- * Four functions over a CSR graph (indptr, indices: int32 or int64; data: float64), written for
+ * Five functions over a CSR graph (indptr, indices: int32 or int64; data: float64), written for
  * corridors (Apache-2.0), with a binary heap ordered by (distance, state):
  *
  *   distances(indptr, wp, indices, wi, data, n, sources, limit, dist)
@@ -10,6 +10,13 @@
  *       not reached). An edge is relaxed when its end is not a source and ``d + w <= limit``.
  *       Distances do not depend on the order in which equal keys leave a heap, so these are the
  *       values any Dijkstra gives, bit for bit.
+ *
+ *   seeded(indptr, wp, indices, wi, data, n, seeds, start, limit, dist)
+ *       the same with each seed starting at its own distance ``start[i]`` (float64; a seed may be
+ *       reached shorter from another): the distances from a virtual source joined to each seed by an
+ *       edge of weight ``start[i]``, bit for bit (0 + w is w). Both run on a radix heap over the bits
+ *       of the keys when no weight or start is negative or NaN (the keys then never go down), on the
+ *       binary heap otherwise: the same distances either way.
  *
  *   search(indptr, wp, indices, wi, data, n, sources, targets, limit, dist, pred, order)
  *       the same search stopped at the first target settled, with each reached state's predecessor
@@ -173,6 +180,147 @@ static int check_states(const Py_buffer *b, int64_t n, const char *what) {
     return 0;
 }
 
+/* a radix heap of the bits of non-negative float64 keys (ordered as the keys are), for searches whose
+   keys never go below the last one taken (non-negative weights): each item moves down between at most
+   64 buckets, with no comparison of keys but to find the least of a bucket emptied, and equal keys
+   leave in any order (the distances do not depend on it) */
+typedef struct {
+    uint64_t k;
+    int64_t v;
+} ritem_t;
+
+typedef struct {
+    ritem_t *a;
+    Py_ssize_t size, cap;
+} bucket_t;
+
+typedef struct {
+    bucket_t b[65];
+    uint64_t last;
+    uint64_t full; /* bit i - 1: bucket i (1..64) holds items */
+    Py_ssize_t size;
+} radix_t;
+
+static inline uint64_t key_bits(double d) {
+    uint64_t k;
+    d += 0.0; /* -0.0 as 0.0 */
+    memcpy(&k, &d, sizeof k);
+    return k;
+}
+
+static inline int bucket_of(uint64_t k, uint64_t last) { return k == last ? 0 : 64 - __builtin_clzll(k ^ last); }
+
+static inline int bucket_add(bucket_t *b, uint64_t k, int64_t v) {
+    if (b->size == b->cap) {
+        Py_ssize_t cap = b->cap ? 2 * b->cap : 64;
+        ritem_t *a = (ritem_t *)realloc(b->a, (size_t)cap * sizeof(ritem_t));
+        if (a == NULL) return -1;
+        b->a = a;
+        b->cap = cap;
+    }
+    b->a[b->size].k = k;
+    b->a[b->size++].v = v;
+    return 0;
+}
+
+static inline int radix_push(radix_t *r, double d, int64_t v) {
+    uint64_t k = key_bits(d);
+    int i = bucket_of(k, r->last);
+    if (bucket_add(&r->b[i], k, v) < 0) return -1;
+    if (i) r->full |= (uint64_t)1 << (i - 1);
+    r->size++;
+    return 0;
+}
+
+/* takes a state of the least key (r->size > 0) into *v */
+static inline int radix_pop(radix_t *r, int64_t *v) {
+    if (!r->b[0].size) {
+        int i = 1 + __builtin_ctzll(r->full); /* the first bucket holding items */
+        r->full &= ~((uint64_t)1 << (i - 1));
+        bucket_t *b = &r->b[i];
+        uint64_t m = b->a[0].k;
+        for (Py_ssize_t j = 1; j < b->size; j++)
+            if (b->a[j].k < m) m = b->a[j].k;
+        r->last = m;
+        Py_ssize_t nb = b->size;
+        b->size = 0;
+        for (Py_ssize_t j = 0; j < nb; j++) { /* each to a lower bucket (never b itself) */
+            int to = bucket_of(b->a[j].k, m);
+            if (bucket_add(&r->b[to], b->a[j].k, b->a[j].v) < 0) return -1;
+            if (to) r->full |= (uint64_t)1 << (to - 1);
+        }
+    }
+    *v = r->b[0].a[--r->b[0].size].v;
+    r->size--;
+    return 0;
+}
+
+static void radix_free(radix_t *r) {
+    for (int i = 0; i < 65; i++) free(r->b[i].a);
+}
+
+/* shortest distances into dist from the states s (ns of them), each starting at start[i] (NULL: at 0,
+   and then never relaxed, as scipy's sources) over the edges with d + w <= limit; 0, or 1 (no memory)
+   or 2 (malformed graph). A radix heap when no weight or start is negative or NaN (keys never go down),
+   the binary heap otherwise. */
+static int dist_core(const graph_t *g, const int64_t *s, const double *start, Py_ssize_t ns, double limit, double *dist,
+                     unsigned char *state) {
+    int radix = 1, err = 0;
+    for (int64_t j = 0; j < g->nnz && radix; j++) radix = g->data[j] >= 0;
+    for (Py_ssize_t i = 0; start != NULL && i < ns && radix; i++) radix = start[i] >= 0;
+    for (int64_t i = 0; i < g->n; i++) dist[i] = INFINITY;
+    heap_t h = {NULL, 0, 0};
+    radix_t r;
+    memset(&r, 0, sizeof r);
+    for (Py_ssize_t i = 0; i < ns && !err; i++) {
+        double d0 = start == NULL ? 0.0 : start[i];
+        if (start == NULL) {
+            if (state[s[i]] != UNSEEN) continue;
+            state[s[i]] = SOURCE;
+        } else if (!(d0 < dist[s[i]])) {
+            continue;
+        }
+        dist[s[i]] = d0;
+        if ((radix ? radix_push(&r, d0, s[i]) : heap_push(&h, d0, s[i])) < 0) err = 1;
+    }
+    while ((radix ? r.size : h.size) && !err) {
+        int64_t u, a, b;
+        if (radix) {
+            if (radix_pop(&r, &u) < 0) {
+                err = 1;
+                break;
+            }
+        } else {
+            u = heap_pop(&h).v;
+        }
+        if (state[u] == SETTLED) continue;
+        state[u] = SETTLED;
+        double du = dist[u]; /* the least key of u: its first time out */
+        if (!row(g, u, &a, &b)) {
+            err = 2;
+            break;
+        }
+        for (int64_t j = a; j < b; j++) {
+            int64_t v = col(g, j);
+            if (v < 0 || v >= g->n) {
+                err = 2;
+                break;
+            }
+            if (state[v] != UNSEEN) continue; /* a source or settled: never relaxed */
+            double nd = du + g->data[j];
+            if (!(nd <= limit) || !(nd < dist[v])) continue;
+            dist[v] = nd;
+            if ((radix ? radix_push(&r, nd, v) : heap_push(&h, nd, v)) < 0) {
+                err = 1;
+                break;
+            }
+        }
+    }
+    radix_free(&r);
+    free(h.a);
+    return err;
+}
+
 static PyObject *py_distances(PyObject *self, PyObject *args) {
     bufs_t bs = {.used = 0};
     graph_t g;
@@ -191,50 +339,51 @@ static PyObject *py_distances(PyObject *self, PyObject *args) {
     const int64_t *s = (const int64_t *)src->buf;
     Py_ssize_t ns = src->len / (Py_ssize_t)sizeof(int64_t);
     unsigned char *state = (unsigned char *)calloc((size_t)(g.n ? g.n : 1), 1);
-    heap_t h = {NULL, 0, 0};
     if (state == NULL) {
         PyErr_NoMemory();
         goto fail;
     }
     int err = 0;
     Py_BEGIN_ALLOW_THREADS;
-    for (int64_t i = 0; i < g.n; i++) dist[i] = INFINITY;
-    for (Py_ssize_t i = 0; i < ns && !err; i++) {
-        if (state[s[i]] == UNSEEN) {
-            state[s[i]] = SOURCE;
-            dist[s[i]] = 0.0;
-            if (heap_push(&h, 0.0, s[i]) < 0) err = 1;
-        }
-    }
-    while (h.size && !err) {
-        item_t it = heap_pop(&h);
-        int64_t u = it.v, a, b;
-        if (state[u] == SETTLED) continue;
-        state[u] = SETTLED;
-        double du = it.d;
-        if (!row(&g, u, &a, &b)) {
-            err = 2;
-            break;
-        }
-        for (int64_t j = a; j < b; j++) {
-            int64_t v = col(&g, j);
-            if (v < 0 || v >= g.n) {
-                err = 2;
-                break;
-            }
-            if (state[v] != UNSEEN) continue; /* a source or settled: never relaxed */
-            double nd = du + g.data[j];
-            if (!(nd <= limit) || !(nd < dist[v])) continue;
-            dist[v] = nd;
-            if (heap_push(&h, nd, v) < 0) {
-                err = 1;
-                break;
-            }
-        }
-    }
+    err = dist_core(&g, s, NULL, ns, limit, dist, state);
     Py_END_ALLOW_THREADS;
     free(state);
-    free(h.a);
+    if (err) {
+        raise_for(err);
+        goto fail;
+    }
+    release_all(&bs);
+    Py_RETURN_NONE;
+fail:
+    release_all(&bs);
+    return NULL;
+}
+
+static PyObject *py_seeded(PyObject *self, PyObject *args) {
+    bufs_t bs = {.used = 0};
+    graph_t g;
+    long long n;
+    double limit;
+    Py_buffer *ip = &bs.b[0], *ix = &bs.b[1], *dt = &bs.b[2], *src = &bs.b[3], *st = &bs.b[4], *out = &bs.b[5];
+    if (!PyArg_ParseTuple(args, "y*iy*iy*Ly*y*dw*", ip, &g.wp, ix, &g.wi, dt, &n, src, st, &limit, out)) return NULL;
+    bs.used = 6;
+    g.n = (int64_t)n;
+    if (check_graph(&g, ip, ix, dt) < 0 || check_states(src, g.n, "seeds") < 0) goto fail;
+    Py_ssize_t ns = src->len / (Py_ssize_t)sizeof(int64_t);
+    if (out->len != g.n * (Py_ssize_t)sizeof(double) || st->len != ns * (Py_ssize_t)sizeof(double)) {
+        PyErr_SetString(PyExc_ValueError, "dist must hold n float64 and start one float64 per seed");
+        goto fail;
+    }
+    unsigned char *state = (unsigned char *)calloc((size_t)(g.n ? g.n : 1), 1);
+    if (state == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    int err = 0;
+    Py_BEGIN_ALLOW_THREADS;
+    err = dist_core(&g, (const int64_t *)src->buf, (const double *)st->buf, ns, limit, (double *)out->buf, state);
+    Py_END_ALLOW_THREADS;
+    free(state);
     if (err) {
         raise_for(err);
         goto fail;
@@ -576,6 +725,7 @@ fail:
 
 static PyMethodDef methods[] = {
     {"distances", py_distances, METH_VARARGS, "Shortest distances from the nearest source (see corridors/sparse.py)."},
+    {"seeded", py_seeded, METH_VARARGS, "Shortest distances from seeds with starting distances (see corridors/sparse.py)."},
     {"search", py_search, METH_VARARGS, "A search stopped at the first target, or undecided on ties (see corridors/sparse.py)."},
     {"trees", py_trees, METH_VARARGS, "One search per source with predecessors, ties marked (see corridors/sparse.py)."},
     {"reaching", py_reaching, METH_VARARGS, "The states with a path to a target (see corridors/sparse.py)."},

@@ -5,6 +5,9 @@ Buffer = object  # any contiguous buffer (numpy arrays); collections.abc.Buffer 
 def distances(
     indptr: Buffer, wp: int, indices: Buffer, wi: int, data: Buffer, n: int, sources: Buffer, limit: float, dist: Buffer, /
 ) -> None: ...
+def seeded(
+    indptr: Buffer, wp: int, indices: Buffer, wi: int, data: Buffer, n: int, seeds: Buffer, start: Buffer, limit: float, dist: Buffer, /
+) -> None: ...
 def search(
     indptr: Buffer,
     wp: int,
