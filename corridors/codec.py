@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 
 from .columns import CacheFormatError as CacheFormatError
-from .columns import directed_adjacency, factorize, narrow, number_codes
+from .columns import column_values, directed_adjacency, factorize, narrow, number_codes
 from .columns import index_array as _index_array
-from .lazyrows import RowTable, multidigraph
+from .lazyrows import Deferred, Geometries, RowTable, multidigraph, ragged, wkb_geometries
 from .netview import RowGraph, as_networkx, is_graph
 
 FORMAT = "corridors-cache"
@@ -352,7 +352,9 @@ def _class(path: str) -> type:
 
 
 class _Decoder:
-    def __init__(self, arrays: list[np.ndarray], geoms: np.ndarray, strings: np.ndarray | None = None, lazy: bool = False) -> None:
+    def __init__(
+        self, arrays: list[np.ndarray], geoms: np.ndarray | Geometries, strings: np.ndarray | None = None, lazy: bool = False
+    ) -> None:
         self.lazy = lazy  # a directed multigraph read row by row (corridors.lazyrows)
         self.arrays = arrays
         self.geoms = geoms
@@ -422,7 +424,8 @@ class _Decoder:
                 raise CacheFormatError(msg)
             return np.fromiter(uniq, dtype=object, count=len(uniq)), _index_array(col["codes"], len(uniq))
         if "geoms" in col:
-            return self.geoms, _index_array(col["geoms"], len(self.geoms))
+            at = _index_array(col["geoms"], len(self.geoms))
+            return (self.geoms.take(at), None) if isinstance(self.geoms, Geometries) else (self.geoms, at)
         if "tup" in col and isinstance(col["tup"], list) and col["tup"]:
             parts = [self.column(c) for c in col["tup"]]
             if len({len(p) for p in parts}) != 1:
@@ -441,6 +444,23 @@ class _Decoder:
             return np.fromiter(col["values"], dtype=object, count=len(col["values"])), None
         msg = f"unknown column {list(col)[:3]}"
         raise CacheFormatError(msg)
+
+    def _row_column_at(self, col: dict[str, Any]) -> tuple[np.ndarray | Deferred, np.ndarray | None]:
+        """:meth:`_column_at` for a row-by-row read (checked alike): a row's geometry decoded, and its list
+        (a ragged column) made, when the row is made."""
+        first = ("f8", "i8", "b1", "uniq_s", "codes")  # what _column_at reads before geometries and lists
+        if "geoms" in col and isinstance(self.geoms, Geometries) and not any(kind in col for kind in first):
+            geoms = self.geoms
+            return Deferred(len(geoms), geoms.__getitem__, geoms.every), _index_array(col["geoms"], len(geoms))
+        if "rag" in col and not any(kind in col for kind in (*first, "geoms", "tup")):
+            part = self._column_at(col["rag"])
+            m = len(part[0] if part[1] is None else part[1])
+            n = _index_array(col["n"], m + 1)
+            if int(n.sum()) != m:
+                msg = "list lengths that do not match their items"
+                raise CacheFormatError(msg)
+            return ragged(lambda: column_values(part), n, lambda: self._column_at(col)[0]), None
+        return self._column_at(col)
 
     def _rows(self, doc: dict[str, Any], n: int) -> list[dict[str, Any]]:
         """The attribute dicts of :meth:`_Encoder._rows`, each with its keys in their own order, in bulk
@@ -468,8 +488,8 @@ class _Decoder:
                 msg = "edge columns of different lengths"
                 raise CacheFormatError(msg)
             node_rows, edge_rows = (
-                RowTable(d["node_attrs"], len(nodes), self._column_at),
-                RowTable(d["edge_attrs"], len(u), self._column_at),
+                RowTable(d["node_attrs"], len(nodes), self._row_column_at),
+                RowTable(d["edge_attrs"], len(u), self._row_column_at),
             )
             return multidigraph(
                 G, nodes, node_rows, u, v, keys, edge_rows, _index_array(d["pred"], len(nodes)), _index_array(d["pred_n"], len(u) + 1)
@@ -625,17 +645,22 @@ def decode(data: Any, key: str | None = None, lazy: bool = False) -> Any:
         msg = "the entry's key does not match its name"
         raise CacheFormatError(msg)
     arrays = [data[f"a{i}"] for i in range(int(head["n_arrays"]))]
-    geoms = np.zeros(0, dtype=object)
+    geoms: np.ndarray | Geometries = np.zeros(0, dtype=object)
     if int(head["n_geoms"]):
         import shapely
 
         off = data["g_off"]
         raw = data["g_wkb"].tobytes()
-        blobs = np.fromiter(map(raw.__getitem__, map(slice, off[:-1].tolist(), off[1:].tolist())), dtype=object, count=len(off) - 1)
-        geoms = shapely.from_wkb(blobs)
-        if len(geoms) != int(head["n_geoms"]):
-            msg = "geometry count mismatch"
-            raise CacheFormatError(msg)
+        # row by row: each geometry decoded when first asked for, where that cannot fail (else None: all now)
+        deferred = wkb_geometries(off, raw, int(head["n_geoms"])) if lazy else None
+        if deferred is not None:
+            geoms = deferred
+        else:
+            blobs = np.fromiter(map(raw.__getitem__, map(slice, off[:-1].tolist(), off[1:].tolist())), dtype=object, count=len(off) - 1)
+            geoms = shapely.from_wkb(blobs)
+            if len(geoms) != int(head["n_geoms"]):
+                msg = "geometry count mismatch"
+                raise CacheFormatError(msg)
     strings = head.get("strings")
     if not isinstance(strings, list) or set(map(type, strings)) - {str}:
         msg = "a string table that is not a list of strings"

@@ -35,9 +35,18 @@ class Rows(dict):  # type: ignore[type-arg]
     __slots__ = ("_every", "_left", "_make", "_sizes", "_whole")
 
     def __init__(
-        self, keys: Sequence[Any], make: Callable[[int], Any], every: Callable[[], Sequence[Any]], sizes: Sequence[int] | None = None
+        self,
+        keys: Sequence[Any],
+        make: Callable[[int], Any],
+        every: Callable[[], Sequence[Any]],
+        sizes: Sequence[int] | None = None,
+        index: dict[Any, int] | None = None,
     ) -> None:
-        super().__init__(zip(keys, range(len(keys)), strict=True))
+        if index is None:
+            super().__init__(zip(keys, range(len(keys)), strict=True))
+        else:  # ``dict(zip(keys, range(len(keys))))`` already made: copied whole (its table, not key by key)
+            super().__init__()
+            dict.update(self, index)
         self._make = make
         self._every = every
         self._sizes = sizes  # each row's size where known (a successor row's edges), for edge_count
@@ -146,13 +155,119 @@ class Rows(dict):  # type: ignore[type-arg]
         return (dict, (list(dict.items(self)),))
 
 
+class Deferred:
+    """A column of a :class:`RowTable` whose values are made when asked for: one row's (``one``, given the
+    row's place in the column) or all at once (``every``, the array the bulk read makes). Each call of
+    ``one`` makes a new value where the bulk read makes one per row (a list), or gives the object ``every``
+    has for it (a geometry)."""
+
+    __slots__ = ("_array", "_every", "n", "one")
+
+    def __init__(self, n: int, one: Callable[[int], Any], every: Callable[[], np.ndarray]) -> None:
+        self.n, self.one, self._every = n, one, every
+        self._array: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return self.n
+
+    def array(self) -> np.ndarray:
+        if self._array is None:
+            self._array = self._every()
+        return self._array
+
+
+def ragged(flat: Callable[[], list[Any]], n: np.ndarray, every: Callable[[], np.ndarray]) -> Deferred:
+    """The lists of a ragged column (their items one after another, ``flat``, made once when first needed,
+    and each list's length ``n``, checked by the caller): a row's list is a new slice of the items, as the
+    bulk read (``every``) makes a new list per row."""
+    ends = np.cumsum(n, dtype=np.int64)
+    firsts, lasts = (ends - n).tolist(), ends.tolist()
+    items: list[list[Any]] = []
+
+    def one(i: int) -> list[Any]:
+        if not items:
+            items.append(flat())
+        return items[0][firsts[i] : lasts[i]]
+
+    return Deferred(len(n), one, every)
+
+
+class Geometries:
+    """An entry's geometries, each decoded from its WKB when first asked for and kept (asked for again,
+    or by the bulk :meth:`every`, it is the same object). Made by :func:`wkb_geometries` only when every
+    WKB not yet decoded is known to decode (so no error can come later than it would in bulk)."""
+
+    def __init__(self, raw: bytes, starts: list[int], ends: list[int], made: np.ndarray, done: np.ndarray) -> None:
+        self.raw, self.starts, self.ends, self.made, self.done = raw, starts, ends, made, done
+
+    def __len__(self) -> int:
+        return len(self.made)
+
+    def __getitem__(self, i: int) -> Any:
+        """Geometry ``i`` (an int; negative from the end, as an array's item)."""
+        i = int(i)
+        g = self.made[i]
+        if g is None:
+            import shapely
+
+            g = self.made[i] = shapely.from_wkb(self.raw[self.starts[i] : self.ends[i]])
+            self.done[i] = True
+        return g
+
+    def take(self, at: np.ndarray) -> np.ndarray:
+        """The geometries at ``at`` (an index array, checked), those not decoded yet decoded in one call."""
+        made, done = self.made, self.done
+        want = np.zeros(len(made), dtype=bool)
+        want[at] = True
+        todo = np.flatnonzero(want & ~done)  # each once (np.unique's first call imports numpy.ma: 10-15 ms)
+        if len(todo):
+            import shapely
+
+            raw, starts, ends = self.raw, self.starts, self.ends
+            made[todo] = shapely.from_wkb(np.fromiter((raw[starts[i] : ends[i]] for i in todo.tolist()), dtype=object, count=len(todo)))
+            done[todo] = True
+        got: np.ndarray = made[at]
+        return got
+
+    def every(self) -> np.ndarray:
+        """Every geometry, in order (an object array)."""
+        return self.take(np.arange(len(self.made)))
+
+
+def wkb_geometries(off: Any, raw: bytes, n: int) -> Geometries | None:
+    """The ``n`` geometries of an entry's WKB (``raw``, each from ``off[i]`` to ``off[i + 1]``) to be decoded
+    when asked for, or None when the bulk read must decode them now (offsets not as written: the bulk
+    read's checks and errors then apply unchanged). Only a WKB whose decoding cannot fail is deferred:
+    a 2-d little-endian LineString (its header, type 2, its point count, not 1, and its size, 9 + 16 per
+    point, checked in bulk); every other one (polygons, multi-part or malformed WKB) is decoded here, in
+    one call (raising what the bulk read raises: the same first malformed WKB)."""
+    if not (isinstance(off, np.ndarray) and off.ndim == 1 and off.dtype.kind in "iu" and len(off) == n + 1 and len(raw) >= 9):
+        return None
+    o = off.astype(np.int64)
+    size = np.diff(o)
+    if o[0] < 0 or o[-1] > len(raw) or np.any(size < 0):
+        return None
+    buf = np.frombuffer(raw, dtype=np.uint8)
+    start = np.minimum(o[:-1], len(raw) - 9)  # where a header would lie (read only where the size holds one)
+    head = buf[start[:, None] + np.arange(9)]
+    kind = head[:, 1:5].copy().view("<u4").reshape(-1)
+    points = head[:, 5:9].copy().view("<u4").reshape(-1).astype(np.int64)
+    sure = (size >= 9) & (head[:, 0] == 1) & (kind == 2) & (points != 1) & (size == 9 + 16 * points)
+    starts, ends = o[:-1].tolist(), o[1:].tolist()
+    geoms = Geometries(raw, starts, ends, np.full(n, None, dtype=object), np.zeros(n, dtype=bool))
+    geoms.take(np.flatnonzero(~sure))  # decoded now: raises here, as the bulk read would, if one is malformed
+    return geoms
+
+
 class RowTable:
     """The attribute dicts of an entry's rows (what ``_Encoder._rows`` wrote: the rows' key lists, and each
     key's values over the rows that have it, in row order), made one at a time (:meth:`row`) or all at
     once (:meth:`every`). ``column_at`` reads one column of the entry (an array, and each row's index
     into it or None)."""
 
-    def __init__(self, doc: dict[str, Any], n: int, column_at: Callable[[dict[str, Any]], tuple[np.ndarray, np.ndarray | None]]) -> None:
+    def __init__(
+        self, doc: dict[str, Any], n: int, column_at: Callable[[dict[str, Any]], tuple[np.ndarray | Deferred, np.ndarray | None]]
+    ) -> None:
         keys = [str(k) for k in doc["keys"]]
         sigs = [[int(j) for j in sig] for sig in doc["sigs"]]
         codes = index_array(doc["sig"], len(sigs))
@@ -167,7 +282,7 @@ class RowTable:
             for j in sig:
                 holders[j].append(s)
         counts = np.bincount(codes, minlength=len(sigs)).tolist()
-        cols: list[tuple[np.ndarray, np.ndarray | None]] = []
+        cols: list[tuple[np.ndarray | Deferred, np.ndarray | None]] = []
         for k, col, h in zip(keys, doc["cols"], holders, strict=True):
             c, at = column_at(col)
             if len(c if at is None else at) != sum(counts[s] for s in h):
@@ -192,8 +307,17 @@ class RowTable:
             pos: Any = None
         else:
             pos = np.cumsum(np.isin(self.codes, self.holders[j])) - 1  # each row's place in the column
-        plain = c.dtype.kind != "O"  # numbers and bools: Python's own, as ``tolist`` gives them
         f: Callable[[int], Any]
+        if isinstance(c, Deferred):
+            one = c.one
+            if at is None:
+                f = one if pos is None else (lambda i: one(pos[i]))
+            else:
+                where: np.ndarray = at
+                f = (lambda i: one(where[i])) if pos is None else (lambda i: one(where[pos[i]]))
+            self._get[j] = f
+            return f
+        plain = c.dtype.kind != "O"  # numbers and bools: Python's own, as ``tolist`` gives them
         if at is None:
             if pos is None:
                 f = (lambda i: c[i].item()) if plain else c.__getitem__
@@ -221,6 +345,8 @@ class RowTable:
         coded: list[tuple[np.ndarray, int] | None] = []
         starts: list[dict[int, int]] = []
         for (c, at), h, is_coded in zip(self.cols, self.holders, self.coded, strict=True):
+            if isinstance(c, Deferred):
+                c = c.array()
             if order is not None and len(h) == len(sigs):
                 at = order if at is None else at[order]
             elif order is not None and len(h) > 1:
@@ -328,13 +454,14 @@ def multidigraph(
         all_kd = every_kd()
         return runs_of_dicts(from_node, list(map(all_kd.__getitem__, pred_pair)), pred_n)
 
-    node = Rows(nodes, node_rows.row, node_rows.every)
+    index = dict(zip(nodes, range(N), strict=True))  # each node's position, made once and copied whole into the three
+    node = Rows(nodes, node_rows.row, node_rows.every, index=index)
     if len(node) != N:
         msg = "duplicate node ids"
         raise CacheFormatError(msg)
-    succ = Rows(nodes, succ_row, every_succ, np.bincount(u, minlength=N).tolist())
+    succ = Rows(nodes, succ_row, every_succ, np.bincount(u, minlength=N).tolist(), index=index)
     # networkx's own attributes of a directed graph (``_adj`` is ``_succ``), set as networkx sets them
-    vars(G).update({"_node": node, "_succ": succ, "_adj": succ, "_pred": Rows(nodes, pred_row, every_pred)})
+    vars(G).update({"_node": node, "_succ": succ, "_adj": succ, "_pred": Rows(nodes, pred_row, every_pred, index=index)})
     return G
 
 
