@@ -197,7 +197,7 @@ class Geometries:
     or by the bulk :meth:`every`, it is the same object). Made by :func:`wkb_geometries` only when every
     WKB not yet decoded is known to decode (so no error can come later than it would in bulk)."""
 
-    def __init__(self, raw: bytes, starts: list[int], ends: list[int], made: np.ndarray, done: np.ndarray) -> None:
+    def __init__(self, raw: bytes, starts: np.ndarray, ends: np.ndarray, made: np.ndarray, done: np.ndarray) -> None:
         self.raw, self.starts, self.ends, self.made, self.done = raw, starts, ends, made, done
 
     def __len__(self) -> int:
@@ -253,8 +253,7 @@ def wkb_geometries(off: Any, raw: bytes, n: int) -> Geometries | None:
     kind = head[:, 1:5].copy().view("<u4").reshape(-1)
     points = head[:, 5:9].copy().view("<u4").reshape(-1).astype(np.int64)
     sure = (size >= 9) & (head[:, 0] == 1) & (kind == 2) & (points != 1) & (size == 9 + 16 * points)
-    starts, ends = o[:-1].tolist(), o[1:].tolist()
-    geoms = Geometries(raw, starts, ends, np.full(n, None, dtype=object), np.zeros(n, dtype=bool))
+    geoms = Geometries(raw, o[:-1], o[1:], np.full(n, None, dtype=object), np.zeros(n, dtype=bool))
     geoms.take(np.flatnonzero(~sure))  # decoded now: raises here, as the bulk read would, if one is malformed
     return geoms
 
@@ -400,10 +399,10 @@ def multidigraph(
     starts, which = pair_layout(N, u, v, pred, pred_n)
     ends = np.append(starts, E)
     P = len(starts)
-    first_l, end_l = starts.tolist(), ends[1:].tolist()
+    first_l, end_l = starts, ends[1:]  # (arrays: a query reads a few hundred of them)
     several = np.flatnonzero(np.diff(ends) > 1).tolist()  # the pairs of several edges: their keys distinct
     for r in several:
-        a, b = first_l[r], end_l[r]
+        a, b = int(first_l[r]), int(end_l[r])
         if len(set(keys[a:b])) != b - a:
             msg = f"duplicate edge key in {keys[a:b]!r}"
             raise CacheFormatError(msg)
@@ -414,7 +413,7 @@ def multidigraph(
     def kd(p: int) -> dict[Any, Any]:
         got = kds[p]
         if got is None:
-            a, b = first_l[p], end_l[p]
+            a, b = int(first_l[p]), int(end_l[p])
             got = kds[p] = {keys[a]: edge_rows.row(a)} if b - a == 1 else dict(zip(keys[a:b], map(edge_rows.row, range(a, b)), strict=True))
             made.append(p)
         return got
@@ -424,9 +423,10 @@ def multidigraph(
         nonlocal whole
         if not whole:
             attrs = edge_rows.every()
-            fresh = [{k: a} for k, a in zip(map(keys.__getitem__, first_l), map(attrs.__getitem__, first_l), strict=True)]
+            firsts = first_l.tolist()
+            fresh = [{k: a} for k, a in zip(map(keys.__getitem__, firsts), map(attrs.__getitem__, firsts), strict=True)]
             for r in several:
-                a, b = first_l[r], end_l[r]
+                a, b = int(first_l[r]), int(end_l[r])
                 fresh[r] = dict(zip(keys[a:b], attrs[a:b], strict=True))
             for p in made:
                 fresh[p] = kds[p]  # type: ignore[assignment]
