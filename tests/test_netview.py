@@ -10,8 +10,8 @@ import pickle
 import random
 import subprocess
 import sys
+import tempfile
 import textwrap
-from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -21,8 +21,6 @@ from corridors import codec
 from corridors.cache import FINGERPRINT_SKIP
 from corridors.graph import load_network_with_fingerprint
 from corridors.netview import RowGraph, as_networkx, is_graph
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _random_graph(seed: int) -> nx.MultiDiGraph:
@@ -144,8 +142,11 @@ def test_the_router_reads_the_network_as_a_row_graph(G: nx.MultiDiGraph) -> None
 
 
 def _run(code: str) -> str:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    res = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, env=env, cwd=ROOT, check=False)  # noqa: S603 - our own code
+    """``code`` in a fresh interpreter of this environment, importing the installed corridors (run from
+    the system's temporary folder: from the checkout, ``-c`` would import its source folders instead)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    cmd = [sys.executable, "-c", textwrap.dedent(code)]
+    res = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tempfile.gettempdir(), check=False)  # noqa: S603 - our own code
     assert res.returncode == 0, res.stderr[-2000:]
     return res.stdout
 
