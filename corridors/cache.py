@@ -31,14 +31,13 @@ import contextlib
 import contextvars
 import dataclasses
 import hashlib
-import importlib
-import importlib.metadata
 import io
 import json
 import logging
 import os
 import pickle  # only to hash values (graph_fingerprint); nothing is ever unpickled
 import stat
+import sys
 import tempfile
 import time
 import zipfile
@@ -102,8 +101,20 @@ def code_version() -> str:
 
 
 def _dist_version(name: str) -> str:
-    """``importlib.metadata.version(name)`` ("?" when not installed), read from the ``Version:`` line of
-    the metadata's headers rather than by parsing them all as email (numpy's hold its whole README)."""
+    """``importlib.metadata.version(name)`` ("?" when not installed). Found as importlib.metadata finds
+    it, by the first ``NAME-VERSION.dist-info`` folder on :data:`sys.path` (one listing of each
+    entry), without importing :mod:`importlib.metadata`: that import (its email parser among it) cost
+    a cold `corridors compare` 0.05 s of CPU, a twentieth of the process. Anything else (an egg, a
+    zipped path entry, no such folder) is asked of :mod:`importlib.metadata`, whose ``Version:``
+    header is read without parsing the others as email (numpy's hold its whole README)."""
+    want = _normalized(name)
+    for entry in sys.path:
+        for item in _listing(entry or "."):
+            stem, sep, version = item.removesuffix(".dist-info").rpartition("-")
+            if item.endswith(".dist-info") and sep and _normalized(stem) == want and version:
+                return version
+    import importlib.metadata
+
     try:
         dist = importlib.metadata.distribution(name)
     except importlib.metadata.PackageNotFoundError:
@@ -114,6 +125,20 @@ def _dist_version(name: str) -> str:
         if line.startswith("Version:"):
             return line[len("Version:") :].strip()
     return str(dist.version)
+
+
+def _normalized(name: str) -> str:
+    """A distribution's name as its ``.dist-info`` folder spells it, to compare (PEP 503, with ``_``)."""
+    return "_".join(filter(None, name.replace("-", "_").replace(".", "_").lower().split("_")))
+
+
+@lru_cache(maxsize=64)  # the entries of sys.path
+def _listing(entry: str) -> tuple[str, ...]:
+    """The names in a :data:`sys.path` folder (none for a zip file or a missing folder), listed once."""
+    try:
+        return tuple(os.listdir(entry))
+    except OSError:
+        return ()
 
 
 def key_for(files: Iterable[Path], extra: Iterable[str] = ()) -> str:

@@ -376,6 +376,29 @@ def test_library_versions_in_the_key_are_the_installed_ones() -> None:
     assert cache._dist_version("surely-not-an-installed-distribution") == "?"
 
 
+def test_library_versions_are_read_from_the_dist_info_folder_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "Some_Lib-1.2.3rc1.dist-info").mkdir()
+    (tmp_path / "other-9.dist-info").mkdir()
+    monkeypatch.setattr("sys.path", [str(tmp_path / "missing"), str(tmp_path)])
+    cache._listing.cache_clear()
+    try:
+        assert cache._dist_version("some-lib") == "1.2.3rc1"
+        assert cache._dist_version("Some.Lib") == "1.2.3rc1"
+        assert cache._dist_version("other") == "9"
+    finally:
+        cache._listing.cache_clear()
+
+
+def test_the_key_is_made_without_importing_importlib_metadata(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, corridors.cache as c; c.code_version(); print('importlib.metadata' in sys.modules)"
+    # from the temporary folder: the installed corridors, as a user's process imports it
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True)  # noqa: S603 - our own code
+    assert out.stdout.strip() == "False", out.stderr
+
+
 def test_arrays_are_written_packed_by_type_and_read_back_as_they_were(own_cache: Path) -> None:
     obj = {
         "ints": [np.arange(n, dtype=np.int32) for n in (0, 1, 5, 40)],
