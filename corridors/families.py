@@ -192,8 +192,7 @@ def _step(t: Mapping[str, Any], fid: str) -> Step:
 def load_families(path: str | Path | None = None) -> dict[str, Family]:
     """Corridor families from ``data/families.toml`` (or ``path``)."""
     p = Path(path) if path else Path(str(resources.files("corridors.data").joinpath("families.toml")))
-    with p.open("rb") as fh:
-        raw = tomllib.load(fh)
+    raw = _parsed(p)
     out = {}
     for fid, t in raw.items():
         east = t.get("no_eastbound_beyond")
@@ -217,6 +216,24 @@ def load_families(path: str | Path | None = None) -> dict[str, Family]:
             ),
         )
     return out
+
+
+_PARSED: dict[tuple[str, int, int], dict[str, Any]] = {}
+
+
+def _parsed(p: Path) -> dict[str, Any]:
+    """The TOML in ``p``, parsed once while the file keeps its size and modification time: a `corridors`
+    process asks for the bundled families three times (two ``--help`` texts, then the router)."""
+    st = p.stat()
+    key = (str(p.resolve()), st.st_mtime_ns, st.st_size)
+    raw = _PARSED.get(key)
+    if raw is None:
+        with p.open("rb") as fh:
+            raw = tomllib.load(fh)
+        if len(_PARSED) >= 8:
+            _PARSED.clear()
+        _PARSED[key] = raw
+    return raw
 
 
 def family_ids_text() -> str:
