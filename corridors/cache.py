@@ -48,6 +48,7 @@ from typing import Any
 
 import numpy as np
 
+from . import digests
 from ._version import __version__
 from .codec import CacheFormatError, decode, encode, encode_graph_entry, graph_digest
 from .columns import AGE_FROM as AGE_FROM
@@ -90,13 +91,16 @@ def code_version() -> str:
     h = hashlib.sha256(__version__.encode())
     for dist in ("numpy", "networkx", "shapely", "scipy"):  # the libraries the built objects come from
         h.update(f"\0{dist}={_dist_version(dist)}".encode())
-    root = Path(__file__).resolve().parent
-    for f in sorted(root.rglob("*.py")):
-        h.update(b"\0" + str(f.relative_to(root)).encode() + b"\0")
-        try:
-            h.update(f.read_bytes())
-        except OSError:
-            h.update(b"<unreadable>")
+    root = str(Path(__file__).resolve().parent)
+    folder = cache_dir()
+    sources = []
+    for top, _, names in os.walk(root):  # every .py file below, as Path.rglob finds them (os.walk: 5x faster)
+        rel = os.path.relpath(top, root)
+        sources += [(*(() if rel == "." else rel.split(os.sep)), name) for name in names if name.endswith(".py")]
+    for parts in sorted(sources):  # each file by its digest, remembered between runs (corridors.digests)
+        h.update(b"\0" + "/".join(parts).encode() + b"\0")
+        h.update(digests.file_digest(os.path.join(root, *parts), folder).encode())
+    digests.flush(folder)
     return h.hexdigest()
 
 
@@ -109,10 +113,9 @@ def _dist_version(name: str) -> str:
     header is read without parsing the others as email (numpy's hold its whole README)."""
     want = _normalized(name)
     for entry in sys.path:
-        for item in _listing(entry or "."):
-            stem, sep, version = item.removesuffix(".dist-info").rpartition("-")
-            if item.endswith(".dist-info") and sep and _normalized(stem) == want and version:
-                return version
+        version = _dist_infos(entry or ".").get(want)
+        if version:
+            return version
     import importlib.metadata
 
     try:
@@ -133,12 +136,19 @@ def _normalized(name: str) -> str:
 
 
 @lru_cache(maxsize=64)  # the entries of sys.path
-def _listing(entry: str) -> tuple[str, ...]:
-    """The names in a :data:`sys.path` folder (none for a zip file or a missing folder), listed once."""
+def _dist_infos(entry: str) -> dict[str, str]:
+    """The versions of the ``NAME-VERSION.dist-info`` folders in a :data:`sys.path` folder by their
+    normalised names, the first of a name kept (none for a zip file or a missing folder), listed once."""
     try:
-        return tuple(os.listdir(entry))
+        names = os.listdir(entry)
     except OSError:
-        return ()
+        return {}
+    found: dict[str, str] = {}
+    for item in names:
+        stem, sep, version = item.removesuffix(".dist-info").rpartition("-")
+        if item.endswith(".dist-info") and sep and version:
+            found.setdefault(_normalized(stem), version)
+    return found
 
 
 def key_for(files: Iterable[Path], extra: Iterable[str] = ()) -> str:
@@ -147,33 +157,21 @@ def key_for(files: Iterable[Path], extra: Iterable[str] = ()) -> str:
     h.update(b"\0code\0" + code_version().encode())
     for part in extra:
         h.update(b"\0" + str(part).encode())
+    folder = cache_dir()
     for f in files:
         h.update(b"\0" + str(Path(f).name).encode() + b"\0")
-        h.update(file_digest(f).encode())
+        h.update(file_digest(f, folder).encode())
+    digests.flush(folder)
     return h.hexdigest()
 
 
-def file_digest(path: str | Path) -> str:
+def file_digest(path: str | Path, folder: Path | None = None) -> str:
     """SHA-256 of a file's bytes, read in blocks and at most up to the input size limit (a device such as
-    /dev/zero is not read forever); ``<missing>`` or ``<too large>`` when it cannot be hashed."""
+    /dev/zero is not read forever); ``<missing>`` or ``<too large>`` when it cannot be hashed. With a
+    cache ``folder``, remembered there between runs under the file's identity (:mod:`corridors.digests`)."""
     from .io import max_input_bytes
 
-    limit = max_input_bytes()
-    h = hashlib.sha256()
-    n = 0
-    try:
-        if not Path(path).is_file():
-            # a pipe or a device: hashing would consume or never end it; a key no other run can share
-            return f"<not a regular file {os.urandom(16).hex()}>"
-        with Path(path).open("rb") as fh:
-            while block := fh.read(1 << 20):
-                n += len(block)
-                if n > limit:
-                    return "<too large>"
-                h.update(block)
-    except OSError:
-        return "<missing>"
-    return h.hexdigest()
+    return digests.file_digest(path, folder, max_input_bytes())
 
 
 def _path(kind: str, key: str) -> Path | None:
