@@ -25,6 +25,8 @@ import numpy as np
 from .columns import CacheFormatError, attribute_dicts, index_array, pair_layout, paused_gc, runs_of_dicts
 
 _MISSING = object()
+#: rows made at once without pausing the collector (:meth:`Rows.fill`)
+_FEW = 64
 
 
 class Rows(dict):  # type: ignore[type-arg]
@@ -88,11 +90,15 @@ class Rows(dict):  # type: ignore[type-arg]
         if self._whole:
             return
         todo = [(k, v) for k, v in dict.items(self) if type(v) is int]
-        if todo:
+        if len(todo) > _FEW:
             with paused_gc():  # tens of thousands of dicts that all stay alive, as when a graph is read in bulk
                 rows = self._every()
                 for k, v in todo:
                     dict.__setitem__(self, k, rows[v])
+        elif todo:  # a node's few neighbours or a pair's few edges (the collector paused for nothing)
+            rows = self._every()
+            for k, v in todo:
+                dict.__setitem__(self, k, rows[v])
         self._whole = True
 
     def positions(self) -> Iterator[tuple[Any, Any]]:
