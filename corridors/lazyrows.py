@@ -313,7 +313,9 @@ class RowTable:
         if len(self.holders[j]) == len(self.sigs):  # every row has the key: its rows in order
             pos: Any = None
         else:
-            pos = np.cumsum(np.isin(self.codes, self.holders[j])) - 1  # each row's place in the column
+            has = np.zeros(len(self.sigs), bool)  # (``np.isin(codes, holders)`` by a table of key lists)
+            has[self.holders[j]] = True
+            pos = np.cumsum(has[self.codes]) - 1  # each row's place in the column
         f: Callable[[int], Any]
         if isinstance(c, Deferred):
             one = c.one
@@ -324,18 +326,17 @@ class RowTable:
                 f = (lambda i: one(where[i])) if pos is None else (lambda i: one(where[pos[i]]))
             self._get[j] = f
             return f
-        plain = c.dtype.kind != "O"  # numbers and bools: Python's own, as ``tolist`` gives them
-        if at is None:
-            if pos is None:
-                f = (lambda i: c[i].item()) if plain else c.__getitem__
-            else:
-                f = (lambda i: c[pos[i]].item()) if plain else (lambda i: c[pos[i]])
+        plain = c.dtype.kind != "O"  # numbers and bools: Python's own, as ``tolist`` gives them (``c.item(i)``)
+        if at is None and pos is None:
+            f = c.item if plain else c.__getitem__
+        elif at is None:
+            f = (lambda i: c.item(pos[i])) if plain else (lambda i: c[pos[i]])
         else:
             a: np.ndarray = at
             if pos is None:
-                f = (lambda i: c[a[i]].item()) if plain else (lambda i: c[a[i]])
+                f = (lambda i: c.item(a[i])) if plain else (lambda i: c[a[i]])
             else:
-                f = (lambda i: c[a[pos[i]]].item()) if plain else (lambda i: c[a[pos[i]]])
+                f = (lambda i: c.item(a[pos[i]])) if plain else (lambda i: c[a[pos[i]]])
         self._get[j] = f
         return f
 
