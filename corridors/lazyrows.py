@@ -315,7 +315,7 @@ class RowTable:
         else:
             has = np.zeros(len(self.sigs), bool)  # (``np.isin(codes, holders)`` by a table of key lists)
             has[self.holders[j]] = True
-            pos = np.cumsum(has[self.codes]) - 1  # each row's place in the column
+            pos = np.cumsum(has.take(self.codes)) - 1  # each row's place in the column
         f: Callable[[int], Any]
         if isinstance(c, Deferred):
             one = c.one

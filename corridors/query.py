@@ -369,7 +369,7 @@ def _among(codes: np.ndarray, items: Any, size: int) -> np.ndarray:
     negative), by a table of ``size`` flags: a few times faster for the engine's 39,000 edges."""
     table = np.zeros(size, bool)
     table[np.asarray(items, np.int64)] = True
-    got: np.ndarray = table[codes]
+    got: np.ndarray = table.take(codes)  # (``table[codes]``, without casting the codes to intp first)
     return got
 
 
