@@ -7,7 +7,9 @@ assembly, labels, place resolution), yet decoding them all in bulk was a fifth o
 is a plain ``networkx.MultiDiGraph`` whose ``_node``, ``_succ`` (``_adj``) and ``_pred`` are :class:`Rows`:
 a row is made on first read from the entry's columns, the same dict, with its keys in the same order,
 as the bulk decode (:meth:`RowTable.every`) makes; a successor and a predecessor row share each pair's key
-dict, as networkx has it. Whatever reads every row (``items()``, ``values()``, a copy, a pickle) has the
+dict, as networkx has it. A row of several neighbours is itself a :class:`Rows` of their key dicts, and a
+key dict a :class:`Rows` of its edges' dicts: a route check that asks which of a node's neighbours has a
+leg, then reads that leg, makes that one edge's dict, not every edge leaving the node. Whatever reads every row (``items()``, ``values()``, a copy, a pickle) has the
 rest made in bulk first, keeping the rows already handed out. Everything an entry could get wrong is
 checked when it is read (:class:`~corridors.columns.CacheFormatError`), not when a row is made.
 """
@@ -23,13 +25,15 @@ import numpy as np
 from .columns import CacheFormatError, attribute_dicts, index_array, pair_layout, paused_gc, runs_of_dicts
 
 _MISSING = object()
+#: rows made at once without pausing the collector (:meth:`Rows.fill`)
+_FEW = 64
 
 
 class Rows(dict):  # type: ignore[type-arg]
     """A dict whose values are made on first read. Until then a key's value is its row's position (an
     int: a row is a dict, never an int). Reading one key makes its row (``make``); reading them all
     (``items``, ``values``, a copy, a comparison, a pickle), or a sixteenth of them one by one, makes the
-    rest at once (``every``: all rows by position) and keeps the rows already made. ``__iter__`` is overridden so that ``dict(rows)`` and
+    rest at once (``every``: all rows by position, or anything indexable by it) and keeps the rows already made. ``__iter__`` is overridden so that ``dict(rows)`` and
     ``{**rows}`` read through ``keys()`` and ``__getitem__``, not the raw table."""
 
     __slots__ = ("_every", "_left", "_make", "_sizes", "_whole")
@@ -38,8 +42,8 @@ class Rows(dict):  # type: ignore[type-arg]
         self,
         keys: Sequence[Any],
         make: Callable[[int], Any],
-        every: Callable[[], Sequence[Any]],
-        sizes: Sequence[int] | None = None,
+        every: Callable[[], Any],
+        sizes: Any = None,
         index: dict[Any, int] | None = None,
     ) -> None:
         if index is None:
@@ -86,11 +90,15 @@ class Rows(dict):  # type: ignore[type-arg]
         if self._whole:
             return
         todo = [(k, v) for k, v in dict.items(self) if type(v) is int]
-        if todo:
+        if len(todo) > _FEW:
             with paused_gc():  # tens of thousands of dicts that all stay alive, as when a graph is read in bulk
                 rows = self._every()
                 for k, v in todo:
                     dict.__setitem__(self, k, rows[v])
+        elif todo:  # a node's few neighbours or a pair's few edges (the collector paused for nothing)
+            rows = self._every()
+            for k, v in todo:
+                dict.__setitem__(self, k, rows[v])
         self._whole = True
 
     def positions(self) -> Iterator[tuple[Any, Any]]:
@@ -305,7 +313,9 @@ class RowTable:
         if len(self.holders[j]) == len(self.sigs):  # every row has the key: its rows in order
             pos: Any = None
         else:
-            pos = np.cumsum(np.isin(self.codes, self.holders[j])) - 1  # each row's place in the column
+            has = np.zeros(len(self.sigs), bool)  # (``np.isin(codes, holders)`` by a table of key lists)
+            has[self.holders[j]] = True
+            pos = np.cumsum(has.take(self.codes)) - 1  # each row's place in the column
         f: Callable[[int], Any]
         if isinstance(c, Deferred):
             one = c.one
@@ -316,18 +326,17 @@ class RowTable:
                 f = (lambda i: one(where[i])) if pos is None else (lambda i: one(where[pos[i]]))
             self._get[j] = f
             return f
-        plain = c.dtype.kind != "O"  # numbers and bools: Python's own, as ``tolist`` gives them
-        if at is None:
-            if pos is None:
-                f = (lambda i: c[i].item()) if plain else c.__getitem__
-            else:
-                f = (lambda i: c[pos[i]].item()) if plain else (lambda i: c[pos[i]])
+        plain = c.dtype.kind != "O"  # numbers and bools: Python's own, as ``tolist`` gives them (``c.item(i)``)
+        if at is None and pos is None:
+            f = c.item if plain else c.__getitem__
+        elif at is None:
+            f = (lambda i: c.item(pos[i])) if plain else (lambda i: c[pos[i]])
         else:
             a: np.ndarray = at
             if pos is None:
-                f = (lambda i: c[a[i]].item()) if plain else (lambda i: c[a[i]])
+                f = (lambda i: c.item(a[i])) if plain else (lambda i: c[a[i]])
             else:
-                f = (lambda i: c[a[pos[i]]].item()) if plain else (lambda i: c[a[pos[i]]])
+                f = (lambda i: c.item(a[pos[i]])) if plain else (lambda i: c[a[pos[i]]])
         self._get[j] = f
         return f
 
@@ -394,7 +403,8 @@ def multidigraph(
     """Give the empty directed multigraph ``G`` its nodes and edges as :class:`Rows` (what
     :func:`corridors.columns.directed_adjacency` builds in bulk, checked the same way: :func:`pair_layout`): a successor row
     holds the node's pairs in edge order, a predecessor row its stored entries in order, and each pair's
-    key dict is made once for both."""
+    key dict is made once for both. A row of several pairs and every key dict are :class:`Rows` too (their
+    values made when read: a key dict's edges' dicts, each when its key is read)."""
     N, E = len(nodes), len(u)
     starts, which = pair_layout(N, u, v, pred, pred_n)
     ends = np.append(starts, E)
@@ -406,6 +416,7 @@ def multidigraph(
         if len(set(keys[a:b])) != b - a:
             msg = f"duplicate edge key in {keys[a:b]!r}"
             raise CacheFormatError(msg)
+    edge_of = _ByIndex(edge_rows.row)
     kds: list[dict[Any, Any] | None] = [None] * P  # each pair's key dict, once made
     made: list[int] = []  # the pairs whose key dict was made one by one, in order
     whole = False  # every pair's key dict made
@@ -414,7 +425,8 @@ def multidigraph(
         got = kds[p]
         if got is None:
             a, b = int(first_l[p]), int(end_l[p])
-            got = kds[p] = {keys[a]: edge_rows.row(a)} if b - a == 1 else dict(zip(keys[a:b], map(edge_rows.row, range(a, b)), strict=True))
+            # the edges' dicts made when read (a route check asks only whether a key is there)
+            got = kds[p] = Rows(keys[a:b], edge_rows.row, edge_of.every, index=dict(zip(keys[a:b], range(a, b), strict=True)))
             made.append(p)
         return got
 
@@ -441,11 +453,19 @@ def multidigraph(
     pred_pair = which.tolist()
     pred_off = np.concatenate([[0], np.cumsum(pred_n)]).tolist()
 
+    kd_of = _ByIndex(kd, first_l, end_l)
+
     def succ_row(x: int) -> dict[Any, Any]:
-        return {to_node[p]: kd(p) for p in range(pair_off[x], pair_off[x + 1])}
+        a, b = pair_off[x], pair_off[x + 1]
+        if b - a < 2:  # one neighbour (most nodes) or none: a plain dict, its key dict made now
+            return {to_node[p]: kd(p) for p in range(a, b)}
+        return Rows(to_node[a:b], kd, kd_of.every, kd_of, index=dict(zip(to_node[a:b], range(a, b), strict=True)))
 
     def pred_row(y: int) -> dict[Any, Any]:
-        return {from_node[j]: kd(pred_pair[j]) for j in range(pred_off[y], pred_off[y + 1])}
+        a, b = pred_off[y], pred_off[y + 1]
+        if b - a < 2:
+            return {from_node[j]: kd(pred_pair[j]) for j in range(a, b)}
+        return Rows(from_node[a:b], kd, kd_of.every, kd_of, index=dict(zip(from_node[a:b], pred_pair[a:b], strict=True)))
 
     def every_succ() -> list[dict[Any, Any]]:
         return runs_of_dicts(to_node, every_kd(), np.diff(pair_off))
@@ -465,10 +485,41 @@ def multidigraph(
     return G
 
 
+_NO_PAIRS = np.zeros(0, np.int64)
+
+
+class _ByIndex:
+    """Values by index, each made when read (``make``): the ``every`` of a :class:`Rows` whose values are
+    indices until made (a successor or predecessor row's pairs, a pair's edges), so reading one of its
+    keys, or all, makes only its own. :meth:`size` is a pair's edge count (given ``first`` and ``end``)."""
+
+    __slots__ = ("_end", "_first", "_make")
+
+    def __init__(self, make: Callable[[int], Any], first: np.ndarray = _NO_PAIRS, end: np.ndarray = _NO_PAIRS) -> None:
+        self._make, self._first, self._end = make, first, end
+
+    def __getitem__(self, i: int) -> Any:
+        return self._make(i)
+
+    def every(self) -> _ByIndex:
+        return self
+
+    def size(self, p: int) -> int:
+        return int(self._end[p] - self._first[p])
+
+
 def edge_count(adj: Any) -> int | None:
     """The number of edges of a multigraph whose successor rows are :class:`Rows` not all made, without
     making them (each made row counted as it is now), or None for any other adjacency."""
     if not isinstance(adj, Rows) or adj.made() or adj._sizes is None:
         return None
     sizes = adj._sizes
-    return sum(sizes[x] if type(x) is int else sum(map(len, x.values())) for _, x in adj.positions())
+    return sum(sizes[x] if type(x) is int else _row_edges(x) for _, x in adj.positions())
+
+
+def _row_edges(row: Any) -> int:
+    """The edges of a successor row, its pairs not made yet counted without making them."""
+    if isinstance(row, Rows) and isinstance(row._sizes, _ByIndex):
+        pairs = row._sizes
+        return sum(pairs.size(p) if type(p) is int else len(p) for _, p in row.positions())
+    return sum(map(len, row.values()))

@@ -243,7 +243,7 @@ def _edge_mask(q: Compiled, c: Constraints, fam: Family | None, o: str, d: str) 
             raise ConstraintError(msg)
     if banned:
         idx = np.asarray([eng.node_index[n] for n in banned], np.int32)
-        mask &= ~np.isin(q.src_node, idx) & ~np.isin(q.dst_node, idx)
+        mask &= ~_among(q.src_node, idx, len(eng.nodes)) & ~_among(q.dst_node, idx, len(eng.nodes))
     return mask
 
 
@@ -349,10 +349,10 @@ def group_mask(q: Compiled, group: Mapping[str, Sequence[str]]) -> np.ndarray:
     nodes = [n for n in group.get("nodes", ()) if n in eng.node_index]
     if nodes:
         idx = np.asarray([eng.node_index[n] for n in nodes], np.int32)
-        g |= is_leg & np.isin(q.dst_node, idx)
+        g |= is_leg & _among(q.dst_node, idx, len(eng.nodes))
     gauge_nodes = [eng.node_index[n] for n in group.get("gauge_change_at", ()) if n in eng.node_index]
     if gauge_nodes:
-        g |= (eng.etype == GAUGE) & np.isin(q.src_node, np.asarray(gauge_nodes, np.int32))
+        g |= (eng.etype == GAUGE) & _among(q.src_node, gauge_nodes, len(eng.nodes))
     legs = [eng.leg_id_index[x] for x in group.get("legs", ()) if x in eng.leg_id_index]
     if legs:
         g |= np.isin(q.leg_uid, np.asarray(legs, np.int32))
@@ -362,6 +362,15 @@ def group_mask(q: Compiled, group: Mapping[str, Sequence[str]]) -> np.ndarray:
     for m in group.get("modes", ()):
         g |= is_leg & (eng.mode == MODE_CODES[m])
     return g
+
+
+def _among(codes: np.ndarray, items: Any, size: int) -> np.ndarray:
+    """``np.isin(codes, items)`` for codes in ``range(size)`` (a node's index, a side's code: never
+    negative), by a table of ``size`` flags: a few times faster for the engine's 39,000 edges."""
+    table = np.zeros(size, bool)
+    table[np.asarray(items, np.int64)] = True
+    got: np.ndarray = table.take(codes)  # (``table[codes]``, without casting the codes to intp first)
+    return got
 
 
 def crossing_groups(q: Compiled, cr: Crossing, ends: tuple[str, str] = ("", "")) -> list[Group]:
@@ -375,15 +384,16 @@ def crossing_groups(q: Compiled, cr: Crossing, ends: tuple[str, str] = ("", ""))
     if d in cr.nodes or o in cr.nodes:
         i = eng.node_index[d if d in cr.nodes else o]
         if d in cr.nodes:
-            fs = np.isin(q.from_side, [j for j, x in enumerate(q.sides) if x and side_matches(cr.from_side, x)])
+            fs = _among(q.from_side, [j for j, x in enumerate(q.sides) if x and side_matches(cr.from_side, x)], len(q.sides))
             return [Group(is_leg & (q.dst_node == i) & fs, (i,))]
-        ts = np.isin(q.to_side, [j for j, x in enumerate(q.sides) if x and side_matches(cr.to_side, x)])
+        ts = _among(q.to_side, [j for j, x in enumerate(q.sides) if x and side_matches(cr.to_side, x)], len(q.sides))
         return [Group(is_leg & (q.src_node == i) & ts, (i,))]
     idx = np.asarray([eng.node_index[n] for n in cr.nodes if n in eng.node_index], np.int32)
-    fs = np.isin(q.from_side, [i for i, x in enumerate(q.sides) if x and side_matches(cr.from_side, x)])
-    ts = np.isin(q.to_side, [i for i, x in enumerate(q.sides) if x and side_matches(cr.to_side, x)])
-    arrive = is_leg & np.isin(q.dst_node, idx) & fs
-    leave = is_leg & np.isin(q.src_node, idx) & ts
+    fs = _among(q.from_side, [i for i, x in enumerate(q.sides) if x and side_matches(cr.from_side, x)], len(q.sides))
+    ts = _among(q.to_side, [i for i, x in enumerate(q.sides) if x and side_matches(cr.to_side, x)], len(q.sides))
+    N = len(eng.nodes)
+    arrive = is_leg & _among(q.dst_node, idx, N) & fs
+    leave = is_leg & _among(q.src_node, idx, N) & ts
     nodes = tuple(int(x) for x in idx)
     return [Group(arrive, nodes), Group(leave, nodes)]
 
@@ -413,7 +423,7 @@ def via_alternatives(q: Compiled, query: str, ends: tuple[str, str]) -> list[lis
         if alts:
             return alts
     idx = np.asarray([eng.node_index[n] for n in nids], np.int32)
-    return [[Group(is_leg & np.isin(q.dst_node, idx), tuple(int(x) for x in idx))]]
+    return [[Group(is_leg & _among(q.dst_node, idx, len(eng.nodes)), tuple(int(x) for x in idx))]]
 
 
 def gate_direction_mask(q: Compiled, fam: Family, forward: bool) -> np.ndarray:

@@ -73,9 +73,13 @@ def test_only_the_rows_made_have_their_geometries_decoded(monkeypatch: pytest.Mo
     lazy = codec.decode(data, "k", lazy=True)["graph"]
     at_read = sum(calls)
     assert at_read <= 4  # the polygons, the multi-part line and the point (not LineStrings): decoded at once
-    _ = lazy["n5"]  # n5's successor row: its two legs' (n6's and n4's) geometries, one by one
+    _ = lazy["n5"]  # n5's successor row: its pairs' key dicts and their edges' dicts made when read
+    assert sum(calls) == at_read
+    _ = [lazy["n5"][v][k] for v in lazy["n5"] for k in lazy["n5"][v]]  # its two legs' (n6's and n4's) geometries, one by one
     assert sum(calls) == at_read + 2
     assert lazy["n6"]["n5"]["r5"]["geometry"] is lazy["n5"]["n6"]["e5"]["geometry"]  # the reverse's: the same object
+    assert sum(calls) == at_read + 2
+    _ = [lazy["n6"][v][k] for v in lazy["n6"] for k in lazy["n6"][v]]
     assert sum(calls) == at_read + 3  # n6's row: only its leg to n7 new
     bulk_calls = len(calls)
     codec.decode(data, "k")

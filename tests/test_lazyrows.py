@@ -140,3 +140,28 @@ def test_queries_on_a_network_read_row_by_row(G: nx.MultiDiGraph) -> None:
     assert [x.to_dict() for x in got.routes] == [x.to_dict() for x in want.routes]
     assert got.unavailable == want.unavailable
     assert r.route("Moscow", "Chennai").to_dict() == plain.route("Moscow", "Chennai").to_dict()
+
+
+def test_a_successor_row_makes_only_the_pairs_and_edges_read(G: nx.MultiDiGraph) -> None:
+    """A row of several neighbours makes a pair's key dict when that neighbour is read, and a key dict
+    makes an edge's dict when that key is read: asking whether a leg is there decodes nothing, and
+    the edges are counted without making them; read in full, the same rows as the bulk read."""
+    bulk, _ = load_network_with_fingerprint()
+    lazy, _ = load_network_with_fingerprint(rows_on_demand=True)
+    n = next(x for x in bulk if len(bulk._succ[x]) >= 3 and any(len(kd) >= 2 for kd in bulk._succ[x].values()))
+    row = lazy._succ[n]
+    assert isinstance(row, lazyrows.Rows)
+    assert all(type(p) is int for _, p in row.positions())  # no pair's key dict made yet
+    v = next(v for v, kd in bulk._succ[n].items() if len(kd) >= 2)
+    kd = row[v]
+    assert isinstance(kd, lazyrows.Rows)
+    assert sum(type(p) is int for _, p in row.positions()) == len(row) - 1  # only that pair's
+    k = next(iter(bulk._succ[n][v]))
+    assert k in kd and all(type(e) is int for _, e in kd.positions())  # a key looked up, no edge made
+    assert _same_rows(bulk._succ[n][v][k], kd[k])
+    assert sum(type(e) is int for _, e in kd.positions()) == len(kd) - 1
+    assert lazyrows.edge_count(lazy._adj) == bulk.number_of_edges()
+    assert sum(type(e) is int for _, e in kd.positions()) == len(kd) - 1  # counted, not made
+    assert _same_rows(bulk._succ[n], row)
+    assert lazy._pred[v][n] is kd
+    assert _same_graph(bulk, lazy)
