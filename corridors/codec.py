@@ -192,7 +192,7 @@ class _Encoder:
         set (attribute dicts keep their key order), so decoding builds dicts from lists, not from
         hundreds of thousands of JSON objects. Graph attributes named in ``skip`` are left out."""
         cls = type(G)
-        if cls.__module__.split(".")[0] != "networkx":
+        if cls.__module__.split(".")[0] != "networkx" and cls is not RowGraph:  # a RowGraph: a MultiDiGraph's state
             msg = f"cannot cache a graph of type {cls.__qualname__}"
             raise CacheFormatError(msg)
         multi = G.is_multigraph()
@@ -216,7 +216,7 @@ class _Encoder:
             v = np.fromiter(map(index.__getitem__, map(itemgetter(1), edges)), dtype=np.int32, count=len(edges))
             rows = [e[3] for e in edges]
         doc: dict[str, Any] = {
-            "__nx": cls.__name__,
+            "__nx": "MultiDiGraph" if cls is RowGraph else cls.__name__,
             "graph": self.enc({k: v for k, v in G.graph.items() if k not in skip}),
             "nodes": self.column(nodes),
             "node_attrs": self._rows([G._node[n] for n in nodes]),
