@@ -338,7 +338,7 @@ def _add_legs(
         for end, nid, c in (("from", u, rec.coords[0]), ("to", v, rec.coords[-1])):
             if nid == MARNET:
                 continue
-            n = G.nodes[nid]
+            n = G._node[nid]
             d = haversine_km((n["x"], n["y"]), c)
             if d > END_TOLERANCE_KM:
                 steps.append(

@@ -66,12 +66,13 @@ def add_edge(G: Any, u: str, v: str, key: str, attrs: dict[str, Any]) -> None:
     """``G.add_edge(u, v, key=key, **attrs)`` as networkx does it (the ends added if missing, an
     existing edge's dict updated in place, the graph's networkx cache cleared), on the graph's state,
     so a :class:`corridors.netview.RowGraph` being built needs no networkx."""
+    succ, pred, node = G._succ, G._pred, G._node  # networkx's names, read (never assigned) here
     for n in (u, v):
-        if n not in G._succ:
-            G._succ[n], G._pred[n], G._node[n] = {}, {}, {}
-    kd = G._succ[u].get(v)
+        if n not in succ:
+            succ[n], pred[n], node[n] = {}, {}, {}
+    kd = succ[u].get(v)
     if kd is None:
-        kd = G._succ[u][v] = G._pred[v][u] = {}
+        kd = succ[u][v] = pred[v][u] = {}
     d = kd.get(key)
     if d is None:
         kd[key] = attrs

@@ -438,9 +438,10 @@ def add_services(G: nx.MultiDiGraph, path: str | Path | None = None, problems: l
         for s in services
     }
     for hub in hubs:
-        if hub.port in G._node:
-            G._node[hub.port]["dwell_q_port_transshipment"] = hub.dwell_q
-            G._node[hub.port]["dwell_q_source"] = hub.source
+        hub_attrs = G._node.get(hub.port)
+        if hub_attrs is not None:
+            hub_attrs["dwell_q_port_transshipment"] = hub.dwell_q
+            hub_attrs["dwell_q_source"] = hub.source
     wanted: list[tuple[Service, str, str, int]] = []
     for s in services:
         missing = [c for c in s.calls if c not in G.nodes]
