@@ -112,6 +112,8 @@ class _Encoder:
         #: every distinct string of the entry's string columns, once, by its number (in order of first use)
         self.strings: dict[str, int] = {}
         self._geom_ids: dict[int, int] = {}
+        #: long columns factorized, by length and first and last item (a network's edge keys are its legs' ids)
+        self._seen: dict[tuple[int, int, int], tuple[Sequence[Any], dict[Any, Any], np.ndarray, list[np.ndarray]]] = {}
 
     def array(self, a: np.ndarray) -> dict[str, int]:
         if a.dtype.hasobject:
@@ -192,7 +194,7 @@ class _Encoder:
         set (attribute dicts keep their key order), so decoding builds dicts from lists, not from
         hundreds of thousands of JSON objects. Graph attributes named in ``skip`` are left out."""
         cls = type(G)
-        if cls.__module__.split(".")[0] != "networkx":
+        if cls.__module__.split(".")[0] != "networkx" and cls is not RowGraph:  # a RowGraph: a MultiDiGraph's state
             msg = f"cannot cache a graph of type {cls.__qualname__}"
             raise CacheFormatError(msg)
         multi = G.is_multigraph()
@@ -216,7 +218,7 @@ class _Encoder:
             v = np.fromiter(map(index.__getitem__, map(itemgetter(1), edges)), dtype=np.int32, count=len(edges))
             rows = [e[3] for e in edges]
         doc: dict[str, Any] = {
-            "__nx": cls.__name__,
+            "__nx": "MultiDiGraph" if cls is RowGraph else cls.__name__,
             "graph": self.enc({k: v for k, v in G.graph.items() if k not in skip}),
             "nodes": self.column(nodes),
             "node_attrs": self._rows([G._node[n] for n in nodes]),
@@ -271,12 +273,22 @@ class _Encoder:
         try:
             if _plain_keys(kinds, values):  # the values are their own keys (most columns: a quick way)
                 # each key is the first value that had it (dict.fromkeys keeps the first key object)
-                uniq, codes = factorize(values)
+                memo_key = (len(values), id(values[0]), id(values[-1])) if len(values) >= 1024 else None
+                last = self._seen.get(memo_key) if memo_key is not None else None
+                if last is not None and type(last[0]) is type(values) and last[0] == values:
+                    uniq, codes, str_ids = last[1], last[2], last[3]  # equal values: the same keys (see _plain_keys)
+                else:
+                    uniq, codes = factorize(values)
+                    str_ids = []
+                    if memo_key is not None:
+                        self._seen[memo_key] = (values, uniq, codes, str_ids)
                 if kinds == {tuple} and 2 * len(uniq) > len(values) and len(widths := set(map(len, uniq))) == 1 and widths != {0}:
                     # mostly distinct tuples of one width (an engine's edge references): a column per position
                     return {"tup": [self.column(c) for c in zip(*values, strict=True)]}
                 if kinds == {str}:  # the strings by their number in the entry's table (each read once per entry)
-                    return {"uniq_s": self.array(self._string_ids(uniq)), "codes": self.array(narrow(codes, len(uniq)))}
+                    if not str_ids:  # each distinct string's number, once for equal columns (no string is new the second time)
+                        str_ids.append(self._string_ids(uniq))
+                    return {"uniq_s": self.array(str_ids[0].copy()), "codes": self.array(narrow(codes, len(uniq)))}
                 return {
                     "uniq": list(uniq) if kinds <= _AS_IS else [self.enc(v) for v in uniq],
                     "codes": self.array(narrow(codes, len(uniq))),

@@ -435,7 +435,7 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
     for n in eng.nodes:
         if str(n).startswith("sea:"):
             continue
-        nd = G.nodes[n]
+        nd = G._node[n]  # the dict itself (a RowGraph gives a read-only view of it)
         node_mks = keys.get(n, [])  # its legs' mode keys, sorted
         gauge = _dwell(nd, p)[2]
         border_part = dwell_part(n, nd, "border_crossing", p)

@@ -22,8 +22,9 @@ from .checks import check_records
 from .errors import NetworkValidationError, Problem
 from .geo import Coord, geodesic_km, haversine_km, line_geometry
 from .geo import edge_coords as edge_coords  # the one accessor of a leg's line, also here where it was
+from .graphstate import edges_added, put_edge, put_node, weak_components
 from .io import MARNET, Layers, Record, read_layers
-from .netview import is_graph
+from .netview import RowGraph, as_networkx, is_graph
 from .worldports import WorldPort
 from .zones import Index, Zone, chokepoints_path, countries_path, read_countries, read_zones
 
@@ -239,6 +240,7 @@ def build_network(
     overlays: Iterable[str | Path] = (),
     network: Sequence[str | Path] | None = None,
     stage: Callable[[int, str], None] | None = None,
+    as_rows: bool = False,
 ) -> tuple[nx.MultiDiGraph, list[Problem]]:
     """Build the graph from ``network`` (the bundled files if None) with ``overlays`` merged over it,
     and return it with every problem found (errors and warnings); never raises for bad data. Use
@@ -246,7 +248,11 @@ def build_network(
 
     ``stage(i, name)`` is called as each stage of :data:`STAGES` starts (``i`` from 1; the first once
     the input files are read), for progress reports; not once an error is found (the rest of the build
-    then only gathers the problems for the report)."""
+    then only gathers the problems for the report).
+
+    With ``as_rows``, the graph is a :class:`corridors.netview.RowGraph` holding the same state (it
+    turns into a ``networkx.MultiDiGraph`` in place when asked for anything it does not answer): the
+    build itself never needs networkx, whose import costs a first run about 0.2 s CPU."""
 
     def say(i: int, name: str) -> None:
         if stage is not None and not any(p.severity == "error" for p in problems):
@@ -259,9 +265,8 @@ def build_network(
     countries = read_countries(problems=problems)
     zones = read_zones(problems=problems)
     zone_index = Index(zones, [z.geometry for z in zones])
-    import networkx as nx
-
-    G = nx.MultiDiGraph(crs="EPSG:4326")
+    G: Any = RowGraph()
+    G.graph["crs"] = "EPSG:4326"
     G.graph["files"] = list(layers.files)
     G.graph["chokepoints"] = {z.id: z for z in zones}
     _add_nodes(G, layers, countries, problems)
@@ -275,7 +280,7 @@ def build_network(
         say(4, STAGES[3])
         add_services(G, problems=problems)
     _check_components(G, layers, problems)
-    return G, problems
+    return (G if as_rows else as_networkx(G)), problems
 
 
 def _add_nodes(G: nx.MultiDiGraph, layers: Layers, countries: Index, problems: list[Problem]) -> None:
@@ -308,7 +313,8 @@ def _add_nodes(G: nx.MultiDiGraph, layers: Layers, countries: Index, problems: l
         attrs: dict[str, Any] = {k: v for k, v in p.items() if k not in ("id",)}
         attrs.setdefault("aliases", [])
         attrs.update(x=lon, y=lat, file=rec.file)
-        G.add_node(rec.id, **attrs)
+        put_node(G, rec.id, attrs)
+    edges_added(G)
 
 
 def _add_legs(
@@ -332,7 +338,7 @@ def _add_legs(
         for end, nid, c in (("from", u, rec.coords[0]), ("to", v, rec.coords[-1])):
             if nid == MARNET:
                 continue
-            n = G.nodes[nid]
+            n = G._node[nid]
             d = haversine_km((n["x"], n["y"]), c)
             if d > END_TOLERANCE_KM:
                 steps.append(
@@ -359,7 +365,7 @@ def _add_legs(
             problems.append(step)
         else:
             _add_leg(G, step[0], countries, zones, zone_index, problems, step[1], step[2], made=next(crossed))
-    _edges_added(G)
+    edges_added(G)
     return spurs
 
 
@@ -419,41 +425,9 @@ def _add_leg(
         "licence": p.get("licence"),
         "attribution": p.get("attribution"),
     }
-    _put_edge(G, u, v, rec.id, {"geometry": geom, "reverse": False, "enters": _enters(hits, coords[0], True), **attrs})
+    put_edge(G, u, v, rec.id, {"geometry": geom, "reverse": False, "enters": _enters(hits, coords[0], True), **attrs})
     if p.get("bidirectional", True):
-        _put_edge(G, v, u, rec.id, {"geometry": geom, "reverse": True, "enters": _enters(hits, coords[-1], True), **attrs})
-
-
-def _put_node(G: nx.MultiDiGraph, n: str, attrs: dict[str, Any]) -> None:
-    """``G.add_node(n, **attrs)``, as networkx does it but without its per-call overhead (thousands of
-    sea-lane junctions and ports); ``attrs`` becomes a new node's dict. The caller clears the graph's
-    networkx cache (:func:`_edges_added`)."""
-    succ, pred, node = G._succ, G._pred, G._node
-    if n in succ:
-        node[n].update(attrs)
-    else:
-        succ[n], pred[n], node[n] = {}, {}, attrs
-
-
-def _put_edge(G: nx.MultiDiGraph, u: str, v: str, key: str, attrs: dict[str, Any]) -> None:
-    """``G.add_edge(u, v, key=key, **attrs)`` between two nodes already in ``G``, as networkx does it but
-    without its per-call overhead (tens of thousands of legs); ``attrs`` becomes the edge's dict. The
-    caller clears the graph's networkx cache (:func:`_edges_added`)."""
-    out, into = G._succ[u], G._pred[v]
-    kd = out.get(v)
-    if kd is None:
-        out[v] = into[u] = {key: attrs}
-    elif key in kd:
-        kd[key].update(attrs)
-    else:
-        kd[key] = attrs
-
-
-def _edges_added(G: nx.MultiDiGraph) -> None:
-    """What ``add_edge`` does after each edge: drop what networkx cached about the graph."""
-    cached = getattr(G, "__networkx_cache__", None)
-    if isinstance(cached, dict):
-        cached.clear()
+        put_edge(G, v, u, rec.id, {"geometry": geom, "reverse": True, "enters": _enters(hits, coords[-1], True), **attrs})
 
 
 def _enters(hits: list[Zone], start: Coord, from_node: bool) -> tuple[str, ...]:
@@ -485,7 +459,7 @@ def _add_sea(
 ) -> None:
     net = sea.build_sea([rec.coords[-1] for rec in spurs] + [p.sea for p in world if p.sea is not None])
     for nid, (lon, lat) in net.nodes.items():
-        _put_node(
+        put_node(
             G,
             nid,
             {"name": "sea lane junction", "kind": "junction", "country": None, "aliases": [], "x": lon, "y": lat, "source": sea.SEA_SOURCE},
@@ -543,15 +517,15 @@ def _add_sea(
         }  # fmt: skip
         rev = fwd.copy()
         rev["reverse"], rev["enters"] = True, back
-        _put_edge(G, leg.u, leg.v, leg.id, fwd)
-        _put_edge(G, leg.v, leg.u, leg.id, rev)
-    _edges_added(G)
+        put_edge(G, leg.u, leg.v, leg.id, fwd)
+        put_edge(G, leg.v, leg.u, leg.id, rev)
+    edges_added(G)
 
 
 def _world_ports(G: nx.MultiDiGraph) -> list[WorldPort]:
     """The dataset ports whose UN/LOCODE no hand-curated node uses (id ``port:<LOCODE>`` or ``locode``)."""
     taken = {str(n)[5:] for n in G if str(n).startswith("port:")}
-    taken |= {str(d["locode"]) for _, d in G.nodes(data=True) if d.get("locode")}
+    taken |= {str(d["locode"]) for d in G._node.values() if d.get("locode")}
     return worldports.dataset_ports(taken)
 
 
@@ -576,7 +550,7 @@ def _add_world_ports(G: nx.MultiDiGraph, net: sea.SeaNetwork, world: Sequence[Wo
             "name": p.name, "aliases": list(aliases.get(locode, ())), "kind": "port", "country": p.country,
             "locode": locode, "x": p.lon, "y": p.lat, "source": source, "origin": "dataset", "file": "world_ports.csv",
         }  # fmt: skip
-        _put_node(G, nid, node)
+        put_node(G, nid, node)
         target = attached[p.sea]  # type: ignore[index]
         zs = hits.get(i)
         if zs:
@@ -596,17 +570,15 @@ def _add_world_ports(G: nx.MultiDiGraph, net: sea.SeaNetwork, world: Sequence[Wo
         }  # fmt: skip
         rev = fwd.copy()
         rev["reverse"] = True
-        _put_edge(G, nid, target, sid, fwd)
-        _put_edge(G, target, nid, sid, rev)
-    _edges_added(G)
+        put_edge(G, nid, target, sid, fwd)
+        put_edge(G, target, nid, sid, rev)
+    edges_added(G)
 
 
 def _check_components(G: nx.MultiDiGraph, layers: Layers, problems: list[Problem]) -> None:
-    if G.number_of_nodes() == 0:
+    if not G._node:
         return
-    import networkx as nx
-
-    comps = sorted(nx.weakly_connected_components(G), key=len, reverse=True)
+    comps = sorted(weak_components(G), key=len, reverse=True)
     for comp in comps[1:]:
         named = sorted(n for n in comp if not str(n).startswith("sea:"))
         if not named:
@@ -663,7 +635,9 @@ def load_network_with_fingerprint(
     caller that compiles an engine at once (see :func:`corridors.cache.known_fingerprint`). With
     ``rows_on_demand``, a cached network's nodes and legs are read when first asked for
     (:mod:`corridors.lazyrows`): for a query, which reads a few hundred of them; a caller that reads
-    them all is better served by the bulk read (the default)."""
+    them all is better served by the bulk read (the default). A network built here (nothing cached)
+    is then built as a :class:`~corridors.netview.RowGraph` too (``build_network(as_rows=True)``), so a
+    first query imports no networkx either; otherwise the graph is a ``networkx.MultiDiGraph``."""
     key = cache.key_for(
         input_files(network, overlays),
         extra=(BUILD_VERSION, repr(sea.EXCLUDED_AREAS), repr(sea.WATERWAYS), repr(sea.REPLACED_SEGMENTS), repr(sea.ADDED_LINES)),
@@ -679,7 +653,7 @@ def load_network_with_fingerprint(
         progress.info("%s (%d/%d: %s) ...", why if i == 1 else why.rsplit(", ", 1)[-1], i, n, name)
 
     with cache.paused_gc():  # tens of thousands of legs and geometries that all stay alive
-        G, problems = build_network(overlays=overlays, network=network, stage=stage)
+        G, problems = build_network(overlays=overlays, network=network, stage=stage, as_rows=rows_on_demand)
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise NetworkValidationError(errors)
@@ -694,5 +668,5 @@ def load_network_with_fingerprint(
     if cache.cache_dir() is None:
         return G, None
     # geometries as WKB, shared ones stored once; the fingerprint from the same encoding, not a second
-    # pass; the graph a warm run reads from the entry goes on (decoded from that encoding, see store_graph)
+    # pass; the graph just built goes on (see store_graph)
     return cache.store_graph("network", key, G)

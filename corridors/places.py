@@ -82,7 +82,7 @@ def name_index(G: nx.MultiDiGraph) -> dict[str, list[str]]:
                 got = seen[text] = normalize(text)
             return got
 
-        for n, d in G.nodes(data=True):  # named_nodes, in node order
+        for n, d in G._node.items():  # named_nodes, in node order (a RowGraph too, without networkx)
             if str(n).startswith("sea:"):
                 continue
             for k in _keys_of(n, d, norm):

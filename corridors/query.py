@@ -151,7 +151,7 @@ class Compiled:
         """Node ids by ISO-3 country code."""
         if self.by_country is None:
             self.by_country = {}
-            for n, nd in self.G.nodes(data=True):
+            for n, nd in self.G._node.items():  # a RowGraph too, without networkx
                 if nd.get("country"):
                     self.by_country.setdefault(str(nd["country"]), []).append(n)
         return self.by_country

@@ -28,6 +28,7 @@ import numpy as np
 
 from .errors import Problem
 from .geo import Coord, line_geometry
+from .graphstate import add_edge
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -176,7 +177,7 @@ def read_services(path: str | Path | None = None, problems: list[Problem] | None
 def _sea_csr(G: nx.MultiDiGraph) -> tuple[list[str], dict[str, int], np.ndarray, np.ndarray, np.ndarray, list[tuple[str, str, str]]]:
     """Sea-lane edges (junction to junction, and junction into a port) as arrays, shortest per pair."""
     node = G._node  # read directly (tens of thousands of edges)
-    nodes = [n for n in G.nodes if str(n).startswith("sea:") or node[n].get("kind") == "port"]
+    nodes = [n for n in node if str(n).startswith("sea:") or node[n].get("kind") == "port"]
     index = {n: i for i, n in enumerate(nodes)}
     # out of a port only from the service's own first call (added per source), so no edge from a port
     row_of = {n: i for n, i in index.items() if node[n].get("kind") != "port"}
@@ -207,11 +208,13 @@ _Lanes = tuple[list[str], dict[str, int], np.ndarray, np.ndarray, np.ndarray, li
 
 def _source_edges(G: nx.MultiDiGraph, a: str, index: dict[str, int]) -> list[tuple[str, str, str, dict[str, Any]]]:
     """The sea legs out of port ``a`` a path from it may start with, in ``G.out_edges`` order."""
-    return [
-        (u, v, k, d)
-        for u, v, k, d in G.out_edges(a, keys=True, data=True)
-        if d.get("mode") == "sea" and not d.get("service") and v in index
-    ]
+    return [(u, v, k, d) for u, v, k, d in _out_legs(G, a) if d.get("mode") == "sea" and not d.get("service") and v in index]
+
+
+def _out_legs(G: nx.MultiDiGraph, a: str) -> list[tuple[str, str, str, dict[str, Any]]]:
+    """``list(G.out_edges(a, keys=True, data=True))`` for a node ``a`` (none if ``a`` is not in ``G``),
+    read from the graph's state (a :class:`corridors.netview.RowGraph` too, without networkx)."""
+    return [(a, v, k, d) for v, kd in G._succ.get(a, {}).items() for k, d in kd.items()]
 
 
 def _first_of_cheapest(r: np.ndarray, c: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -374,11 +377,7 @@ def _shortest_paths_plain(
     base_best: dict[tuple[int, int], tuple[str, str, str]] | None = None
     base_rows = set(rows.tolist())
     for a, targets in by_src.items():
-        extra = [
-            (u, v, k, d)
-            for u, v, k, d in G.out_edges(a, keys=True, data=True)
-            if d.get("mode") == "sea" and not d.get("service") and v in index
-        ]
+        extra = [(u, v, k, d) for u, v, k, d in _out_legs(G, a) if d.get("mode") == "sea" and not d.get("service") and v in index]
         r = np.concatenate([rows, [index[a]] * len(extra)]).astype(np.int64)
         c = np.concatenate([cols, [index[v] for _, v, _, _ in extra]]).astype(np.int64)
         ww = np.concatenate([w, [float(d["length_km"]) for *_, d in extra]])
@@ -439,9 +438,10 @@ def add_services(G: nx.MultiDiGraph, path: str | Path | None = None, problems: l
         for s in services
     }
     for hub in hubs:
-        if hub.port in G.nodes:
-            G.nodes[hub.port]["dwell_q_port_transshipment"] = hub.dwell_q
-            G.nodes[hub.port]["dwell_q_source"] = hub.source
+        hub_attrs = G._node.get(hub.port)
+        if hub_attrs is not None:
+            hub_attrs["dwell_q_port_transshipment"] = hub.dwell_q
+            hub_attrs["dwell_q_source"] = hub.source
     wanted: list[tuple[Service, str, str, int]] = []
     for s in services:
         missing = [c for c in s.calls if c not in G.nodes]
@@ -538,7 +538,7 @@ def add_generic_feeders(
     what :func:`_sea_csr` gives for ``G``, if known; ``lines``: the lanes' lines read so far (each
     lane's :func:`~corridors.geo.edge_coords` by its ref), kept up to date."""
     ports = (
-        list(ports) if ports is not None else [n for n, d in G.nodes(data=True) if d.get("kind") == "port" and d.get("origin") != "dataset"]
+        list(ports) if ports is not None else [n for n, d in G._node.items() if d.get("kind") == "port" and d.get("origin") != "dataset"]
     )
     # the port pairs a known service links (only pairs out of these ports are looked up)
     linked = {(u, v) for u in dict.fromkeys(ports) for v, kd in G._adj.get(u, {}).items() for d in kd.values() if d.get("service")}
@@ -605,25 +605,28 @@ def _add_service_leg(
     for d in ds:
         if d.get("months"):
             months = set(d["months"]) if months is None else months & set(d["months"])
-    G.add_edge(
+    add_edge(
+        G,
         a,
         b,
-        key=key,
-        id=key,
-        mode="sea",
-        status="operational",
-        gauge_mm=None,
-        length_km=sum(float(d["length_km"]) for d in ds),
-        geodesic_km=sum(float(d.get("geodesic_km") or 0.0) for d in ds),
-        speed_kmh=speed_kmh,
-        frequency_per_week=7.0 / headway_days,
-        countries=tuple(dict.fromkeys(c for d in ds for c in (d.get("countries") or ()))),
-        chokepoints=chokes,
-        enters=chokes,
-        months=tuple(sorted(months)) if months else None,
-        geometry=line_geometry(coords),
-        reverse=False,
-        **attrs,
+        key,
+        dict(
+            id=key,
+            mode="sea",
+            status="operational",
+            gauge_mm=None,
+            length_km=sum(float(d["length_km"]) for d in ds),
+            geodesic_km=sum(float(d.get("geodesic_km") or 0.0) for d in ds),
+            speed_kmh=speed_kmh,
+            frequency_per_week=7.0 / headway_days,
+            countries=tuple(dict.fromkeys(c for d in ds for c in (d.get("countries") or ()))),
+            chokepoints=chokes,
+            enters=chokes,
+            months=tuple(sorted(months)) if months else None,
+            geometry=line_geometry(coords),
+            reverse=False,
+            **attrs,
+        ),
     )
 
 

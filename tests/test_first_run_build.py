@@ -259,3 +259,49 @@ def test_segments_in_sorted_order() -> None:
     nan: set[Any] = {((float("nan"), 1.0), (2.0, 3.0)), ((0.0, 1.0), (2.0, 3.0))}
     assert repr(sea._sorted_segments(nan)) == repr(sorted(nan))  # not a number: sorted() itself
     assert sea._sorted_segments(set()) == []
+
+
+def test_a_first_run_read_row_by_row_goes_on_with_the_row_graph_it_built(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any, built: nx.MultiDiGraph
+) -> None:
+    """The first run of a query (``rows_on_demand``, as the CLI's router asks) builds the network as a
+    RowGraph, never importing networkx: the same content, the same entry and fingerprint as the bulk way."""
+    from corridors import cache
+    from corridors.graph import load_network_with_fingerprint
+    from corridors.netview import RowGraph
+
+    monkeypatch.setenv("CORRIDORS_CACHE_DIR", str(tmp_path / "rows"))
+    first, fp = load_network_with_fingerprint(rows_on_demand=True)
+    assert type(first) is RowGraph and fp is not None
+    monkeypatch.setenv("CORRIDORS_CACHE_DIR", str(tmp_path / "bulk"))
+    bulk, fp_bulk = load_network_with_fingerprint()
+    assert type(bulk) is nx.MultiDiGraph and fp_bulk == fp
+    assert [p.name for p in (tmp_path / "rows").iterdir()] == [p.name for p in (tmp_path / "bulk").iterdir()]
+    assert fp == cache.graph_fingerprint(first)  # hashed afresh (a RowGraph is encoded as a MultiDiGraph)
+    skip = {"warnings", "cache_key", "_place_index"}
+    got, as_built = _content(first), _content(built)  # _content reads it with networkx (turned into one)
+    assert [x for x in got[0] if x[0] not in skip] == [x for x in as_built[0] if x[0] not in skip]
+    assert got[1:] == as_built[1:]
+
+
+def test_a_first_cli_run_imports_no_networkx(tmp_path: Any) -> None:
+    import os
+    import subprocess
+    import sys
+    import tempfile
+    import textwrap
+
+    code = """
+        import sys
+        from click.testing import CliRunner
+        from corridors.cli.main import cli
+        res = CliRunner().invoke(cli, ["compare", "Chelyabinsk", "Mumbai", "--format", "json"])
+        assert res.exit_code == 0, res.output
+        print("networkx" in sys.modules)
+    """
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"CORRIDORS_CACHE_DIR": str(tmp_path / "empty")}
+    cmd = [sys.executable, "-c", textwrap.dedent(code)]
+    res = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tempfile.gettempdir(), check=False)  # noqa: S603 - our own code
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert res.stdout.split() == ["False"]
+    assert [p.name.split("-")[0] for p in (tmp_path / "empty").glob("network-*.npz")] == ["network"]  # it built the network
