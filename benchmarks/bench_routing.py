@@ -404,16 +404,25 @@ def section_cold(peers: Peers, repeats: int, empty_repeats: int) -> None:
     contenders["python -c pass (the interpreter alone)"] = (py_child("pass"), env)
     runs: dict[str, list[dict[str, Any]]] = {k: [] for k in contenders}
     names = list(contenders)
-    empty = "corridors compare Chelyabinsk Mumbai (empty cache: first run ever)"
-    runs[empty] = []
-    for i in range(max(repeats, empty_repeats)):
+    for i in range(repeats):  # the warm processes and the peers, interleaved (rotating order)
         k = i % len(names)
-        for n in names[k:] + names[:k] if i < repeats else []:
+        for n in names[k:] + names[:k]:
             argv, e = contenders[n]
             runs[n].append(run_child(argv, e))
-        if i < empty_repeats:  # interleaved with the warm runs, so both see the same load
-            with tempfile.TemporaryDirectory(prefix="bench-cache-") as fresh:
-                runs[empty].append(run_child(cli_child("compare", "Chelyabinsk", "Mumbai"), dict(env, CORRIDORS_CACHE_DIR=fresh)))
+    # The first runs in a block of their own, each beside a warm run of the same command: a first run
+    # (3-4 s, 200+ MiB, 17 MB written) slowed the processes that ran after it, corridors' more than
+    # searoute's (interleaved in one block: compare / searoute 1.51x; the same machine, separate blocks:
+    # 1.36x), so the peers' ratios come from the block above, the first run's from this one.
+    empty = "corridors compare Chelyabinsk Mumbai (empty cache: first run ever)"
+    warm_beside = "corridors compare Chelyabinsk Mumbai (cache warm, beside the first runs)"
+    if empty_repeats > 0:
+        runs[empty], runs[warm_beside] = [], []
+    for i in range(empty_repeats):
+        argv, e = contenders["corridors compare Chelyabinsk Mumbai (cache warm)"]
+        with tempfile.TemporaryDirectory(prefix="bench-cache-") as fresh:
+            pair = [(warm_beside, e), (empty, dict(env, CORRIDORS_CACHE_DIR=fresh))]
+            for n, pe in pair if i % 2 == 0 else pair[::-1]:
+                runs[n].append(run_child(argv, pe))
     med = {n: {m: statistics.median(x[m] for x in rs) for m in ("cpu", "wall", "rss", "stderr_lines")} for n, rs in runs.items()}
     sr_name = next(n for n in med if n.startswith("searoute"))
     scg_name = next((n for n in med if n.startswith("scgraph")), None)
@@ -430,12 +439,17 @@ def section_cold(peers: Peers, repeats: int, empty_repeats: int) -> None:
             ]
         )
     table(["process", "CPU s", "wall s", "peak MiB", "CPU / searoute", "CPU / scgraph"], rows)
-    warm = med["corridors compare Chelyabinsk Mumbai (cache warm)"]
+    if empty in med:
+        warm = med[warm_beside]
+        print(
+            f"  first run ever / cache warm (the two rows of the second block): CPU {med[empty]['cpu'] / warm['cpu']:.2f}x, "
+            f"wall {med[empty]['wall'] / warm['wall']:.2f}x; the first run wrote {med[empty]['stderr_lines']:.0f} line(s) to stderr (progress).",
+            flush=True,
+        )
     print(
-        f"  first run ever / cache warm: CPU {med[empty]['cpu'] / warm['cpu']:.2f}x, wall {med[empty]['wall'] / warm['wall']:.2f}x; "
-        f"the first run wrote {med[empty]['stderr_lines']:.0f} line(s) to stderr (progress).\n"
-        f"  Medians of {repeats} interleaved runs ({empty_repeats} for the empty cache, each in a new empty folder, interleaved too);"
-        " corridors' modules from their .pyc, as after `pip install .`.",
+        f"  Medians of {repeats} interleaved runs of each warm process and peer; then {empty_repeats} first runs, each in a new empty"
+        " cache folder, each paired with a warm run of the same command (order alternating); corridors' modules from their"
+        " .pyc, as after `pip install .`.",
         flush=True,
     )
     if peers.scg is None:
