@@ -16,13 +16,16 @@ an empty one.
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import json
 import os
 import stat
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 MEMO = "digests.json"
 MAX_ENTRIES = 4096  # beyond this, the memo keeps only the files of the current process
@@ -146,3 +149,28 @@ def _read_memo(path: Path) -> dict[str, list[object]]:
         if fd >= 0:
             os.close(fd)
     return memo if isinstance(memo, dict) else {}
+
+
+def parsed(text: str, folder: Path | None, parse: Callable[[str], Any]) -> Any:
+    """``parse(text)``, remembered in the memo of ``folder`` under the text's SHA-256 when its value
+    survives JSON unchanged (dicts with string keys, lists, strings, ints, floats, booleans: what a
+    TOML parameter file holds; a date or time is parsed each time). JSON reads back in a tenth of the
+    time :mod:`tomllib` parses (the bundled parameters: 7.6 ms a process). ``parse``'s errors pass
+    through, and nothing is remembered for them."""
+    if folder is None:
+        return parse(text)
+    memo = _memo(folder)
+    name = "\0parsed:" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    memo.used.add(name)
+    got = memo.entries.get(name)
+    if isinstance(got, list) and len(got) == 1:
+        return copy.deepcopy(got[0])  # the caller's own: the memo's value stays as parsed
+    value = parse(text)
+    try:
+        same = json.loads(json.dumps(value, allow_nan=True)) == value
+    except (TypeError, ValueError, RecursionError):
+        same = False
+    if same:
+        memo.entries[name] = [copy.deepcopy(value)]
+        memo.dirty = True
+    return value

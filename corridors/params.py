@@ -150,11 +150,17 @@ def bundled_parameters_path() -> Path:
 
 
 def _read(path: Path) -> dict[str, Any]:
+    from . import digests
+    from .cache import cache_dir
     from .errors import DataFileError
     from .io import loads_toml, read_text
 
     try:
-        return loads_toml(read_text(path, "parameter file"), str(path))
+        text = read_text(path, "parameter file")
+        folder = cache_dir()
+        got: dict[str, Any] = digests.parsed(text, folder, lambda t: loads_toml(t, str(path)))  # parsed once, remembered
+        digests.flush(folder)
+        return got
     except DataFileError as exc:
         raise ParameterError(str(exc)) from None
     except tomllib.TOMLDecodeError as exc:

@@ -121,3 +121,54 @@ def test_cache_keys_follow_their_inputs(tmp_path: Path, reads: list[str], monkey
     os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns + 5))
     assert cache.key_for([f]) != k1
     assert (tmp_path / "cache" / digests.MEMO).exists()
+
+
+def test_a_parsed_file_is_remembered_by_its_text_and_handed_out_as_a_copy(tmp_path: Path, reads: list[str]) -> None:
+    import tomllib
+
+    calls: list[str] = []
+
+    def parse(text: str) -> dict[str, object]:
+        calls.append(text)
+        return tomllib.loads(text)
+
+    text = 'a = 1\nb = 1.0\nc = -0.0\nd = [true, "x"]\n[t]\ninf = inf\n'
+    first = digests.parsed(text, tmp_path, parse)
+    digests.flush(tmp_path)
+    digests._memos.clear()  # a new process
+    again = digests.parsed(text, tmp_path, parse)
+    assert again == first and calls == [text]
+    assert type(again["a"]) is int and type(again["b"]) is float and str(again["c"]) == "-0.0"
+    again["d"].append("mutated")  # the caller's own copy
+    assert digests.parsed(text, tmp_path, parse)["d"] == [True, "x"]
+    edited = text.replace("a = 1", "a = 2")
+    assert digests.parsed(edited, tmp_path, parse)["a"] == 2 and len(calls) == 2
+
+
+def test_what_json_cannot_hold_is_parsed_each_time(tmp_path: Path, reads: list[str]) -> None:
+    import tomllib
+
+    calls: list[str] = []
+
+    def parse(text: str) -> dict[str, object]:
+        calls.append(text)
+        return tomllib.loads(text)
+
+    for text in ("when = 2026-12-03\n", "x = nan\n"):
+        digests.parsed(text, tmp_path, parse)
+        digests.parsed(text, tmp_path, parse)
+    assert len(calls) == 4
+    with pytest.raises(tomllib.TOMLDecodeError):
+        digests.parsed("not toml", tmp_path, parse)
+
+
+def test_parameters_read_through_the_memo_are_the_parsed_ones(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from corridors.params import load_parameters
+
+    monkeypatch.setattr(digests, "_memos", {})
+    monkeypatch.setenv("CORRIDORS_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(digests, "SETTLED_NS", -(10**18))
+    first = load_parameters()
+    digests._memos.clear()
+    monkeypatch.setattr("tomllib.loads", lambda *a, **k: pytest.fail("parsed again"))
+    assert load_parameters() == first
