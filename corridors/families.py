@@ -218,22 +218,15 @@ def load_families(path: str | Path | None = None) -> dict[str, Family]:
     return out
 
 
-_PARSED: dict[tuple[str, int, int], dict[str, Any]] = {}
-
-
 def _parsed(p: Path) -> dict[str, Any]:
-    """The TOML in ``p``, parsed once while the file keeps its size and modification time: a `corridors`
-    process asks for the bundled families three times (two ``--help`` texts, then the router)."""
-    st = p.stat()
-    key = (str(p.resolve()), st.st_mtime_ns, st.st_size)
-    raw = _PARSED.get(key)
-    if raw is None:
-        with p.open("rb") as fh:
-            raw = tomllib.load(fh)
-        if len(_PARSED) >= 8:
-            _PARSED.clear()
-        _PARSED[key] = raw
-    return raw
+    """The TOML in ``p`` (read as :func:`tomllib.load` reads it), parsed once for a given text
+    (:func:`corridors.digests.parsed`, as the parameter files are): a `corridors` process asks for the
+    bundled families three times (two ``--help`` texts, then the router)."""
+    from . import digests
+    from .cache import cache_dir
+
+    got: dict[str, Any] = digests.parsed(p.read_bytes().decode(), cache_dir(), tomllib.loads)
+    return got
 
 
 def family_ids_text() -> str:
