@@ -20,7 +20,6 @@ are solved exactly on a layered copy of the graph (:mod:`corridors.layered`).
 from __future__ import annotations
 
 import itertools
-import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -65,6 +64,44 @@ def _bits(months: Sequence[int] | None) -> int:
     return sum(1 << (m - 1) for m in months)
 
 
+class _Missing:
+    """An attribute a leg or node does not have (where that differs from having it as None)."""
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+#: the leg attributes compiling and indexing the engine read, each leg's in one pass (:func:`columns`)
+LEG_FIELDS = ("mode", "gauge_mm", "speed_kmh", "frequency_per_week", "enters", "chokepoints", "countries", "length_km", "status", "months")
+_LEG_DEFAULTS = tuple(MISSING if f in ("enters", "length_km") else None for f in LEG_FIELDS)
+#: the node attributes they read, likewise
+NODE_FIELDS = ("kind", "country", "x", "y")
+_NODE_DEFAULTS = (None, None, MISSING, MISSING)
+
+
+def columns(rows: Sequence[Mapping[str, Any]], fields: tuple[str, ...], defaults: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    """``fields`` of each of ``rows`` (its ``get(field, default)``), as one column per field. Each
+    row is read once, all its fields together: the legs of a network just built lie scattered in
+    memory, and a walk over them costs more in waiting for memory than in the reads themselves."""
+    try:  # every row has every field (the bundled network): read in C
+        got = list(map(itemgetter(*fields), rows))
+    except KeyError:
+        got = [tuple(map(row.get, fields, defaults)) for row in rows]
+    return list(zip(*got, strict=True)) if got else [() for _ in fields]
+
+
+@dataclass(frozen=True)
+class Reads:
+    """What :func:`compile_engine` read of the graph ``G`` (columns by leg in the order of the engine's
+    leg edges, and by node in the order of its nodes), for :meth:`corridors.query.Compiled.of`, so the
+    first run reads each leg and node once. Never stored or pickled with the engine."""
+
+    G: Any
+    legs: list[tuple[Any, ...]]  # by LEG_FIELDS
+    nodes: list[tuple[Any, ...]]  # by NODE_FIELDS
+
+
 @dataclass
 class Engine:
     """Arrays describing the state graph of one network under one set of parameters."""
@@ -102,6 +139,8 @@ class Engine:
     part_label: list[str] = field(default_factory=list)
     edge_part_start: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     _csr_cache: dict[Any, Any] = field(default_factory=dict, repr=False)
+    #: what compiling read of the graph, until the engine is indexed (:class:`Reads`); not pickled
+    reads: Reads | None = field(default=None, repr=False, compare=False)
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickle the arrays only: the graph and parameters are re-attached on load."""
@@ -109,6 +148,7 @@ class Engine:
         state["G"] = None
         state["params"] = None
         state["_csr_cache"] = {}
+        state.pop("reads", None)
         return state
 
     @property
@@ -284,8 +324,14 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
     eng.node_index = {n: i for i, n in enumerate(eng.nodes)}
     legs = [(u, v, k, d) for u, nbrs in G._adj.items() for v, kd in nbrs.items() for k, d in kd.items()]  # as G.edges, faster
     ds = list(map(itemgetter(3), legs))
-    mds = [str(d.get("mode")) for d in ds]
-    mks = [f"rail:{d.get('gauge_mm')}" if d.get("mode") == "rail" else md for d, md in zip(ds, mds, strict=True)]  # mode_key
+    # every leg's and node's attributes read here, each leg and node once (kept for the index, eng.reads)
+    leg_cols = columns(ds, LEG_FIELDS, _LEG_DEFAULTS)
+    mode_c, gauge_c, speed_c, freq_c, enters_c, choke_c, countries_c, length_c, status_c, months_c = leg_cols
+    node_cols = columns(list(map(G._node.__getitem__, eng.nodes)), NODE_FIELDS, _NODE_DEFAULTS)
+    kind_c, country_c = node_cols[0], node_cols[1]
+    eng.reads = Reads(G, leg_cols, node_cols)
+    mds = list(map(str, mode_c))
+    mks = [f"rail:{g}" if m == "rail" else md for m, g, md in zip(mode_c, gauge_c, mds, strict=True)]  # mode_key
     layout = _StateLayout(eng.nodes, eng.node_index, legs, mks)
     eng.state_node, eng.state_mode, eng.in_states, eng.out_states = layout.states()
     keys, in_of, out_of = layout.node_keys, layout.in_of, layout.out_of
@@ -316,64 +362,70 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
     # the legs, as columns: a plain leg (not rail, no speed, frequency or chokepoint of its own, no sea
     # leg to or from a port) is its length at its mode's speed and rates, with no random part; the
     # others are priced one by one below (the same IEEE operations either way)
-    ports = {n for n, a in G._node.items() if a.get("kind") == "port"}
-    plain = [
-        not (md == "rail" or d.get("speed_kmh") or d.get("frequency_per_week") or d.get("enters", d.get("chokepoints")))
-        and not (md == "sea" and (u in ports or v in ports))
-        for (u, v, _, d), md in zip(legs, mds, strict=True)
-    ]
-    length = np.asarray([float(d["length_km"]) for d in ds], dtype=np.float64)
-    rates = [
-        (p.speed_kmh[md], p.co2_kg_per_teu_km[md], p.cost_usd_per_teu_km[md]) if ok else (1.0, 0.0, 0.0)
-        for md, ok in zip(mds, plain, strict=True)
-    ]
-    rate = np.asarray(rates, dtype=np.float64).reshape(-1, 3)
+    n_legs = len(legs)
+    port = np.asarray([kd == "port" for kd in kind_c], dtype=bool).reshape(-1)
+    md_code = {md: c for c, md in enumerate(dict.fromkeys(mds))}
+    md_of = np.fromiter(map(md_code.__getitem__, mds), dtype=np.int64, count=n_legs)
+    entered_c = [c if e is MISSING else e for e, c in zip(enters_c, choke_c, strict=True)]  # d.get("enters", d.get("chokepoints"))
+    own = np.zeros(n_legs, bool)  # a speed, frequency or chokepoint of its own
+    for col in (speed_c, freq_c, entered_c):
+        own |= np.fromiter(map(bool, col), dtype=bool, count=n_legs)
+    plain = ~own & (md_of != md_code.get("rail", -1)) & ~((md_of == md_code.get("sea", -1)) & (port[layout.u] | port[layout.v]))
+    if MISSING in length_c:
+        raise KeyError("length_km")
+    length = np.fromiter(map(float, length_c), dtype=np.float64, count=n_legs)
+    rate = np.zeros((n_legs, 3))
+    rate[:, 0] = 1.0
+    for md in dict.fromkeys(itertools.compress(mds, plain.tolist())):  # in order of first use
+        rate[plain & (md_of == md_code[md])] = (p.speed_kmh[md], p.co2_kg_per_teu_km[md], p.cost_usd_per_teu_km[md])
     moving_a, co2_a, cost_a = length / rate[:, 0], length * rate[:, 1], length * rate[:, 2]
     mean_a, exposure_a = np.zeros(len(legs)), np.zeros(len(legs))
-    others = list(itertools.compress(range(len(legs)), map(operator.not_, plain)))
-    lengths = length[others].tolist()
+    others_a = np.flatnonzero(~plain)
+    others = others_a.tolist()
+    lengths = length[others_a].tolist()
     got: list[tuple[float, float, float, float, float]] = []  # each other leg's (moving, co2, cost, mean, exposure)
     node = G._node
     speed_of, co2_of, cost_of = p.speed_kmh, p.co2_kg_per_teu_km, p.cost_usd_per_teu_km
     surcharge, default_weight = p.surcharge_usd_per_teu_by_chokepoint, p.default_chokepoint_weight
     delayed = delay is not None and delay[2] > 0
-    for i, length_i in zip(others, lengths, strict=True):
+    for i, length_i, a, b in zip(others, lengths, layout.u[others_a].tolist(), layout.v[others_a].tolist(), strict=True):
         u, v, k, d = legs[i]
-        nu, nv = node[u], node[v]
         md = mds[i]
         rail = md == "rail"
-        countries = tuple(d.get("countries") or ()) if rail else ()
-        if d.get("speed_kmh"):
-            speed = float(d["speed_kmh"])
+        countries = tuple(countries_c[i] or ()) if rail else ()
+        ca, cb = country_c[a], country_c[b]
+        if speed_c[i]:
+            speed = float(speed_c[i])
         elif rail:
-            speed = p.rail_speed(countries or tuple(c for c in (nu.get("country"), nv.get("country")) if c))
+            speed = p.rail_speed(countries or tuple(c for c in (ca, cb) if c))
         else:
             speed = speed_of[md]
         mv = length_i / speed
         parts: list[Part] = []
-        freq = d.get("frequency_per_week")
+        freq = freq_c[i]
         if freq:
             who = d.get("service") or k
             f, by = float(freq), d.get("service_name") or "a departure"
-            parts.append(Part("u", 0.0, 84.0 / f, 168.0 / f, f"wait:{who}@{u}", f"wait for {by} at {nu.get('name', u)}"))
-        elif generic_headway and generic_transship and md == "sea" and nu.get("kind") == "port" and not d.get("service"):
+            parts.append(Part("u", 0.0, 84.0 / f, 168.0 / f, f"wait:{who}@{u}", f"wait for {by} at {node[u].get('name', u)}"))
+        elif generic_headway and generic_transship and md == "sea" and kind_c[a] == "port" and not d.get("service"):
             # no known service from this port on this lane: the generic assumption of parameters.toml,
             # a weekly sailing to a hub and one transshipment there
-            name, hw = nu.get("name", u), generic_headway[1]
+            name, hw = node[u].get("name", u), generic_headway[1]
             parts.append(Part("u", 0.0, hw / 2, hw, f"wait:generic@{u}", f"wait for a sailing (no known service) at {name}"))
             parts.append(Part("q", *generic_transship, f"transship:generic@{u}", f"transshipment at a hub (no known service from {name})"))
-        if delay is not None and delayed and md == "sea" and nv.get("kind") == "port":
-            parts.append(Part("q", *delay, f"delay:{k}", f"schedule delay arriving at {nv.get('name', v)}"))
+        if delay is not None and delayed and md == "sea" and kind_c[b] == "port":
+            parts.append(Part("q", *delay, f"delay:{k}", f"schedule delay arriving at {node[v].get('name', v)}"))
         if rail:
-            node_countries = tuple(c for c in (nu.get("country"), nv.get("country")) if c)
+            node_countries = tuple(c for c in (ca, cb) if c)
             co2 = length_i * p.rail_co2(countries)
             cost = length_i * p.rail_cost(countries or node_countries) + rent_h * mv
         else:
             co2 = length_i * co2_of[md]
             cost = length_i * cost_of[md]
-        entered = tuple(d["enters"]) if "enters" in d else tuple(d.get("chokepoints") or ())
+        entered = tuple(enters_c[i]) if enters_c[i] is not MISSING else tuple(choke_c[i] or ())
         cost += sum(surcharge.get(c, 0.0) for c in entered) if entered else 0
-        if md == "sea" and russia_premium and _russian_voyage(nu, nv):
+        # a voyage from or to a Russian port (_russian_voyage)
+        if md == "sea" and russia_premium and ((kind_c[a] == "port" and ca == "RUS") or (kind_c[b] == "port" and cb == "RUS")):
             cost += russia_premium
         exposure = sum(weight_of.get(c, default_weight) for c in entered) if entered else 0
         got.append((mv, co2, cost, put(i, parts) if parts else 0.0, exposure))
@@ -382,12 +434,11 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
         moving_a[others], co2_a[others], cost_a[others], mean_a[others], exposure_a[others] = cols_of.T
     us, vs, ks = list(map(itemgetter(0), legs)), list(map(itemgetter(1), legs)), list(map(itemgetter(2), legs))
     # the legs' columns stay arrays; the node loop's edges (a few thousand) are collected in lists after them
-    n_legs = len(legs)
     leg_src, leg_dst = layout.leg_states()
     leg_mode = np.fromiter(map(MODE_CODES.get, mds, itertools.repeat(9)), dtype=np.int8, count=n_legs)
-    leg_status = np.fromiter((STATUS_CODES.get(str(d.get("status")), 2) for d in ds), dtype=np.int8, count=n_legs)
-    leg_months = np.fromiter((_bits(mo) if (mo := d.get("months")) else ALL_MONTHS for d in ds), dtype=np.int16, count=n_legs)
-    leg_cols = {"time_h": moving_a + mean_a, "length_km": length, "cost_usd": cost_a, "co2_kg": co2_a, "exposure": exposure_a}
+    leg_status = np.fromiter(map(STATUS_CODES.get, map(str, status_c), itertools.repeat(2)), dtype=np.int8, count=n_legs)
+    leg_months = np.fromiter((_bits(mo) if mo else ALL_MONTHS for mo in months_c), dtype=np.int16, count=n_legs)
+    metric_cols = {"time_h": moving_a + mean_a, "length_km": length, "cost_usd": cost_a, "co2_kg": co2_a, "exposure": exposure_a}
     src: list[int] = []
     dst: list[int] = []
     etype: list[int] = []
@@ -401,13 +452,14 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
     eng.leg_ids = list(dict.fromkeys(ks))
     eng.leg_id_index = {k: i for i, k in enumerate(eng.leg_ids)}
     eng.edge_refs = list(zip(us, vs, ks, strict=True))
-    eng.edge_chokepoints = [tuple(d["enters"]) if "enters" in d else tuple(d.get("chokepoints") or ()) for d in ds]
+    eng.edge_chokepoints = [tuple(e) if e is not MISSING else tuple(c or ()) for e, c in zip(enters_c, choke_c, strict=True)]
     by_country: dict[str, list[int]] = {}
     by_choke: dict[str, list[int]] = {}
-    for i, d in enumerate(ds):
-        for c in d.get("countries") or ():
+    for i, cs in enumerate(countries_c):
+        for c in cs or ():
             by_country.setdefault(c, []).append(i)
-        for c in d.get("chokepoints") or ():
+    for i, cs in enumerate(choke_c):
+        for c in cs or ():
             by_choke.setdefault(c, []).append(i)
 
     def add(
@@ -512,7 +564,7 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
     eng.months = np.concatenate((leg_months, np.asarray(months, dtype=np.int16)))
     eng.moving_h = np.concatenate((moving_a, np.asarray(moving, dtype=np.float64)))
     eng.wait_h = np.concatenate((mean_a, np.asarray(wait, dtype=np.float64)))
-    eng.metrics = {m: np.concatenate((leg_cols[m], np.asarray(cols[m], dtype=np.float64))) for m in METRICS}
+    eng.metrics = {m: np.concatenate((metric_cols[m], np.asarray(cols[m], dtype=np.float64))) for m in METRICS}
     eng.by_country = {c: np.asarray(v, dtype=np.int32) for c, v in by_country.items()}
     eng.by_chokepoint = {c: np.asarray(v, dtype=np.int32) for c, v in by_choke.items()}
     return eng

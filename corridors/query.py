@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .constraints import WATER_MODES, Constraints, check_chokepoints, node_forbidden, resolve_nodes, territory_countries
-from .engine import GAUGE, LEG, MODE_CODES, Engine
+from .engine import GAUGE, LEG, LEG_FIELDS, MISSING, MODE_CODES, Engine
 from .errors import ConstraintError
 from .families import Crossing, Family, side_matches, side_of
 from .params import Parameters
@@ -110,26 +110,48 @@ class Compiled:
         dst_node = eng.state_node[eng.dst]
         leg_uid = np.full(eng.n_edges, -1, np.int32)
         legmask = eng.etype == LEG
-        adj, node = G._adj, G._node  # read directly (tens of thousands of legs)
         es = np.flatnonzero(legmask)
         refs = list(map(eng.edge_refs.__getitem__, eng.leg[es].tolist()))
         leg_uid[es] = np.fromiter(map(eng.leg_id_index.__getitem__, map(itemgetter(2), refs)), dtype=np.int32, count=len(refs))
-        ds = [adj[u][v][k] for u, v, k in refs]
-        nus = [node[u] for u, _, _ in refs]
-        nvs = [node[v] for _, v, _ in refs]
-        mds = [d.get("mode") for d in ds]
+        reads, eng.reads = eng.reads, None  # what compiling just read of G, used once
+        if reads is not None and (reads.G is not G or not np.array_equal(eng.leg[es], np.arange(len(reads.legs[0])))):
+            reads = None
+        mds: Sequence[Any]
+        chokes: Sequence[Any]
+        countries: Sequence[Any]
+        if reads is not None:  # each leg edge's leg in the order compile_engine read them: no leg read again
+            mds = reads.legs[LEG_FIELDS.index("mode")]
+            chokes, countries = reads.legs[LEG_FIELDS.index("chokepoints")], reads.legs[LEG_FIELDS.index("countries")]
+            kinds, node_country = reads.nodes[0], reads.nodes[1]
+            junction = np.asarray([k == "junction" for k in kinds], bool).reshape(-1)
+            named_at = np.flatnonzero(~(junction[src_node[es]] & junction[dst_node[es]]))
+            named: Any = es[named_at].astype(np.int64)
+            # side_of: "water" for a water leg, else the country of the node at that end
+            node_side = [str(c or "") for c in node_country]
+            water = [md in WATER_MODES for md in mds]
+            froms = ["water" if w else node_side[a] for w, a in zip(water, src_node[es].tolist(), strict=True)]
+            tos = ["water" if w else node_side[b] for w, b in zip(water, dst_node[es].tolist(), strict=True)]
+        else:
+            adj, node = G._adj, G._node  # read directly (tens of thousands of legs)
+            ds = [adj[u][v][k] for u, v, k in refs]
+            nus = [node[u] for u, _, _ in refs]
+            nvs = [node[v] for _, v, _ in refs]
+            mds = [d.get("mode") for d in ds]
+            chokes, countries = [d.get("chokepoints") for d in ds], [d.get("countries") for d in ds]
+            named = [
+                e for e, nu, nv in zip(es.tolist(), nus, nvs, strict=True) if nu.get("kind") != "junction" or nv.get("kind") != "junction"
+            ]
+            froms, tos = list(map(side_of, ds, nus)), list(map(side_of, ds, nvs))
         # each leg edge's own attributes as one of a few distinct signatures (coded in order of first
         # use), and the legs with a named end (not two sea-lane junctions): the family rules look at
         # nothing else
-        keys = [(md, tuple(d.get("chokepoints") or ()), tuple(d.get("countries") or ())) for md, d in zip(mds, ds, strict=True)]
+        keys = [(md, tuple(ch or ()), tuple(cs or ())) for md, ch, cs in zip(mds, chokes, countries, strict=True)]
         sig_code = {s: c for c, s in enumerate(dict.fromkeys(keys))}
         sigs: list[dict[str, Any]] = [{"mode": s[0], "chokepoints": s[1], "countries": s[2]} for s in sig_code]
         sig = np.full(eng.n_edges, -1, np.int32)
         sig[es] = np.fromiter(map(sig_code.__getitem__, keys), dtype=np.int32, count=len(keys))
-        named = [e for e, nu, nv in zip(es.tolist(), nus, nvs, strict=True) if nu.get("kind") != "junction" or nv.get("kind") != "junction"]
         # the side each leg edge comes from (at its start) and goes to (at its end), for crossings, as
         # codes into ``sides`` (in order of first use, each leg's start before its end)
-        froms, tos = list(map(side_of, ds, nus)), list(map(side_of, ds, nvs))
         sides: list[str] = list(dict.fromkeys(itertools.chain(("",), itertools.chain.from_iterable(zip(froms, tos, strict=True)))))
         code = {sd: c for c, sd in enumerate(sides)}
         from_side = np.zeros(eng.n_edges, np.int32)
@@ -137,6 +159,12 @@ class Compiled:
         from_side[es] = np.fromiter(map(code.__getitem__, froms), dtype=np.int32, count=len(froms))
         to_side[es] = np.fromiter(map(code.__getitem__, tos), dtype=np.int32, count=len(tos))
         q = cls(G, params, eng, src_node, dst_node, leg_uid, sides, from_side, to_side, sig, sigs, np.asarray(named, np.int64))
+        if reads is not None:  # the nodes as read: their countries, and what the family rules read of them
+            q.by_country = {}
+            for n, c in zip(eng.nodes, reads.nodes[1], strict=True):
+                if c:
+                    q.by_country.setdefault(str(c), []).append(n)
+            q.memo.setdefault(_NODES, {})[None] = _node_table_of(*reads.nodes)
         q.nodes_by_country()  # kept with the index (a warm run then reads no node but those a query needs)
         return q
 
@@ -247,24 +275,36 @@ def _edge_mask(q: Compiled, c: Constraints, fam: Family | None, o: str, d: str) 
     return mask
 
 
+#: the memo of :func:`_node_table`
+_NODES = "family rules: nodes"
+
+
+def _node_table_of(kind: Sequence[Any], country: Sequence[Any], x: Sequence[Any], y: Sequence[Any]) -> dict[str, Any]:
+    """:func:`_node_table` from the nodes' ``kind``, ``country``, ``x`` and ``y`` (MISSING where a node has none)."""
+    return {
+        "x": np.asarray([0.0 if v is MISSING else float(v) for v in x], np.float64).reshape(-1),
+        "y": np.asarray([0.0 if v is MISSING else float(v) for v in y], np.float64).reshape(-1),
+        "country": list(country),
+        "has_country": np.asarray([bool(c) for c in country], bool).reshape(-1),
+        "port": np.asarray([k == "port" for k in kind], bool).reshape(-1),
+        "junction": np.asarray([k == "junction" for k in kind], bool).reshape(-1),
+    }
+
+
 def _node_table(q: Compiled) -> dict[str, Any]:
     """What the family rules read of each node of the engine, as arrays by node index (position,
     country, kind), built once per compiled engine and kept in its memo."""
-    store = q.memo.setdefault("family rules: nodes", {})
+    store = q.memo.setdefault(_NODES, {})
     got = store.get(None)
     if got is None:
         G = q.G
         attrs = [G.nodes[n] for n in q.eng.nodes]
-        country = [nd.get("country") for nd in attrs]
-        got = {
-            "x": np.asarray([float(nd.get("x", 0.0)) for nd in attrs], np.float64),
-            "y": np.asarray([float(nd.get("y", 0.0)) for nd in attrs], np.float64),
-            "country": country,
-            "has_country": np.asarray([bool(c) for c in country], bool),
-            "port": np.asarray([nd.get("kind") == "port" for nd in attrs], bool),
-            "junction": np.asarray([nd.get("kind") == "junction" for nd in attrs], bool),
-        }
-        store[None] = got
+        got = store[None] = _node_table_of(
+            [nd.get("kind") for nd in attrs],
+            [nd.get("country") for nd in attrs],
+            [nd.get("x", MISSING) for nd in attrs],
+            [nd.get("y", MISSING) for nd in attrs],
+        )
     return got
 
 
