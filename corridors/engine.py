@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .dist import Part
+from .dist import Part, part_mean
 from .io import MODES
 
 # the search graphs and their solver live in corridors.layered; their names stay importable from here
@@ -50,6 +50,8 @@ METRICS = ("time_h", "length_km", "cost_usd", "co2_kg", "exposure")
 STATUS_CODES = {"operational": 0, "under_construction": 1, "planned": 2}
 MODE_CODES = {m: i for i, m in enumerate(MODES)}
 ALL_MONTHS = (1 << 12) - 1
+#: a :class:`~corridors.dist.Part`'s fields (kind, a, b, c, key, label): a Part, or a plain tuple of them
+PartFields = tuple[str, float, float, float, str, str]
 
 
 def mode_key(d: Mapping[str, Any]) -> str:
@@ -76,8 +78,8 @@ MISSING: Any = _Missing()
 LEG_FIELDS = ("mode", "gauge_mm", "speed_kmh", "frequency_per_week", "enters", "chokepoints", "countries", "length_km", "status", "months")
 _LEG_DEFAULTS = tuple(MISSING if f in ("enters", "length_km") else None for f in LEG_FIELDS)
 #: the node attributes they read, likewise
-NODE_FIELDS = ("kind", "country", "x", "y")
-_NODE_DEFAULTS = (None, None, MISSING, MISSING)
+NODE_FIELDS = ("kind", "country", "x", "y", "name")
+_NODE_DEFAULTS = (None, None, MISSING, MISSING, MISSING)
 
 
 def columns(rows: Sequence[Mapping[str, Any]], fields: tuple[str, ...], defaults: tuple[Any, ...]) -> list[tuple[Any, ...]]:
@@ -347,16 +349,18 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
     generic_transship = p.sea_service.get("generic_transshipment_h")
     delay = p.sea_service.get("delay_h")
 
-    def put(i: int, parts: Sequence[Part]) -> float:
-        """Add edge ``i``'s random parts; their total mean."""
+    part_kind, part_key, part_label = eng.part_kind, eng.part_key, eng.part_label
+
+    def put(i: int, parts: Sequence[PartFields]) -> float:
+        """Add edge ``i``'s random parts (each a :class:`Part` or its fields as a plain tuple); their total mean."""
         mean = 0.0
-        for part in parts:
+        for kind, a, b, c, key, label in parts:
             part_edge.append(i)
-            eng.part_kind.append(part.kind)
-            part_abc.append((part.a, part.b, part.c))
-            eng.part_key.append(part.key)
-            eng.part_label.append(part.label)
-            mean += part.mean
+            part_kind.append(kind)
+            part_abc.append((a, b, c))
+            part_key.append(key)
+            part_label.append(label)
+            mean += part_mean(kind, a, b, c)  # (Part.mean)
         return mean
 
     # the legs, as columns: a plain leg (not rail, no speed, frequency or chokepoint of its own, no sea
@@ -384,10 +388,16 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
     others = others_a.tolist()
     lengths = length[others_a].tolist()
     got: list[tuple[float, float, float, float, float]] = []  # each other leg's (moving, co2, cost, mean, exposure)
-    node = G._node
     speed_of, co2_of, cost_of = p.speed_kmh, p.co2_kg_per_teu_km, p.cost_usd_per_teu_km
     surcharge, default_weight = p.surcharge_usd_per_teu_by_chokepoint, p.default_chokepoint_weight
     delayed = delay is not None and delay[2] > 0
+    name_c = node_cols[NODE_FIELDS.index("name")]
+
+    def name_of(i: int, n: str) -> Any:
+        """``G.nodes[n].get("name", n)`` of node ``n`` at index ``i``."""
+        got = name_c[i]
+        return n if got is MISSING else got
+
     for i, length_i, a, b in zip(others, lengths, layout.u[others_a].tolist(), layout.v[others_a].tolist(), strict=True):
         u, v, k, d = legs[i]
         md = mds[i]
@@ -401,20 +411,20 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
         else:
             speed = speed_of[md]
         mv = length_i / speed
-        parts: list[Part] = []
+        parts: list[PartFields] = []  # as Part(...), but plain tuples
         freq = freq_c[i]
         if freq:
             who = d.get("service") or k
             f, by = float(freq), d.get("service_name") or "a departure"
-            parts.append(Part("u", 0.0, 84.0 / f, 168.0 / f, f"wait:{who}@{u}", f"wait for {by} at {node[u].get('name', u)}"))
+            parts.append(("u", 0.0, 84.0 / f, 168.0 / f, f"wait:{who}@{u}", f"wait for {by} at {name_of(a, u)}"))
         elif generic_headway and generic_transship and md == "sea" and kind_c[a] == "port" and not d.get("service"):
             # no known service from this port on this lane: the generic assumption of parameters.toml,
             # a weekly sailing to a hub and one transshipment there
-            name, hw = node[u].get("name", u), generic_headway[1]
-            parts.append(Part("u", 0.0, hw / 2, hw, f"wait:generic@{u}", f"wait for a sailing (no known service) at {name}"))
-            parts.append(Part("q", *generic_transship, f"transship:generic@{u}", f"transshipment at a hub (no known service from {name})"))
+            name, hw = name_of(a, u), generic_headway[1]
+            parts.append(("u", 0.0, hw / 2, hw, f"wait:generic@{u}", f"wait for a sailing (no known service) at {name}"))
+            parts.append(("q", *generic_transship, f"transship:generic@{u}", f"transshipment at a hub (no known service from {name})"))
         if delay is not None and delayed and md == "sea" and kind_c[b] == "port":
-            parts.append(Part("q", *delay, f"delay:{k}", f"schedule delay arriving at {node[v].get('name', v)}"))
+            parts.append(("q", *delay, f"delay:{k}", f"schedule delay arriving at {name_of(b, v)}"))
         if rail:
             node_countries = tuple(c for c in (ca, cb) if c)
             co2 = length_i * p.rail_co2(countries)
@@ -439,16 +449,14 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
     leg_status = np.fromiter(map(STATUS_CODES.get, map(str, status_c), itertools.repeat(2)), dtype=np.int8, count=n_legs)
     leg_months = np.fromiter((_bits(mo) if mo else ALL_MONTHS for mo in months_c), dtype=np.int16, count=n_legs)
     metric_cols = {"time_h": moving_a + mean_a, "length_km": length, "cost_usd": cost_a, "co2_kg": co2_a, "exposure": exposure_a}
+    # the node loop's edges: no leg (-1), mode (-1), status (0), season (all months), moving time,
+    # wait, length or exposure (0.0) of their own; these columns are filled once they are all made
     src: list[int] = []
     dst: list[int] = []
     etype: list[int] = []
-    leg: list[int] = []
-    mode: list[int] = []
-    status: list[int] = []
-    months: list[int] = []
-    moving: list[float] = []
-    wait: list[float] = []
-    cols: dict[str, list[float]] = {m: [] for m in METRICS}
+    time_h: list[float] = []
+    cost_usd: list[float] = []
+    co2_kg: list[float] = []
     eng.leg_ids = list(dict.fromkeys(ks))
     eng.leg_id_index = {k: i for i, k in enumerate(eng.leg_ids)}
     eng.edge_refs = list(zip(us, vs, ks, strict=True))
@@ -462,35 +470,26 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
         for c in cs or ():
             by_choke.setdefault(c, []).append(i)
 
-    def add(
-        s: int, t: int, et: int, lg: int, md: int, st: int, mo: int, mv: float, parts: Sequence[Part], vals: Mapping[str, float]
-    ) -> int:
-        i = n_legs + len(src)
+    def add(s: int, t: int, et: int, parts: Sequence[PartFields], cost: float, co2: float) -> None:
+        """Add a dwell edge (a through, transfer or break-of-gauge move) from state ``s`` to ``t``."""
+        mean = put(n_legs + len(src), parts)
         src.append(s)
         dst.append(t)
         etype.append(et)
-        leg.append(lg)
-        mode.append(md)
-        status.append(st)
-        months.append(mo)
-        moving.append(mv)
-        mean = put(i, parts)
-        wait.append(mean if et == LEG else 0.0)
-        row = dict(vals)
-        row["time_h"] = mv + mean
-        for m in METRICS:
-            cols[m].append(row.get(m, 0.0))
-        eng.edge_chokepoints.append(())
-        return i
+        time_h.append(0.0 + mean)  # (no moving time)
+        cost_usd.append(cost)
+        co2_kg.append(co2)
 
     h = p.handling_usd_per_teu
-    for n in eng.nodes:
-        if str(n).startswith("sea:"):
-            continue
+    dh = p.dwell_h
+    for n, node_mks in keys.items():  # each node but the sea-lane junctions with legs, in order, and its legs' mode keys, sorted
         nd = G._node[n]  # the dict itself (a RowGraph gives a read-only view of it)
-        node_mks = keys.get(n, [])  # its legs' mode keys, sorted
-        gauge = _dwell(nd, p)[2]
-        border_part = dwell_part(n, nd, "border_crossing", p)
+        gauge = nd.get("dwell_gauge_h")  # (_dwell(nd, p)[2])
+        if gauge is None and nd.get("gauge_change"):
+            gauge = dh.get("gauge_change")
+        # (dwell_part is None for a node that is no border crossing and has no border dwell of its own)
+        is_border = nd.get("kind") == "border_crossing" or nd.get("dwell_border_h") is not None
+        border_part = dwell_part(n, nd, "border_crossing", p) if is_border else None
         is_port = nd.get("kind") == "port"
         rail_node = any(k.startswith("rail:") for k in node_mks)
         border_cost = h.get("border_crossing", 0.0) if border_part is not None else 0.0
@@ -512,7 +511,7 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
                 cost += thc
                 co2 += p.co2_kg_per_teu_handled
                 et = TRANSFER  # vessel to vessel: a transshipment
-            add(in_of[(n, a)], out_of[(n, a)], et, -1, -1, 0, ALL_MONTHS, 0.0, parts, {"cost_usd": cost, "co2_kg": co2})
+            add(in_of[(n, a)], out_of[(n, a)], et, parts, cost, co2)
             for b in node_mks:
                 if a == b:
                     continue
@@ -521,18 +520,7 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
                         continue
                     gp = dwell_part(n, nd, "gauge_change", p)
                     gcost = border_cost + h.get("gauge_change", 0.0) + (rent_h * gp.mean if gp else 0.0)
-                    add(
-                        in_of[(n, a)],
-                        out_of[(n, b)],
-                        GAUGE,
-                        -1,
-                        -1,
-                        0,
-                        ALL_MONTHS,
-                        0.0,
-                        [*bparts, *([gp] if gp else [])],
-                        {"cost_usd": gcost, "co2_kg": p.co2_kg_per_teu_handled},
-                    )
+                    add(in_of[(n, a)], out_of[(n, b)], GAUGE, [*bparts, *([gp] if gp else [])], gcost, p.co2_kg_per_teu_handled)
                     continue
                 if not can_transfer:
                     continue
@@ -543,13 +531,9 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
                     in_of[(n, a)],
                     out_of[(n, b)],
                     TRANSFER,
-                    -1,
-                    -1,
-                    0,
-                    ALL_MONTHS,
-                    0.0,
                     [*bparts, *([tp] if tp else [])],
-                    {"cost_usd": border_cost + handling, "co2_kg": p.co2_kg_per_teu_handled},
+                    border_cost + handling,
+                    p.co2_kg_per_teu_handled,
                 )
 
     eng.part_edge = np.asarray(part_edge, dtype=np.int32)
@@ -558,13 +542,16 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
     eng.src = np.concatenate((leg_src, np.asarray(src, dtype=np.int64))).astype(np.int32)
     eng.dst = np.concatenate((leg_dst, np.asarray(dst, dtype=np.int64))).astype(np.int32)
     eng.etype = np.concatenate((np.full(n_legs, LEG, np.int8), np.asarray(etype, dtype=np.int8)))
-    eng.leg = np.concatenate((np.arange(n_legs, dtype=np.int32), np.asarray(leg, dtype=np.int32)))  # into edge_refs
-    eng.mode = np.concatenate((leg_mode, np.asarray(mode, dtype=np.int8)))
-    eng.status = np.concatenate((leg_status, np.asarray(status, dtype=np.int8)))
-    eng.months = np.concatenate((leg_months, np.asarray(months, dtype=np.int16)))
-    eng.moving_h = np.concatenate((moving_a, np.asarray(moving, dtype=np.float64)))
-    eng.wait_h = np.concatenate((mean_a, np.asarray(wait, dtype=np.float64)))
-    eng.metrics = {m: np.concatenate((metric_cols[m], np.asarray(cols[m], dtype=np.float64))) for m in METRICS}
+    k = len(src)
+    eng.leg = np.concatenate((np.arange(n_legs, dtype=np.int32), np.full(k, -1, np.int32)))  # into edge_refs
+    eng.mode = np.concatenate((leg_mode, np.full(k, -1, np.int8)))
+    eng.status = np.concatenate((leg_status, np.zeros(k, np.int8)))
+    eng.months = np.concatenate((leg_months, np.full(k, ALL_MONTHS, np.int16)))
+    eng.moving_h = np.concatenate((moving_a, np.zeros(k)))
+    eng.wait_h = np.concatenate((mean_a, np.zeros(k)))
+    dwell_cols = {"time_h": time_h, "length_km": [0.0] * k, "cost_usd": cost_usd, "co2_kg": co2_kg, "exposure": [0.0] * k}
+    eng.metrics = {m: np.concatenate((metric_cols[m], np.asarray(dwell_cols[m], dtype=np.float64))) for m in METRICS}
+    eng.edge_chokepoints += [()] * k
     eng.by_country = {c: np.asarray(v, dtype=np.int32) for c, v in by_country.items()}
     eng.by_chokepoint = {c: np.asarray(v, dtype=np.int32) for c, v in by_choke.items()}
     return eng

@@ -164,7 +164,7 @@ class Compiled:
             for n, c in zip(eng.nodes, reads.nodes[1], strict=True):
                 if c:
                     q.by_country.setdefault(str(c), []).append(n)
-            q.memo.setdefault(_NODES, {})[None] = _node_table_of(*reads.nodes)
+            q.memo.setdefault(_NODES, {})[None] = _node_table_of(*reads.nodes[:4])
         q.nodes_by_country()  # kept with the index (a warm run then reads no node but those a query needs)
         return q
 
