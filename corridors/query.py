@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .constraints import WATER_MODES, Constraints, check_chokepoints, node_forbidden, resolve_nodes, territory_countries
-from .engine import GAUGE, LEG, LEG_FIELDS, MISSING, MODE_CODES, Engine
+from .engine import GAUGE, LEG, LEG_FIELDS, MISSING, MODE_CODES, Engine, Reads
 from .errors import ConstraintError
 from .families import Crossing, Family, side_matches, side_of
 from .params import Parameters
@@ -116,42 +116,31 @@ class Compiled:
         reads, eng.reads = eng.reads, None  # what compiling just read of G, used once
         if reads is not None and (reads.G is not G or not np.array_equal(eng.leg[es], np.arange(len(reads.legs[0])))):
             reads = None
-        mds: Sequence[Any]
-        chokes: Sequence[Any]
-        countries: Sequence[Any]
-        if reads is not None:  # each leg edge's leg in the order compile_engine read them: no leg read again
-            mds = reads.legs[LEG_FIELDS.index("mode")]
-            chokes, countries = reads.legs[LEG_FIELDS.index("chokepoints")], reads.legs[LEG_FIELDS.index("countries")]
-            kinds, node_country = reads.nodes[0], reads.nodes[1]
-            junction = np.asarray([k == "junction" for k in kinds], bool).reshape(-1)
-            named_at = np.flatnonzero(~(junction[src_node[es]] & junction[dst_node[es]]))
-            named: Any = es[named_at].astype(np.int64)
-            # side_of: "water" for a water leg, else the country of the node at that end
-            node_side = [str(c or "") for c in node_country]
-            water = [md in WATER_MODES for md in mds]
-            froms = ["water" if w else node_side[a] for w, a in zip(water, src_node[es].tolist(), strict=True)]
-            tos = ["water" if w else node_side[b] for w, b in zip(water, dst_node[es].tolist(), strict=True)]
-        else:
-            adj, node = G._adj, G._node  # read directly (tens of thousands of legs)
-            ds = [adj[u][v][k] for u, v, k in refs]
-            nus = [node[u] for u, _, _ in refs]
-            nvs = [node[v] for _, v, _ in refs]
-            mds = [d.get("mode") for d in ds]
-            chokes, countries = [d.get("chokepoints") for d in ds], [d.get("countries") for d in ds]
-            named = [
-                e for e, nu, nv in zip(es.tolist(), nus, nvs, strict=True) if nu.get("kind") != "junction" or nv.get("kind") != "junction"
-            ]
-            froms, tos = list(map(side_of, ds, nus)), list(map(side_of, ds, nvs))
+        if reads is not None and len(es):  # each leg edge's leg in the order compile_engine read them: no leg read again
+            q = cls(G, params, eng, src_node, dst_node, leg_uid, *_indexed_reads(reads, src_node[es], dst_node[es], es, eng.n_edges))
+            q.by_country = {}
+            for n, c in zip(eng.nodes, reads.nodes[1], strict=True):
+                if c:
+                    q.by_country.setdefault(str(c), []).append(n)
+            q.memo.setdefault(_NODES, {})[None] = _node_table_of(*reads.nodes[:4])  # what the family rules read of them
+            return q
+        adj, node = G._adj, G._node  # read directly (tens of thousands of legs)
+        ds = [adj[u][v][k] for u, v, k in refs]
+        nus = [node[u] for u, _, _ in refs]
+        nvs = [node[v] for _, v, _ in refs]
+        mds = [d.get("mode") for d in ds]
         # each leg edge's own attributes as one of a few distinct signatures (coded in order of first
         # use), and the legs with a named end (not two sea-lane junctions): the family rules look at
         # nothing else
-        keys = [(md, tuple(ch or ()), tuple(cs or ())) for md, ch, cs in zip(mds, chokes, countries, strict=True)]
+        keys = [(md, tuple(d.get("chokepoints") or ()), tuple(d.get("countries") or ())) for md, d in zip(mds, ds, strict=True)]
         sig_code = {s: c for c, s in enumerate(dict.fromkeys(keys))}
         sigs: list[dict[str, Any]] = [{"mode": s[0], "chokepoints": s[1], "countries": s[2]} for s in sig_code]
         sig = np.full(eng.n_edges, -1, np.int32)
         sig[es] = np.fromiter(map(sig_code.__getitem__, keys), dtype=np.int32, count=len(keys))
+        named = [e for e, nu, nv in zip(es.tolist(), nus, nvs, strict=True) if nu.get("kind") != "junction" or nv.get("kind") != "junction"]
         # the side each leg edge comes from (at its start) and goes to (at its end), for crossings, as
         # codes into ``sides`` (in order of first use, each leg's start before its end)
+        froms, tos = list(map(side_of, ds, nus)), list(map(side_of, ds, nvs))
         sides: list[str] = list(dict.fromkeys(itertools.chain(("",), itertools.chain.from_iterable(zip(froms, tos, strict=True)))))
         code = {sd: c for c, sd in enumerate(sides)}
         from_side = np.zeros(eng.n_edges, np.int32)
@@ -159,12 +148,6 @@ class Compiled:
         from_side[es] = np.fromiter(map(code.__getitem__, froms), dtype=np.int32, count=len(froms))
         to_side[es] = np.fromiter(map(code.__getitem__, tos), dtype=np.int32, count=len(tos))
         q = cls(G, params, eng, src_node, dst_node, leg_uid, sides, from_side, to_side, sig, sigs, np.asarray(named, np.int64))
-        if reads is not None:  # the nodes as read: their countries, and what the family rules read of them
-            q.by_country = {}
-            for n, c in zip(eng.nodes, reads.nodes[1], strict=True):
-                if c:
-                    q.by_country.setdefault(str(c), []).append(n)
-            q.memo.setdefault(_NODES, {})[None] = _node_table_of(*reads.nodes[:4])
         q.nodes_by_country()  # kept with the index (a warm run then reads no node but those a query needs)
         return q
 
@@ -273,6 +256,59 @@ def _edge_mask(q: Compiled, c: Constraints, fam: Family | None, o: str, d: str) 
         idx = np.asarray([eng.node_index[n] for n in banned], np.int32)
         mask &= ~_among(q.src_node, idx, len(eng.nodes)) & ~_among(q.dst_node, idx, len(eng.nodes))
     return mask
+
+
+def _first_use(seq: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of ``seq`` (codes in ``range(size)``) in order of first use, and each code's
+    rank in that order (-1 for a code not used)."""
+    uniq, first = np.unique(seq, return_index=True)
+    used = uniq[np.argsort(first, kind="stable")]
+    rank = np.full(size, -1, np.int64)
+    rank[used] = np.arange(len(used))
+    return used, rank
+
+
+def _indexed_reads(reads: Reads, u: np.ndarray, v: np.ndarray, es: np.ndarray, n_edges: int) -> tuple[Any, ...]:
+    """:meth:`Compiled.of`'s ``sides, from_side, to_side, sig, sigs, named_legs`` from what compiling read
+    (:class:`~corridors.engine.Reads`) of the legs of leg edges ``es`` (in order, from node ``u`` to ``v``),
+    over arrays: the same values as the legs read one by one (tests/test_engine_reads.py)."""
+    mds = reads.legs[LEG_FIELDS.index("mode")]
+    chokes, countries = reads.legs[LEG_FIELDS.index("chokepoints")], reads.legs[LEG_FIELDS.index("countries")]
+    kinds, node_country = reads.nodes[0], reads.nodes[1]
+    n = len(mds)
+    # the legs with a named end (not two sea-lane junctions)
+    junction = np.asarray([k == "junction" for k in kinds], bool).reshape(-1)
+    named = es[np.flatnonzero(~(junction[u] & junction[v]))].astype(np.int64)
+    # sides (families.side_of): "water" for a water leg, else the country of the node at that end, coded
+    # in order of first use ("" first, then each leg's start before its end)
+    mode_code = {m: i for i, m in enumerate(dict.fromkeys(mds))}
+    m_of = np.fromiter(map(mode_code.__getitem__, mds), np.int64, count=n)
+    water = np.asarray([m in WATER_MODES for m in mode_code], bool).reshape(-1)[m_of]
+    side_id = {"": 0, "water": 1}
+    node_sid = np.fromiter((side_id.setdefault(str(c or ""), len(side_id)) for c in node_country), np.int64, count=len(node_country))
+    f, t = np.where(water, 1, node_sid[u]), np.where(water, 1, node_sid[v])
+    seq = np.zeros(2 * n + 1, np.int64)
+    seq[1::2], seq[2::2] = f, t
+    used, rank = _first_use(seq, len(side_id))
+    names = list(side_id)
+    sides = [names[j] for j in used.tolist()]
+    from_side, to_side = np.zeros(n_edges, np.int32), np.zeros(n_edges, np.int32)
+    from_side[es], to_side[es] = rank[f], rank[t]
+    # each leg's own attributes as one of a few distinct signatures (in order of first use): the legs
+    # share a few hundred chokepoint and country lists, told apart by identity first, then by value
+    ch = np.unique(np.fromiter(map(id, chokes), np.int64, count=n), return_inverse=True)[1].reshape(-1)
+    cs = np.unique(np.fromiter(map(id, countries), np.int64, count=n), return_inverse=True)[1].reshape(-1)
+    combo = (m_of * (int(ch.max()) + 1) + ch) * (int(cs.max()) + 1) + cs
+    uniq, first, inv = np.unique(combo, return_index=True, return_inverse=True)
+    sig_code: dict[tuple[Any, ...], int] = {}
+    combo_code = np.zeros(len(uniq), np.int64)
+    for j in np.argsort(first, kind="stable").tolist():
+        i = int(first[j])
+        combo_code[j] = sig_code.setdefault((mds[i], tuple(chokes[i] or ()), tuple(countries[i] or ())), len(sig_code))
+    sig = np.full(n_edges, -1, np.int32)
+    sig[es] = combo_code[inv.reshape(-1)]
+    sigs = [{"mode": s[0], "chokepoints": s[1], "countries": s[2]} for s in sig_code]
+    return sides, from_side, to_side, sig, sigs, named
 
 
 #: the memo of :func:`_node_table`

@@ -29,6 +29,8 @@ NODES = {
 LEGS = [
     {"id": "ab", "from": "rail:a", "to": "border:b", "mode": "rail", "gauge_mm": 1520, "km": 400, "countries": ["RUS", "KAZ"]},
     {"id": "bp", "from": "border:b", "to": "port:p", "mode": "rail", "gauge_mm": 1435, "km": 900, "countries": ["KAZ", "IRN"]},
+    # a parallel leg: its countries an equal list, not the same one
+    {"id": "bp2", "from": "border:b", "to": "port:p", "mode": "rail", "gauge_mm": 1435, "km": 950, "countries": ["KAZ", "IRN"]},
     {"id": "pq", "from": "port:p", "to": "port:q", "mode": "sea", "km": 1500, "chokepoints": ["hormuz"], "frequency_per_week": 2},
     {"id": "ar", "from": "rail:a", "to": "port:r", "mode": "rail", "gauge_mm": 1520, "km": 2000, "countries": ["RUS"]},
     {"id": "r1", "from": "port:r", "to": "sea:1", "mode": "sea", "km": 6500, "chokepoints": ["suez"], "countries": ["EGY"]},
@@ -53,8 +55,9 @@ def _assert_same_index(a: Compiled, b: Compiled) -> None:
     for f in ARRAYS:
         x, y = getattr(a, f), getattr(b, f)
         assert x.dtype == y.dtype and x.shape == y.shape and np.array_equal(x, y), f
-    assert a.sides == b.sides
+    assert a.sides == b.sides and len(set(a.sides)) == len(a.sides)
     assert a.sigs == b.sigs
+    assert len({(sg["mode"], sg["chokepoints"], sg["countries"]) for sg in a.sigs}) == len(a.sigs)  # each signature once
     assert a.by_country == b.by_country and list(a.by_country or {}) == list(b.by_country or {})
     assert {k: list(v) for k, v in (a.by_country or {}).items()} == {k: list(v) for k, v in (b.by_country or {}).items()}
 
