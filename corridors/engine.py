@@ -261,6 +261,73 @@ def _russian_voyage(nu: Mapping[str, Any], nv: Mapping[str, Any]) -> bool:
     return bool(ru or rv)
 
 
+def _sea_port_legs(
+    idx: np.ndarray,
+    length: np.ndarray,
+    u: np.ndarray,
+    v: np.ndarray,
+    legs: list[tuple[str, str, str, Any]],
+    port: np.ndarray,
+    country: Sequence[Any],
+    name_of: Any,
+    p: Parameters,
+) -> tuple[tuple[np.ndarray, ...], list[tuple[np.ndarray, list[PartFields]]]]:
+    """The sea legs ``idx`` (of ``length``, from node ``u`` to ``v``, a port at one end at least, no speed,
+    frequency or chokepoint of their own) priced over arrays, each as :func:`compile_engine`'s loop over
+    the other legs prices it: the same IEEE operations in the same order. Their moving time, CO2, cost
+    and mean wait, and their random parts, a kind at a time (the generic wait for a sailing, then the
+    transshipment at a hub, from a port without a known service; the schedule delay arriving at a
+    port), each kind as the edges that have it and its parts."""
+    sea = "sea"
+    moving = length / p.speed_kmh[sea]
+    co2 = length * p.co2_kg_per_teu_km[sea]
+    cost = length * p.cost_usd_per_teu_km[sea] + 0  # (+ the surcharges of no chokepoint)
+    premium = p.cost_usd_per_teu_fixed.get("russia_port_call_premium", 0.0)
+    if premium:  # a voyage from or to a Russian port
+        rus = port & np.asarray([c == "RUS" for c in country], bool).reshape(-1)
+        at = rus[u] | rus[v]
+        cost[at] = cost[at] + premium
+    headway, transship = p.sea_service.get("generic_headway_h"), p.sea_service.get("generic_transshipment_h")
+    delay = p.sea_service.get("delay_h")
+    mean = np.zeros(len(idx))
+    generic = np.zeros(len(idx), bool)
+    if headway and transship:
+        at = np.flatnonzero(port[u])
+        generic[at] = [not legs[i][3].get("service") for i in idx[at].tolist()]
+    late = port[v] if delay is not None and delay[2] > 0 else np.zeros(len(idx), bool)
+    groups: list[tuple[np.ndarray, list[PartFields]]] = []
+    if headway and transship and generic.any():
+        hw = headway[1]
+        wait, hub = ("u", 0.0, hw / 2, hw), ("q", *transship)
+        mean[generic] = (0.0 + part_mean(*wait)) + part_mean(*hub)  # (put, part by part)
+        ends = [legs[i][0] for i in idx[generic].tolist()]
+        names = list(map(name_of, u[generic].tolist(), ends))
+        groups.append(
+            (
+                idx[generic],
+                [(*wait, f"wait:generic@{x}", f"wait for a sailing (no known service) at {n}") for x, n in zip(ends, names, strict=True)],
+            )
+        )
+        groups.append(
+            (
+                idx[generic],
+                [
+                    (*hub, f"transship:generic@{x}", f"transshipment at a hub (no known service from {n})")
+                    for x, n in zip(ends, names, strict=True)
+                ],
+            )
+        )
+    if delay is not None and late.any():
+        arrive = ("q", *delay)
+        mean[late] = mean[late] + part_mean(*arrive)
+        at_v = idx[late].tolist()
+        names = list(map(name_of, v[late].tolist(), [legs[i][1] for i in at_v]))
+        groups.append(
+            (idx[late], [(*arrive, f"delay:{legs[i][2]}", f"schedule delay arriving at {n}") for i, n in zip(at_v, names, strict=True)])
+        )
+    return (moving, co2, cost, mean), groups
+
+
 class _StateLayout:
     """The engine's states, two per (node, mode key) of the legs at the node (arriving, leaving; one, both
     ways, at a sea-lane junction), nodes in order and each node's mode keys sorted: laid out over
@@ -385,6 +452,10 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
     moving_a, co2_a, cost_a = length / rate[:, 0], length * rate[:, 1], length * rate[:, 2]
     mean_a, exposure_a = np.zeros(len(legs)), np.zeros(len(legs))
     others_a = np.flatnonzero(~plain)
+    # of the others, the sea legs with no speed, frequency or chokepoint of their own (to or from a
+    # port: most of them) are priced over arrays (_sea_port_legs), the rest one by one here
+    simple = (md_of[others_a] == md_code.get("sea", -1)) & ~own[others_a]
+    sea_legs, others_a = others_a[simple], others_a[~simple]
     others = others_a.tolist()
     lengths = length[others_a].tolist()
     got: list[tuple[float, float, float, float, float]] = []  # each other leg's (moving, co2, cost, mean, exposure)
@@ -442,6 +513,22 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
     if others:
         cols_of = np.asarray(got, dtype=np.float64).reshape(-1, 5)
         moving_a[others], co2_a[others], cost_a[others], mean_a[others], exposure_a[others] = cols_of.T
+    if len(sea_legs):
+        sea_cols, sea_parts = _sea_port_legs(
+            sea_legs, length[sea_legs], layout.u[sea_legs], layout.v[sea_legs], legs, port, country_c, name_of, p
+        )
+        moving_a[sea_legs], co2_a[sea_legs], cost_a[sea_legs], mean_a[sea_legs] = sea_cols
+        # their parts among the others' (all the parts so far), in the order of their edges
+        rows = list(zip(part_edge, part_kind, part_abc, part_key, part_label, strict=True))
+        edges, slots = [np.asarray(part_edge, np.int64)], [np.zeros(len(part_edge), np.int64)]
+        for j, (es, group) in enumerate(sea_parts, start=1):
+            rows += [(i, pt[0], pt[1:4], pt[4], pt[5]) for i, pt in zip(es.tolist(), group, strict=True)]
+            edges.append(es.astype(np.int64))
+            slots.append(np.full(len(es), j, np.int64))
+        rows = list(map(rows.__getitem__, np.lexsort((np.concatenate(slots), np.concatenate(edges))).tolist()))
+        kept: list[list[Any]] = [part_edge, part_kind, part_abc, part_key, part_label]
+        for got_col, col in zip(kept, zip(*rows, strict=True), strict=True):
+            got_col[:] = col
     us, vs, ks = list(map(itemgetter(0), legs)), list(map(itemgetter(1), legs)), list(map(itemgetter(2), legs))
     # the legs' columns stay arrays; the node loop's edges (a few thousand) are collected in lists after them
     leg_src, leg_dst = layout.leg_states()

@@ -163,3 +163,23 @@ def test_bundled_network_index_from_reads_is_the_index_read_afresh(G: nx.MultiDi
     assert eng.n_edges > 30_000
     _assert_same_index(from_reads, afresh)
     _assert_same_node_table(from_reads, afresh)
+
+
+def test_sea_legs_priced_over_arrays_keep_their_parts_in_edge_order() -> None:
+    """A sea leg between ports with nothing of its own (priced over arrays) between legs priced one by
+    one: every edge's parts together and in order, its wait their mean."""
+    legs = [*LEGS, {"id": "pr", "from": "port:p", "to": "port:r", "mode": "sea", "km": 5000}]
+    eng = compile_engine(synthetic(NODES, legs, zones=ZONES), P)
+    assert np.all(np.diff(eng.part_edge) >= 0)
+    sea = P.sea_service
+    for e, (u, _, k) in enumerate(eng.edge_refs):
+        keys = [pt.key for pt in eng.parts(e)]
+        if k == "pr":
+            assert keys == [f"wait:generic@{u}", f"transship:generic@{u}", f"delay:{k}"]
+            want = (0.0 + (sea["generic_headway_h"][1] + 0.0) / 2.0) + eng.parts(e)[1].mean + eng.parts(e)[2].mean
+            assert eng.wait_h[e] == want
+        elif k == "pq":  # a known service (its own frequency): its wait, and the delay
+            assert keys == [f"wait:{k}@{u}", f"delay:{k}"]
+        elif k == "12":  # between two sea-lane junctions: nothing to wait for
+            assert keys == []
+        assert eng.wait_h[e] == sum((pt.mean for pt in eng.parts(e)), 0.0)
