@@ -344,7 +344,7 @@ class _StateLayout:
         has = np.zeros((n, len(self.kinds)), bool)
         has[self.u, self.mk] = True
         has[self.v, self.mk] = True
-        width = np.fromiter((1 if str(x).startswith("sea:") else 2 for x in nodes), dtype=np.int64, count=n)
+        width = np.asarray([1 if str(x).startswith("sea:") else 2 for x in nodes], np.int64).reshape(-1)
         count = has.sum(axis=1) * width
         base = np.concatenate([[0], np.cumsum(count)[:-1]]).astype(np.int64)
         rank = np.cumsum(has, axis=1) - 1
@@ -371,14 +371,11 @@ class _StateLayout:
         state_mode = list(map(self.kinds.__getitem__, np.repeat(cols, reps).tolist()))
         ins, outs = self.in_tab[rows, cols].tolist(), self.out_tab[rows, cols].tolist()
         per_node = self.has.sum(axis=1)
-        in_states: dict[str, list[int]] = {}
-        out_states: dict[str, list[int]] = {}
-        at = 0
-        for i in np.flatnonzero(per_node).tolist():
-            k = int(per_node[i])
-            in_states[self.nodes[i]] = ins[at : at + k]
-            out_states[self.nodes[i]] = outs[at : at + k]
-            at += k
+        at = np.flatnonzero(per_node)  # the nodes with a state, each's states from ``lo`` to ``hi``
+        hi = np.cumsum(per_node[at])
+        spans = list(zip(map(self.nodes.__getitem__, at.tolist()), (hi - per_node[at]).tolist(), hi.tolist(), strict=True))
+        in_states = {n: ins[lo:up] for n, lo, up in spans}
+        out_states = {n: outs[lo:up] for n, lo, up in spans}
         return state_node, state_mode, in_states, out_states
 
     def leg_states(self) -> tuple[np.ndarray, np.ndarray]:
@@ -532,9 +529,9 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
     us, vs, ks = list(map(itemgetter(0), legs)), list(map(itemgetter(1), legs)), list(map(itemgetter(2), legs))
     # the legs' columns stay arrays; the node loop's edges (a few thousand) are collected in lists after them
     leg_src, leg_dst = layout.leg_states()
-    leg_mode = np.fromiter(map(MODE_CODES.get, mds, itertools.repeat(9)), dtype=np.int8, count=n_legs)
+    leg_mode = np.asarray([MODE_CODES.get(md, 9) for md in md_code], np.int8).reshape(-1)[md_of]  # by the legs' distinct modes
     leg_status = np.fromiter(map(STATUS_CODES.get, map(str, status_c), itertools.repeat(2)), dtype=np.int8, count=n_legs)
-    leg_months = np.fromiter((_bits(mo) if mo else ALL_MONTHS for mo in months_c), dtype=np.int16, count=n_legs)
+    leg_months = np.asarray([_bits(mo) if mo else ALL_MONTHS for mo in months_c], np.int16).reshape(-1)
     metric_cols = {"time_h": moving_a + mean_a, "length_km": length, "cost_usd": cost_a, "co2_kg": co2_a, "exposure": exposure_a}
     # the node loop's edges: no leg (-1), mode (-1), status (0), season (all months), moving time,
     # wait, length or exposure (0.0) of their own; these columns are filled once they are all made
@@ -545,7 +542,7 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
     cost_usd: list[float] = []
     co2_kg: list[float] = []
     eng.leg_ids = list(dict.fromkeys(ks))
-    eng.leg_id_index = {k: i for i, k in enumerate(eng.leg_ids)}
+    eng.leg_id_index = dict(zip(eng.leg_ids, range(len(eng.leg_ids)), strict=True))
     eng.edge_refs = list(zip(us, vs, ks, strict=True))
     eng.edge_chokepoints = [tuple(e) if e is not MISSING else tuple(c or ()) for e, c in zip(enters_c, choke_c, strict=True)]
     by_country: dict[str, list[int]] = {}
