@@ -208,12 +208,14 @@ class Router:
         take), built on first use; the index and the family masks come from the on-disk cache when
         this engine and these families were seen before (:meth:`_store_index`)."""
         if self._compiled is None:
-            self._shape = (self.G.number_of_nodes(), _count_edges(self.G))
             self._mark()
             from .cache import paused_gc
 
             with paused_gc():  # tens of thousands of edges' parts, labels and index entries that all stay alive
                 eng = self._load_or_compile()
+                # an engine just compiled from this graph counted its legs (one each): no second walk over them
+                fresh = eng.reads is not None and eng.reads.G is self.G
+                self._shape = (self.G.number_of_nodes(), len(eng.edge_refs) if fresh else _count_edges(self.G))
                 self._compiled = _stored_index(self.G, self.params, eng, self._index_key()) or Compiled.of(self.G, self.params, eng)
             self._compiled.landmark_store = LandmarkDisk(self._engine_key)
             self._masks_stored = len(self._compiled.family_masks)

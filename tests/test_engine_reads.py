@@ -183,3 +183,19 @@ def test_sea_legs_priced_over_arrays_keep_their_parts_in_edge_order() -> None:
         elif k == "12":  # between two sea-lane junctions: nothing to wait for
             assert keys == []
         assert eng.wait_h[e] == sum((pt.mean for pt in eng.parts(e)), 0.0)
+
+
+def test_router_keeps_its_engine_until_a_leg_is_added() -> None:
+    """The network's shape kept with a freshly compiled engine (its legs counted as compiling read them):
+    unchanged, the engine is kept; a leg more, it is compiled anew."""
+    from corridors.routing import Router
+
+    G = synthetic(NODES, LEGS, zones=ZONES)
+    r = Router(G, P, families={}, draws=0)
+    eng = r.engine
+    G.__networkx_cache__.clear()  # the router's mark gone: the legs are counted again, and found the same
+    r.refresh()
+    assert r.engine is eng
+    G.add_edge("port:q", "port:r", key="qr", **{**G.edges["port:p", "port:q", "pq"], "id": "qr"})
+    r.refresh()
+    assert r.engine is not eng and r.engine.n_edges == eng.n_edges + 1
