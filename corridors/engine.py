@@ -568,13 +568,20 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
     dh = p.dwell_h
     for n, node_mks in keys.items():  # each node but the sea-lane junctions with legs, in order, and its legs' mode keys, sorted
         nd = G._node[n]  # the dict itself (a RowGraph gives a read-only view of it)
-        gauge = nd.get("dwell_gauge_h")  # (_dwell(nd, p)[2])
-        if gauge is None and nd.get("gauge_change"):
-            gauge = dh.get("gauge_change")
         # (dwell_part is None for a node that is no border crossing and has no border dwell of its own)
         is_border = nd.get("kind") == "border_crossing" or nd.get("dwell_border_h") is not None
         border_part = dwell_part(n, nd, "border_crossing", p) if is_border else None
         is_port = nd.get("kind") == "port"
+        if is_port and border_part is None and node_mks == ["sea"]:
+            # most ports: one move, vessel to vessel, as the loop below makes it (a transshipment, its
+            # handling and CO2 on no border cost; no other mode key to transfer to)
+            tp = dwell_part(n, nd, "port_transshipment", p)  # (transfer_category(nd, "sea", "sea"))
+            thc = p.port_handling(nd.get("country"), caspian=False)
+            add(in_of[(n, "sea")], out_of[(n, "sea")], TRANSFER, [tp] if tp is not None else [], 0.0 + thc, 0.0 + p.co2_kg_per_teu_handled)
+            continue
+        gauge = nd.get("dwell_gauge_h")  # (_dwell(nd, p)[2])
+        if gauge is None and nd.get("gauge_change"):
+            gauge = dh.get("gauge_change")
         rail_node = any(k.startswith("rail:") for k in node_mks)
         border_cost = h.get("border_crossing", 0.0) if border_part is not None else 0.0
         if border_part is not None and rail_node:
