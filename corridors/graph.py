@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from . import cache, sea, worldports
 from .checks import check_records
 from .errors import NetworkValidationError, Problem
-from .geo import Coord, geodesic_km, haversine_km, line_geometry
+from .geo import Coord, geodesic_km, haversine_km, line_geometry, wgs84_geod
 from .geo import edge_coords as edge_coords  # the one accessor of a leg's line, also here where it was
 from .graphstate import edges_added, put_edge, put_node, weak_components
 from .io import MARNET, Layers, Record, read_layers
@@ -80,7 +80,7 @@ def _legs_countries(geoms: Sequence[Any], countries: Index) -> list[tuple[str, .
     polys = np.empty(len(countries.geoms), dtype=object)
     polys[:] = countries.geoms
     li, pi = countries.tree.query(lines)  # the boxes that overlap
-    shapely.prepare(polys[np.unique(pi)])
+    shapely.prepare(polys[np.flatnonzero(np.bincount(pi, minlength=len(polys)))])  # np.unique(pi), whose first call imports numpy.ma
     ok = shapely.intersects(polys[pi], lines[li])
     li, pi = li[ok], pi[ok]
     order = np.lexsort((pi, li))  # leg by leg (the order of the found list does not matter: it is sorted)
@@ -108,13 +108,12 @@ def _geodesic_kms(lines: Sequence[Sequence[Coord]]) -> list[float]:
     """:func:`~corridors.geo.geodesic_km` of many polylines in one call to pyproj: the same geodesic
     distance of each step, added up in the same order from 0.0, so the very same floats."""
     import numpy as np
-    from pyproj import Geod
 
     flat = [c for line in lines for c in line]
     if len(flat) < 2:
         return [geodesic_km(line) for line in lines]
     steps = (
-        Geod(ellps="WGS84")  # the ellipsoid of geodesic_km
+        wgs84_geod()  # geodesic_km's
         .line_lengths(
             np.fromiter((c[0] for c in flat), dtype=np.float64, count=len(flat)),
             np.fromiter((c[1] for c in flat), dtype=np.float64, count=len(flat)),
@@ -205,13 +204,12 @@ def _line_kms(xy: Any, starts: Any, lens: Any) -> list[float]:
     computes for it: ``geod_inverse`` of its two points; none for the steps from one line to the next),
     added up line by line in order from 0.0, the k-th steps of all lines at once."""
     import numpy as np
-    from pyproj import Geod
 
     a = np.ones(len(xy), dtype=bool)
     a[starts + lens - 1] = False  # a line's last point starts no step
     a = np.flatnonzero(a)
     lon, lat = xy[:, 0], xy[:, 1]
-    steps = Geod(ellps="WGS84").inv(lon[a], lat[a], lon[a + 1], lat[a + 1])[2]
+    steps = wgs84_geod().inv(lon[a], lat[a], lon[a + 1], lat[a + 1])[2]
     n = lens - 1  # the steps of each line, the first at ``first`` in ``steps``
     first = np.cumsum(n) - n
     longest = np.argsort(-n, kind="stable")  # the lines with more than k steps come first
