@@ -432,10 +432,12 @@ def _enters(hits: list[Zone], start: Coord, from_node: bool) -> tuple[str, ...]:
     """The chokepoints a directed leg *enters*: all it touches when it starts at a named node (a port
     inside a strait, like Bandar Abbas, is entered on leaving), else those whose polygon does not
     contain its start. Exposure counts each passage once, however many sea-lane legs lie inside."""
+    if from_node or not hits:  # no position to test (the point made only where one is)
+        return tuple(z.id for z in hits if z.is_chokepoint)
     from shapely.geometry import Point
 
     pt = Point(start)
-    return tuple(z.id for z in hits if z.is_chokepoint and (from_node or not z.geometry.contains(pt)))
+    return tuple(z.id for z in hits if z.is_chokepoint and not z.geometry.contains(pt))
 
 
 def _months(own: Any, hits: list[Zone]) -> tuple[int, ...] | None:

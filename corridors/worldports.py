@@ -21,6 +21,7 @@ import csv
 import itertools
 import json
 import math
+import operator
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -178,14 +179,14 @@ def _rows(path: Path | None = None) -> list[tuple[Any, ...]]:
             return out
         col = {name: i for i, name in enumerate(head)}  # a repeated name: its last column, as in a dict
         n = len(head) if all(name in col for name in _COLUMNS) else -1
-        at = [col.get(name, 0) for name in _COLUMNS]
+        fields = operator.itemgetter(*(col.get(name, 0) for name in _COLUMNS))
         via, dataset = col.get("via"), col.get("dataset")
         for row in reader:
             if len(row) != n:
                 if row:  # DictReader skips blank rows
                     out.append(_args(_dict_row(head, row)))
                 continue
-            locode, name, country, lon, lat, sea_lon, sea_lat, spur_km, land_km, excluded = (row[i] for i in at)
+            locode, name, country, lon, lat, sea_lon, sea_lat, spur_km, land_km, excluded = fields(row)
             out.append(
                 (
                     locode,
