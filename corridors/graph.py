@@ -494,27 +494,27 @@ def _add_sea(
         pairs = zone_index.tree.query(np.asarray(geoms, dtype=object), predicate="intersects")
         for gi, zi in zip(pairs[0], pairs[1], strict=True):
             leg_hits.setdefault(int(gi), []).append(zones[int(zi)])
-    marnet, note, origin, file = sea.SEA_SOURCE, "", "marnet", "searoute:marnet_searoute.geojson"
+    # both directions' dicts (tens of thousands of legs), keys in the order add_edge gives: copies of a
+    # dict of what they share (a copy costs half a dict written out), then their own values set
+    shared: dict[str, Any] = {
+        "geometry": None, "reverse": False, "enters": (), "id": None, "mode": "sea", "status": "operational",
+        "gauge_mm": None, "length_km": None, "length_from": "geometry", "geodesic_km": None, "months": None,
+        "frequency_per_week": None, "speed_kmh": None, "countries": (), "chokepoints": (),
+        "source": sea.SEA_SOURCE, "note": "", "origin": "marnet", "file": "searoute:marnet_searoute.geojson",
+    }  # fmt: skip
     for li, leg in enumerate(net.legs):
-        geom, km, hits = geoms[li], kms[li], leg_hits.get(li)
+        km, hits = kms[li], leg_hits.get(li)
+        fwd = shared.copy()
+        fwd["geometry"], fwd["id"], fwd["length_km"], fwd["geodesic_km"] = geoms[li], leg.id, km, km
+        back: tuple[str, ...] = ()  # most legs: what the lines below give for no zone
         if hits:
             coords = list(leg.coords)
             if len(hits) > 1:  # ordered along the line, as _zone_hits does
                 hits = _zone_hits(coords, hits, Index(hits, [z.geometry for z in hits]))
-            chokes = tuple(z.id for z in hits if z.is_chokepoint)
-            countries = tuple(dict.fromkeys(c for z in hits if z.is_chokepoint for c in z.territory))
-            months = _months(None, hits)
-            enters, back = _enters(hits, coords[0], False), _enters(hits, coords[-1], False)
-        else:  # most of them: what the lines above give for no zone
-            chokes = countries = enters = back = ()
-            months = None
-        # both directions' dicts written out (tens of thousands of legs), keys in the order add_edge gives
-        fwd = {
-            "geometry": geom, "reverse": False, "enters": enters, "id": leg.id, "mode": "sea", "status": "operational",
-            "gauge_mm": None, "length_km": km, "length_from": "geometry", "geodesic_km": km, "months": months,
-            "frequency_per_week": None, "speed_kmh": None, "countries": countries, "chokepoints": chokes,
-            "source": marnet, "note": note, "origin": origin, "file": file,
-        }  # fmt: skip
+            fwd["enters"], back = _enters(hits, coords[0], False), _enters(hits, coords[-1], False)
+            fwd["months"] = _months(None, hits)
+            fwd["countries"] = tuple(dict.fromkeys(c for z in hits if z.is_chokepoint for c in z.territory))
+            fwd["chokepoints"] = tuple(z.id for z in hits if z.is_chokepoint)
         rev = fwd.copy()
         rev["reverse"], rev["enters"] = True, back
         put_edge(G, leg.u, leg.v, leg.id, fwd)
