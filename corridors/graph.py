@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from . import cache, sea, worldports
 from .checks import check_records
 from .errors import NetworkValidationError, Problem
-from .geo import Coord, geodesic_km, haversine_km, line_geometry
+from .geo import Coord, geodesic_km, haversine_km, line_geometry, wgs84_geod
 from .geo import edge_coords as edge_coords  # the one accessor of a leg's line, also here where it was
 from .graphstate import edges_added, put_edge, put_node, weak_components
 from .io import MARNET, Layers, Record, read_layers
@@ -80,7 +80,7 @@ def _legs_countries(geoms: Sequence[Any], countries: Index) -> list[tuple[str, .
     polys = np.empty(len(countries.geoms), dtype=object)
     polys[:] = countries.geoms
     li, pi = countries.tree.query(lines)  # the boxes that overlap
-    shapely.prepare(polys[np.unique(pi)])
+    shapely.prepare(polys[np.flatnonzero(np.bincount(pi, minlength=len(polys)))])  # np.unique(pi), whose first call imports numpy.ma
     ok = shapely.intersects(polys[pi], lines[li])
     li, pi = li[ok], pi[ok]
     order = np.lexsort((pi, li))  # leg by leg (the order of the found list does not matter: it is sorted)
@@ -108,13 +108,12 @@ def _geodesic_kms(lines: Sequence[Sequence[Coord]]) -> list[float]:
     """:func:`~corridors.geo.geodesic_km` of many polylines in one call to pyproj: the same geodesic
     distance of each step, added up in the same order from 0.0, so the very same floats."""
     import numpy as np
-    from pyproj import Geod
 
     flat = [c for line in lines for c in line]
     if len(flat) < 2:
         return [geodesic_km(line) for line in lines]
     steps = (
-        Geod(ellps="WGS84")  # the ellipsoid of geodesic_km
+        wgs84_geod()  # geodesic_km's
         .line_lengths(
             np.fromiter((c[0] for c in flat), dtype=np.float64, count=len(flat)),
             np.fromiter((c[1] for c in flat), dtype=np.float64, count=len(flat)),
@@ -205,13 +204,12 @@ def _line_kms(xy: Any, starts: Any, lens: Any) -> list[float]:
     computes for it: ``geod_inverse`` of its two points; none for the steps from one line to the next),
     added up line by line in order from 0.0, the k-th steps of all lines at once."""
     import numpy as np
-    from pyproj import Geod
 
     a = np.ones(len(xy), dtype=bool)
     a[starts + lens - 1] = False  # a line's last point starts no step
     a = np.flatnonzero(a)
     lon, lat = xy[:, 0], xy[:, 1]
-    steps = Geod(ellps="WGS84").inv(lon[a], lat[a], lon[a + 1], lat[a + 1])[2]
+    steps = wgs84_geod().inv(lon[a], lat[a], lon[a + 1], lat[a + 1])[2]
     n = lens - 1  # the steps of each line, the first at ``first`` in ``steps``
     first = np.cumsum(n) - n
     longest = np.argsort(-n, kind="stable")  # the lines with more than k steps come first
@@ -434,10 +432,12 @@ def _enters(hits: list[Zone], start: Coord, from_node: bool) -> tuple[str, ...]:
     """The chokepoints a directed leg *enters*: all it touches when it starts at a named node (a port
     inside a strait, like Bandar Abbas, is entered on leaving), else those whose polygon does not
     contain its start. Exposure counts each passage once, however many sea-lane legs lie inside."""
+    if from_node or not hits:  # no position to test (the point made only where one is)
+        return tuple(z.id for z in hits if z.is_chokepoint)
     from shapely.geometry import Point
 
     pt = Point(start)
-    return tuple(z.id for z in hits if z.is_chokepoint and (from_node or not z.geometry.contains(pt)))
+    return tuple(z.id for z in hits if z.is_chokepoint and not z.geometry.contains(pt))
 
 
 def _months(own: Any, hits: list[Zone]) -> tuple[int, ...] | None:
@@ -494,27 +494,27 @@ def _add_sea(
         pairs = zone_index.tree.query(np.asarray(geoms, dtype=object), predicate="intersects")
         for gi, zi in zip(pairs[0], pairs[1], strict=True):
             leg_hits.setdefault(int(gi), []).append(zones[int(zi)])
-    marnet, note, origin, file = sea.SEA_SOURCE, "", "marnet", "searoute:marnet_searoute.geojson"
+    # both directions' dicts (tens of thousands of legs), keys in the order add_edge gives: copies of a
+    # dict of what they share (a copy costs half a dict written out), then their own values set
+    shared: dict[str, Any] = {
+        "geometry": None, "reverse": False, "enters": (), "id": None, "mode": "sea", "status": "operational",
+        "gauge_mm": None, "length_km": None, "length_from": "geometry", "geodesic_km": None, "months": None,
+        "frequency_per_week": None, "speed_kmh": None, "countries": (), "chokepoints": (),
+        "source": sea.SEA_SOURCE, "note": "", "origin": "marnet", "file": "searoute:marnet_searoute.geojson",
+    }  # fmt: skip
     for li, leg in enumerate(net.legs):
-        geom, km, hits = geoms[li], kms[li], leg_hits.get(li)
+        km, hits = kms[li], leg_hits.get(li)
+        fwd = shared.copy()
+        fwd["geometry"], fwd["id"], fwd["length_km"], fwd["geodesic_km"] = geoms[li], leg.id, km, km
+        back: tuple[str, ...] = ()  # most legs: what the lines below give for no zone
         if hits:
             coords = list(leg.coords)
             if len(hits) > 1:  # ordered along the line, as _zone_hits does
                 hits = _zone_hits(coords, hits, Index(hits, [z.geometry for z in hits]))
-            chokes = tuple(z.id for z in hits if z.is_chokepoint)
-            countries = tuple(dict.fromkeys(c for z in hits if z.is_chokepoint for c in z.territory))
-            months = _months(None, hits)
-            enters, back = _enters(hits, coords[0], False), _enters(hits, coords[-1], False)
-        else:  # most of them: what the lines above give for no zone
-            chokes = countries = enters = back = ()
-            months = None
-        # both directions' dicts written out (tens of thousands of legs), keys in the order add_edge gives
-        fwd = {
-            "geometry": geom, "reverse": False, "enters": enters, "id": leg.id, "mode": "sea", "status": "operational",
-            "gauge_mm": None, "length_km": km, "length_from": "geometry", "geodesic_km": km, "months": months,
-            "frequency_per_week": None, "speed_kmh": None, "countries": countries, "chokepoints": chokes,
-            "source": marnet, "note": note, "origin": origin, "file": file,
-        }  # fmt: skip
+            fwd["enters"], back = _enters(hits, coords[0], False), _enters(hits, coords[-1], False)
+            fwd["months"] = _months(None, hits)
+            fwd["countries"] = tuple(dict.fromkeys(c for z in hits if z.is_chokepoint for c in z.territory))
+            fwd["chokepoints"] = tuple(z.id for z in hits if z.is_chokepoint)
         rev = fwd.copy()
         rev["reverse"], rev["enters"] = True, back
         put_edge(G, leg.u, leg.v, leg.id, fwd)

@@ -426,7 +426,8 @@ def sea_adjacency(path: Path | None = None) -> dict[Coord, list[Coord]]:
     drop |= {_seg4(_key(*line[0]), _key(*line[-1])) for line in GRID_FIXES}
     # _seg4 (four roundings) only where it could be in ``drop``: a segment whose first end's longitude
     # is over 0.001 degrees from every dropped end's cannot round onto one
-    xs = np.unique(np.asarray([pt[0] for pair in drop for pt in pair], dtype=np.float64))
+    xs = np.sort(np.asarray([pt[0] for pair in drop for pt in pair], dtype=np.float64))
+    xs = xs[np.append(True, xs[1:] != xs[:-1])] if len(xs) else xs  # np.unique, whose first call imports numpy.ma
     near = np.zeros(len(segs), bool)
     if len(xs):
         at = np.searchsorted(xs, ends[:, 0, 0])  # the dropped ends' longitudes either side

@@ -21,9 +21,11 @@ import csv
 import itertools
 import json
 import math
+import operator
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .geo import Coord, geodesic_km, haversine_km
 
@@ -160,26 +162,76 @@ def ports_geojson_path() -> Path:
 
 def read_world_ports(path: Path | None = None) -> list[WorldPort]:
     """Every row of ``data/world_ports.csv`` (included and left-out ports)."""
-    out = []
+    return [WorldPort(*args) for args in _rows(path)]
+
+
+_COLUMNS = ("locode", "name", "country", "lon", "lat", "sea_lon", "sea_lat", "spur_km", "land_km", "excluded")
+
+
+def _rows(path: Path | None = None) -> list[tuple[Any, ...]]:
+    """The arguments of :class:`WorldPort` of each row of ``data/world_ports.csv`` (rows as
+    ``csv.DictReader`` reads them; one as long as the header read by the columns' positions)."""
+    out: list[tuple[Any, ...]] = []
     with (path or csv_path()).open(encoding="utf-8", newline="") as fh:
-        for r in csv.DictReader(fh):
-            sea = (float(r["sea_lon"]), float(r["sea_lat"])) if r["sea_lon"] else None
+        reader = csv.reader(fh)
+        head = next(reader, None)  # DictReader's field names: the first row, even a blank one
+        if head is None:
+            return out
+        col = {name: i for i, name in enumerate(head)}  # a repeated name: its last column, as in a dict
+        n = len(head) if all(name in col for name in _COLUMNS) else -1
+        fields = operator.itemgetter(*(col.get(name, 0) for name in _COLUMNS))
+        via, dataset = col.get("via"), col.get("dataset")
+        for row in reader:
+            if len(row) != n:
+                if row:  # DictReader skips blank rows
+                    out.append(_args(_dict_row(head, row)))
+                continue
+            locode, name, country, lon, lat, sea_lon, sea_lat, spur_km, land_km, excluded = fields(row)
             out.append(
-                WorldPort(
-                    r["locode"],
-                    r["name"],
-                    r["country"] or None,
-                    float(r["lon"]),
-                    float(r["lat"]),
-                    sea,
-                    float(r["spur_km"] or 0),
-                    float(r["land_km"] or 0),
-                    r["excluded"],
-                    _read_via(r.get("via") or ""),
-                    r.get("dataset") or "searoute",
+                (
+                    locode,
+                    name,
+                    country or None,
+                    float(lon),
+                    float(lat),
+                    (float(sea_lon), float(sea_lat)) if sea_lon else None,
+                    float(spur_km or 0),
+                    float(land_km or 0),
+                    excluded,
+                    _read_via((row[via] if via is not None else "") or ""),
+                    (row[dataset] if dataset is not None else "") or "searoute",
                 )
             )
     return out
+
+
+def _dict_row(head: list[str], row: list[str]) -> dict[Any, Any]:
+    """What ``csv.DictReader`` makes of ``row`` under the field names ``head``."""
+    d: dict[Any, Any] = dict(zip(head, row, strict=False))
+    if len(head) < len(row):
+        d[None] = row[len(head) :]
+    else:
+        for key in head[len(row) :]:
+            d[key] = None
+    return d
+
+
+def _args(r: dict[Any, Any]) -> tuple[Any, ...]:
+    """The arguments of :class:`WorldPort` of a row read by ``csv.DictReader``."""
+    sea = (float(r["sea_lon"]), float(r["sea_lat"])) if r["sea_lon"] else None
+    return (
+        r["locode"],
+        r["name"],
+        r["country"] or None,
+        float(r["lon"]),
+        float(r["lat"]),
+        sea,
+        float(r["spur_km"] or 0),
+        float(r["land_km"] or 0),
+        r["excluded"],
+        _read_via(r.get("via") or ""),
+        r.get("dataset") or "searoute",
+    )
 
 
 def _read_via(text: str) -> tuple[Coord, ...]:
@@ -192,8 +244,9 @@ def _read_via(text: str) -> tuple[Coord, ...]:
 
 
 def dataset_ports(taken: set[str], path: Path | None = None) -> list[WorldPort]:
-    """The ports to add to the network: included rows whose LOCODE no curated node uses."""
-    return [p for p in read_world_ports(path) if not p.excluded and p.locode not in taken]
+    """The ports to add to the network: included rows whose LOCODE no curated node uses (only those
+    made into :class:`WorldPort`)."""
+    return [WorldPort(*args) for args in _rows(path) if not args[8] and args[0] not in taken]
 
 
 # ---------------------------------------------------------------------------------- generation

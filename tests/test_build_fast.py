@@ -214,3 +214,66 @@ def test_nodes_checked_at_once_as_one_by_one(countries: Any) -> None:
     assert [p.as_dict() for p in fast] == [p.as_dict() for p in plain] and len(plain) > 100
     assert any("swapped" in p.message for p in plain)
     assert list(fast_G.nodes(data=True)) == list(plain_G.nodes(data=True))
+
+
+def _world_ports_plain(path: Any) -> list[Any]:
+    """``read_world_ports`` row by row from ``csv.DictReader`` (the reference)."""
+    import csv
+
+    from corridors.worldports import WorldPort, _read_via
+
+    out = []
+    with path.open(encoding="utf-8", newline="") as fh:
+        for r in csv.DictReader(fh):
+            sea_pt = (float(r["sea_lon"]), float(r["sea_lat"])) if r["sea_lon"] else None
+            args = (r["locode"], r["name"], r["country"] or None, float(r["lon"]), float(r["lat"]), sea_pt)
+            more = (float(r["spur_km"] or 0), float(r["land_km"] or 0), r["excluded"], _read_via(r.get("via") or ""))
+            out.append(WorldPort(*args, *more, r.get("dataset") or "searoute"))
+    return out
+
+
+def _outcome(fn: Any, *args: Any) -> Any:
+    try:
+        return ("ok", [repr(p) for p in fn(*args)])
+    except Exception as exc:  # noqa: BLE001 - the same error either way
+        return ("error", type(exc).__name__)
+
+
+HEAD = "locode,name,country,lon,lat,sea_lon,sea_lat,spur_km,land_km,excluded,via,dataset"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"{HEAD}\nAAAAA,A,X,1.5,2,3,4.25,5,,,,wpi\nBBBBB,B,,1,2,,,,,far,,\n",
+        f"\n\n{HEAD}\n\nAAAAA,A,X,1.5,2,3,4.25,5,1,,1 2;3.5 4,\n\n",  # blank lines
+        f"{HEAD}\nAAAAA,A,X,1.5,2,3,4.25,5,1,,,,extra,more\n",  # a long row
+        f"{HEAD}\nAAAAA,A,X,1.5,2,,,5,1,far\n",  # a short row (no via, no dataset)
+        f"{HEAD}\nAAAAA,A,X,1.5,2,3\n",  # too short: float(None)
+        "locode,name,country,lon,lat,sea_lon,sea_lat,spur_km,land_km,excluded\nAAAAA,A,X,1,2,3,4,5,6,\n",  # no via, no dataset
+        "locode,name,country,lon,lat,sea_lon,sea_lat,spur_km,land_km,excluded,name\nAAAAA,A,X,1,2,3,4,5,6,,B\n",  # a repeated name
+        "locode,name,lon,lat\nAAAAA,A,1,2\n",  # a column missing: KeyError
+        "locode,name,lon,lat\n",  # no rows
+        "",
+        f"{HEAD}\nAAAAA,A,X,east,2,3,4,5,6,,,\n",  # not a number
+    ],
+)
+def test_world_ports_read_as_dictreader_does(tmp_path: Any, text: str) -> None:
+    from corridors import worldports
+
+    path = tmp_path / "ports.csv"
+    path.write_text(text, encoding="utf-8")
+    assert _outcome(worldports.read_world_ports, path) == _outcome(_world_ports_plain, path)
+    taken = {"BBBBB"}
+    kept = _outcome(lambda p: [w for w in _world_ports_plain(p) if not w.excluded and w.locode not in taken], path)
+    assert _outcome(worldports.dataset_ports, taken, path) == kept
+
+
+def test_bundled_world_ports_read_as_dictreader_does() -> None:
+    from corridors import worldports
+
+    ports = worldports.read_world_ports()
+    assert len(ports) > 4000
+    assert [repr(p) for p in ports] == [repr(p) for p in _world_ports_plain(worldports.csv_path())]
+    taken = {p.locode for p in ports[::7]}
+    assert worldports.dataset_ports(taken) == [p for p in ports if not p.excluded and p.locode not in taken]
