@@ -47,53 +47,12 @@ def haversine_km(a: Coord, b: Coord) -> float:
 def wgs84_geod() -> Any:
     """pyproj's ``Geod(ellps="WGS84")``: every geodesic length of corridors is computed by it.
 
-    It needs ``pyproj.geod`` only, but importing it runs pyproj's package ``__init__`` first, which
-    imports the rest of pyproj (CRS, transformations, the PROJ database and network): about 70 ms of
-    a first run's CPU, for nothing the lengths use. So when pyproj is not imported yet, its package
-    is entered without that (:func:`_defer_pyproj_init`); the rest comes the first time anything
-    else of pyproj is asked for (the same module, the same classes)."""
-    _defer_pyproj_init()
-    from pyproj.geod import Geod  # the class ``pyproj.Geod`` is
+    Imported the plain way. Importing pyproj runs its whole package ``__init__`` (CRS, transformations,
+    the PROJ database: about 60 ms of a first run's CPU). Entering ``pyproj.geod`` alone, without
+    that ``__init__``, was tried and left out: it would mean putting a half-made pyproj into ``sys.modules``."""
+    from pyproj import Geod
 
     return Geod(ellps="WGS84")
-
-
-def _defer_pyproj_init() -> None:
-    """Put pyproj's package module in ``sys.modules`` as an import would, but with its ``__init__``
-    run only when an attribute it has not yet is first asked for (PEP 562's module ``__getattr__``),
-    so its submodules (``pyproj.geod``) load on their own. Nothing when pyproj is imported already or
-    cannot be found (the plain import then says why)."""
-    import importlib.util
-    import sys
-    import threading
-
-    if "pyproj" in sys.modules:
-        return
-    spec = importlib.util.find_spec("pyproj")
-    loader = spec.loader if spec is not None else None
-    if spec is None or loader is None or spec.submodule_search_locations is None:
-        return
-    module = importlib.util.module_from_spec(spec)
-    lock = threading.Lock()
-
-    def rest(name: str) -> Any:
-        with lock:
-            if vars(module).get("__getattr__") is rest:
-                del module.__getattr__  # the package's own names from now on
-                try:
-                    loader.exec_module(module)
-                except BaseException:
-                    if sys.modules.get("pyproj") is module:  # as a failed import leaves it
-                        del sys.modules["pyproj"]
-                    raise
-        try:
-            return vars(module)[name]
-        except KeyError:
-            msg = f"module 'pyproj' has no attribute {name!r}"
-            raise AttributeError(msg) from None
-
-    module.__getattr__ = rest  # type: ignore[method-assign]
-    sys.modules["pyproj"] = module
 
 
 def geodesic_km(coords: Sequence[Coord]) -> float:
