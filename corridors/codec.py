@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .columns import CacheFormatError as CacheFormatError
-from .columns import column_values, directed_adjacency, factorize, narrow, number_codes
+from .columns import column_values, directed_adjacency, distinct_positions, factorize, narrow, number_codes
 from .columns import index_array as _index_array
 from .lazyrows import Deferred, Geometries, RowTable, multidigraph, ragged, wkb_geometries
 from .netview import RowGraph, as_networkx, is_graph
@@ -258,11 +258,11 @@ class _Encoder:
             "cols": [self.column(values[k]) for k in keys],
         }
 
-    def column(self, values: Sequence[Any]) -> dict[str, Any]:
+    def column(self, values: Sequence[Any], kinds: set[type] | None = None) -> dict[str, Any]:
         """A list in its most compact exact form: a float, int or bool array when every item has that
         exact type; distinct immutable values once plus codes (so equal strings and tuples are shared);
-        geometries by index; else each value encoded."""
-        kinds = set(map(type, values))
+        geometries by index; else each value encoded. ``kinds``: the values' types, if known."""
+        kinds = set(map(type, values)) if kinds is None else kinds
         if kinds == {float}:
             return {"f8": self.array(np.asarray(values, dtype=np.float64))}
         if kinds == {bool}:
@@ -271,6 +271,9 @@ class _Encoder:
             with contextlib.suppress(OverflowError):
                 return {"i8": self.array(np.asarray(values, dtype=np.int64))}
         try:
+            if kinds == {tuple} and (split := distinct_positions(values)) is not None:  # as below, no tuple hashed
+                self._seen.update(((len(c), id(c[0]), id(c[-1])), (c, *f, [])) for c, f in zip(split[0], split[2], strict=True))
+                return {"tup": [self.column(c, k) for c, k in zip(split[0], split[1], strict=True)]}
             if _plain_keys(kinds, values):  # the values are their own keys (most columns: a quick way)
                 # each key is the first value that had it (dict.fromkeys keeps the first key object)
                 memo_key = (len(values), id(values[0]), id(values[-1])) if len(values) >= 1024 else None
@@ -309,12 +312,15 @@ class _Encoder:
             from shapely.geometry.base import BaseGeometry
 
             if all(issubclass(t, BaseGeometry) for t in kinds):  # each geometry by its index, stored once
-                ids = self._geom_ids
-                by_id = dict(zip(map(id, values), values, strict=True))  # each object once, in order of first use
-                new = list(itertools.filterfalse(ids.__contains__, by_id)) if ids else list(by_id)
-                ids.update(zip(new, itertools.count(len(self.geoms))))  # those not stored yet, in that order
-                self.geoms.extend(map(by_id.__getitem__, new))
-                at = np.fromiter(map(ids.__getitem__, map(id, values)), dtype=np.int32, count=len(values))
+                ids, n = self._geom_ids, len(self.geoms)
+                rows, at = factorize(list(map(id, values)))  # each object's first row, and each row's by first use
+                new = list(itertools.filterfalse(ids.__contains__, rows)) if ids else list(rows)
+                ids.update(zip(new, itertools.count(n)))  # those not stored yet, in that order
+                self.geoms.extend(map(values.__getitem__, map(rows.__getitem__, new)))
+                if len(ids) != n + len(rows):  # some stored before: each row's index looked up
+                    at = np.fromiter(map(ids.__getitem__, map(id, values)), dtype=np.int32, count=len(values))
+                elif n:
+                    at = at + n
                 return {"geoms": self.array(narrow(at, len(self.geoms)))}
         return {"values": [self.enc(v) for v in values]}
 
@@ -622,11 +628,11 @@ def _digest(doc_json: str, arrays: list[np.ndarray], wkb: tuple[np.ndarray, np.n
     h.update(b"\0strings\0" + ("[" + ",".join(literals) + "]").encode())  # _dumps(strings)
     for a in arrays:
         h.update(f"\0{a.dtype.str}{a.shape}\0".encode())
-        h.update(np.ascontiguousarray(a).tobytes())
+        h.update(np.ascontiguousarray(a).data)  # its bytes, not copied
     raw, off = wkb
     h.update(b"\0geometries\0")
-    h.update(off[: n_geoms + 1].tobytes())
-    h.update(raw[: int(off[n_geoms])].tobytes())
+    h.update(np.ascontiguousarray(off[: n_geoms + 1]).data)
+    h.update(np.ascontiguousarray(raw[: int(off[n_geoms])]).data)
     return h.hexdigest()
 
 

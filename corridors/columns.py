@@ -10,6 +10,7 @@ import collections
 import contextlib
 import gc
 import itertools
+import operator
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -32,6 +33,7 @@ def narrow(codes: np.ndarray, n: int) -> np.ndarray:
 
 #: the bits of the NaN every NaN is read as (one key for them all, as ``repr`` has it)
 NAN_BITS = int(np.array([np.nan]).view(np.int64)[0])
+_NAN = float("nan")
 
 
 def number_codes(values: Sequence[Any], kinds: set[type] | None = None) -> tuple[list[Any], np.ndarray] | None:
@@ -41,13 +43,18 @@ def number_codes(values: Sequence[Any], kinds: set[type] | None = None) -> tuple
     apart, every NaN is one key (as ``repr`` has it), an int and an equal float apart. None when an int
     is too large for a float64 to hold exactly. ``kinds``: the values' types, if known."""
     n = len(values)
-    ints = [v for v in values if type(v) is int] if int in (set(map(type, values)) if kinds is None else kinds) else []
+    kinds = set(map(type, values)) if kinds is None else kinds
+    ints = [v for v in values if type(v) is int] if int in kinds else []
     if ints and not -(2**53) <= min(ints) <= max(ints) <= 2**53:
         return None
-    kind = np.fromiter(map({type(None): 0, int: 1, float: 2}.__getitem__, map(type, values)), dtype=np.int64, count=n)
-    nums = np.array([0.0 if v is None else v for v in values], dtype=np.float64)
+    nums = np.array([_NAN if v is None else v for v in values], dtype=np.float64)  # None as a NaN (of its own kind)
+    nan = np.isnan(nums)
+    if int in kinds or (type(None) in kinds and operator.countOf(values, None) != int(nan.sum())):
+        kind = np.fromiter(map({type(None): 0, int: 1, float: 2}.__getitem__, map(type, values)), dtype=np.int64, count=n)
+    else:  # floats and None, no float a NaN (if there is a None): the NaNs are the Nones, each value's kind at once
+        kind = np.where(nan, 0, 2) if type(None) in kinds else np.full(n, 2, np.int64)
     bits = nums.view(np.int64).copy()
-    bits[np.isnan(nums)] = NAN_BITS
+    bits[nan] = NAN_BITS
     order = np.lexsort((bits, kind))  # stable: each run of equal keys starts at its first use
     k, b = kind[order], bits[order]
     new = np.ones(n, bool)
@@ -73,6 +80,31 @@ def factorize(values: Sequence[Any]) -> tuple[dict[Any, Any], np.ndarray]:
     rank = np.empty(len(values), dtype=np.int32)
     rank[np.fromiter(first.values(), dtype=np.int64, count=len(first))] = np.arange(len(first), dtype=np.int32)
     return first, rank[at]
+
+
+def distinct_positions(
+    values: Sequence[Any],
+) -> tuple[list[tuple[Any, ...]], list[set[type]], list[tuple[dict[Any, Any], np.ndarray]]] | None:
+    """For a long column of tuples of one width, of strings, ints and None only, more than half of them
+    distinct (an engine's 35,192 edge references, all distinct): its positions as columns, each one's
+    types and each one's :func:`factorize`. The tuples are told apart by their positions' codes (equal
+    tuples are equal at each position), none hashed. None for any other column."""
+    n = len(values)
+    if n < 1024 or len(set(values[:64])) < 32 or len(widths := set(map(len, values))) != 1 or widths == {0}:
+        return None  # (the first rows repeat: most likely not mostly distinct, left to the tuples' own factorize)
+    cols = list(zip(*values, strict=True))
+    kinds = [set(map(type, c)) for c in cols]
+    if set().union(*kinds) - {str, int, type(None)}:
+        return None
+    facts = [factorize(c) for c in cols]
+    combo, size = np.zeros(n, np.int64), 1
+    for uniq, codes in facts:  # each tuple's codes as one number (mixed radix)
+        if size * len(uniq) >= 1 << 62:
+            return None
+        combo = combo * len(uniq) + codes
+        size *= len(uniq)
+    combo.sort()
+    return (cols, kinds, facts) if 2 * (1 + int(np.count_nonzero(combo[1:] != combo[:-1]))) > n else None
 
 
 #: a key list's rows from which :func:`attribute_dicts` copies templates (fewer: one map of ``dict(zip(...))``)

@@ -141,3 +141,41 @@ def test_number_codes_with_the_kinds_given_are_the_same() -> None:
         if got is not None and want is not None:
             assert got[1].tolist() == want[1].tolist()
             assert all(a is b for a, b in zip(got[0], want[0], strict=True))
+
+
+def _encoded(e: codec._Encoder, values: list[Any]) -> tuple[Any, list[tuple[str, bytes]], list[str]]:
+    col = e.column(values)
+    return col, [(a.dtype.str, a.tobytes()) for a in e.arrays], list(e.strings)
+
+
+def test_mostly_distinct_tuples_split_by_their_positions_codes_as_when_hashed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Long columns of tuples of one width told mostly distinct from their positions' codes
+    (:func:`corridors.columns.distinct_positions`) encode exactly as when the tuples are hashed."""
+    rng = random.Random(3)  # noqa: S311 (a seeded draw, not a secret)
+    n = 2000
+    refs = [(f"n{rng.randrange(300)}", f"n{rng.randrange(300)}", f"leg{i}") for i in range(n)]  # an engine's edge references
+    half = [(i % (n // 2), "a") for i in range(n)]  # exactly half distinct: the tuples' own codes
+    over = [(i % (n // 2 + 1), None if i % 3 else "b") for i in range(n)]
+    late = [("x", 0)] * 100 + [(f"y{i}", i) for i in range(n - 100)]  # the first rows repeat, most do not
+    shared = [rng.choice(refs[:600]) for _ in range(n)]  # equal tuples, other objects
+    for values in (refs, half, over, late, shared, [(True, i) for i in range(n)], [(i,) for i in range(n)]):
+        got = _encoded(codec._Encoder(), values)
+        with monkeypatch.context() as m:
+            m.setattr(codec, "distinct_positions", lambda values: None)
+            want = _encoded(codec._Encoder(), values)
+        assert got == want
+    assert columns.distinct_positions(refs) is not None
+    assert columns.distinct_positions(half) is None  # not more than half distinct
+    assert columns.distinct_positions(over) is not None
+    assert columns.distinct_positions([(True, i) for i in range(n)]) is None  # a bool: not its own key
+
+
+def test_number_codes_tell_none_from_a_nan_float() -> None:
+    nan = float("nan")
+    for values in ([None, nan, 1.0, None, nan, 1.0], [nan, None], [None, None, 2.0], [0.5, nan, nan]):
+        got = columns.number_codes(values, set(map(type, values)))
+        assert got is not None
+        keys = [(type(v), repr(v)) for v in values]  # the definition (as _atom_key has it)
+        want = {k: c for c, k in enumerate(dict.fromkeys(keys))}
+        assert got[1].tolist() == [want[k] for k in keys]
+        assert [(type(v), repr(v)) for v in got[0]] == list(want)
