@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .columns import CacheFormatError as CacheFormatError
-from .columns import column_values, directed_adjacency, distinct_positions, factorize, narrow, number_codes
+from .columns import column_values, directed_adjacency, distinct_positions, factorize, narrow, number_codes, row_columns
 from .columns import index_array as _index_array
 from .lazyrows import Deferred, Geometries, RowTable, multidigraph, ragged, wkb_geometries
 from .netview import RowGraph, as_networkx, is_graph
@@ -66,33 +66,6 @@ def _plain_keys(kinds: set[type], values: Sequence[Any]) -> bool:
         return False
     tuples = values if kinds == {tuple} else [v for v in values if type(v) is tuple]
     return set(map(type, itertools.chain.from_iterable(tuples))) <= _PLAIN
-
-
-def _columns_of(rows: list[dict[Any, Any]], codes: np.ndarray, sigs: list[tuple[Any, ...]], keys: dict[str, int]) -> dict[str, list[Any]]:
-    """Each key's values over the rows that have it, in row order: read a key list (``sigs``) at a time
-    (the rows of one key list give their values in that order), merged in row order where several key
-    lists have the key."""
-    parts: dict[str, list[tuple[np.ndarray, tuple[Any, ...]]]] = {k: [] for k in keys}
-    for s, sig in enumerate(sigs):
-        at = np.flatnonzero(codes == s)
-        if not len(at) or not sig:
-            continue
-        these = rows if len(at) == len(rows) else [rows[i] for i in at.tolist()]
-        for k, col in zip(sig, zip(*map(dict.values, these), strict=True), strict=True):
-            parts[k].append((at, col))
-    values: dict[str, list[Any]] = {}
-    orders: dict[tuple[int, ...], np.ndarray] = {}  # keys of the same key lists are merged in one order
-    for k, got in parts.items():
-        if len(got) == 1:
-            values[k] = list(got[0][1])
-            continue
-        which = tuple(id(a) for a, _ in got)
-        order = orders.get(which)
-        if order is None:
-            order = orders[which] = np.argsort(np.concatenate([a for a, _ in got]), kind="stable")
-        flat = np.fromiter(itertools.chain.from_iterable(col for _, col in got), dtype=object, count=len(order))
-        values[k] = flat[order].tolist()
-    return values
 
 
 _DUNDER = operator.methodcaller("startswith", "__")
@@ -240,8 +213,7 @@ class _Encoder:
     def _rows(self, rows: list[dict[Any, Any]]) -> dict[str, Any]:
         """Attribute dicts as one column per key (over the rows that have it) and, per row, which of a
         few distinct key lists it has."""
-        row_sigs = list(map(tuple, rows))  # each row's key list, in its order
-        sig_code, codes = factorize(row_sigs)  # the key lists in order of first use, and each row's
+        sig_code, codes, values = row_columns(rows)  # the key lists in order of first use, each row's, each key's values
         for sig in sig_code:
             if not all(isinstance(k, str) for k in sig):
                 msg = "cannot cache a graph attribute whose name is not a string"
@@ -250,7 +222,6 @@ class _Encoder:
         for sig in sig_code:
             for k in sig:
                 keys.setdefault(k, len(keys))
-        values = _columns_of(rows, codes, list(sig_code), keys)
         return {
             "keys": list(keys),
             "sigs": [[keys[k] for k in sig] for sig in sig_code],

@@ -179,3 +179,24 @@ def test_number_codes_tell_none_from_a_nan_float() -> None:
         want = {k: c for c, k in enumerate(dict.fromkeys(keys))}
         assert got[1].tolist() == [want[k] for k in keys]
         assert [(type(v), repr(v)) for v in got[0]] == list(want)
+
+
+@pytest.mark.parametrize(("seed", "chunk"), [(s, c) for s in range(6) for c in (1, 7, columns.CHUNK_ROWS)])
+def test_row_columns_are_each_keys_values_in_row_order(seed: int, chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(columns, "CHUNK_ROWS", chunk)
+    rng = random.Random(seed)  # noqa: S311 (a seeded draw, not a secret)
+    orders = [rng.sample("abcdefg", rng.randrange(0, 6)) for _ in range(rng.randrange(1, 6))]
+    rows = [
+        {k: (k, i) if rng.random() < 0.5 else rng.choice([None, 1.5, "x"]) for k in rng.choice(orders)}
+        for i in range(rng.randrange(0, 1500))
+    ]
+    sigs, codes, values = columns.row_columns(rows)
+    want_sigs = list(dict.fromkeys(map(tuple, rows)))  # the definition
+    assert sigs == want_sigs
+    assert codes.dtype == np.int32
+    assert codes.tolist() == [want_sigs.index(tuple(r)) for r in rows]
+    assert sorted(values) == sorted({k for r in rows for k in r})
+    for k, got in values.items():
+        want = [r[k] for r in rows if k in r]
+        assert len(got) == len(want)
+        assert all(a is b for a, b in zip(got, want, strict=True))
