@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .columns import CacheFormatError as CacheFormatError
-from .columns import column_values, directed_adjacency, distinct_positions, factorize, narrow, number_codes, row_columns
+from .columns import column_values, directed_adjacency, distinct_positions, factorize, multigraph_edges, narrow, number_codes, row_columns
 from .columns import index_array as _index_array
 from .lazyrows import Deferred, Geometries, RowTable, multidigraph, ragged, wkb_geometries
 from .netview import RowGraph, as_networkx, is_graph
@@ -177,14 +177,11 @@ class _Encoder:
         # their ends as node indices, keys and attribute dicts
         if multi:
             adj = G._adj
-            kds = list(itertools.chain.from_iterable(map(dict.values, adj.values())))  # each (u, v) pair's key dict
-            per_pair = np.fromiter(map(len, kds), dtype=np.int64, count=len(kds))
+            n_nbrs, nbrs, per_pair, edge_keys, rows = multigraph_edges(adj)
             pair_u = np.fromiter(map(index.__getitem__, adj), dtype=np.int32, count=len(adj))
-            pair_v = np.fromiter(map(index.__getitem__, itertools.chain.from_iterable(adj.values())), dtype=np.int32, count=len(kds))
-            u = np.repeat(np.repeat(pair_u, np.fromiter(map(len, adj.values()), dtype=np.int64, count=len(adj))), per_pair)
+            pair_v = np.fromiter(map(index.__getitem__, nbrs), dtype=np.int32, count=len(nbrs))
+            u = np.repeat(np.repeat(pair_u, n_nbrs), per_pair)
             v = np.repeat(pair_v, per_pair)
-            edge_keys = list(itertools.chain.from_iterable(kds))
-            rows = list(itertools.chain.from_iterable(map(dict.values, kds)))
         else:
             edges = [(u, v, None, d) for u, v, d in G.edges(data=True)]
             u = np.fromiter(map(index.__getitem__, map(itemgetter(0), edges)), dtype=np.int32, count=len(edges))

@@ -93,8 +93,13 @@ def _random_multigraph(cls: type[nx.Graph], seed: int) -> nx.Graph:
     return G
 
 
-@pytest.mark.parametrize(("cls", "seed"), [(c, s) for c in (nx.MultiDiGraph, nx.MultiGraph) for s in range(8)])
-def test_multigraph_edges_are_listed_as_the_adjacency_has_them(cls: type[nx.Graph], seed: int) -> None:
+@pytest.mark.parametrize(
+    ("cls", "seed", "chunk"), [(c, s, k) for c in (nx.MultiDiGraph, nx.MultiGraph) for s in range(8) for k in (3, 512)]
+)
+def test_multigraph_edges_are_listed_as_the_adjacency_has_them(
+    cls: type[nx.Graph], seed: int, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(columns, "CHUNK_ROWS", chunk)  # the adjacency read a few dicts at a time, or at once
     G = _random_multigraph(cls, seed)
     e = codec._Encoder()
     doc = e._graph(G)
