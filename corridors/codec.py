@@ -18,8 +18,18 @@ from typing import Any
 
 import numpy as np
 
+from .columns import (
+    CHUNK_ROWS,
+    column_values,
+    directed_adjacency,
+    distinct_positions,
+    factorize,
+    multigraph_edges,
+    narrow,
+    number_codes,
+    row_columns,
+)
 from .columns import CacheFormatError as CacheFormatError
-from .columns import column_values, directed_adjacency, distinct_positions, factorize, multigraph_edges, narrow, number_codes, row_columns
 from .columns import index_array as _index_array
 from .lazyrows import Deferred, Geometries, RowTable, multidigraph, ragged, wkb_geometries
 from .netview import RowGraph, as_networkx, is_graph
@@ -200,11 +210,15 @@ class _Encoder:
             doc["k"] = self.column(edge_keys)
         if G.is_directed():
             # each node's predecessors in the graph's own order (so in_edges iterate exactly as before),
-            # as one array of node indices and each node's count
-            preds = list(map(G._pred.__getitem__, nodes))
-            order = np.fromiter(map(index.__getitem__, itertools.chain.from_iterable(preds)), dtype=np.int32)
-            doc["pred"] = self.array(order)
-            doc["pred_n"] = self.array(np.fromiter(map(len, preds), dtype=np.int32, count=len(nodes)))
+            # as one array of node indices and each node's count (read a chunk of nodes at a time, as above)
+            order: list[int] = []
+            pred_n: list[int] = []
+            for a in range(0, len(nodes), CHUNK_ROWS):
+                preds = list(map(G._pred.__getitem__, nodes[a : a + CHUNK_ROWS]))
+                order += map(index.__getitem__, itertools.chain.from_iterable(preds))
+                pred_n += map(len, preds)
+            doc["pred"] = self.array(np.array(order, dtype=np.int32))
+            doc["pred_n"] = self.array(np.array(pred_n, dtype=np.int32))
         return doc
 
     def _rows(self, rows: list[dict[Any, Any]]) -> dict[str, Any]:

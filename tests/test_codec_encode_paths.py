@@ -100,6 +100,7 @@ def test_multigraph_edges_are_listed_as_the_adjacency_has_them(
     cls: type[nx.Graph], seed: int, chunk: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(columns, "CHUNK_ROWS", chunk)  # the adjacency read a few dicts at a time, or at once
+    monkeypatch.setattr(codec, "CHUNK_ROWS", chunk)
     G = _random_multigraph(cls, seed)
     e = codec._Encoder()
     doc = e._graph(G)
@@ -114,6 +115,10 @@ def test_multigraph_edges_are_listed_as_the_adjacency_has_them(
     assert [(type(k), k) for k in keys] == [(type(x[2]), x[2]) for x in edges]
     rows = dec._rows(json.loads(codec._dumps(doc["edge_attrs"]), object_hook=dec.hook), len(edges))
     assert [list(r.items()) for r in rows] == [list(x[3].items()) for x in edges]
+    if G.is_directed():  # each node's predecessors, in the graph's order
+        assert e.arrays[doc["pred"]["__a"]].tolist() == [index[p] for n in G._node for p in G._pred[n]]
+        assert e.arrays[doc["pred_n"]["__a"]].tolist() == [len(G._pred[n]) for n in G._node]
+        assert e.arrays[doc["pred"]["__a"]].dtype == e.arrays[doc["pred_n"]["__a"]].dtype == np.int32
 
 
 def test_string_table_json_is_json_dumps() -> None:
