@@ -129,8 +129,9 @@ def row_columns(rows: list[dict[Any, Any]]) -> tuple[list[tuple[Any, ...]], np.n
         for f in np.unique(here).tolist():  # the chunk's rows of each key list
             at = np.flatnonzero(here == f)
             these = chunk if len(at) == len(chunk) else list(map(chunk.__getitem__, at.tolist()))
-            for k, col in zip(sigs[int(at[0])], zip(*map(dict.values, these), strict=True), strict=True):
-                parts.setdefault(k, []).append((at + a, col))
+            at += a  # the rows', one array for all of their keys (so keys of the same parts share one order)
+            for k, col in zip(sigs[int(at[0]) - a], zip(*map(dict.values, these), strict=True), strict=True):
+                parts.setdefault(k, []).append((at, col))
     rank = np.empty(len(rows), np.int32)
     rank[np.fromiter(first.values(), np.int64, count=len(first))] = np.arange(len(first), dtype=np.int32)
     values: dict[Any, list[Any]] = {}
