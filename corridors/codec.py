@@ -18,8 +18,18 @@ from typing import Any
 
 import numpy as np
 
+from .columns import (
+    CHUNK_ROWS,
+    column_values,
+    directed_adjacency,
+    distinct_positions,
+    factorize,
+    multigraph_edges,
+    narrow,
+    number_codes,
+    row_columns,
+)
 from .columns import CacheFormatError as CacheFormatError
-from .columns import column_values, directed_adjacency, factorize, narrow, number_codes
 from .columns import index_array as _index_array
 from .lazyrows import Deferred, Geometries, RowTable, multidigraph, ragged, wkb_geometries
 from .netview import RowGraph, as_networkx, is_graph
@@ -66,33 +76,6 @@ def _plain_keys(kinds: set[type], values: Sequence[Any]) -> bool:
         return False
     tuples = values if kinds == {tuple} else [v for v in values if type(v) is tuple]
     return set(map(type, itertools.chain.from_iterable(tuples))) <= _PLAIN
-
-
-def _columns_of(rows: list[dict[Any, Any]], codes: np.ndarray, sigs: list[tuple[Any, ...]], keys: dict[str, int]) -> dict[str, list[Any]]:
-    """Each key's values over the rows that have it, in row order: read a key list (``sigs``) at a time
-    (the rows of one key list give their values in that order), merged in row order where several key
-    lists have the key."""
-    parts: dict[str, list[tuple[np.ndarray, tuple[Any, ...]]]] = {k: [] for k in keys}
-    for s, sig in enumerate(sigs):
-        at = np.flatnonzero(codes == s)
-        if not len(at) or not sig:
-            continue
-        these = rows if len(at) == len(rows) else [rows[i] for i in at.tolist()]
-        for k, col in zip(sig, zip(*map(dict.values, these), strict=True), strict=True):
-            parts[k].append((at, col))
-    values: dict[str, list[Any]] = {}
-    orders: dict[tuple[int, ...], np.ndarray] = {}  # keys of the same key lists are merged in one order
-    for k, got in parts.items():
-        if len(got) == 1:
-            values[k] = list(got[0][1])
-            continue
-        which = tuple(id(a) for a, _ in got)
-        order = orders.get(which)
-        if order is None:
-            order = orders[which] = np.argsort(np.concatenate([a for a, _ in got]), kind="stable")
-        flat = np.fromiter(itertools.chain.from_iterable(col for _, col in got), dtype=object, count=len(order))
-        values[k] = flat[order].tolist()
-    return values
 
 
 _DUNDER = operator.methodcaller("startswith", "__")
@@ -204,14 +187,11 @@ class _Encoder:
         # their ends as node indices, keys and attribute dicts
         if multi:
             adj = G._adj
-            kds = list(itertools.chain.from_iterable(map(dict.values, adj.values())))  # each (u, v) pair's key dict
-            per_pair = np.fromiter(map(len, kds), dtype=np.int64, count=len(kds))
+            n_nbrs, nbrs, per_pair, edge_keys, rows = multigraph_edges(adj)
             pair_u = np.fromiter(map(index.__getitem__, adj), dtype=np.int32, count=len(adj))
-            pair_v = np.fromiter(map(index.__getitem__, itertools.chain.from_iterable(adj.values())), dtype=np.int32, count=len(kds))
-            u = np.repeat(np.repeat(pair_u, np.fromiter(map(len, adj.values()), dtype=np.int64, count=len(adj))), per_pair)
+            pair_v = np.fromiter(map(index.__getitem__, nbrs), dtype=np.int32, count=len(nbrs))
+            u = np.repeat(np.repeat(pair_u, n_nbrs), per_pair)
             v = np.repeat(pair_v, per_pair)
-            edge_keys = list(itertools.chain.from_iterable(kds))
-            rows = list(itertools.chain.from_iterable(map(dict.values, kds)))
         else:
             edges = [(u, v, None, d) for u, v, d in G.edges(data=True)]
             u = np.fromiter(map(index.__getitem__, map(itemgetter(0), edges)), dtype=np.int32, count=len(edges))
@@ -230,18 +210,21 @@ class _Encoder:
             doc["k"] = self.column(edge_keys)
         if G.is_directed():
             # each node's predecessors in the graph's own order (so in_edges iterate exactly as before),
-            # as one array of node indices and each node's count
-            preds = list(map(G._pred.__getitem__, nodes))
-            order = np.fromiter(map(index.__getitem__, itertools.chain.from_iterable(preds)), dtype=np.int32)
-            doc["pred"] = self.array(order)
-            doc["pred_n"] = self.array(np.fromiter(map(len, preds), dtype=np.int32, count=len(nodes)))
+            # as one array of node indices and each node's count (read a chunk of nodes at a time, as above)
+            order: list[int] = []
+            pred_n: list[int] = []
+            for a in range(0, len(nodes), CHUNK_ROWS):
+                preds = list(map(G._pred.__getitem__, nodes[a : a + CHUNK_ROWS]))
+                order += map(index.__getitem__, itertools.chain.from_iterable(preds))
+                pred_n += map(len, preds)
+            doc["pred"] = self.array(np.array(order, dtype=np.int32))
+            doc["pred_n"] = self.array(np.array(pred_n, dtype=np.int32))
         return doc
 
     def _rows(self, rows: list[dict[Any, Any]]) -> dict[str, Any]:
         """Attribute dicts as one column per key (over the rows that have it) and, per row, which of a
         few distinct key lists it has."""
-        row_sigs = list(map(tuple, rows))  # each row's key list, in its order
-        sig_code, codes = factorize(row_sigs)  # the key lists in order of first use, and each row's
+        sig_code, codes, values = row_columns(rows)  # the key lists in order of first use, each row's, each key's values
         for sig in sig_code:
             if not all(isinstance(k, str) for k in sig):
                 msg = "cannot cache a graph attribute whose name is not a string"
@@ -250,7 +233,6 @@ class _Encoder:
         for sig in sig_code:
             for k in sig:
                 keys.setdefault(k, len(keys))
-        values = _columns_of(rows, codes, list(sig_code), keys)
         return {
             "keys": list(keys),
             "sigs": [[keys[k] for k in sig] for sig in sig_code],
@@ -258,11 +240,11 @@ class _Encoder:
             "cols": [self.column(values[k]) for k in keys],
         }
 
-    def column(self, values: Sequence[Any]) -> dict[str, Any]:
+    def column(self, values: Sequence[Any], kinds: set[type] | None = None) -> dict[str, Any]:
         """A list in its most compact exact form: a float, int or bool array when every item has that
         exact type; distinct immutable values once plus codes (so equal strings and tuples are shared);
-        geometries by index; else each value encoded."""
-        kinds = set(map(type, values))
+        geometries by index; else each value encoded. ``kinds``: the values' types, if known."""
+        kinds = set(map(type, values)) if kinds is None else kinds
         if kinds == {float}:
             return {"f8": self.array(np.asarray(values, dtype=np.float64))}
         if kinds == {bool}:
@@ -271,6 +253,9 @@ class _Encoder:
             with contextlib.suppress(OverflowError):
                 return {"i8": self.array(np.asarray(values, dtype=np.int64))}
         try:
+            if kinds == {tuple} and (split := distinct_positions(values)) is not None:  # as below, no tuple hashed
+                self._seen.update(((len(c), id(c[0]), id(c[-1])), (c, *f, [])) for c, f in zip(split[0], split[2], strict=True))
+                return {"tup": [self.column(c, k) for c, k in zip(split[0], split[1], strict=True)]}
             if _plain_keys(kinds, values):  # the values are their own keys (most columns: a quick way)
                 # each key is the first value that had it (dict.fromkeys keeps the first key object)
                 memo_key = (len(values), id(values[0]), id(values[-1])) if len(values) >= 1024 else None
@@ -309,12 +294,15 @@ class _Encoder:
             from shapely.geometry.base import BaseGeometry
 
             if all(issubclass(t, BaseGeometry) for t in kinds):  # each geometry by its index, stored once
-                ids = self._geom_ids
-                by_id = dict(zip(map(id, values), values, strict=True))  # each object once, in order of first use
-                new = list(itertools.filterfalse(ids.__contains__, by_id)) if ids else list(by_id)
-                ids.update(zip(new, itertools.count(len(self.geoms))))  # those not stored yet, in that order
-                self.geoms.extend(map(by_id.__getitem__, new))
-                at = np.fromiter(map(ids.__getitem__, map(id, values)), dtype=np.int32, count=len(values))
+                ids, n = self._geom_ids, len(self.geoms)
+                rows, at = factorize(list(map(id, values)))  # each object's first row, and each row's by first use
+                new = list(itertools.filterfalse(ids.__contains__, rows)) if ids else list(rows)
+                ids.update(zip(new, itertools.count(n)))  # those not stored yet, in that order
+                self.geoms.extend(map(values.__getitem__, map(rows.__getitem__, new)))
+                if len(ids) != n + len(rows):  # some stored before: each row's index looked up
+                    at = np.fromiter(map(ids.__getitem__, map(id, values)), dtype=np.int32, count=len(values))
+                elif n:
+                    at = at + n
                 return {"geoms": self.array(narrow(at, len(self.geoms)))}
         return {"values": [self.enc(v) for v in values]}
 
@@ -622,11 +610,11 @@ def _digest(doc_json: str, arrays: list[np.ndarray], wkb: tuple[np.ndarray, np.n
     h.update(b"\0strings\0" + ("[" + ",".join(literals) + "]").encode())  # _dumps(strings)
     for a in arrays:
         h.update(f"\0{a.dtype.str}{a.shape}\0".encode())
-        h.update(np.ascontiguousarray(a).tobytes())
+        h.update(np.ascontiguousarray(a).data)  # its bytes, not copied
     raw, off = wkb
     h.update(b"\0geometries\0")
-    h.update(off[: n_geoms + 1].tobytes())
-    h.update(raw[: int(off[n_geoms])].tobytes())
+    h.update(np.ascontiguousarray(off[: n_geoms + 1]).data)
+    h.update(np.ascontiguousarray(raw[: int(off[n_geoms])]).data)
     return h.hexdigest()
 
 

@@ -93,8 +93,14 @@ def _random_multigraph(cls: type[nx.Graph], seed: int) -> nx.Graph:
     return G
 
 
-@pytest.mark.parametrize(("cls", "seed"), [(c, s) for c in (nx.MultiDiGraph, nx.MultiGraph) for s in range(8)])
-def test_multigraph_edges_are_listed_as_the_adjacency_has_them(cls: type[nx.Graph], seed: int) -> None:
+@pytest.mark.parametrize(
+    ("cls", "seed", "chunk"), [(c, s, k) for c in (nx.MultiDiGraph, nx.MultiGraph) for s in range(8) for k in (3, 512)]
+)
+def test_multigraph_edges_are_listed_as_the_adjacency_has_them(
+    cls: type[nx.Graph], seed: int, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(columns, "CHUNK_ROWS", chunk)  # the adjacency read a few dicts at a time, or at once
+    monkeypatch.setattr(codec, "CHUNK_ROWS", chunk)
     G = _random_multigraph(cls, seed)
     e = codec._Encoder()
     doc = e._graph(G)
@@ -109,6 +115,10 @@ def test_multigraph_edges_are_listed_as_the_adjacency_has_them(cls: type[nx.Grap
     assert [(type(k), k) for k in keys] == [(type(x[2]), x[2]) for x in edges]
     rows = dec._rows(json.loads(codec._dumps(doc["edge_attrs"]), object_hook=dec.hook), len(edges))
     assert [list(r.items()) for r in rows] == [list(x[3].items()) for x in edges]
+    if G.is_directed():  # each node's predecessors, in the graph's order
+        assert e.arrays[doc["pred"]["__a"]].tolist() == [index[p] for n in G._node for p in G._pred[n]]
+        assert e.arrays[doc["pred_n"]["__a"]].tolist() == [len(G._pred[n]) for n in G._node]
+        assert e.arrays[doc["pred"]["__a"]].dtype == e.arrays[doc["pred_n"]["__a"]].dtype == np.int32
 
 
 def test_string_table_json_is_json_dumps() -> None:
@@ -141,3 +151,62 @@ def test_number_codes_with_the_kinds_given_are_the_same() -> None:
         if got is not None and want is not None:
             assert got[1].tolist() == want[1].tolist()
             assert all(a is b for a, b in zip(got[0], want[0], strict=True))
+
+
+def _encoded(e: codec._Encoder, values: list[Any]) -> tuple[Any, list[tuple[str, bytes]], list[str]]:
+    col = e.column(values)
+    return col, [(a.dtype.str, a.tobytes()) for a in e.arrays], list(e.strings)
+
+
+def test_mostly_distinct_tuples_split_by_their_positions_codes_as_when_hashed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Long columns of tuples of one width told mostly distinct from their positions' codes
+    (:func:`corridors.columns.distinct_positions`) encode exactly as when the tuples are hashed."""
+    rng = random.Random(3)  # noqa: S311 (a seeded draw, not a secret)
+    n = 2000
+    refs = [(f"n{rng.randrange(300)}", f"n{rng.randrange(300)}", f"leg{i}") for i in range(n)]  # an engine's edge references
+    half = [(i % (n // 2), "a") for i in range(n)]  # exactly half distinct: the tuples' own codes
+    over = [(i % (n // 2 + 1), None if i % 3 else "b") for i in range(n)]
+    late = [("x", 0)] * 100 + [(f"y{i}", i) for i in range(n - 100)]  # the first rows repeat, most do not
+    shared = [rng.choice(refs[:600]) for _ in range(n)]  # equal tuples, other objects
+    for values in (refs, half, over, late, shared, [(True, i) for i in range(n)], [(i,) for i in range(n)]):
+        got = _encoded(codec._Encoder(), values)
+        with monkeypatch.context() as m:
+            m.setattr(codec, "distinct_positions", lambda values: None)
+            want = _encoded(codec._Encoder(), values)
+        assert got == want
+    assert columns.distinct_positions(refs) is not None
+    assert columns.distinct_positions(half) is None  # not more than half distinct
+    assert columns.distinct_positions(over) is not None
+    assert columns.distinct_positions([(True, i) for i in range(n)]) is None  # a bool: not its own key
+
+
+def test_number_codes_tell_none_from_a_nan_float() -> None:
+    nan = float("nan")
+    for values in ([None, nan, 1.0, None, nan, 1.0], [nan, None], [None, None, 2.0], [0.5, nan, nan]):
+        got = columns.number_codes(values, set(map(type, values)))
+        assert got is not None
+        keys = [(type(v), repr(v)) for v in values]  # the definition (as _atom_key has it)
+        want = {k: c for c, k in enumerate(dict.fromkeys(keys))}
+        assert got[1].tolist() == [want[k] for k in keys]
+        assert [(type(v), repr(v)) for v in got[0]] == list(want)
+
+
+@pytest.mark.parametrize(("seed", "chunk"), [(s, c) for s in range(6) for c in (1, 7, columns.CHUNK_ROWS)])
+def test_row_columns_are_each_keys_values_in_row_order(seed: int, chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(columns, "CHUNK_ROWS", chunk)
+    rng = random.Random(seed)  # noqa: S311 (a seeded draw, not a secret)
+    orders = [rng.sample("abcdefg", rng.randrange(0, 6)) for _ in range(rng.randrange(1, 6))]
+    rows = [
+        {k: (k, i) if rng.random() < 0.5 else rng.choice([None, 1.5, "x"]) for k in rng.choice(orders)}
+        for i in range(rng.randrange(0, 1500))
+    ]
+    sigs, codes, values = columns.row_columns(rows)
+    want_sigs = list(dict.fromkeys(map(tuple, rows)))  # the definition
+    assert sigs == want_sigs
+    assert codes.dtype == np.int32
+    assert codes.tolist() == [want_sigs.index(tuple(r)) for r in rows]
+    assert sorted(values) == sorted({k for r in rows for k in r})
+    for k, got in values.items():
+        want = [r[k] for r in rows if k in r]
+        assert len(got) == len(want)
+        assert all(a is b for a, b in zip(got, want, strict=True))
