@@ -126,7 +126,7 @@ def row_columns(rows: list[dict[Any, Any]]) -> tuple[list[tuple[Any, ...]], np.n
         chunk = rows[a : a + CHUNK_ROWS]
         sigs = list(map(tuple, chunk))
         here = at_first[a : a + len(chunk)] = np.fromiter(map(first.setdefault, sigs, itertools.count(a)), np.int64, count=len(chunk))
-        for f in np.unique(here).tolist():  # the chunk's rows of each key list
+        for f in sorted(set(here.tolist())):  # the chunk's rows of each key list (np.unique's first call imports numpy.ma)
             at = np.flatnonzero(here == f)
             these = chunk if len(at) == len(chunk) else list(map(chunk.__getitem__, at.tolist()))
             at += a  # the rows', one array for all of their keys (so keys of the same parts share one order)

@@ -35,3 +35,20 @@ def test_geodesic_lengths_are_pyprojs() -> None:
     lons, lats = [c[0] for c in line], [c[1] for c in line]
     assert geodesic_km(line) == pyproj.Geod(ellps="WGS84").line_length(lons, lats) / 1000.0
     assert great_circle_km(line[0], line[1]) == pyproj.Geod(ellps="WGS84").inv(10.0, 0.0, 11.5, 1.0)[2] / 1000.0
+
+
+def test_first_run_imports_no_numpy_ma(tmp_path: object) -> None:
+    """A whole first run (build, the entries encoded and written, the engine compiled, the answer) does
+    without ``numpy.ma`` too."""
+    code = (
+        "import os, sys\n"
+        "from click.testing import CliRunner\n"
+        "from corridors.cli.main import cli\n"
+        f"folder = {str(tmp_path)!r}\n"
+        "assert not os.listdir(folder)\n"
+        "r = CliRunner().invoke(cli, ['compare', 'Chelyabinsk', 'Mumbai'], env={'CORRIDORS_CACHE_DIR': folder})\n"
+        "assert r.exit_code == 0, r.output\n"
+        "assert {f.split('-')[0] for f in os.listdir(folder) if f.endswith('.npz')} >= {'network', 'engine'}\n"
+        "print('numpy.ma' in sys.modules)\n"
+    )
+    assert _python(code) == "False"
