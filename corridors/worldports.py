@@ -184,24 +184,10 @@ def _rows(path: Path | None = None) -> list[tuple[Any, ...]]:
         for row in reader:
             if len(row) != n:
                 if row:  # DictReader skips blank rows
-                    out.append(_args(_dict_row(head, row)))
+                    r = _dict_row(head, row)
+                    out.append(_args(tuple(r[c] for c in _COLUMNS), r.get("via"), r.get("dataset")))
                 continue
-            locode, name, country, lon, lat, sea_lon, sea_lat, spur_km, land_km, excluded = fields(row)
-            out.append(
-                (
-                    locode,
-                    name,
-                    country or None,
-                    float(lon),
-                    float(lat),
-                    (float(sea_lon), float(sea_lat)) if sea_lon else None,
-                    float(spur_km or 0),
-                    float(land_km or 0),
-                    excluded,
-                    _read_via((row[via] if via is not None else "") or ""),
-                    (row[dataset] if dataset is not None else "") or "searoute",
-                )
-            )
+            out.append(_args(fields(row), row[via] if via is not None else "", row[dataset] if dataset is not None else ""))
     return out
 
 
@@ -216,21 +202,21 @@ def _dict_row(head: list[str], row: list[str]) -> dict[Any, Any]:
     return d
 
 
-def _args(r: dict[Any, Any]) -> tuple[Any, ...]:
-    """The arguments of :class:`WorldPort` of a row read by ``csv.DictReader``."""
-    sea = (float(r["sea_lon"]), float(r["sea_lat"])) if r["sea_lon"] else None
+def _args(values: tuple[Any, ...], via: str | None, dataset: str | None) -> tuple[Any, ...]:
+    """The arguments of :class:`WorldPort` of a row: its :data:`_COLUMNS` and its ``via`` and ``dataset``."""
+    locode, name, country, lon, lat, sea_lon, sea_lat, spur_km, land_km, excluded = values
     return (
-        r["locode"],
-        r["name"],
-        r["country"] or None,
-        float(r["lon"]),
-        float(r["lat"]),
-        sea,
-        float(r["spur_km"] or 0),
-        float(r["land_km"] or 0),
-        r["excluded"],
-        _read_via(r.get("via") or ""),
-        r.get("dataset") or "searoute",
+        locode,
+        name,
+        country or None,
+        float(lon),
+        float(lat),
+        (float(sea_lon), float(sea_lat)) if sea_lon else None,
+        float(spur_km or 0),
+        float(land_km or 0),
+        excluded,
+        _read_via(via or ""),
+        dataset or "searoute",
     )
 
 
