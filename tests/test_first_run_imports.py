@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
 
 def _python(code: str) -> str:
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False)  # noqa: S603 - our own code
+    # -P and another folder: the installed corridors, not the checkout's folder of that name (no data in it)
+    argv = [sys.executable, "-P", "-c", code]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=300, cwd=tempfile.gettempdir(), check=False)  # noqa: S603 - our own code
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
 
