@@ -217,6 +217,7 @@ class Router:
                 fresh = eng.reads is not None and eng.reads.G is self.G
                 self._shape = (self.G.number_of_nodes(), len(eng.edge_refs) if fresh else _count_edges(self.G))
                 self._compiled = _stored_index(self.G, self.params, eng, self._index_key()) or Compiled.of(self.G, self.params, eng)
+                eng.reads = None  # (Compiled.of let it go; an index read from the cache did not need it)
             self._compiled.landmark_store = LandmarkDisk(self._engine_key)
             self._masks_stored = len(self._compiled.family_masks)
         return self._compiled

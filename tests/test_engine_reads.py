@@ -199,3 +199,26 @@ def test_router_keeps_its_engine_until_a_leg_is_added() -> None:
     G.add_edge("port:q", "port:r", key="qr", **{**G.edges["port:p", "port:q", "pq"], "id": "qr"})
     r.refresh()
     assert r.engine is not eng and r.engine.n_edges == eng.n_edges + 1
+
+
+def test_reads_let_go_when_the_index_comes_from_the_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """An engine compiled afresh whose index is found on disk lets go of what compiling read (the graph
+    and its columns are not kept for the router's lifetime)."""
+    from corridors import routing
+
+    monkeypatch.setenv("CORRIDORS_CACHE_DIR", str(tmp_path))  # no engine of an earlier test: compiled here
+    G = synthetic(NODES, LEGS, zones=ZONES)
+    other = compile_engine(G, P)
+    stored = Compiled.of(G, P, other)  # an index as the cache would give it, not made from the reads
+    given: list[tuple[Engine, bool]] = []
+
+    def from_cache(G_: Any, params: Any, eng: Engine, key: str) -> Compiled:
+        given.append((eng, eng.reads is not None))  # compiled afresh: what it read still there
+        stored.eng = eng
+        return stored
+
+    monkeypatch.setattr(routing, "_stored_index", from_cache)
+    r = routing.Router(G, P, families={}, draws=0)
+    assert r.compiled is stored
+    assert [fresh for _, fresh in given] == [True]
+    assert given[0][0].reads is None
