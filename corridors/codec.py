@@ -8,9 +8,11 @@ import contextlib
 import dataclasses
 import hashlib
 import importlib
+import importlib.resources
 import itertools
 import json
 import operator
+import os
 from collections.abc import Collection, Iterable, Sequence
 from json.encoder import encode_basestring_ascii
 from operator import itemgetter
@@ -605,9 +607,12 @@ def _digest(doc_json: str, arrays: list[np.ndarray], wkb: tuple[np.ndarray, np.n
     """A SHA-256 of an encoded graph: its document, every array it refers to (type, shape, bytes), the
     strings it refers to (as their :func:`_string_literals`) and the WKB of its first ``n_geoms``
     geometries."""
-    h = hashlib.sha256(b"corridors-graph-digest-2\0")
-    h.update(doc_json.encode())
-    h.update(b"\0strings\0" + ("[" + ",".join(literals) + "]").encode())  # _dumps(strings)
+    h = hashlib.sha256(b"corridors-graph-digest-3\0")
+    # the bundled files' paths as the same text wherever the package is (a prebuilt network's engine, see
+    # corridors.cache, is keyed by the fingerprint of the network it was built from in the build folder)
+    data = encode_basestring_ascii(str(importlib.resources.files("corridors.data")) + os.sep)[1:-1]
+    h.update(doc_json.replace(data, "<corridors.data>/").encode())
+    h.update(b"\0strings\0" + ("[" + ",".join(literals) + "]").replace(data, "<corridors.data>/").encode())  # _dumps(strings)
     for a in arrays:
         h.update(f"\0{a.dtype.str}{a.shape}\0".encode())
         h.update(np.ascontiguousarray(a).data)  # its bytes, not copied

@@ -263,8 +263,9 @@ class Router:
         from . import cache
 
         # keyed by the graph's content, not by how it was loaded: a graph edited after loading never
-        # gets the engine compiled for the unedited one
-        key = cache.key_for([], extra=("engine-2", cache.graph_fingerprint(self.G), repr(self.params)))
+        # gets the engine compiled for the unedited one; by the parameters' values, not the files they
+        # were read from (an installed package's prebuilt engine was priced from its build folder's)
+        key = cache.key_for([], extra=("engine-2", cache.graph_fingerprint(self.G), repr(replace(self.params, files=()))))
         self._engine_key = key
         eng = cache.load("engine", key, expect=Engine)
         if isinstance(eng, Engine):
