@@ -23,6 +23,13 @@ Size
 
 The folder is ``$CORRIDORS_CACHE_DIR``, else ``$XDG_CACHE_HOME/corridors``, else ``~/.cache/corridors``;
 ``CORRIDORS_CACHE_DIR=off`` disables the cache.
+Prebuilt
+    ``pip install`` builds the entries of a first ``corridors compare`` on the bundled data (network, engine and
+    its index) into the package's ``prebuilt`` folder (setup.py runs that compare once), by the same code, so
+    the first run after an install reads them instead of building them. An entry missing from the folder above
+    is looked for there, under the same name and checks (its owner may also be the package's owner); it is
+    used only if its key is the one asked for, which holds only with the same data, code and library
+    versions. ``$CORRIDORS_PREBUILT=0`` ignores the folder (every entry is then built on first use).
 """
 
 from __future__ import annotations
@@ -50,7 +57,7 @@ import numpy as np
 
 from . import digests
 from ._version import __version__
-from .codec import CacheFormatError, decode, encode, encode_graph_entry, graph_digest
+from .codec import META, TREE, CacheFormatError, decode, encode, encode_graph_entry, graph_digest
 from .columns import AGE_FROM as AGE_FROM
 from .columns import age_young_objects as age_young_objects
 from .columns import paused_gc as paused_gc
@@ -60,6 +67,8 @@ log = logging.getLogger(__name__)
 progress = logging.getLogger("corridors.progress")
 
 SUFFIX = ".npz"
+PREBUILT = "prebuilt"  # the package's folder of entries built at install (see prebuilt_dir)
+MANIFEST = "MANIFEST.json"  # in it: where and with what its entries were built (setup.py writes it)
 DEFAULT_MAX_MB = 500.0
 
 
@@ -70,6 +79,15 @@ def cache_dir() -> Path | None:
         return None if env.lower() in ("", "off", "0", "none") else Path(env)
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "corridors"
+
+
+def prebuilt_dir() -> Path | None:
+    """The folder of entries built when the package was installed (see the module's docstring), or None
+    (none there, an editable install, or ``$CORRIDORS_PREBUILT`` is ``0``, ``off``, ``no`` or ``false``)."""
+    if os.environ.get("CORRIDORS_PREBUILT", "").strip().lower() in ("0", "off", "no", "false"):
+        return None
+    d = Path(__file__).resolve().parent / PREBUILT
+    return d if d.is_dir() else None
 
 
 def max_bytes() -> int:
@@ -181,8 +199,9 @@ def _path(kind: str, key: str) -> Path | None:
 
 
 # ----------------------------------------------------------------------------- reading and writing
-def _open_trusted(path: Path) -> Any:
-    """Open an entry for reading if it is a regular file owned by us and not writable by others."""
+def _open_trusted(path: Path, owners: tuple[int, ...] = ()) -> Any:
+    """Open an entry for reading if it is a regular file owned by us (or one of ``owners``) and not
+    writable by others."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
     fd = os.open(path, flags)
     try:
@@ -190,7 +209,7 @@ def _open_trusted(path: Path) -> Any:
         if not stat.S_ISREG(st.st_mode):
             msg = "not a regular file"
             raise PermissionError(msg)
-        if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
+        if hasattr(os, "geteuid") and st.st_uid != os.geteuid() and st.st_uid not in owners:
             msg = f"owned by uid {st.st_uid}, not by the current user"
             raise PermissionError(msg)
         if st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
@@ -223,12 +242,15 @@ def load(kind: str, key: str, expect: type | tuple[type, ...] | None = None, ann
     if path is None:
         return None
     t0 = time.perf_counter()
+    moved = None
     try:
         fh = _open_trusted(path)
     except FileNotFoundError:
-        if announce:
-            _building(kind)
-        return None
+        fh, path, moved = _open_prebuilt(path)
+        if fh is None:
+            if announce:
+                _building(kind)
+            return None
     except OSError as exc:
         log.info("not using cache entry %s (%s); rebuilding it", path, exc or "a symlink")
         if announce:
@@ -237,7 +259,7 @@ def load(kind: str, key: str, expect: type | tuple[type, ...] | None = None, ann
     with paused_gc():  # decoding makes hundreds of thousands of small objects and no cycles
         try:
             with fh, _read_or_loaded(fh) as data:
-                obj = decode(_Unpacked(data), key, lazy)
+                obj = decode(_Unpacked(data, moved), key, lazy)
             if expect is not None and not isinstance(obj, expect):
                 msg = f"holds a {type(obj).__name__}, not the expected type"
                 raise CacheFormatError(msg)
@@ -258,11 +280,45 @@ def load(kind: str, key: str, expect: type | tuple[type, ...] | None = None, ann
             if announce:
                 _building(kind)
             return None
-    with contextlib.suppress(OSError):
-        os.utime(path)  # least recently used goes first
+    if path.parent == cache_dir():
+        with contextlib.suppress(OSError):
+            os.utime(path)  # least recently used goes first
     log.info("loaded %s from cache %s in %.2f s", kind, path, time.perf_counter() - t0)
     log.debug("cache key of %s: %s", kind, key)
     return obj
+
+
+def _open_prebuilt(path: Path) -> tuple[Any, Path, tuple[str, str] | None]:
+    """The prebuilt entry of ``path``'s name, opened (None if there is none, it is not trusted: a regular
+    file owned by us or by the package's owner, not writable by others, or its folder has no readable
+    manifest), its path, and how its paths move (see :func:`prebuilt_paths`)."""
+    d = prebuilt_dir()
+    moved = prebuilt_paths(d) if d is not None else None
+    if d is None or moved is None:
+        return None, path, None
+    there = d / path.name
+    try:
+        return _open_trusted(there, (os.stat(__file__).st_uid,)), there, (moved if moved[0] != moved[1] else None)
+    except FileNotFoundError:
+        return None, path, None
+    except OSError as exc:
+        log.info("not using prebuilt entry %s (%s)", there, exc or "a symlink")
+        return None, path, None
+
+
+@lru_cache(maxsize=4)
+def prebuilt_paths(folder: Path) -> tuple[str, str] | None:
+    """(The package's data folder where its prebuilt entries were built, the installed package's), as the
+    paths of the bundled files a build reads name them (``importlib.resources``), from the folder's
+    ``MANIFEST.json``; None if that cannot be read."""
+    from importlib import resources
+
+    try:
+        old = json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("data")
+    except (OSError, ValueError, AttributeError):
+        return None
+    new = str(resources.files("corridors.data"))
+    return (old.rstrip(os.sep) + os.sep, new.rstrip(os.sep) + os.sep) if isinstance(old, str) and old else None
 
 
 _WHAT = {
@@ -462,12 +518,15 @@ class _Unpacked:
     type is a view of its part of theirs (checked to lie within it). Entries written without packing
     are read as they are."""
 
-    def __init__(self, data: Any) -> None:
+    def __init__(self, data: Any, moved: tuple[str, str] | None = None) -> None:
         self.data = data
         self.layout: dict[str, Any] = json.loads(data[PACKED].tobytes()) if PACKED in data.files else {}
         self.blobs: dict[str, np.ndarray] = {}
+        self.moved = moved
 
     def __getitem__(self, name: str) -> np.ndarray:
+        if self.moved is not None and name in (META, TREE):
+            return _relocated(name, self.data[name], *self.moved)
         if name not in self.layout:
             return self.data[name]  # type: ignore[no-any-return]
         blob_name, at, shape = self.layout[name]
@@ -480,6 +539,18 @@ class _Unpacked:
             msg = f"array {name!r} does not lie within its packed array"
             raise CacheFormatError(msg)
         return blob[int(at) : int(at) + size].reshape(shape)
+
+
+def _relocated(name: str, raw: np.ndarray, old: str, new: str) -> np.ndarray:
+    """A prebuilt entry's string table (``META``) or tree (``TREE``) with the paths below the folder the
+    package was built in (``old``) named below the installed package's (``new``), as a build there would
+    name them (a leg's or a warning's file, the network's files)."""
+    if name == META:
+        head = json.loads(raw.tobytes())
+        if isinstance(head, dict) and isinstance(head.get("strings"), list):
+            head["strings"] = [new + t[len(old) :] if isinstance(t, str) and t.startswith(old) else t for t in head["strings"]]
+        return np.frombuffer(json.dumps(head).encode(), dtype=np.uint8)
+    return np.frombuffer(raw.tobytes().replace(json.dumps(old)[1:-1].encode(), json.dumps(new)[1:-1].encode()), dtype=np.uint8)
 
 
 def evict(keep: Path | None = None, limit: int | None = None) -> list[Path]:

@@ -82,12 +82,13 @@ def flush(folder: Path | None) -> None:
     """Write the memo of ``folder`` if this process added to it (never raises; a memo that cannot be
     written is only not remembered)."""
     memo = _memos.get(str(folder)) if folder is not None else None
-    if folder is None or memo is None or not memo.dirty or not folder.is_dir():
+    if folder is None or memo is None or not memo.dirty:
         return
     if len(memo.entries) > MAX_ENTRIES:
         memo.entries = {k: v for k, v in memo.entries.items() if k in memo.used}
     tmp: str | None = None
     try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # a first run that read only prebuilt entries
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".digests-", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(memo.entries, fh, separators=(",", ":"))

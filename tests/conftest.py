@@ -21,7 +21,15 @@ def _cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     # tests/test_first_run.py checks them with this unset
     quiet = os.environ.get("CORRIDORS_QUIET")
     os.environ["CORRIDORS_QUIET"] = "1"
+    # an installed package's prebuilt entries (corridors/cache.py, "Prebuilt") are left out, so every test
+    # builds what it reads as a first run would; tests/test_prebuilt.py reads them
+    prebuilt = os.environ.get("CORRIDORS_PREBUILT")
+    os.environ["CORRIDORS_PREBUILT"] = "0"
     yield d
+    if prebuilt is None:
+        os.environ.pop("CORRIDORS_PREBUILT", None)
+    else:
+        os.environ["CORRIDORS_PREBUILT"] = prebuilt
     if quiet is None:
         os.environ.pop("CORRIDORS_QUIET", None)
     else:
