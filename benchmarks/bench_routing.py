@@ -24,7 +24,8 @@ sea      warm sea-only shortest-distance query on 5 pairs, route assembly includ
 compare  warm ``Router(draws=10000).compare("Chelyabinsk", "Mumbai")`` (every family, every metric, the
          Monte Carlo) and the first use of a new constraint set (a new far-away leg avoided each time).
 cold     fresh processes: ``corridors compare Chelyabinsk Mumbai`` with the cache warm and with an empty
-         cache (first run ever), ``corridors route`` for one sea query, ``corridors network info``, searoute's and scgraph 3.6's
+         cache (first run ever: after ``pip install .`` it reads the entries the install built; and with
+         ``CORRIDORS_PREBUILT=0``, building them itself), ``corridors route`` for one sea query, ``corridors network info``, searoute's and scgraph 3.6's
          process for one sea query, and ``python -c pass``: CPU (user+sys) and wall medians, peak RSS.
 matrix   20x20 and 200x200 distance matrices, corridors vs scgraph 3.6 ``distance_matrix``.
 layer    a user layer of 5k / 10k / 20k synthetic rail nodes (a grid joined to Chelyabinsk): how much
@@ -413,15 +414,22 @@ def section_cold(peers: Peers, repeats: int, empty_repeats: int) -> None:
     # (3-4 s, 200+ MiB, 17 MB written) slowed the processes that ran after it, corridors' more than
     # searoute's (interleaved in one block: compare / searoute 1.51x; the same machine, separate blocks:
     # 1.36x), so the peers' ratios come from the block above, the first run's from this one.
+    # After `pip install .` the first run reads the entries the install built into the package
+    # (corridors/cache.py, "Prebuilt"); CORRIDORS_PREBUILT=0 is the same first run building them itself.
     empty = "corridors compare Chelyabinsk Mumbai (empty cache: first run ever)"
+    scratch = "corridors compare Chelyabinsk Mumbai (empty cache, CORRIDORS_PREBUILT=0: built from scratch)"
     warm_beside = "corridors compare Chelyabinsk Mumbai (cache warm, beside the first runs)"
     if empty_repeats > 0:
-        runs[empty], runs[warm_beside] = [], []
+        runs[empty], runs[scratch], runs[warm_beside] = [], [], []
     for i in range(empty_repeats):
         argv, e = contenders["corridors compare Chelyabinsk Mumbai (cache warm)"]
-        with tempfile.TemporaryDirectory(prefix="bench-cache-") as fresh:
-            pair = [(warm_beside, e), (empty, dict(env, CORRIDORS_CACHE_DIR=fresh))]
-            for n, pe in pair if i % 2 == 0 else pair[::-1]:
+        with tempfile.TemporaryDirectory(prefix="bench-cache-") as fresh, tempfile.TemporaryDirectory(prefix="bench-cache-") as fresh2:
+            block = [
+                (warm_beside, e),
+                (empty, dict(env, CORRIDORS_CACHE_DIR=fresh)),
+                (scratch, dict(env, CORRIDORS_CACHE_DIR=fresh2, CORRIDORS_PREBUILT="0")),
+            ]
+            for n, pe in block[i % 3 :] + block[: i % 3]:  # rotating order
                 runs[n].append(run_child(argv, pe))
     med = {n: {m: statistics.median(x[m] for x in rs) for m in ("cpu", "wall", "rss", "stderr_lines")} for n, rs in runs.items()}
     sr_name = next(n for n in med if n.startswith("searoute"))
@@ -441,14 +449,24 @@ def section_cold(peers: Peers, repeats: int, empty_repeats: int) -> None:
     table(["process", "CPU s", "wall s", "peak MiB", "CPU / searoute", "CPU / scgraph"], rows)
     if empty in med:
         warm = med[warm_beside]
+        for n, what in ((empty, "first run ever"), (scratch, "cache built from scratch")):
+            print(
+                f"  {what} / cache warm (rows of the second block): CPU {med[n]['cpu'] / warm['cpu']:.2f}x, "
+                f"wall {med[n]['wall'] / warm['wall']:.2f}x; it wrote {med[n]['stderr_lines']:.0f} line(s) to stderr (progress).",
+                flush=True,
+            )
+        from corridors import cache
+
+        pre = cache.prebuilt_dir()
         print(
-            f"  first run ever / cache warm (the two rows of the second block): CPU {med[empty]['cpu'] / warm['cpu']:.2f}x, "
-            f"wall {med[empty]['wall'] / warm['wall']:.2f}x; the first run wrote {med[empty]['stderr_lines']:.0f} line(s) to stderr (progress).",
+            f"  prebuilt entries: {pre} (the first run ever read them: no progress lines)"
+            if pre is not None
+            else "  prebuilt entries: none (an editable install, or CORRIDORS_PREBUILT=0): the first run ever built its cache",
             flush=True,
         )
     print(
-        f"  Medians of {repeats} interleaved runs of each warm process and peer; then {empty_repeats} first runs, each in a new empty"
-        " cache folder, each paired with a warm run of the same command (order alternating); corridors' modules from their"
+        f"  Medians of {repeats} interleaved runs of each warm process and peer; then {empty_repeats} first runs of each kind, each in"
+        " a new empty cache folder, each beside a warm run of the same command (order rotating); corridors' modules from their"
         " .pyc, as after `pip install .`.",
         flush=True,
     )
