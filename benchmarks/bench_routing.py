@@ -457,7 +457,7 @@ def section_cold(peers: Peers, repeats: int, empty_repeats: int) -> None:
             )
         from corridors import cache
 
-        pre = cache.prebuilt_dir()
+        pre = getattr(cache, "prebuilt_dir", lambda: None)()  # (a build before the prebuilt entries has none)
         print(
             f"  prebuilt entries: {pre} (the first run ever read them: no progress lines)"
             if pre is not None
