@@ -526,7 +526,7 @@ class _Unpacked:
 
     def __getitem__(self, name: str) -> np.ndarray:
         if self.moved is not None and name in (META, TREE):
-            return _relocated(name, self.data[name], *self.moved)
+            return _relocated(self.data[name], *self.moved)
         if name not in self.layout:
             return self.data[name]  # type: ignore[no-any-return]
         blob_name, at, shape = self.layout[name]
@@ -541,15 +541,11 @@ class _Unpacked:
         return blob[int(at) : int(at) + size].reshape(shape)
 
 
-def _relocated(name: str, raw: np.ndarray, old: str, new: str) -> np.ndarray:
-    """A prebuilt entry's string table (``META``) or tree (``TREE``) with the paths below the folder the
-    package was built in (``old``) named below the installed package's (``new``), as a build there would
-    name them (a leg's or a warning's file, the network's files)."""
-    if name == META:
-        head = json.loads(raw.tobytes())
-        if isinstance(head, dict) and isinstance(head.get("strings"), list):
-            head["strings"] = [new + t[len(old) :] if isinstance(t, str) and t.startswith(old) else t for t in head["strings"]]
-        return np.frombuffer(json.dumps(head).encode(), dtype=np.uint8)
+def _relocated(raw: np.ndarray, old: str, new: str) -> np.ndarray:
+    """A prebuilt entry's string table (``META``) or tree (``TREE``), both JSON, with the paths below the
+    data folder the package was built with (``old``) named below the installed package's (``new``), as a
+    build there would name them (a leg's or a warning's file, the network's files). One replace over the
+    JSON text (~1 ms; parsing and writing the 0.9 MB table again cost a warm run 20 ms)."""
     return np.frombuffer(raw.tobytes().replace(json.dumps(old)[1:-1].encode(), json.dumps(new)[1:-1].encode()), dtype=np.uint8)
 
 
