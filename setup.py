@@ -18,13 +18,14 @@ from pathlib import Path
 from setuptools import Extension, setup
 from setuptools.command.build import build
 
-#: Run in the built tree: the README's first command on the bundled data, with the cache folder set to the
-#: package's prebuilt folder; then what the entries were built with, for tests/test_prebuilt.py.
+#: Run in the built tree (in a temporary folder, which is also the working directory): the README's first
+#: command on the bundled data, map included (the basemap entry), with the cache folder set to the folder that
+#: becomes the package's prebuilt one; then what the entries were built with and where (the map file is dropped).
 PREBUILD = """
 import json, sys
 from importlib.metadata import version
 from corridors.cli.main import cli
-cli(["--quiet", "compare", "Chelyabinsk", "Mumbai"], standalone_mode=False)
+cli(["--quiet", "compare", "Chelyabinsk", "Mumbai", "--map", "prebuild-map.html"], standalone_mode=False)
 from importlib import resources
 from corridors import cache
 versions = {d: version(d) for d in ("numpy", "networkx", "shapely", "scipy")}

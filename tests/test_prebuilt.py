@@ -72,7 +72,10 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """A first run built from scratch (its cache folder, its JSON answer)."""
     tmp = tmp_path_factory.mktemp("scratch")
     got = corridors_run(tmp, tmp / "cache", "-", "compare", "Chelyabinsk", "Mumbai", "--format", "json", CORRIDORS_PREBUILT="0")
-    assert sorted(p.name.split("-")[0] for p in (tmp / "cache").glob("*.npz")) == ["compiled", "engine", "landmarks", "network"]
+    # the README's first command writes a map too: its basemap entry (a run of its own: stdout stays the JSON)
+    corridors_run(tmp, tmp / "cache", "-", "compare", "Chelyabinsk", "Mumbai", "--map", str(tmp / "map.html"), CORRIDORS_PREBUILT="0")
+    kinds = ["basemap", "compiled", "engine", "landmarks", "network"]
+    assert sorted(p.name.split("-")[0] for p in (tmp / "cache").glob("*.npz")) == kinds
     return tmp / "cache", got.stdout
 
 
@@ -161,4 +164,6 @@ def test_the_installed_packages_prebuilt_entries_are_what_a_build_there_writes(b
     got = corridors_run(tmp_path, tmp_path / "user", "-", "compare", "Chelyabinsk", "Mumbai", "--format", "json")
     assert progress(got.stderr) == []
     assert got.stdout == built[1]
+    got = corridors_run(tmp_path, tmp_path / "user", "-", "compare", "Chelyabinsk", "Mumbai", "--map", str(tmp_path / "map.html"))
+    assert progress(got.stderr) == []  # the README's first command builds nothing either
     assert not list((tmp_path / "user").glob("*.npz"))
