@@ -24,9 +24,9 @@ Size
 The folder is ``$CORRIDORS_CACHE_DIR``, else ``$XDG_CACHE_HOME/corridors``, else ``~/.cache/corridors``;
 ``CORRIDORS_CACHE_DIR=off`` disables the cache.
 Prebuilt
-    ``pip install`` builds the entries of a first ``corridors compare`` on the bundled data (network, engine and
-    its index) into the package's ``prebuilt`` folder (setup.py runs that compare once), by the same code, so
-    the first run after an install reads them instead of building them. An entry missing from the folder above
+    ``pip install`` builds the entries of a first ``corridors compare --map`` on the bundled data (network,
+    engine, its index and landmarks, the map's basemap) into the package's ``prebuilt`` folder (setup.py runs
+    that compare once), by the same code, so the first run after an install reads them instead of building them. An entry missing from the folder above
     is looked for there, under the same name and checks (its owner may also be the package's owner); it is
     used only if its key is the one asked for, which holds only with the same data, code and library
     versions. ``$CORRIDORS_PREBUILT=0`` ignores the folder (every entry is then built on first use).
