@@ -28,7 +28,9 @@ FAKE = "/nonexistent/build/lib.linux/corridors/data"  # where a fake prebuilt fo
 #: the CLI with the package's prebuilt folder moved to argv[1] (cache.PREBUILT: a path joined to an absolute
 #: one is that one), then the CLI's own arguments
 RUN = """
-import sys
+import os, sys
+if os.environ.get("TEST_OTHER_USER"):  # another user than the package's owner (who owns every file here)
+    os.geteuid = lambda: os.getuid() + 4242
 from corridors import cache
 if sys.argv[1] != "-":
     cache.PREBUILT = sys.argv[1]
@@ -127,6 +129,34 @@ def test_an_untrusted_or_switched_off_prebuilt_entry_is_built_as_before(
     assert any("building the network cache" in ln for ln in progress(got.stderr))
     assert got.stdout == built[1]
     assert len(list((tmp_path / "user").glob("network-*.npz"))) == 1  # built and stored in the user's folder
+
+
+def test_another_user_reads_entries_owned_by_the_packages_owner(built: tuple[Path, str], fake_prebuilt: Path, tmp_path: Path) -> None:
+    # an installed package's files belong to whoever installed it (root, for a system-wide install): its
+    # prebuilt entries are read by every user; the user's own cache folder still trusts only the user
+    got = corridors_run(
+        tmp_path, tmp_path / "user", fake_prebuilt, "compare", "Chelyabinsk", "Mumbai", "--format", "json", TEST_OTHER_USER="1"
+    )
+    assert progress(got.stderr) == []
+    assert got.stdout == built[1]
+    (tmp_path / "foreign").mkdir()
+    for p in built[0].glob("*.npz"):  # a full cache folder, but owned by someone else than this "user"
+        (tmp_path / "foreign" / p.name).write_bytes(p.read_bytes())
+        (tmp_path / "foreign" / p.name).chmod(0o600)
+    got = corridors_run(
+        tmp_path,
+        tmp_path / "foreign",
+        "-",
+        "compare",
+        "Chelyabinsk",
+        "Mumbai",
+        "--format",
+        "json",
+        TEST_OTHER_USER="1",
+        CORRIDORS_PREBUILT="0",
+    )
+    assert any("building the network cache" in ln for ln in progress(got.stderr))
+    assert got.stdout == built[1]
 
 
 def test_a_prebuilt_folder_without_its_manifest_is_not_read(built: tuple[Path, str], fake_prebuilt: Path, tmp_path: Path) -> None:
