@@ -26,10 +26,10 @@ import json, sys
 from importlib.metadata import version
 from corridors.cli.main import cli
 cli(["--quiet", "compare", "Chelyabinsk", "Mumbai", "--map", "prebuild-map.html"], standalone_mode=False)
-from importlib import resources
 from corridors import cache
+from corridors.io import bundled_data_dir
 versions = {d: version(d) for d in ("numpy", "networkx", "shapely", "scipy")}
-data = str(resources.files("corridors.data"))  # the paths in the entries start so (cache.prebuilt_paths)
+data = str(bundled_data_dir())  # the paths in the entries start so (cache.prebuilt_paths)
 with open(sys.argv[1], "w", encoding="utf-8") as fh:
     json.dump({"data": data, "code_version": cache.code_version(), "versions": versions}, fh, indent=1)
 """

@@ -309,15 +309,15 @@ def _open_prebuilt(path: Path) -> tuple[Any, Path, tuple[str, str] | None]:
 @lru_cache(maxsize=4)
 def prebuilt_paths(folder: Path) -> tuple[str, str] | None:
     """(The package's data folder where its prebuilt entries were built, the installed package's), as the
-    paths of the bundled files a build reads name them (``importlib.resources``), from the folder's
+    paths of the bundled files a build reads name them (:func:`corridors.io.bundled_data_dir`), from the folder's
     ``MANIFEST.json``; None if that cannot be read."""
-    from importlib import resources
+    from .io import bundled_data_dir
 
     try:
         old = json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("data")
     except (OSError, ValueError, AttributeError):
         return None
-    new = str(resources.files("corridors.data"))
+    new = str(bundled_data_dir())
     return (old.rstrip(os.sep) + os.sep, new.rstrip(os.sep) + os.sep) if isinstance(old, str) and old else None
 
 

@@ -8,7 +8,6 @@ import contextlib
 import dataclasses
 import hashlib
 import importlib
-import importlib.resources
 import itertools
 import json
 import operator
@@ -33,6 +32,7 @@ from .columns import (
 )
 from .columns import CacheFormatError as CacheFormatError
 from .columns import index_array as _index_array
+from .io import bundled_data_dir
 from .lazyrows import Deferred, Geometries, RowTable, multidigraph, ragged, wkb_geometries
 from .netview import RowGraph, as_networkx, is_graph
 
@@ -610,7 +610,7 @@ def _digest(doc_json: str, arrays: list[np.ndarray], wkb: tuple[np.ndarray, np.n
     h = hashlib.sha256(b"corridors-graph-digest-3\0")
     # the bundled files' paths as the same text wherever the package is (a prebuilt network's engine, see
     # corridors.cache, is keyed by the fingerprint of the network it was built from in the build folder)
-    data = encode_basestring_ascii(str(importlib.resources.files("corridors.data")) + os.sep)[1:-1]
+    data = encode_basestring_ascii(str(bundled_data_dir()) + os.sep)[1:-1]
     h.update(doc_json.replace(data, "<corridors.data>/").encode())
     h.update(b"\0strings\0" + ("[" + ",".join(literals) + "]").replace(data, "<corridors.data>/").encode())  # _dumps(strings)
     for a in arrays:
