@@ -9,7 +9,8 @@ whose potential alone answers them.
 - the potentials of the real engine's plans are the same arrays with the compiled searches as with
   scipy's;
 - a capped plan whose potential alone puts it beyond the cap is answered without reducing its graph,
-  with the answers of a search that reduces it.
+  with the answers of a search that reduces it; nor is its graph built (a compare builds about half
+  its plans' graphs), with the same answers for the next, constrained, compares that derive theirs.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from scipy.sparse.csgraph import dijkstra
 import corridors.astar as astar
 import corridors.layered as layered
 from corridors import sparse
+from corridors.constraints import Constraints
 from corridors.routing import Router
 from corridors.sparse import Csr, distances, seeded
 
@@ -153,3 +155,28 @@ def test_a_plan_beyond_the_cap_by_its_potential_is_not_reduced(G: Any, monkeypat
     want, every = answers()
     assert got == want
     assert every - fewer >= 3
+
+
+def test_a_plan_beyond_the_cap_by_its_potential_builds_no_graph(G: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The graphs of those plans are not even built (:func:`corridors.layered._beyond_cap`, before the
+    build): fewer graphs built in a compare, and the same answers as when every plan's graph is built,
+    for that compare and for the constrained compares after it, which derive their graphs from the
+    ones kept (or build them, where the first compare built none)."""
+    built: list[int] = []
+    real = layered._build
+    monkeypatch.setattr(layered, "_build", lambda *a, **k: built.append(1) or real(*a, **k))
+    queries = [{}, {"avoid_chokepoints": ("hormuz",)}, {"avoid_countries": ("AZE",)}, {"avoid_countries": ("IRN", "KAZ")}]
+
+    def answers() -> tuple[list[Any], int]:
+        built.clear()
+        router, out = Router(G, draws=300), []
+        for q in queries:
+            res = router.compare("Chelyabinsk", "Mumbai", constraints=Constraints(**q))
+            out.append(([r.to_dict() for r in res.routes], res.unavailable))
+        return out, len(built)
+
+    got, fewer = answers()
+    monkeypatch.setattr(layered, "_beyond_cap", lambda *a: False)  # every plan's graph built, as before
+    want, every = answers()
+    assert got == want
+    assert every - fewer >= 5
