@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ._tomlpos import Issue, hint, scenario_error
 from .engine import dwell
 from .errors import UnknownPlaceError
+from .graphstate import copy_graph, count_edges
 from .params import Parameters
 from .routing import Constraints, Router
 from .scenario import SCALAR_PARAMETERS, TABLE_FIELDS, Change, Scenario
@@ -44,11 +45,12 @@ class AppliedScenario:
 def leg_index(G: nx.MultiDiGraph) -> dict[str, list[tuple[str, str]]]:
     """Leg id -> its (from, to) node pairs (each direction), kept in ``G.graph`` until edges change."""
     idx = G.graph.get("_leg_index")
-    if idx is None or idx[0] != G.number_of_edges():
+    n = count_edges(G)  # networkx's number_of_edges walks a degree view: 25 ms, once per scenario and check
+    if idx is None or idx[0] != n:
         out: dict[str, list[tuple[str, str]]] = {}
         for u, v, k in G.edges(keys=True):
             out.setdefault(k, []).append((u, v))
-        idx = (G.number_of_edges(), out)
+        idx = (n, out)
         G.graph["_leg_index"] = idx
     return idx[1]  # type: ignore[no-any-return]
 
@@ -269,7 +271,7 @@ def _edited_router(s: Scenario, router: Router, params: Parameters) -> tuple[Rou
         return router, opened, changes
     issues: list[Issue] = []
     legs = leg_index(G)
-    H = G.copy() if s.changes_network else G
+    H = copy_graph(G) if s.changes_network else G
     if H is not G:
         # a changed network is not the one the cache key names: never serve its cached engine
         H.graph.pop("cache_key", None)

@@ -73,7 +73,7 @@ def test_an_attribute_only_update_keeps_the_engine(r: Router, monkeypatch: pytes
     def no_count(G: object) -> int:
         raise AssertionError("a marked graph is not counted")
 
-    monkeypatch.setattr(routing, "_count_edges", no_count)
+    monkeypatch.setattr(routing, "count_edges", no_count)
     r.route("rail:a", "port:q")  # marked again: the O(1) path, no count
     assert r.compiled is before
 
