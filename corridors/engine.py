@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .dist import Part, part_mean
+from .engine_views import EdgeRefs, NodeStates, node_state_offsets
 from .io import MODES
 
 # the search graphs and their solver live in corridors.layered; their names stay importable from here
@@ -111,19 +112,21 @@ class Engine:
     G: nx.MultiDiGraph
     params: Parameters
     nodes: list[str] = field(default_factory=list)
-    node_index: dict[str, int] = field(default_factory=dict)
     state_node: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     state_mode: list[str] = field(default_factory=list)
-    in_states: dict[str, list[int]] = field(default_factory=dict)
-    out_states: dict[str, list[int]] = field(default_factory=dict)
+    # each node's arriving and leaving states, node i's from node_states_at[i] to node_states_at[i + 1]
+    # (read as the dicts in_states and out_states, :mod:`corridors.engine_views`)
+    in_flat: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    out_flat: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    node_states_at: np.ndarray = field(default_factory=lambda: np.zeros(1, np.int64))
     # edges
     src: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     dst: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
     etype: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))
     leg: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))  # index into legs, -1 for dwell
-    edge_refs: list[tuple[str, str, str]] = field(default_factory=list)  # (u, v, key) per leg edge
+    # per leg edge: the positions of u and v in nodes and of its key in leg_ids (read as edge_refs)
+    edge_ref_codes: np.ndarray = field(default_factory=lambda: np.zeros((0, 3), np.int32))
     leg_ids: list[str] = field(default_factory=list)
-    leg_id_index: dict[str, int] = field(default_factory=dict)
     mode: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))
     status: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))
     months: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int16))
@@ -151,7 +154,41 @@ class Engine:
         state["params"] = None
         state["_csr_cache"] = {}
         state.pop("reads", None)
+        state.pop("_views", None)
         return state
+
+    def _view(self, name: str, make: Any) -> Any:
+        """``make()``, kept with the engine under ``name`` (never stored or pickled: made from its fields)."""
+        views = self.__dict__.setdefault("_views", {})
+        got = views.get(name)
+        if got is None:
+            got = views[name] = make()
+        return got
+
+    @property
+    def node_index(self) -> dict[str, int]:
+        """Node id -> its position in :attr:`nodes`."""
+        return self._view("node_index", lambda: dict(zip(self.nodes, range(len(self.nodes)), strict=True)))  # type: ignore[no-any-return]
+
+    @property
+    def leg_id_index(self) -> dict[str, int]:
+        """Leg id -> its position in :attr:`leg_ids`."""
+        return self._view("leg_id_index", lambda: dict(zip(self.leg_ids, range(len(self.leg_ids)), strict=True)))  # type: ignore[no-any-return]
+
+    @property
+    def in_states(self) -> NodeStates:
+        """Node id -> the states arriving at it (mode keys in order), for each node with states."""
+        return self._view("in_states", lambda: NodeStates(self.nodes, self.node_index, self.in_flat, self.node_states_at))  # type: ignore[no-any-return]
+
+    @property
+    def out_states(self) -> NodeStates:
+        """Node id -> the states leaving it, likewise."""
+        return self._view("out_states", lambda: NodeStates(self.nodes, self.node_index, self.out_flat, self.node_states_at))  # type: ignore[no-any-return]
+
+    @property
+    def edge_refs(self) -> EdgeRefs:
+        """``(u, v, key)`` of each leg edge (``leg`` gives an edge's)."""
+        return self._view("edge_refs", lambda: EdgeRefs(self.nodes, self.leg_ids, self.edge_ref_codes))  # type: ignore[no-any-return]
 
     @property
     def graphs(self) -> dict[Any, Any]:
@@ -363,20 +400,15 @@ class _StateLayout:
             self.in_of[(nd, mk)] = a
             self.out_of[(nd, mk)] = b
 
-    def states(self) -> tuple[np.ndarray, list[str], dict[str, list[int]], dict[str, list[int]]]:
-        """Each state's node and mode key, and each node's arriving and leaving states in key order."""
+    def states(self) -> tuple[np.ndarray, list[str], np.ndarray, np.ndarray, np.ndarray]:
+        """Each state's node and mode key, and each node's arriving and leaving states in key order (one
+        flat array each, node after node) with where each node's start (:class:`~corridors.engine_views.NodeStates`)."""
         rows, cols = np.nonzero(self.has)  # (node, key) in node order, then key order
         reps = self.width[rows]
         state_node = np.repeat(rows, reps).astype(np.int32)
         state_mode = list(map(self.kinds.__getitem__, np.repeat(cols, reps).tolist()))
-        ins, outs = self.in_tab[rows, cols].tolist(), self.out_tab[rows, cols].tolist()
-        per_node = self.has.sum(axis=1)
-        at = np.flatnonzero(per_node)  # the nodes with a state, each's states from ``lo`` to ``hi``
-        hi = np.cumsum(per_node[at])
-        spans = list(zip(map(self.nodes.__getitem__, at.tolist()), (hi - per_node[at]).tolist(), hi.tolist(), strict=True))
-        in_states = {n: ins[lo:up] for n, lo, up in spans}
-        out_states = {n: outs[lo:up] for n, lo, up in spans}
-        return state_node, state_mode, in_states, out_states
+        ins, outs = self.in_tab[rows, cols].astype(np.int64), self.out_tab[rows, cols].astype(np.int64)
+        return state_node, state_mode, ins, outs, node_state_offsets(self.has.sum(axis=1))
 
     def leg_states(self) -> tuple[np.ndarray, np.ndarray]:
         """Each leg's leaving state at its start and arriving state at its end."""
@@ -387,7 +419,6 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
     """Build the state graph arrays for ``G`` priced with ``params`` (quickest under :func:`corridors.cache.paused_gc`)."""
     eng = Engine(G, params)
     eng.nodes = list(G.nodes)
-    eng.node_index = {n: i for i, n in enumerate(eng.nodes)}
     legs = [(u, v, k, d) for u, nbrs in G._adj.items() for v, kd in nbrs.items() for k, d in kd.items()]  # as G.edges, faster
     ds = list(map(itemgetter(3), legs))
     # every leg's and node's attributes read here, each leg and node once (kept for the index, eng.reads)
@@ -399,7 +430,7 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
     mds = list(map(str, mode_c))
     mks = [f"rail:{g}" if m == "rail" else md for m, g, md in zip(mode_c, gauge_c, mds, strict=True)]  # mode_key
     layout = _StateLayout(eng.nodes, eng.node_index, legs, mks)
-    eng.state_node, eng.state_mode, eng.in_states, eng.out_states = layout.states()
+    eng.state_node, eng.state_mode, eng.in_flat, eng.out_flat, eng.node_states_at = layout.states()
     keys, in_of, out_of = layout.node_keys, layout.in_of, layout.out_of
 
     p = params
@@ -526,7 +557,7 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
         kept: list[list[Any]] = [part_edge, part_kind, part_abc, part_key, part_label]
         for got_col, col in zip(kept, zip(*rows, strict=True), strict=True):
             got_col[:] = col
-    us, vs, ks = list(map(itemgetter(0), legs)), list(map(itemgetter(1), legs)), list(map(itemgetter(2), legs))
+    ks = list(map(itemgetter(2), legs))
     # the legs' columns stay arrays; the node loop's edges (a few thousand) are collected in lists after them
     leg_src, leg_dst = layout.leg_states()
     leg_mode = np.asarray([MODE_CODES.get(md, 9) for md in md_code], np.int8).reshape(-1)[md_of]  # by the legs' distinct modes
@@ -542,8 +573,8 @@ def compile_engine(G: nx.MultiDiGraph, params: Parameters) -> Engine:
     cost_usd: list[float] = []
     co2_kg: list[float] = []
     eng.leg_ids = list(dict.fromkeys(ks))
-    eng.leg_id_index = dict(zip(eng.leg_ids, range(len(eng.leg_ids)), strict=True))
-    eng.edge_refs = list(zip(us, vs, ks, strict=True))
+    leg_of = np.fromiter(map(eng.leg_id_index.__getitem__, ks), dtype=np.int64, count=len(ks))
+    eng.edge_ref_codes = np.stack([layout.u, layout.v, leg_of], axis=1).astype(np.int32).reshape(-1, 3)
     eng.edge_chokepoints = [tuple(e) if e is not MISSING else tuple(c or ()) for e, c in zip(enters_c, choke_c, strict=True)]
     by_country: dict[str, list[int]] = {}
     by_choke: dict[str, list[int]] = {}

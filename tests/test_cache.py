@@ -124,7 +124,7 @@ def test_network_and_engine_round_trip_exactly(own_cache: Path) -> None:
     e1 = Router(cold).engine
     e2 = Router(warm).engine  # from the cache
     for name, v in vars(e1).items():
-        if name in ("G", "params", "_csr_cache"):
+        if name in ("G", "params", "_csr_cache", "_views"):  # the views: made from the fields, checked below
             continue
         w = getattr(e2, name)
         if isinstance(v, np.ndarray):
@@ -133,6 +133,9 @@ def test_network_and_engine_round_trip_exactly(own_cache: Path) -> None:
             assert list(v) == list(w) and all(np.array_equal(v[k], w[k]) for k in v), name
         else:
             assert v == w and type(v) is type(w), name
+    for view in ("node_index", "leg_id_index", "in_states", "out_states"):
+        assert list(getattr(e1, view).items()) == list(getattr(e2, view).items()), view
+    assert list(e1.edge_refs) == list(e2.edge_refs) and len(e2.edge_refs) == len(e2.edge_ref_codes)
     assert sorted(p.name.split("-")[0] for p in own_cache.glob("*.npz")) == ["engine", "network"]  # and digests.json
     assert not list(own_cache.glob("*.pickle"))
 
