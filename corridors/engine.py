@@ -20,7 +20,7 @@ are solved exactly on a layered copy of the graph (:mod:`corridors.layered`).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
@@ -157,7 +157,7 @@ class Engine:
         state.pop("_views", None)
         return state
 
-    def _view(self, name: str, make: Any) -> Any:
+    def _view(self, name: str, make: Callable[[], Any]) -> Any:
         """``make()``, kept with the engine under ``name`` (never stored or pickled: made from its fields)."""
         views = self.__dict__.setdefault("_views", {})
         got = views.get(name)
