@@ -2,7 +2,7 @@
 
 An engine kept the states arriving at and leaving each node as two dicts of lists, and each leg's
 ``(u, v, key)`` as a list of tuples (35,192 on the bundled network). Read back from the cache, making
-them was 18-20 ms of the engine's 33 ms decode, while a query reads a few dozen of them. The engine now
+them was most of decoding the engine (25-31 ms, 8.5 ms without them), while a query reads a few dozen of them. The engine now
 keeps their arrays (:class:`corridors.engine.Engine`: ``in_flat``, ``out_flat``, ``node_states_at``,
 ``edge_ref_codes``) and gives out these views, which make an item when it is asked for: the same keys,
 values and order as the dicts and list they replace (a new list per lookup, as a copy of the dict's).
