@@ -88,6 +88,11 @@ class EdgeRefs(Sequence[tuple[str, str, str]]):
     def __iter__(self) -> Iterator[tuple[str, str, str]]:
         return self._make(self._codes)
 
+    def take(self, legs: np.ndarray) -> list[tuple[str, str, str]]:
+        """``[self[i] for i in legs]``, made in bulk (an item at a time costs a numpy row each: 35,192 of
+        them were 37 ms of indexing a freshly compiled engine)."""
+        return list(self._make(self._codes[legs]))
+
     def __len__(self) -> int:
         return len(self._codes)
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -111,8 +110,7 @@ class Compiled:
         leg_uid = np.full(eng.n_edges, -1, np.int32)
         legmask = eng.etype == LEG
         es = np.flatnonzero(legmask)
-        refs = list(map(eng.edge_refs.__getitem__, eng.leg[es].tolist()))
-        leg_uid[es] = np.fromiter(map(eng.leg_id_index.__getitem__, map(itemgetter(2), refs)), dtype=np.int32, count=len(refs))
+        leg_uid[es] = eng.edge_ref_codes[eng.leg[es], 2]  # each leg edge's position in eng.leg_ids
         reads, eng.reads = eng.reads, None  # what compiling just read of G, used once
         if reads is not None and (reads.G is not G or not np.array_equal(eng.leg[es], np.arange(len(reads.legs[0])))):
             reads = None
@@ -125,6 +123,7 @@ class Compiled:
             q.memo.setdefault(_NODES, {})[None] = _node_table_of(*reads.nodes[:4])  # what the family rules read of them
             return q
         adj, node = G._adj, G._node  # read directly (tens of thousands of legs)
+        refs = eng.edge_refs.take(eng.leg[es])
         ds = [adj[u][v][k] for u, v, k in refs]
         nus = [node[u] for u, _, _ in refs]
         nvs = [node[v] for _, v, _ in refs]

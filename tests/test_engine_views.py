@@ -33,6 +33,8 @@ def test_each_leg_reference_is_the_leg_between_its_states(eng: Any, G: nx.MultiD
         assert G.has_edge(u, v, k)
         assert (eng.nodes[eng.state_node[eng.src[e]]], eng.nodes[eng.state_node[eng.dst[e]]]) == (u, v)
     assert eng.edge_refs[-1] == refs[-1] and eng.edge_refs[3:7] == refs[3:7]
+    some = eng.leg[legs[::7]]
+    assert eng.edge_refs.take(some) == [refs[i] for i in some.tolist()]  # the bulk read of Compiled.of
     assert eng.edge_refs == refs and eng.edge_refs != refs[:-1]
     with pytest.raises(IndexError):
         eng.edge_refs[len(refs)]
